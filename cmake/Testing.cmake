@@ -1,0 +1,18 @@
+# tunnelisa_test(NAME SOURCES ... [LIBS ...] [LABELS ...]): one gtest binary in <build>/bin,
+# each test case registered with ctest (label `unit` unless told otherwise).
+function(tunnelisa_test name)
+  if(NOT TUNNELISA_BUILD_TESTS)
+    return()
+  endif()
+  cmake_parse_arguments(T "" "" "SOURCES;LIBS;LABELS" ${ARGN})
+  add_executable(${name} ${T_SOURCES})
+  target_link_libraries(${name} PRIVATE ${T_LIBS} tunnelisa_test_tools GTest::gtest
+                        GTest::gmock GTest::gtest_main)
+  tunnelisa_warnings(${name})
+  target_compile_definitions(${name} PRIVATE
+    TUNNELISA_BINARY_DIR="${PROJECT_BINARY_DIR}")  # TUNNELISA_SOURCE_DIR: from test tools
+  if(NOT T_LABELS)
+    set(T_LABELS unit)
+  endif()
+  gtest_discover_tests(${name} PROPERTIES LABELS "${T_LABELS}" DISCOVERY_TIMEOUT 60)
+endfunction()

@@ -1,0 +1,11 @@
+# Warnings for our own targets only (not for dependencies' headers).
+function(tunnelisa_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow
+                         -Wnon-virtual-dtor -Wcast-align -Wnull-dereference
+                         -Wimplicit-fallthrough
+                         # designated initializers may omit fields that have defaults
+                         -Wno-missing-field-initializers)
+  if(TUNNELISA_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+endfunction()

@@ -1,0 +1,46 @@
+// The `tunnelisa` command-line tool: dispatches to one subcommand per file.
+#include <cstdio>
+#include <string_view>
+#include <vector>
+
+#include "examples/tunnelisa/command.h"
+
+namespace tunnelisa::cli {
+namespace {
+
+constexpr Command kCommands[] = {
+    {"demo", "two in-process endpoints pass traffic over every ESP suite; prints counters",
+     RunDemo},
+    {"esp", "esp encrypt|decrypt: build or decrypt ESP captures (pcap)", RunEsp},
+};
+
+void PrintUsage(std::FILE* out) {
+  std::fprintf(out, "usage: tunnelisa <command> [args...]\n\ncommands:\n");
+  for (const Command& c : kCommands) {
+    std::fprintf(out, "  %-10.*s %.*s\n", static_cast<int>(c.name.size()), c.name.data(),
+                 static_cast<int>(c.summary.size()), c.summary.data());
+  }
+}
+
+}  // namespace
+}  // namespace tunnelisa::cli
+
+int main(int argc, char** argv) {
+  using namespace tunnelisa::cli;
+  if (argc < 2) {
+    PrintUsage(stderr);
+    return 2;
+  }
+  std::string_view name = argv[1];
+  if (name == "-h" || name == "--help" || name == "help") {
+    PrintUsage(stdout);
+    return 0;
+  }
+  std::vector<std::string_view> args(argv + 2, argv + argc);
+  for (const Command& c : kCommands) {
+    if (c.name == name) return c.run(args);
+  }
+  std::fprintf(stderr, "tunnelisa: unknown command '%s'\n", argv[1]);
+  PrintUsage(stderr);
+  return 2;
+}

@@ -1,0 +1,164 @@
+// File: tunnelisa/crypto_backend.h
+//
+// The pluggable symmetric crypto behind ESP. A CryptoBackend turns key material into a keyed
+// EspKey once per SA and direction (the key schedule is done there, on the control path), and
+// then seals or opens whole bursts of packets in place with Process(): one virtual call per
+// burst, no allocation, no locks.
+//
+// Backends shipped: "openssl" (OpenSSL 3 EVP, every algorithm of algorithms.h) and "sodium"
+// (libsodium: AES-256-GCM-16 where the CPU has AES-NI, ChaCha20-Poly1305, HMAC-SHA-256/512).
+// A CryptoRegistry runs each backend's known-answer tests when it is registered and refuses
+// the algorithms that fail; it then picks, per suite, the host's preferred backend or the
+// fastest one available.
+//
+// Example (host choosing libsodium for ChaCha20-Poly1305, OpenSSL for the rest):
+//   auto registry = CryptoRegistry::CreateDefault();
+//   registry->Prefer(EncryptionAlgorithm::kChaCha20Poly1305, "sodium");
+#ifndef TUNNELISA_CRYPTO_BACKEND_H_
+#define TUNNELISA_CRYPTO_BACKEND_H_
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "tunnelisa/algorithms.h"
+
+namespace tunnelisa {
+
+class CryptoBackend;
+
+enum class CryptoDirection : uint8_t { kSeal, kOpen };
+
+// EspKey: a keyed handle for one SA direction. Owned by the SA; must not outlive its backend.
+// Not thread-safe: one worker uses it at a time (the worker of the ISA slot owning the SA).
+class EspKey {
+ public:
+  virtual ~EspKey() = default;
+  EspKey(const EspKey&) = delete;
+  EspKey& operator=(const EspKey&) = delete;
+
+  const EspSuite& suite() const { return suite_; }
+  CryptoDirection direction() const { return direction_; }
+  CryptoBackend& backend() const { return *backend_; }
+
+ protected:
+  EspKey(CryptoBackend* backend, EspSuite suite, CryptoDirection direction)
+      : backend_(backend), suite_(suite), direction_(direction) {}
+
+ private:
+  CryptoBackend* backend_;
+  EspSuite suite_;
+  CryptoDirection direction_;
+};
+
+// CryptoOp: one packet's crypto work, all pointers into the packet (in place).
+//
+// ESP layout:  [ESP hdr 8][IV][payload ... pad, padlen, nh][ICV]
+//                          ^iv ^data (len bytes, encrypted)  ^icv
+// AEAD (RFC 4106/7634): nonce = salt || iv; AAD = aad[0..aad_len) (SPI, [seq high], seq low).
+// Cipher + HMAC: the ICV covers auth[0..auth_len) (ESP header, IV and ciphertext) followed by
+// aad[0..aad_len) when aad_len == 4 (the ESN high bits, RFC 4303 appendix A2).
+struct CryptoOp {
+  const EspKey* key = nullptr;
+  uint8_t* iv = nullptr;
+  uint8_t* data = nullptr;
+  uint32_t len = 0;
+  const uint8_t* auth = nullptr;
+  uint32_t auth_len = 0;
+  uint8_t* icv = nullptr;
+  uint8_t aad[12] = {};
+  uint8_t aad_len = 0;
+  // fill_iv (seal, non-AEAD ciphers): the backend writes a fresh unpredictable IV into `iv`
+  // first (RFC 3602 section 2.3 requires CBC IVs that an attacker cannot predict).
+  bool fill_iv = false;
+  // ok: set by Process. For open, false means the ICV did not verify (nothing is decrypted).
+  bool ok = false;
+};
+
+// CryptoBackend: implemented by backends; hosts may add their own (e.g. a multi-buffer or
+// hardware backend) by implementing this and registering it with a CryptoRegistry.
+class CryptoBackend {
+ public:
+  virtual ~CryptoBackend() = default;
+  // name: short, stable identifier ("openssl", "sodium").
+  virtual std::string_view name() const = 0;
+  // Implements: whether the backend has code for this suite (before self-tests).
+  virtual bool Implements(EspSuite suite) const = 0;
+  // CreateKey: key schedule for one SA direction. enc_key includes the salt for AEAD suites.
+  // Control path (may allocate). InvalidArgument for a wrong key length, Unavailable for an
+  // algorithm the backend can't provide here (e.g. DES without OpenSSL's legacy provider).
+  virtual absl::StatusOr<std::unique_ptr<EspKey>> CreateKey(EspSuite suite,
+                                                            std::span<const uint8_t> enc_key,
+                                                            std::span<const uint8_t> auth_key,
+                                                            CryptoDirection direction) = 0;
+  // Process: seals or opens every op (all keys of this backend), setting op.ok. Fast path:
+  // no allocation, no locks. Callers batch a burst into one call.
+  virtual void Process(std::span<CryptoOp> ops) = 0;
+};
+
+// CreateOpenSslBackend / CreateSodiumBackend: the shipped backends. The OpenSSL backend uses
+// a library context of its own with the default and legacy providers (DES needs legacy);
+// sodium returns nullptr if sodium_init fails.
+std::unique_ptr<CryptoBackend> CreateOpenSslBackend();
+std::unique_ptr<CryptoBackend> CreateSodiumBackend();
+
+// CryptoRegistry: the backends an engine may use, with their self-test results.
+// Control path only; not thread-safe. Backends live as long as the registry.
+class CryptoRegistry {
+ public:
+  CryptoRegistry();
+  ~CryptoRegistry();
+  CryptoRegistry(const CryptoRegistry&) = delete;
+  CryptoRegistry& operator=(const CryptoRegistry&) = delete;
+
+  // CreateDefault: OpenSSL and libsodium, self-tested.
+  static std::unique_ptr<CryptoRegistry> CreateDefault();
+
+  // Register: runs the backend's known-answer tests for every suite it implements; suites
+  // that fail are refused (and listed by FailedSuites). Fails if the name is taken or the
+  // backend passes no test at all.
+  absl::Status Register(std::unique_ptr<CryptoBackend> backend);
+
+  // RegisterForTesting: registers without known-answer tests, trusting Implements(). Only for
+  // test backends (e.g. the null cipher that protocol tests use); never in production.
+  absl::Status RegisterForTesting(std::unique_ptr<CryptoBackend> backend);
+
+  // Prefer: use backend `name` for every suite with this encryption algorithm (or integrity
+  // algorithm), when it supports the suite. Later calls win. NotFound if no such backend.
+  absl::Status Prefer(EncryptionAlgorithm enc, std::string_view name);
+  absl::Status Prefer(IntegrityAlgorithm integ, std::string_view name);
+  // PreferForAll: use backend `name` wherever it supports a suite (the host's engine-wide pick).
+  absl::Status PreferForAll(std::string_view name);
+
+  // Select: the backend for this suite: the host's preference if it passed its tests for the
+  // suite, else the default ranking (fastest measured first, see docs/performance.md).
+  // Unavailable if no registered backend supports it.
+  absl::StatusOr<CryptoBackend*> Select(EspSuite suite) const;
+  // Find: a backend by name, or nullptr.
+  CryptoBackend* Find(std::string_view name) const;
+  // Supported: passed its known-answer tests on `backend`.
+  bool Supported(std::string_view backend, EspSuite suite) const;
+  // FailedSuites: "backend: suite: why" for each self-test failure (empty when all passed).
+  const std::vector<std::string>& FailedSuites() const { return failures_; }
+  std::vector<CryptoBackend*> backends() const;
+
+ private:
+  struct Entry;
+  std::vector<std::unique_ptr<Entry>> entries_;
+  std::vector<std::string> failures_;
+  struct Preference {
+    enum class Kind : uint8_t { kAll, kEncryption, kIntegrity } kind;
+    uint8_t algorithm;  // EncryptionAlgorithm or IntegrityAlgorithm value
+    CryptoBackend* backend;
+  };
+  std::vector<Preference> preferences_;
+};
+
+}  // namespace tunnelisa
+
+#endif  // TUNNELISA_CRYPTO_BACKEND_H_

@@ -1,0 +1,75 @@
+// File: tunnelisa/ip_address.h
+//
+// IpAddress: an IPv4 or IPv6 address held in network byte order, and IpPrefix (address +
+// length). Value types, cheap to copy, hashable with absl.
+#ifndef TUNNELISA_IP_ADDRESS_H_
+#define TUNNELISA_IP_ADDRESS_H_
+
+#include <array>
+#include <compare>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace tunnelisa {
+
+class IpAddress {
+ public:
+  enum class Family : uint8_t { kNone = 0, kV4 = 4, kV6 = 6 };
+
+  IpAddress() = default;
+  static IpAddress V4(uint32_t host_order);
+  static IpAddress V4Bytes(const uint8_t b[4]);
+  static IpAddress V6Bytes(const uint8_t b[16]);
+  // Parse: "192.0.2.1" or "2001:db8::1"; nullopt when it is neither.
+  static std::optional<IpAddress> Parse(std::string_view text);
+
+  Family family() const { return family_; }
+  bool is_v4() const { return family_ == Family::kV4; }
+  bool is_v6() const { return family_ == Family::kV6; }
+  bool is_set() const { return family_ != Family::kNone; }
+  // Bytes in network order: 4 for IPv4, 16 for IPv6.
+  const uint8_t* bytes() const { return bytes_.data(); }
+  size_t size() const { return is_v4() ? 4 : is_v6() ? 16 : 0; }
+  uint32_t v4_host_order() const;
+  std::string ToString() const;
+
+  auto operator<=>(const IpAddress&) const = default;
+  template <typename H>
+  friend H AbslHashValue(H h, const IpAddress& a) {
+    return H::combine(std::move(h), a.family_, a.bytes_);
+  }
+
+ private:
+  Family family_ = Family::kNone;
+  std::array<uint8_t, 16> bytes_{};
+};
+
+class IpPrefix {
+ public:
+  IpPrefix() = default;
+  // Make: masks host bits off, so 10.1.2.3/24 becomes 10.1.2.0/24. Length is clamped to the
+  // family's width.
+  static IpPrefix Make(const IpAddress& addr, int length);
+  // Parse: "10.0.0.0/8", "2001:db8::/32"; a bare address is a host prefix.
+  static std::optional<IpPrefix> Parse(std::string_view text);
+
+  const IpAddress& address() const { return address_; }
+  int length() const { return length_; }
+  bool Contains(const IpAddress& a) const;
+  std::string ToString() const;
+  auto operator<=>(const IpPrefix&) const = default;
+  template <typename H>
+  friend H AbslHashValue(H h, const IpPrefix& p) {
+    return H::combine(std::move(h), p.address_, p.length_);
+  }
+
+ private:
+  IpAddress address_;
+  int length_ = 0;
+};
+
+}  // namespace tunnelisa
+
+#endif  // TUNNELISA_IP_ADDRESS_H_
