@@ -34,6 +34,12 @@ std::string StrCat(const Args&... args) {
   return absl::StrCat(str_cat_internal::Arg(args)...);
 }
 
+// StrAppend: appends the StrCat of args to `out`.
+template <typename... Args>
+void StrAppend(std::string& out, const Args&... args) {
+  out += StrCat(args...);
+}
+
 }  // namespace tunnelisa
 
 #endif  // TUNNELISA_SRC_COMMON_STR_CAT_H_

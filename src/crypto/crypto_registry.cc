@@ -153,10 +153,18 @@ absl::StatusOr<CryptoBackend*> CryptoRegistry::Select(EspSuite suite) const {
   for (const auto& e : entries_) {
     if (e->Supports(suite)) return e->backend.get();
   }
-  return absl::UnavailableError(
-      StrCat("no crypto backend supports ", GetEncryptionInfo(suite.enc).name, "/",
-             GetIntegrityInfo(suite.integ).name, " here",
-             failures_.empty() ? "" : StrCat(" (self-test failures: ", failures_.size(), ")")));
+  // Say why: the self-test failures of this suite's algorithms (e.g. DES without OpenSSL's
+  // legacy provider).
+  std::string why;
+  for (const std::string& f : failures_) {
+    for (std::string_view alg :
+         {GetEncryptionInfo(suite.enc).name, GetIntegrityInfo(suite.integ).name}) {
+      if (f.find(StrCat(": ", alg, ": ")) != std::string::npos) StrAppend(why, "; ", f);
+    }
+  }
+  return absl::UnavailableError(StrCat("no crypto backend supports ",
+                                       GetEncryptionInfo(suite.enc).name, "/",
+                                       GetIntegrityInfo(suite.integ).name, " here", why));
 }
 
 }  // namespace tunnelisa

@@ -1,6 +1,7 @@
 // Every backend against the published vectors in tests/vectors/ (files carry their sources),
 // and whole ESP packets built by the data plane matched byte for byte where a vector is a
 // tunnel-mode packet (RFC 3602 cases 7-8, RFC 7634 appendix A).
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -310,6 +311,38 @@ TEST(CryptoRegistry, SelfTestRefusesABrokenAlgorithm) {
       r.Select({EncryptionAlgorithm::kAes128Gcm16, IntegrityAlgorithm::kNone});
   EXPECT_EQ(s.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_NE(std::string(s.status().message()).find("aes128gcm16"), std::string::npos) << s.status();
+}
+
+// DES lives in OpenSSL's legacy provider. Without it (here: a module path with no providers)
+// the backend refuses DES at its self-test, everything else still works, and installing a DES
+// SA fails with a message that says why.
+TEST(CryptoRegistry, DesWithoutTheLegacyProviderFailsClearly) {
+  const char* old = std::getenv("OPENSSL_MODULES");
+  std::string saved = old ? old : "";
+  setenv("OPENSSL_MODULES", "/nonexistent-tunnelisa-test", 1);
+  std::unique_ptr<CryptoRegistry> r = CryptoRegistry::CreateDefault();
+  if (old) {
+    setenv("OPENSSL_MODULES", saved.c_str(), 1);
+  } else {
+    unsetenv("OPENSSL_MODULES");
+  }
+  EspSuite des{EncryptionAlgorithm::kDesCbc, IntegrityAlgorithm::kHmacMd5_96};
+  EXPECT_FALSE(r->Supported("openssl", des));
+  EXPECT_TRUE(
+      r->Supported("openssl", {EncryptionAlgorithm::k3DesCbc, IntegrityAlgorithm::kHmacSha1_96}));
+  auto dp = EspDataplane::Create({.crypto = r.get()}).value();
+  SaConfig c;
+  c.spi = 0x1000;
+  c.suite = des;
+  c.enc_key = SecretBytes(8);
+  c.auth_key = SecretBytes(16);
+  c.local = testing::Ip("192.0.2.1");
+  c.remote = testing::Ip("192.0.2.2");
+  absl::StatusOr<SaHandle> h = dp->Install(std::move(c), MonoTime{});
+  ASSERT_FALSE(h.ok());
+  EXPECT_EQ(h.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_NE(std::string(h.status().message()).find("legacy provider"), std::string::npos)
+      << h.status();
 }
 
 }  // namespace
