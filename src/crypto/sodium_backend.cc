@@ -19,7 +19,13 @@ class SodiumKey final : public EspKey {
  public:
   SodiumKey(CryptoBackend* backend, EspSuite suite, CryptoDirection dir)
       : EspKey(backend, suite, dir) {}
-  ~SodiumKey() override { sodium_memzero(this->secret_area(), secret_size()); }
+  ~SodiumKey() override {
+    sodium_memzero(&gcm, sizeof gcm);
+    sodium_memzero(chacha_key, sizeof chacha_key);
+    sodium_memzero(&hmac256, sizeof hmac256);
+    sodium_memzero(&hmac512, sizeof hmac512);
+    sodium_memzero(salt, sizeof salt);
+  }
 
   // AES-256-GCM expanded key; aligned as libsodium requires.
   alignas(16) crypto_aead_aes256gcm_state gcm;
@@ -27,13 +33,6 @@ class SodiumKey final : public EspKey {
   crypto_auth_hmacsha256_state hmac256;  // keyed, before any data
   crypto_auth_hmacsha512_state hmac512;
   uint8_t salt[4];
-
- private:
-  void* secret_area() { return &gcm; }
-  size_t secret_size() const {
-    return static_cast<size_t>(reinterpret_cast<const uint8_t*>(&salt) + sizeof salt -
-                               reinterpret_cast<const uint8_t*>(&gcm));
-  }
 };
 
 class SodiumBackend final : public CryptoBackend {
