@@ -5,12 +5,22 @@
 
 namespace tunnelisa::dataplane {
 
-ReplayWindow::ReplayWindow(uint32_t window, bool esn) : window_(window), esn_(esn) {
+void ReplayWindow::Configure(uint32_t window, bool esn) {
+  window_ = window;
+  esn_ = esn;
+  top_ = 0;
   // RFC 6479: one block more than the window needs, so the window can slide inside the ring
   // while the block being entered is cleared.
   uint32_t blocks = std::bit_ceil((std::max<uint32_t>(window, 1) + 63) / 64 + 1);
   mask_words_ = blocks - 1;
-  bits_ = std::make_unique<uint64_t[]>(blocks);
+  std::fill(std::begin(inline_), std::end(inline_), 0);
+  if (blocks <= kInlineBlocks) {
+    heap_.reset();
+    bits_ = inline_;
+  } else {
+    heap_ = std::make_unique<uint64_t[]>(blocks);
+    bits_ = heap_.get();
+  }
 }
 
 //= https://www.rfc-editor.org/rfc/rfc4303#appendix-A.2.2

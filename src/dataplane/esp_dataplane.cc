@@ -108,6 +108,11 @@ void BuildOuterTemplate(Sa& sa) {
     ip_len += kUdpHeaderSize;
   }
   h.header_size = static_cast<uint8_t>(ip_len);
+  // The IPv4 header's fixed words (TOS, length, ID, flags and checksum are still zero here).
+  h.template_sum = 0;
+  if (c.local.is_v4()) {
+    for (size_t i = 0; i < kIpv4HeaderSize; i += 2) h.template_sum += Load16(t + i);
+  }
   h.udp = c.udp_encap.has_value();
   h.outer_v6 = c.local.is_v6();
 }
@@ -134,12 +139,16 @@ absl::StatusOr<SaHandle> EspDataplane::Impl::Install(SaConfig config, MonoTime n
     backend = *b;
   }
   const bool outbound = config.direction == SaDirection::kOutbound;
+  if (!outbound) {
+    if (absl::Status s = sad_.CheckInboundKeyFree(config.spi, config.local); !s.ok()) return s;
+  }
   absl::StatusOr<std::unique_ptr<EspKey>> key =
       backend->CreateKey(config.suite, config.enc_key.span(), config.auth_key.span(),
                          outbound ? CryptoDirection::kSeal : CryptoDirection::kOpen);
   if (!key.ok()) return key.status();
 
-  auto sa = std::make_unique<Sa>();
+  Sa* sa = sad_.Allocate();
+  sa->hot.index = sa->handle.index;
   const EncryptionInfo& e = GetEncryptionInfo(config.suite.enc);
   dataplane::SaHot& h = sa->hot;
   h.key = key->get();
@@ -150,9 +159,6 @@ absl::StatusOr<SaHandle> EspDataplane::Impl::Install(SaConfig config, MonoTime n
   h.block_size = e.block_size;
   h.aead = e.aead;
   h.esn = config.esn;
-  //= https://www.rfc-editor.org/rfc/rfc4303#section-3.3.3
-  //# the transmitted Sequence Number must never be allowed to cycle.
-  h.seq_limit = config.esn ? UINT64_MAX : UINT32_MAX;
   h.dscp = config.dscp ? *config.dscp : 0xff;
   h.df = config.df;
   h.has_selectors = !config.local_selectors.empty() || !config.remote_selectors.empty();
@@ -164,18 +170,18 @@ absl::StatusOr<SaHandle> EspDataplane::Impl::Install(SaConfig config, MonoTime n
   if (config.hard_lifetime.time.ns > 0) sa->hard_deadline = now + config.hard_lifetime.time;
   h.hard_deadline_ns = sa->hard_deadline.ns;
   if (!outbound && (config.replay_window != 0 || config.esn)) {
-    sa->replay = std::make_unique<dataplane::ReplayWindow>(config.replay_window, config.esn);
+    sa->replay.Configure(config.replay_window, config.esn);
+    h.replay_on = true;
+    h.replay_window = config.replay_window;
   }
   sa->key_owner = *std::move(key);
   sa->installed_at = now;
   sa->config = std::move(config);
   dataplane::BuildOuterTemplate(*sa);
 
-  Sa* raw = sa.get();
-  absl::StatusOr<SaHandle> handle = sad_.Add(std::move(sa));
-  if (!handle.ok()) return handle.status();
-  ScheduleDeadlines(*raw);
-  return handle;
+  sad_.Publish(*sa);
+  ScheduleDeadlines(*sa);
+  return sa->handle;
 }
 
 void EspDataplane::Impl::ScheduleDeadlines(Sa& sa) {
@@ -199,10 +205,10 @@ absl::Status EspDataplane::Impl::Update(SaHandle handle, const SaUpdate& update)
     if (sa->config.direction != SaDirection::kOutbound) {
       return absl::InvalidArgumentError("last_sequence applies to outbound SAs only");
     }
-    if (*update.last_sequence < sa->hot.seq || *update.last_sequence > sa->hot.seq_limit) {
+    if (*update.last_sequence < sa->hot.seq || *update.last_sequence > sa->hot.seq_limit()) {
       return absl::InvalidArgumentError(
           StrCat("last_sequence ", *update.last_sequence, " must be in [", sa->hot.seq, ", ",
-                 sa->hot.seq_limit, "]: sequence numbers never go back or past the limit"));
+                 sa->hot.seq_limit(), "]: sequence numbers never go back or past the limit"));
     }
   }
   if (update.remote) sa->config.remote = *update.remote;
@@ -220,7 +226,7 @@ absl::StatusOr<SaStats> EspDataplane::Impl::Query(SaHandle handle) const {
   s.direction = sa->config.direction;
   s.packets = sa->hot.packets;
   s.bytes = sa->hot.bytes;
-  s.last_sequence = sa->replay ? sa->replay->top() : sa->hot.seq;
+  s.last_sequence = sa->hot.replay_on ? sa->replay.top() : sa->hot.seq;
   s.drops = sa->drops;
   s.soft_expired = sa->hot.soft_fired;
   s.hard_expired = sa->hot.expired;

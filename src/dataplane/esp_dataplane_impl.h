@@ -56,8 +56,24 @@ class EspDataplane::Impl {
     ++counters_.drops[static_cast<size_t>(r)];
     if (sa != nullptr) {
       ++sa->drops[static_cast<size_t>(r)];
-      v.sa = sa->handle.index;
+      v.sa = sa->hot.index;
     }
+  }
+  // DropDeferred: like Drop, but the SA's own counter (a cold cache line with many SAs) is
+  // prefetched now and incremented by FlushDeferredDrops at the end of the burst.
+  void DropDeferred(Verdict& v, dataplane::Sa& sa, DropReason r) {
+    v.action = Verdict::Action::kDrop;
+    v.reason = r;
+    v.sa = sa.hot.index;
+    ++counters_.drops[static_cast<size_t>(r)];
+    __builtin_prefetch(&sa.drops[static_cast<size_t>(r)], 1);
+    deferred_drops_[num_deferred_drops_++] = {&sa, r};
+  }
+  void FlushDeferredDrops() {
+    for (size_t i = 0; i < num_deferred_drops_; ++i) {
+      ++deferred_drops_[i].sa->drops[static_cast<size_t>(deferred_drops_[i].reason)];
+    }
+    num_deferred_drops_ = 0;
   }
   void FlushEvents();
   void ScheduleDeadlines(dataplane::Sa& sa);
@@ -69,6 +85,12 @@ class EspDataplane::Impl {
   // batch_epoch_: numbers the batches of crypto ops, so an SA's `batch_top` (highest sequence
   // number of its packets in the current batch) resets when a batch completes.
   uint64_t batch_epoch_ = 0;
+  struct DeferredDrop {
+    dataplane::Sa* sa;
+    DropReason reason;
+  };
+  DeferredDrop deferred_drops_[kMaxBurst];  // at most one per packet of a chunk
+  size_t num_deferred_drops_ = 0;
   // Time-lifetime deadlines: (deadline ns, SA index, generation, hard?).
   struct Deadline {
     int64_t at;

@@ -17,6 +17,30 @@ using dataplane::SaHot;
 using dataplane::Store16;
 using dataplane::Store32;
 
+namespace {
+
+// CopyTemplate: the outer header, copied with a size known at compile time (a run-time memcpy
+// length costs a slow `rep movs` here, measured at ~15 ns of a ~280 ns 64-byte packet).
+inline void CopyTemplate(uint8_t* out, const SaHot& h) {
+  const uint8_t* t = h.header_template.data();
+  switch (h.header_size) {
+    case kIpv4HeaderSize:
+      std::memcpy(out, t, kIpv4HeaderSize);
+      break;
+    case kIpv4HeaderSize + kUdpHeaderSize:
+      std::memcpy(out, t, kIpv4HeaderSize + kUdpHeaderSize);
+      break;
+    case kIpv6HeaderSize:
+      std::memcpy(out, t, kIpv6HeaderSize);
+      break;
+    default:
+      std::memcpy(out, t, kIpv6HeaderSize + kUdpHeaderSize);
+      break;
+  }
+}
+
+}  // namespace
+
 void EspDataplane::Impl::Account(Sa& sa, uint32_t bytes, MonoTime now) {
   SaHot& h = sa.hot;
   ++h.packets;
@@ -57,13 +81,13 @@ void EspDataplane::Impl::EncryptChunk(Sa& sa, std::span<PacketRef> packets,
   // Reserve sequence numbers for the whole burst once.
   const size_t n = packets.size();
   uint64_t seq = h.seq;
-  uint64_t available = h.seq_limit - h.seq;
+  uint64_t available = h.seq_limit() - h.seq;
 
   for (size_t i = 0; i < n; ++i) {
     PacketRef& p = packets[i];
     Verdict& v = verdicts[i];
     v = Verdict{};
-    v.sa = sa.handle.index;
+    v.sa = sa.hot.index;
     if (available == 0) {
       Drop(v, &sa, DropReason::kSeqExhausted);
       Expire(sa, LifetimeKind::kSequence, true, now);
@@ -161,17 +185,22 @@ void EspDataplane::Impl::EncryptChunk(Sa& sa, std::span<PacketRef> packets,
     // RFC 6040 normal mode: the outer ECN field copies the inner one.
     const uint8_t tos = static_cast<uint8_t>(dscp << 2 | (tos_inner & 0x3));
     uint8_t* outer = p.Prepend(h.header_size);
-    std::memcpy(outer, h.header_template.data(), h.header_size);
+    CopyTemplate(outer, h);
     const uint32_t total = p.length;
     uint32_t ip_len;
     if (!h.outer_v6) {
       ip_len = kIpv4HeaderSize;
+      const bool df = h.df == DfPolicy::kSet || (h.df == DfPolicy::kCopy && inner.df);
+      const uint16_t id = h.ip_id++;
       outer[1] = tos;
       Store16(outer + 2, static_cast<uint16_t>(total));
-      Store16(outer + 4, h.ip_id++);
-      bool df = h.df == DfPolicy::kSet || (h.df == DfPolicy::kCopy && inner.df);
+      Store16(outer + 4, id);
       outer[6] = df ? 0x40 : 0;
-      Store16(outer + 10, dataplane::Ipv4HeaderChecksum(outer));
+      // RFC 1071 sum: the template's fixed words were summed at install; add the rest.
+      uint32_t sum = h.template_sum + tos + total + id + (df ? 0x4000u : 0u);
+      sum = (sum & 0xffff) + (sum >> 16);
+      sum = (sum & 0xffff) + (sum >> 16);
+      Store16(outer + 10, static_cast<uint16_t>(~sum));
     } else {
       ip_len = kIpv6HeaderSize;
       outer[0] = static_cast<uint8_t>(0x60 | tos >> 4);

@@ -18,12 +18,15 @@ namespace tunnelisa::dataplane {
 // SaHot: what Encrypt/Decrypt touch for every packet. Chosen once at install: sizes, the outer
 // header template, the crypto handle.
 struct alignas(64) SaHot {
-  // -- first cache line: read for every packet
+  // -- first cache line: everything both directions read for every packet before crypto
   const EspKey* key = nullptr;
   CryptoBackend* backend = nullptr;
-  uint64_t seq = 0;        // outbound: last sequence number used
-  uint64_t seq_limit = 0;  // outbound: last usable (2^32-1, or 2^64-1 with ESN)
+  // seq: outbound: the last sequence number used; inbound with replay_on: the highest
+  // authenticated one (a copy of replay.top(), so in-order packets never read the window).
+  uint64_t seq = 0;
+  int64_t hard_deadline_ns = INT64_MAX;  // hard time limit (MonoTime ns)
   uint32_t spi = 0;
+  uint32_t index = 0;  // the SA's arena index (reported in verdicts)
   uint8_t iv_size = 0;
   uint8_t icv_size = 0;
   uint8_t block_size = 4;
@@ -38,31 +41,40 @@ struct alignas(64) SaHot {
   uint8_t dscp = 0xff;       // 0xff: copy the inner DSCP
   DfPolicy df = DfPolicy::kCopy;
   uint16_t ip_id = 0;
-  // Limits in packets/bytes/time, as absolute values (UINT64_MAX / MonoTime::Infinite: none).
-  uint64_t soft_packets = UINT64_MAX;
-  // -- second cache line
+  bool replay_on = false;      // inbound: `Sa::replay` checks (a window, or ESN inference)
+  uint32_t replay_window = 0;  // inbound: window size (0: off), as in `Sa::replay`
+  // -- second cache line: accounting after a packet passed. Limits in packets/bytes as
+  // absolute values (UINT64_MAX: none).
+  alignas(64) uint64_t soft_packets = UINT64_MAX;
   uint64_t hard_packets = UINT64_MAX;
   uint64_t soft_bytes = UINT64_MAX;
   uint64_t hard_bytes = UINT64_MAX;
-  int64_t hard_deadline_ns = INT64_MAX;
   uint64_t packets = 0;
   uint64_t bytes = 0;
   int64_t last_used_ns = 0;
   bool soft_fired = false;
   bool hard_fired = false;
-  // -- third/fourth cache lines: outer header template (IPv6 + UDP = 48 bytes)
+  uint32_t template_sum = 0;  // IPv4: one's-complement sum of the template's fixed words
+  // -- third cache line: outbound outer header template (IPv6 + UDP = 48 bytes)
   alignas(64) std::array<uint8_t, 48> header_template{};
-  std::array<uint8_t, 16> next_iv{};
-};
-static_assert(sizeof(SaHot) == 192, "SaHot grew: keep the per-packet state to three lines");
-static_assert(offsetof(SaHot, hard_packets) == 64);
+  std::array<uint8_t, 16> next_iv{};  // the test IV override (rarely read)
 
-// Sa: hot state, replay window (inbound), counters, then the cold config.
+  // seq_limit: the last usable outbound sequence number.
+  //= https://www.rfc-editor.org/rfc/rfc4303#section-3.3.3
+  //# the transmitted Sequence Number must never be allowed to cycle.
+  uint64_t seq_limit() const { return esn ? UINT64_MAX : UINT32_MAX; }
+};
+static_assert(offsetof(SaHot, soft_packets) == 64, "first line: pre-crypto state only");
+static_assert(sizeof(SaHot) == 192);
+static_assert(offsetof(SaHot, header_template) == 128);
+
+// Sa: hot state, replay window (inbound), counters, then the cold config. Sas live in the
+// Sad's arena (contiguous, on huge pages where the kernel allows) and never move.
 struct Sa {
   SaHot hot;
-  std::unique_ptr<ReplayWindow> replay;  // inbound with a window (or ESN) only
-  uint64_t batch_epoch = 0;              // inbound: which batch batch_top belongs to
-  uint64_t batch_top = 0;                // inbound: highest sequence number checked in that batch
+  ReplayWindow replay;       // inbound: used when hot.replay_on; the 4th cache line
+  uint64_t batch_epoch = 0;  // inbound ESN: which batch batch_top belongs to
+  uint64_t batch_top = 0;    // inbound ESN: highest sequence number checked in that batch
   std::array<uint64_t, kNumDropReasons> drops{};
   SaConfig config;
   std::unique_ptr<EspKey> key_owner;
@@ -71,6 +83,7 @@ struct Sa {
   MonoTime soft_deadline = MonoTime::Infinite();
   MonoTime hard_deadline = MonoTime::Infinite();
 };
+static_assert(offsetof(Sa, replay) == 192, "the replay window is the SA's 4th cache line");
 
 }  // namespace tunnelisa::dataplane
 

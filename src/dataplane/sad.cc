@@ -1,87 +1,63 @@
 #include "dataplane/sad.h"
 
 #include "absl/strings/str_format.h"
-#include "common/str_cat.h"
 
 namespace tunnelisa::dataplane {
 
-absl::StatusOr<SaHandle> Sad::Add(std::unique_ptr<Sa> sa) {
-  const bool inbound = sa->config.direction == SaDirection::kInbound;
-  const uint32_t spi = sa->config.spi;
-  if (inbound) {
-    bool taken = lookup_ == SadLookup::kSpi ? by_spi_.contains(spi)
-                                            : by_spi_dst_.contains({spi, sa->config.local});
-    if (taken) {
-      return absl::AlreadyExistsError(absl::StrFormat(
-          "an inbound SA with SPI 0x%08x%s exists", spi,
-          lookup_ == SadLookup::kSpi ? ""
-                                     : StrCat(" and destination ", sa->config.local.ToString())));
-    }
-  }
-  uint32_t index;
-  if (!free_.empty()) {
-    index = free_.back();
-    free_.pop_back();
-  } else {
-    index = static_cast<uint32_t>(slots_.size());
-    slots_.emplace_back();
-  }
-  Slot& slot = slots_[index];
+absl::Status Sad::CheckInboundKeyFree(uint32_t spi, const IpAddress& dst) const {
+  bool taken =
+      lookup_ == SadLookup::kSpi ? by_spi_.Contains(spi) : by_spi_dst_.contains(SpiDst{spi, dst});
+  if (!taken) return absl::OkStatus();
+  return absl::AlreadyExistsError(
+      lookup_ == SadLookup::kSpi
+          ? absl::StrFormat("an inbound SA with SPI 0x%08x exists", spi)
+          : absl::StrFormat("an inbound SA with SPI 0x%08x and destination %s exists", spi,
+                            dst.ToString()));
+}
+
+Sa* Sad::Allocate() {
+  uint32_t index = 0;
+  Sa* sa = arena_.Allocate(index);
+  if (index >= generations_.size()) generations_.resize(index + 1, 0);
   // Generations start at 1 (0 marks an invalid handle) and skip 0 when they wrap.
-  slot.generation = slot.generation + 1 == 0 ? 1 : slot.generation + 1;
-  SaHandle h{index, slot.generation};
-  sa->handle = h;
-  slot.sa = std::move(sa);
-  if (inbound) {
-    if (lookup_ == SadLookup::kSpi) {
-      by_spi_.emplace(spi, index);
-    } else {
-      by_spi_dst_.emplace(SpiDst{spi, slot.sa->config.local}, index);
-    }
+  uint32_t& g = generations_[index];
+  g = g + 1 == 0 ? 1 : g + 1;
+  sa->handle = SaHandle{index, g};
+  return sa;
+}
+
+void Sad::Publish(Sa& sa) {
+  if (sa.config.direction != SaDirection::kInbound) return;
+  if (lookup_ == SadLookup::kSpi) {
+    by_spi_.Insert(sa.config.spi, sa.handle.index);
+  } else {
+    by_spi_dst_.emplace(SpiDst{sa.config.spi, sa.config.local}, sa.handle.index);
   }
-  ++live_;
-  return h;
 }
 
 absl::Status Sad::Remove(SaHandle h) {
   Sa* sa = Get(h);
   if (sa == nullptr) return absl::NotFoundError("no SA with that handle (deleted?)");
   if (sa->config.direction == SaDirection::kInbound) {
+    // Only the published SA of this key is unpublished (a half-installed one never was).
     if (lookup_ == SadLookup::kSpi) {
-      by_spi_.erase(sa->config.spi);
+      if (by_spi_.Find(sa->config.spi) == h.index) by_spi_.Erase(sa->config.spi);
     } else {
-      by_spi_dst_.erase(SpiDst{sa->config.spi, sa->config.local});
+      auto it = by_spi_dst_.find(SpiDst{sa->config.spi, sa->config.local});
+      if (it != by_spi_dst_.end() && it->second == h.index) by_spi_dst_.erase(it);
     }
   }
-  slots_[h.index].sa.reset();
-  free_.push_back(h.index);
-  --live_;
+  arena_.Free(h.index);
   return absl::OkStatus();
 }
 
 Sa* Sad::FindInbound(uint32_t spi, const IpAddress& dst) const {
   if (lookup_ == SadLookup::kSpi) {
-    auto it = by_spi_.find(spi);
-    return it == by_spi_.end() ? nullptr : slots_[it->second].sa.get();
+    const uint32_t index = by_spi_.Find(spi);
+    return index == SpiTable::kNotFound ? nullptr : arena_.At(index);
   }
   auto it = by_spi_dst_.find(SpiDst{spi, dst});
-  return it == by_spi_dst_.end() ? nullptr : slots_[it->second].sa.get();
-}
-
-void Sad::FindInboundBurst(const uint32_t* spis, size_t n, Sa** out) const {
-  for (size_t i = 0; i < n; ++i) by_spi_.prefetch(spis[i]);
-  uint32_t index[64];
-  for (size_t base = 0; base < n; base += 64) {
-    size_t m = std::min<size_t>(64, n - base);
-    for (size_t i = 0; i < m; ++i) {
-      auto it = by_spi_.find(spis[base + i]);
-      index[i] = it == by_spi_.end() ? UINT32_MAX : it->second;
-      if (index[i] != UINT32_MAX) __builtin_prefetch(&slots_[index[i]]);
-    }
-    for (size_t i = 0; i < m; ++i) {
-      out[base + i] = index[i] == UINT32_MAX ? nullptr : slots_[index[i]].sa.get();
-    }
-  }
+  return it == by_spi_dst_.end() ? nullptr : arena_.At(it->second);
 }
 
 }  // namespace tunnelisa::dataplane
