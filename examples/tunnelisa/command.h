@@ -23,6 +23,9 @@ struct Command {
 // Each subcommand file defines one of these.
 int RunDemo(std::span<const std::string_view> args);
 int RunEsp(std::span<const std::string_view> args);
+int RunCheck(std::span<const std::string_view> args);   // tunnelisa check FILE...
+int RunConfig(std::span<const std::string_view> args);  // tunnelisa config print FILE
+int RunShow(std::span<const std::string_view> args);    // tunnelisa show [--json] FILE WORDS...
 
 }  // namespace tunnelisa::cli
 

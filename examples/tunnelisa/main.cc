@@ -12,6 +12,9 @@ constexpr Command kCommands[] = {
     {"demo", "two in-process endpoints pass traffic over every ESP suite; prints counters",
      RunDemo},
     {"esp", "esp encrypt|decrypt: build or decrypt ESP captures (pcap)", RunEsp},
+    {"check", "check FILE...: validate SR OS-style configuration files", RunCheck},
+    {"config", "config print FILE: print a configuration in canonical form", RunConfig},
+    {"show", "show [--json] FILE <show command>: router show output from a config file", RunShow},
 };
 
 void PrintUsage(std::FILE* out) {

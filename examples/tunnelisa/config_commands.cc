@@ -1,0 +1,148 @@
+// `tunnelisa check`, `tunnelisa config print` and `tunnelisa show`: the configuration tools.
+//
+//   tunnelisa check FILE...                  validate; exit 0 with a summary line per file,
+//                                            else every error as FILE:LINE:COL: message, exit 1
+//   tunnelisa config print FILE              the canonical form of FILE
+//   tunnelisa show [--json] FILE WORDS...    a show command rendered from FILE, e.g.
+//                                            tunnelisa show router-a.cfg ip tunnel
+#include <cstdio>
+#include <fstream>
+#include <span>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "examples/tunnelisa/command.h"
+#include "tunnelisa/config/loader.h"
+#include "tunnelisa/config/runtime_view.h"
+#include "tunnelisa/config/show.h"
+#include "tunnelisa/config/writer.h"
+
+namespace tunnelisa::cli {
+namespace {
+
+constexpr std::streamoff kMaxFileSize = 256 << 20;
+
+void Print(std::FILE* out, std::string_view text) { std::fwrite(text.data(), 1, text.size(), out); }
+
+// ReadFile: false (after printing why) when the file can't be read.
+bool ReadFile(std::string_view tool, const std::string& path, std::string* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    std::fprintf(stderr, "tunnelisa %.*s: cannot read %s\n", static_cast<int>(tool.size()),
+                 tool.data(), path.c_str());
+    return false;
+  }
+  in.seekg(0, std::ios::end);
+  std::streamoff size = in.tellg();
+  if (size > kMaxFileSize) {
+    std::fprintf(stderr, "tunnelisa %.*s: %s is larger than 256 MiB\n",
+                 static_cast<int>(tool.size()), tool.data(), path.c_str());
+    return false;
+  }
+  in.seekg(0, std::ios::beg);
+  std::ostringstream s;
+  s << in.rdbuf();
+  *out = s.str();
+  return true;
+}
+
+void PrintDiagnostics(const std::vector<config::Diagnostic>& diagnostics, std::FILE* out) {
+  for (const config::Diagnostic& d : diagnostics) Print(out, d.ToString() + "\n");
+}
+
+std::string Plural(size_t n, std::string_view one, std::string_view many) {
+  return absl::StrCat(n, " ", std::string(n == 1 ? one : many));
+}
+
+std::string Summary(const config::Config& c, size_t warnings) {
+  config::ConfigCounts n = config::CountObjects(c);
+  std::string s = absl::StrCat("OK: ", Plural(n.tunnel_groups, "tunnel group", "tunnel groups"),
+                               ", ", Plural(n.services, "service", "services"), ", ",
+                               Plural(n.ip_tunnels, "ip-tunnel", "ip-tunnels"), ", ",
+                               Plural(n.ipsec_tunnels, "ipsec-tunnel", "ipsec-tunnels"), ", ",
+                               Plural(n.ipsec_gws, "ipsec-gw", "ipsec-gws"));
+  if (warnings > 0) absl::StrAppend(&s, " (", Plural(warnings, "warning", "warnings"), ")");
+  return s;
+}
+
+}  // namespace
+
+int RunCheck(std::span<const std::string_view> args) {
+  if (args.empty() || args[0] == "-h" || args[0] == "--help") {
+    std::fprintf(args.empty() ? stderr : stdout, "usage: tunnelisa check FILE...\n");
+    return args.empty() ? 2 : 0;
+  }
+  int status = 0;
+  for (std::string_view arg : args) {
+    std::string path(arg);
+    std::string text;
+    if (!ReadFile("check", path, &text)) return 2;
+    config::LoadResult r = config::LoadConfigText(text, path);
+    if (!r.ok()) {
+      PrintDiagnostics(r.errors, stdout);
+      status = 1;
+      continue;
+    }
+    PrintDiagnostics(r.warnings, stdout);
+    Print(stdout, absl::StrCat(path, ": ", Summary(r.config, r.warnings.size()), "\n"));
+  }
+  return status;
+}
+
+int RunConfig(std::span<const std::string_view> args) {
+  if (args.size() != 2 || args[0] != "print") {
+    std::fprintf(stderr, "usage: tunnelisa config print FILE\n");
+    return 2;
+  }
+  std::string path(args[1]);
+  std::string text;
+  if (!ReadFile("config", path, &text)) return 2;
+  config::ParseResult r = config::ParseConfigText(text, path);
+  if (!r.ok()) {
+    PrintDiagnostics(r.errors, stderr);
+    return 1;
+  }
+  Print(stdout, config::WriteConfig(r.config));
+  return 0;
+}
+
+int RunShow(std::span<const std::string_view> args) {
+  config::ShowFormat format = config::ShowFormat::kText;
+  std::vector<std::string> positional;
+  for (std::string_view a : args) {
+    if (a == "--json") {
+      format = config::ShowFormat::kJson;
+    } else {
+      positional.emplace_back(a);
+    }
+  }
+  if (positional.size() < 2) {
+    std::fprintf(stderr,
+                 "usage: tunnelisa show [--json] FILE isa tunnel-group | ip tunnel [NAME] | "
+                 "ipsec tunnel [NAME] | ipsec security-policy [SERVICE] | router SERVICE "
+                 "route-table\n");
+    return 2;
+  }
+  std::string text;
+  if (!ReadFile("show", positional[0], &text)) return 2;
+  config::LoadResult r = config::LoadConfigText(text, positional[0]);
+  if (!r.ok()) {
+    PrintDiagnostics(r.errors, stderr);
+    // Validation errors still leave a usable model; parse errors do not.
+    if (!config::ParseConfigText(text, positional[0]).ok()) return 1;
+  }
+  config::ConfigRuntimeView runtime(r.config);
+  std::vector<std::string> words(positional.begin() + 1, positional.end());
+  absl::StatusOr<std::string> out = config::RenderShow(r.config, runtime, words, format);
+  if (!out.ok()) {
+    std::fprintf(stderr, "tunnelisa show: %s\n", std::string(out.status().message()).c_str());
+    return out.status().code() == absl::StatusCode::kNotFound ? 1 : 2;
+  }
+  Print(stdout, *out);
+  return 0;
+}
+
+}  // namespace tunnelisa::cli

@@ -1,0 +1,406 @@
+// File: tunnelisa/config/model.h
+//
+// The typed configuration model: what an operator configures on a router in the vendor guide's
+// SR OS syntax (see docs/configuration.md), as plain structs with value semantics. The text
+// parser (parser.h), the C++ builder (builder.h) and the canonical writer (writer.h) all work
+// on these types; the engine builds tunnels and SAs from them.
+//
+// Conventions:
+//  - Keyed collections are std::map by the object's key (id or name), so a Config compares with
+//    == and copies like any value, and the canonical writer's order is the key order.
+//  - Every default below is the router's default (docs/configuration.md lists them).
+//  - Secrets (pre-shared keys, manual keys) are ConfigSecret: a copyable wrapper around
+//    SecretBytes. A Config must be copyable (the diff keeps the running and the candidate
+//    configuration side by side, hosts keep snapshots), and each copy is again a SecretBytes
+//    that wipes itself and can't be printed; key bytes never pass through std::string.
+//
+// Thread-safety: plain values; no internal synchronisation.
+#ifndef TUNNELISA_CONFIG_MODEL_H_
+#define TUNNELISA_CONFIG_MODEL_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "tunnelisa/algorithms.h"
+#include "tunnelisa/ip_address.h"
+#include "tunnelisa/sa_config.h"
+#include "tunnelisa/secret.h"
+
+namespace tunnelisa::config {
+
+// AdminState: `shutdown` (kDown) or `no shutdown` (kUp).
+enum class AdminState : uint8_t { kDown, kUp };
+
+// ConfigSecret: key material inside the model. Copyable (each copy is a fresh SecretBytes that
+// wipes itself); compared in constant time; never printed except by the canonical writer.
+class ConfigSecret {
+ public:
+  ConfigSecret() = default;
+  explicit ConfigSecret(SecretBytes bytes) : bytes_(std::move(bytes)) {}
+  // FromText: the bytes of a quoted string such as a pre-shared key.
+  static ConfigSecret FromText(std::string_view text);
+  ConfigSecret(const ConfigSecret& other) : bytes_(other.bytes_.Clone()) {}
+  ConfigSecret& operator=(const ConfigSecret& other) {
+    if (this != &other) bytes_ = other.bytes_.Clone();
+    return *this;
+  }
+  ConfigSecret(ConfigSecret&&) noexcept = default;
+  ConfigSecret& operator=(ConfigSecret&&) noexcept = default;
+
+  const SecretBytes& bytes() const { return bytes_; }
+  size_t size() const { return bytes_.size(); }
+  bool empty() const { return bytes_.empty(); }
+  bool operator==(const ConfigSecret& other) const { return bytes_.Equals(other.bytes_); }
+
+ private:
+  SecretBytes bytes_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// config isa
+// ---------------------------------------------------------------------------------------------
+
+// IsaSlot: an MS-ISA position "card/mda", e.g. 1/1. Both numbers 1..255.
+struct IsaSlot {
+  uint8_t card = 0;
+  uint8_t mda = 0;
+  // Parse: "1/1"; nullopt on anything else.
+  static std::optional<IsaSlot> Parse(std::string_view text);
+  std::string ToString() const;
+  auto operator<=>(const IsaSlot&) const = default;
+};
+
+enum class TunnelGroupMode : uint8_t { kSingleActive, kMultiActive };
+
+inline constexpr uint32_t kMaxTunnelGroupId = 16;
+inline constexpr uint32_t kDefaultReassemblyWaitMs = 2000;  // `reassembly` without a value
+
+// TunnelGroup: `config isa tunnel-group ID create [multi-active]`.
+struct TunnelGroup {
+  uint32_t id = 0;  // 1..kMaxTunnelGroupId
+  TunnelGroupMode mode = TunnelGroupMode::kSingleActive;
+  std::optional<IsaSlot> primary;  // single-active only
+  std::optional<IsaSlot> backup;   // single-active only (cold standby)
+  std::vector<IsaSlot> mdas;       // multi-active members, sorted, unique
+  uint32_t active_mda_number = 1;  // multi-active: how many members are active
+  bool ipsec_responder_only = false;
+  std::optional<uint32_t> reassembly_wait_ms;  // nullopt: `no reassembly` (the default)
+  AdminState admin = AdminState::kDown;
+  std::string description;
+  bool operator==(const TunnelGroup&) const = default;
+};
+
+// ---------------------------------------------------------------------------------------------
+// config ipsec
+// ---------------------------------------------------------------------------------------------
+
+// DhGroup: Diffie-Hellman groups by their IANA number (the `dh-group` / `pfs-dh-group` value).
+enum class DhGroup : uint16_t {
+  kModp768 = 1,
+  kModp1024 = 2,
+  kModp1536 = 5,
+  kModp2048 = 14,
+  kModp3072 = 15,
+  kEcp256 = 19,
+  kEcp384 = 20,
+  kEcp521 = 21,
+  kCurve25519 = 31,
+};
+// ParseDhGroup: the group with this number, or nullopt if it is not one of the above.
+std::optional<DhGroup> ParseDhGroup(uint64_t number);
+std::span<const DhGroup> AllDhGroups();
+
+enum class IkeMode : uint8_t { kMain, kAggressive };
+
+// Dpd: dead peer detection, `dpd [interval S] [max-retries N] [reply-only]`.
+struct Dpd {
+  uint32_t interval_s = 30;  // 10..300
+  uint32_t max_retries = 3;  // 1..32
+  bool reply_only = false;
+  bool operator==(const Dpd&) const = default;
+};
+
+// IkePolicy: `config ipsec ike-policy ID create`. The auth-algorithm is also the PRF.
+struct IkePolicy {
+  uint32_t id = 0;  // 1..2048
+  IntegrityAlgorithm auth_algorithm = IntegrityAlgorithm::kHmacSha1_96;
+  DhGroup dh_group = DhGroup::kModp1024;
+  EncryptionAlgorithm encryption_algorithm = EncryptionAlgorithm::kAes128Cbc;
+  IkeMode ike_mode = IkeMode::kMain;
+  uint8_t ike_version = 1;             // 1 or 2
+  uint32_t isakmp_lifetime_s = 86400;  // IKE SA, 1200..31536000
+  uint32_t ipsec_lifetime_s = 3600;    // CHILD SA, 1200..31536000
+  std::optional<Dpd> dpd;
+  std::string description;
+  bool operator==(const IkePolicy&) const = default;
+};
+
+// IpsecTransform: `config ipsec ipsec-transform ID [create]`.
+struct IpsecTransform {
+  uint32_t id = 0;  // 1..2048
+  // esp_auth_algorithm: nullopt means the default: sha1 with a non-AEAD cipher, none with an
+  // AEAD cipher (aes128gcm16, chacha20poly1305, ...).
+  std::optional<IntegrityAlgorithm> esp_auth_algorithm;
+  EncryptionAlgorithm esp_encryption_algorithm = EncryptionAlgorithm::kAes128Cbc;
+  std::optional<DhGroup> pfs_dh_group;
+  std::optional<uint32_t> ipsec_lifetime_s;  // nullopt: the ike-policy's ipsec-lifetime
+  std::string description;
+  // suite: the ESP algorithms an SA of this transform uses.
+  EspSuite suite() const;
+  bool operator==(const IpsecTransform&) const = default;
+};
+
+// TunnelTemplate: `config ipsec tunnel-template ID create`, the transforms an ipsec-gw offers.
+struct TunnelTemplate {
+  uint32_t id = 0;
+  std::vector<uint32_t> transforms;  // 1..4, in preference order
+  std::string description;
+  bool operator==(const TunnelTemplate&) const = default;
+};
+
+// ---------------------------------------------------------------------------------------------
+// config service ies|vprn
+// ---------------------------------------------------------------------------------------------
+
+// ServiceRef: a service named by id (`delivery-service 100`) or by name.
+struct ServiceRef {
+  uint32_t id = 0;   // set when named by id
+  std::string name;  // set when named by name
+  static ServiceRef Id(uint32_t id) { return {id, {}}; }
+  static ServiceRef Name(std::string name) { return {0, std::move(name)}; }
+  std::string ToString() const;  // "100" or "\"name\""
+  bool operator==(const ServiceRef&) const = default;
+};
+
+// SecurityPolicyEntry: `entry ID create` with `local-ip` / `remote-ip`. The prefix IpPrefix()
+// (no family) stands for `any`.
+struct SecurityPolicyEntry {
+  uint32_t id = 0;  // 1..16
+  std::optional<IpPrefix> local_ip;
+  std::optional<IpPrefix> remote_ip;
+  bool operator==(const SecurityPolicyEntry&) const = default;
+};
+
+// SecurityPolicy: `config service vprn N ipsec security-policy ID create`.
+struct SecurityPolicy {
+  uint32_t id = 0;  // 1..8192
+  std::map<uint32_t, SecurityPolicyEntry> entries;
+  bool operator==(const SecurityPolicy&) const = default;
+};
+
+// TunnelReassembly: an ip-tunnel's `reassembly` setting.
+struct TunnelReassembly {
+  enum class Mode : uint8_t {
+    kTunnelGroup,  // `reassembly use-tunnel-group-setting` (the default)
+    kEnabled,      // `reassembly [wait-msecs]`
+    kDisabled,     // `no reassembly`
+  };
+  Mode mode = Mode::kTunnelGroup;
+  uint32_t wait_ms = kDefaultReassemblyWaitMs;  // kEnabled only
+  bool operator==(const TunnelReassembly&) const = default;
+};
+
+// IpTunnel: `ip-tunnel "NAME" create` under a private tunnel SAP. GRE with `gre-header`,
+// IP-IP with `no gre-header` (the default).
+struct IpTunnel {
+  std::string name;
+  bool gre_header = false;
+  std::optional<IpAddress> dest_ip;           // mandatory: private address of the far end
+  std::optional<IpAddress> source;            // in the public SAP interface's subnet
+  std::optional<IpAddress> remote_ip;         // outer destination
+  std::optional<IpAddress> backup_remote_ip;  // used when remote-ip is unreachable
+  std::optional<ServiceRef> delivery_service;
+  std::optional<uint8_t> dscp;  // 0..63; nullopt: copy the inner packet's DSCP
+  std::optional<uint32_t> ip_mtu;
+  TunnelReassembly reassembly;
+  bool clear_df_bit = false;
+  AdminState admin = AdminState::kDown;
+  std::string description;
+  bool operator==(const IpTunnel&) const = default;
+};
+
+// ManualSa: one `security-association` line of `manual-keying`.
+struct ManualSa {
+  uint32_t entry = 0;  // 1..16
+  SaDirection direction = SaDirection::kInbound;
+  uint32_t spi = 0;  // 256..4294967295
+  uint32_t transform = 0;
+  ConfigSecret authentication_key;  // empty for AEAD transforms
+  ConfigSecret encryption_key;      // cipher key followed by the salt for AEAD transforms
+  bool operator==(const ManualSa&) const = default;
+};
+
+struct ManualKeying {
+  std::vector<ManualSa> security_associations;  // sorted by (entry, direction), unique
+  bool operator==(const ManualKeying&) const = default;
+};
+
+struct DynamicKeying {
+  std::optional<uint32_t> ike_policy;
+  std::optional<ConfigSecret> pre_shared_key;
+  std::vector<uint32_t> transforms;  // 1..4, in preference order
+  bool auto_establish = false;
+  bool operator==(const DynamicKeying&) const = default;
+};
+
+// IpsecTunnel: `ipsec-tunnel "NAME" create` under a private tunnel SAP (static LAN-to-LAN).
+struct IpsecTunnel {
+  std::string name;
+  std::optional<uint32_t> security_policy;  // an id in the tunnel's own service
+  std::optional<IpAddress> local_gateway_address;
+  std::optional<IpAddress> peer;
+  std::optional<ServiceRef> delivery_service;
+  std::variant<std::monostate, ManualKeying, DynamicKeying> keying;
+  std::optional<uint32_t> ip_mtu;
+  bool clear_df_bit = false;
+  std::optional<Dpd> dpd;
+  AdminState admin = AdminState::kDown;
+  std::string description;
+  bool operator==(const IpsecTunnel&) const = default;
+};
+
+// SecureServiceRef: `default-secure-service SVC interface "IF"` of an ipsec-gw.
+struct SecureServiceRef {
+  uint32_t service = 0;
+  std::string interface;
+  bool operator==(const SecureServiceRef&) const = default;
+};
+
+// IpsecGw: `ipsec-gw "NAME" create` under a public tunnel SAP: a dynamic LAN-to-LAN responder.
+struct IpsecGw {
+  std::string name;
+  std::optional<IpAddress> gateway_address;  // in the SAP interface's subnet
+  std::optional<uint32_t> ike_policy;
+  std::optional<ConfigSecret> pre_shared_key;
+  std::optional<uint32_t> default_tunnel_template;
+  std::optional<SecureServiceRef> default_secure_service;
+  std::optional<Dpd> dpd;
+  AdminState admin = AdminState::kDown;
+  std::string description;
+  bool operator==(const IpsecGw&) const = default;
+};
+
+enum class SapKind : uint8_t { kPublic, kPrivate };
+
+// TunnelSapId: "tunnel-<group>.public:<index>" or "tunnel-<group>.private:<index>".
+struct TunnelSapId {
+  uint32_t tunnel_group = 0;  // 1..kMaxTunnelGroupId
+  SapKind kind = SapKind::kPublic;
+  uint32_t index = 0;  // 1..4094
+  // Parse: nullopt unless the text has exactly the form above with numbers in range.
+  static std::optional<TunnelSapId> Parse(std::string_view text);
+  std::string ToString() const;
+  auto operator<=>(const TunnelSapId&) const = default;
+};
+
+// Sap: `sap tunnel-G.public:N create` or `sap tunnel-G.private:N create`.
+struct Sap {
+  TunnelSapId id;
+  AdminState admin = AdminState::kUp;
+  std::optional<uint32_t> ingress_qos;  // `ingress` / `qos N`
+  std::optional<uint32_t> egress_qos;   // `egress` / `qos N`
+  // Private SAPs: at most one ip-tunnel (guide: one GRE or IP-IP tunnel per SAP) and any
+  // number of ipsec-tunnels. Public SAPs: ipsec-gws.
+  std::optional<IpTunnel> ip_tunnel;
+  std::map<std::string, IpsecTunnel> ipsec_tunnels;
+  std::map<std::string, IpsecGw> ipsec_gws;
+  std::string description;
+  bool operator==(const Sap&) const = default;
+};
+
+// InterfaceAddress: `address 10.0.0.1/30`: the interface's own address and its subnet.
+struct InterfaceAddress {
+  IpAddress address;
+  int prefix_length = 0;
+  // Parse: "a.b.c.d/len" or "v6/len" (the length is mandatory).
+  static std::optional<InterfaceAddress> Parse(std::string_view text);
+  IpPrefix subnet() const { return IpPrefix::Make(address, prefix_length); }
+  std::string ToString() const;
+  bool operator==(const InterfaceAddress&) const = default;
+};
+
+// Interface: `interface "NAME" [tunnel] create`. One SAP per interface.
+struct Interface {
+  std::string name;
+  bool tunnel = false;  // a private tunnel interface (`tunnel` at creation)
+  std::optional<InterfaceAddress> address;
+  std::optional<std::string> unnumbered;  // `unnumbered "IF"|IP` (not on private tunnel SAPs)
+  std::optional<uint32_t> ip_mtu;         // 512..9000
+  AdminState admin = AdminState::kUp;
+  std::optional<Sap> sap;
+  std::string description;
+  bool operator==(const Interface&) const = default;
+};
+
+enum class NextHopKind : uint8_t { kIp, kIpsecTunnel, kIpTunnel };
+
+// StaticRoute: `static-route PREFIX next-hop IP|ipsec-tunnel "NAME"|ip-tunnel "NAME"`.
+struct StaticRoute {
+  IpPrefix prefix;
+  NextHopKind kind = NextHopKind::kIp;
+  IpAddress next_hop;               // kIp
+  std::string tunnel_name;          // kIpsecTunnel, kIpTunnel: a tunnel in the same service
+  std::string NextHopText() const;  // "10.0.0.2", "ipsec-tunnel \"x\"", "ip-tunnel \"x\""
+  auto operator<=>(const StaticRoute&) const = default;
+};
+
+enum class ServiceType : uint8_t { kIes, kVprn };
+std::string_view ServiceTypeName(ServiceType type);  // "ies", "vprn"
+
+// Service: `config service ies|vprn ID customer C create`: one routing instance.
+struct Service {
+  ServiceType type = ServiceType::kVprn;
+  uint32_t id = 0;  // 1..2147483647
+  uint32_t customer = 1;
+  std::string name;  // `service-name "NAME"`, optional
+  AdminState admin = AdminState::kUp;
+  std::string description;
+  std::map<std::string, Interface> interfaces;
+  std::map<uint32_t, SecurityPolicy> security_policies;  // `ipsec security-policy`
+  std::vector<StaticRoute> static_routes;                // sorted, unique
+  bool operator==(const Service&) const = default;
+};
+
+// Config: a whole router configuration.
+struct Config {
+  std::map<uint32_t, TunnelGroup> tunnel_groups;
+  std::map<uint32_t, IkePolicy> ike_policies;
+  std::map<uint32_t, IpsecTransform> ipsec_transforms;
+  std::map<uint32_t, TunnelTemplate> tunnel_templates;
+  std::map<uint32_t, Service> services;
+  bool operator==(const Config&) const = default;
+
+  // FindService: by id or name; nullptr if there is none.
+  const Service* FindService(const ServiceRef& ref) const;
+};
+
+// ConfigCounts: how many objects of each kind a configuration has (for summaries).
+struct ConfigCounts {
+  size_t tunnel_groups = 0;
+  size_t services = 0;
+  size_t interfaces = 0;
+  size_t ip_tunnels = 0;
+  size_t ipsec_tunnels = 0;
+  size_t ipsec_gws = 0;
+};
+ConfigCounts CountObjects(const Config& config);
+
+// Dscp names: "be", "ef", "af11".."af43", "cs1".."cs7", "nc1" (= cs6), "nc2" (= cs7), and
+// "cp0".."cp63". DscpName prints the canonical name (cs6 rather than nc1).
+std::optional<uint8_t> ParseDscp(std::string_view name);
+std::string DscpName(uint8_t dscp);
+
+// Display names used by the writer and show commands.
+std::string_view AdminStateName(AdminState state);  // "up" / "down"
+std::string_view IkeModeName(IkeMode mode);         // "main" / "aggressive"
+std::string_view SapKindName(SapKind kind);         // "public" / "private"
+
+}  // namespace tunnelisa::config
+
+#endif  // TUNNELISA_CONFIG_MODEL_H_

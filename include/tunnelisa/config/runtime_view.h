@@ -1,0 +1,90 @@
+// File: tunnelisa/config/runtime_view.h
+//
+// RuntimeView: the read-only runtime state that `show` commands and the run-time diff
+// (diff.h) consult: operational state of tunnel groups and tunnels, the active ISAs of a
+// group, SA counters. The engine implements it from live state; until then, and for
+// configuration files checked offline, ConfigRuntimeView derives it from the configuration
+// alone (admin states plus the validator's reasons).
+//
+// Implementations are called on the control thread only; methods must not block.
+#ifndef TUNNELISA_CONFIG_RUNTIME_VIEW_H_
+#define TUNNELISA_CONFIG_RUNTIME_VIEW_H_
+
+#include <compare>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tunnelisa/config/model.h"
+
+namespace tunnelisa::config {
+
+enum class OperState : uint8_t { kDown, kUp };
+
+// OperStatus: state plus, when down, why (one reason per line of `show`).
+struct OperStatus {
+  OperState state = OperState::kDown;
+  std::vector<std::string> reasons;
+  bool up() const { return state == OperState::kUp; }
+  bool operator==(const OperStatus&) const = default;
+};
+
+// TunnelKey: a tunnel by its service and name (unique per service and tunnel kind).
+struct TunnelKey {
+  uint32_t service = 0;
+  std::string name;
+  auto operator<=>(const TunnelKey&) const = default;
+};
+
+// IpsecTunnelCounters: the SA pair of an established ipsec-tunnel.
+struct IpsecTunnelCounters {
+  uint32_t inbound_spi = 0;
+  uint32_t outbound_spi = 0;
+  uint64_t inbound_packets = 0;
+  uint64_t inbound_bytes = 0;
+  uint64_t outbound_packets = 0;
+  uint64_t outbound_bytes = 0;
+  uint64_t dropped_packets = 0;
+};
+
+class RuntimeView {
+ public:
+  virtual ~RuntimeView() = default;
+  // TunnelGroupStatus: of a configured tunnel group; down with a reason for unknown ids.
+  virtual OperStatus TunnelGroupStatus(uint32_t group) const = 0;
+  // ActiveIsas: the ISAs currently carrying the group's tunnels (empty when down).
+  virtual std::vector<IsaSlot> ActiveIsas(uint32_t group) const = 0;
+  virtual OperStatus IpTunnelStatus(const TunnelKey& tunnel) const = 0;
+  virtual OperStatus IpsecTunnelStatus(const TunnelKey& tunnel) const = 0;
+  // IpsecCounters: nullopt when no SA is established (or the view has no counters).
+  virtual std::optional<IpsecTunnelCounters> IpsecCounters(const TunnelKey& tunnel) const = 0;
+};
+
+// ConfigRuntimeView: runtime state as the configuration predicts it. A tunnel group is up
+// when it is `no shutdown` and has its ISAs (active = the primary, or the first
+// active-mda-number ISAs); a tunnel is up when it, its SAP, interface and service are
+// `no shutdown`, its tunnel group and delivery service are up, and the validator has no
+// reason against it. It never reports counters. Computed once at construction; the config
+// need not outlive the view.
+class ConfigRuntimeView final : public RuntimeView {
+ public:
+  explicit ConfigRuntimeView(const Config& config);
+
+  OperStatus TunnelGroupStatus(uint32_t group) const override;
+  std::vector<IsaSlot> ActiveIsas(uint32_t group) const override;
+  OperStatus IpTunnelStatus(const TunnelKey& tunnel) const override;
+  OperStatus IpsecTunnelStatus(const TunnelKey& tunnel) const override;
+  std::optional<IpsecTunnelCounters> IpsecCounters(const TunnelKey& tunnel) const override;
+
+ private:
+  std::map<uint32_t, OperStatus> groups_;
+  std::map<uint32_t, std::vector<IsaSlot>> active_;
+  std::map<TunnelKey, OperStatus> ip_tunnels_;
+  std::map<TunnelKey, OperStatus> ipsec_tunnels_;
+};
+
+}  // namespace tunnelisa::config
+
+#endif  // TUNNELISA_CONFIG_RUNTIME_VIEW_H_

@@ -1,0 +1,523 @@
+// The guide's static rules. Each check names the rule it enforces; validator_test.cc has one
+// test per rule.
+#include "tunnelisa/config/validator.h"
+
+#include <map>
+#include <set>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "config/object_path.h"
+
+namespace tunnelisa::config {
+namespace {
+
+using internal::Quote;
+
+bool NameOk(const std::string& name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (unsigned char c : name) {
+    if (c < 0x20 || c == 0x7f) return false;
+  }
+  return true;
+}
+
+bool SecretTextOk(const ConfigSecret& s) {
+  if (s.empty() || s.size() > 64) return false;
+  for (uint8_t c : s.bytes().span()) {
+    if (c < 0x20 || c == 0x7f) return false;
+  }
+  return true;
+}
+
+std::string Family(const IpAddress& a) { return a.is_v4() ? "IPv4" : "IPv6"; }
+
+class Validator {
+ public:
+  explicit Validator(const Config& c) : c_(c) {}
+
+  ValidationReport Run() {
+    for (const auto& [id, g] : c_.tunnel_groups) CheckTunnelGroup(g);
+    for (const auto& [id, p] : c_.ike_policies) CheckIkePolicy(p);
+    for (const auto& [id, t] : c_.ipsec_transforms) CheckTransform(t);
+    for (const auto& [id, t] : c_.tunnel_templates) CheckTemplate(t);
+    CollectSaps();
+    std::map<std::string, uint32_t> names;
+    for (const auto& [id, s] : c_.services) {
+      if (s.id != id) Error(internal::ServicePath(id), "", "service id does not match its key");
+      if (!s.name.empty()) {
+        if (!NameOk(s.name)) Error(internal::ServicePath(id), "", "invalid service name");
+        auto [it, fresh] = names.emplace(s.name, id);
+        if (!fresh) {
+          Error(internal::ServicePath(id), "",
+                absl::StrCat("service name ", Quote(s.name), " is already used by service ",
+                             it->second));
+        }
+      }
+      CheckService(s);
+    }
+    return std::move(report_);
+  }
+
+ private:
+  void Error(const std::string& object, std::string_view field, std::string message) {
+    report_.errors.push_back({object, std::string(field), std::move(message)});
+  }
+  void Down(const std::string& object, std::string_view field, std::string message) {
+    report_.oper_down.push_back({object, std::string(field), std::move(message)});
+  }
+
+  // ---- isa ----------------------------------------------------------------------------------
+
+  void CheckTunnelGroup(const TunnelGroup& g) {
+    std::string path = internal::TunnelGroupPath(g.id);
+    if (g.id < 1 || g.id > kMaxTunnelGroupId) {
+      Error(path, "", absl::StrCat("tunnel-group id must be 1..", kMaxTunnelGroupId));
+    }
+    if (g.mode == TunnelGroupMode::kSingleActive) {
+      if (!g.mdas.empty()) Error(path, "mda", "'mda' is for multi-active tunnel groups");
+      if (!g.primary) {
+        Down(path, "", "no primary ISA is configured");
+      } else if (g.backup && *g.backup == *g.primary) {
+        Error(path, "backup",
+              absl::StrCat("backup ISA ", g.backup->ToString(),
+                           " is also the primary ISA of this tunnel group"));
+      }
+    } else {
+      if (g.primary || g.backup) {
+        Error(path, g.primary ? "primary" : "backup",
+              "'primary' and 'backup' are for single-active tunnel groups; a multi-active "
+              "group lists its ISAs with 'mda'");
+      }
+      if (g.active_mda_number < 1 || g.active_mda_number > kMaxTunnelGroupId) {
+        Error(path, "active-mda-number",
+              absl::StrCat("active-mda-number must be 1..", kMaxTunnelGroupId));
+      }
+      if (g.mdas.empty()) {
+        Down(path, "", "no ISA is configured (mda)");
+      } else if (g.mdas.size() < g.active_mda_number) {
+        Down(path, "active-mda-number",
+             absl::StrCat("active-mda-number ", g.active_mda_number, " exceeds the ", g.mdas.size(),
+                          " configured ISAs"));
+      }
+    }
+  }
+
+  // ---- ipsec --------------------------------------------------------------------------------
+
+  void CheckIkePolicy(const IkePolicy& p) {
+    std::string path = internal::IkePolicyPath(p.id);
+    if (p.ike_version != 1 && p.ike_version != 2) {
+      Error(path, "ike-version", "ike-version must be 1 or 2");
+    }
+    if (p.ike_mode == IkeMode::kAggressive && p.ike_version == 2) {
+      Error(path, "ike-mode", "ike-mode aggressive exists in IKEv1 only (ike-version 1)");
+    }
+    const EncryptionInfo& enc = GetEncryptionInfo(p.encryption_algorithm);
+    if (p.encryption_algorithm == EncryptionAlgorithm::kNull) {
+      Error(path, "encryption-algorithm", "an ike-policy needs an encryption-algorithm");
+    } else if (enc.aead && p.ike_version == 1) {
+      Error(path, "encryption-algorithm",
+            absl::StrCat("encryption-algorithm ", std::string(enc.name),
+                         " is an AEAD cipher, which IKE supports in version 2 only"));
+    }
+    if (p.auth_algorithm == IntegrityAlgorithm::kNone) {
+      Error(path, "auth-algorithm", "an ike-policy needs an auth-algorithm (it is also the PRF)");
+    }
+  }
+
+  void CheckTransform(const IpsecTransform& t) {
+    std::string path = internal::TransformPath(t.id);
+    const EncryptionInfo& enc = GetEncryptionInfo(t.esp_encryption_algorithm);
+    if (enc.aead && t.esp_auth_algorithm && *t.esp_auth_algorithm != IntegrityAlgorithm::kNone) {
+      Error(path, "esp-auth-algorithm",
+            absl::StrCat("esp-encryption-algorithm ", std::string(enc.name),
+                         " authenticates by itself; esp-auth-algorithm must be none"));
+    }
+    if (!enc.aead && t.suite().integ == IntegrityAlgorithm::kNone) {
+      Error(path, "esp-auth-algorithm",
+            "ESP needs authentication: esp-auth-algorithm none needs an AEAD "
+            "esp-encryption-algorithm");
+    }
+  }
+
+  void CheckTemplate(const TunnelTemplate& t) {
+    std::string path = internal::TunnelTemplatePath(t.id);
+    if (t.transforms.size() > 4) Error(path, "transform", "at most 4 transforms");
+    for (uint32_t id : t.transforms) CheckTransformRef(path, id);
+  }
+
+  void CheckTransformRef(const std::string& path, uint32_t id) {
+    if (!c_.ipsec_transforms.contains(id)) {
+      Error(path, absl::StrCat("transform ", id),
+            absl::StrCat("ipsec-transform ", id, " does not exist"));
+    }
+  }
+
+  void CheckIkePolicyRef(const std::string& path, uint32_t id) {
+    if (!c_.ike_policies.contains(id)) {
+      Error(path, "ike-policy", absl::StrCat("ike-policy ", id, " does not exist"));
+    }
+  }
+
+  // ---- services -----------------------------------------------------------------------------
+
+  // CollectSaps: SAP ids are unique in the node.
+  void CollectSaps() {
+    std::map<TunnelSapId, std::string> seen;
+    for (const auto& [sid, s] : c_.services) {
+      for (const auto& [name, i] : s.interfaces) {
+        if (!i.sap) continue;
+        std::string path = internal::SapPath(sid, name, i.sap->id);
+        auto [it, fresh] = seen.emplace(i.sap->id, internal::InterfacePath(sid, name));
+        if (!fresh) {
+          Error(path, "",
+                absl::StrCat("sap ", i.sap->id.ToString(), " is already used by ", it->second));
+        }
+      }
+    }
+  }
+
+  void CheckService(const Service& s) {
+    std::string spath = internal::ServicePath(s.id);
+    for (const auto& [id, p] : s.security_policies) {
+      std::string ppath = internal::SecurityPolicyPath(s.id, id);
+      for (const auto& [eid, e] : p.entries) {
+        std::string epath = internal::SecurityPolicyEntryPath(s.id, id, eid);
+        if (!e.local_ip) Error(epath, "", "entry needs local-ip");
+        if (!e.remote_ip) Error(epath, "", "entry needs remote-ip");
+      }
+    }
+    std::map<std::string, std::string> ip_tunnels, ipsec_tunnels;
+    for (const auto& [name, i] : s.interfaces) {
+      CheckInterface(s, i);
+      if (!i.sap) continue;
+      std::string sap_path = internal::SapPath(s.id, name, i.sap->id);
+      if (i.sap->ip_tunnel) {
+        auto [it, fresh] = ip_tunnels.emplace(i.sap->ip_tunnel->name, sap_path);
+        if (!fresh) {
+          Error(internal::IpTunnelPath(sap_path, i.sap->ip_tunnel->name), "",
+                absl::StrCat("ip-tunnel ", Quote(i.sap->ip_tunnel->name),
+                             " already exists in this service (", it->second, ")"));
+        }
+      }
+      for (const auto& [tname, t] : i.sap->ipsec_tunnels) {
+        auto [it, fresh] = ipsec_tunnels.emplace(tname, sap_path);
+        if (!fresh) {
+          Error(internal::IpsecTunnelPath(sap_path, tname), "",
+                absl::StrCat("ipsec-tunnel ", Quote(tname), " already exists in this service (",
+                             it->second, ")"));
+        }
+      }
+    }
+    for (const StaticRoute& r : s.static_routes) {
+      std::string rpath = internal::StaticRoutePath(s.id, r);
+      if (r.kind == NextHopKind::kIpsecTunnel && !ipsec_tunnels.contains(r.tunnel_name)) {
+        Error(rpath, "",
+              absl::StrCat("next-hop ipsec-tunnel ", Quote(r.tunnel_name),
+                           " does not exist in service ", s.id));
+      }
+      if (r.kind == NextHopKind::kIpTunnel && !ip_tunnels.contains(r.tunnel_name)) {
+        Error(rpath, "",
+              absl::StrCat("next-hop ip-tunnel ", Quote(r.tunnel_name),
+                           " does not exist in service ", s.id));
+      }
+      if (r.kind == NextHopKind::kIp && r.next_hop.family() != r.prefix.address().family()) {
+        Error(rpath, "", "next-hop and prefix are of different IP families");
+      }
+    }
+  }
+
+  void CheckInterface(const Service& s, const Interface& i) {
+    std::string ipath = internal::InterfacePath(s.id, i.name);
+    if (!NameOk(i.name)) Error(ipath, "", "interface names are 1..64 printable characters");
+    if (i.address && i.unnumbered) {
+      Error(ipath, "unnumbered", "an interface has either an address or 'unnumbered', not both");
+    }
+    if (i.ip_mtu && (*i.ip_mtu < 512 || *i.ip_mtu > 9000)) {
+      Error(ipath, "ip-mtu", "ip-mtu must be 512..9000");
+    }
+    if (!i.sap) return;
+    const Sap& sap = *i.sap;
+    std::string sap_path = internal::SapPath(s.id, i.name, sap.id);
+    if (!c_.tunnel_groups.contains(sap.id.tunnel_group)) {
+      Error(sap_path, "",
+            absl::StrCat("sap ", sap.id.ToString(), ": tunnel-group ", sap.id.tunnel_group,
+                         " does not exist"));
+    }
+    if (sap.id.kind == SapKind::kPrivate) {
+      if (!i.tunnel) {
+        Error(sap_path, "",
+              absl::StrCat("a private tunnel SAP needs a tunnel interface (interface ",
+                           Quote(i.name), " tunnel create)"));
+      }
+      if (i.unnumbered) {
+        Error(ipath, "unnumbered",
+              "an IP interface associated with a private tunnel SAP does not support "
+              "unnumbered operation");
+      }
+      if (!sap.ipsec_gws.empty()) {
+        Error(sap_path, "", "ipsec-gw is only allowed under a public tunnel SAP");
+      }
+      if (sap.ip_tunnel) CheckIpTunnel(s, i, sap_path, *sap.ip_tunnel);
+      for (const auto& [name, t] : sap.ipsec_tunnels) CheckIpsecTunnel(s, sap_path, sap, t);
+    } else {
+      if (i.tunnel) {
+        Error(sap_path, "",
+              "a public tunnel SAP belongs on a regular interface, not a tunnel interface");
+      }
+      if (sap.ip_tunnel || !sap.ipsec_tunnels.empty()) {
+        Error(sap_path, "", "tunnels are configured under a private tunnel SAP, not a public one");
+      }
+      for (const auto& [name, g] : sap.ipsec_gws) CheckIpsecGw(s, i, sap_path, g);
+    }
+  }
+
+  // PublicEndpoint: checks `address` (a tunnel's source or local gateway) against the public
+  // tunnel SAP interfaces of `group` in the delivery service.
+  void PublicEndpoint(const std::string& path, std::string_view field, const Service& delivery,
+                      uint32_t group, const IpAddress& address) {
+    bool group_has_sap = false;
+    for (const auto& [name, i] : delivery.interfaces) {
+      if (!i.sap || i.sap->id.kind != SapKind::kPublic || !i.address) continue;
+      bool in_subnet = i.address->subnet().Contains(address);
+      if (i.sap->id.tunnel_group == group) {
+        group_has_sap = true;
+        if (in_subnet) return;
+      } else if (in_subnet) {
+        Error(path, field,
+              absl::StrCat("a tunnel belongs to exactly one tunnel group: ", std::string(field),
+                           " ", address.ToString(), " is on public SAP ", i.sap->id.ToString(),
+                           " (tunnel-group ", i.sap->id.tunnel_group,
+                           ") but the tunnel's private SAP is in tunnel-group ", group));
+        return;
+      }
+    }
+    bool any_sap = group_has_sap;
+    for (const auto& [name, i] : delivery.interfaces) {
+      if (i.sap && i.sap->id.kind == SapKind::kPublic && i.sap->id.tunnel_group == group) {
+        any_sap = true;
+      }
+    }
+    if (!any_sap) {
+      Error(path, "delivery-service",
+            absl::StrCat("delivery service ", delivery.id,
+                         " has no IP interface with a public tunnel SAP of tunnel-group ", group));
+      return;
+    }
+    Down(path, field,
+         absl::StrCat(std::string(field), " ", address.ToString(),
+                      " is not in the subnet of a public tunnel SAP interface of tunnel-group ",
+                      group, " in delivery service ", delivery.id));
+  }
+
+  const Service* DeliveryService(const std::string& path, const std::optional<ServiceRef>& ref) {
+    if (!ref) {
+      Down(path, "", "no delivery-service is configured");
+      return nullptr;
+    }
+    const Service* d = c_.FindService(*ref);
+    if (d == nullptr) {
+      Error(path, "delivery-service",
+            absl::StrCat("delivery-service ", ref->ToString(), " does not exist"));
+    }
+    return d;
+  }
+
+  void CheckIpTunnel(const Service& s, const Interface& i, const std::string& sap_path,
+                     const IpTunnel& t) {
+    std::string path = internal::IpTunnelPath(sap_path, t.name);
+    uint32_t group = i.sap->id.tunnel_group;
+    if (!NameOk(t.name)) Error(path, "", "ip-tunnel names are 1..64 printable characters");
+    if (t.ip_mtu && (*t.ip_mtu < 512 || *t.ip_mtu > 9000)) {
+      Error(path, "ip-mtu", "ip-mtu must be 512..9000");
+    }
+    if (t.dscp && *t.dscp > 63) Error(path, "dscp", "dscp must be 0..63");
+    if (!t.dest_ip) {
+      Error(path, "", absl::StrCat("ip-tunnel ", Quote(t.name), ": dest-ip is mandatory"));
+    } else if (!i.address) {
+      Down(path, "dest-ip",
+           absl::StrCat("the private tunnel interface ", Quote(i.name),
+                        " has no address, so dest-ip ", t.dest_ip->ToString(),
+                        " is not within the subnet of the local private endpoint"));
+    } else if (!i.address->subnet().Contains(*t.dest_ip)) {
+      Down(path, "dest-ip",
+           absl::StrCat("dest-ip ", t.dest_ip->ToString(),
+                        " is not within the subnet of the local private endpoint ",
+                        i.address->ToString()));
+    }
+    if (t.source && t.remote_ip && t.source->family() != t.remote_ip->family()) {
+      Error(path, "remote-ip",
+            absl::StrCat("remote-ip is ", Family(*t.remote_ip), " but source is ",
+                         Family(*t.source)));
+    }
+    if (t.backup_remote_ip && t.remote_ip &&
+        t.backup_remote_ip->family() != t.remote_ip->family()) {
+      Error(path, "backup-remote-ip", "backup-remote-ip and remote-ip are of different families");
+    }
+    const Service* d = DeliveryService(path, t.delivery_service);
+    if (!t.source) {
+      Down(path, "", "no source address is configured");
+    } else if (d != nullptr) {
+      PublicEndpoint(path, "source", *d, group, *t.source);
+    }
+    if (!t.remote_ip) Down(path, "", "no remote-ip is configured");
+    (void)s;
+  }
+
+  void CheckIpsecTunnel(const Service& s, const std::string& sap_path, const Sap& sap,
+                        const IpsecTunnel& t) {
+    std::string path = internal::IpsecTunnelPath(sap_path, t.name);
+    uint32_t group = sap.id.tunnel_group;
+    if (!NameOk(t.name)) Error(path, "", "ipsec-tunnel names are 1..64 printable characters");
+    if (t.ip_mtu && (*t.ip_mtu < 512 || *t.ip_mtu > 9000)) {
+      Error(path, "ip-mtu", "ip-mtu must be 512..9000");
+    }
+    if (!t.security_policy) {
+      Down(path, "", "no security-policy is configured");
+    } else if (!s.security_policies.contains(*t.security_policy)) {
+      Error(path, "security-policy",
+            absl::StrCat("security-policy ", *t.security_policy, " does not exist in service ",
+                         s.id));
+    }
+    if (!t.local_gateway_address || !t.peer) {
+      Down(path, "", "no local-gateway-address is configured");
+    } else {
+      if (t.local_gateway_address->family() != t.peer->family()) {
+        Error(path, "peer", "peer and local-gateway-address are of different IP families");
+      }
+      const Service* d = DeliveryService(path, t.delivery_service);
+      if (d != nullptr) {
+        PublicEndpoint(path, "local-gateway-address", *d, group, *t.local_gateway_address);
+      }
+    }
+    if (std::holds_alternative<std::monostate>(t.keying)) {
+      Down(path, "", "no keying is configured (manual-keying or dynamic-keying)");
+    } else if (const auto* dk = std::get_if<DynamicKeying>(&t.keying)) {
+      if (!dk->ike_policy) {
+        Down(path, "dynamic-keying", "dynamic-keying has no ike-policy");
+      } else {
+        CheckIkePolicyRef(path, *dk->ike_policy);
+      }
+      if (!dk->pre_shared_key) {
+        Down(path, "dynamic-keying", "dynamic-keying has no pre-shared-key");
+      } else if (!SecretTextOk(*dk->pre_shared_key)) {
+        Error(path, "pre-shared-key", "pre-shared-key must be 1..64 printable characters");
+      }
+      if (dk->transforms.empty()) {
+        Down(path, "dynamic-keying", "dynamic-keying has no transform");
+      } else if (dk->transforms.size() > 4) {
+        Error(path, "transform", "at most 4 transforms");
+      }
+      for (uint32_t id : dk->transforms) CheckTransformRef(path, id);
+    } else {
+      CheckManualKeying(path, std::get<ManualKeying>(t.keying));
+    }
+  }
+
+  void CheckManualKeying(const std::string& path, const ManualKeying& mk) {
+    bool in = false, out = false;
+    for (const ManualSa& sa : mk.security_associations) {
+      std::string field =
+          absl::StrCat("security-association ", sa.entry,
+                       sa.direction == SaDirection::kInbound ? " inbound" : " outbound");
+      (sa.direction == SaDirection::kInbound ? in : out) = true;
+      if (sa.spi < 256) Error(path, field, "spi must be 256..4294967295");
+      if (sa.direction == SaDirection::kInbound) {
+        auto [it, fresh] = inbound_spis_.emplace(sa.spi, path);
+        if (!fresh) {
+          Error(path, field,
+                absl::StrCat("inbound spi ", sa.spi, " is already used by ", it->second));
+        }
+      }
+      auto tr = c_.ipsec_transforms.find(sa.transform);
+      if (tr == c_.ipsec_transforms.end()) {
+        Error(path, field, absl::StrCat("ipsec-transform ", sa.transform, " does not exist"));
+        continue;
+      }
+      EspSuite suite = tr->second.suite();
+      const EncryptionInfo& enc = GetEncryptionInfo(suite.enc);
+      const IntegrityInfo& integ = GetIntegrityInfo(suite.integ);
+      if (sa.encryption_key.size() != enc.keymat_size()) {
+        Error(path, field,
+              absl::StrCat("encryption-key is ", sa.encryption_key.size(), " bytes; ",
+                           std::string(enc.name), " needs ", enc.keymat_size()));
+      }
+      if (sa.authentication_key.size() != integ.key_size) {
+        Error(path, field,
+              absl::StrCat("authentication-key is ", sa.authentication_key.size(), " bytes; ",
+                           std::string(integ.name), " needs ", integ.key_size));
+      }
+    }
+    if (!in || !out) {
+      Down(path, "manual-keying",
+           "manual-keying needs an inbound and an outbound security-association");
+    }
+  }
+
+  void CheckIpsecGw(const Service& s, const Interface& i, const std::string& sap_path,
+                    const IpsecGw& g) {
+    std::string path = internal::IpsecGwPath(sap_path, g.name);
+    if (!NameOk(g.name)) Error(path, "", "ipsec-gw names are 1..64 printable characters");
+    if (!g.gateway_address) {
+      Down(path, "", "no gateway-address is configured");
+    } else if (!i.address || !i.address->subnet().Contains(*g.gateway_address)) {
+      Down(path, "gateway-address",
+           absl::StrCat("gateway-address ", g.gateway_address->ToString(),
+                        " is not in the subnet of interface ", Quote(i.name)));
+    }
+    if (!g.ike_policy) {
+      Down(path, "", "no ike-policy is configured");
+    } else {
+      CheckIkePolicyRef(path, *g.ike_policy);
+    }
+    if (!g.pre_shared_key) {
+      Down(path, "", "no pre-shared-key is configured");
+    } else if (!SecretTextOk(*g.pre_shared_key)) {
+      Error(path, "pre-shared-key", "pre-shared-key must be 1..64 printable characters");
+    }
+    if (!g.default_tunnel_template) {
+      Down(path, "", "no default-tunnel-template is configured");
+    } else if (!c_.tunnel_templates.contains(*g.default_tunnel_template)) {
+      Error(path, "default-tunnel-template",
+            absl::StrCat("tunnel-template ", *g.default_tunnel_template, " does not exist"));
+    }
+    if (!g.default_secure_service) {
+      Down(path, "", "no default-secure-service is configured");
+    } else {
+      const SecureServiceRef& ref = *g.default_secure_service;
+      auto svc = c_.services.find(ref.service);
+      if (svc == c_.services.end()) {
+        Error(path, "default-secure-service",
+              absl::StrCat("default-secure-service ", ref.service, " does not exist"));
+      } else {
+        auto it = svc->second.interfaces.find(ref.interface);
+        if (it == svc->second.interfaces.end()) {
+          Error(path, "default-secure-service",
+                absl::StrCat("interface ", Quote(ref.interface), " does not exist in service ",
+                             ref.service));
+        } else if (!it->second.sap || it->second.sap->id.kind != SapKind::kPrivate) {
+          Error(path, "default-secure-service",
+                absl::StrCat("interface ", Quote(ref.interface), " has no private tunnel SAP"));
+        } else if (it->second.sap->id.tunnel_group != i.sap->id.tunnel_group) {
+          Error(path, "default-secure-service",
+                absl::StrCat("a tunnel belongs to exactly one tunnel group: interface ",
+                             Quote(ref.interface), " is in tunnel-group ",
+                             it->second.sap->id.tunnel_group, ", the ipsec-gw in ",
+                             i.sap->id.tunnel_group));
+        }
+      }
+    }
+    (void)s;
+  }
+
+  const Config& c_;
+  ValidationReport report_;
+  std::map<uint32_t, std::string> inbound_spis_;
+};
+
+}  // namespace
+
+ValidationReport Validate(const Config& config) { return Validator(config).Run(); }
+
+}  // namespace tunnelisa::config
