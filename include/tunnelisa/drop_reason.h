@@ -13,33 +13,47 @@
 namespace tunnelisa {
 
 // X(Enumerator, "name", "description")
-#define TUNNELISA_DROP_REASONS(X)                                                          \
-  X(kNone, "none", "not dropped")                                                          \
-  X(kTruncated, "truncated", "packet shorter than its headers")                            \
-  X(kBadLength, "bad-length", "IP length field disagrees with the packet")                 \
-  X(kOversized, "oversized", "packet larger than the protocol or buffer allows")           \
-  X(kBadOuterHeader, "bad-outer-header", "outer IP header malformed")                      \
-  X(kNotForUs, "not-for-us", "protocol or address this endpoint does not terminate")       \
-  X(kOuterFragment, "outer-fragment", "fragmented outer packet (needs reassembly)")        \
-  X(kBadUdpLength, "bad-udp-length", "UDP length field disagrees with the packet")         \
-  X(kUnknownSpi, "unknown-spi", "no inbound SA with this SPI")                             \
-  X(kSeqZero, "seq-zero", "sequence number 0 is never sent")                               \
-  X(kReplayed, "replayed", "sequence number already received")                             \
-  X(kLeftOfWindow, "left-of-window", "sequence number older than the replay window")       \
-  X(kBadEspLength, "bad-esp-length", "ciphertext length not a multiple of the block size") \
-  X(kBadIcv, "bad-icv", "integrity check failed")                                          \
-  X(kBadPadding, "bad-padding", "ESP padding bytes or pad length invalid")                 \
-  X(kBadNextHeader, "bad-next-header", "inner protocol not IPv4/IPv6 in tunnel mode")      \
-  X(kMalformedInner, "malformed-inner", "inner IP packet malformed")                       \
-  X(kSelectorMismatch, "selector-mismatch", "inner addresses outside the SA's selectors")  \
-  X(kDummyPacket, "dummy-packet", "ESP dummy packet (next header 59) discarded")           \
-  X(kSaExpired, "sa-expired", "SA reached a hard lifetime")                                \
-  X(kSeqExhausted, "seq-exhausted", "outbound sequence numbers used up; rekey needed")     \
-  X(kSaNotActive, "sa-not-active", "SA handle unknown or deleted")                         \
-  X(kNoHeadroom, "no-headroom", "buffer lacks the headroom the contract requires")         \
-  X(kNoTailroom, "no-tailroom", "buffer lacks the tailroom the contract requires")         \
-  X(kCryptoError, "crypto-error", "crypto backend failed")                                 \
-  X(kWrongSlot, "wrong-slot", "SA owned by another ISA slot")
+#define TUNNELISA_DROP_REASONS(X)                                                            \
+  X(kNone, "none", "not dropped")                                                            \
+  X(kTruncated, "truncated", "packet shorter than its headers")                              \
+  X(kBadLength, "bad-length", "IP length field disagrees with the packet")                   \
+  X(kOversized, "oversized", "packet larger than the protocol or buffer allows")             \
+  X(kBadOuterHeader, "bad-outer-header", "outer IP header malformed")                        \
+  X(kNotForUs, "not-for-us", "protocol or address this endpoint does not terminate")         \
+  X(kOuterFragment, "outer-fragment", "fragmented outer packet (needs reassembly)")          \
+  X(kBadUdpLength, "bad-udp-length", "UDP length field disagrees with the packet")           \
+  X(kUnknownSpi, "unknown-spi", "no inbound SA with this SPI")                               \
+  X(kSeqZero, "seq-zero", "sequence number 0 is never sent")                                 \
+  X(kReplayed, "replayed", "sequence number already received")                               \
+  X(kLeftOfWindow, "left-of-window", "sequence number older than the replay window")         \
+  X(kBadEspLength, "bad-esp-length", "ciphertext length not a multiple of the block size")   \
+  X(kBadIcv, "bad-icv", "integrity check failed")                                            \
+  X(kBadPadding, "bad-padding", "ESP padding bytes or pad length invalid")                   \
+  X(kBadNextHeader, "bad-next-header", "inner protocol not IPv4/IPv6 in tunnel mode")        \
+  X(kMalformedInner, "malformed-inner", "inner IP packet malformed")                         \
+  X(kSelectorMismatch, "selector-mismatch", "inner addresses outside the SA's selectors")    \
+  X(kDummyPacket, "dummy-packet", "ESP dummy packet (next header 59) discarded")             \
+  X(kSaExpired, "sa-expired", "SA reached a hard lifetime")                                  \
+  X(kSeqExhausted, "seq-exhausted", "outbound sequence numbers used up; rekey needed")       \
+  X(kSaNotActive, "sa-not-active", "SA handle unknown or deleted")                           \
+  X(kNoHeadroom, "no-headroom", "buffer lacks the headroom the contract requires")           \
+  X(kNoTailroom, "no-tailroom", "buffer lacks the tailroom the contract requires")           \
+  X(kCryptoError, "crypto-error", "crypto backend failed")                                   \
+  X(kWrongSlot, "wrong-slot", "SA owned by another ISA slot")                                \
+  X(kGreBadHeader, "gre-bad-header", "GRE version, routing or reserved bits not zero")       \
+  X(kGreBadChecksum, "gre-bad-checksum", "GRE checksum (RFC 2784) does not verify")          \
+  X(kGreKeyMismatch, "gre-key-mismatch", "GRE key absent or not the tunnel's (RFC 2890)")    \
+  X(kEcnCeNotEct, "ecn-ce-not-ect", "outer CE over a Not-ECT inner packet (RFC 6040)")       \
+  X(kTooBigForMtu, "too-big-for-mtu", "larger than the tunnel ip-mtu and may not fragment")  \
+  X(kNoSpareBuffer, "no-spare-buffer", "extra output packet needed but no spare buffer fit") \
+  X(kReassemblyDisabled, "reassembly-disabled", "fragment received with reassembly off")     \
+  X(kFragmentOverlap, "fragment-overlap", "fragment overlaps another; datagram discarded")   \
+  X(kFragmentDuplicate, "fragment-duplicate", "exact duplicate of a held fragment")          \
+  X(kFragmentTiny, "fragment-tiny", "first fragment too short to hold the headers")          \
+  X(kFragmentMalformed, "fragment-malformed", "fragment length, offset or headers invalid")  \
+  X(kFragmentTooMany, "fragment-too-many", "datagram exceeded the per-datagram fragments")   \
+  X(kReassemblyMemory, "reassembly-memory", "reassembly memory or datagram records full")    \
+  X(kReassemblyTimeout, "reassembly-timeout", "datagram not complete before the timeout")
 
 enum class DropReason : uint8_t {
 #define TUNNELISA_X_ENUM(e, name, desc) e,

@@ -321,7 +321,7 @@ void EspDataplane::Impl::CompleteInbound(CryptoOp* ops, InboundPending* pend, si
     // CE outer over a Not-ECT inner packet is dropped.
     if ((pd.outer_tos & 3) == 3 && (inner.tos & 3) != 3) {
       if ((inner.tos & 3) == 0) {
-        Drop(v, &sa, DropReason::kMalformedInner);
+        Drop(v, &sa, DropReason::kEcnCeNotEct);
         continue;
       }
       dataplane::SetInnerEcnCe(op.data, inner.version);
