@@ -9,7 +9,8 @@ namespace tunnelisa::testing {
 TestBuffer::TestBuffer(std::span<const uint8_t> bytes, uint32_t headroom, uint32_t tailroom)
     : storage_(headroom + bytes.size() + tailroom) {
   ref_ = PacketRef::WithHeadroom(storage_.data(), static_cast<uint32_t>(storage_.size()), headroom);
-  std::memcpy(ref_.Append(static_cast<uint32_t>(bytes.size())), bytes.data(), bytes.size());
+  uint8_t* dst = ref_.Append(static_cast<uint32_t>(bytes.size()));
+  if (!bytes.empty()) std::memcpy(dst, bytes.data(), bytes.size());
 }
 
 namespace {
