@@ -4,6 +4,7 @@
 // padding and next-header checks, inner packet checks, selector check.
 #include <cstring>
 
+#include "dataplane/esp_auth.h"
 #include "dataplane/esp_dataplane_impl.h"
 #include "dataplane/ip_header.h"
 
@@ -15,7 +16,6 @@ using dataplane::Load32;
 using dataplane::OuterIp;
 using dataplane::Sa;
 using dataplane::SaHot;
-using dataplane::Store32;
 
 namespace {
 
@@ -157,7 +157,6 @@ void EspDataplane::Impl::DecryptChunk(std::span<PacketRef> packets, std::span<Ve
     PacketRef& p = packets[i];
     const uint32_t esp_off = pr.esp_off == UINT32_MAX ? 0 : pr.esp_off;
     const uint32_t esp_len = pr.esp_len;
-    const uint32_t spi = pr.spi;
     const uint8_t outer_tos = pr.outer_tos;
     const uint8_t* esp = p.data() + esp_off;
     Sa* sa = sas[i];
@@ -216,24 +215,7 @@ void EspDataplane::Impl::DecryptChunk(std::span<PacketRef> packets, std::span<Ve
     op.data = op.iv + h.iv_size;
     op.len = ct_len;
     op.icv = op.data + ct_len;
-    if (h.aead) {
-      Store32(op.aad, spi);
-      if (h.esn) {
-        Store32(op.aad + 4, static_cast<uint32_t>(seq >> 32));
-        Store32(op.aad + 8, seq_low);
-        op.aad_len = 12;
-      } else {
-        Store32(op.aad + 4, seq_low);
-        op.aad_len = 8;
-      }
-    } else {
-      op.auth = mesp;
-      op.auth_len = kEspHeaderSize + h.iv_size + ct_len;
-      if (h.esn) {
-        Store32(op.aad, static_cast<uint32_t>(seq >> 32));
-        op.aad_len = 4;
-      }
-    }
+    dataplane::SetEspAuthData(op, h, mesp, ct_len, seq);
     if (h.esn) {
       if (sa->batch_epoch != batch_epoch_) {
         sa->batch_epoch = batch_epoch_;

@@ -5,6 +5,7 @@
 //   after:  [outer IP][UDP][ESP][IV][inner IP packet][pad][pl][nh][ICV]
 #include <cstring>
 
+#include "dataplane/esp_auth.h"
 #include "dataplane/esp_dataplane_impl.h"
 #include "dataplane/ip_header.h"
 
@@ -158,26 +159,7 @@ void EspDataplane::Impl::EncryptChunk(Sa& sa, std::span<PacketRef> packets,
     } else {
       op.fill_iv = h.iv_size > 0;
     }
-    if (h.aead) {
-      //= https://www.rfc-editor.org/rfc/rfc4106#section-5
-      //# the AAD consists of the SPI and (extended) sequence number
-      Store32(op.aad, h.spi);
-      if (h.esn) {
-        Store32(op.aad + 4, static_cast<uint32_t>(seq >> 32));
-        Store32(op.aad + 8, static_cast<uint32_t>(seq));
-        op.aad_len = 12;
-      } else {
-        Store32(op.aad + 4, static_cast<uint32_t>(seq));
-        op.aad_len = 8;
-      }
-    } else {
-      op.auth = esp;
-      op.auth_len = kEspHeaderSize + h.iv_size + padded;
-      if (h.esn) {
-        Store32(op.aad, static_cast<uint32_t>(seq >> 32));
-        op.aad_len = 4;
-      }
-    }
+    dataplane::SetEspAuthData(op, h, esp, padded, seq);
 
     // Outer header from the template.
     const uint8_t tos_inner = inner.tos;
