@@ -9,12 +9,13 @@ namespace tunnelisa::cli {
 namespace {
 
 constexpr Command kCommands[] = {
-    {"demo", "two in-process endpoints pass traffic over every ESP suite; prints counters",
+    {"demo", "ESP suites end to end, then two Figure 27 routers (GRE over IPsec, GRE, IP-IP)",
      RunDemo},
     {"esp", "esp encrypt|decrypt: build or decrypt ESP captures (pcap)", RunEsp},
     {"check", "check FILE...: validate SR OS-style configuration files", RunCheck},
     {"config", "config print FILE: print a configuration in canonical form", RunConfig},
     {"show", "show [--json] FILE <show command>: router show output from a config file", RunShow},
+    {"replay", "replay CONFIG --service ID [pcaps]: captured packets through an engine", RunReplay},
 };
 
 void PrintUsage(std::FILE* out) {

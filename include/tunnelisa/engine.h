@@ -1,0 +1,206 @@
+// File: tunnelisa/engine.h
+//
+// Engine: the host-facing facade (DESIGN.md, "The host contract"). Built from a typed
+// configuration (config/model.h), it terminates the configured GRE, IP-IP and manual-keyed
+// IPsec tunnels in the host's own packet loop:
+//
+//  - Public side (OnPublicPackets): a packet received by a delivery service is demultiplexed
+//    by its destination (a tunnel's source / local-gateway-address), its source (the tunnel's
+//    remote, backup remote or peer) and protocol (GRE 47, IP-IP 4/41, ESP 50, ESP-in-UDP;
+//    IKE datagrams go back to the host as kToControl), decapsulated (decrypted) and handed to
+//    the tunnel's private service, whose route table forwards it: to the host
+//    (Transport::DeliverPrivate) or into another tunnel (GRE over IPsec, the guide's
+//    Figure 27). Packets for addresses the configuration does not terminate, or from sources
+//    it does not know, are not answered: counted (kNotForUs) and dropped.
+//  - Private side (OnPrivatePackets): the service's route table picks the way out; a tunnel
+//    next hop fragments at the tunnel's ip-mtu (or answers with an ICMP error), encapsulates
+//    (encrypts), and the delivery service's route table forwards the outer packet (again
+//    possibly into a tunnel); Transport::SendPublic sends it.
+//  - A packet passes through at most kMaxTunnelLayers tunnel operations (encapsulations plus
+//    decapsulations) in one call; more is a counted drop (routing loops, nested-GRE attacks).
+//
+// Tunnels live in the ISA slots of their tunnel group: each slot has one EspDataplane and one
+// IpTunnelDataplane. A tunnel runs on its group's first active ISA (the primary slot).
+//
+// Threads: every method is called from one thread (the engine serialises its slots itself
+// for now). Burst calls are the fast path: no allocation per packet; one virtual call per
+// packet leaving through the Transport.
+//
+// Example:
+//   auto engine = Engine::Create({.crypto = registry.get(), .host = {.transport = &t}}).value();
+//   absl::Status s = engine->ApplyConfig(LoadConfigText(text, "a.cfg").config, now);
+//   std::array<EngineVerdict, 32> v;
+//   engine->OnPublicPackets(received, v, now);        // outputs went through `t`
+//   engine->OnPrivatePackets(101, from_lan, v, now);
+//   std::string show = engine->Show({"ip", "tunnel"}).value();
+#ifndef TUNNELISA_ENGINE_H_
+#define TUNNELISA_ENGINE_H_
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "tunnelisa/config/model.h"
+#include "tunnelisa/config/runtime_view.h"
+#include "tunnelisa/config/show.h"
+#include "tunnelisa/crypto_backend.h"
+#include "tunnelisa/drop_reason.h"
+#include "tunnelisa/gre_ipip.h"
+#include "tunnelisa/host.h"
+#include "tunnelisa/packet.h"
+#include "tunnelisa/time.h"
+
+namespace tunnelisa {
+
+// Drops decided by the engine itself (routing), beside the data planes' DropReasons.
+// X(Enumerator, "name", "description")
+#define TUNNELISA_ENGINE_DROP_REASONS(X)                                                     \
+  X(kNone, "none", "not dropped by the engine")                                              \
+  X(kNoRoute, "no-route", "no active route for the destination in the service")              \
+  X(kTunnelDown, "tunnel-down", "the route's tunnel is operationally down or has no SA")     \
+  X(kTooManyTunnelLayers, "too-many-tunnel-layers", "more tunnel operations than the limit") \
+  X(kUnknownService, "unknown-service", "private packets for a service not configured")      \
+  X(kWrongTunnel, "wrong-tunnel", "SA of another tunnel than the packet's addresses name")
+
+enum class EngineDropReason : uint8_t {
+#define TUNNELISA_X_ENUM(e, name, desc) e,
+  TUNNELISA_ENGINE_DROP_REASONS(TUNNELISA_X_ENUM)
+#undef TUNNELISA_X_ENUM
+};
+
+#define TUNNELISA_X_COUNT(e, name, desc) +1
+inline constexpr size_t kNumEngineDropReasons = 0 TUNNELISA_ENGINE_DROP_REASONS(TUNNELISA_X_COUNT);
+#undef TUNNELISA_X_COUNT
+
+// EngineDropReasonName: the short name ("no-route"); never empty.
+std::string_view EngineDropReasonName(EngineDropReason r);
+std::string_view EngineDropReasonDescription(EngineDropReason r);
+
+// kMaxTunnelLayers: tunnel operations (encapsulations + decapsulations) one packet may go
+// through in one burst call. GRE over IPsec in one direction takes 2; a transit router
+// decapsulating GRE over IPsec into another GRE over IPsec tunnel takes 4.
+inline constexpr int kMaxTunnelLayers = 4;
+
+// EngineVerdict: what became of one input packet (parallel to the burst).
+//   action kForward: sent through Transport::SendPublic; kDeliver: through DeliverPrivate;
+//   kConsumed: held (a fragment awaiting reassembly) or absorbed (NAT keepalive);
+//   kToControl: an IKE datagram the host should give to its control plane (the packet is
+//   unchanged); kDrop: see `reason` or `engine_reason` (exactly one is set).
+//   A payload packet too big for a tunnel's ip-mtu that became an ICMP error for its sender
+//   has the action of that error (kDeliver usually) and reason kTooBigForMtu.
+struct EngineVerdict {
+  Verdict::Action action = Verdict::Action::kDrop;
+  DropReason reason = DropReason::kNone;
+  EngineDropReason engine_reason = EngineDropReason::kNone;
+  // outputs: packets this input made leave through the Transport (fragments and reassembled
+  // datagrams included).
+  uint16_t outputs = 0;
+  bool dropped() const { return action == Verdict::Action::kDrop; }
+};
+
+// EngineCounters: packets, not bytes; every packet (input or extra output such as a
+// fragment) that is dropped is counted once, by reason.
+struct EngineCounters {
+  uint64_t public_in = 0;          // packets given to OnPublicPackets
+  uint64_t private_in = 0;         // packets given to OnPrivatePackets
+  uint64_t sent_public = 0;        // Transport::SendPublic calls
+  uint64_t delivered_private = 0;  // Transport::DeliverPrivate calls
+  uint64_t consumed = 0;
+  uint64_t to_control = 0;
+  std::array<uint64_t, kNumDropReasons> drops{};
+  std::array<uint64_t, kNumEngineDropReasons> engine_drops{};
+  uint64_t total_drops() const;
+};
+
+// TrafficCounters: the guide's billing statistics ("Statistics Collection"). For a tunnel:
+// in = payload packets decapsulated from it, out = payload packets encapsulated into it
+// (each fragment counts), octets of the payload (inner) packets. For a private SAP the same
+// summed over its tunnels; for a public SAP the outer packets its tunnels received and sent
+// (outer octets); for a service the sum over its SAPs.
+struct TrafficCounters {
+  uint64_t in_packets = 0;
+  uint64_t in_octets = 0;
+  uint64_t out_packets = 0;
+  uint64_t out_octets = 0;
+  bool operator==(const TrafficCounters&) const = default;
+};
+
+struct EngineOptions {
+  CryptoRegistry* crypto = nullptr;  // required; not owned, outlives the engine
+  Host host;                         // host.transport required
+  // Spare buffers the engine owns for extra outputs (fragments of a packet above a tunnel's
+  // ip-mtu, datagrams completed by reassembly): how many, and payload bytes each (the
+  // headroom and tailroom of wire_constants.h come on top).
+  uint32_t spare_buffers = 64;
+  uint32_t spare_buffer_size = 9216;
+  // Per-slot reassembly pool (bytes) and pending datagrams, used by tunnels with reassembly.
+  size_t reassembly_memory = 1 << 20;
+  uint32_t reassembly_datagrams = 64;
+};
+
+class Engine {
+ public:
+  // Create: control path. InvalidArgument without a crypto registry or transport.
+  static absl::StatusOr<std::unique_ptr<Engine>> Create(const EngineOptions& options);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // ApplyConfig: control path. The first call builds everything; later calls go through
+  // config::RunningConfig: InvalidArgument for an invalid candidate, FailedPrecondition for
+  // a change the guide forbids in the current state (one refusal per line); otherwise the
+  // candidate becomes the running configuration: tunnels whose settings did not change keep
+  // their SAs, sequence numbers and counters; others are (re)installed or removed; routes,
+  // oper states and the backup-remote choice are recomputed. On failure nothing changes.
+  // Tunnels that cannot be installed (e.g. a manual SA the backend refuses) stay
+  // operationally down with the reason; that is not a failure of the call.
+  absl::Status ApplyConfig(const config::Config& config, MonoTime now);
+
+  // OnPublicPackets: fast path. Packets received from the public network by some delivery
+  // service (whole outer IPv4/IPv6 packets with the headroom/tailroom of wire_constants.h).
+  // verdicts.size() >= packets.size(). Outputs leave through the Transport during the call.
+  void OnPublicPackets(std::span<PacketRef> packets, std::span<EngineVerdict> verdicts,
+                       MonoTime now);
+  // OnPrivatePackets: fast path. Packets the host injects into service `service` (from its
+  // LAN or own stack), routed by the service's route table.
+  void OnPrivatePackets(uint32_t service, std::span<PacketRef> packets,
+                        std::span<EngineVerdict> verdicts, MonoTime now);
+
+  // OnTimer: SA lifetimes and reassembly timeouts; returns the next deadline
+  // (MonoTime::Infinite() when none).
+  MonoTime OnTimer(MonoTime now);
+
+  const EngineCounters& counters() const;
+  // Traffic counters; nullopt for an object the running configuration lacks.
+  std::optional<TrafficCounters> IpTunnelTraffic(const config::TunnelKey& tunnel) const;
+  std::optional<TrafficCounters> IpsecTunnelTraffic(const config::TunnelKey& tunnel) const;
+  std::optional<TrafficCounters> ServiceTraffic(uint32_t service) const;
+  std::optional<TrafficCounters> SapTraffic(uint32_t service, const config::TunnelSapId& sap) const;
+  // ActiveRemote: which remote an operationally up ip-tunnel sends to (remote-ip while it has
+  // a route in the delivery service, else backup-remote-ip); nullopt when down or unknown.
+  std::optional<TunnelRemote> ActiveRemote(const config::TunnelKey& tunnel) const;
+
+  // runtime: live oper states (with reasons), active ISAs and SA counters, for config::Show*
+  // and config::PlanChange. Valid as long as the engine.
+  const config::RuntimeView& runtime() const;
+  const config::Config& config() const;
+  // Show: config::RenderShow over the running configuration and live state.
+  absl::StatusOr<std::string> Show(std::span<const std::string> words,
+                                   config::ShowFormat format = config::ShowFormat::kText) const;
+
+  class Impl;
+
+ private:
+  explicit Engine(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tunnelisa
+
+#endif  // TUNNELISA_ENGINE_H_

@@ -1,0 +1,73 @@
+// File: tunnelisa/host.h
+//
+// The Host bundle: what an Engine calls out to. tunnelisa owns no socket, thread or clock: the
+// host passes packets and `now` into the Engine, and takes packets out through its Transport.
+//
+//  - Transport: packets leaving the engine. SendPublic for packets a delivery service sends
+//    toward the public network (encapsulated tunnel packets); DeliverPrivate for packets a
+//    service's route table hands to the host (its LAN, its own stack).
+//  - EventListener (events.h): SA lifetimes and other happenings.
+//  - LogSink: control-path messages (configuration applied, SA install failures).
+//
+// Example:
+//   class MyTransport final : public tunnelisa::Transport {
+//     void SendPublic(const Egress& e, const PacketRef& p) override { nic.Send(p.bytes()); }
+//     void DeliverPrivate(const Egress& e, const PacketRef& p) override { tap.Write(p.bytes()); }
+//   };
+#ifndef TUNNELISA_HOST_H_
+#define TUNNELISA_HOST_H_
+
+#include <cstdint>
+#include <string_view>
+
+#include "tunnelisa/events.h"
+#include "tunnelisa/ip_address.h"
+#include "tunnelisa/packet.h"
+
+namespace tunnelisa {
+
+// Egress: where a packet leaves the engine: the service whose route table chose the way out,
+// the interface of that route ("" when none) and the route's IP next hop (unset for a local
+// route: the destination itself is on the interface's subnet).
+struct Egress {
+  uint32_t service = 0;
+  std::string_view interface;  // valid during the call only
+  IpAddress next_hop;
+};
+
+// Transport: the host's way out. Called by the Engine on the thread running the burst call
+// (OnPublicPackets / OnPrivatePackets), once per packet leaving the engine, in order. The
+// packet is valid only during the call: the host sends or copies it before returning (the
+// buffer may be the caller's own packet, or a spare buffer the engine reuses right after).
+// Implementations must not call back into the Engine.
+class Transport {
+ public:
+  virtual ~Transport() = default;
+  // SendPublic: an encapsulated (outer) packet a delivery service sends toward the network.
+  virtual void SendPublic(const Egress& egress, const PacketRef& packet) = 0;
+  // DeliverPrivate: a packet a service's route table forwards to the host: decapsulated
+  // payload for the LAN, packets for the router's own addresses, ICMP errors for senders.
+  virtual void DeliverPrivate(const Egress& egress, const PacketRef& packet) = 0;
+};
+
+enum class LogLevel : uint8_t { kInfo, kWarning, kError };
+
+// LogSink: control-path log messages (never called per packet). Must not call back into the
+// Engine.
+class LogSink {
+ public:
+  virtual ~LogSink() = default;
+  virtual void Log(LogLevel level, std::string_view message) = 0;
+};
+
+// Host: the bundle an Engine is created with. Nothing is owned; everything set must outlive
+// the Engine. `transport` is required; `events` and `log` may be null.
+struct Host {
+  Transport* transport = nullptr;
+  EventListener* events = nullptr;
+  LogSink* log = nullptr;
+};
+
+}  // namespace tunnelisa
+
+#endif  // TUNNELISA_HOST_H_

@@ -1,0 +1,150 @@
+// Engine: the facade over Engine::Impl (engine_impl.h); counters, getters, show, timers.
+#include "tunnelisa/engine.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "engine/engine_impl.h"
+
+namespace tunnelisa {
+namespace {
+
+struct EngineDropInfo {
+  std::string_view name;
+  std::string_view description;
+};
+
+constexpr EngineDropInfo kEngineDrops[] = {
+#define TUNNELISA_X_INFO(e, name, desc) {name, desc},
+    TUNNELISA_ENGINE_DROP_REASONS(TUNNELISA_X_INFO)
+#undef TUNNELISA_X_INFO
+};
+
+template <typename Map, typename Key>
+std::optional<TrafficCounters> Find(const Map& m, const Key& key) {
+  auto it = m.find(key);
+  if (it == m.end()) return std::nullopt;
+  return it->second;
+}
+
+}  // namespace
+
+std::string_view EngineDropReasonName(EngineDropReason r) {
+  const size_t i = static_cast<size_t>(r);
+  return i < kNumEngineDropReasons ? kEngineDrops[i].name : "unknown";
+}
+
+std::string_view EngineDropReasonDescription(EngineDropReason r) {
+  const size_t i = static_cast<size_t>(r);
+  return i < kNumEngineDropReasons ? kEngineDrops[i].description : "unknown";
+}
+
+uint64_t EngineCounters::total_drops() const {
+  uint64_t n = 0;
+  for (uint64_t d : drops) n += d;
+  for (uint64_t d : engine_drops) n += d;
+  return n;
+}
+
+Engine::Impl::Impl(const EngineOptions& o)
+    : options(o), spares(o.spare_buffers, o.spare_buffer_size) {
+  view.set_counters([this](const config::TunnelKey& key) { return IpsecCounters(key); });
+}
+
+std::optional<config::IpsecTunnelCounters> Engine::Impl::IpsecCounters(
+    const config::TunnelKey& key) const {
+  auto it = ipsec_tunnels.find(key);
+  if (it == ipsec_tunnels.end() || !it->second.installed) return std::nullopt;
+  const IpsecTunnelState& t = it->second;
+  config::IpsecTunnelCounters c;
+  auto add_drops = [&c](const SaStats& s) {
+    for (uint64_t d : s.drops) c.dropped_packets += d;
+  };
+  if (absl::StatusOr<SaStats> out = t.slot->esp->Query(t.outbound); out.ok()) {
+    c.outbound_spi = out->spi;
+    c.outbound_packets = out->packets;
+    c.outbound_bytes = out->bytes;
+    add_drops(*out);
+  }
+  for (size_t k = 0; k < t.inbound.size(); ++k) {
+    absl::StatusOr<SaStats> in = t.slot->esp->Query(t.inbound[k]);
+    if (!in.ok()) continue;
+    if (k == 0) c.inbound_spi = in->spi;
+    c.inbound_packets += in->packets;
+    c.inbound_bytes += in->bytes;
+    add_drops(*in);
+  }
+  return c;
+}
+
+absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(const EngineOptions& options) {
+  if (options.crypto == nullptr) return absl::InvalidArgumentError("EngineOptions.crypto is null");
+  if (options.host.transport == nullptr) {
+    return absl::InvalidArgumentError("EngineOptions.host.transport is null");
+  }
+  if (options.spare_buffers == 0 || options.spare_buffer_size < 1280) {
+    return absl::InvalidArgumentError("EngineOptions: need spare buffers of at least 1280 bytes");
+  }
+  return std::unique_ptr<Engine>(new Engine(std::make_unique<Impl>(options)));
+}
+
+Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Engine::~Engine() = default;
+
+absl::Status Engine::ApplyConfig(const config::Config& config, MonoTime now) {
+  return impl_->Apply(config, now);
+}
+
+void Engine::OnPublicPackets(std::span<PacketRef> packets, std::span<EngineVerdict> verdicts,
+                             MonoTime now) {
+  impl_->Public(packets, verdicts.first(std::min(verdicts.size(), packets.size())), now);
+}
+
+void Engine::OnPrivatePackets(uint32_t service, std::span<PacketRef> packets,
+                              std::span<EngineVerdict> verdicts, MonoTime now) {
+  impl_->Private(service, packets, verdicts.first(std::min(verdicts.size(), packets.size())), now);
+}
+
+MonoTime Engine::OnTimer(MonoTime now) {
+  MonoTime next = MonoTime::Infinite();
+  for (auto& [isa, slot] : impl_->slots) {
+    next = std::min(next, slot->esp->OnTimer(now));
+    next = std::min(next, slot->reassembler->OnTimer(now));
+  }
+  return next;
+}
+
+const EngineCounters& Engine::counters() const { return impl_->counters; }
+
+std::optional<TrafficCounters> Engine::IpTunnelTraffic(const config::TunnelKey& tunnel) const {
+  return Find(impl_->ip_traffic, tunnel);
+}
+
+std::optional<TrafficCounters> Engine::IpsecTunnelTraffic(const config::TunnelKey& tunnel) const {
+  return Find(impl_->ipsec_traffic, tunnel);
+}
+
+std::optional<TrafficCounters> Engine::ServiceTraffic(uint32_t service) const {
+  return Find(impl_->service_traffic, service);
+}
+
+std::optional<TrafficCounters> Engine::SapTraffic(uint32_t service,
+                                                  const config::TunnelSapId& sap) const {
+  return Find(impl_->sap_traffic, std::make_pair(service, sap));
+}
+
+std::optional<TunnelRemote> Engine::ActiveRemote(const config::TunnelKey& tunnel) const {
+  auto it = impl_->ip_tunnels.find(tunnel);
+  if (it == impl_->ip_tunnels.end() || !it->second.installed) return std::nullopt;
+  return it->second.active;
+}
+
+const config::RuntimeView& Engine::runtime() const { return impl_->view; }
+const config::Config& Engine::config() const { return impl_->running.config(); }
+
+absl::StatusOr<std::string> Engine::Show(std::span<const std::string> words,
+                                         config::ShowFormat format) const {
+  return config::RenderShow(impl_->running.config(), impl_->view, words, format);
+}
+
+}  // namespace tunnelisa

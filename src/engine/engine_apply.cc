@@ -1,0 +1,434 @@
+// Engine::Impl::Apply: a configuration becomes slots, installed SAs and tunnels, route tables
+// and counters. Control path.
+#include <set>
+#include <utility>
+
+#include "absl/strings/str_format.h"
+#include "common/str_cat.h"
+#include "engine/engine_impl.h"
+#include "tunnelisa/sa_config.h"
+
+namespace tunnelisa {
+namespace {
+
+using config::TunnelKey;
+
+// ForEachSap: fn(service, interface name, interface, sap) for every SAP of the configuration.
+template <typename Fn>
+void ForEachSap(const config::Config& c, Fn fn) {
+  for (const auto& [sid, s] : c.services) {
+    for (const auto& [ifname, i] : s.interfaces) {
+      if (i.sap) fn(s, ifname, i, *i.sap);
+    }
+  }
+}
+
+// PublicSapFor: the SAP of the interface of `delivery` whose public tunnel SAP subnet holds
+// `address` (the tunnel's source or local gateway), or nullopt.
+std::optional<config::TunnelSapId> PublicSapFor(const config::Service& delivery,
+                                                const IpAddress& address) {
+  for (const auto& [ifname, i] : delivery.interfaces) {
+    if (i.sap && i.sap->id.kind == config::SapKind::kPublic && i.address &&
+        i.address->subnet().Contains(address)) {
+      return i.sap->id;
+    }
+  }
+  return std::nullopt;
+}
+
+// Selectors: the security policy's local or remote prefixes (`any` entries mean no limit).
+std::vector<IpPrefix> Selectors(const config::SecurityPolicy* policy, bool local) {
+  std::vector<IpPrefix> out;
+  if (policy == nullptr) return out;
+  for (const auto& [id, e] : policy->entries) {
+    const std::optional<IpPrefix>& p = local ? e.local_ip : e.remote_ip;
+    if (!p || !p->address().is_set()) return {};  // `any` allows everything
+    out.push_back(*p);
+  }
+  return out;
+}
+
+}  // namespace
+
+void Engine::Impl::Log(LogLevel level, const std::string& message) const {
+  if (options.host.log != nullptr) options.host.log->Log(level, message);
+}
+
+absl::Status Engine::Impl::Apply(const config::Config& candidate, MonoTime now) {
+  absl::StatusOr<config::ChangePlan> plan = running.Apply(candidate, view);
+  if (!plan.ok()) return plan.status();
+  const config::Config& config = running.config();
+  config::ConfigRuntimeView base(config);
+  ReconcileIpsec(config, base, now);
+  std::map<TunnelKey, std::string> down;
+  for (const auto& [key, t] : ipsec_tunnels) {
+    if (!t.down_reason.empty()) down[key] = t.down_reason;
+  }
+  view.Rebuild(config, down);
+  ReconcileIp(config);
+  BuildServices(config);
+  LinkCounters(config);
+  for (const std::string& note : plan->notes) Log(LogLevel::kInfo, note);
+  Log(LogLevel::kInfo, StrCat("configuration applied: ", plan->changes.size(), " changes"));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<EngineSlot*> Engine::Impl::SlotFor(const config::IsaSlot& isa,
+                                                  const config::Config& config) {
+  auto it = slots.find(isa);
+  if (it != slots.end()) return it->second.get();
+  auto slot = std::make_unique<EngineSlot>();
+  slot->isa = isa;
+  slot->number = static_cast<uint16_t>(slots.size());
+  // The reassembly timeout: the wait of the first tunnel group using this ISA that sets one.
+  uint32_t wait_ms = config::kDefaultReassemblyWaitMs;
+  for (const auto& [id, g] : config.tunnel_groups) {
+    if (g.primary == isa && g.reassembly_wait_ms) {
+      wait_ms = *g.reassembly_wait_ms;
+      break;
+    }
+  }
+  absl::StatusOr<std::unique_ptr<Reassembler>> r =
+      Reassembler::Create({.memory_cap_bytes = options.reassembly_memory,
+                           .max_datagrams = options.reassembly_datagrams,
+                           .timeout = Duration::Milliseconds(wait_ms)});
+  if (!r.ok()) return r.status();
+  slot->reassembler = *std::move(r);
+  absl::StatusOr<std::unique_ptr<EspDataplane>> esp = EspDataplane::Create(
+      {.crypto = options.crypto, .events = options.host.events, .slot = slot->number});
+  if (!esp.ok()) return esp.status();
+  slot->esp = *std::move(esp);
+  absl::StatusOr<std::unique_ptr<IpTunnelDataplane>> ip =
+      IpTunnelDataplane::Create({.reassembler = slot->reassembler.get(), .slot = slot->number});
+  if (!ip.ok()) return ip.status();
+  slot->ip = *std::move(ip);
+  EngineSlot* raw = slot.get();
+  slots.emplace(isa, std::move(slot));
+  Log(LogLevel::kInfo, StrCat("ISA ", isa.ToString(), " is slot ", raw->number));
+  return raw;
+}
+
+void Engine::Impl::UninstallIpsec(IpsecTunnelState& t) {
+  if (t.slot != nullptr) {
+    for (const SaHandle& h : t.inbound) {
+      t.slot->ipsec_by_sa.erase(h.index);
+      (void)t.slot->esp->Delete(h);
+    }
+    if (t.outbound.valid()) (void)t.slot->esp->Delete(t.outbound);
+  }
+  t.inbound.clear();
+  t.outbound = SaHandle{};
+  t.installed = false;
+  t.slot = nullptr;
+}
+
+void Engine::Impl::ReconcileIpsec(const config::Config& config, const config::RuntimeView& base,
+                                  MonoTime now) {
+  std::set<TunnelKey> seen;
+  ForEachSap(config, [&](const config::Service& s, const std::string&, const config::Interface&,
+                         const config::Sap& sap) {
+    for (const auto& [name, t] : sap.ipsec_tunnels) {
+      TunnelKey key{s.id, name};
+      seen.insert(key);
+      IpsecTunnelState& st = ipsec_tunnels[key];
+      st.key = key;
+      st.sap = sap.id;
+      st.private_service = s.id;
+      const config::Service* d =
+          t.delivery_service ? config.FindService(*t.delivery_service) : nullptr;
+      st.delivery_service = d != nullptr ? d->id : 0;
+      st.down_reason.clear();
+      if (!base.IpsecTunnelStatus(key).up()) {
+        UninstallIpsec(st);
+        continue;
+      }
+      const auto* manual = std::get_if<config::ManualKeying>(&t.keying);
+      if (manual == nullptr) {
+        UninstallIpsec(st);
+        st.down_reason = "no SA: dynamic keying needs IKE, which this engine does not run yet";
+        continue;
+      }
+      std::vector<config::IpsecTransform> transforms;
+      for (const config::ManualSa& sa : manual->security_associations) {
+        transforms.push_back(config.ipsec_transforms.at(sa.transform));
+      }
+      std::optional<config::SecurityPolicy> policy;
+      if (t.security_policy) {
+        auto p = s.security_policies.find(*t.security_policy);
+        if (p != s.security_policies.end()) policy = p->second;
+      }
+      std::vector<config::IsaSlot> isas = base.ActiveIsas(sap.id.tunnel_group);
+      absl::StatusOr<EngineSlot*> slot = SlotFor(isas.front(), config);
+      if (!slot.ok()) {
+        UninstallIpsec(st);
+        st.down_reason = StrCat("ISA ", isas.front().ToString(), ": ", slot.status().message());
+        continue;
+      }
+      if (st.installed && st.slot == *slot && st.installed_config == t &&
+          st.installed_transforms == transforms && st.installed_policy == policy) {
+        continue;  // unchanged: keep SAs, sequence numbers and replay windows
+      }
+      UninstallIpsec(st);
+      st.slot = *slot;
+      st.local = *t.local_gateway_address;
+      st.peer = *t.peer;
+      const config::SecurityPolicy* pol = policy ? &*policy : nullptr;
+      bool have_outbound = false;
+      for (size_t k = 0; k < manual->security_associations.size() && st.down_reason.empty(); ++k) {
+        const config::ManualSa& sa = manual->security_associations[k];
+        const bool outbound = sa.direction == SaDirection::kOutbound;
+        if (outbound && have_outbound) continue;  // the lowest entry's outbound SA is used
+        SaConfig c;
+        c.spi = sa.spi;
+        c.direction = sa.direction;
+        c.suite = transforms[k].suite();
+        c.enc_key = sa.encryption_key.bytes().Clone();
+        c.auth_key = sa.authentication_key.bytes().Clone();
+        c.local = st.local;
+        c.remote = st.peer;
+        c.df = t.clear_df_bit ? DfPolicy::kClear : DfPolicy::kCopy;
+        if (!outbound) {
+          c.local_selectors = Selectors(pol, true);
+          c.remote_selectors = Selectors(pol, false);
+        }
+        absl::StatusOr<SaHandle> h = st.slot->esp->Install(std::move(c), now);
+        if (!h.ok()) {
+          st.down_reason =
+              StrCat("manual security-association ", sa.entry, outbound ? " outbound" : " inbound",
+                     " spi ", sa.spi, " refused: ", h.status().message());
+          Log(LogLevel::kError, StrCat("ipsec-tunnel \"", name, "\": ", st.down_reason));
+          break;
+        }
+        if (outbound) {
+          st.outbound = *h;
+          have_outbound = true;
+        } else {
+          st.inbound.push_back(*h);
+          st.slot->ipsec_by_sa[h->index] = &st;
+        }
+      }
+      if (!st.down_reason.empty()) {
+        UninstallIpsec(st);
+        continue;
+      }
+      st.installed = true;
+      st.installed_config = t;
+      st.installed_transforms = std::move(transforms);
+      st.installed_policy = std::move(policy);
+    }
+  });
+  for (auto it = ipsec_tunnels.begin(); it != ipsec_tunnels.end();) {
+    if (seen.contains(it->first)) {
+      ++it;
+    } else {
+      UninstallIpsec(it->second);
+      it = ipsec_tunnels.erase(it);
+    }
+  }
+}
+
+void Engine::Impl::UninstallIp(IpTunnelState& t) {
+  if (t.installed && t.slot != nullptr) {
+    t.slot->ip_by_index.erase(t.handle.index);
+    (void)t.slot->ip->Remove(t.handle);
+  }
+  t.installed = false;
+  t.slot = nullptr;
+  t.handle = IpTunnelHandle{};
+}
+
+void Engine::Impl::ReconcileIp(const config::Config& config) {
+  std::set<TunnelKey> seen;
+  std::map<uint32_t, config::RouteTable> tables;  // delivery services, built on demand
+  ForEachSap(config, [&](const config::Service& s, const std::string&, const config::Interface& i,
+                         const config::Sap& sap) {
+    if (!sap.ip_tunnel) return;
+    const config::IpTunnel& t = *sap.ip_tunnel;
+    TunnelKey key{s.id, t.name};
+    seen.insert(key);
+    IpTunnelState& st = ip_tunnels[key];
+    st.key = key;
+    st.sap = sap.id;
+    st.private_service = s.id;
+    const config::Service* d =
+        t.delivery_service ? config.FindService(*t.delivery_service) : nullptr;
+    st.delivery_service = d != nullptr ? d->id : 0;
+    if (!view.IpTunnelStatus(key).up() || d == nullptr) {
+      UninstallIp(st);
+      return;
+    }
+    auto table = tables.find(d->id);
+    if (table == tables.end()) {
+      table = tables.emplace(d->id, config::RouteTable::Build(*d, view)).first;
+    }
+    // The guide: remote-ip while it has a route in the delivery service, else the backup.
+    TunnelRemote want = TunnelRemote::kPrimary;
+    if (table->second.Lookup(*t.remote_ip) == nullptr && t.backup_remote_ip &&
+        table->second.Lookup(*t.backup_remote_ip) != nullptr) {
+      want = TunnelRemote::kBackup;
+    }
+    const uint32_t mtu = t.ip_mtu.value_or(i.ip_mtu.value_or(0));
+    const config::TunnelGroup& group = config.tunnel_groups.at(sap.id.tunnel_group);
+    const bool reassembly = t.reassembly.mode == config::TunnelReassembly::Mode::kEnabled ||
+                            (t.reassembly.mode == config::TunnelReassembly::Mode::kTunnelGroup &&
+                             group.reassembly_wait_ms.has_value());
+    std::vector<config::IsaSlot> isas = view.ActiveIsas(sap.id.tunnel_group);
+    absl::StatusOr<EngineSlot*> slot = SlotFor(isas.front(), config);
+    if (!slot.ok()) {
+      UninstallIp(st);
+      view.SetIpTunnelDown(key,
+                           StrCat("ISA ", isas.front().ToString(), ": ", slot.status().message()));
+      return;
+    }
+    const bool same = st.installed && st.slot == *slot && st.installed_config == t &&
+                      st.installed_interface == i.address && st.installed_mtu == mtu &&
+                      st.installed_reassembly == reassembly;
+    if (!same) {
+      UninstallIp(st);
+      IpTunnelConfig c;
+      c.type = t.gre_header ? IpTunnelType::kGre : IpTunnelType::kIpIp;
+      c.local = *t.source;
+      c.remote = *t.remote_ip;
+      if (t.backup_remote_ip) c.backup_remote = *t.backup_remote_ip;
+      c.dscp = t.dscp;
+      c.ip_mtu = static_cast<uint16_t>(mtu);
+      c.clear_df = t.clear_df_bit;
+      if (i.address && i.address->address.is_v4()) c.icmp_source_v4 = i.address->address;
+      if (i.address && i.address->address.is_v6()) c.icmp_source_v6 = i.address->address;
+      c.reassembly = reassembly;
+      absl::StatusOr<IpTunnelHandle> h = (*slot)->ip->Add(c);
+      if (!h.ok()) {
+        std::string reason = StrCat("cannot install: ", h.status().message());
+        Log(LogLevel::kError, StrCat("ip-tunnel \"", t.name, "\": ", reason));
+        view.SetIpTunnelDown(key, std::move(reason));
+        return;
+      }
+      st.slot = *slot;
+      st.handle = *h;
+      st.installed = true;
+      st.active = TunnelRemote::kPrimary;
+      st.installed_config = t;
+      st.installed_interface = i.address;
+      st.installed_mtu = mtu;
+      st.installed_reassembly = reassembly;
+      st.overhead = static_cast<uint32_t>((c.local.is_v4() ? kIpv4HeaderSize : kIpv6HeaderSize) +
+                                          (t.gre_header ? 4 : 0));
+      st.slot->ip_by_index[h->index] = &st;
+    }
+    if (st.active != want) {
+      absl::Status a = st.slot->ip->SetActiveRemote(st.handle, want);
+      if (a.ok()) {
+        st.active = want;
+        Log(LogLevel::kInfo,
+            StrCat(
+                "ip-tunnel \"", t.name, "\" now sends to ",
+                want == TunnelRemote::kBackup ? "backup-remote-ip " : "remote-ip ",
+                (want == TunnelRemote::kBackup ? *t.backup_remote_ip : *t.remote_ip).ToString()));
+      }
+    }
+  });
+  for (auto it = ip_tunnels.begin(); it != ip_tunnels.end();) {
+    if (seen.contains(it->first)) {
+      ++it;
+    } else {
+      UninstallIp(it->second);
+      it = ip_tunnels.erase(it);
+    }
+  }
+}
+
+void Engine::Impl::BuildServices(const config::Config& config) {
+  services.clear();
+  public_owner.clear();
+  for (const auto& [sid, s] : config.services) {
+    EngineService& es = services[sid];
+    es.id = sid;
+    es.routes = config::RouteTable::Build(s, view);
+    for (const auto& [ifname, i] : s.interfaces) {
+      if (i.address && i.admin == config::AdminState::kUp) {
+        es.own_addresses.insert(i.address->address);
+      }
+      if (!i.sap) continue;
+      if (i.sap->ip_tunnel) {
+        IpTunnelState* st = &ip_tunnels.at(TunnelKey{sid, i.sap->ip_tunnel->name});
+        es.ip_by_name[i.sap->ip_tunnel->name] = st;
+        es.ip_by_interface[ifname] = st;
+      }
+      for (const auto& [name, t] : i.sap->ipsec_tunnels) {
+        IpsecTunnelState* st = &ipsec_tunnels.at(TunnelKey{sid, name});
+        es.ipsec_by_name[name] = st;
+        if (i.sap->ipsec_tunnels.size() == 1) es.ipsec_by_interface[ifname] = st;
+      }
+    }
+  }
+  auto service = [&](uint32_t id) -> EngineService* {
+    auto it = services.find(id);
+    return it == services.end() ? nullptr : &it->second;
+  };
+  for (auto& [key, st] : ip_tunnels) {
+    st.private_svc = service(st.private_service);
+    st.delivery_svc = service(st.delivery_service);
+    if (!st.installed || st.delivery_svc == nullptr) continue;
+    const config::IpTunnel& t = st.installed_config;
+    EngineService& d = *st.delivery_svc;
+    d.terminated.insert(*t.source);
+    d.ip_by_endpoints[{*t.source, *t.remote_ip}] = &st;
+    if (t.backup_remote_ip) d.ip_by_endpoints[{*t.source, *t.backup_remote_ip}] = &st;
+  }
+  for (auto& [key, st] : ipsec_tunnels) {
+    st.private_svc = service(st.private_service);
+    st.delivery_svc = service(st.delivery_service);
+    if (!st.installed || st.delivery_svc == nullptr) continue;
+    st.delivery_svc->terminated.insert(st.local);
+    st.delivery_svc->ipsec_by_endpoints[{st.local, st.peer}] = &st;
+  }
+  for (auto& [sid, es] : services) {  // by service id: the lowest id owns a shared address
+    for (const IpAddress& a : es.terminated) public_owner.emplace(a, &es);
+  }
+}
+
+void Engine::Impl::LinkCounters(const config::Config& config) {
+  std::set<std::pair<uint32_t, config::TunnelSapId>> saps;
+  ForEachSap(config, [&](const config::Service& s, const std::string&, const config::Interface&,
+                         const config::Sap& sap) {
+    saps.insert({s.id, sap.id});
+  });
+  std::erase_if(sap_traffic, [&](const auto& e) { return !saps.contains(e.first); });
+  std::erase_if(service_traffic, [&](const auto& e) { return !config.services.contains(e.first); });
+  std::erase_if(ip_traffic, [&](const auto& e) { return !ip_tunnels.contains(e.first); });
+  std::erase_if(ipsec_traffic, [&](const auto& e) { return !ipsec_tunnels.contains(e.first); });
+  for (const auto& [sid, s] : config.services) service_traffic[sid];
+  for (const auto& key : saps) sap_traffic[key];
+
+  auto link = [&](TunnelCounterRefs& c, TrafficCounters* tunnel, uint32_t private_service,
+                  const config::TunnelSapId& sap, uint32_t delivery_service,
+                  const std::optional<IpAddress>& source) {
+    c.tunnel = tunnel;
+    c.private_sap = &sap_traffic[{private_service, sap}];
+    c.private_service = &service_traffic[private_service];
+    c.public_sap = nullptr;
+    c.delivery_service = nullptr;
+    auto d = config.services.find(delivery_service);
+    if (d == config.services.end()) return;
+    c.delivery_service = &service_traffic[delivery_service];
+    if (!source) return;
+    if (std::optional<config::TunnelSapId> pub = PublicSapFor(d->second, *source)) {
+      c.public_sap = &sap_traffic[{delivery_service, *pub}];
+    }
+  };
+  ForEachSap(config, [&](const config::Service& s, const std::string&, const config::Interface&,
+                         const config::Sap& sap) {
+    if (sap.ip_tunnel) {
+      IpTunnelState& st = ip_tunnels.at(TunnelKey{s.id, sap.ip_tunnel->name});
+      link(st.counters, &ip_traffic[st.key], s.id, sap.id, st.delivery_service,
+           sap.ip_tunnel->source);
+    }
+    for (const auto& [name, t] : sap.ipsec_tunnels) {
+      IpsecTunnelState& st = ipsec_tunnels.at(TunnelKey{s.id, name});
+      link(st.counters, &ipsec_traffic[st.key], s.id, sap.id, st.delivery_service,
+           t.local_gateway_address);
+    }
+  });
+}
+
+}  // namespace tunnelisa

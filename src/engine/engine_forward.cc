@@ -1,0 +1,316 @@
+// The engine's packet paths (fast path): public packets are demultiplexed to their tunnel and
+// decapsulated; payload packets are routed by their service's route table into a tunnel (or to
+// the host); encapsulated packets are routed by the delivery service. Each step may recurse
+// (GRE over IPsec), bounded by kMaxTunnelLayers. No allocation per packet: extra outputs use
+// the engine's SparePool, route and name lookups do not allocate.
+#include "engine/engine_impl.h"
+#include "tunnelisa/wire_constants.h"
+
+namespace tunnelisa {
+
+PacketInfo ParsePacket(const PacketRef& p) {
+  PacketInfo r;
+  const uint8_t* d = p.data();
+  if (p.length < 1) return r;
+  const uint8_t version = d[0] >> 4;
+  size_t header = 0;
+  if (version == 4) {
+    header = static_cast<size_t>(d[0] & 0x0f) * 4;
+    if (p.length < kIpv4HeaderSize || header < kIpv4HeaderSize || header > p.length) return r;
+    r.proto = d[9];
+    r.src = IpAddress::V4Bytes(d + 12);
+    r.dst = IpAddress::V4Bytes(d + 16);
+    const uint16_t frag = static_cast<uint16_t>((d[6] << 8) | d[7]);
+    r.fragment = (frag & 0x3fff) != 0;  // MF or a non-zero offset
+  } else if (version == 6) {
+    header = kIpv6HeaderSize;
+    if (p.length < kIpv6HeaderSize) return r;
+    r.proto = d[6];
+    r.src = IpAddress::V6Bytes(d + 8);
+    r.dst = IpAddress::V6Bytes(d + 24);
+    r.fragment = r.proto == 44;
+  } else {
+    return r;
+  }
+  if (r.proto == kProtoUdp && !r.fragment && p.length >= header + kUdpHeaderSize) {
+    r.dport = static_cast<uint16_t>((d[header + 2] << 8) | d[header + 3]);
+  }
+  r.ok = true;
+  return r;
+}
+
+void Engine::Impl::Drop(EngineVerdict& v, DropReason reason) {
+  v.action = Verdict::Action::kDrop;
+  v.reason = reason;
+  ++counters.drops[static_cast<size_t>(reason)];
+}
+
+void Engine::Impl::Drop(EngineVerdict& v, EngineDropReason reason) {
+  v.action = Verdict::Action::kDrop;
+  v.engine_reason = reason;
+  ++counters.engine_drops[static_cast<size_t>(reason)];
+}
+
+void Engine::Impl::Emit(EngineVerdict& v, Verdict::Action action) {
+  v.action = action;
+  ++v.outputs;
+  if (action == Verdict::Action::kForward) {
+    ++counters.sent_public;
+  } else {
+    ++counters.delivered_private;
+  }
+}
+
+void Engine::Impl::Count(const TunnelCounterRefs& c, bool in, uint32_t inner_octets,
+                         uint32_t outer_octets) {
+  auto add = [in](TrafficCounters* t, uint32_t octets) {
+    if (t == nullptr) return;
+    if (in) {
+      ++t->in_packets;
+      t->in_octets += octets;
+    } else {
+      ++t->out_packets;
+      t->out_octets += octets;
+    }
+  };
+  add(c.tunnel, inner_octets);
+  add(c.private_sap, inner_octets);
+  add(c.private_service, inner_octets);
+  add(c.public_sap, outer_octets);
+  add(c.delivery_service, outer_octets);
+}
+
+void Engine::Impl::Public(std::span<PacketRef> packets, std::span<EngineVerdict> verdicts,
+                          MonoTime now) {
+  for (size_t i = 0; i < packets.size(); ++i) {
+    ++counters.public_in;
+    EngineVerdict& v = verdicts[i];
+    v = EngineVerdict{};
+    PacketInfo ip = ParsePacket(packets[i]);
+    if (!ip.ok) {
+      Drop(v, DropReason::kBadOuterHeader);
+      continue;
+    }
+    auto owner = public_owner.find(ip.dst);
+    if (owner == public_owner.end()) {
+      Drop(v, DropReason::kNotForUs);  // the guide's "Security": not answered
+      continue;
+    }
+    Terminate(*owner->second, packets[i], ip, 0, now, v);
+  }
+}
+
+void Engine::Impl::Private(uint32_t service, std::span<PacketRef> packets,
+                           std::span<EngineVerdict> verdicts, MonoTime now) {
+  auto s = services.find(service);
+  for (size_t i = 0; i < packets.size(); ++i) {
+    ++counters.private_in;
+    EngineVerdict& v = verdicts[i];
+    v = EngineVerdict{};
+    if (s == services.end()) {
+      Drop(v, EngineDropReason::kUnknownService);
+      continue;
+    }
+    Forward(s->second, packets[i], /*outer=*/false, 0, now, v);
+  }
+}
+
+void Engine::Impl::Forward(EngineService& s, PacketRef& p, bool outer, int depth, MonoTime now,
+                           EngineVerdict& v) {
+  PacketInfo ip = ParsePacket(p);
+  if (!ip.ok) return Drop(v, outer ? DropReason::kBadOuterHeader : DropReason::kMalformedInner);
+  if (s.terminated.contains(ip.dst)) return Terminate(s, p, ip, depth, now, v);
+  if (s.own_addresses.contains(ip.dst)) {
+    options.host.transport->DeliverPrivate(Egress{s.id, {}, {}}, p);
+    return Emit(v, Verdict::Action::kDeliver);
+  }
+  const config::Route* r = s.routes.Lookup(ip.dst);
+  if (r == nullptr) return Drop(v, EngineDropReason::kNoRoute);
+  switch (r->next_hop_kind) {
+    case config::NextHopKind::kIpTunnel: {
+      auto t = s.ip_by_name.find(r->tunnel);
+      if (t == s.ip_by_name.end()) return Drop(v, EngineDropReason::kTunnelDown);
+      return EncapIp(*t->second, p, depth, now, v);
+    }
+    case config::NextHopKind::kIpsecTunnel: {
+      auto t = s.ipsec_by_name.find(r->tunnel);
+      if (t == s.ipsec_by_name.end()) return Drop(v, EngineDropReason::kTunnelDown);
+      return EncapEsp(*t->second, p, depth, now, v);
+    }
+    case config::NextHopKind::kIp:
+      break;
+  }
+  if (r->protocol == config::RouteProtocol::kLocal) {
+    // The subnet of a private tunnel interface: its tunnel carries the packet (dest-ip).
+    if (auto t = s.ip_by_interface.find(r->interface); t != s.ip_by_interface.end()) {
+      return EncapIp(*t->second, p, depth, now, v);
+    }
+    if (auto t = s.ipsec_by_interface.find(r->interface); t != s.ipsec_by_interface.end()) {
+      return EncapEsp(*t->second, p, depth, now, v);
+    }
+  }
+  Egress e{s.id, r->interface, r->next_hop};
+  if (outer) {
+    options.host.transport->SendPublic(e, p);
+    return Emit(v, Verdict::Action::kForward);
+  }
+  options.host.transport->DeliverPrivate(e, p);
+  Emit(v, Verdict::Action::kDeliver);
+}
+
+void Engine::Impl::Terminate(EngineService& s, PacketRef& p, const PacketInfo& ip, int depth,
+                             MonoTime now, EngineVerdict& v) {
+  if (depth >= kMaxTunnelLayers) return Drop(v, EngineDropReason::kTooManyTunnelLayers);
+  const bool ip_tunnel_proto =
+      ip.proto == kProtoGre || ip.proto == kProtoIpv4InIp || ip.proto == kProtoIpv6InIp;
+  if (ip_tunnel_proto || ip.fragment) {
+    auto t = s.ip_by_endpoints.find({ip.dst, ip.src});
+    if (t != s.ip_by_endpoints.end()) return DecapIp(*t->second, p, depth, now, v);
+    if (ip_tunnel_proto) return Drop(v, DropReason::kNotForUs);
+  }
+  if (ip.proto == kProtoEsp || ip.proto == kProtoUdp || ip.fragment) {
+    // Point-to-point tunnels listen only to their configured peer (the guide's "Security").
+    auto t = s.ipsec_by_endpoints.find({ip.dst, ip.src});
+    if (t == s.ipsec_by_endpoints.end()) return Drop(v, DropReason::kNotForUs);
+    if (ip.proto == kProtoUdp && ip.dport == kIkePort) {
+      v.action = Verdict::Action::kToControl;
+      ++counters.to_control;
+      return;
+    }
+    if (ip.proto == kProtoUdp && ip.dport != kNatTPort) return Drop(v, DropReason::kNotForUs);
+    return DecapEsp(*t->second, p, depth, now, v);
+  }
+  Drop(v, DropReason::kNotForUs);
+}
+
+void Engine::Impl::DecapIp(IpTunnelState& t, PacketRef& p, int depth, MonoTime now,
+                           EngineVerdict& v) {
+  EngineSlot& slot = *t.slot;
+  const uint32_t outer_len = p.length;
+  const size_t mark = spares.mark();
+  SpareBuffers sp = spares.TakeFree();
+  Verdict dv;
+  slot.ip->Decap({&p, 1}, {&dv, 1}, now, &sp);
+  spares.Commit(sp);
+  DecapIpResult(slot, p, dv, outer_len, depth, now, v);
+  for (size_t k = 0; k < sp.used; ++k) {
+    PacketRef& q = sp.packets[k];
+    // A reassembled datagram was written at kPacketHeadroom, then decapsulated in place.
+    const uint32_t outer = q.length + (q.offset - static_cast<uint32_t>(kPacketHeadroom));
+    EngineVerdict sv;
+    DecapIpResult(slot, q, sp.verdicts[k], outer, depth, now, sv);
+    v.outputs = static_cast<uint16_t>(v.outputs + sv.outputs);
+  }
+  spares.Release(mark);
+}
+
+void Engine::Impl::DecapIpResult(EngineSlot& slot, PacketRef& p, const Verdict& dv,
+                                 uint32_t outer_len, int depth, MonoTime now, EngineVerdict& v) {
+  switch (dv.action) {
+    case Verdict::Action::kDeliver: {
+      auto t = slot.ip_by_index.find(dv.sa);
+      if (t == slot.ip_by_index.end() || t->second->private_svc == nullptr) {
+        return Drop(v, EngineDropReason::kWrongTunnel);
+      }
+      Count(t->second->counters, /*in=*/true, p.length, outer_len);
+      return Forward(*t->second->private_svc, p, /*outer=*/false, depth + 1, now, v);
+    }
+    case Verdict::Action::kConsumed:
+      v.action = Verdict::Action::kConsumed;
+      ++counters.consumed;
+      return;
+    case Verdict::Action::kDrop:
+      return Drop(v, dv.reason);
+    default:
+      return Drop(v, DropReason::kNotForUs);
+  }
+}
+
+void Engine::Impl::DecapEsp(IpsecTunnelState& t, PacketRef& p, int depth, MonoTime now,
+                            EngineVerdict& v) {
+  const uint32_t outer_len = p.length;
+  Verdict dv;
+  t.slot->esp->Decrypt({&p, 1}, {&dv, 1}, now);
+  switch (dv.action) {
+    case Verdict::Action::kDeliver: {
+      auto owner = t.slot->ipsec_by_sa.find(dv.sa);
+      if (owner == t.slot->ipsec_by_sa.end() || owner->second != &t) {
+        return Drop(v, EngineDropReason::kWrongTunnel);  // an SA of another peer's tunnel
+      }
+      if (t.private_svc == nullptr) return Drop(v, EngineDropReason::kTunnelDown);
+      Count(t.counters, /*in=*/true, p.length, outer_len);
+      return Forward(*t.private_svc, p, /*outer=*/false, depth + 1, now, v);
+    }
+    case Verdict::Action::kConsumed:
+      v.action = Verdict::Action::kConsumed;
+      ++counters.consumed;
+      return;
+    case Verdict::Action::kToControl:
+      v.action = Verdict::Action::kToControl;
+      ++counters.to_control;
+      return;
+    case Verdict::Action::kDrop:
+      return Drop(v, dv.reason);
+    default:
+      return Drop(v, DropReason::kNotForUs);
+  }
+}
+
+void Engine::Impl::EncapIp(IpTunnelState& t, PacketRef& p, int depth, MonoTime now,
+                           EngineVerdict& v) {
+  if (!t.installed || t.delivery_svc == nullptr) return Drop(v, EngineDropReason::kTunnelDown);
+  if (depth >= kMaxTunnelLayers) return Drop(v, EngineDropReason::kTooManyTunnelLayers);
+  const size_t mark = spares.mark();
+  SpareBuffers sp = spares.TakeFree();
+  Verdict dv;
+  t.slot->ip->Encap(t.handle, {&p, 1}, {&dv, 1}, now, &sp);
+  spares.Commit(sp);
+  auto send = [&](PacketRef& q, EngineVerdict& qv) {
+    const uint32_t inner = q.length > t.overhead ? q.length - t.overhead : 0;
+    Count(t.counters, /*in=*/false, inner, q.length);
+    Forward(*t.delivery_svc, q, /*outer=*/true, depth + 1, now, qv);
+  };
+  switch (dv.action) {
+    case Verdict::Action::kForward:
+      send(p, v);
+      break;
+    case Verdict::Action::kDeliver:
+      // Too big for the ip-mtu with DF set: `p` is now the ICMP error for the sender, routed
+      // back in the tunnel's private service. The payload packet counts as dropped.
+      ++counters.drops[static_cast<size_t>(DropReason::kTooBigForMtu)];
+      if (t.private_svc == nullptr) {
+        Drop(v, EngineDropReason::kTunnelDown);
+        break;
+      }
+      Forward(*t.private_svc, p, /*outer=*/false, depth, now, v);
+      if (!v.dropped()) v.reason = DropReason::kTooBigForMtu;
+      break;
+    default:
+      Drop(v, dv.reason);
+      break;
+  }
+  for (size_t k = 0; k < sp.used; ++k) {  // the fragments after the first
+    EngineVerdict sv;
+    if (sp.verdicts[k].action == Verdict::Action::kForward) {
+      send(sp.packets[k], sv);
+    } else {
+      Drop(sv, sp.verdicts[k].reason);
+    }
+    v.outputs = static_cast<uint16_t>(v.outputs + sv.outputs);
+  }
+  spares.Release(mark);
+}
+
+void Engine::Impl::EncapEsp(IpsecTunnelState& t, PacketRef& p, int depth, MonoTime now,
+                            EngineVerdict& v) {
+  if (!t.installed || t.delivery_svc == nullptr) return Drop(v, EngineDropReason::kTunnelDown);
+  if (depth >= kMaxTunnelLayers) return Drop(v, EngineDropReason::kTooManyTunnelLayers);
+  const uint32_t inner = p.length;
+  Verdict dv;
+  t.slot->esp->Encrypt(t.outbound, {&p, 1}, {&dv, 1}, now);
+  if (dv.action != Verdict::Action::kForward) return Drop(v, dv.reason);
+  Count(t.counters, /*in=*/false, inner, p.length);
+  Forward(*t.delivery_svc, p, /*outer=*/true, depth + 1, now, v);
+}
+
+}  // namespace tunnelisa

@@ -1,0 +1,186 @@
+// Engine::Impl: the engine's state and the functions over it, split by job:
+//   engine.cc          the facade, counters and getters;
+//   engine_apply.cc    turning a configuration into slots, installed tunnels/SAs and routes;
+//   engine_forward.cc  the packet paths (fast path);
+//   engine_view.cc     the RuntimeView with live oper states.
+// Internal to src/engine; not installed.
+#ifndef TUNNELISA_SRC_ENGINE_ENGINE_IMPL_H_
+#define TUNNELISA_SRC_ENGINE_ENGINE_IMPL_H_
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "engine/engine_view.h"
+#include "engine/spare_pool.h"
+#include "tunnelisa/config/diff.h"
+#include "tunnelisa/config/route_table.h"
+#include "tunnelisa/engine.h"
+#include "tunnelisa/esp_dataplane.h"
+#include "tunnelisa/gre_ipip.h"
+#include "tunnelisa/reassembly.h"
+
+namespace tunnelisa {
+
+struct IpTunnelState;
+struct IpsecTunnelState;
+struct EngineService;
+
+// PacketInfo: the IP header fields the engine routes and demultiplexes on.
+struct PacketInfo {
+  IpAddress src;
+  IpAddress dst;
+  uint8_t proto = 0;      // IPv4 protocol / IPv6 next header
+  bool fragment = false;  // IPv4 MF or offset, or an IPv6 Fragment header first
+  uint16_t dport = 0;     // UDP destination port (unfragmented UDP only)
+  bool ok = false;        // false: not a well-formed IPv4/IPv6 header
+};
+// ParsePacket: fast path; never reads past p.length.
+PacketInfo ParsePacket(const PacketRef& p);
+
+// Slot: one ISA slot: its ESP and GRE/IP-IP data planes and reassembler. Created when a
+// tunnel group first uses the ISA; kept for the engine's life (SAs and tunnels are removed).
+struct EngineSlot {
+  config::IsaSlot isa;
+  uint16_t number = 0;
+  std::unique_ptr<Reassembler> reassembler;
+  std::unique_ptr<EspDataplane> esp;
+  std::unique_ptr<IpTunnelDataplane> ip;
+  absl::flat_hash_map<uint32_t, IpsecTunnelState*> ipsec_by_sa;  // SA index -> tunnel
+  absl::flat_hash_map<uint32_t, IpTunnelState*> ip_by_index;     // tunnel index
+};
+
+// Counter references of one tunnel (nodes of the engine's counter maps; stable).
+struct TunnelCounterRefs {
+  TrafficCounters* tunnel = nullptr;
+  TrafficCounters* private_sap = nullptr;
+  TrafficCounters* private_service = nullptr;
+  TrafficCounters* public_sap = nullptr;  // null when no public SAP subnet holds the source
+  TrafficCounters* delivery_service = nullptr;
+};
+
+// IpTunnelState: one configured GRE/IP-IP tunnel; `installed` while operationally up.
+struct IpTunnelState {
+  config::TunnelKey key;
+  config::TunnelSapId sap;
+  uint32_t private_service = 0;
+  uint32_t delivery_service = 0;
+  EngineService* private_svc = nullptr;  // set by BuildServices
+  EngineService* delivery_svc = nullptr;
+  // What the installed tunnel was built from (a change reinstalls it).
+  config::IpTunnel installed_config;
+  std::optional<config::InterfaceAddress> installed_interface;
+  uint32_t installed_mtu = 0;
+  bool installed_reassembly = false;
+  EngineSlot* slot = nullptr;
+  IpTunnelHandle handle;
+  bool installed = false;
+  TunnelRemote active = TunnelRemote::kPrimary;
+  uint32_t overhead = 0;  // outer header bytes the encapsulation adds
+  TunnelCounterRefs counters;
+};
+
+// IpsecTunnelState: one configured ipsec-tunnel; SAs installed while manual keying applies.
+struct IpsecTunnelState {
+  config::TunnelKey key;
+  config::TunnelSapId sap;
+  uint32_t private_service = 0;
+  uint32_t delivery_service = 0;
+  EngineService* private_svc = nullptr;  // set by BuildServices
+  EngineService* delivery_svc = nullptr;
+  // Fingerprint of the installed SAs: the tunnel, its transforms and security policy, slot.
+  config::IpsecTunnel installed_config;
+  std::vector<config::IpsecTransform> installed_transforms;
+  std::optional<config::SecurityPolicy> installed_policy;
+  EngineSlot* slot = nullptr;
+  SaHandle outbound;
+  std::vector<SaHandle> inbound;
+  bool installed = false;
+  std::string down_reason;  // why the engine keeps it down ("" when up or down by config)
+  IpAddress local;
+  IpAddress peer;
+  TunnelCounterRefs counters;
+};
+
+// EngineService: one routing instance, rebuilt at each ApplyConfig.
+struct EngineService {
+  uint32_t id = 0;
+  config::RouteTable routes;
+  std::map<std::string, IpTunnelState*, std::less<>> ip_by_name;
+  std::map<std::string, IpsecTunnelState*, std::less<>> ipsec_by_name;
+  // Private tunnel interfaces: local routes over them go into their tunnel.
+  std::map<std::string, IpTunnelState*, std::less<>> ip_by_interface;
+  std::map<std::string, IpsecTunnelState*, std::less<>> ipsec_by_interface;
+  absl::flat_hash_set<IpAddress> own_addresses;  // interface addresses: for the host
+  absl::flat_hash_set<IpAddress> terminated;     // tunnel sources / local gateways here
+  absl::flat_hash_map<std::pair<IpAddress, IpAddress>, IpTunnelState*> ip_by_endpoints;
+  absl::flat_hash_map<std::pair<IpAddress, IpAddress>, IpsecTunnelState*> ipsec_by_endpoints;
+};
+
+class Engine::Impl {
+ public:
+  explicit Impl(const EngineOptions& options);
+
+  // engine_apply.cc
+  absl::Status Apply(const config::Config& candidate, MonoTime now);
+
+  // engine_forward.cc (fast path)
+  void Public(std::span<PacketRef> packets, std::span<EngineVerdict> verdicts, MonoTime now);
+  void Private(uint32_t service, std::span<PacketRef> packets, std::span<EngineVerdict> verdicts,
+               MonoTime now);
+
+  // engine_view.cc helper: SA counters of an ipsec tunnel.
+  std::optional<config::IpsecTunnelCounters> IpsecCounters(const config::TunnelKey& key) const;
+
+  EngineOptions options;
+  config::RunningConfig running;
+  EngineView view;
+  EngineCounters counters;
+  SparePool spares;
+  std::map<config::IsaSlot, std::unique_ptr<EngineSlot>> slots;
+  std::map<config::TunnelKey, IpTunnelState> ip_tunnels;
+  std::map<config::TunnelKey, IpsecTunnelState> ipsec_tunnels;
+  std::map<uint32_t, EngineService> services;
+  absl::flat_hash_map<IpAddress, EngineService*> public_owner;  // terminated address -> service
+  // Traffic counters, kept across ApplyConfig for objects that stay.
+  std::map<config::TunnelKey, TrafficCounters> ip_traffic;
+  std::map<config::TunnelKey, TrafficCounters> ipsec_traffic;
+  std::map<uint32_t, TrafficCounters> service_traffic;
+  std::map<std::pair<uint32_t, config::TunnelSapId>, TrafficCounters> sap_traffic;
+
+ private:
+  // engine_apply.cc
+  void Log(LogLevel level, const std::string& message) const;
+  absl::StatusOr<EngineSlot*> SlotFor(const config::IsaSlot& isa, const config::Config& config);
+  void ReconcileIpsec(const config::Config& config, const config::RuntimeView& base, MonoTime now);
+  void UninstallIpsec(IpsecTunnelState& t);
+  void ReconcileIp(const config::Config& config);
+  void Count(const TunnelCounterRefs& c, bool in, uint32_t inner_octets, uint32_t outer_octets);
+  void UninstallIp(IpTunnelState& t);
+  void BuildServices(const config::Config& config);
+  void LinkCounters(const config::Config& config);
+
+  // engine_forward.cc
+  void Forward(EngineService& s, PacketRef& p, bool outer, int depth, MonoTime now,
+               EngineVerdict& v);
+  void Terminate(EngineService& s, PacketRef& p, const PacketInfo& ip, int depth, MonoTime now,
+                 EngineVerdict& v);
+  void DecapIp(IpTunnelState& t, PacketRef& p, int depth, MonoTime now, EngineVerdict& v);
+  void DecapIpResult(EngineSlot& slot, PacketRef& p, const Verdict& dv, uint32_t outer_len,
+                     int depth, MonoTime now, EngineVerdict& v);
+  void DecapEsp(IpsecTunnelState& t, PacketRef& p, int depth, MonoTime now, EngineVerdict& v);
+  void EncapIp(IpTunnelState& t, PacketRef& p, int depth, MonoTime now, EngineVerdict& v);
+  void EncapEsp(IpsecTunnelState& t, PacketRef& p, int depth, MonoTime now, EngineVerdict& v);
+  void Drop(EngineVerdict& v, DropReason reason);
+  void Drop(EngineVerdict& v, EngineDropReason reason);
+  void Emit(EngineVerdict& v, Verdict::Action action);
+};
+
+}  // namespace tunnelisa
+
+#endif  // TUNNELISA_SRC_ENGINE_ENGINE_IMPL_H_

@@ -1,0 +1,140 @@
+#include "engine/engine_test_util.h"
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "gtest/gtest.h"
+#include "tests/test_tools/packets.h"
+#include "tunnelisa/config/loader.h"
+
+namespace tunnelisa::testing {
+namespace {
+
+std::unique_ptr<CryptoRegistry>& Registry() {
+  static auto* registry = new std::unique_ptr<CryptoRegistry>(CryptoRegistry::CreateDefault());
+  return *registry;
+}
+
+Output Record(const Egress& e, const PacketRef& p) {
+  return Output{e.service, std::string(e.interface), e.next_hop,
+                std::vector<uint8_t>(p.data(), p.data() + p.length)};
+}
+
+// SetHeaderChecksum: the IPv4 header checksum of the 20-byte header at p.
+void SetHeaderChecksum(uint8_t* p) {
+  p[10] = p[11] = 0;
+  uint32_t sum = 0;
+  for (size_t i = 0; i < 20; i += 2) sum += static_cast<uint32_t>(p[i] << 8 | p[i + 1]);
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  const uint16_t c = static_cast<uint16_t>(~sum);
+  p[10] = static_cast<uint8_t>(c >> 8);
+  p[11] = static_cast<uint8_t>(c);
+}
+
+}  // namespace
+
+void RecordingTransport::SendPublic(const Egress& e, const PacketRef& p) {
+  public_out.push_back(Record(e, p));
+}
+
+void RecordingTransport::DeliverPrivate(const Egress& e, const PacketRef& p) {
+  private_out.push_back(Record(e, p));
+}
+
+std::string ReadEngineVector(std::string_view name) {
+  std::string path =
+      std::string(TUNNELISA_SOURCE_DIR) + "/tests/vectors/engine/" + std::string(name);
+  std::ifstream in(path);
+  EXPECT_TRUE(in.good()) << "cannot read " << path;
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+config::Config ParseConfig(std::string_view text) {
+  config::LoadResult r = config::LoadConfigText(text, "test.cfg");
+  for (const config::Diagnostic& d : r.errors) ADD_FAILURE() << d.ToString();
+  return r.config;
+}
+
+std::string Replace(std::string text, std::string_view from, std::string_view to) {
+  size_t at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << "not in the text: " << from;
+  if (at != std::string::npos) text.replace(at, from.size(), to);
+  return text;
+}
+
+EngineVerdict Router::Private(uint32_t service, const std::vector<uint8_t>& packet, MonoTime now) {
+  TestBuffer b(packet);
+  EngineVerdict v;
+  engine->OnPrivatePackets(service, {&b.ref(), 1}, {&v, 1}, now);
+  return v;
+}
+
+EngineVerdict Router::Public(const std::vector<uint8_t>& packet, MonoTime now) {
+  TestBuffer b(packet);
+  EngineVerdict v;
+  engine->OnPublicPackets({&b.ref(), 1}, {&v, 1}, now);
+  return v;
+}
+
+std::unique_ptr<Router> MakeRouter(std::string_view config_text) {
+  auto r = std::make_unique<Router>();
+  absl::StatusOr<std::unique_ptr<Engine>> e =
+      Engine::Create({.crypto = Registry().get(), .host = {.transport = &r->transport}});
+  EXPECT_TRUE(e.ok()) << e.status();
+  r->engine = *std::move(e);
+  absl::Status s = r->engine->ApplyConfig(ParseConfig(config_text), MonoTime{});
+  EXPECT_TRUE(s.ok()) << s;
+  return r;
+}
+
+RouterPair::RouterPair()
+    : a_(MakeRouter(ReadEngineVector("router_a.cfg"))),
+      b_(MakeRouter(ReadEngineVector("router_b.cfg"))) {}
+
+size_t RouterPair::Pump(MonoTime now) {
+  size_t moved = 0;
+  // Bounded: each round moves what is pending; 16 rounds are far more than any test needs.
+  for (int round = 0; round < 16; ++round) {
+    std::vector<Output> from_a = std::move(a_->transport.public_out);
+    std::vector<Output> from_b = std::move(b_->transport.public_out);
+    a_->transport.public_out.clear();
+    b_->transport.public_out.clear();
+    if (from_a.empty() && from_b.empty()) break;
+    for (const Output& o : from_a) b_->Public(o.bytes, now);
+    for (const Output& o : from_b) a_->Public(o.bytes, now);
+    moved += from_a.size() + from_b.size();
+  }
+  return moved;
+}
+
+std::vector<uint8_t> WrapIpv4(const std::vector<uint8_t>& inner, const IpAddress& src,
+                              const IpAddress& dst, uint8_t proto) {
+  const size_t gre = proto == 47 ? 4 : 0;
+  std::vector<uint8_t> p(20 + gre + inner.size());
+  p[0] = 0x45;
+  p[2] = static_cast<uint8_t>(p.size() >> 8);
+  p[3] = static_cast<uint8_t>(p.size());
+  p[8] = 64;
+  p[9] = proto;
+  std::memcpy(&p[12], src.bytes(), 4);
+  std::memcpy(&p[16], dst.bytes(), 4);
+  SetHeaderChecksum(p.data());
+  if (gre) {
+    p[22] = 0x08;  // protocol type 0x0800: IPv4
+  }
+  std::memcpy(&p[20 + gre], inner.data(), inner.size());
+  return p;
+}
+
+std::vector<uint8_t> SetIpv4Source(std::vector<uint8_t> packet, const IpAddress& src) {
+  EXPECT_GE(packet.size(), 20u);
+  if (packet.size() < 20) return packet;
+  std::memcpy(packet.data() + 12, src.bytes(), 4);
+  SetHeaderChecksum(packet.data());
+  return packet;
+}
+
+}  // namespace tunnelisa::testing

@@ -1,0 +1,75 @@
+#include "engine/engine_view.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace tunnelisa {
+
+using config::OperState;
+using config::OperStatus;
+using config::TunnelKey;
+
+EngineView::EngineView() : base_(std::make_unique<config::ConfigRuntimeView>(config::Config{})) {}
+
+void EngineView::Rebuild(const config::Config& config,
+                         const std::map<TunnelKey, std::string>& ipsec_down) {
+  ipsec_override_.clear();
+  ip_override_.clear();
+  if (ipsec_down.empty()) {
+    base_ = std::make_unique<config::ConfigRuntimeView>(config);
+    return;
+  }
+  // Treat the tunnels the engine keeps down as shut down, so that everything depending on
+  // them (routes, GRE tunnels reached over them) follows.
+  config::Config shut = config;
+  for (auto& [sid, s] : shut.services) {
+    for (auto& [ifname, i] : s.interfaces) {
+      if (!i.sap) continue;
+      for (auto& [name, t] : i.sap->ipsec_tunnels) {
+        if (ipsec_down.contains(TunnelKey{sid, name})) t.admin = config::AdminState::kDown;
+      }
+    }
+  }
+  base_ = std::make_unique<config::ConfigRuntimeView>(shut);
+  for (const auto& [key, reason] : ipsec_down) {
+    OperStatus s = base_->IpsecTunnelStatus(key);
+    std::vector<std::string> reasons = {reason};
+    for (std::string& r : s.reasons) {
+      if (r != "ipsec-tunnel is shutdown") reasons.push_back(std::move(r));
+    }
+    ipsec_override_[key] = OperStatus{OperState::kDown, std::move(reasons)};
+  }
+}
+
+void EngineView::SetIpTunnelDown(const TunnelKey& tunnel, std::string reason) {
+  OperStatus s = base_->IpTunnelStatus(tunnel);
+  s.state = OperState::kDown;
+  s.reasons.push_back(std::move(reason));
+  ip_override_[tunnel] = std::move(s);
+}
+
+OperStatus EngineView::TunnelGroupStatus(uint32_t group) const {
+  return base_->TunnelGroupStatus(group);
+}
+
+std::vector<config::IsaSlot> EngineView::ActiveIsas(uint32_t group) const {
+  return base_->ActiveIsas(group);
+}
+
+OperStatus EngineView::IpTunnelStatus(const TunnelKey& tunnel) const {
+  auto it = ip_override_.find(tunnel);
+  return it != ip_override_.end() ? it->second : base_->IpTunnelStatus(tunnel);
+}
+
+OperStatus EngineView::IpsecTunnelStatus(const TunnelKey& tunnel) const {
+  auto it = ipsec_override_.find(tunnel);
+  return it != ipsec_override_.end() ? it->second : base_->IpsecTunnelStatus(tunnel);
+}
+
+std::optional<config::IpsecTunnelCounters> EngineView::IpsecCounters(
+    const TunnelKey& tunnel) const {
+  if (!counters_) return std::nullopt;
+  return counters_(tunnel);
+}
+
+}  // namespace tunnelisa
