@@ -128,6 +128,9 @@ ConfigRuntimeView::ConfigRuntimeView(const Config& config) {
                                 : absl::StrCat("remote-ip ", t.remote_ip->ToString(),
                                                " is not reachable in delivery service ", d->id));
       }
+      if (p.reasons.empty()) {
+        active_remote_[p.key] = primary != nullptr ? *t.remote_ip : *t.backup_remote_ip;
+      }
     }
     ip_tunnels_[p.key] = Status(std::move(p.reasons));
   }
@@ -158,6 +161,12 @@ OperStatus ConfigRuntimeView::IpsecTunnelStatus(const TunnelKey& tunnel) const {
 
 std::optional<IpsecTunnelCounters> ConfigRuntimeView::IpsecCounters(const TunnelKey&) const {
   return std::nullopt;
+}
+
+std::optional<IpAddress> ConfigRuntimeView::IpTunnelActiveRemote(const TunnelKey& tunnel) const {
+  auto it = active_remote_.find(tunnel);
+  if (it == active_remote_.end() || !IpTunnelStatus(tunnel).up()) return std::nullopt;
+  return it->second;
 }
 
 }  // namespace tunnelisa::config

@@ -50,7 +50,8 @@ void JsonService(JsonWriter& j, std::string_view key, const std::optional<Servic
   }
 }
 
-void JsonIpTunnel(JsonWriter& j, const TunnelAt<IpTunnel>& at, const OperStatus& oper) {
+void JsonIpTunnel(JsonWriter& j, const TunnelAt<IpTunnel>& at, const OperStatus& oper,
+                  const std::optional<IpAddress>& active_remote) {
   const IpTunnel& t = *at.tunnel;
   j.BeginObject();
   j.Field("name", t.name);
@@ -60,6 +61,7 @@ void JsonIpTunnel(JsonWriter& j, const TunnelAt<IpTunnel>& at, const OperStatus&
   j.OptionalField("source", t.source ? t.source->ToString() : "");
   j.OptionalField("remote_ip", t.remote_ip ? t.remote_ip->ToString() : "");
   j.OptionalField("backup_remote_ip", t.backup_remote_ip ? t.backup_remote_ip->ToString() : "");
+  j.OptionalField("active_remote_ip", active_remote ? active_remote->ToString() : "");
   j.OptionalField("local_address",
                   at.interface->address ? at.interface->address->address.ToString() : "");
   j.OptionalField("dest_ip", t.dest_ip ? t.dest_ip->ToString() : "");
@@ -81,7 +83,8 @@ void JsonIpTunnel(JsonWriter& j, const TunnelAt<IpTunnel>& at, const OperStatus&
   j.EndObject();
 }
 
-std::string DetailIpTunnel(const TunnelAt<IpTunnel>& at, const OperStatus& oper) {
+std::string DetailIpTunnel(const TunnelAt<IpTunnel>& at, const OperStatus& oper,
+                           const std::optional<IpAddress>& active_remote) {
   const IpTunnel& t = *at.tunnel;
   internal::DetailBlock b("IP Tunnel Configuration Detail");
   b.Add("Service Id", std::to_string(at.service->id));
@@ -92,6 +95,7 @@ std::string DetailIpTunnel(const TunnelAt<IpTunnel>& at, const OperStatus& oper)
   b.Add("Source Address", AddressOrNone(t.source));
   b.Add("Remote IP Address", AddressOrNone(t.remote_ip));
   b.Add("Backup Remote IP", AddressOrNone(t.backup_remote_ip));
+  b.Add("Active Remote IP", AddressOrNone(active_remote));
   b.Add("Local Address", LocalAddress(*at.interface));
   b.Add("Dest IP (Target)", AddressOrNone(t.dest_ip));
   b.Add("Delivery Service", DeliveryText(t.delivery_service));
@@ -213,7 +217,8 @@ absl::StatusOr<std::string> ShowIpTunnel(const Config& config, const RuntimeView
     JsonWriter j;
     j.BeginObject().Key("ip_tunnels").BeginArray();
     for (const auto& at : rows) {
-      JsonIpTunnel(j, at, runtime.IpTunnelStatus({at.service->id, at.tunnel->name}));
+      const TunnelKey key{at.service->id, at.tunnel->name};
+      JsonIpTunnel(j, at, runtime.IpTunnelStatus(key), runtime.IpTunnelActiveRemote(key));
     }
     j.EndArray().EndObject();
     return j.Take();
@@ -221,7 +226,8 @@ absl::StatusOr<std::string> ShowIpTunnel(const Config& config, const RuntimeView
   if (!name.empty()) {
     std::string out;
     for (const auto& at : rows) {
-      out += DetailIpTunnel(at, runtime.IpTunnelStatus({at.service->id, at.tunnel->name}));
+      const TunnelKey key{at.service->id, at.tunnel->name};
+      out += DetailIpTunnel(at, runtime.IpTunnelStatus(key), runtime.IpTunnelActiveRemote(key));
     }
     return out;
   }

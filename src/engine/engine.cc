@@ -49,6 +49,12 @@ uint64_t EngineCounters::total_drops() const {
 Engine::Impl::Impl(const EngineOptions& o)
     : options(o), spares(o.spare_buffers, o.spare_buffer_size) {
   view.set_counters([this](const config::TunnelKey& key) { return IpsecCounters(key); });
+  view.set_active_remote([this](const config::TunnelKey& key) -> std::optional<IpAddress> {
+    auto it = ip_tunnels.find(key);
+    if (it == ip_tunnels.end() || !it->second.installed) return std::nullopt;
+    const config::IpTunnel& c = it->second.installed_config;
+    return it->second.active == TunnelRemote::kBackup ? c.backup_remote_ip : c.remote_ip;
+  });
 }
 
 std::optional<config::IpsecTunnelCounters> Engine::Impl::IpsecCounters(

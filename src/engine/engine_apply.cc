@@ -125,7 +125,7 @@ void Engine::Impl::UninstallIpsec(IpsecTunnelState& t) {
 void Engine::Impl::ReconcileIpsec(const config::Config& config, const config::RuntimeView& base,
                                   MonoTime now) {
   std::set<TunnelKey> seen;
-  ForEachSap(config, [&](const config::Service& s, const std::string&, const config::Interface&,
+  ForEachSap(config, [&](const config::Service& s, const std::string&, const config::Interface& i,
                          const config::Sap& sap) {
     for (const auto& [name, t] : sap.ipsec_tunnels) {
       TunnelKey key{s.id, name};
@@ -134,6 +134,23 @@ void Engine::Impl::ReconcileIpsec(const config::Config& config, const config::Ru
       st.key = key;
       st.sap = sap.id;
       st.private_service = s.id;
+      // ip-mtu, clear-df-bit and reassembly act before encryption / after reception, so they
+      // change without reinstalling the SAs. The ip-mtu falls back to the interface's, as for
+      // ip-tunnels; the ICMP errors come from the private tunnel interface's address.
+      st.ip_mtu = t.ip_mtu.value_or(i.ip_mtu.value_or(0));
+      st.clear_df = t.clear_df_bit;
+      st.icmp_source_v4 =
+          i.address && i.address->address.is_v4() ? i.address->address : IpAddress();
+      st.icmp_source_v6 =
+          i.address && i.address->address.is_v6() ? i.address->address : IpAddress();
+      if (!st.icmp_configured) {
+        const IpTunnelConfig defaults;
+        st.icmp.Configure(defaults.icmp_rate, defaults.icmp_burst);
+        st.icmp_configured = true;
+      }
+      auto group = config.tunnel_groups.find(sap.id.tunnel_group);
+      st.reassembly =
+          group != config.tunnel_groups.end() && group->second.reassembly_wait_ms.has_value();
       const config::Service* d =
           t.delivery_service ? config.FindService(*t.delivery_service) : nullptr;
       st.delivery_service = d != nullptr ? d->id : 0;

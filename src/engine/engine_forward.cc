@@ -3,10 +3,31 @@
 // the host); encapsulated packets are routed by the delivery service. Each step may recurse
 // (GRE over IPsec), bounded by kMaxTunnelLayers. No allocation per packet: extra outputs use
 // the engine's SparePool, route and name lookups do not allocate.
+#include <algorithm>
+
+#include "dataplane/fragment.h"
+#include "dataplane/icmp_error.h"
+#include "dataplane/ip_header.h"
 #include "engine/engine_impl.h"
 #include "tunnelisa/wire_constants.h"
 
 namespace tunnelisa {
+namespace {
+
+// ClearDf: clears DF of the IPv4 header at h, updating its checksum incrementally (RFC 1624
+// eqn. 3). For an ipsec-tunnel's clear-df-bit.
+void ClearDf(uint8_t* h) {
+  const uint16_t old_word = dataplane::Load16(h + 6);
+  const uint16_t new_word = old_word & ~0x4000;
+  dataplane::Store16(h + 6, new_word);
+  uint32_t sum = static_cast<uint16_t>(~dataplane::Load16(h + 10)) +
+                 static_cast<uint16_t>(~old_word) + static_cast<uint32_t>(new_word);
+  sum = (sum & 0xffff) + (sum >> 16);
+  sum = (sum & 0xffff) + (sum >> 16);
+  dataplane::Store16(h + 10, static_cast<uint16_t>(~sum));
+}
+
+}  // namespace
 
 PacketInfo ParsePacket(const PacketRef& p) {
   PacketInfo r;
@@ -172,6 +193,9 @@ void Engine::Impl::Terminate(EngineService& s, PacketRef& p, const PacketInfo& i
     // Point-to-point tunnels listen only to their configured peer (the guide's "Security").
     auto t = s.ipsec_by_endpoints.find({ip.dst, ip.src});
     if (t == s.ipsec_by_endpoints.end()) return Drop(v, DropReason::kNotForUs);
+    // Outer fragments (the public network split an ESP or ESP-in-UDP packet): reassembled
+    // first when the tunnel group has reassembly on.
+    if (ip.fragment) return ReassembleEsp(*t->second, p, depth, now, v);
     if (ip.proto == kProtoUdp && ip.dport == kIkePort) {
       v.action = Verdict::Action::kToControl;
       ++counters.to_control;
@@ -301,10 +325,102 @@ void Engine::Impl::EncapIp(IpTunnelState& t, PacketRef& p, int depth, MonoTime n
   spares.Release(mark);
 }
 
+void Engine::Impl::ReassembleEsp(IpsecTunnelState& t, PacketRef& p, int depth, MonoTime now,
+                                 EngineVerdict& v) {
+  if (!t.reassembly || t.slot == nullptr) return Drop(v, DropReason::kReassemblyDisabled);
+  const size_t mark = spares.mark();
+  SpareBuffers sp = spares.TakeFree();
+  PacketRef none;  // no spare: a fragment can still be held; completing one then fails
+  PacketRef& out = sp.packets.empty() ? none : sp.packets[0];
+  const ReassemblyResult r = t.slot->reassembler->Add(p.bytes(), now, out);
+  if (r.status == ReassemblyResult::kComplete) sp.used = 1;
+  spares.Commit(sp);
+  if (r.status == ReassemblyResult::kDropped) {
+    spares.Release(mark);
+    return Drop(v, r.reason);
+  }
+  v.action = Verdict::Action::kConsumed;
+  ++counters.consumed;
+  if (r.status == ReassemblyResult::kComplete) {
+    // The datagram came from the fragments' addresses (the peer, to the local gateway); it
+    // must be ESP or ESP-in-UDP. An IKE message is not handed back reassembled (kToControl
+    // means the input packet as it is): dropped as not-for-us.
+    EngineVerdict sv;
+    const PacketInfo ip = ParsePacket(out);
+    if (!ip.ok || ip.fragment) {
+      Drop(sv, DropReason::kFragmentMalformed);
+    } else if (ip.proto == kProtoEsp || (ip.proto == kProtoUdp && ip.dport == kNatTPort)) {
+      DecapEsp(t, out, depth, now, sv);
+    } else {
+      Drop(sv, DropReason::kNotForUs);
+    }
+    v.outputs = static_cast<uint16_t>(v.outputs + sv.outputs);
+  }
+  spares.Release(mark);
+}
+
+void Engine::Impl::EspTooBig(IpsecTunnelState& t, PacketRef& p, uint8_t version, int depth,
+                             MonoTime now, EngineVerdict& v) {
+  const IpAddress& source = version == 4 ? t.icmp_source_v4 : t.icmp_source_v6;
+  if (!source.is_set() || t.private_svc == nullptr ||
+      !dataplane::IcmpErrorAllowed(p.data(), p.length) || !t.icmp.Allow(now)) {
+    return Drop(v, DropReason::kTooBigForMtu);
+  }
+  const DropReason built =
+      version == 4
+          ? dataplane::BuildIcmpv4FragNeeded(p, source, static_cast<uint16_t>(t.ip_mtu),
+                                             t.icmp_ip_id++)
+          : dataplane::BuildIcmpv6PacketTooBig(p, source, std::max<uint32_t>(t.ip_mtu, 1280));
+  if (built != DropReason::kNone) return Drop(v, DropReason::kTooBigForMtu);
+  // As for ip-tunnels: the payload packet counts as dropped; the error goes back to the
+  // sender in the tunnel's private service.
+  ++counters.drops[static_cast<size_t>(DropReason::kTooBigForMtu)];
+  Forward(*t.private_svc, p, /*outer=*/false, depth, now, v);
+  if (!v.dropped()) v.reason = DropReason::kTooBigForMtu;
+}
+
 void Engine::Impl::EncapEsp(IpsecTunnelState& t, PacketRef& p, int depth, MonoTime now,
                             EngineVerdict& v) {
   if (!t.installed || t.delivery_svc == nullptr) return Drop(v, EngineDropReason::kTunnelDown);
   if (depth >= kMaxTunnelLayers) return Drop(v, EngineDropReason::kTooManyTunnelLayers);
+  if (t.ip_mtu == 0) return EncryptEsp(t, p, depth, now, v);
+  dataplane::InnerIp inner;
+  if (dataplane::ParseInnerIp(p.data(), p.length, inner) != DropReason::kNone) {
+    return Drop(v, DropReason::kMalformedInner);
+  }
+  p.length = inner.length;  // bytes past the IP length (link padding) are not payload
+  const bool v4 = inner.version == 4;
+  if (v4 && inner.df && t.clear_df) {
+    ClearDf(p.mutable_data());
+    inner.df = false;
+  }
+  const uint32_t limit = v4 ? t.ip_mtu : std::max<uint32_t>(t.ip_mtu, 1280);
+  if (inner.length <= limit) return EncryptEsp(t, p, depth, now, v);
+  if (!v4 || inner.df) return EspTooBig(t, p, inner.version, depth, now, v);
+  // RFC 791 fragmentation before encryption: the first fragment stays in `p`, the others go to
+  // spare buffers; each is encrypted and sent on its own.
+  const dataplane::Ipv4FragmentPlan plan = dataplane::PlanIpv4Fragments(p.data(), limit);
+  const size_t mark = spares.mark();
+  SpareBuffers sp = spares.TakeFree();
+  if (sp.packets.size() < plan.extra ||
+      dataplane::FragmentIpv4(p, plan, sp.packets.first(plan.extra)) != DropReason::kNone) {
+    spares.Commit(sp);
+    spares.Release(mark);
+    return Drop(v, DropReason::kNoSpareBuffer);
+  }
+  sp.used = plan.extra;
+  spares.Commit(sp);
+  EncryptEsp(t, p, depth, now, v);
+  for (size_t k = 0; k < sp.used; ++k) {
+    EngineVerdict sv;
+    EncryptEsp(t, sp.packets[k], depth, now, sv);
+    v.outputs = static_cast<uint16_t>(v.outputs + sv.outputs);
+  }
+  spares.Release(mark);
+}
+
+void Engine::Impl::EncryptEsp(IpsecTunnelState& t, PacketRef& p, int depth, MonoTime now,
+                              EngineVerdict& v) {
   const uint32_t inner = p.length;
   Verdict dv;
   t.slot->esp->Encrypt(t.outbound, {&p, 1}, {&dv, 1}, now);

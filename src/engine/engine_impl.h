@@ -16,6 +16,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "dataplane/icmp_error.h"
 #include "engine/engine_view.h"
 #include "engine/spare_pool.h"
 #include "tunnelisa/config/diff.h"
@@ -104,6 +105,23 @@ struct IpsecTunnelState {
   std::string down_reason;  // why the engine keeps it down ("" when up or down by config)
   IpAddress local;
   IpAddress peer;
+  // Payload size limit (the guide's "IP Fragmentation and Reassembly for IP Tunnels"), set at
+  // each ApplyConfig: IPv4 payload above ip_mtu is fragmented before encryption (DF clear, or
+  // cleared by clear-df-bit) or refused with ICMP "fragmentation needed"; IPv6 payload above
+  // max(ip_mtu, 1280) with ICMPv6 Packet Too Big. 0: no limit.
+  uint32_t ip_mtu = 0;
+  bool clear_df = false;
+  // Sources of those ICMP errors: the private tunnel interface's address (unset: no error of
+  // that family; the packet is still dropped). Errors are rate-limited per tunnel like an
+  // ip-tunnel's (IpTunnelConfig's icmp_rate / icmp_burst).
+  IpAddress icmp_source_v4;
+  IpAddress icmp_source_v6;
+  dataplane::IcmpRateLimiter icmp;
+  bool icmp_configured = false;
+  uint16_t icmp_ip_id = 0;
+  // reassembly: the tunnel group's `reassembly` is on: outer fragments from the peer go through
+  // the slot's Reassembler before decryption; otherwise they are dropped (reassembly-disabled).
+  bool reassembly = false;
   TunnelCounterRefs counters;
 };
 
@@ -176,6 +194,18 @@ class Engine::Impl {
   void DecapEsp(IpsecTunnelState& t, PacketRef& p, int depth, MonoTime now, EngineVerdict& v);
   void EncapIp(IpTunnelState& t, PacketRef& p, int depth, MonoTime now, EngineVerdict& v);
   void EncapEsp(IpsecTunnelState& t, PacketRef& p, int depth, MonoTime now, EngineVerdict& v);
+  // ReassembleEsp: an outer fragment from an ipsec-tunnel's peer: held, or completing a
+  // datagram (in a spare buffer) that is then decrypted; `v` is kConsumed unless the fragment
+  // is refused (reassembly-disabled, or the Reassembler's reason).
+  void ReassembleEsp(IpsecTunnelState& t, PacketRef& p, int depth, MonoTime now, EngineVerdict& v);
+  // EncryptEsp: encrypts one payload packet (already within the ip-mtu) and routes the ESP
+  // packet by the delivery service.
+  void EncryptEsp(IpsecTunnelState& t, PacketRef& p, int depth, MonoTime now, EngineVerdict& v);
+  // EspTooBig: a payload packet above the ip-mtu that may not be fragmented: counted
+  // too-big-for-mtu and, when allowed and not rate-limited, turned into the ICMP error that
+  // goes back to its sender through the private service.
+  void EspTooBig(IpsecTunnelState& t, PacketRef& p, uint8_t version, int depth, MonoTime now,
+                 EngineVerdict& v);
   void Drop(EngineVerdict& v, DropReason reason);
   void Drop(EngineVerdict& v, EngineDropReason reason);
   void Emit(EngineVerdict& v, Verdict::Action action);

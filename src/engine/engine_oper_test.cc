@@ -118,6 +118,12 @@ TEST(EngineOper, BackupRemoteWhileRemoteHasNoRouteAndBackAgain) {
           .ok());
   EXPECT_TRUE(IpStatus(a, kPlainGre).up());
   EXPECT_EQ(a.engine->ActiveRemote(kPlainGre), TunnelRemote::kBackup);
+  // Visible in `show ip tunnel NAME` and its JSON.
+  std::vector<std::string> show = {"ip", "tunnel", "plain-gre"};
+  EXPECT_THAT(a.engine->Show(show).value(),
+              ::testing::ContainsRegex("Active Remote IP *: 3\\.3\\.3\\.3"));
+  EXPECT_THAT(a.engine->Show(show, config::ShowFormat::kJson).value(),
+              ::testing::HasSubstr("\"active_remote_ip\":\"3.3.3.3\""));
   a.transport.public_out.clear();
   EXPECT_EQ(a.Private(102, p).action, Action::kForward);
   ASSERT_EQ(a.transport.public_out.size(), 1u);
@@ -127,6 +133,8 @@ TEST(EngineOper, BackupRemoteWhileRemoteHasNoRouteAndBackAgain) {
   // The remote's route returns: back to remote-ip.
   ASSERT_TRUE(a.engine->ApplyConfig(ParseConfig(original), MonoTime{}).ok());
   EXPECT_EQ(a.engine->ActiveRemote(kPlainGre), TunnelRemote::kPrimary);
+  EXPECT_THAT(a.engine->Show(show).value(),
+              ::testing::ContainsRegex("Active Remote IP *: 2\\.2\\.2\\.3"));
   a.Private(102, p);
   ASSERT_EQ(a.transport.public_out.size(), 1u);
   EXPECT_EQ(IpAddress::V4Bytes(&a.transport.public_out[0].bytes[16]), Ip("2.2.2.3"));

@@ -72,4 +72,9 @@ std::optional<config::IpsecTunnelCounters> EngineView::IpsecCounters(
   return counters_(tunnel);
 }
 
+std::optional<IpAddress> EngineView::IpTunnelActiveRemote(const TunnelKey& tunnel) const {
+  if (!IpTunnelStatus(tunnel).up()) return std::nullopt;
+  return active_remote_ ? active_remote_(tunnel) : base_->IpTunnelActiveRemote(tunnel);
+}
+
 }  // namespace tunnelisa

@@ -37,6 +37,9 @@ class EngineView final : public config::RuntimeView {
   void SetIpTunnelDown(const config::TunnelKey& tunnel, std::string reason);
   // set_counters: where IpsecCounters reads SA counters (the engine's SAs).
   void set_counters(CountersFn fn) { counters_ = std::move(fn); }
+  using ActiveRemoteFn = std::function<std::optional<IpAddress>(const config::TunnelKey&)>;
+  // set_active_remote: where IpTunnelActiveRemote reads the remote the engine sends to.
+  void set_active_remote(ActiveRemoteFn fn) { active_remote_ = std::move(fn); }
 
   config::OperStatus TunnelGroupStatus(uint32_t group) const override;
   std::vector<config::IsaSlot> ActiveIsas(uint32_t group) const override;
@@ -44,12 +47,14 @@ class EngineView final : public config::RuntimeView {
   config::OperStatus IpsecTunnelStatus(const config::TunnelKey& tunnel) const override;
   std::optional<config::IpsecTunnelCounters> IpsecCounters(
       const config::TunnelKey& tunnel) const override;
+  std::optional<IpAddress> IpTunnelActiveRemote(const config::TunnelKey& tunnel) const override;
 
  private:
   std::unique_ptr<config::ConfigRuntimeView> base_;
   std::map<config::TunnelKey, config::OperStatus> ipsec_override_;
   std::map<config::TunnelKey, config::OperStatus> ip_override_;
   CountersFn counters_;
+  ActiveRemoteFn active_remote_;
 };
 
 }  // namespace tunnelisa

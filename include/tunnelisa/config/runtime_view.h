@@ -60,6 +60,13 @@ class RuntimeView {
   virtual OperStatus IpsecTunnelStatus(const TunnelKey& tunnel) const = 0;
   // IpsecCounters: nullopt when no SA is established (or the view has no counters).
   virtual std::optional<IpsecTunnelCounters> IpsecCounters(const TunnelKey& tunnel) const = 0;
+  // IpTunnelActiveRemote: where an operationally up ip-tunnel sends: remote-ip while it has a
+  // route in the delivery service, else backup-remote-ip (the guide's backup remote). nullopt
+  // when the tunnel is down or the view does not know.
+  virtual std::optional<IpAddress> IpTunnelActiveRemote(const TunnelKey& tunnel) const {
+    (void)tunnel;
+    return std::nullopt;
+  }
 };
 
 // ConfigRuntimeView: runtime state as the configuration predicts it. A tunnel group is up
@@ -76,12 +83,14 @@ class ConfigRuntimeView final : public RuntimeView {
   std::vector<IsaSlot> ActiveIsas(uint32_t group) const override;
   OperStatus IpTunnelStatus(const TunnelKey& tunnel) const override;
   OperStatus IpsecTunnelStatus(const TunnelKey& tunnel) const override;
+  std::optional<IpAddress> IpTunnelActiveRemote(const TunnelKey& tunnel) const override;
   std::optional<IpsecTunnelCounters> IpsecCounters(const TunnelKey& tunnel) const override;
 
  private:
   std::map<uint32_t, OperStatus> groups_;
   std::map<uint32_t, std::vector<IsaSlot>> active_;
   std::map<TunnelKey, OperStatus> ip_tunnels_;
+  std::map<TunnelKey, IpAddress> active_remote_;  // up ip-tunnels only
   std::map<TunnelKey, OperStatus> ipsec_tunnels_;
 };
 
