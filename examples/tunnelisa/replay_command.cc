@@ -126,12 +126,6 @@ void PrintReport(const Engine& engine, const std::map<Verdict::Action, uint64_t>
     std::printf("  %-24.*s %llu\n", static_cast<int>(name.size()), name.data(),
                 static_cast<unsigned long long>(c.drops[i]));
   }
-  for (size_t i = 1; i < kNumEngineDropReasons; ++i) {
-    if (c.engine_drops[i] == 0) continue;
-    std::string_view name = EngineDropReasonName(static_cast<EngineDropReason>(i));
-    std::printf("  %-24.*s %llu\n", static_cast<int>(name.size()), name.data(),
-                static_cast<unsigned long long>(c.engine_drops[i]));
-  }
   std::printf("traffic:\n");
   for (const auto& [sid, s] : engine.config().services) {
     if (std::optional<TrafficCounters> t = engine.ServiceTraffic(sid)) {

@@ -53,7 +53,12 @@ namespace tunnelisa {
   X(kFragmentMalformed, "fragment-malformed", "fragment length, offset or headers invalid")  \
   X(kFragmentTooMany, "fragment-too-many", "datagram exceeded the per-datagram fragments")   \
   X(kReassemblyMemory, "reassembly-memory", "reassembly memory or datagram records full")    \
-  X(kReassemblyTimeout, "reassembly-timeout", "datagram not complete before the timeout")
+  X(kReassemblyTimeout, "reassembly-timeout", "datagram not complete before the timeout")    \
+  X(kNoRoute, "no-route", "no active route for the destination in the service")              \
+  X(kTunnelDown, "tunnel-down", "the route's tunnel is operationally down or has no SA")     \
+  X(kTooManyTunnelLayers, "too-many-tunnel-layers", "more tunnel operations than the limit") \
+  X(kUnknownService, "unknown-service", "private packets for a service not configured")      \
+  X(kWrongTunnel, "wrong-tunnel", "SA of another tunnel than the packet's addresses name")
 
 enum class DropReason : uint8_t {
 #define TUNNELISA_X_ENUM(e, name, desc) e,

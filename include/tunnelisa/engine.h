@@ -58,30 +58,6 @@
 
 namespace tunnelisa {
 
-// Drops decided by the engine itself (routing), beside the data planes' DropReasons.
-// X(Enumerator, "name", "description")
-#define TUNNELISA_ENGINE_DROP_REASONS(X)                                                     \
-  X(kNone, "none", "not dropped by the engine")                                              \
-  X(kNoRoute, "no-route", "no active route for the destination in the service")              \
-  X(kTunnelDown, "tunnel-down", "the route's tunnel is operationally down or has no SA")     \
-  X(kTooManyTunnelLayers, "too-many-tunnel-layers", "more tunnel operations than the limit") \
-  X(kUnknownService, "unknown-service", "private packets for a service not configured")      \
-  X(kWrongTunnel, "wrong-tunnel", "SA of another tunnel than the packet's addresses name")
-
-enum class EngineDropReason : uint8_t {
-#define TUNNELISA_X_ENUM(e, name, desc) e,
-  TUNNELISA_ENGINE_DROP_REASONS(TUNNELISA_X_ENUM)
-#undef TUNNELISA_X_ENUM
-};
-
-#define TUNNELISA_X_COUNT(e, name, desc) +1
-inline constexpr size_t kNumEngineDropReasons = 0 TUNNELISA_ENGINE_DROP_REASONS(TUNNELISA_X_COUNT);
-#undef TUNNELISA_X_COUNT
-
-// EngineDropReasonName: the short name ("no-route"); never empty.
-std::string_view EngineDropReasonName(EngineDropReason r);
-std::string_view EngineDropReasonDescription(EngineDropReason r);
-
 // kMaxTunnelLayers: tunnel operations (encapsulations + decapsulations) one packet may go
 // through in one burst call. GRE over IPsec in one direction takes 2; a transit router
 // decapsulating GRE over IPsec into another GRE over IPsec tunnel takes 4.
@@ -91,13 +67,12 @@ inline constexpr int kMaxTunnelLayers = 4;
 //   action kForward: sent through Transport::SendPublic; kDeliver: through DeliverPrivate;
 //   kConsumed: held (a fragment awaiting reassembly) or absorbed (NAT keepalive);
 //   kToControl: an IKE datagram the host should give to its control plane (the packet is
-//   unchanged); kDrop: see `reason` or `engine_reason` (exactly one is set).
+//   unchanged); kDrop: see `reason`.
 //   A payload packet too big for a tunnel's ip-mtu that became an ICMP error for its sender
 //   has the action of that error (kDeliver usually) and reason kTooBigForMtu.
 struct EngineVerdict {
   Verdict::Action action = Verdict::Action::kDrop;
   DropReason reason = DropReason::kNone;
-  EngineDropReason engine_reason = EngineDropReason::kNone;
   // outputs: packets this input made leave through the Transport (fragments and reassembled
   // datagrams included).
   uint16_t outputs = 0;
@@ -114,7 +89,6 @@ struct EngineCounters {
   uint64_t consumed = 0;
   uint64_t to_control = 0;
   std::array<uint64_t, kNumDropReasons> drops{};
-  std::array<uint64_t, kNumEngineDropReasons> engine_drops{};
   uint64_t total_drops() const;
 };
 

@@ -9,17 +9,6 @@
 namespace tunnelisa {
 namespace {
 
-struct EngineDropInfo {
-  std::string_view name;
-  std::string_view description;
-};
-
-constexpr EngineDropInfo kEngineDrops[] = {
-#define TUNNELISA_X_INFO(e, name, desc) {name, desc},
-    TUNNELISA_ENGINE_DROP_REASONS(TUNNELISA_X_INFO)
-#undef TUNNELISA_X_INFO
-};
-
 template <typename Map, typename Key>
 std::optional<TrafficCounters> Find(const Map& m, const Key& key) {
   auto it = m.find(key);
@@ -29,20 +18,9 @@ std::optional<TrafficCounters> Find(const Map& m, const Key& key) {
 
 }  // namespace
 
-std::string_view EngineDropReasonName(EngineDropReason r) {
-  const size_t i = static_cast<size_t>(r);
-  return i < kNumEngineDropReasons ? kEngineDrops[i].name : "unknown";
-}
-
-std::string_view EngineDropReasonDescription(EngineDropReason r) {
-  const size_t i = static_cast<size_t>(r);
-  return i < kNumEngineDropReasons ? kEngineDrops[i].description : "unknown";
-}
-
 uint64_t EngineCounters::total_drops() const {
   uint64_t n = 0;
   for (uint64_t d : drops) n += d;
-  for (uint64_t d : engine_drops) n += d;
   return n;
 }
 

@@ -66,12 +66,6 @@ void Engine::Impl::Drop(EngineVerdict& v, DropReason reason) {
   ++counters.drops[static_cast<size_t>(reason)];
 }
 
-void Engine::Impl::Drop(EngineVerdict& v, EngineDropReason reason) {
-  v.action = Verdict::Action::kDrop;
-  v.engine_reason = reason;
-  ++counters.engine_drops[static_cast<size_t>(reason)];
-}
-
 void Engine::Impl::Emit(EngineVerdict& v, Verdict::Action action) {
   v.action = action;
   ++v.outputs;
@@ -129,7 +123,7 @@ void Engine::Impl::Private(uint32_t service, std::span<PacketRef> packets,
     EngineVerdict& v = verdicts[i];
     v = EngineVerdict{};
     if (s == services.end()) {
-      Drop(v, EngineDropReason::kUnknownService);
+      Drop(v, DropReason::kUnknownService);
       continue;
     }
     Forward(s->second, packets[i], /*outer=*/false, 0, now, v);
@@ -146,16 +140,16 @@ void Engine::Impl::Forward(EngineService& s, PacketRef& p, bool outer, int depth
     return Emit(v, Verdict::Action::kDeliver);
   }
   const config::Route* r = s.routes.Lookup(ip.dst);
-  if (r == nullptr) return Drop(v, EngineDropReason::kNoRoute);
+  if (r == nullptr) return Drop(v, DropReason::kNoRoute);
   switch (r->next_hop_kind) {
     case config::NextHopKind::kIpTunnel: {
       auto t = s.ip_by_name.find(r->tunnel);
-      if (t == s.ip_by_name.end()) return Drop(v, EngineDropReason::kTunnelDown);
+      if (t == s.ip_by_name.end()) return Drop(v, DropReason::kTunnelDown);
       return EncapIp(*t->second, p, depth, now, v);
     }
     case config::NextHopKind::kIpsecTunnel: {
       auto t = s.ipsec_by_name.find(r->tunnel);
-      if (t == s.ipsec_by_name.end()) return Drop(v, EngineDropReason::kTunnelDown);
+      if (t == s.ipsec_by_name.end()) return Drop(v, DropReason::kTunnelDown);
       return EncapEsp(*t->second, p, depth, now, v);
     }
     case config::NextHopKind::kIp:
@@ -181,7 +175,7 @@ void Engine::Impl::Forward(EngineService& s, PacketRef& p, bool outer, int depth
 
 void Engine::Impl::Terminate(EngineService& s, PacketRef& p, const PacketInfo& ip, int depth,
                              MonoTime now, EngineVerdict& v) {
-  if (depth >= kMaxTunnelLayers) return Drop(v, EngineDropReason::kTooManyTunnelLayers);
+  if (depth >= kMaxTunnelLayers) return Drop(v, DropReason::kTooManyTunnelLayers);
   const bool ip_tunnel_proto =
       ip.proto == kProtoGre || ip.proto == kProtoIpv4InIp || ip.proto == kProtoIpv6InIp;
   if (ip_tunnel_proto || ip.fragment) {
@@ -234,7 +228,7 @@ void Engine::Impl::DecapIpResult(EngineSlot& slot, PacketRef& p, const Verdict& 
     case Verdict::Action::kDeliver: {
       auto t = slot.ip_by_index.find(dv.sa);
       if (t == slot.ip_by_index.end() || t->second->private_svc == nullptr) {
-        return Drop(v, EngineDropReason::kWrongTunnel);
+        return Drop(v, DropReason::kWrongTunnel);
       }
       Count(t->second->counters, /*in=*/true, p.length, outer_len);
       return Forward(*t->second->private_svc, p, /*outer=*/false, depth + 1, now, v);
@@ -259,9 +253,9 @@ void Engine::Impl::DecapEsp(IpsecTunnelState& t, PacketRef& p, int depth, MonoTi
     case Verdict::Action::kDeliver: {
       auto owner = t.slot->ipsec_by_sa.find(dv.sa);
       if (owner == t.slot->ipsec_by_sa.end() || owner->second != &t) {
-        return Drop(v, EngineDropReason::kWrongTunnel);  // an SA of another peer's tunnel
+        return Drop(v, DropReason::kWrongTunnel);  // an SA of another peer's tunnel
       }
-      if (t.private_svc == nullptr) return Drop(v, EngineDropReason::kTunnelDown);
+      if (t.private_svc == nullptr) return Drop(v, DropReason::kTunnelDown);
       Count(t.counters, /*in=*/true, p.length, outer_len);
       return Forward(*t.private_svc, p, /*outer=*/false, depth + 1, now, v);
     }
@@ -282,8 +276,8 @@ void Engine::Impl::DecapEsp(IpsecTunnelState& t, PacketRef& p, int depth, MonoTi
 
 void Engine::Impl::EncapIp(IpTunnelState& t, PacketRef& p, int depth, MonoTime now,
                            EngineVerdict& v) {
-  if (!t.installed || t.delivery_svc == nullptr) return Drop(v, EngineDropReason::kTunnelDown);
-  if (depth >= kMaxTunnelLayers) return Drop(v, EngineDropReason::kTooManyTunnelLayers);
+  if (!t.installed || t.delivery_svc == nullptr) return Drop(v, DropReason::kTunnelDown);
+  if (depth >= kMaxTunnelLayers) return Drop(v, DropReason::kTooManyTunnelLayers);
   const size_t mark = spares.mark();
   SpareBuffers sp = spares.TakeFree();
   Verdict dv;
@@ -303,7 +297,7 @@ void Engine::Impl::EncapIp(IpTunnelState& t, PacketRef& p, int depth, MonoTime n
       // back in the tunnel's private service. The payload packet counts as dropped.
       ++counters.drops[static_cast<size_t>(DropReason::kTooBigForMtu)];
       if (t.private_svc == nullptr) {
-        Drop(v, EngineDropReason::kTunnelDown);
+        Drop(v, DropReason::kTunnelDown);
         break;
       }
       Forward(*t.private_svc, p, /*outer=*/false, depth, now, v);
@@ -381,8 +375,8 @@ void Engine::Impl::EspTooBig(IpsecTunnelState& t, PacketRef& p, uint8_t version,
 
 void Engine::Impl::EncapEsp(IpsecTunnelState& t, PacketRef& p, int depth, MonoTime now,
                             EngineVerdict& v) {
-  if (!t.installed || t.delivery_svc == nullptr) return Drop(v, EngineDropReason::kTunnelDown);
-  if (depth >= kMaxTunnelLayers) return Drop(v, EngineDropReason::kTooManyTunnelLayers);
+  if (!t.installed || t.delivery_svc == nullptr) return Drop(v, DropReason::kTunnelDown);
+  if (depth >= kMaxTunnelLayers) return Drop(v, DropReason::kTooManyTunnelLayers);
   if (t.ip_mtu == 0) return EncryptEsp(t, p, depth, now, v);
   dataplane::InnerIp inner;
   if (dataplane::ParseInnerIp(p.data(), p.length, inner) != DropReason::kNone) {

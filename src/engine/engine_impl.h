@@ -207,7 +207,6 @@ class Engine::Impl {
   void EspTooBig(IpsecTunnelState& t, PacketRef& p, uint8_t version, int depth, MonoTime now,
                  EngineVerdict& v);
   void Drop(EngineVerdict& v, DropReason reason);
-  void Drop(EngineVerdict& v, EngineDropReason reason);
   void Emit(EngineVerdict& v, Verdict::Action action);
 };
 

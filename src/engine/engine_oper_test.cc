@@ -76,10 +76,10 @@ TEST(EngineOper, DownTunnelIsNotTerminatedAndNotUsed) {
   EXPECT_EQ(a->Public(WrapIpv4(inner, Ip("2.2.2.3"), Ip("1.1.1.3"), kProtoGre)).reason,
             DropReason::kNotForUs);
   // Its static route is inactive; the local route of its interface still points at it.
-  EXPECT_EQ(a->Private(102, MakeUdpPacket(Ip("172.17.1.10"), Ip("172.17.2.20"), 8)).engine_reason,
-            EngineDropReason::kNoRoute);
-  EXPECT_EQ(a->Private(102, MakeUdpPacket(Ip("172.17.1.10"), Ip("10.0.1.2"), 8)).engine_reason,
-            EngineDropReason::kTunnelDown);
+  EXPECT_EQ(a->Private(102, MakeUdpPacket(Ip("172.17.1.10"), Ip("172.17.2.20"), 8)).reason,
+            DropReason::kNoRoute);
+  EXPECT_EQ(a->Private(102, MakeUdpPacket(Ip("172.17.1.10"), Ip("10.0.1.2"), 8)).reason,
+            DropReason::kTunnelDown);
 }
 
 TEST(EngineOper, DynamicKeyingWithoutIkeKeepsIpsecAndGreOverItDown) {

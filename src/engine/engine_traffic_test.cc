@@ -158,11 +158,11 @@ TEST(EngineTraffic, PrivatePacketsWithoutRouteOrServiceAreDropped) {
   RouterPair pair;
   Router& a = pair.a();
   EngineVerdict v = a.Private(kVprn102, MakeUdpPacket(Ip("172.17.1.10"), Ip("8.8.8.8"), 8));
-  EXPECT_EQ(v.engine_reason, EngineDropReason::kNoRoute);
+  EXPECT_EQ(v.reason, DropReason::kNoRoute);
   v = a.Private(555, MakeUdpPacket(Ip("172.17.1.10"), Ip("172.17.2.20"), 8));
-  EXPECT_EQ(v.engine_reason, EngineDropReason::kUnknownService);
-  EXPECT_EQ(a.engine->counters().engine_drops[static_cast<size_t>(EngineDropReason::kNoRoute)], 1u);
-  EXPECT_EQ(EngineDropReasonName(EngineDropReason::kNoRoute), "no-route");
+  EXPECT_EQ(v.reason, DropReason::kUnknownService);
+  EXPECT_EQ(a.engine->counters().drops[static_cast<size_t>(DropReason::kNoRoute)], 1u);
+  EXPECT_EQ(DropReasonName(DropReason::kNoRoute), "no-route");
   // The LAN's own route: delivered back to the host in that service.
   v = a.Private(kVprn102, MakeUdpPacket(Ip("172.17.1.10"), Ip("172.17.1.11"), 8));
   EXPECT_EQ(v.action, Action::kDeliver);
@@ -184,12 +184,10 @@ TEST(EngineTraffic, NestedGreBeyondTheLayerLimitIsDropped) {
       EXPECT_EQ(v.action, Action::kDeliver) << layers;
       EXPECT_EQ(a.transport.private_out.back().bytes, payload);
     } else {
-      EXPECT_EQ(v.engine_reason, EngineDropReason::kTooManyTunnelLayers);
+      EXPECT_EQ(v.reason, DropReason::kTooManyTunnelLayers);
     }
   }
-  EXPECT_EQ(a.engine->counters()
-                .engine_drops[static_cast<size_t>(EngineDropReason::kTooManyTunnelLayers)],
-            1u);
+  EXPECT_EQ(a.engine->counters().drops[static_cast<size_t>(DropReason::kTooManyTunnelLayers)], 1u);
 }
 
 TEST(EngineTraffic, IpMtuFragmentsAndReturnsIcmpError) {
@@ -312,7 +310,7 @@ TEST(EngineTraffic, EspWithAnotherTunnelsSaIsDropped) {
   ASSERT_EQ(b->transport.public_out.size(), 1u);
   std::vector<uint8_t> esp = b->transport.public_out[0].bytes;  // SPI 1000, from 2.2.2.2
   std::vector<uint8_t> spoofed = SetIpv4Source(esp, Ip("2.2.2.9"));
-  EXPECT_EQ(a->Public(spoofed).engine_reason, EngineDropReason::kWrongTunnel);
+  EXPECT_EQ(a->Public(spoofed).reason, DropReason::kWrongTunnel);
   EXPECT_TRUE(a->transport.private_out.empty());
   EXPECT_EQ(a->engine->IpsecTunnelTraffic({101, "second"})->in_packets, 0u);
 }
@@ -330,7 +328,7 @@ TEST(EngineTraffic, BurstVerdictsStayInOrder) {
   std::vector<EngineVerdict> v(3);
   pair.a().engine->OnPrivatePackets(kVprn101, refs, v, MonoTime{});
   EXPECT_EQ(v[0].action, Action::kForward);
-  EXPECT_EQ(v[1].engine_reason, EngineDropReason::kNoRoute);
+  EXPECT_EQ(v[1].reason, DropReason::kNoRoute);
   EXPECT_EQ(v[2].action, Action::kForward);
   pair.Pump();
   ASSERT_EQ(pair.b().transport.private_out.size(), 2u);
