@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "demo_configs.h"
 #include "examples/tunnelisa/args.h"
 #include "examples/tunnelisa/command.h"
 #include "tunnelisa/config/loader.h"
@@ -143,235 +144,7 @@ Result Pump(Endpoint& from, Endpoint& to, size_t size, double budget, uint32_t s
 // back in memory: GRE over IPsec (manual keys), plain GRE and IP-IP, both ways.
 // ---------------------------------------------------------------------------------------------
 
-constexpr std::string_view kRouterA = R"cfg(config isa
-  tunnel-group 1 create
-    primary 1/1
-    backup 2/1
-    no shutdown
-  exit
-  tunnel-group 2 create
-    primary 3/1
-    backup 2/1
-    no shutdown
-  exit
-exit all
-
-config ipsec
-  ike-policy 1 create
-    auth-algorithm sha1
-    dh-group 5
-    encryption-algorithm aes128
-    ike-mode main
-    ike-version 1
-  exit
-  ipsec-transform 1
-    esp-auth-algorithm sha1
-    esp-encryption-algorithm aes256
-  exit
-exit all
-
-config service ies 100 customer 1 create
-  interface "public-ipsec-1" create
-    address 1.1.1.1/24
-    sap tunnel-1.public:200 create
-  exit
-  static-route 2.2.2.0/24 next-hop 1.1.1.254
-exit all
-
-config service vprn 101 customer 1 create
-  ipsec
-    security-policy 1 create
-      entry 1 create
-        local-ip 192.168.1.0/24
-        remote-ip 192.168.2.0/24
-      exit
-    exit
-  interface "private-ipsec-1" tunnel create
-    sap tunnel-1.private:201 create
-    ipsec-tunnel "ipsec-tunnel-for-n-gre-tunnels" create
-      security-policy 1
-      local-gateway-address 1.1.1.2 peer 2.2.2.2 delivery-service 100
-      manual-keying
-        security-association 1 authentication-key 0x000102030405060708090a0b0c0d0e0f10111213 encryption-key 0x202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f spi 1000 transform 1 direction inbound
-        security-association 1 authentication-key 0x404142434445464748494a4b4c4d4e4f50515253 encryption-key 0x606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f spi 2000 transform 1 direction outbound
-      exit
-      no shutdown
-    exit
-  exit
-  interface "public-gre-1" create
-    address 192.168.1.1/24
-    sap tunnel-2.public:200 create
-  exit
-  interface "private-gre-1" tunnel create
-    address 10.0.0.1/30
-    sap tunnel-2.private:201 create
-    ip-tunnel "protected-gre-tunnel" create
-      gre-header
-      dest-ip 10.0.0.2
-      source 192.168.1.2
-      remote-ip 192.168.2.2
-      delivery-service 101
-      no shutdown
-    exit
-  exit
-  interface "lan" create
-    address 172.16.1.1/24
-  exit
-  static-route 192.168.2.0/24 next-hop ipsec-tunnel "ipsec-tunnel-for-n-gre-tunnels"
-  static-route 172.16.2.0/24 next-hop ip-tunnel "protected-gre-tunnel"
-exit all
-
-config service vprn 102 customer 1 create
-  interface "private-gre-2" tunnel create
-    address 10.0.1.1/30
-    sap tunnel-1.private:202 create
-    ip-tunnel "plain-gre" create
-      gre-header
-      dest-ip 10.0.1.2
-      source 1.1.1.3
-      remote-ip 2.2.2.3
-      backup-remote-ip 3.3.3.3
-      delivery-service 100
-      no shutdown
-    exit
-  exit
-  interface "private-ipip-1" tunnel create
-    address 10.0.2.1/30
-    sap tunnel-1.private:203 create
-    ip-tunnel "plain-ipip" create
-      dest-ip 10.0.2.2
-      source 1.1.1.4
-      remote-ip 2.2.2.4
-      delivery-service 100
-      ip-mtu 1000
-      no shutdown
-    exit
-  exit
-  interface "lan" create
-    address 172.17.1.1/24
-  exit
-  interface "lan-ipip" create
-    address 172.18.1.1/24
-  exit
-  static-route 172.17.2.0/24 next-hop ip-tunnel "plain-gre"
-  static-route 172.18.2.0/24 next-hop ip-tunnel "plain-ipip"
-exit all
-)cfg";
-
-constexpr std::string_view kRouterB = R"cfg(config isa
-  tunnel-group 1 create
-    primary 1/1
-    backup 2/1
-    no shutdown
-  exit
-  tunnel-group 2 create
-    primary 3/1
-    backup 2/1
-    no shutdown
-  exit
-exit all
-
-config ipsec
-  ike-policy 1 create
-    auth-algorithm sha1
-    dh-group 5
-    encryption-algorithm aes128
-    ike-mode main
-    ike-version 1
-  exit
-  ipsec-transform 1
-    esp-auth-algorithm sha1
-    esp-encryption-algorithm aes256
-  exit
-exit all
-
-config service ies 100 customer 1 create
-  interface "public-ipsec-1" create
-    address 2.2.2.1/24
-    sap tunnel-1.public:200 create
-  exit
-  static-route 1.1.1.0/24 next-hop 2.2.2.254
-exit all
-
-config service vprn 101 customer 1 create
-  ipsec
-    security-policy 1 create
-      entry 1 create
-        local-ip 192.168.2.0/24
-        remote-ip 192.168.1.0/24
-      exit
-    exit
-  interface "private-ipsec-1" tunnel create
-    sap tunnel-1.private:201 create
-    ipsec-tunnel "ipsec-tunnel-for-n-gre-tunnels" create
-      security-policy 1
-      local-gateway-address 2.2.2.2 peer 1.1.1.2 delivery-service 100
-      manual-keying
-        security-association 1 authentication-key 0x000102030405060708090a0b0c0d0e0f10111213 encryption-key 0x202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f spi 1000 transform 1 direction outbound
-        security-association 1 authentication-key 0x404142434445464748494a4b4c4d4e4f50515253 encryption-key 0x606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f spi 2000 transform 1 direction inbound
-      exit
-      no shutdown
-    exit
-  exit
-  interface "public-gre-1" create
-    address 192.168.2.1/24
-    sap tunnel-2.public:200 create
-  exit
-  interface "private-gre-1" tunnel create
-    address 10.0.0.2/30
-    sap tunnel-2.private:201 create
-    ip-tunnel "protected-gre-tunnel" create
-      gre-header
-      dest-ip 10.0.0.1
-      source 192.168.2.2
-      remote-ip 192.168.1.2
-      delivery-service 101
-      no shutdown
-    exit
-  exit
-  interface "lan" create
-    address 172.16.2.1/24
-  exit
-  static-route 192.168.1.0/24 next-hop ipsec-tunnel "ipsec-tunnel-for-n-gre-tunnels"
-  static-route 172.16.1.0/24 next-hop ip-tunnel "protected-gre-tunnel"
-exit all
-
-config service vprn 102 customer 1 create
-  interface "private-gre-2" tunnel create
-    address 10.0.1.2/30
-    sap tunnel-1.private:202 create
-    ip-tunnel "plain-gre" create
-      gre-header
-      dest-ip 10.0.1.1
-      source 2.2.2.3
-      remote-ip 1.1.1.3
-      backup-remote-ip 3.3.3.4
-      delivery-service 100
-      no shutdown
-    exit
-  exit
-  interface "private-ipip-1" tunnel create
-    address 10.0.2.2/30
-    sap tunnel-1.private:203 create
-    ip-tunnel "plain-ipip" create
-      dest-ip 10.0.2.1
-      source 2.2.2.4
-      remote-ip 1.1.1.4
-      delivery-service 100
-      ip-mtu 1000
-      no shutdown
-    exit
-  exit
-  interface "lan" create
-    address 172.17.2.1/24
-  exit
-  interface "lan-ipip" create
-    address 172.18.2.1/24
-  exit
-  static-route 172.17.1.0/24 next-hop ip-tunnel "plain-gre"
-  static-route 172.18.1.0/24 next-hop ip-tunnel "plain-ipip"
-exit all
-)cfg";
+// kRouterA / kRouterB come from demo_configs.h (generated from those files).
 
 // DemoWire: a router's Transport. Public packets are copied into `queue` (the other router's
 // next input); private deliveries are checked against the expected size and sequence tags.
@@ -550,7 +323,7 @@ int RunRouters(CryptoRegistry* registry, double budget) {
 }  // namespace
 
 int RunDemo(std::span<const std::string_view> args) {
-  constexpr ArgOption kOptions[] = {{"seconds", true}, {"size", true}, {"help", false}};
+  constexpr ArgOption kOptions[] = {{"ms", true}, {"size", true}, {"help", false}};
   absl::StatusOr<Args> a = Args::Parse(args, kOptions);
   if (!a.ok()) {
     std::fprintf(stderr, "tunnelisa demo: %s\n", std::string(a.status().message()).c_str());
@@ -558,11 +331,11 @@ int RunDemo(std::span<const std::string_view> args) {
   }
   if (a->Has("help")) {
     std::printf(
-        "usage: tunnelisa demo [--seconds MS_PER_DIRECTION (default 300)] [--size BYTES "
+        "usage: tunnelisa demo [--ms MILLISECONDS_PER_DIRECTION (default 300)] [--size BYTES "
         "(default 1420)]\n");
     return 0;
   }
-  absl::StatusOr<std::optional<uint64_t>> ms = a->GetUint("seconds", 60000);
+  absl::StatusOr<std::optional<uint64_t>> ms = a->GetUint("ms", 60000);
   absl::StatusOr<std::optional<uint64_t>> size = a->GetUint("size", 1500);
   if (!ms.ok() || !size.ok()) {
     std::fprintf(stderr, "tunnelisa demo: %s\n",
