@@ -1,0 +1,180 @@
+#include "crypto/ike_crypto.h"
+
+#include <openssl/bn.h>
+
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "tests/test_tools/vector_file.h"
+
+namespace tunnelisa::crypto {
+namespace {
+
+using testing::FromHex;
+using testing::LoadVectorFile;
+
+std::vector<uint8_t> Bytes(const SecretBytes& s) { return {s.data(), s.data() + s.size()}; }
+
+std::optional<PrfAlgorithm> PrfByName(const std::string& name) {
+  if (name == "md5") return PrfAlgorithm::kHmacMd5;
+  if (name == "sha1") return PrfAlgorithm::kHmacSha1;
+  if (name == "sha256") return PrfAlgorithm::kHmacSha256;
+  if (name == "sha384") return PrfAlgorithm::kHmacSha384;
+  if (name == "sha512") return PrfAlgorithm::kHmacSha512;
+  return std::nullopt;
+}
+
+// The PRF is HMAC with keys of any length (RFC 7296 2.13): every RFC 2202 / 4231 case applies.
+TEST(IkePrf, MatchesRfc2202AndRfc4231) {
+  int checked = 0;
+  for (const char* file : {"hmac_rfc2202.txt", "hmac_rfc4231.txt"}) {
+    absl::StatusOr<std::vector<testing::VectorRecord>> records = LoadVectorFile(file);
+    ASSERT_TRUE(records.ok()) << records.status();
+    for (const testing::VectorRecord& r : *records) {
+      SCOPED_TRACE(r.Label());
+      std::optional<PrfAlgorithm> prf = PrfByName(r.Get("Alg"));
+      ASSERT_TRUE(prf.has_value());
+      std::vector<uint8_t> key = r.Bytes("Key"), data = r.Bytes("Data"), mac = r.Bytes("Mac");
+      auto p = Prf::Create(*prf, key);
+      ASSERT_TRUE(p.ok()) << p.status();
+      std::span<const uint8_t> parts[] = {data};
+      absl::StatusOr<SecretBytes> out = (*p)->Compute(parts);
+      ASSERT_TRUE(out.ok());
+      std::vector<uint8_t> got = Bytes(*out);
+      if (r.Has("Truncated")) got.resize(std::stoul(r.Get("Truncated")));  // decimal
+      EXPECT_EQ(got, mac);
+      // Split input gives the same result (parts are concatenated).
+      std::span<const uint8_t> halves[] = {std::span(data).first(data.size() / 2),
+                                           std::span(data).subspan(data.size() / 2)};
+      std::vector<uint8_t> again = Bytes(*(*p)->Compute(halves));
+      if (r.Has("Truncated")) again.resize(std::stoul(r.Get("Truncated")));
+      EXPECT_EQ(again, mac);
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, 35);
+}
+
+TEST(IkePrf, PrfPlusIsTheRfc7296Construction) {
+  const std::vector<uint8_t> key = FromHex("000102030405060708090a0b0c0d0e0f10111213");
+  const std::vector<uint8_t> seed = FromHex("cafebabe0123456789");
+  for (PrfAlgorithm prf :
+       {PrfAlgorithm::kHmacSha1, PrfAlgorithm::kHmacSha256, PrfAlgorithm::kHmacSha512}) {
+    const size_t block = PrfOutputSize(prf);
+    const size_t length = 3 * block + 7;
+    absl::StatusOr<SecretBytes> out = PrfPlus(prf, key, seed, length);
+    ASSERT_TRUE(out.ok()) << out.status();
+    ASSERT_EQ(out->size(), length);
+    // Build T1 | T2 | T3 | T4 by hand.
+    auto p = Prf::Create(prf, key).value();
+    std::vector<uint8_t> expect, t;
+    for (uint8_t n = 1; n <= 4; ++n) {
+      std::vector<uint8_t> input = t;
+      input.insert(input.end(), seed.begin(), seed.end());
+      input.push_back(n);
+      std::span<const uint8_t> parts[] = {input};
+      t = Bytes(*p->Compute(parts));
+      expect.insert(expect.end(), t.begin(), t.end());
+    }
+    expect.resize(length);
+    EXPECT_EQ(Bytes(*out), expect);
+  }
+  EXPECT_TRUE(PrfPlus(PrfAlgorithm::kHmacSha1, key, seed, 255 * 20).ok());
+  EXPECT_EQ(PrfPlus(PrfAlgorithm::kHmacSha1, key, seed, 255 * 20 + 1).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Prf::Create(PrfAlgorithm::kHmacSha256, {}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+class DhGroups : public ::testing::TestWithParam<DhGroup> {};
+
+TEST_P(DhGroups, BothSidesDeriveTheSameSecret) {
+  auto a = DhKeyPair::Generate(GetParam());
+  auto b = DhKeyPair::Generate(GetParam());
+  ASSERT_TRUE(a.ok()) << a.status();
+  ASSERT_TRUE(b.ok()) << b.status();
+  EXPECT_EQ((*a)->public_value().size(), DhPublicValueSize(GetParam()));
+  EXPECT_NE((*a)->public_value(), (*b)->public_value());
+  absl::StatusOr<SecretBytes> ab = (*a)->Derive((*b)->public_value());
+  absl::StatusOr<SecretBytes> ba = (*b)->Derive((*a)->public_value());
+  ASSERT_TRUE(ab.ok()) << ab.status();
+  ASSERT_TRUE(ba.ok()) << ba.status();
+  EXPECT_TRUE(ab->Equals(*ba));
+  const size_t expected_secret = GetParam() >= DhGroup::kEcp256 && GetParam() <= DhGroup::kEcp521
+                                     ? DhPublicValueSize(GetParam()) / 2
+                                     : DhPublicValueSize(GetParam());
+  EXPECT_EQ(ab->size(), expected_secret);
+  // A value of the wrong length is refused, never read past.
+  std::vector<uint8_t> short_value((*b)->public_value().begin(), (*b)->public_value().end() - 1);
+  EXPECT_EQ((*a)->Derive(short_value).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ((*a)->Derive({}).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+INSTANTIATE_TEST_SUITE_P(All, DhGroups,
+                         ::testing::Values(DhGroup::kModp768, DhGroup::kModp1024,
+                                           DhGroup::kModp1536, DhGroup::kModp2048,
+                                           DhGroup::kModp3072, DhGroup::kEcp256, DhGroup::kEcp384,
+                                           DhGroup::kEcp521, DhGroup::kCurve25519));
+
+// RFC 6989 section 2.1: for MODP groups 1 < y < p-1, else the exchange fails.
+TEST(IkeDh, ModpRejectsValuesOutsideTheRange) {
+  auto a = DhKeyPair::Generate(DhGroup::kModp2048).value();
+  BIGNUM* p = BN_get_rfc3526_prime_2048(nullptr);
+  std::vector<uint8_t> pm1(256), pv(256);
+  BN_bn2binpad(p, pv.data(), 256);
+  BN_sub_word(p, 1);
+  BN_bn2binpad(p, pm1.data(), 256);
+  BN_free(p);
+  std::vector<uint8_t> zero(256, 0), one(256, 0), ff(256, 0xff);
+  one.back() = 1;
+  for (const auto& bad : {zero, one, pm1, pv, ff}) {
+    EXPECT_EQ(a->Derive(bad).status().code(), absl::StatusCode::kInvalidArgument);
+  }
+  std::vector<uint8_t> two(256, 0);
+  two.back() = 2;
+  EXPECT_TRUE(a->Derive(two).ok()) << "2 is inside the range";
+}
+
+// RFC 6989 section 2.3: an ECP value that is not a point on the curve is refused.
+TEST(IkeDh, EcpRejectsPointsOffTheCurve) {
+  auto a = DhKeyPair::Generate(DhGroup::kEcp256).value();
+  auto b = DhKeyPair::Generate(DhGroup::kEcp256).value();
+  std::vector<uint8_t> off = b->public_value();
+  off.back() ^= 1;  // y changes: (x, y') is not on the curve
+  EXPECT_EQ(a->Derive(off).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(a->Derive(std::vector<uint8_t>(64, 0)).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+// RFC 7748 section 6.1 (Alice and Bob), and the all-zero check of RFC 8031 section 2.3.
+TEST(IkeDh, Curve25519Rfc7748Vectors) {
+  auto alice = DhKeyPair::X25519FromPrivateForTest(
+                   FromHex("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a"))
+                   .value();
+  auto bob = DhKeyPair::X25519FromPrivateForTest(
+                 FromHex("5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb"))
+                 .value();
+  EXPECT_EQ(alice->public_value(),
+            FromHex("8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a"));
+  EXPECT_EQ(bob->public_value(),
+            FromHex("de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f"));
+  const std::vector<uint8_t> k =
+      FromHex("4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742");
+  EXPECT_EQ(Bytes(alice->Derive(bob->public_value()).value()), k);
+  EXPECT_EQ(Bytes(bob->Derive(alice->public_value()).value()), k);
+  // u = 0 (a small-order point) makes the shared secret all zeros: refused.
+  EXPECT_EQ(alice->Derive(std::vector<uint8_t>(32, 0)).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(IkeDh, GroupNumbers) {
+  for (uint16_t n : {1, 2, 5, 14, 15, 19, 20, 21, 31}) {
+    ASSERT_TRUE(DhGroupFromNumber(n).has_value()) << n;
+    EXPECT_EQ(static_cast<uint16_t>(*DhGroupFromNumber(n)), n);
+  }
+  for (uint16_t n : {0, 3, 4, 16, 22, 30, 32}) EXPECT_FALSE(DhGroupFromNumber(n).has_value());
+}
+
+}  // namespace
+}  // namespace tunnelisa::crypto

@@ -1,0 +1,129 @@
+// The IKEv2 PRF (HMAC) and prf+ on OpenSSL's EVP_MAC: one keyed context per Prf, re-initialised
+// with a NULL key per computation (the precomputed pads are kept), as PERFORMANCE-NOTES advise.
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "common/str_cat.h"
+#include "crypto/ike_crypto.h"
+
+namespace tunnelisa::crypto {
+namespace {
+
+const char* DigestName(PrfAlgorithm prf) {
+  switch (prf) {
+    case PrfAlgorithm::kHmacMd5:
+      return "MD5";
+    case PrfAlgorithm::kHmacSha1:
+      return "SHA1";
+    case PrfAlgorithm::kHmacSha256:
+      return "SHA256";
+    case PrfAlgorithm::kHmacSha384:
+      return "SHA384";
+    case PrfAlgorithm::kHmacSha512:
+      return "SHA512";
+  }
+  return nullptr;
+}
+
+class HmacPrf final : public Prf {
+ public:
+  HmacPrf(size_t size, EVP_MAC* mac, EVP_MAC_CTX* ctx) : Prf(size), mac_(mac), ctx_(ctx) {}
+  ~HmacPrf() override {
+    EVP_MAC_CTX_free(ctx_);
+    EVP_MAC_free(mac_);
+  }
+
+  absl::StatusOr<SecretBytes> Compute(std::span<const std::span<const uint8_t>> parts) override {
+    if (EVP_MAC_init(ctx_, nullptr, 0, nullptr) != 1) {
+      return absl::InternalError("HMAC re-initialisation failed");
+    }
+    for (std::span<const uint8_t> p : parts) {
+      if (!p.empty() && EVP_MAC_update(ctx_, p.data(), p.size()) != 1) {
+        return absl::InternalError("HMAC update failed");
+      }
+    }
+    SecretBytes out(output_size());
+    size_t len = 0;
+    if (EVP_MAC_final(ctx_, out.mutable_span().data(), &len, out.size()) != 1 ||
+        len != out.size()) {
+      return absl::InternalError("HMAC final failed");
+    }
+    return out;
+  }
+
+ private:
+  EVP_MAC* mac_;
+  EVP_MAC_CTX* ctx_;
+};
+
+}  // namespace
+
+size_t PrfOutputSize(PrfAlgorithm prf) {
+  switch (prf) {
+    case PrfAlgorithm::kHmacMd5:
+      return 16;
+    case PrfAlgorithm::kHmacSha1:
+      return 20;
+    case PrfAlgorithm::kHmacSha256:
+      return 32;
+    case PrfAlgorithm::kHmacSha384:
+      return 48;
+    case PrfAlgorithm::kHmacSha512:
+      return 64;
+  }
+  return 0;
+}
+
+absl::StatusOr<std::unique_ptr<Prf>> Prf::Create(PrfAlgorithm prf, std::span<const uint8_t> key) {
+  const char* digest = DigestName(prf);
+  if (digest == nullptr) return absl::InvalidArgumentError("unknown PRF");
+  if (key.empty()) return absl::InvalidArgumentError("PRF key is empty");
+  EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  if (mac == nullptr) return absl::UnavailableError("OpenSSL has no HMAC");
+  EVP_MAC_CTX* ctx = EVP_MAC_CTX_new(mac);
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>(digest), 0),
+      OSSL_PARAM_construct_end()};
+  if (ctx == nullptr || EVP_MAC_init(ctx, key.data(), key.size(), params) != 1) {
+    EVP_MAC_CTX_free(ctx);
+    EVP_MAC_free(mac);
+    return absl::UnavailableError(StrCat("HMAC-", digest, " is not available"));
+  }
+  return std::unique_ptr<Prf>(new HmacPrf(PrfOutputSize(prf), mac, ctx));
+}
+
+//= https://www.rfc-editor.org/rfc/rfc7296#section-2.13
+//# prf+ (K,S) = T1 | T2 | T3 | T4 | ...
+//# where:
+//# T1 = prf (K, S | 0x01)
+//# T2 = prf (K, T1 | S | 0x02)
+//# ...
+//# The prf+ function is not defined beyond 255 times the size of the prf function output.
+absl::StatusOr<SecretBytes> PrfPlus(PrfAlgorithm prf, std::span<const uint8_t> key,
+                                    std::span<const uint8_t> seed, size_t length) {
+  const size_t block = PrfOutputSize(prf);
+  if (block == 0) return absl::InvalidArgumentError("unknown PRF");
+  if (length > 255 * block) {
+    return absl::InvalidArgumentError(
+        StrCat("prf+ output of ", length, " bytes exceeds 255 PRF blocks"));
+  }
+  absl::StatusOr<std::unique_ptr<Prf>> p = Prf::Create(prf, key);
+  if (!p.ok()) return p.status();
+  SecretBytes out(length);
+  SecretBytes previous;
+  size_t done = 0;
+  for (uint8_t n = 1; done < length; ++n) {
+    const uint8_t counter[1] = {n};
+    std::span<const uint8_t> parts[] = {previous.span(), seed, counter};
+    absl::StatusOr<SecretBytes> t = (*p)->Compute(parts);
+    if (!t.ok()) return t.status();
+    const size_t take = std::min(block, length - done);
+    std::copy_n(t->data(), take, out.mutable_span().data() + done);
+    done += take;
+    previous = *std::move(t);
+  }
+  return out;
+}
+
+}  // namespace tunnelisa::crypto
