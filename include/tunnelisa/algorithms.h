@@ -91,6 +91,20 @@ struct EspSuite {
   uint8_t icv_size() const;
 };
 
+// DhGroup: Diffie-Hellman groups by their IANA number (RFC 7296 3.3.2, RFC 3526, RFC 5903,
+// RFC 8031): the configuration's `dh-group` / `pfs-dh-group` and IKE's KE payloads.
+enum class DhGroup : uint16_t {
+  kModp768 = 1,
+  kModp1024 = 2,
+  kModp1536 = 5,
+  kModp2048 = 14,
+  kModp3072 = 15,
+  kEcp256 = 19,
+  kEcp384 = 20,
+  kEcp521 = 21,
+  kCurve25519 = 31,
+};
+
 }  // namespace tunnelisa
 
 #endif  // TUNNELISA_ALGORITHMS_H_

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "tunnelisa/algorithms.h"
 #include "tunnelisa/secret.h"
 
 namespace tunnelisa::crypto {
@@ -55,18 +56,7 @@ class Prf {
 absl::StatusOr<SecretBytes> PrfPlus(PrfAlgorithm prf, std::span<const uint8_t> key,
                                     std::span<const uint8_t> seed, size_t length);
 
-// DhGroup: IKEv2 Diffie-Hellman group numbers (RFC 7296 3.3.2, RFC 3526, RFC 5903, RFC 8031).
-enum class DhGroup : uint16_t {
-  kModp768 = 1,
-  kModp1024 = 2,
-  kModp1536 = 5,
-  kModp2048 = 14,
-  kModp3072 = 15,
-  kEcp256 = 19,
-  kEcp384 = 20,
-  kEcp521 = 21,
-  kCurve25519 = 31,
-};
+// DhGroup (tunnelisa/algorithms.h): IKEv2 Diffie-Hellman groups by number.
 
 // DhPublicValueSize: bytes of the KE payload's key exchange data for the group.
 size_t DhPublicValueSize(DhGroup group);

@@ -100,18 +100,8 @@ struct TunnelGroup {
 // config ipsec
 // ---------------------------------------------------------------------------------------------
 
-// DhGroup: Diffie-Hellman groups by their IANA number (the `dh-group` / `pfs-dh-group` value).
-enum class DhGroup : uint16_t {
-  kModp768 = 1,
-  kModp1024 = 2,
-  kModp1536 = 5,
-  kModp2048 = 14,
-  kModp3072 = 15,
-  kEcp256 = 19,
-  kEcp384 = 20,
-  kEcp521 = 21,
-  kCurve25519 = 31,
-};
+// DhGroup (tunnelisa/algorithms.h): the `dh-group` / `pfs-dh-group` value.
+using ::tunnelisa::DhGroup;
 // ParseDhGroup: the group with this number, or nullopt if it is not one of the above.
 std::optional<DhGroup> ParseDhGroup(uint64_t number);
 std::span<const DhGroup> AllDhGroups();
