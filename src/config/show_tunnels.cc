@@ -1,4 +1,8 @@
 // `show ip tunnel [NAME]` and `show ipsec tunnel [NAME]`.
+#include <string>
+#include <type_traits>
+#include <vector>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "config/json_writer.h"
@@ -202,17 +206,34 @@ std::string DetailIpsecTunnel(const TunnelAt<IpsecTunnel>& at, const OperStatus&
   return b.Render();
 }
 
+// SelectTunnels: every tunnel of kind T (name empty) or the one named; NotFound names the kind.
+template <typename T>
+absl::StatusOr<std::vector<TunnelAt<T>>> SelectTunnels(const Config& config,
+                                                       std::string_view name) {
+  std::vector<TunnelAt<T>> rows;
+  auto keep = [&](const TunnelAt<T>& at) {
+    if (name.empty() || at.tunnel->name == name) rows.push_back(at);
+  };
+  constexpr bool kIp = std::is_same_v<T, IpTunnel>;
+  if constexpr (kIp) {
+    internal::ForEachIpTunnel(config, keep);
+  } else {
+    internal::ForEachIpsecTunnel(config, keep);
+  }
+  if (!name.empty() && rows.empty()) {
+    return absl::NotFoundError(absl::StrCat("no ", kIp ? "ip-tunnel" : "ipsec-tunnel", " named \"",
+                                            std::string(name), "\""));
+  }
+  return rows;
+}
+
 }  // namespace
 
 absl::StatusOr<std::string> ShowIpTunnel(const Config& config, const RuntimeView& runtime,
                                          std::string_view name, ShowFormat format) {
-  std::vector<TunnelAt<IpTunnel>> rows;
-  internal::ForEachIpTunnel(config, [&](const TunnelAt<IpTunnel>& at) {
-    if (name.empty() || at.tunnel->name == name) rows.push_back(at);
-  });
-  if (!name.empty() && rows.empty()) {
-    return absl::NotFoundError(absl::StrCat("no ip-tunnel named \"", std::string(name), "\""));
-  }
+  absl::StatusOr<std::vector<TunnelAt<IpTunnel>>> selected = SelectTunnels<IpTunnel>(config, name);
+  if (!selected.ok()) return selected.status();
+  const std::vector<TunnelAt<IpTunnel>>& rows = *selected;
   if (format == ShowFormat::kJson) {
     JsonWriter j;
     j.BeginObject().Key("ip_tunnels").BeginArray();
@@ -249,13 +270,10 @@ absl::StatusOr<std::string> ShowIpTunnel(const Config& config, const RuntimeView
 
 absl::StatusOr<std::string> ShowIpsecTunnel(const Config& config, const RuntimeView& runtime,
                                             std::string_view name, ShowFormat format) {
-  std::vector<TunnelAt<IpsecTunnel>> rows;
-  internal::ForEachIpsecTunnel(config, [&](const TunnelAt<IpsecTunnel>& at) {
-    if (name.empty() || at.tunnel->name == name) rows.push_back(at);
-  });
-  if (!name.empty() && rows.empty()) {
-    return absl::NotFoundError(absl::StrCat("no ipsec-tunnel named \"", std::string(name), "\""));
-  }
+  absl::StatusOr<std::vector<TunnelAt<IpsecTunnel>>> selected =
+      SelectTunnels<IpsecTunnel>(config, name);
+  if (!selected.ok()) return selected.status();
+  const std::vector<TunnelAt<IpsecTunnel>>& rows = *selected;
   if (format == ShowFormat::kJson) {
     JsonWriter j;
     j.BeginObject().Key("ipsec_tunnels").BeginArray();

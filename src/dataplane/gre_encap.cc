@@ -24,22 +24,6 @@ using dataplane::Load16;
 using dataplane::Store16;
 using dataplane::Store32;
 
-namespace {
-
-// ClearDf: clears DF of an IPv4 header, updating the checksum incrementally (RFC 1624 eqn. 3).
-void ClearDf(uint8_t* h) {
-  const uint16_t old_word = Load16(h + 6);
-  const uint16_t new_word = old_word & ~0x4000;
-  Store16(h + 6, new_word);
-  uint32_t sum = static_cast<uint16_t>(~Load16(h + 10)) + static_cast<uint16_t>(~old_word) +
-                 static_cast<uint32_t>(new_word);
-  sum = (sum & 0xffff) + (sum >> 16);
-  sum = (sum & 0xffff) + (sum >> 16);
-  Store16(h + 10, static_cast<uint16_t>(~sum));
-}
-
-}  // namespace
-
 DropReason IpTunnelDataplane::Impl::EncapOne(IpTunnel& t, PacketRef& p, uint8_t version,
                                              uint8_t tos_inner, bool df) {
   if (p.headroom() < t.header_size) return DropReason::kNoHeadroom;
@@ -150,7 +134,7 @@ void IpTunnelDataplane::Impl::Encap(IpTunnelHandle handle, std::span<PacketRef> 
     }
     p.length = inner.length;  // bytes past the IP length (link padding) are not payload
     if (inner.version == 4 && inner.df && t.clear_df) {
-      ClearDf(p.mutable_data());
+      dataplane::ClearIpv4Df(p.mutable_data());
       inner.df = false;
     }
     const bool v4 = inner.version == 4;

@@ -51,6 +51,17 @@ IpAddress InnerDestination(const uint8_t* p, uint8_t version) {
   return version == 4 ? IpAddress::V4Bytes(p + 16) : IpAddress::V6Bytes(p + 24);
 }
 
+void ClearIpv4Df(uint8_t* h) {
+  const uint16_t old_word = Load16(h + 6);
+  const uint16_t new_word = old_word & ~0x4000;
+  Store16(h + 6, new_word);
+  uint32_t sum = static_cast<uint16_t>(~Load16(h + 10)) + static_cast<uint16_t>(~old_word) +
+                 static_cast<uint32_t>(new_word);
+  sum = (sum & 0xffff) + (sum >> 16);
+  sum = (sum & 0xffff) + (sum >> 16);
+  Store16(h + 10, static_cast<uint16_t>(~sum));
+}
+
 void SetInnerEcnCe(uint8_t* p, uint8_t version) {
   if (version == 4) {
     p[1] |= 0x03;

@@ -48,6 +48,10 @@ DropReason ParseInnerIp(const uint8_t* p, uint32_t available, InnerIp& out);
 IpAddress InnerSource(const uint8_t* p, uint8_t version);
 IpAddress InnerDestination(const uint8_t* p, uint8_t version);
 
+// ClearIpv4Df: clears the DF bit of an IPv4 header, updating its checksum incrementally
+// (RFC 1624 eqn. 3). For a tunnel's clear-df-bit.
+void ClearIpv4Df(uint8_t* header);
+
 // SetInnerEcnCe: marks an inner packet Congestion Experienced (fixing the IPv4 checksum).
 void SetInnerEcnCe(uint8_t* p, uint8_t version);
 

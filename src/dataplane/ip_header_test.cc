@@ -46,5 +46,13 @@ TEST(IpHeader, SetCeKeepsTheChecksumValid) {
   EXPECT_EQ(InternetChecksum(v4.data(), 20), 0);
 }
 
+TEST(IpHeader, ClearDfKeepsTheChecksumValid) {
+  auto v4 = testing::MakeUdpPacket(Ip("10.0.0.1"), Ip("10.0.0.2"), 5, 0, 0, /*df=*/true);
+  ASSERT_EQ(v4[6] & 0x40, 0x40);
+  ClearIpv4Df(v4.data());
+  EXPECT_EQ(v4[6] & 0x40, 0);
+  EXPECT_EQ(InternetChecksum(v4.data(), 20), 0);
+}
+
 }  // namespace
 }  // namespace tunnelisa::dataplane

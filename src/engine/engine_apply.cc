@@ -11,6 +11,13 @@
 namespace tunnelisa {
 namespace {
 
+// Place: a tunnel's key, private SAP and private service (the key's service).
+void Place(TunnelPlacement& t, const config::TunnelKey& key, const config::TunnelSapId& sap) {
+  t.key = key;
+  t.sap = sap;
+  t.private_service = key.service;
+}
+
 using config::TunnelKey;
 
 // ForEachSap: fn(service, interface name, interface, sap) for every SAP of the configuration.
@@ -131,9 +138,7 @@ void Engine::Impl::ReconcileIpsec(const config::Config& config, const config::Ru
       TunnelKey key{s.id, name};
       seen.insert(key);
       IpsecTunnelState& st = ipsec_tunnels[key];
-      st.key = key;
-      st.sap = sap.id;
-      st.private_service = s.id;
+      Place(st, key, sap.id);
       // ip-mtu, clear-df-bit and reassembly act before encryption / after reception, so they
       // change without reinstalling the SAs. The ip-mtu falls back to the interface's, as for
       // ip-tunnels; the ICMP errors come from the private tunnel interface's address.
@@ -264,9 +269,7 @@ void Engine::Impl::ReconcileIp(const config::Config& config) {
     TunnelKey key{s.id, t.name};
     seen.insert(key);
     IpTunnelState& st = ip_tunnels[key];
-    st.key = key;
-    st.sap = sap.id;
-    st.private_service = s.id;
+    Place(st, key, sap.id);
     const config::Service* d =
         t.delivery_service ? config.FindService(*t.delivery_service) : nullptr;
     st.delivery_service = d != nullptr ? d->id : 0;

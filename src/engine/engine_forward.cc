@@ -12,22 +12,6 @@
 #include "tunnelisa/wire_constants.h"
 
 namespace tunnelisa {
-namespace {
-
-// ClearDf: clears DF of the IPv4 header at h, updating its checksum incrementally (RFC 1624
-// eqn. 3). For an ipsec-tunnel's clear-df-bit.
-void ClearDf(uint8_t* h) {
-  const uint16_t old_word = dataplane::Load16(h + 6);
-  const uint16_t new_word = old_word & ~0x4000;
-  dataplane::Store16(h + 6, new_word);
-  uint32_t sum = static_cast<uint16_t>(~dataplane::Load16(h + 10)) +
-                 static_cast<uint16_t>(~old_word) + static_cast<uint32_t>(new_word);
-  sum = (sum & 0xffff) + (sum >> 16);
-  sum = (sum & 0xffff) + (sum >> 16);
-  dataplane::Store16(h + 10, static_cast<uint16_t>(~sum));
-}
-
-}  // namespace
 
 PacketInfo ParsePacket(const PacketRef& p) {
   PacketInfo r;
@@ -385,7 +369,7 @@ void Engine::Impl::EncapEsp(IpsecTunnelState& t, PacketRef& p, int depth, MonoTi
   p.length = inner.length;  // bytes past the IP length (link padding) are not payload
   const bool v4 = inner.version == 4;
   if (v4 && inner.df && t.clear_df) {
-    ClearDf(p.mutable_data());
+    dataplane::ClearIpv4Df(p.mutable_data());
     inner.df = false;
   }
   const uint32_t limit = v4 ? t.ip_mtu : std::max<uint32_t>(t.ip_mtu, 1280);

@@ -65,14 +65,19 @@ struct TunnelCounterRefs {
   TrafficCounters* delivery_service = nullptr;
 };
 
-// IpTunnelState: one configured GRE/IP-IP tunnel; `installed` while operationally up.
-struct IpTunnelState {
+// TunnelPlacement: where a configured tunnel sits: its private SAP and service and its
+// delivery service (both kinds of tunnel have one).
+struct TunnelPlacement {
   config::TunnelKey key;
   config::TunnelSapId sap;
   uint32_t private_service = 0;
   uint32_t delivery_service = 0;
   EngineService* private_svc = nullptr;  // set by BuildServices
   EngineService* delivery_svc = nullptr;
+};
+
+// IpTunnelState: one configured GRE/IP-IP tunnel; `installed` while operationally up.
+struct IpTunnelState : TunnelPlacement {
   // What the installed tunnel was built from (a change reinstalls it).
   config::IpTunnel installed_config;
   std::optional<config::InterfaceAddress> installed_interface;
@@ -87,13 +92,7 @@ struct IpTunnelState {
 };
 
 // IpsecTunnelState: one configured ipsec-tunnel; SAs installed while manual keying applies.
-struct IpsecTunnelState {
-  config::TunnelKey key;
-  config::TunnelSapId sap;
-  uint32_t private_service = 0;
-  uint32_t delivery_service = 0;
-  EngineService* private_svc = nullptr;  // set by BuildServices
-  EngineService* delivery_svc = nullptr;
+struct IpsecTunnelState : TunnelPlacement {
   // Fingerprint of the installed SAs: the tunnel, its transforms and security policy, slot.
   config::IpsecTunnel installed_config;
   std::vector<config::IpsecTransform> installed_transforms;
