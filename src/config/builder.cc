@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/str_cat.h"
 #include "tunnelisa/config/validator.h"
 
 namespace tunnelisa::config {
@@ -24,6 +25,19 @@ std::optional<IpPrefix> Prefix(ConfigBuilder* b, std::string_view what, std::str
     return std::nullopt;
   }
   return p;
+}
+
+// Identity: `value` parsed as a `type` identity; nullopt with an error recorded (worded as the
+// parser words it) when it is invalid.
+std::optional<IkeIdentity> Identity(ConfigBuilder* b, std::string_view command,
+                                    IkeIdentity::Type type, std::string_view value) {
+  std::string error;
+  auto id = IkeIdentity::Parse(type, value, &error);
+  if (!id) {
+    b->RecordError(
+        StrCat("invalid ", command, " ", IkeIdentityTypeName(type), " '", value, "': ", error));
+  }
+  return id;
 }
 
 }  // namespace
@@ -355,11 +369,44 @@ IpsecTunnelBuilder& IpsecTunnelBuilder::LocalGatewayAddress(std::string_view loc
 IpsecTunnelBuilder& IpsecTunnelBuilder::DynamicKeying(uint32_t ike_policy,
                                                       std::string_view pre_shared_key,
                                                       std::vector<uint32_t> transforms) {
-  config::DynamicKeying dk;
+  if (!std::holds_alternative<config::DynamicKeying>(t_->keying)) {
+    t_->keying = config::DynamicKeying{};
+  }
+  auto& dk = std::get<config::DynamicKeying>(t_->keying);
   dk.ike_policy = ike_policy;
   dk.pre_shared_key = ConfigSecret::FromText(pre_shared_key);
   dk.transforms = std::move(transforms);
-  t_->keying = std::move(dk);
+  return *this;
+}
+config::DynamicKeying* IpsecTunnelBuilder::Keying(std::string_view command) {
+  if (std::holds_alternative<ManualKeying>(t_->keying)) {
+    b_->RecordError(StrCat(command, ": ipsec-tunnel \"", t_->name, "\" has manual-keying; ",
+                           command, " needs dynamic-keying"));
+    return nullptr;
+  }
+  if (!std::holds_alternative<config::DynamicKeying>(t_->keying)) {
+    t_->keying = config::DynamicKeying{};
+  }
+  return &std::get<config::DynamicKeying>(t_->keying);
+}
+IpsecTunnelBuilder& IpsecTunnelBuilder::LocalId(IkeIdentity::Type type, std::string_view value) {
+  config::DynamicKeying* dk = Keying("local-id");
+  auto id = Identity(b_, "local-id", type, value);
+  if (dk != nullptr && id) dk->local_id = std::move(id);
+  return *this;
+}
+IpsecTunnelBuilder& IpsecTunnelBuilder::RemoteId(IkeIdentity::Type type, std::string_view value) {
+  config::DynamicKeying* dk = Keying("remote-id");
+  auto id = Identity(b_, "remote-id", type, value);
+  if (dk != nullptr && id) dk->remote_id = std::move(id);
+  return *this;
+}
+IpsecTunnelBuilder& IpsecTunnelBuilder::NoLocalId() {
+  if (auto* dk = std::get_if<config::DynamicKeying>(&t_->keying)) dk->local_id.reset();
+  return *this;
+}
+IpsecTunnelBuilder& IpsecTunnelBuilder::NoRemoteId() {
+  if (auto* dk = std::get_if<config::DynamicKeying>(&t_->keying)) dk->remote_id.reset();
   return *this;
 }
 IpsecTunnelBuilder& IpsecTunnelBuilder::ManualSa(uint32_t entry, SaDirection direction,
@@ -424,6 +471,22 @@ IpsecGwBuilder& IpsecGwBuilder::IkePolicy(uint32_t id) {
 }
 IpsecGwBuilder& IpsecGwBuilder::PreSharedKey(std::string_view key) {
   g_->pre_shared_key = ConfigSecret::FromText(key);
+  return *this;
+}
+IpsecGwBuilder& IpsecGwBuilder::LocalId(IkeIdentity::Type type, std::string_view value) {
+  if (auto id = Identity(b_, "local-id", type, value)) g_->local_id = std::move(id);
+  return *this;
+}
+IpsecGwBuilder& IpsecGwBuilder::RemoteId(IkeIdentity::Type type, std::string_view value) {
+  if (auto id = Identity(b_, "remote-id", type, value)) g_->remote_id = std::move(id);
+  return *this;
+}
+IpsecGwBuilder& IpsecGwBuilder::NoLocalId() {
+  g_->local_id.reset();
+  return *this;
+}
+IpsecGwBuilder& IpsecGwBuilder::NoRemoteId() {
+  g_->remote_id.reset();
   return *this;
 }
 IpsecGwBuilder& IpsecGwBuilder::DefaultTunnelTemplate(uint32_t id) {

@@ -212,6 +212,48 @@ TEST_F(DiffTest, TransformOrIkePolicyAssignmentNeedsShutdown) {
   }
 }
 
+// local-id / remote-id (tunnelisa extension) follow the pre-shared-key: the guide names no
+// condition for changing them, unlike the ike-policy and transform assignments.
+TEST_F(DiffTest, IkeIdentityChangesAreAllowedWhileUpLikeThePreSharedKey) {
+  const std::string tunnel_path =
+      "service 101 interface \"private-ipsec\" sap tunnel-1.private:201 ipsec-tunnel "
+      "\"to-site-b\"";
+  for (std::string line : {"dynamic-keying local-id fqdn site-a.example.com\n",
+                           "dynamic-keying remote-id user-fqdn gw@site-b.example.com\n",
+                           "dynamic-keying pre-shared-key \"other\"\n"}) {
+    SCOPED_TRACE(line);
+    ChangePlan p = Plan(std::string(kTunnel) + line);
+    EXPECT_TRUE(p.allowed()) << p.refusals.front();
+    EXPECT_TRUE(p.notes.empty());
+    EXPECT_THAT(p.changes, ElementsAre(Change{ChangeKind::kModified, tunnel_path}));
+  }
+  // Removing them again is as free.
+  running_ = ParseOk(ReadVector("two_tunnel_groups.cfg") + kTunnel +
+                     "dynamic-keying local-id fqdn a.example\nremote-id key-id 0a\n");
+  ChangePlan removed = Plan("");
+  EXPECT_TRUE(removed.allowed());
+  EXPECT_THAT(removed.changes, ElementsAre(Change{ChangeKind::kModified, tunnel_path}));
+  // An identity change does not excuse an ike-policy assignment made with it.
+  running_ = ParseOk(ReadVector("two_tunnel_groups.cfg"));
+  EXPECT_THAT(Plan("config ipsec ike-policy 2 create\nexit all\n" + std::string(kTunnel) +
+                   "dynamic-keying local-id fqdn a.example\nike-policy 2\n")
+                  .refusals,
+              ElementsAre(HasSubstr("requires the tunnel to be shutdown")));
+}
+
+TEST_F(DiffTest, IpsecGwIkeIdentityChangesAreAllowed) {
+  const std::string gw =
+      "config service ies 100 interface \"public-1\" sap tunnel-1.public:200 ipsec-gw \"rw\" "
+      "create gateway-address 1.1.1.9\nno shutdown\n";
+  running_ = ParseOk(ReadVector("two_tunnel_groups.cfg") + gw);
+  ChangePlan p = Plan(gw + "local-id fqdn gw.example.com\nremote-id key-id 0a0b\n");
+  EXPECT_TRUE(p.allowed());
+  EXPECT_THAT(p.changes,
+              ElementsAre(Change{ChangeKind::kModified,
+                                 "service 100 interface \"public-1\" sap tunnel-1.public:200 "
+                                 "ipsec-gw \"rw\""}));
+}
+
 TEST_F(DiffTest, PublicAddressMayChangeAndTunnelsGoDown) {
   ChangePlan p = Plan("config service ies 100 interface \"public-2\" address 2.2.3.1/24\n");
   EXPECT_TRUE(p.allowed());

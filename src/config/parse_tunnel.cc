@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "common/str_cat.h"
 #include "config/object_path.h"
 #include "config/parse_state.h"
 
@@ -10,6 +11,12 @@ namespace tunnelisa::config::internal {
 namespace {
 
 constexpr size_t kMaxKeyBytes = 64;
+
+// Shown: a word as messages quote it, shortened so that a long word gives a short message.
+std::string Shown(std::string_view word) {
+  if (word.size() <= 40) return std::string(word);
+  return StrCat(word.substr(0, 40), "...");
+}
 
 int NextColumn(const Args& args) {
   return args.empty() ? args.keyword().column : args.peek().column;
@@ -293,6 +300,46 @@ void HandlePreSharedKey(ParseState& st, const Frame& frame, Args& args, bool neg
   if (args.End()) key = ConfigSecret::FromText(t->text);
 }
 
+// HandleIkeId: `local-id TYPE VALUE` / `remote-id TYPE VALUE` (tunnelisa extension).
+void HandleIkeId(ParseState& st, const Frame& frame, Args& args, bool negated) {
+  const std::string kw(args.keyword().text);
+  const bool local = kw == "local-id";
+  std::optional<IkeIdentity>& id =
+      frame.ctx == Ctx::kIpsecGw
+          ? (local ? frame.ipsec_gw->local_id : frame.ipsec_gw->remote_id)
+          : (local ? frame.dynamic_keying->local_id : frame.dynamic_keying->remote_id);
+  if (negated) {
+    if (args.End()) id.reset();
+    return;
+  }
+  constexpr std::string_view kTypes = "ipv4-address, ipv6-address, fqdn, user-fqdn, key-id";
+  if (args.empty()) {
+    st.Error(args.keyword().column,
+             StrCat("'", kw, "' needs an identity type (", kTypes, ") and a value"));
+    return;
+  }
+  const Token* type_word = args.Word(kw);
+  auto type = type_word->quoted ? std::nullopt : ParseIkeIdentityType(type_word->text);
+  if (!type) {
+    st.Error(type_word->column,
+             StrCat("unknown ", kw, " type '", Shown(type_word->text), "' (", kTypes, ")"));
+    return;
+  }
+  if (args.empty()) {
+    st.Error(args.keyword().column, StrCat("'", kw, " ", type_word->text, "' needs a value"));
+    return;
+  }
+  const Token* value = args.Word(kw);
+  std::string error;
+  auto parsed = IkeIdentity::Parse(*type, value->text, &error);
+  if (!parsed) {
+    st.Error(value->column,
+             StrCat("invalid ", kw, " ", type_word->text, " '", Shown(value->text), "': ", error));
+    return;
+  }
+  if (args.End()) id = std::move(*parsed);
+}
+
 void HandleKeyingTransform(ParseState& st, const Frame& frame, Args& args, bool negated) {
   if (negated) {
     if (args.End()) frame.dynamic_keying->transforms.clear();
@@ -505,6 +552,8 @@ constexpr CommandSpec kIpsecTunnelCommands[] = {
 constexpr CommandSpec kDynamicKeyingCommands[] = {
     {"ike-policy", HandleIkePolicyRef},
     {"pre-shared-key", HandlePreSharedKey},
+    {"local-id", HandleIkeId},
+    {"remote-id", HandleIkeId},
     {"transform", HandleKeyingTransform},
     {"auto-establish", HandleAutoEstablish},
 };
@@ -515,6 +564,8 @@ constexpr CommandSpec kIpsecGwCommands[] = {
     {"gateway-address", HandleGatewayAddress},
     {"ike-policy", HandleIkePolicyRef},
     {"pre-shared-key", HandlePreSharedKey},
+    {"local-id", HandleIkeId},
+    {"remote-id", HandleIkeId},
     {"default-tunnel-template", HandleDefaultTemplate},
     {"default-secure-service", HandleSecureService},
     {"dpd", HandleDpd},

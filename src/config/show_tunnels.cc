@@ -43,6 +43,26 @@ std::string KeyingText(const IpsecTunnel& t) {
   return "none";
 }
 
+// JsonIkeId: {"type": "fqdn", "value": "vpn.example.com"}, or null when not configured.
+void JsonIkeId(JsonWriter& j, std::string_view key, const std::optional<IkeIdentity>& id) {
+  j.Key(key);
+  if (!id) {
+    j.Null();
+    return;
+  }
+  j.BeginObject();
+  j.Field("type", IkeIdentityTypeName(id->type));
+  j.Field("value", id->value);
+  j.EndObject();
+}
+
+// LocalIdText: the identity IKE sends, "(default)" when it is the local gateway's address.
+std::string LocalIdText(const IpsecTunnel& t, const DynamicKeying& dk) {
+  std::optional<IkeIdentity> id = EffectiveLocalId(t);
+  if (!id) return "n/a";
+  return dk.local_id ? id->ToString() : id->ToString() + " (default)";
+}
+
 void JsonService(JsonWriter& j, std::string_view key, const std::optional<ServiceRef>& ref) {
   j.Key(key);
   if (!ref) {
@@ -141,6 +161,8 @@ void JsonIpsecTunnel(JsonWriter& j, const TunnelAt<IpsecTunnel>& at, const OperS
     j.Key("transforms").BeginArray();
     for (uint32_t id : dk->transforms) j.Uint(id);
     j.EndArray();
+    JsonIkeId(j, "local_id", dk->local_id);
+    JsonIkeId(j, "remote_id", dk->remote_id);
   }
   j.Key("ip_mtu");
   if (t.ip_mtu) {
@@ -187,6 +209,8 @@ std::string DetailIpsecTunnel(const TunnelAt<IpsecTunnel>& at, const OperStatus&
   if (const auto* dk = std::get_if<DynamicKeying>(&t.keying)) {
     b.Add("IKE Policy", dk->ike_policy ? std::to_string(*dk->ike_policy) : "n/a");
     b.Add("Transforms", dk->transforms.empty() ? "n/a" : absl::StrJoin(dk->transforms, " "));
+    b.Add("Local IKE ID", LocalIdText(t, *dk));
+    b.Add("Remote IKE ID", dk->remote_id ? dk->remote_id->ToString() : "any");
   }
   b.Add("IP MTU", t.ip_mtu ? std::to_string(*t.ip_mtu) : "default");
   b.Add("Clear DF Bit", t.clear_df_bit ? "true" : "false");

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/str_cat.h"
 #include "config/object_path.h"
 
 namespace tunnelisa::config {
@@ -31,6 +32,17 @@ bool SecretTextOk(const ConfigSecret& s) {
 }
 
 std::string Family(const IpAddress& a) { return a.is_v4() ? "IPv4" : "IPv6"; }
+
+// IdProblem: "" if the optional `local-id` / `remote-id` is valid, else the message (as the
+// parser words it: "invalid local-id fqdn 'a..b': a label is empty").
+std::string IdProblem(std::string_view keyword, const std::optional<IkeIdentity>& id) {
+  if (!id) return "";
+  std::string reason = id->Check();
+  if (reason.empty()) return "";
+  std::string shown = id->value.size() <= 40 ? id->value : id->value.substr(0, 40) + "...";
+  return StrCat("invalid ", keyword, " ", IkeIdentityTypeName(id->type), " '", shown,
+                "': ", reason);
+}
 
 class Validator {
  public:
@@ -151,6 +163,16 @@ class Validator {
     if (!c_.ipsec_transforms.contains(id)) {
       Error(path, absl::StrCat("transform ", id),
             absl::StrCat("ipsec-transform ", id, " does not exist"));
+    }
+  }
+
+  // CheckIds: local-id / remote-id values (tunnelisa extension; docs/configuration.md).
+  void CheckIds(const std::string& path, const std::optional<IkeIdentity>& local_id,
+                const std::optional<IkeIdentity>& remote_id) {
+    for (auto [keyword, id] :
+         {std::pair{"local-id", &local_id}, std::pair{"remote-id", &remote_id}}) {
+      std::string problem = IdProblem(keyword, *id);
+      if (!problem.empty()) Error(path, keyword, std::move(problem));
     }
   }
 
@@ -404,6 +426,7 @@ class Validator {
       } else if (!SecretTextOk(*dk->pre_shared_key)) {
         Error(path, "pre-shared-key", "pre-shared-key must be 1..64 printable characters");
       }
+      CheckIds(path, dk->local_id, dk->remote_id);
       if (dk->transforms.empty()) {
         Down(path, "dynamic-keying", "dynamic-keying has no transform");
       } else if (dk->transforms.size() > 4) {
@@ -476,6 +499,7 @@ class Validator {
     } else if (!SecretTextOk(*g.pre_shared_key)) {
       Error(path, "pre-shared-key", "pre-shared-key must be 1..64 printable characters");
     }
+    CheckIds(path, g.local_id, g.remote_id);
     if (!g.default_tunnel_template) {
       Down(path, "", "no default-tunnel-template is configured");
     } else if (!c_.tunnel_templates.contains(*g.default_tunnel_template)) {

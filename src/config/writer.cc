@@ -163,6 +163,8 @@ void WriteIpsecTunnel(const IpsecTunnel& t, Emitter& e) {
     e.Open("dynamic-keying");
     if (dk->ike_policy) e.Line(absl::StrCat("ike-policy ", *dk->ike_policy));
     if (dk->pre_shared_key) e.Line("pre-shared-key " + Text(*dk->pre_shared_key));
+    if (dk->local_id) e.Line("local-id " + dk->local_id->ToString());
+    if (dk->remote_id) e.Line("remote-id " + dk->remote_id->ToString());
     if (!dk->transforms.empty()) e.Line("transform" + Ids(dk->transforms));
     if (dk->auto_establish) e.Line("auto-establish");
     e.Close();
@@ -195,6 +197,8 @@ void WriteIpsecGw(const IpsecGw& g, Emitter& e) {
   if (g.gateway_address) e.Line("gateway-address " + g.gateway_address->ToString());
   if (g.ike_policy) e.Line(absl::StrCat("ike-policy ", *g.ike_policy));
   if (g.pre_shared_key) e.Line("pre-shared-key " + Text(*g.pre_shared_key));
+  if (g.local_id) e.Line("local-id " + g.local_id->ToString());
+  if (g.remote_id) e.Line("remote-id " + g.remote_id->ToString());
   if (g.default_tunnel_template) {
     e.Line(absl::StrCat("default-tunnel-template ", *g.default_tunnel_template));
   }

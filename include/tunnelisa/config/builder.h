@@ -109,8 +109,18 @@ class IpsecTunnelBuilder {
   IpsecTunnelBuilder& LocalGatewayAddress(std::string_view local, std::string_view peer,
                                           ServiceRef delivery_service);
   // DynamicKeying: `dynamic-keying` with `ike-policy`, `pre-shared-key`, `transform ...`.
+  // Replaces manual keying; on a tunnel that already has dynamic keying it sets these three
+  // and keeps the rest (local-id, remote-id, auto-establish), as the text does.
   IpsecTunnelBuilder& DynamicKeying(uint32_t ike_policy, std::string_view pre_shared_key,
                                     std::vector<uint32_t> transforms);
+  // LocalId / RemoteId: `dynamic-keying local-id TYPE VALUE` / `remote-id TYPE VALUE` (a
+  // tunnelisa extension), VALUE as the text writes it (IkeIdentity::Parse). They start an
+  // empty dynamic-keying on a tunnel without keying; an invalid value, or a tunnel with
+  // manual keying, is a recorded error. NoLocalId / NoRemoteId: `no local-id` / `no remote-id`.
+  IpsecTunnelBuilder& LocalId(IkeIdentity::Type type, std::string_view value);
+  IpsecTunnelBuilder& RemoteId(IkeIdentity::Type type, std::string_view value);
+  IpsecTunnelBuilder& NoLocalId();
+  IpsecTunnelBuilder& NoRemoteId();
   // ManualSa: one `manual-keying security-association` (keys in hex, as in the text).
   IpsecTunnelBuilder& ManualSa(uint32_t entry, SaDirection direction, uint32_t spi,
                                uint32_t transform, std::string_view authentication_key_hex,
@@ -125,6 +135,9 @@ class IpsecTunnelBuilder {
  private:
   friend class SapBuilder;
   IpsecTunnelBuilder(ConfigBuilder* b, IpsecTunnel* t) : b_(b), t_(t) {}
+  // Keying: the tunnel's dynamic keying (started if there is no keying), or nullptr with an
+  // error recorded when it has manual keying.
+  config::DynamicKeying* Keying(std::string_view command);
   ConfigBuilder* b_;
   IpsecTunnel* t_;
 };
@@ -134,6 +147,12 @@ class IpsecGwBuilder {
   IpsecGwBuilder& GatewayAddress(std::string_view ip);
   IpsecGwBuilder& IkePolicy(uint32_t id);
   IpsecGwBuilder& PreSharedKey(std::string_view key);
+  // LocalId / RemoteId: `local-id TYPE VALUE` / `remote-id TYPE VALUE` (tunnelisa extension);
+  // an invalid value is a recorded error.
+  IpsecGwBuilder& LocalId(IkeIdentity::Type type, std::string_view value);
+  IpsecGwBuilder& RemoteId(IkeIdentity::Type type, std::string_view value);
+  IpsecGwBuilder& NoLocalId();
+  IpsecGwBuilder& NoRemoteId();
   IpsecGwBuilder& DefaultTunnelTemplate(uint32_t id);
   IpsecGwBuilder& DefaultSecureService(uint32_t service, std::string_view interface);
   IpsecGwBuilder& Shutdown();

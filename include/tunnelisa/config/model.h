@@ -231,10 +231,71 @@ struct ManualKeying {
   bool operator==(const ManualKeying&) const = default;
 };
 
+// IkeIdentity: the IKE identity one side uses (RFC 7296 3.5, the ID payload), set with
+// `local-id TYPE VALUE` / `remote-id TYPE VALUE` under `dynamic-keying` and `ipsec-gw` (a
+// tunnelisa extension; the guide has no such command). `value` is canonical text, which the
+// validator enforces (Check()):
+//   kIpv4Address  "192.0.2.1"               (IpAddress::ToString form)
+//   kIpv6Address  "2001:db8::1"             (IpAddress::ToString form)
+//   kFqdn         "vpn.example.com"          1..253 characters; labels of 1..63 letters, digits
+//                                            and '-', not beginning or ending with '-'; no
+//                                            final '.'; not an IPv4 address; case as written
+//   kUserFqdn     "alice@vpn.example.com"    RFC 822: USER@FQDN, USER 1..64 characters of
+//                                            letters, digits and !#$%&'*+-/=?^_`{|}~. ;
+//                                            at most 255 characters in all
+//   kKeyId        "0a0b0c"                   1..64 octets as lowercase hex (no 0x)
+struct IkeIdentity {
+  enum class Type : uint8_t { kIpv4Address, kIpv6Address, kFqdn, kUserFqdn, kKeyId };
+  Type type = Type::kFqdn;
+  std::string value;
+  bool operator==(const IkeIdentity&) const = default;
+
+  // Parse: `text` as the configuration writes a value of `type` (addresses in any form
+  // IpAddress::Parse takes; key-id hex in either case, with or without 0x), canonicalised.
+  // nullopt if it is invalid, with the reason (e.g. "a label is empty") in *error if given.
+  static std::optional<IkeIdentity> Parse(Type type, std::string_view text,
+                                          std::string* error = nullptr);
+  // ForAddress: the IP-address identity of `address` (the default local identity).
+  static IkeIdentity ForAddress(const IpAddress& address);
+  // Check: "" if `value` is valid, canonical text for `type`; else the reason.
+  std::string Check() const;
+  // ToString: "TYPE VALUE" as the configuration writes it, e.g. "fqdn vpn.example.com" (the
+  // value is quoted if it begins with '#').
+  std::string ToString() const;
+
+  // WireType: the RFC 7296 ID Type: 1 ID_IPV4_ADDR, 2 ID_FQDN, 3 ID_RFC822_ADDR,
+  // 5 ID_IPV6_ADDR, 11 ID_KEY_ID.
+  uint8_t WireType() const;
+  // WireData: the ID payload's Identification Data: 4 or 16 address octets, the FQDN or
+  // RFC 822 address as ASCII without a terminator, the key-id's octets. Empty if the identity
+  // does not pass Check().
+  std::vector<uint8_t> WireData() const;
+  // FromWire: the identity an ID payload carries, or nullopt when it is not one a
+  // configuration could name: an ID type other than the five above, an address of the wrong
+  // length, empty data, and FQDN / RFC 822 text (or a key-id longer than 64 octets) that the
+  // configuration would refuse (non-ASCII, blanks, '_', ...). FromWire(WireType(), WireData())
+  // gives back every valid identity; whatever it returns passes Check(). A nullopt can't match
+  // any configured remote-id; with remote-id unset the peer's ID needs no conversion at all.
+  static std::optional<IkeIdentity> FromWire(uint8_t id_type, std::span<const uint8_t> data);
+  // Matches: whether the identity a peer presents is this (configured) one: equal, except
+  // that FQDNs and the domain of an RFC 822 address compare without regard to ASCII case (the
+  // user part before '@' compares exactly).
+  bool Matches(const IkeIdentity& presented) const;
+};
+
+// IkeIdentityTypeName: "ipv4-address", "ipv6-address", "fqdn", "user-fqdn", "key-id".
+std::string_view IkeIdentityTypeName(IkeIdentity::Type type);
+std::optional<IkeIdentity::Type> ParseIkeIdentityType(std::string_view name);
+
+// DynamicKeying: `dynamic-keying` of an ipsec-tunnel. local_id unset: IKE uses the tunnel's
+// local-gateway-address as an IP-address identity; remote_id unset: any identity the peer
+// presents is accepted (the pre-shared key authenticates it).
 struct DynamicKeying {
   std::optional<uint32_t> ike_policy;
   std::optional<ConfigSecret> pre_shared_key;
-  std::vector<uint32_t> transforms;  // 1..4, in preference order
+  std::optional<IkeIdentity> local_id;   // `local-id TYPE VALUE` (tunnelisa extension)
+  std::optional<IkeIdentity> remote_id;  // `remote-id TYPE VALUE` (tunnelisa extension)
+  std::vector<uint32_t> transforms;      // 1..4, in preference order
   bool auto_establish = false;
   bool operator==(const DynamicKeying&) const = default;
 };
@@ -268,6 +329,10 @@ struct IpsecGw {
   std::optional<IpAddress> gateway_address;  // in the SAP interface's subnet
   std::optional<uint32_t> ike_policy;
   std::optional<ConfigSecret> pre_shared_key;
+  // local_id unset: the gateway-address as an IP-address identity; remote_id unset: any
+  // identity the peer presents (see DynamicKeying).
+  std::optional<IkeIdentity> local_id;   // `local-id TYPE VALUE` (tunnelisa extension)
+  std::optional<IkeIdentity> remote_id;  // `remote-id TYPE VALUE` (tunnelisa extension)
   std::optional<uint32_t> default_tunnel_template;
   std::optional<SecureServiceRef> default_secure_service;
   std::optional<Dpd> dpd;
@@ -275,6 +340,12 @@ struct IpsecGw {
   std::string description;
   bool operator==(const IpsecGw&) const = default;
 };
+
+// EffectiveLocalId: the identity IKE sends for a tunnel / ipsec-gw: its local-id, else its
+// local-gateway-address / gateway-address as an IP-address identity; nullopt when neither is
+// configured (and, for a tunnel, when it has no dynamic-keying).
+std::optional<IkeIdentity> EffectiveLocalId(const IpsecTunnel& tunnel);
+std::optional<IkeIdentity> EffectiveLocalId(const IpsecGw& gw);
 
 enum class SapKind : uint8_t { kPublic, kPrivate };
 
