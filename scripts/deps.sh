@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   libssl-dev libsodium-dev libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-scapy iproute2
+  python3 python3-scapy iproute2 iputils-ping
 )
 if [ "${TUNNELISA_DEPS_FUZZ:-0}" = 1 ]; then
   PACKAGES+=(clang libclang-rt-14-dev)

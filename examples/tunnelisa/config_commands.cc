@@ -5,8 +5,12 @@
 //   tunnelisa config print FILE              the canonical form of FILE
 //   tunnelisa show [--json] FILE WORDS...    a show command rendered from FILE, e.g.
 //                                            tunnelisa show router-a.cfg ip tunnel
+//   tunnelisa show [--json] --control PATH WORDS...
+//                                            the same from a running `tunnelisa run`
+//                                            (plus sessions, counters, initiate S NAME)
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <span>
 #include <sstream>
 #include <string>
@@ -15,6 +19,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "examples/tunnelisa/command.h"
+#include "examples/tunnelisa/gateway/control_client.h"
 #include "tunnelisa/config/loader.h"
 #include "tunnelisa/config/runtime_view.h"
 #include "tunnelisa/config/show.h"
@@ -112,18 +117,29 @@ int RunConfig(std::span<const std::string_view> args) {
 int RunShow(std::span<const std::string_view> args) {
   config::ShowFormat format = config::ShowFormat::kText;
   std::vector<std::string> positional;
-  for (std::string_view a : args) {
+  std::optional<std::string> control;  // --control PATH: ask a running `tunnelisa run`
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string_view a = args[i];
     if (a == "--json") {
       format = config::ShowFormat::kJson;
+    } else if (a == "--control" && i + 1 < args.size()) {
+      control = std::string(args[++i]);
+    } else if (a.starts_with("--control=")) {
+      control = std::string(a.substr(10));
     } else {
       positional.emplace_back(a);
     }
   }
+  if (control && !positional.empty()) {
+    return gateway::RunControlShow(*control, format == config::ShowFormat::kJson, positional);
+  }
   if (positional.size() < 2) {
     std::fprintf(stderr,
-                 "usage: tunnelisa show [--json] FILE isa tunnel-group | ip tunnel [NAME] | "
-                 "ipsec tunnel [NAME] | ipsec security-policy [SERVICE] | router SERVICE "
-                 "route-table\n");
+                 "usage: tunnelisa show [--json] FILE|--control PATH isa tunnel-group | "
+                 "ip tunnel [NAME] | ipsec tunnel [NAME] | ipsec security-policy [SERVICE] | "
+                 "router SERVICE route-table\n"
+                 "       tunnelisa show --control PATH sessions | counters | "
+                 "initiate SERVICE NAME\n");
     return 2;
   }
   std::string text;

@@ -2,7 +2,8 @@
 // an EspDataplane with a manual-keyed SA pair per ESP suite (the guide's "Manual Keying"),
 // pass traffic both ways through every suite, then print per-suite counters and throughput.
 // Then two routers configured from text (the guide's Figure 27 Router A and its mirror), each
-// an Engine, pass traffic over GRE over IPsec, plain GRE and IP-IP; it prints `show ip tunnel`,
+// an Engine, negotiate their IPsec tunnel with IKEv2 (pre-shared key) and pass traffic over GRE
+// over IPsec, plain GRE and IP-IP; it prints the IKE session, `show ip tunnel`,
 // `show ipsec tunnel`, counters and throughput.
 #include <chrono>
 #include <cstdio>
@@ -140,8 +141,9 @@ Result Pump(Endpoint& from, Endpoint& to, size_t size, double budget, uint32_t s
 
 // ---------------------------------------------------------------------------------------------
 // Part two: two routers (the guide's Figure 27 Router A and its mirror Router B, the same
-// configurations as tests/vectors/engine/router_{a,b}.cfg), each an Engine, wired back to
-// back in memory: GRE over IPsec (manual keys), plain GRE and IP-IP, both ways.
+// configurations as tests/vectors/engine/router_{a,b}.cfg, whose IPsec tunnel the demo switches
+// from manual keys to IKEv2 dynamic keying, as the guide's own Figure 27 has it), each an
+// Engine, wired back to back in memory: GRE over IPsec, plain GRE and IP-IP, both ways.
 // ---------------------------------------------------------------------------------------------
 
 // kRouterA / kRouterB come from demo_configs.h (generated from those files).
@@ -178,14 +180,67 @@ struct DemoRouter {
   std::unique_ptr<Engine> engine;
 };
 
-absl::Status BuildRouter(DemoRouter& r, std::string_view text, CryptoRegistry* registry) {
+// UseIkev2: the configuration's ipsec-tunnels keyed by IKEv2 with a pre-shared key instead of
+// manual keys (ike-policy 1 becomes ike-version 2 with aes256 / sha256 / group 14, transform 1
+// is kept), through the typed model; `initiator` auto-establishes.
+void UseIkev2(config::Config& c, bool initiator) {
+  config::IkePolicy& policy = c.ike_policies.at(1);
+  policy.ike_version = 2;
+  policy.encryption_algorithm = EncryptionAlgorithm::kAes256Cbc;
+  policy.auth_algorithm = IntegrityAlgorithm::kHmacSha256_128;
+  policy.dh_group = DhGroup::kModp2048;
+  for (auto& [sid, s] : c.services) {
+    for (auto& [ifname, i] : s.interfaces) {
+      if (!i.sap) continue;
+      for (auto& [name, t] : i.sap->ipsec_tunnels) {
+        config::DynamicKeying d;
+        d.ike_policy = 1;
+        d.pre_shared_key = config::ConfigSecret::FromText("figure-27-demo-key");
+        d.transforms = {1};
+        d.auto_establish = initiator;
+        t.keying = std::move(d);
+      }
+    }
+  }
+}
+
+absl::Status BuildRouter(DemoRouter& r, std::string_view text, CryptoRegistry* registry,
+                         bool initiator) {
   config::LoadResult loaded = config::LoadConfigText(text, r.name);
   if (!loaded.ok()) return absl::InvalidArgumentError(loaded.errors.front().ToString());
+  UseIkev2(loaded.config, initiator);
   absl::StatusOr<std::unique_ptr<Engine>> e =
       Engine::Create({.crypto = registry, .host = {.transport = &r.wire}});
   if (!e.ok()) return e.status();
   r.engine = *std::move(e);
   return r.engine->ApplyConfig(loaded.config, MonoTime{});
+}
+
+// Deliver: `from`'s queued public packets into `to`; IKE datagrams (kToControl) go to the
+// control plane as a host would hand them. Returns how many packets moved.
+size_t Deliver(DemoRouter& from, DemoRouter& to, MonoTime now) {
+  const size_t n = from.wire.queued;
+  std::vector<std::vector<uint8_t>> packets(from.wire.queue.begin(),
+                                            from.wire.queue.begin() + static_cast<long>(n));
+  from.wire.queued = 0;
+  for (const std::vector<uint8_t>& q : packets) {
+    std::vector<uint8_t> buffer(kPacketHeadroom + q.size() + kPacketTailroom);
+    PacketRef p = PacketRef::WithHeadroom(buffer.data(), static_cast<uint32_t>(buffer.size()),
+                                          kPacketHeadroom);
+    std::memcpy(p.Append(static_cast<uint32_t>(q.size())), q.data(), q.size());
+    EngineVerdict v;
+    to.engine->OnPublicPackets({&p, 1}, {&v, 1}, now);
+    if (v.action == Verdict::Action::kToControl) to.engine->OnControlPacket(p, now);
+  }
+  return n;
+}
+
+// Negotiate: runs IKE between the routers until they are quiet (bounded: 16 rounds).
+void Negotiate(DemoRouter& a, DemoRouter& b) {
+  const MonoTime now{std::chrono::steady_clock::now().time_since_epoch().count()};
+  for (int round = 0; round < 16; ++round) {
+    if (Deliver(a, b, now) + Deliver(b, a, now) == 0) break;
+  }
 }
 
 struct DemoPath {
@@ -286,15 +341,28 @@ int RunRouters(CryptoRegistry* registry, double budget) {
   DemoRouter a{"router-a", {}, nullptr};
   DemoRouter b{"router-b", {}, nullptr};
   for (auto [router, text] : {std::pair{&a, kRouterA}, std::pair{&b, kRouterB}}) {
-    if (absl::Status s = BuildRouter(*router, text, registry); !s.ok()) {
+    if (absl::Status s = BuildRouter(*router, text, registry, router == &a); !s.ok()) {
       std::printf("%s: %s\n", router->name, std::string(s.message()).c_str());
       return 1;
     }
   }
+  const auto ike_start = std::chrono::steady_clock::now();
+  Negotiate(a, b);
+  const double ike_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - ike_start)
+          .count();
+  std::vector<Engine::SessionRecord> sessions = a.engine->IkeSessions();
+  if (sessions.empty()) {
+    std::printf("\nFigure 27: IKEv2 did not establish the IPsec tunnel\n");
+    return 1;
+  }
+  std::printf("\nFigure 27: IKEv2 (pre-shared key) established %s with peer %s in %.1f ms: %s\n",
+              sessions[0].tunnel.c_str(), sessions[0].peer_id.c_str(), ike_ms,
+              sessions[0].algorithms.c_str());
   constexpr size_t kSize = 1000;  // fits plain-ipip's ip-mtu 1000 unfragmented
   std::printf(
-      "\nFigure 27: router-a <-> router-b, GRE over IPsec (aes256/sha1, manual keys), plain "
-      "GRE and IP-IP; %zu-byte packets, bursts of %zu\n\n",
+      "Figure 27: router-a <-> router-b, GRE over IPsec (IKEv2 keys), plain GRE and IP-IP; "
+      "%zu-byte packets, bursts of %zu\n\n",
       kSize, kBurst);
   std::printf("%-18s %-10s %12s %10s %10s %8s\n", "path", "direction", "packets", "Mpps", "Gbit/s",
               "drops");

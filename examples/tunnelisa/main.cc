@@ -16,6 +16,8 @@ constexpr Command kCommands[] = {
     {"config", "config print FILE: print a configuration in canonical form", RunConfig},
     {"show", "show [--json] FILE <show command>: router show output from a config file", RunShow},
     {"replay", "replay CONFIG --service ID [pcaps]: captured packets through an engine", RunReplay},
+    {"run", "run CONFIG: a gateway on this host (TUN devices, UDP/raw sockets, control socket)",
+     RunRun},
 };
 
 void PrintUsage(std::FILE* out) {

@@ -58,7 +58,8 @@ namespace tunnelisa {
   X(kTunnelDown, "tunnel-down", "the route's tunnel is operationally down or has no SA")     \
   X(kTooManyTunnelLayers, "too-many-tunnel-layers", "more tunnel operations than the limit") \
   X(kUnknownService, "unknown-service", "private packets for a service not configured")      \
-  X(kWrongTunnel, "wrong-tunnel", "SA of another tunnel than the packet's addresses name")
+  X(kWrongTunnel, "wrong-tunnel", "SA of another tunnel than the packet's addresses name")   \
+  X(kIkeNegotiating, "ike-negotiating", "dynamic tunnel without SAs yet; IKE was started")
 
 enum class DropReason : uint8_t {
 #define TUNNELISA_X_ENUM(e, name, desc) e,

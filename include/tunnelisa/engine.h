@@ -43,6 +43,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -88,8 +89,23 @@ struct EngineCounters {
   uint64_t delivered_private = 0;  // Transport::DeliverPrivate calls
   uint64_t consumed = 0;
   uint64_t to_control = 0;
+  uint64_t ike_in = 0;     // datagrams given to OnControlPacket
+  uint64_t ike_drops = 0;  // of those, dropped unanswered (malformed, forged, unexpected)
   std::array<uint64_t, kNumDropReasons> drops{};
   uint64_t total_drops() const;
+};
+
+// IkeCounters: IKE's own counters (control path).
+struct IkeCounters {
+  uint64_t ike_sas = 0;             // IKE SAs now (any state)
+  uint64_t half_open = 0;           // responder IKE SAs waiting for IKE_AUTH now
+  uint64_t datagrams_in = 0;        // IKE messages handed to IKE
+  uint64_t dropped = 0;             // malformed, unknown SPI, failed ICV, out of window
+  uint64_t retransmits = 0;         // our requests sent again
+  uint64_t responses_replayed = 0;  // cached responses sent for retransmitted requests
+  uint64_t cookies_sent = 0;        // COOKIE challenges (RFC 7296 2.6)
+  uint64_t half_open_refused = 0;   // IKE_SA_INIT dropped at the half-open limit
+  uint64_t auth_failures = 0;       // AUTHENTICATION_FAILED, either way
 };
 
 // TrafficCounters: the guide's billing statistics ("Statistics Collection"). For a tunnel:
@@ -116,6 +132,17 @@ struct EngineOptions {
   // Per-slot reassembly pool (bytes) and pending datagrams, used by tunnels with reassembly.
   size_t reassembly_memory = 1 << 20;
   uint32_t reassembly_datagrams = 64;
+  // IKE (RFC 7296 2.1, 2.6): first retransmission timeout (doubled per retry) and retries;
+  // half-open IKE SAs allowed before COOKIEs are demanded, and at all; IKE_SA_INIT requests
+  // per peer address per second before a COOKIE is demanded anyway.
+  Duration ike_retransmit_timeout = Duration::Seconds(1);
+  int ike_max_retransmits = 5;
+  size_t ike_cookie_threshold = 64;
+  size_t ike_half_open_limit = 1024;
+  uint32_t ike_init_rate_per_peer = 10;
+  // CHILD SA lifetime in payload bytes per direction (0: none; the configuration's
+  // ipsec-lifetime limits time). Soft at 90 %: the CHILD SA is rekeyed before it runs out.
+  uint64_t ike_child_lifetime_bytes = 0;
 };
 
 class Engine {
@@ -146,11 +173,46 @@ class Engine {
   void OnPrivatePackets(uint32_t service, std::span<PacketRef> packets,
                         std::span<EngineVerdict> verdicts, MonoTime now);
 
-  // OnTimer: SA lifetimes and reassembly timeouts; returns the next deadline
-  // (MonoTime::Infinite() when none).
+  // OnTimer: SA lifetimes, reassembly timeouts and IKE's timers (retransmissions, DPD,
+  // rekeying, half-open expiry); returns the next deadline (MonoTime::Infinite() when none).
   MonoTime OnTimer(MonoTime now);
 
+  // OnControlPacket: control path. An IKE datagram as a whole IPv4/IPv6 + UDP packet, i.e. a
+  // packet OnPublicPackets returned as kToControl (UDP 500, or 4500 with the non-ESP marker).
+  // IKE answers leave through Transport::SendPublic as whole IP/UDP packets from the tunnel's
+  // local gateway address, routed by its delivery service. Malformed, forged or unexpected
+  // datagrams are counted (ike_drops) and dropped, or answered as RFC 7296 says.
+  void OnControlPacket(const PacketRef& packet, MonoTime now);
+
+  // Initiate: control path. Starts IKE for a dynamic-keying ipsec-tunnel now (what
+  // auto-establish does at ApplyConfig, and what the first packet routed into a tunnel without
+  // SAs does). OK if an IKE SA exists or is being set up; NotFound for an unknown tunnel;
+  // FailedPrecondition when the tunnel is administratively or operationally down, is not
+  // dynamically keyed, or its tunnel group is ipsec-responder-only.
+  absl::Status Initiate(const config::TunnelKey& tunnel, MonoTime now);
+
+  // Shutdown: control path. Deletes every IKE SA (an INFORMATIONAL Delete to each peer, sent
+  // once, not retransmitted) and its CHILD SAs; manual and GRE tunnels are untouched. Used
+  // before a host exits (`tunnelisa run` on SIGTERM).
+  void Shutdown(MonoTime now);
+
+  // IkeSessions: the session log (the guide's "Statistics Collection"): one record per IKE SA
+  // negotiated since the engine started, newest last, at most `kMaxSessionLog` kept.
+  struct SessionRecord {
+    std::string tunnel;    // "ipsec-tunnel 200/to-b" or "ipsec-gw gw1"
+    uint32_t service = 0;  // the private service the session is mapped to
+    IpAddress peer;
+    std::string peer_id;
+    std::string algorithms;  // "IKE aes256-sha256-modp2048, ESP aes256gcm16"
+    MonoTime setup;
+    std::optional<MonoTime> teardown;
+    std::string teardown_reason;
+  };
+  static constexpr size_t kMaxSessionLog = 1024;
+  std::vector<SessionRecord> IkeSessions() const;
+
   const EngineCounters& counters() const;
+  IkeCounters ike_counters() const;
   // Traffic counters; nullopt for an object the running configuration lacks.
   std::optional<TrafficCounters> IpTunnelTraffic(const config::TunnelKey& tunnel) const;
   std::optional<TrafficCounters> IpsecTunnelTraffic(const config::TunnelKey& tunnel) const;

@@ -8,7 +8,9 @@
 #define TUNNELISA_EVENTS_H_
 
 #include <cstdint>
+#include <string_view>
 
+#include "tunnelisa/ip_address.h"
 #include "tunnelisa/sa_installer.h"
 
 namespace tunnelisa {
@@ -28,10 +30,39 @@ struct SaLifetimeEvent {
   MonoTime at;
 };
 
+// IkeEventKind: what happened to an IKE SA or one of its CHILD SAs.
+enum class IkeEventKind : uint8_t {
+  kIkeUp,              // IKE SA established (IKE_AUTH done)
+  kIkeDown,            // IKE SA gone (deleted, expired, peer dead); detail says why
+  kIkeRekeyed,         // replaced by a rekeyed IKE SA (new SPIs in the event)
+  kChildUp,            // CHILD SA installed and carrying traffic
+  kChildDown,          // CHILD SA removed
+  kChildRekeyed,       // CHILD SA replaced by a rekeyed one (new SPIs in the event)
+  kAuthFailed,         // AUTHENTICATION_FAILED, sent or received; peer and ID in the event
+  kNegotiationFailed,  // proposals, selectors or KE did not match; detail says what
+};
+std::string_view IkeEventKindName(IkeEventKind kind);
+
+// IkeEvent: one IKE happening. The string views are valid during the call only.
+struct IkeEvent {
+  IkeEventKind kind = IkeEventKind::kIkeUp;
+  std::string_view tunnel;  // "ipsec-tunnel <service>/<name>" or "ipsec-gw <name>"
+  IpAddress peer;
+  uint16_t peer_port = 0;
+  std::string_view peer_id;  // the peer's IKE identity once known ("" before IKE_AUTH)
+  uint64_t ike_spi_i = 0;
+  uint64_t ike_spi_r = 0;
+  uint32_t child_spi_in = 0;   // CHILD events: our inbound SPI
+  uint32_t child_spi_out = 0;  // CHILD events: the peer's (our outbound) SPI
+  std::string_view detail;     // algorithms on up, the reason on down / failure
+  MonoTime at;
+};
+
 class EventListener {
  public:
   virtual ~EventListener() = default;
   virtual void OnSaLifetime(const SaLifetimeEvent& event) { (void)event; }
+  virtual void OnIke(const IkeEvent& event) { (void)event; }
 };
 
 }  // namespace tunnelisa

@@ -8,6 +8,8 @@
 //    service's route table hands to the host (its LAN, its own stack).
 //  - EventListener (events.h): SA lifetimes and other happenings.
 //  - LogSink: control-path messages (configuration applied, SA install failures).
+//  - Random: IKE's nonces, SPIs and IVs (tests pass a seeded one; the default is OpenSSL's
+//    RAND_bytes).
 //
 // Example:
 //   class MyTransport final : public tunnelisa::Transport {
@@ -18,6 +20,7 @@
 #define TUNNELISA_HOST_H_
 
 #include <cstdint>
+#include <span>
 #include <string_view>
 
 #include "tunnelisa/events.h"
@@ -60,12 +63,23 @@ class LogSink {
   virtual void Log(LogLevel level, std::string_view message) = 0;
 };
 
+// Random: cryptographically strong random bytes for IKE (nonces, SPIs, IVs, DH private keys
+// are OpenSSL's own). Control path. A test may pass a seeded generator so two engines in one
+// process negotiate the same way on every run; a real host leaves Host::random null (OpenSSL's
+// RAND_bytes) or passes its own DRBG. Must not call back into the Engine.
+class Random {
+ public:
+  virtual ~Random() = default;
+  virtual void Fill(std::span<uint8_t> out) = 0;
+};
+
 // Host: the bundle an Engine is created with. Nothing is owned; everything set must outlive
-// the Engine. `transport` is required; `events` and `log` may be null.
+// the Engine. `transport` is required; `events`, `log` and `random` may be null.
 struct Host {
   Transport* transport = nullptr;
   EventListener* events = nullptr;
   LogSink* log = nullptr;
+  Random* random = nullptr;
 };
 
 }  // namespace tunnelisa

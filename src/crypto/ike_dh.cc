@@ -158,9 +158,10 @@ class EcKeyPair final : public DhKeyPair {
     // 0x04 | x | y and, decoding it, checks that it lies on the curve.
     //= https://www.rfc-editor.org/rfc/rfc6989#section-2.3
     //# the recipient MUST verify that the point is on the curve
-    std::vector<uint8_t> point(peer.size() + 1);
-    point[0] = 0x04;
-    std::copy(peer.begin(), peer.end(), point.begin() + 1);
+    std::vector<uint8_t> point;
+    point.reserve(peer.size() + 1);
+    point.push_back(0x04);
+    point.insert(point.end(), peer.begin(), peer.end());
     OSSL_PARAM params[] = {
         OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, const_cast<char*>(curve_), 0),
         OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()),

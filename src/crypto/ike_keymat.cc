@@ -38,12 +38,26 @@ absl::StatusOr<IkeSaKeys> DeriveIkeSaKeys(PrfAlgorithm prf, const IkeKeySizes& s
   std::span<const uint8_t> parts[] = {shared_secret};
   absl::StatusOr<SecretBytes> skeyseed = (*p)->Compute(parts);
   if (!skeyseed.ok()) return skeyseed.status();
+  return DeriveIkeSaKeysFromSkeyseed(prf, sizes, skeyseed->span(), nonce_i, nonce_r, spi_i, spi_r);
+}
+
+absl::StatusOr<IkeSaKeys> DeriveIkeSaKeysFromSkeyseed(PrfAlgorithm prf, const IkeKeySizes& sizes,
+                                                      std::span<const uint8_t> skeyseed,
+                                                      std::span<const uint8_t> nonce_i,
+                                                      std::span<const uint8_t> nonce_r,
+                                                      std::span<const uint8_t> spi_i,
+                                                      std::span<const uint8_t> spi_r) {
+  if (nonce_i.empty() || nonce_r.empty()) return absl::InvalidArgumentError("empty nonce");
+  if (spi_i.size() != 8 || spi_r.size() != 8) {
+    return absl::InvalidArgumentError("IKE SPIs are 8 bytes");
+  }
+  //= https://www.rfc-editor.org/rfc/rfc7296#section-2.14
   //# {SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr}
   //#                 = prf+ (SKEYSEED, Ni | Nr | SPIi | SPIr)
   const size_t prf_size = PrfOutputSize(prf);
   const size_t total = 3 * prf_size + 2 * sizes.integrity + 2 * sizes.encryption;
   const std::vector<uint8_t> seed = Concat({nonce_i, nonce_r, spi_i, spi_r});
-  absl::StatusOr<SecretBytes> keymat = PrfPlus(prf, skeyseed->span(), seed, total);
+  absl::StatusOr<SecretBytes> keymat = PrfPlus(prf, skeyseed, seed, total);
   if (!keymat.ok()) return keymat.status();
   IkeSaKeys k;
   size_t pos = 0;

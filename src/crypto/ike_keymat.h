@@ -35,6 +35,15 @@ absl::StatusOr<IkeSaKeys> DeriveIkeSaKeys(PrfAlgorithm prf, const IkeKeySizes& s
                                           std::span<const uint8_t> spi_i,
                                           std::span<const uint8_t> spi_r);
 
+// DeriveIkeSaKeysFromSkeyseed: the prf+ step alone, for an IKE SA made by rekeying (whose
+// SKEYSEED comes from DeriveRekeyedSkeyseed).
+absl::StatusOr<IkeSaKeys> DeriveIkeSaKeysFromSkeyseed(PrfAlgorithm prf, const IkeKeySizes& sizes,
+                                                      std::span<const uint8_t> skeyseed,
+                                                      std::span<const uint8_t> nonce_i,
+                                                      std::span<const uint8_t> nonce_r,
+                                                      std::span<const uint8_t> spi_i,
+                                                      std::span<const uint8_t> spi_r);
+
 // DeriveRekeyedSkeyseed: the SKEYSEED of an IKE SA made by rekeying (RFC 7296 2.18):
 // prf(SK_d (old), g^ir (new) | Ni | Nr).
 absl::StatusOr<SecretBytes> DeriveRekeyedSkeyseed(PrfAlgorithm prf,

@@ -25,7 +25,8 @@ uint64_t EngineCounters::total_drops() const {
 }
 
 Engine::Impl::Impl(const EngineOptions& o)
-    : options(o), spares(o.spare_buffers, o.spare_buffer_size) {
+    : options(o), spares(o.spare_buffers, o.spare_buffer_size), events(this) {
+  StartIke();
   view.set_counters([this](const config::TunnelKey& key) { return IpsecCounters(key); });
   view.set_active_remote([this](const config::TunnelKey& key) -> std::optional<IpAddress> {
     auto it = ip_tunnels.find(key);
@@ -95,6 +96,7 @@ MonoTime Engine::OnTimer(MonoTime now) {
     next = std::min(next, slot->esp->OnTimer(now));
     next = std::min(next, slot->reassembler->OnTimer(now));
   }
+  next = std::min(next, impl_->ike->OnTimer(now));
   return next;
 }
 

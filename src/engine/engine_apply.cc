@@ -55,6 +55,71 @@ std::vector<IpPrefix> Selectors(const config::SecurityPolicy* policy, bool local
   return out;
 }
 
+ike::IdPayload IdFor(const config::IkeIdentity& id) {
+  ike::IdPayload p;
+  p.type = static_cast<ike::IdType>(id.WireType());
+  p.data = id.WireData();
+  return p;
+}
+
+// IkePeerFor: the IKE view of a dynamic-keying ipsec-tunnel (DESIGN.md: config builds the
+// model, IKE never reads it). Fails with the reason the tunnel stays down.
+absl::StatusOr<ike::IkePeerConfig> IkePeerFor(const config::Config& config,
+                                              const config::IpsecTunnel& t,
+                                              const config::DynamicKeying& dynamic,
+                                              const config::SecurityPolicy* policy,
+                                              const config::TunnelGroup* group) {
+  ike::IkePeerConfig p;
+  auto ike_policy = dynamic.ike_policy ? config.ike_policies.find(*dynamic.ike_policy)
+                                       : config.ike_policies.end();
+  if (ike_policy == config.ike_policies.end()) {
+    return absl::FailedPreconditionError("no SA: dynamic-keying has no ike-policy");
+  }
+  const config::IkePolicy& ip = ike_policy->second;
+  if (ip.ike_version != 2) {
+    return absl::FailedPreconditionError(
+        StrCat("no SA: ike-policy ", ip.id, " is ike-version ", static_cast<int>(ip.ike_version),
+               "; this engine negotiates IKEv2 (IKEv1 is not implemented yet)"));
+  }
+  if (!dynamic.pre_shared_key) {
+    return absl::FailedPreconditionError("no SA: dynamic-keying has no pre-shared-key");
+  }
+  p.psk = std::make_shared<const SecretBytes>(dynamic.pre_shared_key->bytes().Clone());
+  p.local = *t.local_gateway_address;
+  p.remote = *t.peer;
+  std::optional<config::IkeIdentity> local_id = config::EffectiveLocalId(t);
+  p.local_id = local_id ? IdFor(*local_id) : ike::IdPayload::FromAddress(p.local);
+  if (dynamic.remote_id) p.remote_id = IdFor(*dynamic.remote_id);
+  p.ike = {ip.encryption_algorithm, ip.auth_algorithm, ip.dh_group};
+  if (absl::Status s = ike::ValidateIkePolicy(p.ike); !s.ok()) {
+    return absl::FailedPreconditionError(StrCat("no SA: ike-policy ", ip.id, ": ", s.message()));
+  }
+  Duration child_life = Duration::Seconds(ip.ipsec_lifetime_s);
+  for (uint32_t id : dynamic.transforms) {
+    auto tr = config.ipsec_transforms.find(id);
+    if (tr == config.ipsec_transforms.end()) continue;
+    p.child.push_back({tr->second.suite(), tr->second.pfs_dh_group});
+    if (tr->second.ipsec_lifetime_s && p.child.size() == 1) {
+      child_life = Duration::Seconds(*tr->second.ipsec_lifetime_s);
+    }
+  }
+  if (p.child.empty()) return absl::FailedPreconditionError("no SA: no ipsec-transform");
+  if (absl::Status s = ike::ValidateChildPolicies(p.child); !s.ok()) {
+    return absl::FailedPreconditionError(StrCat("no SA: ipsec-transform: ", s.message()));
+  }
+  p.local_ts = Selectors(policy, true);
+  p.remote_ts = Selectors(policy, false);
+  p.ike_lifetime = Duration::Seconds(ip.isakmp_lifetime_s);
+  p.child_lifetime = child_life;
+  const std::optional<config::Dpd>& dpd = t.dpd ? t.dpd : ip.dpd;
+  if (dpd) {
+    p.dpd = ike::DpdPolicy{Duration::Seconds(dpd->interval_s), dpd->max_retries, dpd->reply_only};
+  }
+  p.auto_establish = dynamic.auto_establish;
+  p.responder_only = group != nullptr && group->ipsec_responder_only;
+  return p;
+}
+
 }  // namespace
 
 void Engine::Impl::Log(LogLevel level, const std::string& message) const {
@@ -66,7 +131,7 @@ absl::Status Engine::Impl::Apply(const config::Config& candidate, MonoTime now) 
   if (!plan.ok()) return plan.status();
   const config::Config& config = running.config();
   config::ConfigRuntimeView base(config);
-  ReconcileIpsec(config, base, now);
+  std::vector<ike::IkePeerConfig> peers = ReconcileIpsec(config, base, now);
   std::map<TunnelKey, std::string> down;
   for (const auto& [key, t] : ipsec_tunnels) {
     if (!t.down_reason.empty()) down[key] = t.down_reason;
@@ -75,6 +140,8 @@ absl::Status Engine::Impl::Apply(const config::Config& candidate, MonoTime now) 
   ReconcileIp(config);
   BuildServices(config);
   LinkCounters(config);
+  // After the services: a removed peer's IKE Delete still finds its way out.
+  ike->SetPeers(std::move(peers), now);
   for (const std::string& note : plan->notes) Log(LogLevel::kInfo, note);
   Log(LogLevel::kInfo, StrCat("configuration applied: ", plan->changes.size(), " changes"));
   return absl::OkStatus();
@@ -101,8 +168,8 @@ absl::StatusOr<EngineSlot*> Engine::Impl::SlotFor(const config::IsaSlot& isa,
                            .timeout = Duration::Milliseconds(wait_ms)});
   if (!r.ok()) return r.status();
   slot->reassembler = *std::move(r);
-  absl::StatusOr<std::unique_ptr<EspDataplane>> esp = EspDataplane::Create(
-      {.crypto = options.crypto, .events = options.host.events, .slot = slot->number});
+  absl::StatusOr<std::unique_ptr<EspDataplane>> esp =
+      EspDataplane::Create({.crypto = options.crypto, .events = &events, .slot = slot->number});
   if (!esp.ok()) return esp.status();
   slot->esp = *std::move(esp);
   absl::StatusOr<std::unique_ptr<IpTunnelDataplane>> ip =
@@ -122,15 +189,21 @@ void Engine::Impl::UninstallIpsec(IpsecTunnelState& t) {
       (void)t.slot->esp->Delete(h);
     }
     if (t.outbound.valid()) (void)t.slot->esp->Delete(t.outbound);
+    for (const SaHandle& h : t.ike_outbound) (void)t.slot->esp->Delete(h);
   }
   t.inbound.clear();
+  t.ike_outbound.clear();
+  if (t.ike_peer != 0) ike_peer_keys.erase(t.ike_peer);
+  t.ike_peer = 0;
   t.outbound = SaHandle{};
   t.installed = false;
   t.slot = nullptr;
 }
 
-void Engine::Impl::ReconcileIpsec(const config::Config& config, const config::RuntimeView& base,
-                                  MonoTime now) {
+std::vector<ike::IkePeerConfig> Engine::Impl::ReconcileIpsec(const config::Config& config,
+                                                             const config::RuntimeView& base,
+                                                             MonoTime now) {
+  std::vector<ike::IkePeerConfig> peers;
   std::set<TunnelKey> seen;
   ForEachSap(config, [&](const config::Service& s, const std::string&, const config::Interface& i,
                          const config::Sap& sap) {
@@ -165,9 +238,48 @@ void Engine::Impl::ReconcileIpsec(const config::Config& config, const config::Ru
         continue;
       }
       const auto* manual = std::get_if<config::ManualKeying>(&t.keying);
+      if (const auto* dynamic = std::get_if<config::DynamicKeying>(&t.keying)) {
+        std::optional<config::SecurityPolicy> policy;
+        if (t.security_policy) {
+          auto p = s.security_policies.find(*t.security_policy);
+          if (p != s.security_policies.end()) policy = p->second;
+        }
+        auto tg = config.tunnel_groups.find(sap.id.tunnel_group);
+        absl::StatusOr<ike::IkePeerConfig> peer =
+            IkePeerFor(config, t, *dynamic, policy ? &*policy : nullptr,
+                       tg != config.tunnel_groups.end() ? &tg->second : nullptr);
+        std::vector<config::IsaSlot> isas = base.ActiveIsas(sap.id.tunnel_group);
+        absl::StatusOr<EngineSlot*> slot = SlotFor(isas.front(), config);
+        if (!peer.ok() || !slot.ok()) {
+          UninstallIpsec(st);
+          st.down_reason =
+              !peer.ok() ? std::string(peer.status().message())
+                         : StrCat("ISA ", isas.front().ToString(), ": ", slot.status().message());
+          continue;
+        }
+        if (st.ike_peer == 0 || st.slot != *slot || st.installed_config != t) {
+          // New or changed (IKE's SetPeers renegotiates a changed peer): start clean.
+          UninstallIpsec(st);
+        }
+        auto id = ike_peer_ids.find(key);
+        if (id == ike_peer_ids.end()) id = ike_peer_ids.emplace(key, next_ike_peer++).first;
+        peer->id = id->second;
+        peer->service = s.id;
+        peer->name = StrCat("ipsec-tunnel ", s.id, "/", name);
+        peer->child_lifetime_bytes = options.ike_child_lifetime_bytes;
+        st.slot = *slot;
+        st.local = peer->local;
+        st.peer = peer->remote;
+        st.ike_peer = peer->id;
+        st.ike_name = peer->name;
+        st.installed_config = t;
+        ike_peer_keys[peer->id] = key;
+        peers.push_back(*std::move(peer));
+        continue;
+      }
       if (manual == nullptr) {
         UninstallIpsec(st);
-        st.down_reason = "no SA: dynamic keying needs IKE, which this engine does not run yet";
+        st.down_reason = "no SA: neither manual-keying nor dynamic-keying is configured";
         continue;
       }
       std::vector<config::IpsecTransform> transforms;
@@ -247,6 +359,7 @@ void Engine::Impl::ReconcileIpsec(const config::Config& config, const config::Ru
       it = ipsec_tunnels.erase(it);
     }
   }
+  return peers;
 }
 
 void Engine::Impl::UninstallIp(IpTunnelState& t) {
@@ -398,7 +511,7 @@ void Engine::Impl::BuildServices(const config::Config& config) {
   for (auto& [key, st] : ipsec_tunnels) {
     st.private_svc = service(st.private_service);
     st.delivery_svc = service(st.delivery_service);
-    if (!st.installed || st.delivery_svc == nullptr) continue;
+    if ((!st.installed && st.ike_peer == 0) || st.delivery_svc == nullptr) continue;
     st.delivery_svc->terminated.insert(st.local);
     st.delivery_svc->ipsec_by_endpoints[{st.local, st.peer}] = &st;
   }

@@ -359,6 +359,10 @@ void Engine::Impl::EspTooBig(IpsecTunnelState& t, PacketRef& p, uint8_t version,
 
 void Engine::Impl::EncapEsp(IpsecTunnelState& t, PacketRef& p, int depth, MonoTime now,
                             EngineVerdict& v) {
+  if (!t.installed && t.ike_peer != 0 && t.delivery_svc != nullptr) {
+    Acquire(t, now);
+    return Drop(v, DropReason::kIkeNegotiating);
+  }
   if (!t.installed || t.delivery_svc == nullptr) return Drop(v, DropReason::kTunnelDown);
   if (depth >= kMaxTunnelLayers) return Drop(v, DropReason::kTooManyTunnelLayers);
   if (t.ip_mtu == 0) return EncryptEsp(t, p, depth, now, v);

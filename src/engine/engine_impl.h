@@ -19,6 +19,7 @@
 #include "dataplane/icmp_error.h"
 #include "engine/engine_view.h"
 #include "engine/spare_pool.h"
+#include "ike/v2/ike_manager.h"
 #include "tunnelisa/config/diff.h"
 #include "tunnelisa/config/route_table.h"
 #include "tunnelisa/engine.h"
@@ -122,6 +123,14 @@ struct IpsecTunnelState : TunnelPlacement {
   // the slot's Reassembler before decryption; otherwise they are dropped (reassembly-disabled).
   bool reassembly = false;
   TunnelCounterRefs counters;
+  // Dynamic keying: the tunnel's IKE peer id (0: none, manual keying or down), its name in IKE
+  // events, every outbound SA IKE installed (the active one is `outbound`; inbound SAs are all
+  // in `inbound`), the peer's current address (NAT), and the last traffic-triggered initiation.
+  uint64_t ike_peer = 0;
+  std::string ike_name;
+  std::vector<SaHandle> ike_outbound;
+  IpAddress peer_now;
+  MonoTime last_acquire;
 };
 
 // EngineService: one routing instance, rebuilt at each ApplyConfig.
@@ -142,6 +151,7 @@ struct EngineService {
 class Engine::Impl {
  public:
   explicit Impl(const EngineOptions& options);
+  ~Impl();
 
   // engine_apply.cc
   absl::Status Apply(const config::Config& candidate, MonoTime now);
@@ -151,14 +161,35 @@ class Engine::Impl {
   void Private(uint32_t service, std::span<PacketRef> packets, std::span<EngineVerdict> verdicts,
                MonoTime now);
 
+  // engine_ike.cc (control path)
+  class IkeBridge;
+  void StartIke();
+  void Control(const PacketRef& packet, MonoTime now);
+  absl::Status Initiate(const config::TunnelKey& tunnel, MonoTime now);
+  void Acquire(IpsecTunnelState& t, MonoTime now);
+  void Shutdown(MonoTime now);
+  IpsecTunnelState* TunnelForPeer(uint64_t peer);
+  void ForwardControl(EngineService& svc, PacketRef& p, EngineVerdict& v);
+  void OnIkeEvent(const IkeEvent& event);
+
   // engine_view.cc helper: SA counters of an ipsec tunnel.
   std::optional<config::IpsecTunnelCounters> IpsecCounters(const config::TunnelKey& key) const;
 
   EngineOptions options;
+  // Events: the data planes' lifetime events go to IKE (CHILD SA rekeys) and on to the host.
+  class Events final : public EventListener {
+   public:
+    explicit Events(Impl* impl) : impl_(impl) {}
+    void OnSaLifetime(const SaLifetimeEvent& event) override;
+
+   private:
+    Impl* impl_;
+  };
   config::RunningConfig running;
   EngineView view;
   EngineCounters counters;
   SparePool spares;
+  Events events;
   std::map<config::IsaSlot, std::unique_ptr<EngineSlot>> slots;
   std::map<config::TunnelKey, IpTunnelState> ip_tunnels;
   std::map<config::TunnelKey, IpsecTunnelState> ipsec_tunnels;
@@ -169,12 +200,23 @@ class Engine::Impl {
   std::map<config::TunnelKey, TrafficCounters> ipsec_traffic;
   std::map<uint32_t, TrafficCounters> service_traffic;
   std::map<std::pair<uint32_t, config::TunnelSapId>, TrafficCounters> sap_traffic;
+  std::vector<Engine::SessionRecord> sessions;  // IKE session log, at most kMaxSessionLog
+  size_t sessions_dropped = 0;                  // records dropped from the front
+  // IKE SA (SPIi, SPIr) -> absolute session index (sessions_dropped + position).
+  std::map<std::pair<uint64_t, uint64_t>, size_t> session_by_ike;
+  std::unique_ptr<ike::IkeHost> ike_bridge;  // an IkeBridge (engine_ike.cc)
+  std::unique_ptr<ike::IkeManager> ike;
+  std::map<uint64_t, config::TunnelKey> ike_peer_keys;  // IKE peer id -> tunnel
+  std::map<config::TunnelKey, uint64_t> ike_peer_ids;   // stable ids per tunnel
+  uint64_t next_ike_peer = 1;
 
  private:
   // engine_apply.cc
   void Log(LogLevel level, const std::string& message) const;
   absl::StatusOr<EngineSlot*> SlotFor(const config::IsaSlot& isa, const config::Config& config);
-  void ReconcileIpsec(const config::Config& config, const config::RuntimeView& base, MonoTime now);
+  // ReconcileIpsec: installs manual SAs; returns the IKE peers of dynamic-keying tunnels.
+  std::vector<ike::IkePeerConfig> ReconcileIpsec(const config::Config& config,
+                                                 const config::RuntimeView& base, MonoTime now);
   void UninstallIpsec(IpsecTunnelState& t);
   void ReconcileIp(const config::Config& config);
   void Count(const TunnelCounterRefs& c, bool in, uint32_t inner_octets, uint32_t outer_octets);

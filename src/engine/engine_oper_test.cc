@@ -82,7 +82,7 @@ TEST(EngineOper, DownTunnelIsNotTerminatedAndNotUsed) {
             DropReason::kTunnelDown);
 }
 
-TEST(EngineOper, DynamicKeyingWithoutIkeKeepsIpsecAndGreOverItDown) {
+TEST(EngineOper, DynamicKeyingWithIkev1PolicyKeepsIpsecAndGreOverItDown) {
   std::string text = RouterA();
   size_t begin = text.find("      manual-keying");
   size_t end = text.find("      exit\n", begin) + std::string("      exit\n").size();
@@ -92,7 +92,7 @@ TEST(EngineOper, DynamicKeyingWithoutIkeKeepsIpsecAndGreOverItDown) {
   std::unique_ptr<Router> a = MakeRouter(text);
   config::OperStatus ipsec = a->engine->runtime().IpsecTunnelStatus(kIpsec);
   EXPECT_FALSE(ipsec.up());
-  EXPECT_THAT(ipsec.reasons, Contains(HasSubstr("dynamic keying needs IKE")));
+  EXPECT_THAT(ipsec.reasons, Contains(HasSubstr("IKEv1 is not implemented yet")));
   EXPECT_THAT(ipsec.reasons, Not(Contains(HasSubstr("shutdown"))));
   EXPECT_FALSE(IpStatus(*a, kGreOverIpsec).up());  // reached only through the IPsec tunnel
   EXPECT_TRUE(IpStatus(*a, kPlainGre).up());

@@ -1,5 +1,6 @@
 #include "engine/engine_test_util.h"
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -76,25 +77,55 @@ EngineVerdict Router::Public(const std::vector<uint8_t>& packet, MonoTime now) {
   TestBuffer b(packet);
   EngineVerdict v;
   engine->OnPublicPackets({&b.ref(), 1}, {&v, 1}, now);
+  if (v.action == Verdict::Action::kToControl) engine->OnControlPacket(b.ref(), now);
   return v;
 }
 
-std::unique_ptr<Router> MakeRouter(std::string_view config_text) {
+void RecordingEvents::OnIke(const IkeEvent& e) {
+  ike.push_back({e.kind, std::string(e.tunnel), std::string(e.peer_id), std::string(e.detail),
+                 e.child_spi_in});
+}
+
+size_t RecordingEvents::Count(IkeEventKind kind) const {
+  return static_cast<size_t>(
+      std::count_if(ike.begin(), ike.end(), [kind](const Ike& e) { return e.kind == kind; }));
+}
+
+void SeededRandom::Fill(std::span<uint8_t> out) {
+  for (size_t k = 0; k < out.size(); k += 8) {
+    uint64_t z = (state_ += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    z ^= z >> 31;
+    for (size_t j = 0; j < 8 && k + j < out.size(); ++j)
+      out[k + j] = static_cast<uint8_t>(z >> (8 * j));
+  }
+}
+
+std::unique_ptr<Router> MakeRouter(std::string_view config_text, uint64_t seed, MonoTime now,
+                                   const EngineOptions* options) {
   auto r = std::make_unique<Router>();
-  absl::StatusOr<std::unique_ptr<Engine>> e =
-      Engine::Create({.crypto = Registry().get(), .host = {.transport = &r->transport}});
+  r->random = std::make_unique<SeededRandom>(seed);
+  EngineOptions o = options != nullptr ? *options : EngineOptions{};
+  o.crypto = Registry().get();
+  o.host = {.transport = &r->transport, .events = &r->events, .random = r->random.get()};
+  absl::StatusOr<std::unique_ptr<Engine>> e = Engine::Create(o);
   EXPECT_TRUE(e.ok()) << e.status();
   r->engine = *std::move(e);
-  absl::Status s = r->engine->ApplyConfig(ParseConfig(config_text), MonoTime{});
+  absl::Status s = r->engine->ApplyConfig(ParseConfig(config_text), now);
   EXPECT_TRUE(s.ok()) << s;
   return r;
 }
 
 RouterPair::RouterPair()
     : a_(MakeRouter(ReadEngineVector("router_a.cfg"))),
-      b_(MakeRouter(ReadEngineVector("router_b.cfg"))) {}
+      b_(MakeRouter(ReadEngineVector("router_b.cfg"), 2)) {}
 
-size_t RouterPair::Pump(MonoTime now) {
+RouterPair::RouterPair(std::string_view a_config, std::string_view b_config, MonoTime now,
+                       const EngineOptions* options)
+    : a_(MakeRouter(a_config, 1, now, options)), b_(MakeRouter(b_config, 2, now, options)) {}
+
+size_t RouterPair::Pump(MonoTime now, const CopiesFn& copies, const RewriteFn& rewrite) {
   size_t moved = 0;
   // Bounded: each round moves what is pending; 16 rounds are far more than any test needs.
   for (int round = 0; round < 16; ++round) {
@@ -103,8 +134,14 @@ size_t RouterPair::Pump(MonoTime now) {
     a_->transport.public_out.clear();
     b_->transport.public_out.clear();
     if (from_a.empty() && from_b.empty()) break;
-    for (const Output& o : from_a) b_->Public(o.bytes, now);
-    for (const Output& o : from_b) a_->Public(o.bytes, now);
+    for (Output& o : from_a) {
+      if (rewrite) rewrite(o.bytes, true);
+      for (int k = copies ? copies(o, true) : 1; k > 0; --k) b_->Public(o.bytes, now);
+    }
+    for (Output& o : from_b) {
+      if (rewrite) rewrite(o.bytes, false);
+      for (int k = copies ? copies(o, false) : 1; k > 0; --k) a_->Public(o.bytes, now);
+    }
     moved += from_a.size() + from_b.size();
   }
   return moved;

@@ -6,7 +6,9 @@
 #define TUNNELISA_SRC_ENGINE_ENGINE_TEST_UTIL_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,23 +41,64 @@ config::Config ParseConfig(std::string_view text);
 // Replace: `text` with the first `from` replaced by `to`; fails the test if absent.
 std::string Replace(std::string text, std::string_view from, std::string_view to);
 
+// RecordingEvents: every IKE event (kind, tunnel, detail) an engine raised, in order.
+class RecordingEvents final : public EventListener {
+ public:
+  struct Ike {
+    IkeEventKind kind;
+    std::string tunnel;
+    std::string peer_id;
+    std::string detail;
+    uint32_t child_spi_in = 0;
+  };
+  void OnIke(const IkeEvent& e) override;
+  void OnSaLifetime(const SaLifetimeEvent& e) override { lifetime.push_back(e); }
+  size_t Count(IkeEventKind kind) const;
+  std::vector<Ike> ike;
+  std::vector<SaLifetimeEvent> lifetime;
+};
+
+// SeededRandom: deterministic bytes (SplitMix64) so IKE negotiations repeat run to run.
+class SeededRandom final : public Random {
+ public:
+  explicit SeededRandom(uint64_t seed) : state_(seed) {}
+  void Fill(std::span<uint8_t> out) override;
+
+ private:
+  uint64_t state_;
+};
+
 struct Router {
   RecordingTransport transport;
+  RecordingEvents events;
+  std::unique_ptr<SeededRandom> random;
   std::unique_ptr<Engine> engine;
   // Private / Public: one packet through the engine; returns its verdict.
   EngineVerdict Private(uint32_t service, const std::vector<uint8_t>& packet, MonoTime now = {});
   EngineVerdict Public(const std::vector<uint8_t>& packet, MonoTime now = {});
 };
 
-// MakeRouter: an engine with the default crypto registry, configured from `config_text`.
-std::unique_ptr<Router> MakeRouter(std::string_view config_text);
+// MakeRouter: an engine with the default crypto registry, configured from `config_text` at
+// `now`, its randomness seeded with `seed`. Public() hands IKE datagrams (kToControl) on to
+// OnControlPacket, as a host does.
+std::unique_ptr<Router> MakeRouter(std::string_view config_text, uint64_t seed = 1,
+                                   MonoTime now = {}, const EngineOptions* options = nullptr);
 
 // RouterPair: Router A (router_a.cfg) and Router B (router_b.cfg) back to back.
 class RouterPair {
  public:
   RouterPair();
+  // RouterPair(a, b): from configuration texts (A configured first).
+  RouterPair(std::string_view a_config, std::string_view b_config, MonoTime now = {},
+             const EngineOptions* options = nullptr);
   // Pump: moves public outputs across until both are quiet; returns the packets moved.
-  size_t Pump(MonoTime now = {});
+  // `copies` (optional) says how many times to deliver each packet: 0 drops it (loss), 2
+  // duplicates it; `a_to_b` tells the direction.
+  using CopiesFn = std::function<int(const Output& packet, bool a_to_b)>;
+  // `rewrite` (optional) changes each packet on its way (a NAT).
+  using RewriteFn = std::function<void(std::vector<uint8_t>& packet, bool a_to_b)>;
+  size_t Pump(MonoTime now = {}, const CopiesFn& copies = nullptr,
+              const RewriteFn& rewrite = nullptr);
   Router& a() { return *a_; }
   Router& b() { return *b_; }
 

@@ -1,0 +1,327 @@
+// File: examples/tunnelisa/gateway/gateway.cc
+#include "examples/tunnelisa/gateway/gateway.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "absl/strings/str_format.h"
+
+namespace tunnelisa::gateway {
+namespace {
+
+// One buffer holds the largest IP packet with the engine's headroom and tailroom.
+constexpr size_t kBufferSize = kPacketHeadroom + kMaxIpPacketSize + kPacketTailroom;
+// A busy descriptor gets this many bursts per wake-up, so one flood cannot starve the others.
+constexpr int kBurstsPerWakeup = 8;
+// poll() never waits longer, so the loop looks at the clock (and the engine's timers) often.
+constexpr int64_t kMaxWaitNs = 1000 * 1000 * 1000;
+
+}  // namespace
+
+MonoTime Now() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return MonoTime{static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec};
+}
+
+absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Create(const GatewayOptions& options,
+                                                         const config::Config& config,
+                                                         GatewayLog& log, int* exit_code) {
+  std::unique_ptr<Gateway> g(new Gateway(options, log));
+  if (absl::Status s = g->Open(config, exit_code); !s.ok()) return s;
+  return g;
+}
+
+absl::Status Gateway::Open(const config::Config& config, int* exit_code) {
+  *exit_code = 1;
+  // Signals first: a SIGTERM during start-up then waits in the signalfd instead of killing us
+  // with TUNs and the control socket half set up.
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGTERM);
+  sigaddset(&mask, SIGINT);
+  sigprocmask(SIG_BLOCK, &mask, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  signal_fd_ = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+  if (signal_fd_ < 0) return absl::InternalError(absl::StrFormat("signalfd: %s", strerror(errno)));
+
+  absl::StatusOr<GatewayPlan> plan = MakePlan(config, options_.tun_names);
+  if (!plan.ok()) {
+    *exit_code = 2;
+    return plan.status();
+  }
+  plan_ = *std::move(plan);
+
+  crypto_ = CryptoRegistry::CreateDefault();
+  if (options_.crypto != "auto") {
+    if (absl::Status s = crypto_->PreferForAll(options_.crypto); !s.ok()) {
+      *exit_code = 2;
+      return absl::InvalidArgumentError(
+          absl::StrFormat("--crypto %s: %s", options_.crypto, s.message()));
+    }
+  }
+  for (const std::string& failure : crypto_->FailedSuites()) {
+    log_.Warning("crypto self-test: " + failure);
+  }
+
+  for (const auto& [service, name] : plan_.tuns) {
+    absl::StatusOr<std::unique_ptr<TunDevice>> tun = TunDevice::Create(name);
+    if (!tun.ok()) {
+      return absl::Status(tun.status().code(), absl::StrFormat("TUN for service %d: %s", service,
+                                                               tun.status().message()));
+    }
+    log_.Info(absl::StrFormat("service %d: TUN %s is up", service, name));
+    tuns_[service] = *std::move(tun);
+  }
+  absl::StatusOr<std::unique_ptr<PublicSockets>> sockets =
+      PublicSockets::Open(plan_.udp_addresses, plan_.raw, options_.sockets, log_);
+  if (!sockets.ok()) return sockets.status();
+  public_ = *std::move(sockets);
+  for (const auto& [address, what] : plan_.ip_tunnel_sources) {
+    if (!PublicSockets::IsLocalAddress(address) && !options_.sockets.freebind) {
+      log_.Warning(
+          absl::StrFormat("%s: source %s is not an address of this host: its packets "
+                          "will not arrive",
+                          what, address.ToString()));
+    }
+  }
+  if (!options_.control_path.empty()) {
+    absl::StatusOr<std::unique_ptr<ControlServer>> control =
+        ControlServer::Listen(options_.control_path);
+    if (!control.ok()) return control.status();
+    control_ = *std::move(control);
+    log_.Info("control socket " + options_.control_path);
+  }
+
+  storage_.resize(kBurst * kBufferSize);
+  Host host{.transport = this, .events = &log_, .log = &log_};
+  absl::StatusOr<std::unique_ptr<Engine>> engine =
+      Engine::Create({.crypto = crypto_.get(), .host = host});
+  if (!engine.ok()) return engine.status();
+  engine_ = *std::move(engine);
+  const MonoTime now = Now();
+  if (absl::Status s = engine_->ApplyConfig(config, now); !s.ok()) {
+    *exit_code = 2;
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%s: the engine refused the configuration: %s", options_.config_path, s.message()));
+  }
+  next_timer_ = now;
+  if (absl::Status s = WriteReadyFile(); !s.ok()) return s;
+  *exit_code = 0;
+  return absl::OkStatus();
+}
+
+absl::Status Gateway::WriteReadyFile() const {
+  if (options_.ready_file.empty()) return absl::OkStatus();
+  std::string text = absl::StrFormat("pid %d\n", getpid());
+  if (control_) absl::StrAppendFormat(&text, "control %s\n", control_->path());
+  for (const auto& [service, tun] : tuns_)
+    absl::StrAppendFormat(&text, "tun %d %s\n", service, tun->name());
+  // Written aside and renamed: whoever waits for the file never reads half of it.
+  const std::string tmp = options_.ready_file + ".tmp";
+  std::FILE* f = std::fopen(tmp.c_str(), "w");
+  bool ok = f != nullptr && std::fwrite(text.data(), 1, text.size(), f) == text.size();
+  if (f != nullptr) ok = std::fclose(f) == 0 && ok;
+  if (!ok || std::rename(tmp.c_str(), options_.ready_file.c_str()) != 0) {
+    return absl::UnavailableError(
+        absl::StrFormat("cannot write ready file %s: %s", options_.ready_file, strerror(errno)));
+  }
+  return absl::OkStatus();
+}
+
+Gateway::~Gateway() {
+  engine_.reset();  // before the sockets and TUNs its transport (this) uses
+  if (signal_fd_ >= 0) close(signal_fd_);
+  if (!options_.ready_file.empty()) unlink(options_.ready_file.c_str());
+}
+
+int Gateway::Run() {
+  log_.Info(absl::StrFormat("running %s: %d TUN(s), %d public socket(s)", options_.config_path,
+                            tuns_.size(), public_->sources().size()));
+  std::vector<pollfd> fds;
+  std::vector<uint32_t> tun_services;
+  for (const auto& [service, tun] : tuns_) tun_services.push_back(service);
+  for (;;) {
+    MonoTime now = Now();
+    if (now >= next_timer_) RefreshTimer(now);
+    const int64_t wait_ns = std::clamp<int64_t>((next_timer_ - now).ns, 0, kMaxWaitNs);
+    const int timeout_ms = static_cast<int>((wait_ns + 999999) / 1000000);
+
+    fds.clear();
+    fds.push_back({signal_fd_, POLLIN, 0});
+    const size_t control_at = fds.size();
+    if (control_) control_->AddPollFds(fds);
+    const size_t tuns_at = fds.size();
+    for (uint32_t service : tun_services) {
+      // A failed TUN stays in the list as fd -1 (poll skips it) so the indices still match.
+      fds.push_back({failed_tuns_.contains(service) ? -1 : tuns_[service]->fd(), POLLIN, 0});
+    }
+    const size_t public_at = fds.size();
+    for (const PublicSockets::Source& s : public_->sources()) fds.push_back({s.fd, POLLIN, 0});
+
+    if (poll(fds.data(), fds.size(), timeout_ms) < 0) {
+      if (errno == EINTR) continue;
+      log_.Error(absl::StrFormat("poll: %s", strerror(errno)));
+      return 1;
+    }
+    if (fds[0].revents != 0) {
+      signalfd_siginfo info{};
+      ssize_t n = read(signal_fd_, &info, sizeof info);
+      if (n == static_cast<ssize_t>(sizeof info)) {
+        log_.Info(
+            absl::StrFormat("%s: shutting down", strsignal(static_cast<int>(info.ssi_signo))));
+        break;
+      }
+    }
+    for (size_t i = 0; i < tun_services.size(); ++i) {
+      if (fds[tuns_at + i].revents != 0) ReadTun(tun_services[i], *tuns_[tun_services[i]]);
+    }
+    for (size_t i = 0; i < public_->sources().size(); ++i) {
+      if (fds[public_at + i].revents != 0) ReadPublic(public_->sources()[i]);
+    }
+    if (control_) {
+      control_->Service(std::span<const pollfd>(fds).subspan(control_at, tuns_at - control_at),
+                        Now().ns / 1000000, [this](const std::vector<std::string>& words) {
+                          return HandleControl(words);
+                        });
+    }
+  }
+  // IKE deletes leave through the transport during this call; the sockets are still open.
+  engine_->Shutdown(Now());
+  const EngineCounters& c = engine_->counters();
+  log_.Info(absl::StrFormat(
+      "stopped: %d public in, %d private in, %d sent public, "
+      "%d delivered, %d dropped",
+      c.public_in, c.private_in, c.sent_public, c.delivered_private, c.total_drops()));
+  return 0;
+}
+
+void Gateway::RefreshTimer(MonoTime now) {
+  next_timer_ = std::min(engine_->OnTimer(now), now + Duration::Nanoseconds(kMaxWaitNs));
+}
+
+PacketRef Gateway::FreshBuffer(size_t i) {
+  return PacketRef::WithHeadroom(storage_.data() + i * kBufferSize,
+                                 static_cast<uint32_t>(kBufferSize),
+                                 static_cast<uint32_t>(kPacketHeadroom));
+}
+
+void Gateway::ReadTun(uint32_t service, TunDevice& tun) {
+  for (int round = 0; round < kBurstsPerWakeup; ++round) {
+    size_t n = 0;
+    while (n < kBurst) {
+      packets_[n] = FreshBuffer(n);
+      ssize_t len = tun.Read({packets_[n].mutable_data(), kMaxIpPacketSize});
+      if (len < 0 && errno != EINTR) {
+        // E.g. EBADFD: the interface was deleted under us. Polling it again would spin.
+        ++counters_.rx_errors;
+        failed_tuns_.insert(service);
+        log_.Error(absl::StrFormat("TUN %s of service %d: %s; no longer read", tun.name(), service,
+                                   strerror(errno)));
+      }
+      if (len <= 0) break;
+      packets_[n].length = static_cast<uint32_t>(len);
+      ++n;
+    }
+    if (n == 0) return;
+    counters_.rx_tun += n;
+    engine_->OnPrivatePackets(service, {packets_.data(), n}, {verdicts_.data(), n}, Now());
+    if (n < kBurst) return;
+  }
+}
+
+void Gateway::ReadPublic(const PublicSockets::Source& source) {
+  for (int round = 0; round < kBurstsPerWakeup; ++round) {
+    size_t n = 0;
+    bool drained = false;
+    while (n < kBurst && !drained) {
+      packets_[n] = FreshBuffer(n);
+      switch (public_->Receive(source, packets_[n])) {
+        case PublicSockets::RecvStatus::kPacket:
+          ++n;
+          break;
+        case PublicSockets::RecvStatus::kOversize:
+          ++counters_.rx_oversize;
+          break;
+        case PublicSockets::RecvStatus::kError:
+          ++counters_.rx_errors;
+          drained = true;  // e.g. a reported ICMP error: look again at the next wake-up
+          break;
+        case PublicSockets::RecvStatus::kEmpty:
+          drained = true;
+          break;
+      }
+    }
+    if (n == 0) return;
+    (source.kind == PublicSockets::Kind::kUdp ? counters_.rx_udp : counters_.rx_raw) += n;
+    const MonoTime now = Now();
+    engine_->OnPublicPackets({packets_.data(), n}, {verdicts_.data(), n}, now);
+    bool control = false;
+    for (size_t i = 0; i < n; ++i) {
+      if (verdicts_[i].action != Verdict::Action::kToControl) continue;
+      engine_->OnControlPacket(packets_[i], now);  // the packet is unchanged (engine.h)
+      control = true;
+    }
+    if (control) RefreshTimer(now);  // IKE may have armed a retransmission or expiry timer
+    if (drained) return;
+  }
+}
+
+void Gateway::SendPublic(const Egress& egress, const PacketRef& packet) {
+  (void)egress;  // the kernel routes the outer packet; the engine's next hop is informational
+  switch (public_->Send(packet.bytes())) {
+    case PublicSockets::SendStatus::kUdp:
+      ++counters_.tx_udp;
+      return;
+    case PublicSockets::SendStatus::kRaw:
+      ++counters_.tx_raw;
+      return;
+    case PublicSockets::SendStatus::kNoSocket:
+      ++counters_.tx_no_socket;
+      log_.WarnOnce("tx-no-socket",
+                    "a public packet needs a raw socket, and there is none: dropped (counted)");
+      return;
+    case PublicSockets::SendStatus::kMalformed:
+      ++counters_.tx_malformed;
+      return;
+    case PublicSockets::SendStatus::kError: {
+      const int err = errno;
+      ++counters_.tx_errors;
+      log_.WarnOnce(
+          absl::StrFormat("tx-error-%d", err),
+          absl::StrFormat("public send failed: %s (further ones only counted)", strerror(err)));
+      return;
+    }
+  }
+}
+
+void Gateway::DeliverPrivate(const Egress& egress, const PacketRef& packet) {
+  auto it = tuns_.find(egress.service);
+  if (it == tuns_.end()) {
+    ++counters_.tx_no_tun;
+    log_.WarnOnce(absl::StrFormat("no-tun-%d", egress.service),
+                  absl::StrFormat("service %d has no TUN: packets it delivers to the host are "
+                                  "dropped (give it one with --tun %d=NAME)",
+                                  egress.service, egress.service));
+    return;
+  }
+  if (it->second->Write(packet.bytes())) {
+    ++counters_.tx_tun;
+    return;
+  }
+  const int err = errno;
+  ++counters_.tx_errors;
+  log_.WarnOnce(absl::StrFormat("tun-error-%s-%d", it->second->name(), err),
+                absl::StrFormat("write to %s failed: %s (further ones only counted)",
+                                it->second->name(), strerror(err)));
+}
+
+}  // namespace tunnelisa::gateway

@@ -1,0 +1,113 @@
+// File: examples/tunnelisa/gateway/gateway_control.cc
+//
+// The gateway's control requests (control_protocol.h): show, sessions, counters, initiate.
+#include <charconv>
+#include <utility>
+
+#include "absl/strings/str_format.h"
+#include "examples/tunnelisa/gateway/gateway.h"
+
+namespace tunnelisa::gateway {
+namespace {
+
+constexpr char kRequests[] =
+    "requests: show [--json] WORDS... | sessions | counters | initiate SERVICE NAME";
+
+void Row(std::string& out, std::string_view name, uint64_t value) {
+  absl::StrAppendFormat(&out, "  %-22s %d\n", name, value);
+}
+
+std::string Ago(MonoTime then, MonoTime now) {
+  return absl::StrFormat("%.1fs ago", (now - then).seconds());
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> Gateway::HandleControl(const std::vector<std::string>& words) {
+  ++counters_.control_requests;
+  const std::string& verb = words[0];
+  if (verb == "show") {
+    std::vector<std::string> rest(words.begin() + 1, words.end());
+    config::ShowFormat format = config::ShowFormat::kText;
+    if (!rest.empty() && rest[0] == "--json") {
+      format = config::ShowFormat::kJson;
+      rest.erase(rest.begin());
+    }
+    return engine_->Show(rest, format);
+  }
+  if (verb == "sessions" && words.size() == 1) return FormatSessions(Now());
+  if (verb == "counters" && words.size() == 1) return FormatCounters();
+  if (verb == "initiate") {
+    uint32_t service = 0;
+    const std::string& id = words.size() == 3 ? words[1] : verb;
+    auto [end, ec] = std::from_chars(id.data(), id.data() + id.size(), service);
+    if (words.size() != 3 || ec != std::errc() || end != id.data() + id.size()) {
+      return absl::InvalidArgumentError("usage: initiate SERVICE NAME (an ipsec-tunnel)");
+    }
+    const MonoTime now = Now();
+    absl::Status s = engine_->Initiate({service, words[2]}, now);
+    RefreshTimer(now);  // IKE armed its retransmission timer
+    if (!s.ok()) return s;
+    log_.Info(absl::StrFormat("control: initiate ipsec-tunnel %d/%s", service, words[2]));
+    return absl::StrFormat("initiating IKE for ipsec-tunnel \"%s\" in service %d\n", words[2],
+                           service);
+  }
+  return absl::InvalidArgumentError(absl::StrFormat("unknown request '%s'; %s", verb, kRequests));
+}
+
+std::string Gateway::FormatCounters() const {
+  const EngineCounters& c = engine_->counters();
+  std::string out = "engine:\n";
+  for (const auto& [name, value] : {std::pair{"public-in", c.public_in},
+                                    {"private-in", c.private_in},
+                                    {"sent-public", c.sent_public},
+                                    {"delivered-private", c.delivered_private},
+                                    {"consumed", c.consumed},
+                                    {"to-control", c.to_control},
+                                    {"ike-in", c.ike_in},
+                                    {"ike-drops", c.ike_drops},
+                                    {"dropped", c.total_drops()}}) {
+    Row(out, name, value);
+  }
+  absl::StrAppendFormat(&out, "engine drops by reason:\n");
+  for (size_t i = 1; i < kNumDropReasons; ++i) {
+    if (c.drops[i] != 0) Row(out, DropReasonName(static_cast<DropReason>(i)), c.drops[i]);
+  }
+  const GatewayCounters& g = counters_;
+  out += "gateway:\n";
+  for (const auto& [name, value] : {std::pair{"rx-udp", g.rx_udp},
+                                    {"rx-raw", g.rx_raw},
+                                    {"rx-tun", g.rx_tun},
+                                    {"rx-oversize", g.rx_oversize},
+                                    {"rx-errors", g.rx_errors},
+                                    {"tx-udp", g.tx_udp},
+                                    {"tx-raw", g.tx_raw},
+                                    {"tx-tun", g.tx_tun},
+                                    {"tx-errors", g.tx_errors},
+                                    {"tx-no-socket", g.tx_no_socket},
+                                    {"tx-malformed", g.tx_malformed},
+                                    {"tx-no-tun", g.tx_no_tun},
+                                    {"control-requests", g.control_requests}}) {
+    Row(out, name, value);
+  }
+  return out;
+}
+
+std::string Gateway::FormatSessions(MonoTime now) const {
+  std::vector<Engine::SessionRecord> sessions = engine_->IkeSessions();
+  std::string out = absl::StrFormat("IKE sessions: %d\n", sessions.size());
+  for (const Engine::SessionRecord& s : sessions) {
+    absl::StrAppendFormat(&out, "%s  service %d  peer %s", s.tunnel, s.service, s.peer.ToString());
+    if (!s.peer_id.empty()) absl::StrAppendFormat(&out, "  id \"%s\"", s.peer_id);
+    absl::StrAppendFormat(&out, "\n  %s\n  setup %s", s.algorithms, Ago(s.setup, now));
+    if (s.teardown) {
+      absl::StrAppendFormat(&out, ", down %s: %s", Ago(*s.teardown, now), s.teardown_reason);
+    } else {
+      out += ", up";
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+}  // namespace tunnelisa::gateway

@@ -1,0 +1,53 @@
+// File: examples/tunnelisa/gateway/gateway_log.h
+//
+// GatewayLog: the log of `tunnelisa run`: the engine's LogSink and EventListener and the
+// gateway's own messages, one line each with a UTC timestamp, to stderr or to a file
+// (`--log FILE`, appended). Messages that could repeat per packet (a send error) go through
+// WarnOnce so a flood logs one line per kind.
+#ifndef TUNNELISA_EXAMPLES_TUNNELISA_GATEWAY_GATEWAY_LOG_H_
+#define TUNNELISA_EXAMPLES_TUNNELISA_GATEWAY_GATEWAY_LOG_H_
+
+#include <cstdio>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "tunnelisa/events.h"
+#include "tunnelisa/host.h"
+
+namespace tunnelisa::gateway {
+
+class GatewayLog final : public LogSink, public EventListener {
+ public:
+  // Open: stderr when `path` is empty, else the file opened for appending.
+  static absl::StatusOr<std::unique_ptr<GatewayLog>> Open(const std::string& path);
+  ~GatewayLog() override;
+  GatewayLog(const GatewayLog&) = delete;
+  GatewayLog& operator=(const GatewayLog&) = delete;
+
+  // LogSink (the engine's control-path messages).
+  void Log(LogLevel level, std::string_view message) override;
+  // EventListener: one line per SA lifetime or IKE event.
+  void OnSaLifetime(const SaLifetimeEvent& event) override;
+  void OnIke(const IkeEvent& event) override;
+
+  void Info(std::string_view message) { Log(LogLevel::kInfo, message); }
+  void Warning(std::string_view message) { Log(LogLevel::kWarning, message); }
+  void Error(std::string_view message) { Log(LogLevel::kError, message); }
+  // WarnOnce: logs `message` the first time `key` is seen, then nothing for that key.
+  void WarnOnce(std::string_view key, std::string_view message);
+
+ private:
+  explicit GatewayLog(std::FILE* out, bool owned) : out_(out), owned_(owned) {}
+  void Line(std::string_view level, std::string_view message);
+
+  std::FILE* out_;
+  bool owned_;
+  std::set<std::string, std::less<>> warned_;
+};
+
+}  // namespace tunnelisa::gateway
+
+#endif  // TUNNELISA_EXAMPLES_TUNNELISA_GATEWAY_GATEWAY_LOG_H_

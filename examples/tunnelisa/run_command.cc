@@ -1,0 +1,204 @@
+// `tunnelisa run CONFIG`: the reference gateway, a real Linux host around tunnelisa::Engine
+// (examples/tunnelisa/gateway/gateway.h; docs/gateway.md). Private services get TUN devices,
+// the public side UDP (IKE, NAT-T) and raw (ESP, GRE, IP-IP) sockets; a Unix control socket
+// answers `tunnelisa show --control PATH ...`. Runs until SIGTERM / SIGINT.
+//
+// Exit codes: 0 after a clean shutdown; 1 when a TUN, socket or file can't be set up; 2 on bad
+// usage or a configuration that does not load (with the loader's diagnostics).
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstddef>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_format.h"
+#include "examples/tunnelisa/args.h"
+#include "examples/tunnelisa/command.h"
+#include "examples/tunnelisa/gateway/gateway.h"
+#include "tunnelisa/config/loader.h"
+#include "tunnelisa/wire_constants.h"
+
+namespace tunnelisa::cli {
+namespace {
+
+constexpr char kUsage[] =
+    "usage: tunnelisa run [--config] CONFIG [--ike-port N] [--natt-port N]\n"
+    "         [--control PATH|none] [--tun SERVICE=NAME]... [--crypto auto|openssl|sodium]\n"
+    "         [--pidfile PATH] [--ready-file PATH] [--log FILE] [--freebind] [--no-raw]\n"
+    "\n"
+    "Runs the configuration's tunnels on this host until SIGTERM or SIGINT (docs/gateway.md).\n"
+    "  --ike-port, --natt-port  local UDP ports for IKE / NAT-T (default 500 / 4500)\n"
+    "  --control PATH           control socket (default /run/tunnelisa/PID.sock; none: off);\n"
+    "                           query it with `tunnelisa show --control PATH WORDS...`\n"
+    "  --tun SERVICE=NAME       TUN name of a service (default tl<SERVICE>); repeatable\n"
+    "  --crypto                 crypto backend for every suite it supports (default auto)\n"
+    "  --pidfile, --ready-file  written once TUNs and sockets are up; removed at exit\n"
+    "  --log FILE               log there instead of stderr (appended)\n"
+    "  --freebind               bind public addresses not (yet) configured on the host\n"
+    "  --no-raw                 no raw sockets: UDP only (IKE, ESP-in-UDP)\n";
+
+constexpr std::streamoff kMaxConfigSize = 64 << 20;
+
+int Usage(const std::string& message) {
+  std::fprintf(stderr, "tunnelisa run: %s\n%s", message.c_str(), kUsage);
+  return 2;
+}
+
+// ExtractTuns: removes every `--tun SERVICE=NAME` (the one repeatable option) from `args`.
+absl::Status ExtractTuns(std::vector<std::string_view>& args,
+                         std::map<uint32_t, std::string>& out) {
+  std::vector<std::string_view> rest;
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string_view value;
+    if (args[i] == "--") {
+      rest.insert(rest.end(), args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
+      break;
+    }
+    if (args[i] == "--tun") {
+      if (i + 1 >= args.size()) return absl::InvalidArgumentError("option --tun needs a value");
+      value = args[++i];
+    } else if (args[i].starts_with("--tun=")) {
+      value = args[i].substr(6);
+    } else {
+      rest.push_back(args[i]);
+      continue;
+    }
+    size_t eq = value.find('=');
+    std::optional<uint64_t> service =
+        eq == std::string_view::npos ? std::nullopt : ParseUint(value.substr(0, eq), 2147483647);
+    if (!service || eq + 1 >= value.size() || out.contains(static_cast<uint32_t>(*service))) {
+      return absl::InvalidArgumentError(
+          absl::StrFormat("--tun %s: expected SERVICE=NAME, one per service", std::string(value)));
+    }
+    out[static_cast<uint32_t>(*service)] = std::string(value.substr(eq + 1));
+  }
+  args = std::move(rest);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<uint16_t> Port(const Args& a, std::string_view name, uint16_t fallback) {
+  absl::StatusOr<std::optional<uint64_t>> v = a.GetUint(name, 65535);
+  if (!v.ok()) return v.status();
+  if (!v->has_value()) return fallback;
+  if (**v == 0) return absl::InvalidArgumentError(absl::StrFormat("--%s 0 is not a port", name));
+  return static_cast<uint16_t>(**v);
+}
+
+// LoadConfig: the loaded configuration, or nullopt after printing why (exit 2).
+std::optional<config::Config> LoadConfig(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    std::fprintf(stderr, "tunnelisa run: cannot read %s\n", path.c_str());
+    return std::nullopt;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (static_cast<std::streamoff>(text.str().size()) > kMaxConfigSize) {
+    std::fprintf(stderr, "tunnelisa run: %s is larger than 64 MiB\n", path.c_str());
+    return std::nullopt;
+  }
+  config::LoadResult r = config::LoadConfigText(text.str(), path);
+  for (const config::Diagnostic& d : r.errors) std::fprintf(stderr, "%s\n", d.ToString().c_str());
+  if (!r.ok()) return std::nullopt;
+  for (const config::Diagnostic& d : r.warnings) {
+    std::fprintf(stderr, "%s\n", d.ToString().c_str());
+  }
+  return std::move(r.config);
+}
+
+bool WritePidfile(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "w");
+  if (f == nullptr) return false;
+  std::fprintf(f, "%d\n", getpid());
+  return std::fclose(f) == 0;
+}
+
+}  // namespace
+
+int RunRun(std::span<const std::string_view> raw_args) {
+  std::vector<std::string_view> args(raw_args.begin(), raw_args.end());
+  gateway::GatewayOptions options;
+  if (absl::Status s = ExtractTuns(args, options.tun_names); !s.ok()) {
+    return Usage(std::string(s.message()));
+  }
+  constexpr ArgOption kOptions[] = {{"config", true},     {"ike-port", true}, {"natt-port", true},
+                                    {"control", true},    {"crypto", true},   {"pidfile", true},
+                                    {"ready-file", true}, {"log", true},      {"freebind", false},
+                                    {"no-raw", false},    {"help", false}};
+  absl::StatusOr<Args> a = Args::Parse(args, kOptions);
+  if (!a.ok()) return Usage(std::string(a.status().message()));
+  if (a->Has("help")) {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  std::optional<std::string_view> config_path = a->Value("config");
+  const size_t positionals = a->positionals().size();
+  if (config_path ? positionals != 0 : positionals != 1) return Usage("one CONFIG file expected");
+  options.config_path = std::string(config_path ? *config_path : a->positionals()[0]);
+  absl::StatusOr<uint16_t> ike = Port(*a, "ike-port", kIkePort);
+  absl::StatusOr<uint16_t> natt = Port(*a, "natt-port", kNatTPort);
+  if (!ike.ok()) return Usage(std::string(ike.status().message()));
+  if (!natt.ok()) return Usage(std::string(natt.status().message()));
+  if (*ike == *natt) return Usage("--ike-port and --natt-port must differ");
+  options.sockets = {.ike_port = *ike,
+                     .natt_port = *natt,
+                     .freebind = a->Has("freebind"),
+                     .raw = !a->Has("no-raw")};
+  options.crypto = std::string(a->Value("crypto").value_or("auto"));
+  if (options.crypto != "auto" && options.crypto != "openssl" && options.crypto != "sodium") {
+    return Usage("--crypto must be auto, openssl or sodium");
+  }
+  options.ready_file = std::string(a->Value("ready-file").value_or(""));
+  const std::string pidfile(a->Value("pidfile").value_or(""));
+
+  std::optional<config::Config> config = LoadConfig(options.config_path);
+  if (!config) return 2;
+
+  std::string control(a->Value("control").value_or(""));
+  if (control.empty()) {
+    // The default lives in /run/tunnelisa/, made on first use (root-only, like the socket).
+    if (mkdir("/run/tunnelisa", 0700) != 0 && errno != EEXIST) {
+      std::fprintf(stderr, "tunnelisa run: cannot create /run/tunnelisa: %s (see --control)\n",
+                   std::strerror(errno));
+      return 1;
+    }
+    control = absl::StrFormat("/run/tunnelisa/%d.sock", getpid());
+  }
+  options.control_path = control == "none" ? "" : control;
+
+  absl::StatusOr<std::unique_ptr<gateway::GatewayLog>> log =
+      gateway::GatewayLog::Open(std::string(a->Value("log").value_or("")));
+  if (!log.ok()) {
+    std::fprintf(stderr, "tunnelisa run: %s\n", std::string(log.status().message()).c_str());
+    return 1;
+  }
+  int exit_code = 1;
+  absl::StatusOr<std::unique_ptr<gateway::Gateway>> gw =
+      gateway::Gateway::Create(options, *config, **log, &exit_code);
+  if (!gw.ok()) {
+    std::string message(gw.status().message());
+    (*log)->Error(message);
+    if (a->Has("log")) std::fprintf(stderr, "tunnelisa run: %s\n", message.c_str());
+    return exit_code;
+  }
+  if (!pidfile.empty() && !WritePidfile(pidfile)) {
+    std::fprintf(stderr, "tunnelisa run: cannot write %s: %s\n", pidfile.c_str(),
+                 std::strerror(errno));
+    return 1;
+  }
+  int rc = (*gw)->Run();
+  gw->reset();  // closes sockets and TUNs (the kernel removes the TUNs), the control socket
+  if (!pidfile.empty()) unlink(pidfile.c_str());
+  (*log)->Info(absl::StrFormat("exit %d", rc));
+  return rc;
+}
+
+}  // namespace tunnelisa::cli

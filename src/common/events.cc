@@ -1,0 +1,27 @@
+#include "tunnelisa/events.h"
+
+namespace tunnelisa {
+
+std::string_view IkeEventKindName(IkeEventKind kind) {
+  switch (kind) {
+    case IkeEventKind::kIkeUp:
+      return "ike-up";
+    case IkeEventKind::kIkeDown:
+      return "ike-down";
+    case IkeEventKind::kIkeRekeyed:
+      return "ike-rekeyed";
+    case IkeEventKind::kChildUp:
+      return "child-up";
+    case IkeEventKind::kChildDown:
+      return "child-down";
+    case IkeEventKind::kChildRekeyed:
+      return "child-rekeyed";
+    case IkeEventKind::kAuthFailed:
+      return "auth-failed";
+    case IkeEventKind::kNegotiationFailed:
+      return "negotiation-failed";
+  }
+  return "unknown";
+}
+
+}  // namespace tunnelisa

@@ -1,0 +1,354 @@
+// Engine's IKE side: the IkeHost bridge between the IkeManager and the engine's slots and
+// services, and the Engine's control entry points (control packets, initiation, shutdown and
+// the session log). Control path only.
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "absl/strings/str_format.h"
+#include "common/str_cat.h"
+#include "dataplane/ip_header.h"
+#include "engine/engine_impl.h"
+
+namespace tunnelisa {
+namespace {
+
+using dataplane::Store16;
+
+// BuildUdpPacket: an IPv4/IPv6 + UDP packet around `payload` in `buffer` (with the engine's
+// headroom and tailroom), ready for the delivery service's route table.
+PacketRef BuildUdpPacket(std::vector<uint8_t>& buffer, const ike::IkeEndpoint& from,
+                         const ike::IkeEndpoint& to, std::span<const uint8_t> payload) {
+  const bool v6 = from.address.is_v6();
+  const uint32_t ip_len = v6 ? kIpv6HeaderSize : kIpv4HeaderSize;
+  const uint32_t total = ip_len + kUdpHeaderSize + static_cast<uint32_t>(payload.size());
+  buffer.assign(kPacketHeadroom + total + kPacketTailroom, 0);
+  PacketRef p = PacketRef::WithHeadroom(buffer.data(), static_cast<uint32_t>(buffer.size()),
+                                        static_cast<uint32_t>(kPacketHeadroom));
+  uint8_t* ip = p.Append(total);
+  uint8_t* udp = ip + ip_len;
+  Store16(udp, from.port);
+  Store16(udp + 2, to.port);
+  Store16(udp + 4, static_cast<uint16_t>(kUdpHeaderSize + payload.size()));
+  std::memcpy(udp + kUdpHeaderSize, payload.data(), payload.size());
+  if (!v6) {
+    ip[0] = 0x45;
+    Store16(ip + 2, static_cast<uint16_t>(total));
+    ip[6] = 0x40;  // DF: IKE fragments itself (RFC 7383) rather than rely on IP fragments
+    ip[8] = 64;
+    ip[9] = kProtoUdp;
+    std::memcpy(ip + 12, from.address.bytes(), 4);
+    std::memcpy(ip + 16, to.address.bytes(), 4);
+    Store16(ip + 10, dataplane::Ipv4HeaderChecksum(ip));
+    // UDP checksum 0: allowed over IPv4 (RFC 768), as ESP-in-UDP does (RFC 3948 2.1).
+  } else {
+    ip[0] = 0x60;
+    Store16(ip + 4, static_cast<uint16_t>(kUdpHeaderSize + payload.size()));
+    ip[6] = kProtoUdp;
+    ip[7] = 64;
+    std::memcpy(ip + 8, from.address.bytes(), 16);
+    std::memcpy(ip + 24, to.address.bytes(), 16);
+    // The pseudo-header sum: addresses, upper-layer length and next header.
+    uint32_t sum = 0;
+    for (int k = 8; k < 40; k += 2) sum += dataplane::Load16(ip + k);
+    sum += static_cast<uint32_t>(kUdpHeaderSize + payload.size()) + kProtoUdp;
+    uint16_t c = dataplane::InternetChecksum(udp, kUdpHeaderSize + payload.size(), sum);
+    Store16(udp + 6, c == 0 ? 0xffff : c);
+  }
+  return p;
+}
+
+}  // namespace
+
+// IkeBridge: the engine as IKE's host.
+class Engine::Impl::IkeBridge final : public ike::IkeHost {
+ public:
+  explicit IkeBridge(Engine::Impl& e) : e_(e) {}
+
+  void SendIke(const ike::IkeEndpoint& local, const ike::IkeEndpoint& remote,
+               std::span<const uint8_t> datagram) override {
+    EngineService* svc = nullptr;
+    if (auto o = e_.public_owner.find(local.address); o != e_.public_owner.end()) svc = o->second;
+    if (svc == nullptr) {
+      ++e_.counters.ike_drops;
+      return;
+    }
+    std::vector<uint8_t> buffer;
+    PacketRef p = BuildUdpPacket(buffer, local, remote, datagram);
+    EngineVerdict v;
+    e_.ForwardControl(*svc, p, v);
+  }
+
+  absl::StatusOr<ike::ChildSaPair> InstallChild(uint64_t peer, ike::ChildInstall in,
+                                                MonoTime now) override {
+    IpsecTunnelState* t = e_.TunnelForPeer(peer);
+    if (t == nullptr || t->slot == nullptr) return absl::NotFoundError("tunnel is gone");
+    auto make = [&](bool inbound) {
+      SaConfig c;
+      c.direction = inbound ? SaDirection::kInbound : SaDirection::kOutbound;
+      c.spi = inbound ? in.inbound_spi : in.outbound_spi;
+      c.suite = in.suite;
+      c.enc_key = inbound ? std::move(in.inbound_enc) : std::move(in.outbound_enc);
+      c.auth_key = inbound ? std::move(in.inbound_integ) : std::move(in.outbound_integ);
+      c.local = in.local;
+      c.remote = in.remote;
+      c.udp_encap = in.udp_encap;
+      c.df = t->clear_df ? DfPolicy::kClear : DfPolicy::kCopy;
+      if (inbound) {
+        c.local_selectors = in.local_selectors;
+        c.remote_selectors = in.remote_selectors;
+      }
+      c.soft_lifetime = in.soft_lifetime;
+      c.hard_lifetime = in.hard_lifetime;
+      c.cookie = in.cookie;
+      return c;
+    };
+    absl::StatusOr<SaHandle> inbound = t->slot->esp->Install(make(true), now);
+    if (!inbound.ok()) return inbound.status();
+    absl::StatusOr<SaHandle> outbound = t->slot->esp->Install(make(false), now);
+    if (!outbound.ok()) {
+      (void)t->slot->esp->Delete(*inbound);
+      return outbound.status();
+    }
+    t->inbound.push_back(*inbound);
+    t->slot->ipsec_by_sa[inbound->index] = t;
+    t->ike_outbound.push_back(*outbound);
+    return ike::ChildSaPair{*inbound, *outbound};
+  }
+
+  void ActivateChild(uint64_t peer, const ike::ChildSaPair& pair) override {
+    IpsecTunnelState* t = e_.TunnelForPeer(peer);
+    if (t == nullptr) return;
+    t->outbound = pair.outbound;
+    t->installed = true;
+  }
+
+  void RemoveChild(uint64_t peer, const ike::ChildSaPair& pair) override {
+    IpsecTunnelState* t = e_.TunnelForPeer(peer);
+    if (t == nullptr || t->slot == nullptr) return;  // removed with its tunnel already
+    if (pair.inbound.valid()) {
+      std::erase(t->inbound, pair.inbound);
+      t->slot->ipsec_by_sa.erase(pair.inbound.index);
+      (void)t->slot->esp->Delete(pair.inbound);
+    }
+    if (pair.outbound.valid()) {
+      std::erase(t->ike_outbound, pair.outbound);
+      (void)t->slot->esp->Delete(pair.outbound);
+      if (t->outbound == pair.outbound) {
+        t->outbound = SaHandle{};
+        t->installed = false;
+      }
+    }
+  }
+
+  void UpdateChild(uint64_t peer, const ike::ChildSaPair& pair, const SaUpdate& update) override {
+    IpsecTunnelState* t = e_.TunnelForPeer(peer);
+    if (t == nullptr || t->slot == nullptr) return;
+    (void)t->slot->esp->Update(pair.inbound, update);
+    (void)t->slot->esp->Update(pair.outbound, update);
+    if (update.remote) t->peer_now = *update.remote;
+  }
+
+  absl::StatusOr<SaStats> QueryChild(uint64_t peer, SaHandle sa) const override {
+    IpsecTunnelState* t = e_.TunnelForPeer(peer);
+    if (t == nullptr || t->slot == nullptr) return absl::NotFoundError("tunnel is gone");
+    return t->slot->esp->Query(sa);
+  }
+
+  void RandomBytes(std::span<uint8_t> out) override {
+    if (e_.options.host.random != nullptr) {
+      e_.options.host.random->Fill(out);
+    } else if (RAND_bytes(out.data(), static_cast<int>(out.size())) != 1) {
+      // RAND_bytes does not fail on a seeded Linux system; if it ever does, refuse to go on
+      // with predictable nonces.
+      std::abort();
+    }
+  }
+
+  void Event(const IkeEvent& event) override {
+    e_.OnIkeEvent(event);
+    if (e_.options.host.events != nullptr) e_.options.host.events->OnIke(event);
+  }
+
+  void Log(LogLevel level, std::string_view message) override {
+    if (e_.options.host.log != nullptr) e_.options.host.log->Log(level, message);
+  }
+
+ private:
+  Engine::Impl& e_;
+};
+
+void Engine::Impl::StartIke() {
+  ike_bridge = std::make_unique<IkeBridge>(*this);
+  ike::IkeOptions o;
+  o.retransmit_timeout = options.ike_retransmit_timeout;
+  o.max_retransmits = options.ike_max_retransmits;
+  o.cookie_threshold = options.ike_cookie_threshold;
+  o.half_open_limit = options.ike_half_open_limit;
+  o.init_rate_per_peer = options.ike_init_rate_per_peer;
+  ike = std::make_unique<ike::IkeManager>(ike_bridge.get(), o);
+}
+
+void Engine::Impl::Events::OnSaLifetime(const SaLifetimeEvent& event) {
+  // IKE's CHILD SAs carry their inbound SPI as cookie; manual SAs carry 0.
+  if (event.cookie != 0) impl_->ike->OnChildLifetime(event.cookie, event.hard, event.at);
+  if (impl_->options.host.events != nullptr) impl_->options.host.events->OnSaLifetime(event);
+}
+
+Engine::Impl::~Impl() = default;
+
+IpsecTunnelState* Engine::Impl::TunnelForPeer(uint64_t peer) {
+  auto k = ike_peer_keys.find(peer);
+  if (k == ike_peer_keys.end()) return nullptr;
+  auto t = ipsec_tunnels.find(k->second);
+  if (t == ipsec_tunnels.end() || t->second.ike_peer != peer) return nullptr;
+  return &t->second;
+}
+
+void Engine::Impl::ForwardControl(EngineService& svc, PacketRef& p, EngineVerdict& v) {
+  Forward(svc, p, /*outer=*/true, /*depth=*/0, MonoTime{}, v);
+}
+
+void Engine::Impl::OnIkeEvent(const IkeEvent& e) {
+  auto key = [&] { return std::make_pair(e.ike_spi_i, e.ike_spi_r); };
+  switch (e.kind) {
+    case IkeEventKind::kIkeUp: {
+      Engine::SessionRecord r;
+      r.tunnel = std::string(e.tunnel);
+      r.peer = e.peer;
+      r.peer_id = std::string(e.peer_id);
+      r.algorithms = StrCat("IKE ", e.detail);
+      r.setup = e.at;
+      for (auto& [k, t] : ipsec_tunnels) {
+        if (t.ike_name == e.tunnel) r.service = t.private_service;
+      }
+      sessions.push_back(std::move(r));
+      session_by_ike[key()] = sessions_dropped + sessions.size() - 1;
+      break;
+    }
+    case IkeEventKind::kIkeRekeyed:
+      // The rekeyed IKE SA continues the session.
+      for (auto it = session_by_ike.begin(); it != session_by_ike.end(); ++it) {
+        const size_t idx = it->second;
+        if (idx >= sessions_dropped && sessions[idx - sessions_dropped].tunnel == e.tunnel &&
+            !sessions[idx - sessions_dropped].teardown) {
+          session_by_ike.erase(it);
+          session_by_ike[key()] = idx;
+          break;
+        }
+      }
+      break;
+    case IkeEventKind::kChildUp:
+    case IkeEventKind::kChildRekeyed:
+      if (auto s = session_by_ike.find(key());
+          s != session_by_ike.end() && s->second >= sessions_dropped) {
+        Engine::SessionRecord& r = sessions[s->second - sessions_dropped];
+        if (r.algorithms.find(", ESP ") == std::string::npos) {
+          StrAppend(r.algorithms, ", ESP ", e.detail);
+        }
+      }
+      break;
+    case IkeEventKind::kIkeDown:
+      if (auto s = session_by_ike.find(key()); s != session_by_ike.end()) {
+        if (s->second >= sessions_dropped) {
+          Engine::SessionRecord& r = sessions[s->second - sessions_dropped];
+          r.teardown = e.at;
+          r.teardown_reason = std::string(e.detail);
+        }
+        session_by_ike.erase(s);
+      }
+      break;
+    default:
+      break;
+  }
+  // Keep indexes meaningful when the oldest records are dropped.
+  while (sessions.size() > Engine::kMaxSessionLog) {
+    sessions.erase(sessions.begin());
+    ++sessions_dropped;
+  }
+}
+
+void Engine::Impl::Control(const PacketRef& packet, MonoTime now) {
+  ++counters.ike_in;
+  const PacketInfo info = ParsePacket(packet);
+  if (!info.ok || info.proto != kProtoUdp || info.fragment) {
+    ++counters.ike_drops;
+    return;
+  }
+  const uint32_t header = info.src.is_v6() ? kIpv6HeaderSize : kIpv4HeaderSize;
+  if (packet.length < header + kUdpHeaderSize) {
+    ++counters.ike_drops;
+    return;
+  }
+  const uint8_t* udp = packet.data() + header;
+  const uint16_t sport = dataplane::Load16(udp);
+  const uint16_t dport = dataplane::Load16(udp + 2);
+  std::span<const uint8_t> payload = packet.bytes().subspan(header + kUdpHeaderSize);
+  const bool natt = dport == kNatTPort;
+  if (natt) {
+    // On the NAT-T port IKE carries the non-ESP marker; a 0xFF keepalive is absorbed.
+    if (payload.size() < 4 || dataplane::Load32(payload.data()) != 0) {
+      ++counters.ike_drops;
+      return;
+    }
+    payload = payload.subspan(4);
+  } else if (dport != kIkePort) {
+    ++counters.ike_drops;
+    return;
+  }
+  ike->OnDatagram({info.dst, dport}, {info.src, sport}, payload, natt, now);
+}
+
+absl::Status Engine::Impl::Initiate(const config::TunnelKey& tunnel, MonoTime now) {
+  auto it = ipsec_tunnels.find(tunnel);
+  if (it == ipsec_tunnels.end()) {
+    return absl::NotFoundError(
+        StrCat("no ipsec-tunnel \"", tunnel.name, "\" in service ", tunnel.service));
+  }
+  if (it->second.ike_peer == 0) {
+    return absl::FailedPreconditionError(StrCat(
+        "ipsec-tunnel \"", tunnel.name, "\" is not an operationally up dynamic-keying tunnel",
+        it->second.down_reason.empty() ? "" : ": ", it->second.down_reason));
+  }
+  return ike->Initiate(it->second.ike_peer, now);
+}
+
+void Engine::Impl::Acquire(IpsecTunnelState& t, MonoTime now) {
+  // The first packet routed into a dynamic tunnel without SAs starts IKE (at most once a
+  // second per tunnel, so a flood of packets does not make a flood of attempts).
+  if (t.ike_peer == 0 || (t.last_acquire.ns != 0 && now < t.last_acquire + Duration::Seconds(1))) {
+    return;
+  }
+  t.last_acquire = now;
+  (void)ike->Initiate(t.ike_peer, now);
+}
+
+void Engine::Impl::Shutdown(MonoTime now) { ike->Shutdown(now); }
+
+void Engine::OnControlPacket(const PacketRef& packet, MonoTime now) { impl_->Control(packet, now); }
+
+absl::Status Engine::Initiate(const config::TunnelKey& tunnel, MonoTime now) {
+  return impl_->Initiate(tunnel, now);
+}
+
+void Engine::Shutdown(MonoTime now) { impl_->Shutdown(now); }
+
+std::vector<Engine::SessionRecord> Engine::IkeSessions() const { return impl_->sessions; }
+
+IkeCounters Engine::ike_counters() const {
+  const ike::IkeStats& s = impl_->ike->stats();
+  IkeCounters c;
+  c.ike_sas = impl_->ike->ike_sa_count();
+  c.half_open = impl_->ike->half_open_count();
+  c.datagrams_in = s.datagrams_in;
+  c.dropped = s.dropped;
+  c.retransmits = s.retransmits;
+  c.responses_replayed = s.responses_replayed;
+  c.cookies_sent = s.cookies_sent;
+  c.half_open_refused = s.half_open_refused;
+  c.auth_failures = s.auth_failures;
+  return c;
+}
+
+}  // namespace tunnelisa

@@ -1,0 +1,517 @@
+// IKEv2 between two engines in one process (Router A and Router B of tests/vectors/engine/,
+// with the Figure 27 IPsec tunnel dynamically keyed): a fake clock, seeded randomness, and an
+// in-memory public network that can lose and duplicate packets.
+#include <string>
+
+#include "engine/engine_test_util.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/test_tools/packets.h"
+
+namespace tunnelisa::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using Action = Verdict::Action;
+
+constexpr uint32_t kVprn101 = 101;
+const config::TunnelKey kIpsec{101, "ipsec-tunnel-for-n-gre-tunnels"};
+
+MonoTime At(double seconds) {
+  return MonoTime{} + Duration::Nanoseconds(static_cast<int64_t>(seconds * 1e9));
+}
+
+// IkeSettings: what the two routers' configurations say about IKE and ESP.
+struct IkeSettings {
+  std::string ike_encryption = "aes128";
+  std::string ike_auth = "sha1";
+  std::string dh_group = "5";
+  std::string esp_encryption = "aes256";
+  std::string esp_auth = "sha1";  // "" for AEAD (no esp-auth-algorithm line)
+  std::string pfs;                // "" or a group number
+  std::string psk = "secret";
+  std::string dpd;        // "" or e.g. "dpd interval 10 max-retries 2"
+  std::string lifetimes;  // extra ike-policy lines
+};
+
+// Dynamic: router_a.cfg / router_b.cfg with the IPsec tunnel keyed by IKEv2 (and A, the
+// initiator, auto-establishing when `auto_establish`).
+std::string Dynamic(std::string text, const IkeSettings& s, bool auto_establish) {
+  text = Replace(text, "    auth-algorithm sha1\n    dh-group 5\n    encryption-algorithm aes128\n",
+                 "    auth-algorithm " + s.ike_auth + "\n    dh-group " + s.dh_group +
+                     "\n    encryption-algorithm " + s.ike_encryption + "\n" + s.lifetimes +
+                     (s.dpd.empty() ? "" : "    " + s.dpd + "\n"));
+  text = Replace(text, "ike-version 1", "ike-version 2");
+  text = Replace(text, "    esp-auth-algorithm sha1\n    esp-encryption-algorithm aes256\n",
+                 (s.esp_auth.empty() ? "" : "    esp-auth-algorithm " + s.esp_auth + "\n") +
+                     "    esp-encryption-algorithm " + s.esp_encryption + "\n" +
+                     (s.pfs.empty() ? "" : "    pfs-dh-group " + s.pfs + "\n"));
+  const size_t begin = text.find("      manual-keying\n");
+  const size_t end = text.find("      exit\n", begin) + std::string("      exit\n").size();
+  EXPECT_NE(begin, std::string::npos);
+  text.replace(begin, end - begin,
+               "      dynamic-keying\n        ike-policy 1\n        pre-shared-key \"" + s.psk +
+                   "\"\n        transform 1\n" +
+                   (auto_establish ? "        auto-establish\n" : "") + "      exit\n");
+  return text;
+}
+
+std::unique_ptr<RouterPair> MakePair(const IkeSettings& a, const IkeSettings& b,
+                                     bool auto_establish = true) {
+  return std::make_unique<RouterPair>(Dynamic(ReadEngineVector("router_a.cfg"), a, auto_establish),
+                                      Dynamic(ReadEngineVector("router_b.cfg"), b, false));
+}
+
+// Traffic: one packet each way through the IPsec tunnel (LAN 192.168.1.0/24 <-> .2.0/24);
+// true if both arrived intact.
+bool Traffic(RouterPair& pair, MonoTime now, uint16_t id = 1) {
+  pair.a().transport.private_out.clear();
+  pair.b().transport.private_out.clear();
+  std::vector<uint8_t> ab = MakeUdpPacket(Ip("192.168.1.10"), Ip("192.168.2.1"), 200, id);
+  std::vector<uint8_t> ba = MakeUdpPacket(Ip("192.168.2.1"), Ip("192.168.1.10"), 300, id);
+  pair.a().Private(kVprn101, ab, now);
+  pair.Pump(now);
+  pair.b().Private(kVprn101, ba, now);
+  pair.Pump(now);
+  return pair.b().transport.private_out.size() == 1 &&
+         pair.b().transport.private_out[0].bytes == ab &&
+         pair.a().transport.private_out.size() == 1 &&
+         pair.a().transport.private_out[0].bytes == ba;
+}
+
+TEST(EngineIke, AutoEstablishThenTrafficBothWays) {
+  auto pair = MakePair({}, {});
+  EXPECT_GE(pair->Pump(At(0)), 4u);  // IKE_SA_INIT and IKE_AUTH, request and response each
+  for (Router* r : {&pair->a(), &pair->b()}) {
+    EXPECT_EQ(r->events.Count(IkeEventKind::kIkeUp), 1u);
+    EXPECT_EQ(r->events.Count(IkeEventKind::kChildUp), 1u);
+  }
+  EXPECT_EQ(pair->a().events.ike[0].peer_id, "2.2.2.2");
+  EXPECT_EQ(pair->b().events.ike[0].peer_id, "1.1.1.2");
+  EXPECT_TRUE(Traffic(*pair, At(1)));
+  std::vector<Engine::SessionRecord> log = pair->a().engine->IkeSessions();
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log[0].tunnel, "ipsec-tunnel 101/ipsec-tunnel-for-n-gre-tunnels");
+  EXPECT_EQ(log[0].service, 101u);
+  EXPECT_EQ(log[0].peer_id, "2.2.2.2");
+  EXPECT_THAT(log[0].algorithms, HasSubstr("ESP"));
+  EXPECT_FALSE(log[0].teardown.has_value());
+}
+
+// Run: advances the clock from `from` to `to` in `step`s, running both engines' timers and
+// the network (through `copies`), sending a packet each way every `traffic_every` steps when
+// non-zero. Returns how many of those traffic rounds failed.
+int RunClock(RouterPair& pair, double from, double to, double step,
+             const RouterPair::CopiesFn& copies = nullptr, int traffic_every = 0) {
+  int failures = 0;
+  int n = 0;
+  for (double t = from; t <= to; t += step, ++n) {
+    pair.a().engine->OnTimer(At(t));
+    pair.b().engine->OnTimer(At(t));
+    pair.Pump(At(t), copies);
+    if (traffic_every > 0 && n % traffic_every == 0 &&
+        !Traffic(pair, At(t), static_cast<uint16_t>(n))) {
+      ++failures;
+    }
+  }
+  return failures;
+}
+
+struct SuiteCase {
+  const char* name;
+  IkeSettings settings;
+};
+
+class EngineIkeSuites : public ::testing::TestWithParam<SuiteCase> {};
+
+TEST_P(EngineIkeSuites, NegotiatesAndCarriesTraffic) {
+  const IkeSettings& s = GetParam().settings;
+  auto pair = MakePair(s, s);
+  pair->Pump(At(0));
+  ASSERT_EQ(pair->a().events.Count(IkeEventKind::kChildUp), 1u);
+  ASSERT_EQ(pair->b().events.Count(IkeEventKind::kChildUp), 1u);
+  EXPECT_TRUE(Traffic(*pair, At(1)));
+  EXPECT_EQ(pair->a().engine->counters().ike_drops, 0u);
+  EXPECT_EQ(pair->b().engine->counters().ike_drops, 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    All, EngineIkeSuites,
+    ::testing::Values(
+        SuiteCase{"aes128gcm16_ecp256", {"aes128gcm16", "sha256", "19", "aes128gcm16", ""}},
+        SuiteCase{"aes256_sha256_modp2048", {"aes256", "sha256", "14", "aes256", "sha256"}},
+        SuiteCase{"3des_sha1_modp1024", {"3des", "sha1", "2", "3des", "sha1"}},
+        SuiteCase{"chacha_x25519", {"chacha20poly1305", "sha512", "31", "chacha20poly1305", ""}},
+        SuiteCase{"aes192_md5_modp768", {"aes192", "md5", "1", "aes192", "md5"}},
+        SuiteCase{"aes256gcm12_ecp384", {"aes256gcm12", "sha384", "20", "aes256gcm8", ""}},
+        SuiteCase{"aes128gcm8_ecp521", {"aes128gcm8", "sha512", "21", "aes128", "sha512"}},
+        SuiteCase{"des_modp3072_pfs", {"des", "sha1", "15", "des", "sha1", "14"}},
+        SuiteCase{"aes128_pfs_x25519", {"aes128", "sha256", "14", "aes128", "sha384", "31"}}),
+    [](const ::testing::TestParamInfo<SuiteCase>& p) { return std::string(p.param.name); });
+
+TEST(EngineIke, WrongPskIsRefusedOnBothSides) {
+  IkeSettings b;
+  b.psk = "not-the-secret";
+  auto pair = MakePair({}, b);
+  pair->Pump(At(0));
+  EXPECT_EQ(pair->b().events.Count(IkeEventKind::kAuthFailed), 1u);
+  EXPECT_EQ(pair->a().events.Count(IkeEventKind::kAuthFailed), 1u);
+  EXPECT_EQ(pair->a().events.Count(IkeEventKind::kChildUp), 0u);
+  EXPECT_EQ(pair->b().events.Count(IkeEventKind::kIkeUp), 0u);
+  // The responder says which peer failed.
+  for (const auto& e : pair->b().events.ike) {
+    if (e.kind == IkeEventKind::kAuthFailed) {
+      EXPECT_EQ(e.peer_id, "1.1.1.2");
+      EXPECT_THAT(e.detail, HasSubstr("pre-shared key"));
+    }
+  }
+  EXPECT_FALSE(Traffic(*pair, At(1)));
+}
+
+TEST(EngineIke, ProposalMismatchSaysWhatDidNotMatch) {
+  IkeSettings b;
+  b.dh_group = "19";
+  auto pair = MakePair({}, b);
+  pair->Pump(At(0));
+  ASSERT_EQ(pair->b().events.Count(IkeEventKind::kNegotiationFailed), 1u);
+  ASSERT_EQ(pair->a().events.Count(IkeEventKind::kNegotiationFailed), 1u);
+  for (const auto& e : pair->b().events.ike) {
+    if (e.kind == IkeEventKind::kNegotiationFailed) {
+      EXPECT_THAT(e.detail, HasSubstr("MODP"));
+    }
+  }
+  for (const auto& e : pair->a().events.ike) {
+    if (e.kind == IkeEventKind::kNegotiationFailed) {
+      EXPECT_THAT(e.detail, HasSubstr("NO_PROPOSAL_CHOSEN"));
+    }
+  }
+  EXPECT_EQ(pair->a().events.Count(IkeEventKind::kIkeUp), 0u);
+}
+
+TEST(EngineIke, EspTransformMismatchLeavesNoChild) {
+  IkeSettings b;
+  b.esp_encryption = "aes128";
+  auto pair = MakePair({}, b);
+  pair->Pump(At(0));
+  EXPECT_EQ(pair->a().events.Count(IkeEventKind::kChildUp), 0u);
+  EXPECT_EQ(pair->b().events.Count(IkeEventKind::kChildUp), 0u);
+  EXPECT_GE(pair->b().events.Count(IkeEventKind::kNegotiationFailed), 1u);
+  EXPECT_FALSE(Traffic(*pair, At(1)));
+}
+
+TEST(EngineIke, LostPacketsAreRetransmitted) {
+  auto pair = MakePair({}, {});
+  int dropped = 0;
+  // Lose the first IKE_SA_INIT request and the first IKE_AUTH response.
+  auto lossy = [&](const Output&, bool a_to_b) {
+    static_cast<void>(a_to_b);
+    ++dropped;
+    return dropped == 1 || dropped == 4 ? 0 : 1;
+  };
+  pair->Pump(At(0), lossy);
+  EXPECT_EQ(pair->a().events.Count(IkeEventKind::kIkeUp), 0u);
+  EXPECT_EQ(RunClock(*pair, 0.5, 10, 0.5, lossy), 0);
+  EXPECT_EQ(pair->a().events.Count(IkeEventKind::kIkeUp), 1u);
+  EXPECT_EQ(pair->b().events.Count(IkeEventKind::kIkeUp), 1u);
+  EXPECT_EQ(pair->b().events.Count(IkeEventKind::kChildUp), 1u);
+  EXPECT_TRUE(Traffic(*pair, At(11)));
+}
+
+TEST(EngineIke, DuplicatedPacketsAreAnsweredFromTheCache) {
+  auto pair = MakePair({}, {});
+  pair->Pump(At(0), [](const Output&, bool) { return 2; });
+  EXPECT_EQ(pair->a().events.Count(IkeEventKind::kIkeUp), 1u);
+  EXPECT_EQ(pair->b().events.Count(IkeEventKind::kIkeUp), 1u);
+  EXPECT_EQ(pair->a().events.Count(IkeEventKind::kChildUp), 1u);
+  EXPECT_EQ(pair->b().events.Count(IkeEventKind::kChildUp), 1u);
+  EXPECT_TRUE(Traffic(*pair, At(1)));
+}
+
+TEST(EngineIke, GivesUpOnASilentPeer) {
+  auto pair = MakePair({}, {});
+  auto black_hole = [](const Output&, bool) { return 0; };
+  pair->Pump(At(0), black_hole);
+  RunClock(*pair, 1, 120, 1, black_hole);
+  ASSERT_GE(pair->a().events.Count(IkeEventKind::kIkeDown), 1u);
+  EXPECT_THAT(pair->a().events.ike.back().detail, HasSubstr("not responding"));
+}
+
+TEST(EngineIke, DeadPeerDetection) {
+  IkeSettings s;
+  s.dpd = "dpd interval 10 max-retries 2";
+  auto pair = MakePair(s, s);
+  pair->Pump(At(0));
+  ASSERT_EQ(pair->a().events.Count(IkeEventKind::kChildUp), 1u);
+  // While the peer answers, liveness checks keep the SA.
+  RunClock(*pair, 1, 60, 1);
+  EXPECT_EQ(pair->a().events.Count(IkeEventKind::kIkeDown), 0u);
+  // Then B dies: A declares it dead after the retries and removes the SAs.
+  auto dead = [](const Output&, bool) { return 0; };
+  RunClock(*pair, 61, 120, 1, dead);
+  ASSERT_EQ(pair->a().events.Count(IkeEventKind::kIkeDown), 1u);
+  EXPECT_THAT(pair->a().events.ike.back().detail, HasSubstr("dead peer"));
+  EXPECT_EQ(pair->a().events.Count(IkeEventKind::kChildDown), 1u);
+  std::vector<Engine::SessionRecord> log = pair->a().engine->IkeSessions();
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_TRUE(log[0].teardown.has_value());
+  EXPECT_THAT(log[0].teardown_reason, HasSubstr("dead peer"));
+}
+
+TEST(EngineIke, ChildSaRekeyByLifetimeLosesNothing) {
+  IkeSettings s;
+  s.lifetimes = "    ipsec-lifetime 1200\n";
+  IkeSettings b = s;
+  b.lifetimes = "    ipsec-lifetime 3600\n";  // A's smaller lifetime makes A the rekeyer
+  auto pair = MakePair(s, b);
+  pair->Pump(At(0));
+  EXPECT_EQ(RunClock(*pair, 1, 1300, 10, nullptr, 1), 0);  // traffic every 10 s, none lost
+  EXPECT_GE(pair->a().events.Count(IkeEventKind::kChildRekeyed), 1u);
+  EXPECT_GE(pair->b().events.Count(IkeEventKind::kChildRekeyed), 1u);
+  EXPECT_EQ(pair->a().events.Count(IkeEventKind::kIkeDown), 0u);
+  EXPECT_EQ(pair->a().engine->counters().total_drops(), 0u);
+  EXPECT_EQ(pair->b().engine->counters().total_drops(), 0u);
+}
+
+TEST(EngineIke, SimultaneousChildRekeyKeepsOnePair) {
+  IkeSettings s;
+  s.lifetimes = "    ipsec-lifetime 1200\n";
+  auto pair = MakePair(s, s);  // same lifetime: both rekey in the same instant
+  pair->Pump(At(0));
+  // RFC 7296 2.8.1: both CREATE_CHILD_SA requests cross; each side answers the other's; the
+  // SA made with the lowest nonce is deleted by its creator, the old one by the other.
+  //   A                                    B
+  //   CREATE_CHILD_SA(REKEY old) -->  <-- CREATE_CHILD_SA(REKEY old)
+  //   <-- response (B's new SA)           response (A's new SA) -->
+  //   INFORMATIONAL(Delete redundant / old) <-->
+  EXPECT_EQ(RunClock(*pair, 1, 1200, 5, nullptr, 4), 0);
+  EXPECT_GE(pair->a().events.Count(IkeEventKind::kChildRekeyed), 1u);
+  EXPECT_TRUE(Traffic(*pair, At(1300)));
+  std::optional<config::IpsecTunnelCounters> ca = pair->a().engine->runtime().IpsecCounters(kIpsec);
+  std::optional<config::IpsecTunnelCounters> cb = pair->b().engine->runtime().IpsecCounters(kIpsec);
+  ASSERT_TRUE(ca.has_value());
+  ASSERT_TRUE(cb.has_value());
+  // One surviving pair: each side sends with the SPI the other receives on.
+  EXPECT_EQ(ca->outbound_spi, cb->inbound_spi);
+  EXPECT_EQ(cb->outbound_spi, ca->inbound_spi);
+}
+
+TEST(EngineIke, IkeSaRekeyKeepsTheChildren) {
+  IkeSettings s;
+  s.lifetimes = "    isakmp-lifetime 1200\n";
+  IkeSettings b;
+  b.lifetimes = "    isakmp-lifetime 3600\n";
+  auto pair = MakePair(s, b);
+  pair->Pump(At(0));
+  EXPECT_EQ(RunClock(*pair, 1, 1250, 10, nullptr, 1), 0);
+  EXPECT_EQ(pair->a().events.Count(IkeEventKind::kIkeRekeyed), 1u);
+  EXPECT_EQ(pair->b().events.Count(IkeEventKind::kIkeRekeyed), 1u);
+  EXPECT_EQ(pair->a().events.Count(IkeEventKind::kIkeDown), 0u);
+  EXPECT_EQ(pair->b().events.Count(IkeEventKind::kIkeDown), 0u);
+  EXPECT_EQ(pair->a().events.Count(IkeEventKind::kChildDown), 0u);
+  EXPECT_EQ(pair->a().engine->IkeSessions().size(), 1u);  // the same session continues
+}
+
+TEST(EngineIke, ShutdownDeletesTheSasOnThePeer) {
+  auto pair = MakePair({}, {});
+  pair->Pump(At(0));
+  pair->a().engine->Shutdown(At(5));
+  pair->Pump(At(5));
+  ASSERT_EQ(pair->b().events.Count(IkeEventKind::kIkeDown), 1u);
+  EXPECT_THAT(pair->b().events.ike.back().detail, HasSubstr("deleted by the peer"));
+  EXPECT_EQ(pair->b().events.Count(IkeEventKind::kChildDown), 1u);
+  EXPECT_FALSE(pair->b().engine->runtime().IpsecCounters(kIpsec).has_value());
+}
+
+TEST(EngineIke, FirstPacketStartsIke) {
+  auto pair = MakePair({}, {}, /*auto_establish=*/false);
+  EXPECT_EQ(pair->Pump(At(0)), 0u);  // nobody starts on their own
+  std::vector<uint8_t> ab = MakeUdpPacket(Ip("192.168.1.10"), Ip("192.168.2.1"), 200, 1);
+  EngineVerdict v = pair->a().Private(kVprn101, ab, At(1));
+  EXPECT_EQ(v.reason, DropReason::kIkeNegotiating);
+  pair->Pump(At(1));
+  EXPECT_EQ(pair->a().events.Count(IkeEventKind::kChildUp), 1u);
+  EXPECT_TRUE(Traffic(*pair, At(2)));
+}
+
+// The IKE SPIi of an IKE_SA_INIT inside an IPv4/UDP packet (20 + 8 bytes of headers).
+void SetInitiatorSpi(std::vector<uint8_t>& packet, uint64_t spi) {
+  for (int k = 0; k < 8; ++k) packet[28 + k] = static_cast<uint8_t>(spi >> (56 - 8 * k));
+}
+
+TEST(EngineIke, CookiesUnderAnInitFloodStillLetThePeerIn) {
+  EngineOptions o;
+  o.ike_cookie_threshold = 8;
+  o.ike_half_open_limit = 32;
+  o.ike_init_rate_per_peer = 1000;
+  RouterPair pair(Dynamic(ReadEngineVector("router_a.cfg"), {}, true),
+                  Dynamic(ReadEngineVector("router_b.cfg"), {}, false), At(0), &o);
+  ASSERT_EQ(pair.a().transport.public_out.size(), 1u);
+  const std::vector<uint8_t> real = pair.a().transport.public_out[0].bytes;
+  pair.a().transport.public_out.clear();
+  // A flood of forged IKE_SA_INITs (the peer's address, fresh SPIs each).
+  for (uint64_t k = 1; k <= 200; ++k) {
+    std::vector<uint8_t> forged = real;
+    SetInitiatorSpi(forged, 0x1000 + k);
+    pair.b().Public(forged, At(0.001 * static_cast<double>(k)));
+  }
+  const IkeCounters flooded = pair.b().engine->ike_counters();
+  EXPECT_EQ(flooded.half_open, 8u);  // the threshold; then only COOKIEs, no state
+  EXPECT_EQ(flooded.cookies_sent, 192u);
+  pair.b().transport.public_out.clear();
+  // The real initiator gets a COOKIE too, retries with it and gets in.
+  pair.b().Public(real, At(1));
+  pair.Pump(At(1));
+  EXPECT_EQ(pair.a().events.Count(IkeEventKind::kChildUp), 1u);
+  EXPECT_EQ(pair.b().events.Count(IkeEventKind::kChildUp), 1u);
+  // Half-open SAs of the flood expire.
+  RunClock(pair, 2, 40, 1);
+  EXPECT_EQ(pair.b().engine->ike_counters().half_open, 0u);
+  EXPECT_EQ(pair.b().engine->ike_counters().ike_sas, 1u);
+}
+
+TEST(EngineIke, PeerRateLimitDemandsCookies) {
+  auto pair = MakePair({}, {});
+  const std::vector<uint8_t> real = pair->a().transport.public_out[0].bytes;
+  for (uint64_t k = 1; k <= 30; ++k) {
+    std::vector<uint8_t> forged = real;
+    SetInitiatorSpi(forged, 0x2000 + k);
+    pair->b().Public(forged, At(0));  // all in the same second
+  }
+  EXPECT_EQ(pair->b().engine->ike_counters().cookies_sent, 20u);  // above 10 per second
+}
+
+TEST(EngineIke, GarbageIsCountedNotAnswered) {
+  auto pair = MakePair({}, {});
+  pair->Pump(At(0));
+  const std::vector<uint8_t> real = pair->a().transport.public_out.empty()
+                                        ? std::vector<uint8_t>()
+                                        : pair->a().transport.public_out[0].bytes;
+  pair->b().transport.public_out.clear();
+  const uint64_t before = pair->b().engine->ike_counters().dropped;
+  // Truncations and bit flips of an IKE message from the right peer.
+  std::vector<uint8_t> base = MakeUdpPacket(Ip("1.1.1.2"), Ip("2.2.2.2"), 40, 1);
+  base[22] = 0x01;  // source port 500
+  base[23] = 0xf4;
+  base[20] = 0x01;
+  base[21] = 0xf4;
+  int sent = 0;
+  for (size_t len = 28; len < base.size(); ++len, ++sent) {
+    std::vector<uint8_t> cut(base.begin(), base.begin() + static_cast<long>(len));
+    cut[2] = static_cast<uint8_t>(len >> 8);
+    cut[3] = static_cast<uint8_t>(len);
+    pair->b().Public(cut, At(1));
+  }
+  EXPECT_GT(pair->b().engine->ike_counters().dropped + pair->b().engine->counters().ike_drops +
+                pair->b().engine->counters().total_drops(),
+            before);
+  EXPECT_TRUE(pair->b().transport.public_out.empty());  // nothing answered
+  EXPECT_TRUE(Traffic(*pair, At(2)));                   // the SAs are unharmed
+  (void)real;
+  (void)sent;
+}
+
+// Napt: A behind a NAT that keeps A's address but maps its UDP ports (500 -> 40500, 4500 ->
+// 44500, or 45500 once `rebound`), as a port-translating home router does.
+struct Napt {
+  bool rebound = false;
+  uint16_t Map(uint16_t port) const {
+    if (port == 500) return 40500;
+    if (port == 4500) return rebound ? 45500 : 44500;
+    return port;
+  }
+  uint16_t Unmap(uint16_t port) const {
+    if (port == 40500) return 500;
+    if (port == 44500 || port == 45500) return 4500;
+    return port;
+  }
+  void operator()(std::vector<uint8_t>& p, bool a_to_b) const {
+    if (p.size() < 28 || p[9] != kProtoUdp) return;
+    uint8_t* udp = &p[20];
+    const int field = a_to_b ? 0 : 2;  // A's port: the source going out, the destination back
+    uint16_t port = static_cast<uint16_t>(udp[field] << 8 | udp[field + 1]);
+    port = a_to_b ? Map(port) : Unmap(port);
+    udp[field] = static_cast<uint8_t>(port >> 8);
+    udp[field + 1] = static_cast<uint8_t>(port);
+    udp[6] = udp[7] = 0;  // IPv4 UDP checksum off, as IKE and ESP-in-UDP send it
+  }
+};
+
+TEST(EngineIke, NatTraversalAndAPortChange) {
+  IkeSettings s;
+  s.dpd = "dpd interval 10 max-retries 3";
+  auto pair = MakePair(s, s);
+  Napt nat;
+  auto rewrite = [&nat](std::vector<uint8_t>& p, bool a_to_b) { nat(p, a_to_b); };
+  pair->Pump(At(0), nullptr, rewrite);
+  ASSERT_EQ(pair->a().events.Count(IkeEventKind::kChildUp), 1u);
+  ASSERT_EQ(pair->b().events.Count(IkeEventKind::kChildUp), 1u);
+  // ESP now travels in UDP 4500 both ways.
+  std::vector<uint8_t> ab = MakeUdpPacket(Ip("192.168.1.10"), Ip("192.168.2.1"), 200, 1);
+  pair->a().Private(kVprn101, ab, At(1));
+  ASSERT_EQ(pair->a().transport.public_out.size(), 1u);
+  EXPECT_EQ(pair->a().transport.public_out[0].bytes[9], kProtoUdp);
+  pair->Pump(At(1), nullptr, rewrite);
+  ASSERT_EQ(pair->b().transport.private_out.size(), 1u);
+  std::vector<uint8_t> ba = MakeUdpPacket(Ip("192.168.2.1"), Ip("192.168.1.10"), 200, 2);
+  pair->b().Private(kVprn101, ba, At(1));
+  ASSERT_EQ(pair->b().transport.public_out.size(), 1u);
+  EXPECT_EQ(pair->b().transport.public_out[0].bytes[22] << 8 |
+                pair->b().transport.public_out[0].bytes[23],
+            44500);  // to A's mapped NAT-T port
+  pair->Pump(At(1), nullptr, rewrite);
+  EXPECT_EQ(pair->a().transport.private_out.size(), 1u);
+  // The NAT forgets A's mapping; A's next authenticated IKE message (a DPD check) comes from a
+  // new port and B follows it.
+  nat.rebound = true;
+  for (double t = 2; t <= 30; t += 1) {
+    pair->a().engine->OnTimer(At(t));
+    pair->b().engine->OnTimer(At(t));
+    pair->Pump(At(t), nullptr, rewrite);
+  }
+  pair->b().transport.public_out.clear();
+  pair->b().Private(kVprn101, ba, At(31));
+  ASSERT_EQ(pair->b().transport.public_out.size(), 1u);
+  EXPECT_EQ(pair->b().transport.public_out[0].bytes[22] << 8 |
+                pair->b().transport.public_out[0].bytes[23],
+            45500);
+  EXPECT_EQ(pair->a().events.Count(IkeEventKind::kIkeDown), 0u);
+}
+
+TEST(EngineIke, ChildSaRekeyByBytes) {
+  EngineOptions o;
+  o.ike_child_lifetime_bytes = 20000;
+  RouterPair pair(Dynamic(ReadEngineVector("router_a.cfg"), {}, true),
+                  Dynamic(ReadEngineVector("router_b.cfg"), {}, false), At(0), &o);
+  pair.Pump(At(0));
+  ASSERT_EQ(pair.a().events.Count(IkeEventKind::kChildUp), 1u);
+  int lost = 0;
+  for (int k = 0; k < 300; ++k) {  // 300 x 128 bytes each way: two rekeys' worth
+    const double t = 1 + 0.01 * k;
+    if (!Traffic(pair, At(t), static_cast<uint16_t>(k))) ++lost;
+    pair.a().engine->OnTimer(At(t));
+    pair.b().engine->OnTimer(At(t));
+    pair.Pump(At(t));
+  }
+  EXPECT_EQ(lost, 0);
+  EXPECT_GE(pair.a().events.Count(IkeEventKind::kChildRekeyed) +
+                pair.b().events.Count(IkeEventKind::kChildRekeyed),
+            2u);
+  EXPECT_EQ(pair.a().events.Count(IkeEventKind::kIkeDown), 0u);
+}
+
+TEST(EngineIke, ResponderOnlyNeverInitiates) {
+  std::string a = Dynamic(ReadEngineVector("router_a.cfg"), {}, /*auto_establish=*/true);
+  a = Replace(a, "    primary 1/1\n    backup 2/1\n",
+              "    primary 1/1\n    backup 2/1\n    ipsec-responder-only\n");
+  RouterPair pair(a, Dynamic(ReadEngineVector("router_b.cfg"), {}, true));
+  pair.Pump(At(0));  // B initiates; A only answers
+  EXPECT_EQ(pair.a().events.Count(IkeEventKind::kChildUp), 1u);
+  absl::Status s = pair.a().engine->Initiate(kIpsec, At(1));
+  EXPECT_TRUE(s.ok()) << s;  // an IKE SA exists: nothing to do
+  pair.a().engine->Shutdown(At(2));
+  pair.Pump(At(2));
+  EXPECT_EQ(pair.a().engine->Initiate(kIpsec, At(3)).code(), absl::StatusCode::kFailedPrecondition);
+}
+
+}  // namespace
+}  // namespace tunnelisa::testing

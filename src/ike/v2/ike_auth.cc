@@ -1,0 +1,275 @@
+// IKE_AUTH (RFC 7296 1.2, 2.15): PSK authentication in both roles and the first CHILD SA.
+#include <openssl/crypto.h>
+
+#include "common/str_cat.h"
+#include "crypto/ike_crypto.h"
+#include "ike/codec/writer.h"
+#include "ike/negotiation/traffic_selectors.h"
+#include "ike/v2/ike_manager.h"
+
+namespace tunnelisa::ike {
+namespace {
+
+template <typename T>
+const T* FindBody(const std::vector<Payload>& payloads, PayloadType type) {
+  for (const Payload& p : payloads) {
+    if (p.type == type) return p.As<T>();
+  }
+  return nullptr;
+}
+
+const NotifyPayload* FirstErrorNotify(const std::vector<Payload>& payloads) {
+  for (const Payload& p : payloads) {
+    const NotifyPayload* n = p.As<NotifyPayload>();
+    if (n != nullptr && n->is_error()) return n;
+  }
+  return nullptr;
+}
+
+std::string IdText(const IdPayload& id) {
+  if (std::optional<IpAddress> a = id.address()) return a->ToString();
+  if (std::optional<std::string_view> t = id.text()) return std::string(*t);
+  std::string hex;
+  static constexpr char kDigits[] = "0123456789abcdef";
+  for (uint8_t b : id.data) {
+    hex.push_back(kDigits[b >> 4]);
+    hex.push_back(kDigits[b & 15]);
+  }
+  return StrCat("keyid:", hex);
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<uint8_t>> IkeManager::AuthData(const IkeSa& sa, bool of_initiator,
+                                                          const IdPayload& id) const {
+  const IkePeerConfig* peer = Peer(sa.peer);
+  if (peer == nullptr || peer->psk == nullptr || peer->psk->empty()) {
+    return absl::FailedPreconditionError("no pre-shared key");
+  }
+  const auto prf = static_cast<crypto::PrfAlgorithm>(sa.negotiated.prf_id);
+  // RestOfInitIDPayload / RestOfRespIDPayload: the ID payload body (type, reserved, data).
+  Writer w;
+  if (absl::Status s = id.Serialize(w); !s.ok()) return s;
+  const std::vector<uint8_t> id_body = w.Take();
+  //= https://www.rfc-editor.org/rfc/rfc7296#section-2.15
+  //# InitiatorSignedOctets = RealMessage1 | NonceRData | MACedIDForI
+  //# GenIKEHDR = [ four octets 0 if using port 4500 ] | RealIKEHDR
+  //# RealIKEHDR =  SPIi | SPIr |  . . . | Length
+  //# RealMessage1 = RealIKEHDR | RestOfMessage1
+  //# NonceRPayload = PayloadHeader | NonceRData
+  //# InitiatorIDPayload = PayloadHeader | RestOfInitIDPayload
+  //# RestOfInitIDPayload = IDType | RESERVED | InitIDData
+  //# MACedIDForI = prf(SK_pi, RestOfInitIDPayload)
+  const SecretBytes& sk_p = of_initiator ? sa.keys.sk_pi : sa.keys.sk_pr;
+  absl::StatusOr<std::unique_ptr<crypto::Prf>> id_prf = crypto::Prf::Create(prf, sk_p.span());
+  if (!id_prf.ok()) return id_prf.status();
+  std::span<const uint8_t> id_parts[] = {id_body};
+  absl::StatusOr<SecretBytes> maced_id = (*id_prf)->Compute(id_parts);
+  if (!maced_id.ok()) return maced_id.status();
+  const std::vector<uint8_t>& message = of_initiator ? sa.init_request : sa.init_response;
+  const std::vector<uint8_t>& nonce = of_initiator ? sa.nonce_r : sa.nonce_i;
+  //= https://www.rfc-editor.org/rfc/rfc7296#section-2.15
+  //# AUTH = prf( prf(Shared Secret, "Key Pad for IKEv2"), <InitiatorSignedOctets>)
+  static constexpr char kKeyPad[] = "Key Pad for IKEv2";
+  absl::StatusOr<std::unique_ptr<crypto::Prf>> psk_prf =
+      crypto::Prf::Create(prf, peer->psk->span());
+  if (!psk_prf.ok()) return psk_prf.status();
+  std::span<const uint8_t> pad[] = {
+      {reinterpret_cast<const uint8_t*>(kKeyPad), sizeof(kKeyPad) - 1}};
+  absl::StatusOr<SecretBytes> key = (*psk_prf)->Compute(pad);
+  if (!key.ok()) return key.status();
+  absl::StatusOr<std::unique_ptr<crypto::Prf>> auth_prf = crypto::Prf::Create(prf, key->span());
+  if (!auth_prf.ok()) return auth_prf.status();
+  std::span<const uint8_t> signed_octets[] = {message, nonce, maced_id->span()};
+  absl::StatusOr<SecretBytes> auth = (*auth_prf)->Compute(signed_octets);
+  if (!auth.ok()) return auth.status();
+  return std::vector<uint8_t>(auth->span().begin(), auth->span().end());
+}
+
+void IkeManager::SendAuthRequest(IkeSa& sa, MonoTime now) {
+  const IkePeerConfig* peer = Peer(sa.peer);
+  //= https://www.rfc-editor.org/rfc/rfc7296#section-2.23
+  //# the initiator MUST switch to port 4500 for the IKE_AUTH exchange if a NAT is detected
+  // (libipsec peers such as strongSwan's always fake a NAT, so ESP goes in UDP 4500.)
+  if ((sa.nat_local || sa.nat_remote) && !sa.natt) {
+    sa.natt = true;
+    sa.local.port = kNatTPort;
+    sa.remote.port = kNatTPort;
+  }
+  std::vector<Payload> out;
+  out.push_back(Payload::Make(PayloadType::kIdi, peer->local_id));
+  absl::StatusOr<std::vector<uint8_t>> auth = AuthData(sa, /*of_initiator=*/true, peer->local_id);
+  if (!auth.ok()) {
+    RemoveSa(sa, StrCat("cannot authenticate: ", auth.status().message()), now);
+    return;
+  }
+  if (peer->remote_id) out.push_back(Payload::Make(PayloadType::kIdr, *peer->remote_id));
+  out.push_back(Payload::Make(PayloadType::kAuth, AuthPayload{AuthMethod::kSharedKeyMic, *auth}));
+  //= https://www.rfc-editor.org/rfc/rfc7296#section-3.16
+  //# the INITIAL_CONTACT notification asserts that this IKE SA is the only IKE SA currently
+  //# active between the authenticated identities.
+  out.push_back(
+      Payload::Make(PayloadType::kNotify, NotifyPayload::Of(NotifyType::kInitialContact)));
+  OutstandingRequest child;
+  child.new_spi = NewChildSpi();
+  child.offered = OfferChild(peer->child, child.new_spi, /*include_dh=*/false);
+  child.offered_tsi = TsFromPrefixes(peer->local_ts);
+  child.offered_tsr = TsFromPrefixes(peer->remote_ts);
+  out.push_back(Payload::Make(PayloadType::kSa, child.offered));
+  out.push_back(Payload::Make(PayloadType::kTsi, child.offered_tsi));
+  out.push_back(Payload::Make(PayloadType::kTsr, child.offered_tsr));
+  sa.state = IkeState::kAuthSent;
+  SendRequest(sa, RequestKind::kIkeAuth, ExchangeType::kIkeAuth, std::move(out), now,
+              std::move(child));
+}
+
+void IkeManager::RespondAuth(IkeSa& sa, const Received& in, MonoTime now) {
+  const IkePeerConfig* peer = Peer(sa.peer);
+  const Header& h = in.message.header;
+  const IdPayload* idi = FindBody<IdPayload>(in.inner, PayloadType::kIdi);
+  const AuthPayload* auth = FindBody<AuthPayload>(in.inner, PayloadType::kAuth);
+  if (idi == nullptr || auth == nullptr) {
+    SendResponse(
+        sa, h,
+        {Payload::Make(PayloadType::kNotify, NotifyPayload::Of(NotifyType::kInvalidSyntax))});
+    RemoveSa(sa, "IKE_AUTH without IDi/AUTH", now, false);
+    return;
+  }
+  sa.peer_id_text = IdText(*idi);
+  std::string failure;
+  if (peer->remote_id && !(*peer->remote_id == *idi)) {
+    failure = StrCat("peer ID ", sa.peer_id_text, " is not the configured remote-id ",
+                     IdText(*peer->remote_id));
+  } else if (auth->method != AuthMethod::kSharedKeyMic) {
+    failure = StrCat("peer uses auth method ", static_cast<int>(auth->method),
+                     ", not the pre-shared key");
+  } else {
+    absl::StatusOr<std::vector<uint8_t>> expected = AuthData(sa, /*of_initiator=*/true, *idi);
+    if (!expected.ok() || expected->size() != auth->data.size() ||
+        CRYPTO_memcmp(expected->data(), auth->data.data(), expected->size()) != 0) {
+      failure = "AUTH payload does not match the pre-shared key";
+    }
+  }
+  if (!failure.empty()) {
+    //= https://www.rfc-editor.org/rfc/rfc7296#section-2.21.2
+    //# If the error occurs on the responder, the notification is returned in the protected
+    //# response, and is usually the only payload in that response.
+    ++stats_.auth_failures;
+    SendResponse(sa, h,
+                 {Payload::Make(PayloadType::kNotify,
+                                NotifyPayload::Of(NotifyType::kAuthenticationFailed))});
+    Emit(IkeEventKind::kAuthFailed, sa, failure, now);
+    RemoveSa(sa, StrCat("authentication failed: ", failure), now, false);
+    return;
+  }
+  absl::StatusOr<std::vector<uint8_t>> our_auth =
+      AuthData(sa, /*of_initiator=*/false, peer->local_id);
+  if (!our_auth.ok()) {
+    RemoveSa(sa, StrCat("cannot authenticate: ", our_auth.status().message()), now);
+    return;
+  }
+  std::vector<Payload> out;
+  out.push_back(Payload::Make(PayloadType::kIdr, peer->local_id));
+  out.push_back(Payload::Make(PayloadType::kAuth,
+                              AuthPayload{AuthMethod::kSharedKeyMic, *std::move(our_auth)}));
+  Established(sa, now);
+  if (in.inner.size() > 0 && FindBody<SaPayload>(in.inner, PayloadType::kSa) != nullptr) {
+    if (ChildSa* c =
+            AcceptChild(sa, in.inner, /*create_child=*/false, sa.nonce_i, sa.nonce_r, out, now)) {
+      host_->ActivateChild(sa.peer, c->sas);
+      Emit(IkeEventKind::kChildUp, sa, c->negotiated.Describe(), now, c);
+    }
+  }
+  SendResponse(sa, h, std::move(out));
+}
+
+void IkeManager::ProcessAuthResponse(IkeSa& sa, const Received& in, MonoTime now) {
+  const IkePeerConfig* peer = Peer(sa.peer);
+  const IdPayload* idr = FindBody<IdPayload>(in.inner, PayloadType::kIdr);
+  const AuthPayload* auth = FindBody<AuthPayload>(in.inner, PayloadType::kAuth);
+  if (auth == nullptr || idr == nullptr) {
+    const NotifyPayload* n = FirstErrorNotify(in.inner);
+    const bool auth_failed = n != nullptr && n->type == NotifyType::kAuthenticationFailed;
+    std::string detail = n != nullptr ? StrCat("peer answered ", NotifyTypeName(n->type))
+                                      : std::string("IKE_AUTH response without AUTH");
+    if (auth_failed) ++stats_.auth_failures;
+    Emit(auth_failed ? IkeEventKind::kAuthFailed : IkeEventKind::kNegotiationFailed, sa, detail,
+         now);
+    RemoveSa(sa, detail, now);
+    return;
+  }
+  sa.peer_id_text = IdText(*idr);
+  std::string failure;
+  if (peer->remote_id && !(*peer->remote_id == *idr)) {
+    failure = StrCat("peer ID ", sa.peer_id_text, " is not the configured remote-id ",
+                     IdText(*peer->remote_id));
+  } else {
+    absl::StatusOr<std::vector<uint8_t>> expected = AuthData(sa, /*of_initiator=*/false, *idr);
+    if (auth->method != AuthMethod::kSharedKeyMic || !expected.ok() ||
+        expected->size() != auth->data.size() ||
+        CRYPTO_memcmp(expected->data(), auth->data.data(), expected->size()) != 0) {
+      failure = "responder's AUTH payload does not match the pre-shared key";
+    }
+  }
+  if (!failure.empty()) {
+    ++stats_.auth_failures;
+    Emit(IkeEventKind::kAuthFailed, sa, failure, now);
+    RemoveSa(sa, StrCat("authentication failed: ", failure), now);
+    return;
+  }
+  OutstandingRequest child = std::move(sa.request);
+  sa.request = OutstandingRequest{};
+  Established(sa, now);
+  const SaPayload* reply = FindBody<SaPayload>(in.inner, PayloadType::kSa);
+  const TsPayload* tsi = FindBody<TsPayload>(in.inner, PayloadType::kTsi);
+  const TsPayload* tsr = FindBody<TsPayload>(in.inner, PayloadType::kTsr);
+  std::string failed;
+  if (reply == nullptr || tsi == nullptr || tsr == nullptr) {
+    const NotifyPayload* n = FirstErrorNotify(in.inner);
+    failed = StrCat("no CHILD SA: peer answered ",
+                    n != nullptr ? NotifyTypeName(n->type) : std::string("without SA/TS"));
+  } else {
+    absl::StatusOr<NegotiatedChild> chosen = AcceptChildReply(*reply, child.offered);
+    absl::Status ts = CheckNarrowedReply(*tsi, *tsr, child.offered_tsi, child.offered_tsr);
+    if (!chosen.ok()) {
+      failed = StrCat("bad CHILD SA reply: ", chosen.status().message());
+    } else if (!ts.ok()) {
+      failed = StrCat("bad traffic selectors: ", ts.message());
+    } else {
+      absl::StatusOr<ChildSa*> c = InstallChild(sa, *chosen, child.new_spi, *tsi, *tsr, {},
+                                                sa.nonce_i, sa.nonce_r, /*we_initiated=*/true, now);
+      if (!c.ok()) {
+        failed = StrCat("CHILD SA install failed: ", c.status().message());
+      } else {
+        host_->ActivateChild(sa.peer, (*c)->sas);
+        Emit(IkeEventKind::kChildUp, sa, (*c)->negotiated.Describe(), now, *c);
+      }
+    }
+  }
+  if (!failed.empty()) {
+    // An IKE SA without its CHILD SA carries nothing for a LAN-to-LAN tunnel: report and close.
+    Emit(IkeEventKind::kNegotiationFailed, sa, failed, now);
+    SendDeleteIke(sa, now, /*wait_for_reply=*/false);
+    RemoveSa(sa, failed, now);
+  }
+}
+
+void IkeManager::Established(IkeSa& sa, MonoTime now) {
+  const IkePeerConfig* peer = Peer(sa.peer);
+  sa.state = IkeState::kEstablished;
+  sa.established_at = now;
+  sa.half_open_expiry = MonoTime::Infinite();
+  half_open_.erase({sa.spi_i, sa.remote.address});
+  const Duration life = peer->ike_lifetime;
+  sa.expire_at = now + life;
+  sa.rekey_at = now + Duration::Nanoseconds(static_cast<int64_t>(static_cast<double>(life.ns) *
+                                                                 (1.0 - options_.rekey_margin)));
+  sa.last_heard = now;
+  if (sa.nat_local) sa.next_keepalive = now + options_.natt_keepalive;
+  LogLine(LogLevel::kInfo, StrCat("IKE: ", peer->name, ": IKE SA up with ", sa.peer_id_text, " (",
+                                  sa.remote.address.ToString(), "), ", sa.negotiated.Describe(),
+                                  sa.natt ? ", NAT-T" : ""));
+  Emit(IkeEventKind::kIkeUp, sa, sa.negotiated.Describe(), now);
+}
+
+}  // namespace tunnelisa::ike

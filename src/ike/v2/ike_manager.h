@@ -1,0 +1,235 @@
+// File: ike/v2/ike_manager.h
+//
+// IkeManager: IKEv2 (RFC 7296) for a set of configured peers, on behalf of one embedder (the
+// Engine). It owns every IKE SA and CHILD SA record, message IDs, retransmissions, DPD and
+// rekeying; it reaches the data plane only through IkeHost (the SaInstaller seam).
+//
+// Exchanges (one file each): IKE_SA_INIT (ike_sa_init.cc), IKE_AUTH with PSK and the first
+// CHILD SA (ike_auth.cc), CREATE_CHILD_SA for CHILD and IKE rekeys (create_child.cc),
+// INFORMATIONAL delete and liveness (informational.cc). This file's .cc holds dispatch,
+// message IDs, retransmission and timers.
+//
+// Threads: control thread only. Never on the packet fast path (allocates).
+//
+// Example (what the Engine does):
+//   IkeManager ike(&host, {});
+//   ike.SetPeers(peers, now);                         // from the configuration
+//   ike.OnDatagram(local, remote, payload, now);      // UDP 500 / 4500 (marker stripped)
+//   MonoTime next = ike.OnTimer(now);
+#ifndef TUNNELISA_SRC_IKE_V2_IKE_MANAGER_H_
+#define TUNNELISA_SRC_IKE_V2_IKE_MANAGER_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "ike/codec/message.h"
+#include "ike/v2/ike_host.h"
+#include "ike/v2/ike_sa.h"
+#include "ike/v2/peer_config.h"
+
+namespace tunnelisa::ike {
+
+struct IkeOptions {
+  // Retransmission (RFC 7296 2.1): first timeout, doubled per retry, up to max_retransmits.
+  Duration retransmit_timeout = Duration::Seconds(1);
+  int max_retransmits = 5;
+  // Half-open IKE SAs (responder, IKE_SA_INIT answered, no IKE_AUTH yet): dropped after
+  // half_open_timeout; above cookie_threshold half-open SAs new IKE_SA_INITs must carry a
+  // COOKIE (RFC 7296 2.6); above half_open_limit they are refused outright.
+  Duration half_open_timeout = Duration::Seconds(30);
+  size_t cookie_threshold = 64;
+  size_t half_open_limit = 1024;
+  // IKE_SA_INIT requests accepted per peer address per second before a COOKIE is demanded
+  // regardless of the half-open count (per-peer rate limit).
+  uint32_t init_rate_per_peer = 10;
+  // Largest datagram we send before fragmenting (RFC 7383), IP and UDP headers excluded.
+  size_t max_datagram = 1280 - 40 - 8;
+  // Rekey margin: soft lifetime = hard lifetime * (1 - rekey_margin), minus up to rekey_jitter.
+  double rekey_margin = 0.1;
+  Duration rekey_jitter = Duration::Seconds(0);
+  // How long a rekeyed CHILD SA's inbound SA stays if the peer never deletes it.
+  Duration rekeyed_child_linger = Duration::Seconds(10);
+  // NAT keepalive interval when we are behind a NAT (RFC 3948 2.3).
+  Duration natt_keepalive = Duration::Seconds(20);
+};
+
+struct IkeStats {
+  uint64_t datagrams_in = 0;
+  uint64_t dropped = 0;      // malformed, unknown SPI, ICV failure, out-of-window
+  uint64_t retransmits = 0;  // our requests sent again
+  uint64_t responses_replayed = 0;
+  uint64_t cookies_sent = 0;
+  uint64_t half_open_refused = 0;
+  uint64_t auth_failures = 0;
+};
+
+class IkeManager {
+ public:
+  IkeManager(IkeHost* host, IkeOptions options);
+  ~IkeManager();
+  IkeManager(const IkeManager&) = delete;
+  IkeManager& operator=(const IkeManager&) = delete;
+
+  // SetPeers: the configured peers. New peers with auto_establish (and not responder_only)
+  // are initiated; removed or changed peers lose their SAs (a Delete is sent for established
+  // IKE SAs of removed peers).
+  void SetPeers(std::vector<IkePeerConfig> peers, MonoTime now);
+
+  // OnDatagram: an IKE message received on `local` from `remote`, without the non-ESP marker.
+  // `natt_port`: it came in on the NAT-T port. Bad input is counted and dropped (or answered
+  // as RFC 7296 says); never fails.
+  void OnDatagram(const IkeEndpoint& local, const IkeEndpoint& remote,
+                  std::span<const uint8_t> datagram, bool natt_port, MonoTime now);
+
+  // Initiate: start IKE with `peer` now (no-op if an IKE SA exists or is being set up).
+  absl::Status Initiate(uint64_t peer, MonoTime now);
+
+  // OnChildLifetime: the data plane's lifetime event for a CHILD SA (cookie = our inbound SPI
+  // in the low 32 bits, see ChildCookie): soft -> rekey, hard -> delete.
+  void OnChildLifetime(uint64_t cookie, bool hard, MonoTime now);
+
+  // OnTimer: retransmissions, DPD, rekeys, expiries; returns the next deadline.
+  MonoTime OnTimer(MonoTime now);
+
+  // Shutdown: sends one Delete per established IKE SA, then forgets every SA.
+  void Shutdown(MonoTime now);
+
+  // Queries for tests and show commands.
+  const IkeSa* EstablishedSa(uint64_t peer) const;
+  size_t ike_sa_count() const { return sas_.size(); }
+  size_t half_open_count() const;
+  const IkeStats& stats() const { return stats_; }
+
+  // Test hooks: drive a rekey or liveness check now.
+  absl::Status RekeyChild(uint64_t peer, MonoTime now);
+  absl::Status RekeyIke(uint64_t peer, MonoTime now);
+  absl::Status CheckLiveness(uint64_t peer, MonoTime now);
+
+  // Used by the exchange files (internal).
+  struct Received {
+    Message message;
+    std::vector<Payload> inner;  // decrypted SK contents
+    IkeEndpoint local;
+    IkeEndpoint remote;
+    bool natt_port = false;
+  };
+
+ private:
+  // Dispatch (ike_manager.cc)
+  IkeSa* FindSa(uint64_t spi_i, uint64_t spi_r, bool from_initiator);
+  void HandleInitRequest(const Received& in, std::span<const uint8_t> raw, MonoTime now);
+  void HandleProtected(IkeSa& sa, Received& in, std::span<const uint8_t> raw, MonoTime now);
+  void SendRequest(IkeSa& sa, RequestKind kind, ExchangeType exchange, std::vector<Payload> inner,
+                   MonoTime now, OutstandingRequest context);
+  void SendResponse(IkeSa& sa, const Header& request, std::vector<Payload> inner);
+  void SendDatagrams(const IkeSa& sa, const std::vector<std::vector<uint8_t>>& datagrams);
+  void SendRaw(const IkeEndpoint& local, const IkeEndpoint& remote, bool natt,
+               std::span<const uint8_t> datagram);
+  std::vector<std::vector<uint8_t>> Protect(IkeSa& sa, const Header& header,
+                                            const std::vector<Payload>& inner);
+  void StartNext(IkeSa& sa, MonoTime now);
+  void Queue(IkeSa& sa, Work work, MonoTime now);
+  void RemoveSa(IkeSa& sa, std::string reason, MonoTime now, bool notify_down = true);
+  void Purge();
+  const IkePeerConfig* Peer(uint64_t id) const;
+  uint64_t NewSpi();
+  uint32_t NewChildSpi();
+  void FollowPeer(IkeSa& sa, const IkeEndpoint& remote, const IkeEndpoint& local, MonoTime now);
+  void Emit(IkeEventKind kind, const IkeSa& sa, std::string_view detail, MonoTime now,
+            const ChildSa* child = nullptr);
+  void LogLine(LogLevel level, std::string message);
+  static uint64_t ChildCookie(uint32_t inbound_spi) { return inbound_spi; }
+
+  // IKE_SA_INIT (ike_sa_init.cc)
+  absl::Status StartInitiator(const IkePeerConfig& peer, MonoTime now);
+  void SendInitRequest(IkeSa& sa, MonoTime now);
+  void RespondInit(const Received& in, std::span<const uint8_t> raw, MonoTime now);
+  void ProcessInitResponse(IkeSa& sa, const Received& in, std::span<const uint8_t> raw,
+                           MonoTime now);
+  absl::Status DeriveKeys(IkeSa& sa, std::span<const uint8_t> peer_ke);
+  std::vector<uint8_t> CookieFor(const Received& in, std::span<const uint8_t> nonce_i);
+  bool NatDetection(IkeSa& sa, const Received& in);
+  void AddNatDetection(const IkeSa& sa, std::vector<Payload>& out) const;
+
+  // IKE_AUTH (ike_auth.cc)
+  void SendAuthRequest(IkeSa& sa, MonoTime now);
+  void RespondAuth(IkeSa& sa, const Received& in, MonoTime now);
+  void ProcessAuthResponse(IkeSa& sa, const Received& in, MonoTime now);
+  absl::StatusOr<std::vector<uint8_t>> AuthData(const IkeSa& sa, bool of_initiator,
+                                                const IdPayload& id) const;
+  void Established(IkeSa& sa, MonoTime now);
+
+  // CHILD SAs (create_child.cc)
+  absl::StatusOr<ChildSa*> InstallChild(IkeSa& sa, const NegotiatedChild& negotiated,
+                                        uint32_t inbound_spi, const TsPayload& tsi,
+                                        const TsPayload& tsr, std::span<const uint8_t> dh_secret,
+                                        std::span<const uint8_t> nonce_i,
+                                        std::span<const uint8_t> nonce_r, bool we_initiated,
+                                        MonoTime now);
+  // Responder side of child negotiation, shared by IKE_AUTH and CREATE_CHILD_SA: appends SA,
+  // TSi, TSr (and Nonce/KE when asked) to `out`, or an error notify; returns the new child.
+  // With create_child, a KE in `in` is answered with ours and the CHILD SA keyed with PFS;
+  // nonce_i / nonce_r are the exchange's nonces.
+  ChildSa* AcceptChild(IkeSa& sa, const std::vector<Payload>& in, bool create_child,
+                       std::span<const uint8_t> nonce_i, std::span<const uint8_t> nonce_r,
+                       std::vector<Payload>& out, MonoTime now);
+  void ActivateSuccessor(IkeSa& sa, const ChildSa& old_child);
+  void RespondRekeyIke(IkeSa& sa, const Received& in, MonoTime now);
+  void FinishIkeRekey(IkeSa& old_sa, std::unique_ptr<IkeSa> fresh, MonoTime now);
+  absl::StatusOr<std::unique_ptr<IkeSa>> RekeyedIkeSa(IkeSa& old_sa, bool we_initiated,
+                                                      const NegotiatedIke& negotiated,
+                                                      uint64_t spi_i, uint64_t spi_r,
+                                                      std::span<const uint8_t> shared,
+                                                      std::span<const uint8_t> nonce_i,
+                                                      std::span<const uint8_t> nonce_r);
+  void StartChildRekey(IkeSa& sa, uint32_t child_spi, MonoTime now);
+  void StartIkeRekey(IkeSa& sa, MonoTime now);
+  void RespondCreateChild(IkeSa& sa, const Received& in, MonoTime now);
+  void ProcessCreateChildResponse(IkeSa& sa, const Received& in, MonoTime now);
+  void FinishChildRekey(IkeSa& sa, uint32_t old_spi, uint32_t new_spi, MonoTime now);
+  void RemoveChild(IkeSa& sa, ChildSa& child, MonoTime now);
+  ChildSa* FindChild(IkeSa& sa, uint32_t inbound_spi);
+  ChildSa* FindChildByOutbound(IkeSa& sa, uint32_t outbound_spi);
+
+  // INFORMATIONAL (informational.cc)
+  void SendDeleteIke(IkeSa& sa, MonoTime now, bool wait_for_reply);
+  void SendDeleteChild(IkeSa& sa, uint32_t child_spi, MonoTime now);
+  void SendLiveness(IkeSa& sa, MonoTime now);
+  void RespondInformational(IkeSa& sa, const Received& in, MonoTime now);
+  void ProcessInformationalResponse(IkeSa& sa, const Received& in, MonoTime now);
+  void SendNotifyOnly(const Received& in, NotifyType type, std::span<const uint8_t> data);
+
+  // HostRandom: the host's randomness as the protect library's Random (CBC IVs).
+  class HostRandom final : public Random {
+   public:
+    explicit HostRandom(IkeHost* host) : host_(host) {}
+    void Fill(std::span<uint8_t> out) override { host_->RandomBytes(out); }
+
+   private:
+    IkeHost* host_;
+  };
+
+  IkeHost* host_;
+  HostRandom host_random_{host_};
+  IkeOptions options_;
+  IkeStats stats_;
+  std::map<uint64_t, IkePeerConfig> peers_;
+  // IKE SAs by our SPI (the initiator's SPI when we initiated, the responder's otherwise).
+  std::map<uint64_t, std::unique_ptr<IkeSa>> sas_;
+  // Half-open responder SAs by (initiator SPI, peer address), for IKE_SA_INIT retransmits.
+  std::map<std::pair<uint64_t, IpAddress>, uint64_t> half_open_;
+  // Rate limit of IKE_SA_INIT per peer address: count in the current second.
+  absl::flat_hash_map<IpAddress, std::pair<int64_t, uint32_t>> init_rate_;
+  SecretBytes cookie_secret_;
+  std::vector<uint64_t> dead_;  // our SPIs to purge after the current call
+};
+
+}  // namespace tunnelisa::ike
+
+#endif  // TUNNELISA_SRC_IKE_V2_IKE_MANAGER_H_

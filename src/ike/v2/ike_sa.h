@@ -1,0 +1,169 @@
+// File: ike/v2/ike_sa.h
+//
+// IkeSa and ChildSa: the state of one IKE SA and its CHILD SAs, as plain data the exchange
+// code (ike_sa_init.cc, ike_auth.cc, create_child.cc, informational.cc) and the IkeManager
+// work on. Internal to src/ike.
+//
+// Message IDs (RFC 7296 2.3): we keep a window of one in each direction: one request of ours
+// outstanding at a time (later work waits in `queue`), and the peer's requests answered in
+// order with the last response cached for retransmitted requests.
+#ifndef TUNNELISA_SRC_IKE_V2_IKE_SA_H_
+#define TUNNELISA_SRC_IKE_V2_IKE_SA_H_
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "crypto/ike_crypto.h"
+#include "crypto/ike_keymat.h"
+#include "ike/codec/constants.h"
+#include "ike/codec/sa_payload.h"
+#include "ike/codec/ts_payload.h"
+#include "ike/negotiation/proposals.h"
+#include "ike/protect/fragments.h"
+#include "ike/protect/sk_protection.h"
+#include "ike/v2/ike_host.h"
+#include "ike/v2/peer_config.h"
+
+namespace tunnelisa::ike {
+
+enum class ChildState : uint8_t {
+  kInstalled,  // carrying traffic
+  kRekeyed,    // replaced; its inbound SA stays until the peer deletes it or a timeout
+  kDeleting,   // we sent a Delete
+};
+
+struct ChildSa {
+  uint32_t inbound_spi = 0;
+  uint32_t outbound_spi = 0;
+  ChildSaPair sas;
+  NegotiatedChild negotiated;
+  std::vector<IpPrefix> local_ts;
+  std::vector<IpPrefix> remote_ts;
+  ChildState state = ChildState::kInstalled;
+  MonoTime installed_at;
+  MonoTime rekey_at = MonoTime::Infinite();   // soft lifetime by time
+  MonoTime expire_at = MonoTime::Infinite();  // hard lifetime / removal of a rekeyed SA
+  bool rekey_requested = false;               // soft limit reached, rekey queued or running
+  // Make-before-break: a CHILD SA made by a rekey the peer started carries our outbound
+  // traffic only once the peer deleted the old one (it has our new inbound SA by then) or
+  // the old one lingered out; `active` says whether it does.
+  bool active = true;
+  uint32_t successor_spi = 0;  // kRekeyed: the CHILD SA that replaced this one
+  // The smallest nonce of the exchange that created this CHILD SA: the tie-breaker for
+  // simultaneous rekeys (RFC 7296 2.8.1).
+  std::vector<uint8_t> min_nonce;
+};
+
+// PendingKind: the request of ours an exchange is waiting on.
+enum class RequestKind : uint8_t {
+  kNone,
+  kIkeSaInit,
+  kIkeAuth,
+  kCreateChild,  // rekey of `rekey_child_spi` (or a new CHILD SA when 0)
+  kRekeyIke,
+  kDeleteChild,
+  kDeleteIke,
+  kLiveness,
+};
+
+// Work: something we want to ask the peer, queued while another request is outstanding.
+struct Work {
+  RequestKind kind = RequestKind::kNone;
+  uint32_t child_spi = 0;  // kCreateChild (rekey) / kDeleteChild: our inbound SPI
+};
+
+// OutstandingRequest: our last request, kept for retransmission.
+struct OutstandingRequest {
+  RequestKind kind = RequestKind::kNone;
+  uint32_t message_id = 0;
+  std::vector<std::vector<uint8_t>> datagrams;  // one, or several SKF fragments
+  int retransmits = 0;
+  int max_retransmits = 0;
+  Duration timeout;
+  MonoTime next_send = MonoTime::Infinite();
+  // CREATE_CHILD_SA context: what we proposed, to finish the exchange with the reply.
+  uint32_t child_spi = 0;    // rekeyed CHILD SA (our inbound SPI), 0: none
+  uint32_t new_spi = 0;      // our inbound SPI in the proposal
+  uint64_t new_ike_spi = 0;  // IKE rekey: our SPI in the proposal
+  std::vector<uint8_t> nonce;
+  std::unique_ptr<crypto::DhKeyPair> dh;
+  SaPayload offered;
+  TsPayload offered_tsi, offered_tsr;
+};
+
+enum class IkeState : uint8_t {
+  kInitSent,      // initiator: IKE_SA_INIT request out
+  kInitReceived,  // responder: answered IKE_SA_INIT, waiting for IKE_AUTH
+  kAuthSent,      // initiator: IKE_AUTH request out
+  kEstablished,
+  kRekeyed,   // replaced by a new IKE SA; only its Delete exchange remains
+  kDeleting,  // our Delete is out
+  kDead,      // to be removed by the manager
+};
+
+struct IkeSa {
+  uint64_t peer = 0;       // IkePeerConfig::id
+  bool initiator = false;  // our role in the exchange that created this IKE SA
+  uint64_t spi_i = 0;
+  uint64_t spi_r = 0;
+  uint64_t our_spi() const { return initiator ? spi_i : spi_r; }
+  IkeState state = IkeState::kInitSent;
+
+  IkeEndpoint local;
+  IkeEndpoint remote;
+  bool natt = false;                // talking on the NAT-T port (marker in front of every message)
+  bool nat_local = false;           // we are behind a NAT (our NAT-D hash did not match)
+  bool nat_remote = false;          // the peer is behind a NAT
+  bool peer_fragmentation = false;  // IKEV2_FRAGMENTATION_SUPPORTED received
+
+  // IKE_SA_INIT
+  std::unique_ptr<crypto::DhKeyPair> dh;
+  DhGroup dh_group = DhGroup::kModp2048;
+  std::vector<uint8_t> nonce_i, nonce_r;
+  std::vector<uint8_t> init_request;   // RealMessage1 (without any non-ESP marker)
+  std::vector<uint8_t> init_response;  // RealMessage2
+  std::vector<uint8_t> cookie;         // initiator: the responder's COOKIE to echo
+  int init_attempts = 0;               // INVALID_KE / COOKIE restarts
+  NegotiatedIke negotiated;
+  crypto::IkeSaKeys keys;
+  std::unique_ptr<SkProtector> protector;
+  std::unique_ptr<FragmentCollector> fragments;
+
+  // IKE_AUTH
+  std::string peer_id_text;
+  // The first CHILD SA's proposal (initiator), finished when IKE_AUTH's response arrives.
+  OutstandingRequest first_child;
+
+  // Messages
+  uint32_t next_message_id = 0;      // of our next request
+  uint32_t expected_message_id = 0;  // of the peer's next request
+  OutstandingRequest request;        // kind kNone: nothing outstanding
+  std::deque<Work> queue;
+  std::optional<uint32_t> cached_response_id;
+  std::vector<std::vector<uint8_t>> cached_response;
+
+  std::vector<ChildSa> children;
+
+  // Timers
+  MonoTime created;
+  MonoTime established_at;
+  MonoTime last_heard;  // anything authenticated from the peer
+  MonoTime half_open_expiry = MonoTime::Infinite();
+  MonoTime rekey_at = MonoTime::Infinite();        // IKE SA soft lifetime
+  MonoTime expire_at = MonoTime::Infinite();       // IKE SA hard lifetime
+  MonoTime next_keepalive = MonoTime::Infinite();  // NAT keepalive while behind a NAT
+  uint32_t liveness_misses = 0;
+
+  std::string down_reason;          // why it ended (events, session log)
+  uint64_t rekeyed_into = 0;        // kRekeyed: our SPI of the IKE SA that replaced this one
+  std::vector<uint8_t> min_nonce;   // IKE rekey collisions (RFC 7296 2.8.2)
+  size_t session_index = SIZE_MAX;  // position in the session log
+};
+
+}  // namespace tunnelisa::ike
+
+#endif  // TUNNELISA_SRC_IKE_V2_IKE_SA_H_

@@ -1,0 +1,109 @@
+// INFORMATIONAL exchanges (RFC 7296 1.4, 2.4, 2.25): Delete of IKE and CHILD SAs in both roles,
+// and liveness checks (DPD).
+#include "common/str_cat.h"
+#include "ike/v2/ike_manager.h"
+
+namespace tunnelisa::ike {
+
+void IkeManager::SendDeleteIke(IkeSa& sa, MonoTime now, bool wait_for_reply) {
+  std::vector<Payload> out;
+  out.push_back(Payload::Make(PayloadType::kDelete, DeletePayload{ProtocolId::kIke, {}}));
+  if (!wait_for_reply) {
+    // Best effort (shutdown, lifetime expiry, configuration change): sent once.
+    Header h;
+    h.initiator_spi = sa.spi_i;
+    h.responder_spi = sa.spi_r;
+    h.exchange_type = static_cast<uint8_t>(ExchangeType::kInformational);
+    h.flags = sa.initiator ? kFlagInitiator : 0;
+    h.message_id = sa.next_message_id++;
+    SendDatagrams(sa, Protect(sa, h, out));
+    return;
+  }
+  if (sa.state == IkeState::kEstablished) sa.state = IkeState::kDeleting;
+  SendRequest(sa, RequestKind::kDeleteIke, ExchangeType::kInformational, std::move(out), now, {});
+}
+
+void IkeManager::SendDeleteChild(IkeSa& sa, uint32_t child_spi, MonoTime now) {
+  ChildSa* c = FindChild(sa, child_spi);
+  if (c == nullptr) return;
+  if (c->state == ChildState::kInstalled) c->state = ChildState::kDeleting;
+  OutstandingRequest ctx;
+  ctx.child_spi = child_spi;
+  //= https://www.rfc-editor.org/rfc/rfc7296#section-1.4.1
+  //# To delete a Child SA, the endpoint initiating the deletion sends a Delete payload with
+  //# the SPI of its inbound SA.
+  std::vector<Payload> out;
+  out.push_back(Payload::Make(PayloadType::kDelete, DeletePayload{ProtocolId::kEsp, {child_spi}}));
+  SendRequest(sa, RequestKind::kDeleteChild, ExchangeType::kInformational, std::move(out), now,
+              std::move(ctx));
+}
+
+void IkeManager::SendLiveness(IkeSa& sa, MonoTime now) {
+  //= https://www.rfc-editor.org/rfc/rfc7296#section-2.4
+  //# An INFORMATIONAL request with no payloads (other than the empty Encrypted payload required
+  //# by the syntax) is commonly used as a check for liveness.
+  ++sa.liveness_misses;
+  SendRequest(sa, RequestKind::kLiveness, ExchangeType::kInformational, {}, now, {});
+}
+
+void IkeManager::RespondInformational(IkeSa& sa, const Received& in, MonoTime now) {
+  const Header& h = in.message.header;
+  std::vector<uint32_t> deleted;
+  bool delete_ike = false;
+  for (const Payload& p : in.inner) {
+    if (const DeletePayload* d = p.As<DeletePayload>()) {
+      if (d->protocol == ProtocolId::kIke) delete_ike = true;
+      if (d->protocol != ProtocolId::kEsp) continue;
+      for (uint32_t spi : d->spis) {
+        // The peer names its inbound SA, which is our outbound one.
+        ChildSa* c = FindChildByOutbound(sa, spi);
+        if (c == nullptr) continue;
+        //= https://www.rfc-editor.org/rfc/rfc7296#section-1.4.1
+        //# If by chance both ends of a set of SAs independently decide to close them, each may
+        //# send a Delete payload and the two requests may cross in the network.  If a node
+        //# receives a delete request for SAs for which it has already issued a delete request,
+        //# it MUST delete the outgoing SAs while processing the request and the incoming SAs
+        //# while processing the response.
+        if (c->state != ChildState::kDeleting) deleted.push_back(c->inbound_spi);
+        RemoveChild(sa, *c, now);
+      }
+    } else if (const NotifyPayload* n = p.As<NotifyPayload>()) {
+      if (n->is_error()) {
+        LogLine(LogLevel::kWarning,
+                StrCat("IKE: peer reports ", NotifyTypeName(n->type), " in INFORMATIONAL"));
+      }
+    }
+  }
+  if (delete_ike) {
+    //= https://www.rfc-editor.org/rfc/rfc7296#section-1.4.1
+    //# Deleting an IKE SA implicitly closes any remaining Child SAs negotiated under it.  The
+    //# response to a request that deletes the IKE SA is an empty INFORMATIONAL response.
+    SendResponse(sa, h, {});
+    RemoveSa(sa, sa.state == IkeState::kRekeyed ? "rekeyed" : "deleted by the peer", now);
+    return;
+  }
+  std::vector<Payload> out;
+  if (!deleted.empty()) {
+    out.push_back(Payload::Make(PayloadType::kDelete, DeletePayload{ProtocolId::kEsp, deleted}));
+  }
+  SendResponse(sa, h, std::move(out));
+}
+
+void IkeManager::ProcessInformationalResponse(IkeSa& sa, const Received& in, MonoTime now) {
+  (void)in;
+  switch (sa.request.kind) {
+    case RequestKind::kDeleteIke:
+      RemoveSa(sa, sa.state == IkeState::kRekeyed ? "rekeyed" : "deleted", now);
+      break;
+    case RequestKind::kDeleteChild:
+      if (ChildSa* c = FindChild(sa, sa.request.child_spi)) RemoveChild(sa, *c, now);
+      break;
+    case RequestKind::kLiveness:
+      sa.liveness_misses = 0;
+      break;
+    default:
+      break;
+  }
+}
+
+}  // namespace tunnelisa::ike

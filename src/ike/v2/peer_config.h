@@ -1,0 +1,63 @@
+// File: ike/v2/peer_config.h
+//
+// IkePeerConfig: what one configured IKE peer (a dynamic-keying ipsec-tunnel) asks of IKE,
+// in IKE's own terms. The engine maps the SR OS-style model (ike-policy, ipsec-transforms,
+// security-policy, dpd, tunnel-group flags) into it, so this layer never parses configuration.
+#ifndef TUNNELISA_SRC_IKE_V2_PEER_CONFIG_H_
+#define TUNNELISA_SRC_IKE_V2_PEER_CONFIG_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ike/codec/id_payload.h"
+#include "ike/negotiation/policy.h"
+#include "tunnelisa/ip_address.h"
+#include "tunnelisa/secret.h"
+#include "tunnelisa/time.h"
+
+namespace tunnelisa::ike {
+
+// DpdPolicy: the guide's `dpd [interval S] [max-retries N] [reply-only]`. Without reply-only a
+// liveness check (empty INFORMATIONAL) goes out after `interval` without anything received
+// from the peer, and is retried every `interval` up to `max_retries` times; then the peer is
+// declared dead and its SAs are removed. With reply-only we only answer.
+struct DpdPolicy {
+  Duration interval = Duration::Seconds(30);
+  uint32_t max_retries = 3;
+  bool reply_only = false;
+  bool operator==(const DpdPolicy&) const = default;
+};
+
+struct IkePeerConfig {
+  uint64_t id = 0;   // the embedder's key for this peer (stable while configured)
+  std::string name;  // for logs and events: "ipsec-tunnel 200/to-b"
+  uint32_t service = 0;
+  IpAddress local;   // our gateway address
+  IpAddress remote;  // the peer's address
+  uint16_t remote_port = 500;
+  std::shared_ptr<const SecretBytes> psk;  // shared, never copied into logs
+  IdPayload local_id;
+  std::optional<IdPayload> remote_id;  // nullopt: any ID (the PSK authenticates the peer)
+  IkeCryptoPolicy ike;
+  std::vector<ChildTransformPolicy> child;  // 1..4, preference order
+  std::vector<IpPrefix> local_ts;           // empty: any
+  std::vector<IpPrefix> remote_ts;          // empty: any
+  Duration ike_lifetime = Duration::Seconds(86400);
+  Duration child_lifetime = Duration::Seconds(3600);
+  // child_lifetime_bytes: hard limit on payload bytes per CHILD SA direction (0: none); the
+  // data plane raises the soft event at 90 %, which starts a rekey.
+  uint64_t child_lifetime_bytes = 0;
+  std::optional<DpdPolicy> dpd;
+  bool auto_establish = false;
+  bool responder_only = false;  // the tunnel group's ipsec-responder-only
+
+  // Fingerprint: everything but `id`; a change tears the IKE SA down and starts over.
+  bool SameAs(const IkePeerConfig& o) const;
+};
+
+}  // namespace tunnelisa::ike
+
+#endif  // TUNNELISA_SRC_IKE_V2_PEER_CONFIG_H_
