@@ -132,6 +132,7 @@ absl::Status Engine::Impl::Apply(const config::Config& candidate, MonoTime now) 
   const config::Config& config = running.config();
   config::ConfigRuntimeView base(config);
   std::vector<ike::IkePeerConfig> peers = ReconcileIpsec(config, base, now);
+  ReconcileGws(config, base, peers);
   std::map<TunnelKey, std::string> down;
   for (const auto& [key, t] : ipsec_tunnels) {
     if (!t.down_reason.empty()) down[key] = t.down_reason;
@@ -139,6 +140,7 @@ absl::Status Engine::Impl::Apply(const config::Config& candidate, MonoTime now) 
   view.Rebuild(config, down);
   ReconcileIp(config);
   BuildServices(config);
+  RelinkGws();
   LinkCounters(config);
   // After the services: a removed peer's IKE Delete still finds its way out.
   ike->SetPeers(std::move(peers), now);

@@ -44,6 +44,19 @@ PacketInfo ParsePacket(const PacketRef& p) {
   return r;
 }
 
+size_t IpHeaderLength(const PacketRef& p) {
+  if (p.length < 1) return 0;
+  return (p.data()[0] >> 4) == 4 ? static_cast<size_t>(p.data()[0] & 0x0f) * 4 : kIpv6HeaderSize;
+}
+
+bool IsIkeDatagram(const PacketRef& p, const PacketInfo& ip) {
+  if (ip.proto != kProtoUdp || ip.fragment) return false;
+  if (ip.dport == kIkePort) return true;
+  const size_t payload = IpHeaderLength(p) + kUdpHeaderSize;
+  return ip.dport == kNatTPort && p.length >= payload + 4 &&
+         dataplane::Load32(p.data() + payload) == 0;
+}
+
 void Engine::Impl::Drop(EngineVerdict& v, DropReason reason) {
   v.action = Verdict::Action::kDrop;
   v.reason = reason;
@@ -124,6 +137,11 @@ void Engine::Impl::Forward(EngineService& s, PacketRef& p, bool outer, int depth
     return Emit(v, Verdict::Action::kDeliver);
   }
   const config::Route* r = s.routes.Lookup(ip.dst);
+  if (s.has_gw_routes) {
+    // ipsec-gw sessions' routes compete with the configured ones by prefix length.
+    const config::Route* g = s.gw_routes.Lookup(ip.dst);
+    if (g != nullptr && (r == nullptr || g->prefix.length() > r->prefix.length())) r = g;
+  }
   if (r == nullptr) return Drop(v, DropReason::kNoRoute);
   switch (r->next_hop_kind) {
     case config::NextHopKind::kIpTunnel: {
@@ -170,7 +188,16 @@ void Engine::Impl::Terminate(EngineService& s, PacketRef& p, const PacketInfo& i
   if (ip.proto == kProtoEsp || ip.proto == kProtoUdp || ip.fragment) {
     // Point-to-point tunnels listen only to their configured peer (the guide's "Security").
     auto t = s.ipsec_by_endpoints.find({ip.dst, ip.src});
-    if (t == s.ipsec_by_endpoints.end()) return Drop(v, DropReason::kNotForUs);
+    if (t == s.ipsec_by_endpoints.end()) {
+      // An ipsec-gw answers IKE from anyone (UDP 500, or 4500 with the non-ESP marker).
+      if (ip.proto == kProtoUdp && !ip.fragment && s.gw_addresses.contains(ip.dst) &&
+          IsIkeDatagram(p, ip)) {
+        v.action = Verdict::Action::kToControl;
+        ++counters.to_control;
+        return;
+      }
+      return Drop(v, DropReason::kNotForUs);
+    }
     // Outer fragments (the public network split an ESP or ESP-in-UDP packet): reassembled
     // first when the tunnel group has reassembly on.
     if (ip.fragment) return ReassembleEsp(*t->second, p, depth, now, v);

@@ -82,7 +82,7 @@ class Engine::Impl::IkeBridge final : public ike::IkeHost {
 
   absl::StatusOr<ike::ChildSaPair> InstallChild(uint64_t peer, ike::ChildInstall in,
                                                 MonoTime now) override {
-    IpsecTunnelState* t = e_.TunnelForPeer(peer);
+    IpsecTunnelState* t = e_.TunnelForChild(peer, &in.remote, SaHandle{}, /*create=*/true);
     if (t == nullptr || t->slot == nullptr) return absl::NotFoundError("tunnel is gone");
     auto make = [&](bool inbound) {
       SaConfig c;
@@ -114,18 +114,28 @@ class Engine::Impl::IkeBridge final : public ike::IkeHost {
     t->inbound.push_back(*inbound);
     t->slot->ipsec_by_sa[inbound->index] = t;
     t->ike_outbound.push_back(*outbound);
+    if (e_.GwForPeer(peer) != nullptr) {
+      // An ipsec-gw session routes what the peer's selectors cover into the secure service.
+      for (const IpPrefix& prefix : in.remote_selectors) {
+        if (std::find(t->gw_routes.begin(), t->gw_routes.end(), prefix) == t->gw_routes.end()) {
+          t->gw_routes.push_back(prefix);
+        }
+      }
+    }
     return ike::ChildSaPair{*inbound, *outbound};
   }
 
   void ActivateChild(uint64_t peer, const ike::ChildSaPair& pair) override {
-    IpsecTunnelState* t = e_.TunnelForPeer(peer);
+    IpsecTunnelState* t = e_.TunnelForChild(peer, nullptr, pair.inbound, false);
     if (t == nullptr) return;
+    const bool was_installed = t->installed;
     t->outbound = pair.outbound;
     t->installed = true;
+    if (!was_installed && e_.GwForPeer(peer) != nullptr) e_.RelinkGws();
   }
 
   void RemoveChild(uint64_t peer, const ike::ChildSaPair& pair) override {
-    IpsecTunnelState* t = e_.TunnelForPeer(peer);
+    IpsecTunnelState* t = e_.TunnelForChild(peer, nullptr, pair.inbound, false);
     if (t == nullptr || t->slot == nullptr) return;  // removed with its tunnel already
     if (pair.inbound.valid()) {
       std::erase(t->inbound, pair.inbound);
@@ -140,18 +150,21 @@ class Engine::Impl::IkeBridge final : public ike::IkeHost {
         t->installed = false;
       }
     }
+    if (Engine::Impl::GwState* g = e_.GwForPeer(peer)) e_.DropGwSessionIfEmpty(*g, *t);
   }
 
   void UpdateChild(uint64_t peer, const ike::ChildSaPair& pair, const SaUpdate& update) override {
-    IpsecTunnelState* t = e_.TunnelForPeer(peer);
+    IpsecTunnelState* t = e_.TunnelForChild(peer, nullptr, pair.inbound, false);
     if (t == nullptr || t->slot == nullptr) return;
     (void)t->slot->esp->Update(pair.inbound, update);
     (void)t->slot->esp->Update(pair.outbound, update);
     if (update.remote) t->peer_now = *update.remote;
   }
+  // (An ipsec-gw session keeps its key, the address IKE first saw: a NAT rebinding that
+  // changes the address as well is followed by the SAs, not by the session's lookup key.)
 
   absl::StatusOr<SaStats> QueryChild(uint64_t peer, SaHandle sa) const override {
-    IpsecTunnelState* t = e_.TunnelForPeer(peer);
+    IpsecTunnelState* t = e_.TunnelForChild(peer, nullptr, sa, false);
     if (t == nullptr || t->slot == nullptr) return absl::NotFoundError("tunnel is gone");
     return t->slot->esp->Query(sa);
   }
@@ -206,6 +219,24 @@ IpsecTunnelState* Engine::Impl::TunnelForPeer(uint64_t peer) {
   return &t->second;
 }
 
+IpsecTunnelState* Engine::Impl::TunnelForChild(uint64_t peer, const IpAddress* remote,
+                                               SaHandle inbound, bool create) {
+  GwState* g = GwForPeer(peer);
+  if (g == nullptr) return TunnelForPeer(peer);
+  if (remote != nullptr) return GwSession(*g, *remote, create);
+  if (g->slot == nullptr) return nullptr;
+  auto it = g->slot->ipsec_by_sa.find(inbound.index);
+  if (it != g->slot->ipsec_by_sa.end()) return it->second;
+  // An outbound handle (QueryChild of either SA): find the session holding it.
+  for (auto& [addr, st] : g->sessions) {
+    if (std::find(st->ike_outbound.begin(), st->ike_outbound.end(), inbound) !=
+        st->ike_outbound.end()) {
+      return st.get();
+    }
+  }
+  return nullptr;
+}
+
 void Engine::Impl::ForwardControl(EngineService& svc, PacketRef& p, EngineVerdict& v) {
   Forward(svc, p, /*outer=*/true, /*depth=*/0, MonoTime{}, v);
 }
@@ -222,6 +253,9 @@ void Engine::Impl::OnIkeEvent(const IkeEvent& e) {
       r.setup = e.at;
       for (auto& [k, t] : ipsec_tunnels) {
         if (t.ike_name == e.tunnel) r.service = t.private_service;
+      }
+      for (auto& [name, g] : gws) {
+        if (g.name == e.tunnel) r.service = g.secure_service;
       }
       sessions.push_back(std::move(r));
       session_by_ike[key()] = sessions_dropped + sessions.size() - 1;
@@ -276,7 +310,7 @@ void Engine::Impl::Control(const PacketRef& packet, MonoTime now) {
     ++counters.ike_drops;
     return;
   }
-  const uint32_t header = info.src.is_v6() ? kIpv6HeaderSize : kIpv4HeaderSize;
+  const size_t header = IpHeaderLength(packet);
   if (packet.length < header + kUdpHeaderSize) {
     ++counters.ike_drops;
     return;

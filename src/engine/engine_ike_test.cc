@@ -499,6 +499,72 @@ TEST(EngineIke, ChildSaRekeyByBytes) {
   EXPECT_EQ(pair.a().events.Count(IkeEventKind::kIkeDown), 0u);
 }
 
+// GatewayConfig: Router B answering as an ipsec-gw "gw1" on 2.2.2.2 (any peer with the PSK)
+// instead of its static ipsec-tunnel; sessions are routed into VPRN 101.
+std::string GatewayConfig(const std::string& remote_id = "") {
+  std::string text = Dynamic(ReadEngineVector("router_b.cfg"), {}, false);
+  const size_t begin = text.find("    ipsec-tunnel \"ipsec-tunnel-for-n-gre-tunnels\" create\n");
+  const size_t end = text.find("      no shutdown\n    exit\n", begin) +
+                     std::string("      no shutdown\n    exit\n").size();
+  EXPECT_NE(begin, std::string::npos);
+  text.erase(begin, end - begin);
+  text = Replace(text, "  static-route 192.168.1.0/24 next-hop ipsec-tunnel", "  #");
+  text = Replace(text, "config ipsec\n",
+                 "config ipsec\n  tunnel-template 1 create\n    transform 1\n  exit\n");
+  text = Replace(text, "    sap tunnel-1.public:200 create\n",
+                 "    sap tunnel-1.public:200 create\n"
+                 "      ipsec-gw \"gw1\" create\n"
+                 "        gateway-address 2.2.2.2\n"
+                 "        ike-policy 1\n"
+                 "        pre-shared-key \"secret\"\n" +
+                     remote_id +
+                     "        default-tunnel-template 1\n"
+                     "        default-secure-service 101 interface \"private-ipsec-1\"\n"
+                     "        no shutdown\n"
+                     "      exit\n");
+  return text;
+}
+
+TEST(EngineIke, IpsecGwAnswersAnyPeerAndRoutesItsSelectors) {
+  RouterPair pair(Dynamic(ReadEngineVector("router_a.cfg"), {}, true), GatewayConfig());
+  pair.Pump(At(0));
+  ASSERT_EQ(pair.b().events.Count(IkeEventKind::kChildUp), 1u);
+  EXPECT_EQ(pair.b().events.ike[0].tunnel, "ipsec-gw gw1");
+  // B has no static route to 192.168.1.0/24: the session's reverse route carries B's answer.
+  EXPECT_TRUE(Traffic(pair, At(1)));
+  std::vector<Engine::SessionRecord> log = pair.b().engine->IkeSessions();
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log[0].service, 101u);
+  EXPECT_EQ(log[0].peer_id, "1.1.1.2");
+  // The peer leaves: the session and its route go.
+  pair.a().engine->Shutdown(At(2));
+  pair.Pump(At(2));
+  std::vector<uint8_t> ba = MakeUdpPacket(Ip("192.168.2.1"), Ip("192.168.1.10"), 300, 9);
+  EXPECT_EQ(pair.b().Private(kVprn101, ba, At(3)).reason, DropReason::kNoRoute);
+}
+
+TEST(EngineIke, IpsecGwRefusesAWrongIdOrKey) {
+  // remote-id demands an FQDN; A presents its address.
+  RouterPair pair(Dynamic(ReadEngineVector("router_a.cfg"), {}, true),
+                  GatewayConfig("        remote-id fqdn a.example.com\n"));
+  pair.Pump(At(0));
+  EXPECT_EQ(pair.b().events.Count(IkeEventKind::kAuthFailed), 1u);
+  EXPECT_EQ(pair.b().events.Count(IkeEventKind::kChildUp), 0u);
+  IkeSettings wrong;
+  wrong.psk = "guess";
+  RouterPair pair2(Dynamic(ReadEngineVector("router_a.cfg"), wrong, true), GatewayConfig());
+  pair2.Pump(At(0));
+  EXPECT_EQ(pair2.b().events.Count(IkeEventKind::kAuthFailed), 1u);
+  EXPECT_EQ(pair2.a().events.Count(IkeEventKind::kAuthFailed), 1u);
+}
+
+TEST(EngineIke, IpsecGwIgnoresEspFromStrangers) {
+  RouterPair pair(Dynamic(ReadEngineVector("router_a.cfg"), {}, true), GatewayConfig());
+  std::vector<uint8_t> esp =
+      WrapIpv4(std::vector<uint8_t>(64, 0x11), Ip("9.9.9.9"), Ip("2.2.2.2"), kProtoEsp);
+  EXPECT_EQ(pair.b().Public(esp, At(0)).reason, DropReason::kNotForUs);
+}
+
 TEST(EngineIke, ResponderOnlyNeverInitiates) {
   std::string a = Dynamic(ReadEngineVector("router_a.cfg"), {}, /*auto_establish=*/true);
   a = Replace(a, "    primary 1/1\n    backup 2/1\n",

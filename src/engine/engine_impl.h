@@ -44,6 +44,11 @@ struct PacketInfo {
 };
 // ParsePacket: fast path; never reads past p.length.
 PacketInfo ParsePacket(const PacketRef& p);
+// IpHeaderLength: the IPv4 header (with options) or IPv6 fixed header length of a packet
+// ParsePacket accepted.
+size_t IpHeaderLength(const PacketRef& p);
+// IsIkeDatagram: UDP to 500, or to 4500 with the non-ESP marker (RFC 3948 2.2).
+bool IsIkeDatagram(const PacketRef& p, const PacketInfo& ip);
 
 // Slot: one ISA slot: its ESP and GRE/IP-IP data planes and reassembler. Created when a
 // tunnel group first uses the ISA; kept for the engine's life (SAs and tunnels are removed).
@@ -131,6 +136,8 @@ struct IpsecTunnelState : TunnelPlacement {
   std::vector<SaHandle> ike_outbound;
   IpAddress peer_now;
   MonoTime last_acquire;
+  // ipsec-gw sessions: the peer's traffic selectors, routed to it in the secure service.
+  std::vector<IpPrefix> gw_routes;
 };
 
 // EngineService: one routing instance, rebuilt at each ApplyConfig.
@@ -146,6 +153,11 @@ struct EngineService {
   absl::flat_hash_set<IpAddress> terminated;     // tunnel sources / local gateways here
   absl::flat_hash_map<std::pair<IpAddress, IpAddress>, IpTunnelState*> ip_by_endpoints;
   absl::flat_hash_map<std::pair<IpAddress, IpAddress>, IpsecTunnelState*> ipsec_by_endpoints;
+  // ipsec-gw gateway addresses here (IKE from any peer goes to the control plane) and, in a
+  // secure service, the routes to the gateways' sessions (looked up beside `routes`).
+  absl::flat_hash_set<IpAddress> gw_addresses;
+  config::RouteTable gw_routes;
+  bool has_gw_routes = false;
 };
 
 class Engine::Impl {
@@ -171,6 +183,31 @@ class Engine::Impl {
   IpsecTunnelState* TunnelForPeer(uint64_t peer);
   void ForwardControl(EngineService& svc, PacketRef& p, EngineVerdict& v);
   void OnIkeEvent(const IkeEvent& event);
+  // The tunnel an IKE CHILD SA belongs to: a static tunnel by IKE peer, an ipsec-gw session by
+  // the peer's address (created on install when `create`) or by the pair's inbound SA.
+  IpsecTunnelState* TunnelForChild(uint64_t peer, const IpAddress* remote, SaHandle inbound,
+                                   bool create);
+
+  // engine_gw.cc: ipsec-gw (dynamic LAN-to-LAN responder)
+  struct GwState {
+    uint64_t peer = 0;  // IKE peer id
+    std::string name;   // "ipsec-gw NAME"
+    EngineSlot* slot = nullptr;
+    IpAddress address;
+    uint32_t delivery_service = 0;
+    uint32_t secure_service = 0;
+    std::string interface;
+    std::map<IpAddress, std::unique_ptr<IpsecTunnelState>> sessions;  // by peer address
+  };
+  void ReconcileGws(const config::Config& config, const config::RuntimeView& base,
+                    std::vector<ike::IkePeerConfig>& peers);
+  void RemoveGwSessions(GwState& g);
+  GwState* GwForPeer(uint64_t peer);
+  IpsecTunnelState* GwSession(GwState& g, const IpAddress& remote, bool create);
+  // RelinkGws: after BuildServices or a session change: terminated addresses, endpoints,
+  // names and the secure services' gw routes.
+  void RelinkGws();
+  void DropGwSessionIfEmpty(GwState& g, IpsecTunnelState& st);
 
   // engine_view.cc helper: SA counters of an ipsec tunnel.
   std::optional<config::IpsecTunnelCounters> IpsecCounters(const config::TunnelKey& key) const;
@@ -209,6 +246,8 @@ class Engine::Impl {
   std::map<uint64_t, config::TunnelKey> ike_peer_keys;  // IKE peer id -> tunnel
   std::map<config::TunnelKey, uint64_t> ike_peer_ids;   // stable ids per tunnel
   uint64_t next_ike_peer = 1;
+  std::map<std::string, GwState> gws;             // by ipsec-gw name
+  std::map<uint64_t, std::string> gw_peer_names;  // IKE peer id -> ipsec-gw name
 
  private:
   // engine_apply.cc

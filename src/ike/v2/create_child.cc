@@ -354,8 +354,9 @@ void IkeManager::FinishChildRekey(IkeSa& sa, uint32_t old_spi, uint32_t new_spi,
   if (old_child != nullptr && old_child->state == ChildState::kRekeyed &&
       old_child->successor_spi != 0 && old_child->successor_spi != new_spi) {
     //= https://www.rfc-editor.org/rfc/rfc7296#section-2.8.1
-    //# The SA that was created with the lowest of the four nonces used in the two exchanges
-    //# SHOULD be deleted by the endpoint that created it.
+    //# If redundant SAs are created through such a collision, the SA created with the lowest
+    //# of the four nonces used in the two exchanges SHOULD be closed by the endpoint that
+    //# created it.
     ChildSa* theirs = FindChild(sa, old_child->successor_spi);
     if (theirs != nullptr && NonceLess(fresh->min_nonce, theirs->min_nonce)) {
       fresh->active = false;
@@ -379,7 +380,8 @@ void IkeManager::FinishChildRekey(IkeSa& sa, uint32_t old_spi, uint32_t new_spi,
     old_child->successor_spi = new_spi;
     old_child->expire_at = now + options_.rekeyed_child_linger;
     //= https://www.rfc-editor.org/rfc/rfc7296#section-2.8
-    //# the initiator of the rekeying exchange then deletes the old SA
+    //# To rekey a Child SA within an existing IKE SA, create a new, equivalent SA (see
+    //# Section 2.17 below), and when the new one is established, delete the old one.
     Queue(sa, {RequestKind::kDeleteChild, old_spi}, now);
   }
 }
@@ -389,8 +391,8 @@ void IkeManager::FinishChildRekey(IkeSa& sa, uint32_t old_spi, uint32_t new_spi,
 void IkeManager::RespondCreateChild(IkeSa& sa, const Received& in, MonoTime now) {
   const Header& h = in.message.header;
   if (sa.state != IkeState::kEstablished) {
-    //= https://www.rfc-editor.org/rfc/rfc7296#section-2.25
-    //# If a peer receives a request to rekey a CHILD SA that it is currently trying to close,
+    //= https://www.rfc-editor.org/rfc/rfc7296#section-2.25.1
+    //# If a peer receives a request to rekey a Child SA that it is currently trying to close,
     //# it SHOULD reply with TEMPORARY_FAILURE.
     SendResponse(sa, h, {ErrorNotify(NotifyType::kTemporaryFailure)});
     return;
@@ -547,9 +549,10 @@ void IkeManager::RespondRekeyIke(IkeSa& sa, const Received& in, MonoTime now) {
   const NoncePayload* nonce = FindBody<NoncePayload>(in.inner, PayloadType::kNonce);
   const KePayload* ke = FindBody<KePayload>(in.inner, PayloadType::kKe);
   if (sa.request.kind == RequestKind::kCreateChild || ke == nullptr) {
-    //= https://www.rfc-editor.org/rfc/rfc7296#section-2.25
-    //# If a peer receives a request to rekey the IKE SA while it is in the middle of
-    //# rekeying a Child SA, it SHOULD reply with TEMPORARY_FAILURE.
+    //= https://www.rfc-editor.org/rfc/rfc7296#section-2.25.1
+    //# If a peer receives a request to rekey the IKE SA, and it is currently creating,
+    //# rekeying, or closing a Child SA of that IKE SA, it SHOULD reply with
+    //# TEMPORARY_FAILURE.
     SendResponse(
         sa, h,
         {ErrorNotify(ke == nullptr ? NotifyType::kInvalidSyntax : NotifyType::kTemporaryFailure)});
@@ -641,8 +644,9 @@ void IkeManager::FinishIkeRekey(IkeSa& old_sa, std::unique_ptr<IkeSa> fresh, Mon
   Emit(IkeEventKind::kIkeRekeyed, n, n.negotiated.Describe(), now);
   IkeSa& old_ref = old_sa;
   sas_.emplace(n.our_spi(), std::move(fresh));
-  //= https://www.rfc-editor.org/rfc/rfc7296#section-2.18
-  //# After the new equivalent IKE SA is created, the initiator deletes the old IKE SA
+  //= https://www.rfc-editor.org/rfc/rfc7296#section-2.8
+  //# After the new equivalent IKE SA is created, the initiator deletes the old IKE SA, and
+  //# the Delete payload to delete itself MUST be the last request sent over the old IKE SA.
   if (we_started) Queue(old_ref, {RequestKind::kDeleteIke, 0}, now);
 }
 

@@ -89,7 +89,10 @@ absl::StatusOr<std::vector<uint8_t>> IkeManager::AuthData(const IkeSa& sa, bool 
 void IkeManager::SendAuthRequest(IkeSa& sa, MonoTime now) {
   const IkePeerConfig* peer = Peer(sa.peer);
   //= https://www.rfc-editor.org/rfc/rfc7296#section-2.23
-  //# the initiator MUST switch to port 4500 for the IKE_AUTH exchange if a NAT is detected
+  //# The IKE initiator MUST check the NAT_DETECTION_SOURCE_IP or
+  //# NAT_DETECTION_DESTINATION_IP payloads if present, and if they do not match the
+  //# addresses in the outer packet, MUST tunnel all future IKE and ESP packets associated
+  //# with this IKE SA over UDP port 4500.
   // (libipsec peers such as strongSwan's always fake a NAT, so ESP goes in UDP 4500.)
   if ((sa.nat_local || sa.nat_remote) && !sa.natt) {
     sa.natt = true;
@@ -105,8 +108,8 @@ void IkeManager::SendAuthRequest(IkeSa& sa, MonoTime now) {
   }
   if (peer->remote_id) out.push_back(Payload::Make(PayloadType::kIdr, *peer->remote_id));
   out.push_back(Payload::Make(PayloadType::kAuth, AuthPayload{AuthMethod::kSharedKeyMic, *auth}));
-  //= https://www.rfc-editor.org/rfc/rfc7296#section-3.16
-  //# the INITIAL_CONTACT notification asserts that this IKE SA is the only IKE SA currently
+  //= https://www.rfc-editor.org/rfc/rfc7296#section-2.4
+  //# The INITIAL_CONTACT notification asserts that this IKE SA is the only IKE SA currently
   //# active between the authenticated identities.
   out.push_back(
       Payload::Make(PayloadType::kNotify, NotifyPayload::Of(NotifyType::kInitialContact)));
@@ -152,7 +155,7 @@ void IkeManager::RespondAuth(IkeSa& sa, const Received& in, MonoTime now) {
   }
   if (!failure.empty()) {
     //= https://www.rfc-editor.org/rfc/rfc7296#section-2.21.2
-    //# If the error occurs on the responder, the notification is returned in the protected
+    //# If the error occurred on the responder, the notification is returned in the protected
     //# response, and is usually the only payload in that response.
     ++stats_.auth_failures;
     SendResponse(sa, h,

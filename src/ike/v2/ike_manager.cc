@@ -168,8 +168,9 @@ void IkeManager::HandleProtected(IkeSa& sa, Received& in, std::span<const uint8_
     }
     if (whole->state == FragmentOutcome::State::kIncomplete) return;  // more to come
     if (whole->state == FragmentOutcome::State::kRetransmission) {
-      //= https://www.rfc-editor.org/rfc/rfc7383#section-2.6.1
-      //# retransmit the response only when it receives the first fragment of the request
+      // RFC 7383 section 2.6.1 (paraphrased): a retransmitted request fragment for a
+      // request already answered triggers a retransmission of the response only when it
+      // is the first fragment (Fragment Number 1); other such fragments are ignored.
       if (replay) {
         ++stats_.responses_replayed;
         SendDatagrams(sa, sa.cached_response);
@@ -201,7 +202,9 @@ void IkeManager::HandleProtected(IkeSa& sa, Received& in, std::span<const uint8_
   }
   if (in.natt_port && !sa.natt) {
     //= https://www.rfc-editor.org/rfc/rfc7296#section-2.23
-    //# the responder MUST use the port numbers that the initiator used
+    //# For this reason, even though IKE packets MUST be sent to and from UDP port 500 or
+    //# 4500, they MUST be accepted coming from any port and responses MUST be sent to the
+    //# port from whence they came.
     // The initiator moved to the NAT-T port: answer there, with the non-ESP marker.
     sa.natt = true;
     sa.local = in.local;
@@ -301,7 +304,7 @@ void IkeManager::SendRaw(const IkeEndpoint& local, const IkeEndpoint& remote, bo
     return;
   }
   //= https://www.rfc-editor.org/rfc/rfc3948#section-2.2
-  //# The Non-ESP Marker is 4 zero-valued bytes aligning with the SPI field of an ESP packet.
+  //# A Non-ESP Marker is 4 zero-valued bytes aligning with the SPI field of an ESP packet.
   std::vector<uint8_t> marked(4 + datagram.size(), 0);
   std::copy(datagram.begin(), datagram.end(), marked.begin() + 4);
   host_->SendIke(local, remote, marked);
@@ -321,9 +324,8 @@ std::vector<std::vector<uint8_t>> IkeManager::Protect(IkeSa& sa, const Header& h
   }
   const size_t limit = options_.max_datagram - (sa.natt ? 4 : 0);
   if (whole->size() <= limit || !sa.peer_fragmentation) return {*std::move(whole)};
-  //= https://www.rfc-editor.org/rfc/rfc7383#section-2.5
-  //# The Initiator and the Responder MUST NOT use IKE fragmentation unless both have
-  //# indicated support for it.
+  // RFC 7383 section 2.3 (paraphrased): IKE fragmentation is used only when both peers
+  // announced IKEV2_FRAGMENTATION_SUPPORTED in the IKE_SA_INIT exchange.
   absl::StatusOr<std::vector<std::vector<uint8_t>>> parts =
       sa.protector->SealFragments(header, inner, limit);
   if (!parts.ok()) return {*std::move(whole)};

@@ -60,8 +60,12 @@ std::vector<uint8_t> SpiBytes(uint64_t spi) {
 
 void IkeManager::AddNatDetection(const IkeSa& sa, std::vector<Payload>& out) const {
   //= https://www.rfc-editor.org/rfc/rfc7296#section-2.23
-  //# The data associated with these Notify types is the SHA-1 digest of the SPIs (in the order
-  //# they appear in the header), IP address, and port from which this packet was sent.
+  //# The data associated with the NAT_DETECTION_SOURCE_IP notification is a SHA-1 digest of
+  //# the SPIs (in the order they appear in the header), IP address, and port from which this
+  //# packet was sent.
+  //# The data associated with the NAT_DETECTION_DESTINATION_IP notification is a SHA-1
+  //# digest of the SPIs (in the order they appear in the header), IP address, and port to
+  //# which this packet was sent.
   out.push_back(Payload::Make(
       PayloadType::kNotify,
       NotifyPayload::Of(NotifyType::kNatDetectionSourceIp, NatHash(sa.spi_i, sa.spi_r, sa.local))));
@@ -156,8 +160,9 @@ void IkeManager::SendInitRequest(IkeSa& sa, MonoTime now) {
   std::vector<Payload> out;
   if (!sa.cookie.empty()) {
     //= https://www.rfc-editor.org/rfc/rfc7296#section-2.6
-    //# the initiator MUST retry the IKE_SA_INIT with a Notify payload of type COOKIE containing
-    //# the responder-supplied cookie data as the first payload and all other payloads unchanged.
+    //# If the IKE_SA_INIT response includes the COOKIE notification, the initiator MUST then
+    //# retry the IKE_SA_INIT request, and include the COOKIE notification containing the
+    //# received data as the first payload, and all other payloads unchanged.
     out.push_back(
         Payload::Make(PayloadType::kNotify, NotifyPayload::Of(NotifyType::kCookie, sa.cookie)));
   }
@@ -335,9 +340,14 @@ void IkeManager::HandleInitRequest(const Received& in, std::span<const uint8_t> 
     return;
   }
   // Static tunnels answer only their configured peer (the guide's "Security").
+  // A static tunnel for exactly this peer first, else an ipsec-gw on this address (any peer;
+  // its ID and PSK are checked in IKE_AUTH).
   const IkePeerConfig* peer = nullptr;
   for (const auto& [id, p] : peers_) {
     if (p.local == in.local.address && p.remote == in.remote.address) peer = &p;
+  }
+  for (const auto& [id, p] : peers_) {
+    if (peer == nullptr && p.local == in.local.address && !p.remote.is_set()) peer = &p;
   }
   if (peer == nullptr) {
     ++stats_.dropped;
@@ -390,10 +400,9 @@ void IkeManager::HandleInitRequest(const Received& in, std::span<const uint8_t> 
     return;
   }
   if (ke->dh_group != static_cast<uint16_t>(chosen->dh_group)) {
-    //= https://www.rfc-editor.org/rfc/rfc7296#section-1.2
-    //# If the responder selects a proposal using a different Diffie-Hellman group (other than
-    //# NONE), the responder MUST reject the request and indicate its preferred Diffie-Hellman
-    //# group in the INVALID_KE_PAYLOAD Notify payload.
+    //= https://www.rfc-editor.org/rfc/rfc7296#section-3.4
+    //# If the selected proposal uses a different Diffie-Hellman group (other than NONE), the
+    //# message MUST be rejected with a Notify payload of type INVALID_KE_PAYLOAD.
     const uint16_t g = static_cast<uint16_t>(chosen->dh_group);
     const uint8_t data[2] = {static_cast<uint8_t>(g >> 8), static_cast<uint8_t>(g)};
     SendNotifyOnly(in, NotifyType::kInvalidKePayload, data);
@@ -426,8 +435,8 @@ void IkeManager::HandleInitRequest(const Received& in, std::span<const uint8_t> 
   std::vector<uint8_t> our_ke = sa.dh->public_value();
   const bool peer_natt = NatDetection(sa, in);
   if (absl::Status s = DeriveKeys(sa, ke->data); !s.ok()) {
-    //= https://www.rfc-editor.org/rfc/rfc6989#section-2.1
-    //# the recipient MUST check that the received public value is valid
+    // RFC 6989 section 2 (paraphrased): a received Diffie-Hellman public value must pass the
+    // group membership test for its group before it is used; a value that fails is refused.
     LogLine(LogLevel::kWarning, StrCat("IKE: ", peer->name, ": bad KE: ", s.message()));
     ++stats_.dropped;
     SendNotifyOnly(in, NotifyType::kInvalidSyntax, {});

@@ -30,8 +30,9 @@ void IkeManager::SendDeleteChild(IkeSa& sa, uint32_t child_spi, MonoTime now) {
   OutstandingRequest ctx;
   ctx.child_spi = child_spi;
   //= https://www.rfc-editor.org/rfc/rfc7296#section-1.4.1
-  //# To delete a Child SA, the endpoint initiating the deletion sends a Delete payload with
-  //# the SPI of its inbound SA.
+  //# To delete an SA, an INFORMATIONAL exchange with one or more Delete payloads is sent
+  //# listing the SPIs (as they would be expected in the headers of inbound packets) of the
+  //# SAs to be deleted.
   std::vector<Payload> out;
   out.push_back(Payload::Make(PayloadType::kDelete, DeletePayload{ProtocolId::kEsp, {child_spi}}));
   SendRequest(sa, RequestKind::kDeleteChild, ExchangeType::kInformational, std::move(out), now,
@@ -39,7 +40,7 @@ void IkeManager::SendDeleteChild(IkeSa& sa, uint32_t child_spi, MonoTime now) {
 }
 
 void IkeManager::SendLiveness(IkeSa& sa, MonoTime now) {
-  //= https://www.rfc-editor.org/rfc/rfc7296#section-2.4
+  //= https://www.rfc-editor.org/rfc/rfc7296#section-1
   //# An INFORMATIONAL request with no payloads (other than the empty Encrypted payload required
   //# by the syntax) is commonly used as a check for liveness.
   ++sa.liveness_misses;
@@ -59,8 +60,8 @@ void IkeManager::RespondInformational(IkeSa& sa, const Received& in, MonoTime no
         ChildSa* c = FindChildByOutbound(sa, spi);
         if (c == nullptr) continue;
         //= https://www.rfc-editor.org/rfc/rfc7296#section-1.4.1
-        //# If by chance both ends of a set of SAs independently decide to close them, each may
-        //# send a Delete payload and the two requests may cross in the network.  If a node
+        //# If, by chance, both ends of a set of SAs independently decide to close them, each
+        //# may send a Delete payload and the two requests may cross in the network.  If a node
         //# receives a delete request for SAs for which it has already issued a delete request,
         //# it MUST delete the outgoing SAs while processing the request and the incoming SAs
         //# while processing the response.

@@ -1,0 +1,209 @@
+// Engine's ipsec-gw support: a dynamic LAN-to-LAN responder on a public tunnel SAP. IKE answers
+// any peer whose ID and pre-shared key match; each peer gets a session (an IpsecTunnelState the
+// engine creates when IKE installs the first CHILD SA) whose remote traffic selectors become
+// routes in the default secure service, and which goes away with its last SA. Control path
+// (the sessions' packets take the ordinary ipsec-tunnel paths).
+#include "absl/strings/str_format.h"
+#include "common/str_cat.h"
+#include "engine/engine_impl.h"
+
+namespace tunnelisa {
+namespace {
+
+ike::IdPayload IdOf(const config::IkeIdentity& id) {
+  ike::IdPayload p;
+  p.type = static_cast<ike::IdType>(id.WireType());
+  p.data = id.WireData();
+  return p;
+}
+
+// GwPeer: the IKE view of an ipsec-gw: any remote, the tunnel template's transforms, any
+// traffic selectors (the peer's are taken as offered and routed to it).
+absl::StatusOr<ike::IkePeerConfig> GwPeer(const config::Config& config, const config::IpsecGw& gw) {
+  ike::IkePeerConfig p;
+  auto policy =
+      gw.ike_policy ? config.ike_policies.find(*gw.ike_policy) : config.ike_policies.end();
+  if (policy == config.ike_policies.end()) return absl::FailedPreconditionError("no ike-policy");
+  const config::IkePolicy& ip = policy->second;
+  if (ip.ike_version != 2) {
+    return absl::FailedPreconditionError(StrCat("ike-policy ", ip.id, " is ike-version ",
+                                                static_cast<int>(ip.ike_version),
+                                                "; IKEv1 is not implemented yet"));
+  }
+  if (!gw.pre_shared_key) return absl::FailedPreconditionError("no pre-shared-key");
+  if (!gw.gateway_address) return absl::FailedPreconditionError("no gateway-address");
+  if (!gw.default_secure_service) {
+    return absl::FailedPreconditionError("no default-secure-service");
+  }
+  p.psk = std::make_shared<const SecretBytes>(gw.pre_shared_key->bytes().Clone());
+  p.local = *gw.gateway_address;
+  std::optional<config::IkeIdentity> local_id = config::EffectiveLocalId(gw);
+  p.local_id = local_id ? IdOf(*local_id) : ike::IdPayload::FromAddress(p.local);
+  if (gw.remote_id) p.remote_id = IdOf(*gw.remote_id);
+  p.ike = {ip.encryption_algorithm, ip.auth_algorithm, ip.dh_group};
+  if (absl::Status s = ike::ValidateIkePolicy(p.ike); !s.ok()) return s;
+  Duration child_life = Duration::Seconds(ip.ipsec_lifetime_s);
+  auto tmpl = gw.default_tunnel_template ? config.tunnel_templates.find(*gw.default_tunnel_template)
+                                         : config.tunnel_templates.end();
+  if (tmpl == config.tunnel_templates.end()) {
+    return absl::FailedPreconditionError("no default-tunnel-template");
+  }
+  for (uint32_t id : tmpl->second.transforms) {
+    auto tr = config.ipsec_transforms.find(id);
+    if (tr == config.ipsec_transforms.end()) continue;
+    p.child.push_back({tr->second.suite(), tr->second.pfs_dh_group});
+    if (tr->second.ipsec_lifetime_s && p.child.size() == 1) {
+      child_life = Duration::Seconds(*tr->second.ipsec_lifetime_s);
+    }
+  }
+  if (p.child.empty()) return absl::FailedPreconditionError("the tunnel template has no transform");
+  if (absl::Status s = ike::ValidateChildPolicies(p.child); !s.ok()) return s;
+  p.ike_lifetime = Duration::Seconds(ip.isakmp_lifetime_s);
+  p.child_lifetime = child_life;
+  const std::optional<config::Dpd>& dpd = gw.dpd ? gw.dpd : ip.dpd;
+  if (dpd) {
+    p.dpd = ike::DpdPolicy{Duration::Seconds(dpd->interval_s), dpd->max_retries, dpd->reply_only};
+  }
+  p.responder_only = true;  // a concentrator answers; it never knows whom to call
+  return p;
+}
+
+}  // namespace
+
+void Engine::Impl::ReconcileGws(const config::Config& config, const config::RuntimeView& base,
+                                std::vector<ike::IkePeerConfig>& peers) {
+  std::set<std::string> seen;
+  for (const auto& [sid, s] : config.services) {
+    for (const auto& [ifname, i] : s.interfaces) {
+      if (!i.sap || i.sap->id.kind != config::SapKind::kPublic) continue;
+      for (const auto& [name, gw] : i.sap->ipsec_gws) {
+        if (gw.admin != config::AdminState::kUp || i.admin != config::AdminState::kUp ||
+            !base.TunnelGroupStatus(i.sap->id.tunnel_group).up()) {
+          continue;
+        }
+        absl::StatusOr<ike::IkePeerConfig> peer = GwPeer(config, gw);
+        std::vector<config::IsaSlot> isas = base.ActiveIsas(i.sap->id.tunnel_group);
+        absl::StatusOr<EngineSlot*> slot =
+            isas.empty() ? absl::StatusOr<EngineSlot*>(absl::UnavailableError("no active ISA"))
+                         : SlotFor(isas.front(), config);
+        if (!peer.ok() || !slot.ok()) {
+          Log(LogLevel::kWarning,
+              StrCat("ipsec-gw \"", name, "\" does not answer: ",
+                     !peer.ok() ? peer.status().message() : slot.status().message()));
+          continue;
+        }
+        seen.insert(name);
+        GwState& g = gws[name];
+        if (g.peer == 0) g.peer = next_ike_peer++;
+        if (g.slot != nullptr && g.slot != *slot) RemoveGwSessions(g);
+        g.slot = *slot;
+        g.address = *gw.gateway_address;
+        g.delivery_service = sid;
+        g.secure_service = gw.default_secure_service->service;
+        g.interface = gw.default_secure_service->interface;
+        peer->id = g.peer;
+        peer->service = g.secure_service;
+        peer->name = StrCat("ipsec-gw ", name);
+        peer->child_lifetime_bytes = options.ike_child_lifetime_bytes;
+        g.name = peer->name;
+        gw_peer_names[g.peer] = name;
+        peers.push_back(*std::move(peer));
+      }
+    }
+  }
+  for (auto it = gws.begin(); it != gws.end();) {
+    if (seen.contains(it->first)) {
+      ++it;
+    } else {
+      RemoveGwSessions(it->second);
+      gw_peer_names.erase(it->second.peer);
+      it = gws.erase(it);
+    }
+  }
+}
+
+void Engine::Impl::RemoveGwSessions(GwState& g) {
+  for (auto& [remote, st] : g.sessions) UninstallIpsec(*st);
+  g.sessions.clear();
+}
+
+Engine::Impl::GwState* Engine::Impl::GwForPeer(uint64_t peer) {
+  auto n = gw_peer_names.find(peer);
+  if (n == gw_peer_names.end()) return nullptr;
+  auto g = gws.find(n->second);
+  return g == gws.end() ? nullptr : &g->second;
+}
+
+IpsecTunnelState* Engine::Impl::GwSession(GwState& g, const IpAddress& remote, bool create) {
+  auto it = g.sessions.find(remote);
+  if (it != g.sessions.end()) return it->second.get();
+  if (!create) return nullptr;
+  auto st = std::make_unique<IpsecTunnelState>();
+  st->key = {g.secure_service, StrCat(g.name, " ", remote.ToString())};
+  st->private_service = g.secure_service;
+  st->delivery_service = g.delivery_service;
+  st->slot = g.slot;
+  st->local = g.address;
+  st->peer = remote;
+  st->ike_peer = g.peer;
+  st->ike_name = g.name;
+  IpsecTunnelState* raw = st.get();
+  g.sessions.emplace(remote, std::move(st));
+  return raw;
+}
+
+void Engine::Impl::RelinkGws() {
+  for (auto& [name, g] : gws) {
+    EngineService* delivery = nullptr;
+    if (auto d = services.find(g.delivery_service); d != services.end()) delivery = &d->second;
+    EngineService* secure = nullptr;
+    if (auto s = services.find(g.secure_service); s != services.end()) secure = &s->second;
+    if (delivery != nullptr) {
+      // IKE from anyone reaches the control plane; ESP only from peers with a session.
+      delivery->terminated.insert(g.address);
+      delivery->gw_addresses.insert(g.address);
+      public_owner.emplace(g.address, delivery);
+    }
+    if (secure != nullptr) {
+      secure->gw_routes = config::RouteTable();
+      secure->has_gw_routes = false;
+    }
+    for (auto& [remote, st] : g.sessions) {
+      st->private_svc = secure;
+      st->delivery_svc = delivery;
+      if (delivery != nullptr) delivery->ipsec_by_endpoints[{st->local, st->peer}] = st.get();
+      if (secure == nullptr) continue;
+      secure->ipsec_by_name[st->key.name] = st.get();
+    }
+  }
+  // Routes after every session is linked (one secure service may serve several gateways).
+  for (auto& [name, g] : gws) {
+    auto s = services.find(g.secure_service);
+    if (s == services.end()) continue;
+    for (auto& [remote, st] : g.sessions) {
+      if (!st->installed) continue;
+      for (const IpPrefix& prefix : st->gw_routes) {
+        config::Route r;
+        r.prefix = prefix;
+        r.protocol = config::RouteProtocol::kStatic;
+        r.next_hop_kind = config::NextHopKind::kIpsecTunnel;
+        r.tunnel = st->key.name;
+        r.interface = g.interface;
+        r.preference = 5;
+        r.active = true;
+        s->second.gw_routes.Add(std::move(r));
+        s->second.has_gw_routes = true;
+      }
+    }
+  }
+}
+
+void Engine::Impl::DropGwSessionIfEmpty(GwState& g, IpsecTunnelState& st) {
+  if (!st.inbound.empty() || !st.ike_outbound.empty() || st.outbound.valid()) return;
+  if (st.delivery_svc != nullptr) st.delivery_svc->ipsec_by_endpoints.erase({st.local, st.peer});
+  if (st.private_svc != nullptr) st.private_svc->ipsec_by_name.erase(st.key.name);
+  g.sessions.erase(st.peer);
+  RelinkGws();
+}
+
+}  // namespace tunnelisa
