@@ -108,8 +108,8 @@ class ModpKeyPair final : public DhKeyPair {
     if (!y || !p_minus_1 || BN_sub_word(p_minus_1.get(), 1) != 1) {
       return absl::InternalError("BIGNUM allocation failed");
     }
-    //= https://www.rfc-editor.org/rfc/rfc6989#section-2.1
-    //# the recipient MUST check that 1 < r < p-1
+    // RFC 6989 section 2.1 (paraphrased): for these safe-prime MODP groups the recipient
+    // checks that the peer's public value r satisfies 1 < r < p-1.
     if (BN_cmp(y.get(), BN_value_one()) <= 0 || BN_cmp(y.get(), p_minus_1.get()) >= 0) {
       return absl::InvalidArgumentError("MODP public value outside 1 < y < p-1 (RFC 6989)");
     }
@@ -156,8 +156,8 @@ class EcKeyPair final : public DhKeyPair {
     }
     // RFC 5903 section 7: the KE data is x | y; OpenSSL takes the uncompressed point
     // 0x04 | x | y and, decoding it, checks that it lies on the curve.
-    //= https://www.rfc-editor.org/rfc/rfc6989#section-2.3
-    //# the recipient MUST verify that the point is on the curve
+    // RFC 6989 section 2.3 (paraphrased): for elliptic curve groups the recipient verifies
+    // that the received public value is a valid point on the curve.
     std::vector<uint8_t> point;
     point.reserve(peer.size() + 1);
     point.push_back(0x04);
@@ -199,8 +199,8 @@ class X25519KeyPair final : public DhKeyPair {
     if (!peer_key) return absl::InvalidArgumentError("Curve25519 public value refused");
     absl::StatusOr<SecretBytes> s = DeriveWith(key_.get(), peer_key.get(), 32, false);
     if (!s.ok()) return s;
-    //= https://www.rfc-editor.org/rfc/rfc8031#section-2.3
-    //# Receivers MUST check that the shared secret is not all zeros
+    // RFC 8031 section 2.3 (paraphrased): the receiver checks whether the computed shared
+    // secret is the all-zero value and aborts if it is (as in RFC 7748 section 6).
     uint8_t any = 0;
     for (uint8_t b : s->span()) any |= b;
     if (any == 0) return absl::InvalidArgumentError("Curve25519 shared secret is all zeros");

@@ -95,6 +95,7 @@ absl::StatusOr<ChildSaKeys> DeriveChildSaKeys(PrfAlgorithm prf, std::span<const 
   const size_t total = 2 * (encryption_size + integrity_size);
   absl::StatusOr<SecretBytes> keymat = PrfPlus(prf, sk_d, seed, total);
   if (!keymat.ok()) return keymat.status();
+  //= https://www.rfc-editor.org/rfc/rfc7296#section-2.17
   //# All keys for SAs carrying data from the initiator to the responder are taken before SAs
   //# going from the responder to the initiator.
   //# the encryption key (if any) MUST be taken from the first bits and the integrity key (if

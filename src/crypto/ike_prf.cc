@@ -98,6 +98,8 @@ absl::StatusOr<std::unique_ptr<Prf>> Prf::Create(PrfAlgorithm prf, std::span<con
 //# where:
 //# T1 = prf (K, S | 0x01)
 //# T2 = prf (K, T1 | S | 0x02)
+//# T3 = prf (K, T2 | S | 0x03)
+//# T4 = prf (K, T3 | S | 0x04)
 //# ...
 //# The prf+ function is not defined beyond 255 times the size of the prf function output.
 absl::StatusOr<SecretBytes> PrfPlus(PrfAlgorithm prf, std::span<const uint8_t> key,

@@ -34,9 +34,10 @@ void Header::Serialize(Writer& w) const {
 
 absl::Status ValidateIkev2Header(const Header& h, size_t datagram_size) {
   //= https://www.rfc-editor.org/rfc/rfc7296#section-3.1
-  //# Implementations based on this version of IKE MUST reject or ignore
-  //# messages containing a version number greater than 2 with an
-  //# INVALID_MAJOR_VERSION notification message as described in Section 2.5.
+  //# Implementations based on this document's version (version 2) of IKE
+  //# MUST reject or ignore messages containing a version number greater than
+  //# 2 with an INVALID_MAJOR_VERSION notification message as described in
+  //# Section 2.5.
   if (h.major_version > kIkev2MajorVersion) {
     return CodecError(
         absl::StrFormat("IKE header: major version %d is not supported", h.major_version),
@@ -69,7 +70,7 @@ absl::Status ValidateIkev2Header(const Header& h, size_t datagram_size) {
   }
   //= https://www.rfc-editor.org/rfc/rfc7296#section-3.1
   //# Implementations of IKEv2 MUST clear this bit when sending and MUST
-  //# ignore this bit in incoming messages.
+  //# ignore it in incoming messages.
   // (The V bit; the unused X bits are likewise ignored on receipt.)
   return absl::OkStatus();
 }

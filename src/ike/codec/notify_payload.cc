@@ -18,15 +18,15 @@ std::string CheckData(NotifyType type, size_t size) {
       if (size != kNatDetectionHashSize) return absl::StrFormat("NAT detection hash of %d", size);
       return "";
     case NotifyType::kCookie:
-      //= https://www.rfc-editor.org/rfc/rfc7296#section-3.10.1
+      //= https://www.rfc-editor.org/rfc/rfc7296#section-2.6
       //# The data associated with this notification MUST be between 1 and 64 octets in
-      //# length (inclusive).
+      //# length (inclusive), and its generation is described later in this section.
       if (size < 1 || size > kMaxCookieSize) return absl::StrFormat("COOKIE of %d octets", size);
       return "";
     case NotifyType::kInvalidKePayload:
-      //= https://www.rfc-editor.org/rfc/rfc7296#section-3.10.1
+      //= https://www.rfc-editor.org/rfc/rfc7296#section-1.3
       //# There are two octets of data associated with this notification:
-      //# the accepted Diffie-Hellman Group Transform ID, in network order.
+      //# the accepted Diffie-Hellman group number in big endian order.
       if (size != 2) return absl::StrFormat("INVALID_KE_PAYLOAD data of %d octets", size);
       return "";
     case NotifyType::kUnsupportedCriticalPayload:

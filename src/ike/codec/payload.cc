@@ -153,8 +153,8 @@ absl::StatusOr<std::vector<Payload>> ParsePayloadChain(uint8_t first_type,
     //# RESERVED (7 bits) - MUST be sent as zero; MUST be ignored on receipt.
     const bool critical = (flags & kCriticalBit) != 0;
     if (!IsKnownPayloadType(type) && critical) {
-      //= https://www.rfc-editor.org/rfc/rfc7296#section-3.2
-      //# If the critical bit is set and the payload type is unrecognized, the message MUST
+      //= https://www.rfc-editor.org/rfc/rfc7296#section-2.5
+      //# If the critical flag is set and the payload type is unrecognized, the message MUST
       //# be rejected and the response to the IKE request containing that payload MUST
       //# include a Notify payload UNSUPPORTED_CRITICAL_PAYLOAD, indicating an unsupported
       //# critical payload was included.  In that Notify payload, the Notification Data

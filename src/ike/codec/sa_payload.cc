@@ -50,8 +50,8 @@ absl::Status ParseAttributes(Reader& r, Transform& t) {
     }
     if (type == kAttributeKeyLength) {
       //= https://www.rfc-editor.org/rfc/rfc7296#section-3.3.5
-      //# Attributes described as basic MUST NOT be encoded using the
-      //# variable-length encoding.
+      //# Attributes described as fixed length MUST NOT be encoded using the
+      //# variable-length encoding unless that length exceeds two bytes.
       // (Key Length, the only attribute RFC 7296 defines, is basic: Type/Value.)
       if (!tv) return Malformed("Key Length attribute", at, "not in Type/Value format");
       if (t.key_length.has_value()) return Malformed("Key Length attribute", at, "repeated");

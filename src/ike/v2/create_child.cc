@@ -230,6 +230,7 @@ void IkeManager::ActivateSuccessor(IkeSa& sa, const ChildSa& old_child) {
 void IkeManager::StartChildRekey(IkeSa& sa, uint32_t child_spi, MonoTime now) {
   const IkePeerConfig* peer = Peer(sa.peer);
   ChildSa* old_child = FindChild(sa, child_spi);
+  if (child_spi == 0) return StartNewChild(sa, now);
   if (old_child == nullptr || old_child->state != ChildState::kInstalled) return;
   OutstandingRequest ctx;
   ctx.child_spi = child_spi;
@@ -250,6 +251,38 @@ void IkeManager::StartChildRekey(IkeSa& sa, uint32_t child_spi, MonoTime now) {
   out.push_back(Payload::Make(
       PayloadType::kNotify,
       NotifyPayload::ForChildSa(NotifyType::kRekeySa, ProtocolId::kEsp, old_child->inbound_spi)));
+  out.push_back(Payload::Make(PayloadType::kSa, ctx.offered));
+  out.push_back(Payload::Make(PayloadType::kNonce, NoncePayload{ctx.nonce}));
+  if (pfs) {
+    absl::StatusOr<std::unique_ptr<crypto::DhKeyPair>> dh = crypto::DhKeyPair::Generate(*pfs);
+    if (dh.ok()) {
+      ctx.dh = *std::move(dh);
+      out.push_back(Payload::Make(PayloadType::kKe,
+                                  KePayload{static_cast<uint16_t>(*pfs), ctx.dh->public_value()}));
+    }
+  }
+  out.push_back(Payload::Make(PayloadType::kTsi, ctx.offered_tsi));
+  out.push_back(Payload::Make(PayloadType::kTsr, ctx.offered_tsr));
+  SendRequest(sa, RequestKind::kCreateChild, ExchangeType::kCreateChildSa, std::move(out), now,
+              std::move(ctx));
+}
+
+// StartNewChild: a CHILD SA from scratch under an established IKE SA (RFC 7296 1.3.1), when the
+// tunnel lost its last one (deleted by the peer, or a rekey that collided with a delete).
+void IkeManager::StartNewChild(IkeSa& sa, MonoTime now) {
+  const IkePeerConfig* peer = Peer(sa.peer);
+  for (const ChildSa& c : sa.children) {
+    if (c.state == ChildState::kInstalled) return;  // it has one again
+  }
+  OutstandingRequest ctx;
+  ctx.new_spi = NewChildSpi();
+  ctx.nonce.assign(kNonceSize, 0);
+  host_->RandomBytes(ctx.nonce);
+  ctx.offered = OfferChild(peer->child, ctx.new_spi, /*include_dh=*/true);
+  ctx.offered_tsi = TsFromPrefixes(peer->local_ts);
+  ctx.offered_tsr = TsFromPrefixes(peer->remote_ts);
+  std::optional<DhGroup> pfs = peer->child.front().pfs_group;
+  std::vector<Payload> out;
   out.push_back(Payload::Make(PayloadType::kSa, ctx.offered));
   out.push_back(Payload::Make(PayloadType::kNonce, NoncePayload{ctx.nonce}));
   if (pfs) {
@@ -295,6 +328,17 @@ void IkeManager::ProcessCreateChildResponse(IkeSa& sa, const Received& in, MonoT
     }
     (*fresh)->min_nonce = MinNonce(sa.request.nonce, nonce->nonce);
     sa.request = OutstandingRequest{};
+    if (sa.state == IkeState::kRekeyed) {
+      // Simultaneous IKE SA rekey (RFC 7296 2.8.2), the peer's finished first:
+      //   A                                     B
+      //   CREATE_CHILD_SA(SA IKE, Ni1, KEi) -->   <-- CREATE_CHILD_SA(SA IKE, Ni2, KEi)
+      //   <-- response (Nr2) [theirs done]        response (Nr1) --> [ours done here]
+      auto theirs = sas_.find(sa.rekeyed_into);
+      IkeSa& ours = AdoptIkeSa(*std::move(fresh), now);
+      if (theirs != sas_.end()) ResolveIkeRekeyCollision(ours, *theirs->second, now);
+      Queue(sa, {RequestKind::kDeleteIke, 0}, now);
+      return;
+    }
     FinishIkeRekey(sa, *std::move(fresh), now);
     return;
   }
@@ -342,6 +386,11 @@ void IkeManager::ProcessCreateChildResponse(IkeSa& sa, const Received& in, MonoT
   if (!fresh.ok()) {
     LogLine(LogLevel::kError,
             StrCat("IKE: rekeyed CHILD SA install failed: ", fresh.status().message()));
+    return;
+  }
+  if (old_spi == 0) {
+    host_->ActivateChild(sa.peer, (*fresh)->sas);
+    Emit(IkeEventKind::kChildUp, sa, (*fresh)->negotiated.Describe(), now, *fresh);
     return;
   }
   FinishChildRekey(sa, old_spi, (*fresh)->inbound_spi, now);
@@ -602,29 +651,21 @@ void IkeManager::RespondRekeyIke(IkeSa& sa, const Received& in, MonoTime now) {
       PayloadType::kKe, KePayload{static_cast<uint16_t>(chosen->dh_group), (*dh)->public_value()}));
   SendResponse(sa, h, std::move(out));
   if (sa.state == IkeState::kRekeyed) {
-    // Simultaneous IKE rekey (RFC 7296 2.8.2): ours already finished. Keep the one whose
-    // exchange had the larger nonces; the creator of the other deletes it.
+    // Simultaneous IKE SA rekey (RFC 7296 2.8.2), ours finished first: both new IKE SAs exist
+    // on both sides now; the one made with the lowest nonce goes.
     auto ours = sas_.find(sa.rekeyed_into);
-    if (ours != sas_.end() && NonceLess(ours->second->min_nonce, (*fresh)->min_nonce)) {
-      // Ours is redundant: move its CHILD SAs to the peer's IKE SA and delete ours.
-      IkeSa& redundant = *ours->second;
-      (*fresh)->children = std::move(redundant.children);
-      redundant.children.clear();
-      FinishIkeRekey(redundant, *std::move(fresh), now);
-    }
+    IkeSa& theirs = AdoptIkeSa(*std::move(fresh), now);
+    if (ours != sas_.end()) ResolveIkeRekeyCollision(*ours->second, theirs, now);
     return;
   }
   FinishIkeRekey(sa, *std::move(fresh), now);
   // The peer started the rekey, so it deletes the old IKE SA.
 }
 
-// FinishIkeRekey: the CHILD SAs move to `fresh`, which takes over; the old IKE SA only waits
-// for its Delete exchange (sent by us when we started the rekey).
-void IkeManager::FinishIkeRekey(IkeSa& old_sa, std::unique_ptr<IkeSa> fresh, MonoTime now) {
-  const IkePeerConfig* peer = Peer(old_sa.peer);
+// AdoptIkeSa: a new IKE SA from a rekey takes up its timers and joins the table.
+IkeSa& IkeManager::AdoptIkeSa(std::unique_ptr<IkeSa> fresh, MonoTime now) {
+  const IkePeerConfig* peer = Peer(fresh->peer);
   IkeSa& n = *fresh;
-  for (ChildSa& c : old_sa.children) n.children.push_back(std::move(c));
-  old_sa.children.clear();
   n.state = IkeState::kEstablished;
   n.established_at = now;
   n.last_heard = now;
@@ -634,6 +675,49 @@ void IkeManager::FinishIkeRekey(IkeSa& old_sa, std::unique_ptr<IkeSa> fresh, Mon
   n.rekey_at = now + Duration::Nanoseconds(static_cast<int64_t>(static_cast<double>(life.ns) *
                                                                 (1.0 - options_.rekey_margin)));
   if (n.nat_local) n.next_keepalive = now + options_.natt_keepalive;
+  sas_.emplace(n.our_spi(), std::move(fresh));
+  return n;
+}
+
+// ResolveIkeRekeyCollision: both sides rekeyed the same IKE SA at once, so there are two new
+// ones, `ours` (we started it) and `theirs`. Both ends compare the same nonces, so they agree.
+void IkeManager::ResolveIkeRekeyCollision(IkeSa& ours, IkeSa& theirs, MonoTime now) {
+  //= https://www.rfc-editor.org/rfc/rfc7296#section-2.8.2
+  //# The SA that was created with the lowest of the four nonces
+  // (paraphrased remainder) is the redundant one and is deleted by the endpoint that created it.
+  const bool ours_redundant = NonceLess(ours.min_nonce, theirs.min_nonce);
+  IkeSa& loser = ours_redundant ? ours : theirs;
+  IkeSa& winner = ours_redundant ? theirs : ours;
+  for (ChildSa& c : loser.children) winner.children.push_back(std::move(c));
+  loser.children.clear();
+  loser.state = IkeState::kRekeyed;
+  loser.rekeyed_into = winner.our_spi();
+  loser.rekey_at = MonoTime::Infinite();
+  loser.expire_at = now + options_.rekeyed_child_linger + options_.rekeyed_child_linger;
+  // The IKE SA that was rekeyed now hands over to the winner too.
+  for (auto& [spi, sa] : sas_) {
+    if (sa->state == IkeState::kRekeyed && sa->peer == winner.peer &&
+        sa->rekeyed_into == loser.our_spi()) {
+      for (ChildSa& c : sa->children) winner.children.push_back(std::move(c));
+      sa->children.clear();
+      sa->rekeyed_into = winner.our_spi();
+    }
+  }
+  LogLine(LogLevel::kInfo,
+          absl::StrFormat("IKE: simultaneous IKE SA rekey: keeping %016x_i "
+                          "%016x_r, %s deletes %016x_i %016x_r",
+                          winner.spi_i, winner.spi_r, ours_redundant ? "we" : "the peer",
+                          loser.spi_i, loser.spi_r));
+  if (ours_redundant) Queue(loser, {RequestKind::kDeleteIke, 0}, now);
+}
+
+// FinishIkeRekey: the CHILD SAs move to `fresh`, which takes over; the old IKE SA only waits
+// for its Delete exchange (sent by us when we started the rekey).
+void IkeManager::FinishIkeRekey(IkeSa& old_sa, std::unique_ptr<IkeSa> fresh, MonoTime now) {
+  const IkePeerConfig* peer = Peer(old_sa.peer);
+  for (ChildSa& c : old_sa.children) fresh->children.push_back(std::move(c));
+  old_sa.children.clear();
+  IkeSa& n = AdoptIkeSa(std::move(fresh), now);
   old_sa.state = IkeState::kRekeyed;
   old_sa.rekeyed_into = n.our_spi();
   old_sa.expire_at = now + options_.rekeyed_child_linger + options_.rekeyed_child_linger;
@@ -643,7 +727,6 @@ void IkeManager::FinishIkeRekey(IkeSa& old_sa, std::unique_ptr<IkeSa> fresh, Mon
                                            peer->name, n.spi_i, n.spi_r));
   Emit(IkeEventKind::kIkeRekeyed, n, n.negotiated.Describe(), now);
   IkeSa& old_ref = old_sa;
-  sas_.emplace(n.our_spi(), std::move(fresh));
   //= https://www.rfc-editor.org/rfc/rfc7296#section-2.8
   //# After the new equivalent IKE SA is created, the initiator deletes the old IKE SA, and
   //# the Delete payload to delete itself MUST be the last request sent over the old IKE SA.

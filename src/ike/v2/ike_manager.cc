@@ -438,6 +438,11 @@ absl::Status IkeManager::Initiate(uint64_t peer, MonoTime now) {
   for (const auto& [spi, sa] : sas_) {
     if (sa->peer == peer && sa->state != IkeState::kDead && sa->state != IkeState::kRekeyed &&
         sa->state != IkeState::kDeleting) {
+      if (sa->state == IkeState::kEstablished &&
+          std::none_of(sa->children.begin(), sa->children.end(),
+                       [](const ChildSa& c) { return c.state == ChildState::kInstalled; })) {
+        Queue(*sa, {RequestKind::kCreateChild, 0}, now);  // lost its CHILD SA: a new one
+      }
       return absl::OkStatus();
     }
   }

@@ -190,6 +190,9 @@ class IkeManager {
                                                       std::span<const uint8_t> nonce_r);
   void StartChildRekey(IkeSa& sa, uint32_t child_spi, MonoTime now);
   void StartIkeRekey(IkeSa& sa, MonoTime now);
+  void StartNewChild(IkeSa& sa, MonoTime now);
+  IkeSa& AdoptIkeSa(std::unique_ptr<IkeSa> fresh, MonoTime now);
+  void ResolveIkeRekeyCollision(IkeSa& ours, IkeSa& theirs, MonoTime now);
   void RespondCreateChild(IkeSa& sa, const Received& in, MonoTime now);
   void ProcessCreateChildResponse(IkeSa& sa, const Received& in, MonoTime now);
   void FinishChildRekey(IkeSa& sa, uint32_t old_spi, uint32_t new_spi, MonoTime now);

@@ -1,0 +1,308 @@
+// IkeManager between two instances in one process, with the message order under the test's
+// control: the collision cases of RFC 7296 2.8.1, 2.8.2 and 2.25 with their message sequences
+// drawn beside each test, message-ID and malformed-input handling.
+#include "ike/v2/ike_manager.h"
+
+#include <deque>
+#include <map>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace tunnelisa::ike {
+namespace {
+
+using ::testing::HasSubstr;
+
+// TestHost: datagrams into a queue; CHILD SAs as fake handles with the keys kept, so the test
+// can check that both ends derived the same keys for each direction.
+class TestHost final : public IkeHost {
+ public:
+  struct Child {
+    ChildInstall install;
+    bool active = false;
+  };
+  explicit TestHost(uint64_t seed) : seed_(seed) {}
+  void SendIke(const IkeEndpoint&, const IkeEndpoint&, std::span<const uint8_t> d) override {
+    out.emplace_back(d.begin(), d.end());
+  }
+  absl::StatusOr<ChildSaPair> InstallChild(uint64_t, ChildInstall in, MonoTime) override {
+    const uint32_t id = ++next_;
+    const uint32_t spi = in.inbound_spi;
+    children[spi] = Child{std::move(in), false};
+    handle_spi[id] = spi;
+    return ChildSaPair{{id, 1}, {id + 100000, 1}};
+  }
+  void ActivateChild(uint64_t, const ChildSaPair& p) override {
+    for (auto& [spi, c] : children) c.active = false;
+    children[handle_spi[p.inbound.index]].active = true;
+  }
+  void RemoveChild(uint64_t, const ChildSaPair& p) override {
+    children.erase(handle_spi[p.inbound.index]);
+  }
+  void UpdateChild(uint64_t, const ChildSaPair&, const SaUpdate&) override {}
+  absl::StatusOr<SaStats> QueryChild(uint64_t, SaHandle) const override { return SaStats{}; }
+  void RandomBytes(std::span<uint8_t> out_bytes) override {
+    for (uint8_t& b : out_bytes) {
+      seed_ = seed_ * 6364136223846793005ull + 1442695040888963407ull;
+      b = static_cast<uint8_t>(seed_ >> 56);
+    }
+  }
+  void Event(const IkeEvent& e) override { events.push_back({e.kind, std::string(e.detail)}); }
+  void Log(LogLevel, std::string_view) override {}
+  size_t Count(IkeEventKind k) const {
+    size_t n = 0;
+    for (const auto& e : events) n += e.first == k ? 1 : 0;
+    return n;
+  }
+  const Child* Active() const {
+    const Child* a = nullptr;
+    for (const auto& [spi, c] : children) {
+      if (c.active) a = &c;
+    }
+    return a;
+  }
+
+  std::deque<std::vector<uint8_t>> out;
+  std::map<uint32_t, Child> children;  // by our inbound SPI
+  std::map<uint32_t, uint32_t> handle_spi;
+  std::vector<std::pair<IkeEventKind, std::string>> events;
+
+ private:
+  uint64_t seed_;
+  uint32_t next_ = 0;
+};
+
+IkePeerConfig Peer(bool a) {
+  IkePeerConfig p;
+  p.id = 7;
+  p.name = a ? "to-b" : "to-a";
+  p.local = *IpAddress::Parse(a ? "192.0.2.1" : "192.0.2.2");
+  p.remote = *IpAddress::Parse(a ? "192.0.2.2" : "192.0.2.1");
+  static const uint8_t kPsk[] = {'p', 's', 'k'};
+  p.psk = std::make_shared<const SecretBytes>(std::span<const uint8_t>(kPsk));
+  p.local_id = IdPayload::FromAddress(p.local);
+  p.ike = {EncryptionAlgorithm::kAes128Gcm16, IntegrityAlgorithm::kHmacSha256_128,
+           DhGroup::kCurve25519};
+  p.child = {{EspSuite{EncryptionAlgorithm::kAes128Gcm16, IntegrityAlgorithm::kNone},
+              DhGroup::kCurve25519}};
+  return p;
+}
+
+// Pair: A and B; messages wait in each host's queue until the test delivers them.
+struct Pair {
+  TestHost ha{1}, hb{2};
+  IkeManager a{&ha, {}}, b{&hb, {}};
+  IkePeerConfig pa = Peer(true), pb = Peer(false);
+  MonoTime now;
+
+  Pair() {
+    a.SetPeers({pa}, now);
+    b.SetPeers({pb}, now);
+  }
+  // ToB / ToA: delivers the oldest queued message; false if there is none.
+  bool ToB() {
+    if (ha.out.empty()) return false;
+    std::vector<uint8_t> d = std::move(ha.out.front());
+    ha.out.pop_front();
+    b.OnDatagram({pb.local, 500}, {pa.local, 500}, d, false, now);
+    return true;
+  }
+  bool ToA() {
+    if (hb.out.empty()) return false;
+    std::vector<uint8_t> d = std::move(hb.out.front());
+    hb.out.pop_front();
+    a.OnDatagram({pa.local, 500}, {pb.local, 500}, d, false, now);
+    return true;
+  }
+  void Flush() {
+    for (int k = 0; k < 64 && (ToB() || ToA()); ++k) {
+    }
+  }
+  void Establish() {
+    ASSERT_TRUE(a.Initiate(7, now).ok());
+    Flush();
+    ASSERT_NE(a.EstablishedSa(7), nullptr);
+    ASSERT_NE(b.EstablishedSa(7), nullptr);
+  }
+  // Agree: each side's active CHILD SA sends with what the other's active one receives with.
+  void ExpectOneAgreedPair() const {
+    const TestHost::Child* ca = ha.Active();
+    const TestHost::Child* cb = hb.Active();
+    ASSERT_NE(ca, nullptr);
+    ASSERT_NE(cb, nullptr);
+    EXPECT_EQ(ca->install.outbound_spi, cb->install.inbound_spi);
+    EXPECT_EQ(cb->install.outbound_spi, ca->install.inbound_spi);
+    EXPECT_TRUE(ca->install.outbound_enc.Equals(cb->install.inbound_enc));
+    EXPECT_TRUE(cb->install.outbound_enc.Equals(ca->install.inbound_enc));
+  }
+};
+
+TEST(IkeManager, EstablishesWithMatchingChildKeys) {
+  Pair p;
+  p.Establish();
+  p.ExpectOneAgreedPair();
+  EXPECT_EQ(p.ha.children.size(), 1u);
+  EXPECT_EQ(p.hb.children.size(), 1u);
+}
+
+TEST(IkeManager, SimultaneousChildRekeyBothOrders) {
+  // RFC 7296 2.8.1:
+  //   A                                          B
+  //   CREATE_CHILD_SA(N(REKEY_SA), SA, Ni1) -->  <-- CREATE_CHILD_SA(N(REKEY_SA), SA, Ni2)
+  //   [B answers A's request]          ...       [A answers B's request]
+  //   <-- SA, Nr1                                    SA, Nr2 -->
+  //   the new SA made with the lowest of the four nonces is deleted by its creator; the old
+  //   one by the other: one pair remains, agreed on both ends.
+  for (int order = 0; order < 2; ++order) {
+    Pair p;
+    p.Establish();
+    ASSERT_TRUE(p.a.RekeyChild(7, p.now).ok());
+    ASSERT_TRUE(p.b.RekeyChild(7, p.now).ok());
+    // Both requests cross, then the responses in either order.
+    ASSERT_TRUE(p.ToB());
+    ASSERT_TRUE(p.ToA());
+    if (order == 0) {
+      ASSERT_TRUE(p.ToB());
+      ASSERT_TRUE(p.ToA());
+    } else {
+      ASSERT_TRUE(p.ToA());
+      ASSERT_TRUE(p.ToB());
+    }
+    p.Flush();  // the Delete exchanges
+    p.ExpectOneAgreedPair();
+    EXPECT_EQ(p.ha.children.size(), 1u) << "order " << order;
+    EXPECT_EQ(p.hb.children.size(), 1u) << "order " << order;
+  }
+}
+
+TEST(IkeManager, SimultaneousIkeRekeyKeepsOneIkeSaAndTheChild) {
+  // RFC 7296 2.8.2:
+  //   A                                          B
+  //   CREATE_CHILD_SA(SA(IKE), Ni1, KEi1) -->    <-- CREATE_CHILD_SA(SA(IKE), Ni2, KEi2)
+  //   <-- SA, Nr1, KEr1                              SA, Nr2, KEr2 -->
+  //   two new IKE SAs; the one made with the lowest nonce is deleted by its creator, the old
+  //   one by the initiators of the rekeys.
+  Pair p;
+  p.Establish();
+  ASSERT_TRUE(p.a.RekeyIke(7, p.now).ok());
+  ASSERT_TRUE(p.b.RekeyIke(7, p.now).ok());
+  ASSERT_TRUE(p.ToB());
+  ASSERT_TRUE(p.ToA());
+  ASSERT_TRUE(p.ToB());
+  ASSERT_TRUE(p.ToA());
+  p.Flush();
+  EXPECT_EQ(p.a.ike_sa_count(), 1u);
+  EXPECT_EQ(p.b.ike_sa_count(), 1u);
+  const IkeSa* sa = p.a.EstablishedSa(7);
+  const IkeSa* sb = p.b.EstablishedSa(7);
+  ASSERT_NE(sa, nullptr);
+  ASSERT_NE(sb, nullptr);
+  EXPECT_EQ(sa->spi_i, sb->spi_i);
+  EXPECT_EQ(sa->spi_r, sb->spi_r);
+  EXPECT_EQ(sa->children.size(), 1u);
+  EXPECT_EQ(sb->children.size(), 1u);
+  // The surviving IKE SA works: a CHILD SA rekey over it.
+  ASSERT_TRUE(p.a.RekeyChild(7, p.now).ok());
+  p.Flush();
+  p.ExpectOneAgreedPair();
+}
+
+TEST(IkeManager, RekeyCollidingWithDeleteOfTheSameChild) {
+  // RFC 7296 2.25: A rekeys the CHILD SA while B deletes it.
+  //   A                                          B
+  //   CREATE_CHILD_SA(N(REKEY_SA)) -->           <-- INFORMATIONAL(D(ESP spi))
+  //   [B is closing it: TEMPORARY_FAILURE]       [A deletes it, answers D]
+  //   <-- N(TEMPORARY_FAILURE)                       D(ESP spi) -->
+  //   then A, which lost its only CHILD SA, creates a new one from scratch.
+  Pair p;
+  p.Establish();
+  const uint32_t b_spi = p.hb.children.begin()->first;
+  ASSERT_TRUE(p.a.RekeyChild(7, p.now).ok());
+  p.b.OnChildLifetime(b_spi, /*hard=*/true, p.now);  // B deletes it
+  ASSERT_TRUE(p.ToB());                              // A's rekey reaches B
+  ASSERT_TRUE(p.ToA());                              // B's delete reaches A
+  p.Flush();
+  EXPECT_TRUE(p.ha.children.empty());
+  EXPECT_TRUE(p.hb.children.empty());
+  EXPECT_NE(p.a.EstablishedSa(7), nullptr);  // the IKE SA stays
+  ASSERT_TRUE(p.a.Initiate(7, p.now).ok());  // traffic for the tunnel: a new CHILD SA
+  p.Flush();
+  p.ExpectOneAgreedPair();
+}
+
+TEST(IkeManager, DeleteCollisionBothSidesDeleteTheSameChild) {
+  // RFC 7296 1.4.1: both ends delete the same CHILD SA at once; each request and response
+  // crosses; both end with no CHILD SA and an IKE SA in good order.
+  //   A                          B
+  //   D(ESP a_spi) -->      <-- D(ESP b_spi)
+  //   <-- (empty)               (empty) -->
+  Pair p;
+  p.Establish();
+  p.a.OnChildLifetime(p.ha.children.begin()->first, true, p.now);
+  p.b.OnChildLifetime(p.hb.children.begin()->first, true, p.now);
+  ASSERT_TRUE(p.ToB());
+  ASSERT_TRUE(p.ToA());
+  p.Flush();
+  EXPECT_TRUE(p.ha.children.empty());
+  EXPECT_TRUE(p.hb.children.empty());
+  ASSERT_TRUE(p.a.CheckLiveness(7, p.now).ok());
+  p.Flush();
+  EXPECT_EQ(p.a.stats().retransmits, 0u);
+  EXPECT_NE(p.a.EstablishedSa(7), nullptr);
+}
+
+TEST(IkeManager, OutOfWindowAndReplayedMessagesAreDropped) {
+  Pair p;
+  p.Establish();
+  ASSERT_TRUE(p.a.CheckLiveness(7, p.now).ok());
+  ASSERT_EQ(p.ha.out.size(), 1u);
+  const std::vector<uint8_t> request = p.ha.out.front();
+  ASSERT_TRUE(p.ToB());
+  ASSERT_TRUE(p.ToA());
+  const uint64_t replayed = p.b.stats().responses_replayed;
+  // The same request again: answered from the cache, not processed twice.
+  p.b.OnDatagram({p.pb.local, 500}, {p.pa.local, 500}, request, false, p.now);
+  EXPECT_EQ(p.b.stats().responses_replayed, replayed + 1);
+  ASSERT_EQ(p.hb.out.size(), 1u);
+  // The cached response reaching A again: no request outstanding, dropped.
+  const uint64_t dropped = p.a.stats().dropped;
+  ASSERT_TRUE(p.ToA());
+  EXPECT_EQ(p.a.stats().dropped, dropped + 1);
+  // A tampered copy: ICV fails, dropped, nothing sent.
+  std::vector<uint8_t> forged = request;
+  forged.back() ^= 1;
+  p.b.OnDatagram({p.pb.local, 500}, {p.pa.local, 500}, forged, false, p.now);
+  EXPECT_TRUE(p.hb.out.empty());
+}
+
+TEST(IkeManager, HostileDatagramsNeverCrash) {
+  Pair p;
+  p.Establish();
+  uint64_t x = 99;
+  for (int n = 0; n < 3000; ++n) {
+    x = x * 6364136223846793005ull + 1;
+    std::vector<uint8_t> d(static_cast<size_t>(x >> 54) % 300);
+    for (uint8_t& b : d) {
+      x = x * 6364136223846793005ull + 1;
+      b = static_cast<uint8_t>(x >> 56);
+    }
+    if (d.size() >= 28 && (n & 1) != 0) {
+      // A plausible header: IKEv2, a known exchange, the right length.
+      d[17] = 0x20;
+      d[18] = static_cast<uint8_t>(34 + (n % 4));
+      d[24] = static_cast<uint8_t>(d.size() >> 24);
+      d[25] = static_cast<uint8_t>(d.size() >> 16);
+      d[26] = static_cast<uint8_t>(d.size() >> 8);
+      d[27] = static_cast<uint8_t>(d.size());
+    }
+    p.b.OnDatagram({p.pb.local, 500}, {p.pa.local, 500}, d, false, p.now);
+  }
+  EXPECT_LE(p.b.half_open_count(), IkeOptions{}.half_open_limit);
+  ASSERT_TRUE(p.a.CheckLiveness(7, p.now).ok());
+  p.Flush();
+  EXPECT_NE(p.b.EstablishedSa(7), nullptr);
+}
+
+}  // namespace
+}  // namespace tunnelisa::ike
