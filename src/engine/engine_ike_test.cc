@@ -565,6 +565,30 @@ TEST(EngineIke, IpsecGwIgnoresEspFromStrangers) {
   EXPECT_EQ(pair.b().Public(esp, At(0)).reason, DropReason::kNotForUs);
 }
 
+TEST(EngineIke, IpsecGwCookiesUnderAFloodFromManyAddresses) {
+  EngineOptions o;
+  o.ike_cookie_threshold = 16;
+  o.ike_half_open_limit = 64;
+  RouterPair pair(Dynamic(ReadEngineVector("router_a.cfg"), {}, true), GatewayConfig(), At(0), &o);
+  ASSERT_EQ(pair.a().transport.public_out.size(), 1u);
+  const std::vector<uint8_t> real = pair.a().transport.public_out[0].bytes;
+  pair.a().transport.public_out.clear();
+  // 500 IKE_SA_INITs from 500 spoofed addresses (a spoofing flood cannot answer a COOKIE).
+  for (uint32_t k = 1; k <= 500; ++k) {
+    std::vector<uint8_t> forged = SetIpv4Source(real, IpAddress::V4(0x0a000000u | k));  // 10.0.x.y
+    SetInitiatorSpi(forged, 0x5000 + k);
+    pair.b().Public(forged, At(0.001 * k));
+  }
+  const IkeCounters c = pair.b().engine->ike_counters();
+  EXPECT_EQ(c.half_open, 16u);      // state only up to the threshold
+  EXPECT_EQ(c.cookies_sent, 484u);  // then stateless COOKIEs
+  pair.b().transport.public_out.clear();
+  pair.b().Public(real, At(1));
+  pair.Pump(At(1));
+  EXPECT_EQ(pair.b().events.Count(IkeEventKind::kChildUp), 1u);
+  EXPECT_TRUE(Traffic(pair, At(2)));
+}
+
 TEST(EngineIke, ResponderOnlyNeverInitiates) {
   std::string a = Dynamic(ReadEngineVector("router_a.cfg"), {}, /*auto_establish=*/true);
   a = Replace(a, "    primary 1/1\n    backup 2/1\n",
