@@ -3,6 +3,7 @@
 // drawn beside each test, message-ID and malformed-input handling.
 #include "ike/v2/ike_manager.h"
 
+#include <algorithm>
 #include <deque>
 #include <map>
 
@@ -92,11 +93,12 @@ IkePeerConfig Peer(bool a) {
 // Pair: A and B; messages wait in each host's queue until the test delivers them.
 struct Pair {
   TestHost ha{1}, hb{2};
-  IkeManager a{&ha, {}}, b{&hb, {}};
+  IkeManager a, b;
   IkePeerConfig pa = Peer(true), pb = Peer(false);
   MonoTime now;
+  size_t largest_datagram = 0;
 
-  Pair() {
+  explicit Pair(IkeOptions options = {}) : a(&ha, options), b(&hb, options) {
     a.SetPeers({pa}, now);
     b.SetPeers({pb}, now);
   }
@@ -104,6 +106,7 @@ struct Pair {
   bool ToB() {
     if (ha.out.empty()) return false;
     std::vector<uint8_t> d = std::move(ha.out.front());
+    largest_datagram = std::max(largest_datagram, d.size());
     ha.out.pop_front();
     b.OnDatagram({pb.local, 500}, {pa.local, 500}, d, false, now);
     return true;
@@ -111,6 +114,7 @@ struct Pair {
   bool ToA() {
     if (hb.out.empty()) return false;
     std::vector<uint8_t> d = std::move(hb.out.front());
+    largest_datagram = std::max(largest_datagram, d.size());
     hb.out.pop_front();
     a.OnDatagram({pa.local, 500}, {pb.local, 500}, d, false, now);
     return true;
@@ -144,6 +148,29 @@ TEST(IkeManager, EstablishesWithMatchingChildKeys) {
   p.ExpectOneAgreedPair();
   EXPECT_EQ(p.ha.children.size(), 1u);
   EXPECT_EQ(p.hb.children.size(), 1u);
+}
+
+TEST(IkeManager, FragmentsLargeMessagesWhenBothSupportIt) {
+  // RFC 7383: with a small path (max_datagram 200) IKE_AUTH and CREATE_CHILD_SA go out as SKF
+  // fragments; IKE_SA_INIT is never fragmented. Fragments may also arrive out of order.
+  IkeOptions o;
+  o.max_datagram = 200;
+  Pair p(o);
+  ASSERT_TRUE(p.a.Initiate(7, p.now).ok());
+  ASSERT_TRUE(p.ToB());  // IKE_SA_INIT
+  ASSERT_TRUE(p.ToA());
+  p.largest_datagram = 0;
+  ASSERT_GT(p.ha.out.size(), 1u);  // IKE_AUTH in several fragments
+  std::reverse(p.ha.out.begin(), p.ha.out.end());
+  p.Flush();
+  ASSERT_NE(p.a.EstablishedSa(7), nullptr);
+  ASSERT_NE(p.b.EstablishedSa(7), nullptr);
+  EXPECT_LE(p.largest_datagram, 200u);
+  p.ExpectOneAgreedPair();
+  ASSERT_TRUE(p.b.RekeyChild(7, p.now).ok());  // PFS: a KE makes it larger still
+  p.Flush();
+  EXPECT_LE(p.largest_datagram, 200u);
+  p.ExpectOneAgreedPair();
 }
 
 TEST(IkeManager, SimultaneousChildRekeyBothOrders) {
