@@ -589,6 +589,28 @@ TEST(EngineIke, IpsecGwCookiesUnderAFloodFromManyAddresses) {
   EXPECT_TRUE(Traffic(pair, At(2)));
 }
 
+TEST(EngineIke, TrafficSelectorMismatchNamesTheSelector) {
+  std::string b = Dynamic(ReadEngineVector("router_b.cfg"), {}, false);
+  b = Replace(b, "        remote-ip 192.168.1.0/24", "        remote-ip 192.168.9.0/24");
+  RouterPair pair(Dynamic(ReadEngineVector("router_a.cfg"), {}, true), b);
+  pair.Pump(At(0));
+  EXPECT_EQ(pair.b().events.Count(IkeEventKind::kChildUp), 0u);
+  bool named = false;
+  for (const auto& e : pair.b().events.ike) {
+    if (e.kind == IkeEventKind::kNegotiationFailed) {
+      EXPECT_THAT(e.detail, HasSubstr("TS_UNACCEPTABLE"));
+      named = named || e.detail.find("192.168.1.0/24") != std::string::npos;
+    }
+  }
+  EXPECT_TRUE(named);
+  bool told = false;
+  for (const auto& e : pair.a().events.ike) {
+    told = told || (e.kind == IkeEventKind::kNegotiationFailed &&
+                    e.detail.find("TS_UNACCEPTABLE") != std::string::npos);
+  }
+  EXPECT_TRUE(told);
+}
+
 TEST(EngineIke, ResponderOnlyNeverInitiates) {
   std::string a = Dynamic(ReadEngineVector("router_a.cfg"), {}, /*auto_establish=*/true);
   a = Replace(a, "    primary 1/1\n    backup 2/1\n",
