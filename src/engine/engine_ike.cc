@@ -158,7 +158,6 @@ class Engine::Impl::IkeBridge final : public ike::IkeHost {
     if (t == nullptr || t->slot == nullptr) return;
     (void)t->slot->esp->Update(pair.inbound, update);
     (void)t->slot->esp->Update(pair.outbound, update);
-    if (update.remote) t->peer_now = *update.remote;
   }
   // (An ipsec-gw session keeps its key, the address IKE first saw: a NAT rebinding that
   // changes the address as well is followed by the SAs, not by the session's lookup key.)

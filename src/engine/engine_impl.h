@@ -130,11 +130,10 @@ struct IpsecTunnelState : TunnelPlacement {
   TunnelCounterRefs counters;
   // Dynamic keying: the tunnel's IKE peer id (0: none, manual keying or down), its name in IKE
   // events, every outbound SA IKE installed (the active one is `outbound`; inbound SAs are all
-  // in `inbound`), the peer's current address (NAT), and the last traffic-triggered initiation.
+  // in `inbound`), and the last traffic-triggered initiation.
   uint64_t ike_peer = 0;
   std::string ike_name;
   std::vector<SaHandle> ike_outbound;
-  IpAddress peer_now;
   MonoTime last_acquire;
   // ipsec-gw sessions: the peer's traffic selectors, routed to it in the secure service.
   std::vector<IpPrefix> gw_routes;

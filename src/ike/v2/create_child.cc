@@ -567,7 +567,6 @@ absl::StatusOr<std::unique_ptr<IkeSa>> IkeManager::RekeyedIkeSa(IkeSa& old_sa, b
   if (!p.ok()) return p.status();
   fresh->protector = *std::move(p);
   fresh->peer_id_text = old_sa.peer_id_text;
-  fresh->session_index = old_sa.session_index;
   return fresh;
 }
 

@@ -53,7 +53,7 @@ uint32_t IkeManager::NewChildSpi() {
     bool used = false;
     for (const auto& [k, sa] : sas_) {
       for (const ChildSa& c : sa->children) used = used || c.inbound_spi == spi;
-      used = used || sa->request.new_spi == spi || sa->first_child.new_spi == spi;
+      used = used || sa->request.new_spi == spi;
     }
     if (!used) return spi;
   }

@@ -135,8 +135,6 @@ struct IkeSa {
 
   // IKE_AUTH
   std::string peer_id_text;
-  // The first CHILD SA's proposal (initiator), finished when IKE_AUTH's response arrives.
-  OutstandingRequest first_child;
 
   // Messages
   uint32_t next_message_id = 0;      // of our next request
@@ -161,7 +159,6 @@ struct IkeSa {
   std::string down_reason;          // why it ended (events, session log)
   uint64_t rekeyed_into = 0;        // kRekeyed: our SPI of the IKE SA that replaced this one
   std::vector<uint8_t> min_nonce;   // IKE rekey collisions (RFC 7296 2.8.2)
-  size_t session_index = SIZE_MAX;  // position in the session log
 };
 
 }  // namespace tunnelisa::ike
