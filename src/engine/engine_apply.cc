@@ -55,71 +55,6 @@ std::vector<IpPrefix> Selectors(const config::SecurityPolicy* policy, bool local
   return out;
 }
 
-ike::IdPayload IdFor(const config::IkeIdentity& id) {
-  ike::IdPayload p;
-  p.type = static_cast<ike::IdType>(id.WireType());
-  p.data = id.WireData();
-  return p;
-}
-
-// IkePeerFor: the IKE view of a dynamic-keying ipsec-tunnel (DESIGN.md: config builds the
-// model, IKE never reads it). Fails with the reason the tunnel stays down.
-absl::StatusOr<ike::IkePeerConfig> IkePeerFor(const config::Config& config,
-                                              const config::IpsecTunnel& t,
-                                              const config::DynamicKeying& dynamic,
-                                              const config::SecurityPolicy* policy,
-                                              const config::TunnelGroup* group) {
-  ike::IkePeerConfig p;
-  auto ike_policy = dynamic.ike_policy ? config.ike_policies.find(*dynamic.ike_policy)
-                                       : config.ike_policies.end();
-  if (ike_policy == config.ike_policies.end()) {
-    return absl::FailedPreconditionError("no SA: dynamic-keying has no ike-policy");
-  }
-  const config::IkePolicy& ip = ike_policy->second;
-  if (ip.ike_version != 2) {
-    return absl::FailedPreconditionError(
-        StrCat("no SA: ike-policy ", ip.id, " is ike-version ", static_cast<int>(ip.ike_version),
-               "; this engine negotiates IKEv2 (IKEv1 is not implemented yet)"));
-  }
-  if (!dynamic.pre_shared_key) {
-    return absl::FailedPreconditionError("no SA: dynamic-keying has no pre-shared-key");
-  }
-  p.psk = std::make_shared<const SecretBytes>(dynamic.pre_shared_key->bytes().Clone());
-  p.local = *t.local_gateway_address;
-  p.remote = *t.peer;
-  std::optional<config::IkeIdentity> local_id = config::EffectiveLocalId(t);
-  p.local_id = local_id ? IdFor(*local_id) : ike::IdPayload::FromAddress(p.local);
-  if (dynamic.remote_id) p.remote_id = IdFor(*dynamic.remote_id);
-  p.ike = {ip.encryption_algorithm, ip.auth_algorithm, ip.dh_group};
-  if (absl::Status s = ike::ValidateIkePolicy(p.ike); !s.ok()) {
-    return absl::FailedPreconditionError(StrCat("no SA: ike-policy ", ip.id, ": ", s.message()));
-  }
-  Duration child_life = Duration::Seconds(ip.ipsec_lifetime_s);
-  for (uint32_t id : dynamic.transforms) {
-    auto tr = config.ipsec_transforms.find(id);
-    if (tr == config.ipsec_transforms.end()) continue;
-    p.child.push_back({tr->second.suite(), tr->second.pfs_dh_group});
-    if (tr->second.ipsec_lifetime_s && p.child.size() == 1) {
-      child_life = Duration::Seconds(*tr->second.ipsec_lifetime_s);
-    }
-  }
-  if (p.child.empty()) return absl::FailedPreconditionError("no SA: no ipsec-transform");
-  if (absl::Status s = ike::ValidateChildPolicies(p.child); !s.ok()) {
-    return absl::FailedPreconditionError(StrCat("no SA: ipsec-transform: ", s.message()));
-  }
-  p.local_ts = Selectors(policy, true);
-  p.remote_ts = Selectors(policy, false);
-  p.ike_lifetime = Duration::Seconds(ip.isakmp_lifetime_s);
-  p.child_lifetime = child_life;
-  const std::optional<config::Dpd>& dpd = t.dpd ? t.dpd : ip.dpd;
-  if (dpd) {
-    p.dpd = ike::DpdPolicy{Duration::Seconds(dpd->interval_s), dpd->max_retries, dpd->reply_only};
-  }
-  p.auto_establish = dynamic.auto_establish;
-  p.responder_only = group != nullptr && group->ipsec_responder_only;
-  return p;
-}
-
 }  // namespace
 
 void Engine::Impl::Log(LogLevel level, const std::string& message) const {
@@ -247,9 +182,10 @@ std::vector<ike::IkePeerConfig> Engine::Impl::ReconcileIpsec(const config::Confi
           if (p != s.security_policies.end()) policy = p->second;
         }
         auto tg = config.tunnel_groups.find(sap.id.tunnel_group);
+        const config::SecurityPolicy* pol = policy ? &*policy : nullptr;
         absl::StatusOr<ike::IkePeerConfig> peer =
-            IkePeerFor(config, t, *dynamic, policy ? &*policy : nullptr,
-                       tg != config.tunnel_groups.end() ? &tg->second : nullptr);
+            IkePeerForTunnel(config, t, *dynamic, Selectors(pol, true), Selectors(pol, false),
+                             tg != config.tunnel_groups.end() ? &tg->second : nullptr);
         std::vector<config::IsaSlot> isas = base.ActiveIsas(sap.id.tunnel_group);
         absl::StatusOr<EngineSlot*> slot = SlotFor(isas.front(), config);
         if (!peer.ok() || !slot.ok()) {

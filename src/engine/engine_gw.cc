@@ -8,67 +8,6 @@
 #include "engine/engine_impl.h"
 
 namespace tunnelisa {
-namespace {
-
-ike::IdPayload IdOf(const config::IkeIdentity& id) {
-  ike::IdPayload p;
-  p.type = static_cast<ike::IdType>(id.WireType());
-  p.data = id.WireData();
-  return p;
-}
-
-// GwPeer: the IKE view of an ipsec-gw: any remote, the tunnel template's transforms, any
-// traffic selectors (the peer's are taken as offered and routed to it).
-absl::StatusOr<ike::IkePeerConfig> GwPeer(const config::Config& config, const config::IpsecGw& gw) {
-  ike::IkePeerConfig p;
-  auto policy =
-      gw.ike_policy ? config.ike_policies.find(*gw.ike_policy) : config.ike_policies.end();
-  if (policy == config.ike_policies.end()) return absl::FailedPreconditionError("no ike-policy");
-  const config::IkePolicy& ip = policy->second;
-  if (ip.ike_version != 2) {
-    return absl::FailedPreconditionError(StrCat("ike-policy ", ip.id, " is ike-version ",
-                                                static_cast<int>(ip.ike_version),
-                                                "; IKEv1 is not implemented yet"));
-  }
-  if (!gw.pre_shared_key) return absl::FailedPreconditionError("no pre-shared-key");
-  if (!gw.gateway_address) return absl::FailedPreconditionError("no gateway-address");
-  if (!gw.default_secure_service) {
-    return absl::FailedPreconditionError("no default-secure-service");
-  }
-  p.psk = std::make_shared<const SecretBytes>(gw.pre_shared_key->bytes().Clone());
-  p.local = *gw.gateway_address;
-  std::optional<config::IkeIdentity> local_id = config::EffectiveLocalId(gw);
-  p.local_id = local_id ? IdOf(*local_id) : ike::IdPayload::FromAddress(p.local);
-  if (gw.remote_id) p.remote_id = IdOf(*gw.remote_id);
-  p.ike = {ip.encryption_algorithm, ip.auth_algorithm, ip.dh_group};
-  if (absl::Status s = ike::ValidateIkePolicy(p.ike); !s.ok()) return s;
-  Duration child_life = Duration::Seconds(ip.ipsec_lifetime_s);
-  auto tmpl = gw.default_tunnel_template ? config.tunnel_templates.find(*gw.default_tunnel_template)
-                                         : config.tunnel_templates.end();
-  if (tmpl == config.tunnel_templates.end()) {
-    return absl::FailedPreconditionError("no default-tunnel-template");
-  }
-  for (uint32_t id : tmpl->second.transforms) {
-    auto tr = config.ipsec_transforms.find(id);
-    if (tr == config.ipsec_transforms.end()) continue;
-    p.child.push_back({tr->second.suite(), tr->second.pfs_dh_group});
-    if (tr->second.ipsec_lifetime_s && p.child.size() == 1) {
-      child_life = Duration::Seconds(*tr->second.ipsec_lifetime_s);
-    }
-  }
-  if (p.child.empty()) return absl::FailedPreconditionError("the tunnel template has no transform");
-  if (absl::Status s = ike::ValidateChildPolicies(p.child); !s.ok()) return s;
-  p.ike_lifetime = Duration::Seconds(ip.isakmp_lifetime_s);
-  p.child_lifetime = child_life;
-  const std::optional<config::Dpd>& dpd = gw.dpd ? gw.dpd : ip.dpd;
-  if (dpd) {
-    p.dpd = ike::DpdPolicy{Duration::Seconds(dpd->interval_s), dpd->max_retries, dpd->reply_only};
-  }
-  p.responder_only = true;  // a concentrator answers; it never knows whom to call
-  return p;
-}
-
-}  // namespace
 
 void Engine::Impl::ReconcileGws(const config::Config& config, const config::RuntimeView& base,
                                 std::vector<ike::IkePeerConfig>& peers) {
@@ -81,7 +20,7 @@ void Engine::Impl::ReconcileGws(const config::Config& config, const config::Runt
             !base.TunnelGroupStatus(i.sap->id.tunnel_group).up()) {
           continue;
         }
-        absl::StatusOr<ike::IkePeerConfig> peer = GwPeer(config, gw);
+        absl::StatusOr<ike::IkePeerConfig> peer = IkePeerForGw(config, gw);
         std::vector<config::IsaSlot> isas = base.ActiveIsas(i.sap->id.tunnel_group);
         absl::StatusOr<EngineSlot*> slot =
             isas.empty() ? absl::StatusOr<EngineSlot*>(absl::UnavailableError("no active ISA"))

@@ -159,6 +159,17 @@ struct EngineService {
   bool has_gw_routes = false;
 };
 
+// The IKE view of a dynamic-keying ipsec-tunnel (its security policy's prefixes as traffic
+// selectors) and of an ipsec-gw (engine_ike_peers.cc). Fail with the reason it stays down.
+absl::StatusOr<ike::IkePeerConfig> IkePeerForTunnel(const config::Config& config,
+                                                    const config::IpsecTunnel& t,
+                                                    const config::DynamicKeying& dynamic,
+                                                    std::vector<IpPrefix> local_ts,
+                                                    std::vector<IpPrefix> remote_ts,
+                                                    const config::TunnelGroup* group);
+absl::StatusOr<ike::IkePeerConfig> IkePeerForGw(const config::Config& config,
+                                                const config::IpsecGw& gw);
+
 class Engine::Impl {
  public:
   explicit Impl(const EngineOptions& options);

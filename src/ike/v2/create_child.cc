@@ -229,42 +229,15 @@ void IkeManager::ActivateSuccessor(IkeSa& sa, const ChildSa& old_child) {
 
 void IkeManager::StartChildRekey(IkeSa& sa, uint32_t child_spi, MonoTime now) {
   const IkePeerConfig* peer = Peer(sa.peer);
-  ChildSa* old_child = FindChild(sa, child_spi);
   if (child_spi == 0) return StartNewChild(sa, now);
+  ChildSa* old_child = FindChild(sa, child_spi);
   if (old_child == nullptr || old_child->state != ChildState::kInstalled) return;
-  OutstandingRequest ctx;
-  ctx.child_spi = child_spi;
-  ctx.new_spi = NewChildSpi();
-  ctx.nonce.assign(kNonceSize, 0);
-  host_->RandomBytes(ctx.nonce);
   // PFS: the transform that keyed this CHILD SA says whether the rekey carries a KE.
   std::optional<DhGroup> pfs = old_child->negotiated.pfs_group;
   for (const ChildTransformPolicy& t : peer->child) {
     if (t.suite == old_child->negotiated.suite) pfs = t.pfs_group;
   }
-  ctx.offered = OfferChild(peer->child, ctx.new_spi, /*include_dh=*/true);
-  ctx.offered_tsi = TsFromPrefixes(old_child->local_ts);
-  ctx.offered_tsr = TsFromPrefixes(old_child->remote_ts);
-  std::vector<Payload> out;
-  //= https://www.rfc-editor.org/rfc/rfc7296#section-1.3.3
-  //# The CREATE_CHILD_SA request for rekeying a Child SA is:
-  out.push_back(Payload::Make(
-      PayloadType::kNotify,
-      NotifyPayload::ForChildSa(NotifyType::kRekeySa, ProtocolId::kEsp, old_child->inbound_spi)));
-  out.push_back(Payload::Make(PayloadType::kSa, ctx.offered));
-  out.push_back(Payload::Make(PayloadType::kNonce, NoncePayload{ctx.nonce}));
-  if (pfs) {
-    absl::StatusOr<std::unique_ptr<crypto::DhKeyPair>> dh = crypto::DhKeyPair::Generate(*pfs);
-    if (dh.ok()) {
-      ctx.dh = *std::move(dh);
-      out.push_back(Payload::Make(PayloadType::kKe,
-                                  KePayload{static_cast<uint16_t>(*pfs), ctx.dh->public_value()}));
-    }
-  }
-  out.push_back(Payload::Make(PayloadType::kTsi, ctx.offered_tsi));
-  out.push_back(Payload::Make(PayloadType::kTsr, ctx.offered_tsr));
-  SendRequest(sa, RequestKind::kCreateChild, ExchangeType::kCreateChildSa, std::move(out), now,
-              std::move(ctx));
+  SendCreateChild(sa, child_spi, pfs, old_child->local_ts, old_child->remote_ts, now);
 }
 
 // StartNewChild: a CHILD SA from scratch under an established IKE SA (RFC 7296 1.3.1), when the
@@ -274,15 +247,31 @@ void IkeManager::StartNewChild(IkeSa& sa, MonoTime now) {
   for (const ChildSa& c : sa.children) {
     if (c.state == ChildState::kInstalled) return;  // it has one again
   }
+  SendCreateChild(sa, 0, peer->child.front().pfs_group, peer->local_ts, peer->remote_ts, now);
+}
+
+// SendCreateChild: the CREATE_CHILD_SA request for a new CHILD SA, rekeying `rekey_spi` (our
+// inbound SPI) unless 0, with a KE of `pfs` when set.
+void IkeManager::SendCreateChild(IkeSa& sa, uint32_t rekey_spi, std::optional<DhGroup> pfs,
+                                 std::span<const IpPrefix> local_ts,
+                                 std::span<const IpPrefix> remote_ts, MonoTime now) {
+  const IkePeerConfig* peer = Peer(sa.peer);
   OutstandingRequest ctx;
+  ctx.child_spi = rekey_spi;
   ctx.new_spi = NewChildSpi();
   ctx.nonce.assign(kNonceSize, 0);
   host_->RandomBytes(ctx.nonce);
   ctx.offered = OfferChild(peer->child, ctx.new_spi, /*include_dh=*/true);
-  ctx.offered_tsi = TsFromPrefixes(peer->local_ts);
-  ctx.offered_tsr = TsFromPrefixes(peer->remote_ts);
-  std::optional<DhGroup> pfs = peer->child.front().pfs_group;
+  ctx.offered_tsi = TsFromPrefixes(local_ts);
+  ctx.offered_tsr = TsFromPrefixes(remote_ts);
   std::vector<Payload> out;
+  if (rekey_spi != 0) {
+    //= https://www.rfc-editor.org/rfc/rfc7296#section-1.3.3
+    //# The CREATE_CHILD_SA request for rekeying a Child SA is:
+    out.push_back(Payload::Make(
+        PayloadType::kNotify,
+        NotifyPayload::ForChildSa(NotifyType::kRekeySa, ProtocolId::kEsp, rekey_spi)));
+  }
   out.push_back(Payload::Make(PayloadType::kSa, ctx.offered));
   out.push_back(Payload::Make(PayloadType::kNonce, NoncePayload{ctx.nonce}));
   if (pfs) {
@@ -555,15 +544,7 @@ absl::StatusOr<std::unique_ptr<IkeSa>> IkeManager::RekeyedIkeSa(IkeSa& old_sa, b
   fresh->nonce_i.assign(nonce_i.begin(), nonce_i.end());
   fresh->nonce_r.assign(nonce_r.begin(), nonce_r.end());
   fresh->keys = *std::move(keys);
-  const crypto::IkeSaKeys& k = fresh->keys;
-  absl::StatusOr<std::unique_ptr<SkProtector>> p =
-      we_initiated
-          ? SkProtector::Create(
-                *suite, SkKeys{k.sk_ei.Clone(), k.sk_ai.Clone(), k.sk_er.Clone(), k.sk_ar.Clone()},
-                &host_random_)
-          : SkProtector::Create(
-                *suite, SkKeys{k.sk_er.Clone(), k.sk_ar.Clone(), k.sk_ei.Clone(), k.sk_ai.Clone()},
-                &host_random_);
+  absl::StatusOr<std::unique_ptr<SkProtector>> p = MakeProtector(*suite, fresh->keys, we_initiated);
   if (!p.ok()) return p.status();
   fresh->protector = *std::move(p);
   fresh->peer_id_text = old_sa.peer_id_text;
@@ -663,17 +644,9 @@ void IkeManager::RespondRekeyIke(IkeSa& sa, const Received& in, MonoTime now) {
 
 // AdoptIkeSa: a new IKE SA from a rekey takes up its timers and joins the table.
 IkeSa& IkeManager::AdoptIkeSa(std::unique_ptr<IkeSa> fresh, MonoTime now) {
-  const IkePeerConfig* peer = Peer(fresh->peer);
   IkeSa& n = *fresh;
-  n.state = IkeState::kEstablished;
-  n.established_at = now;
-  n.last_heard = now;
   n.created = now;
-  const Duration life = peer->ike_lifetime;
-  n.expire_at = now + life;
-  n.rekey_at = now + Duration::Nanoseconds(static_cast<int64_t>(static_cast<double>(life.ns) *
-                                                                (1.0 - options_.rekey_margin)));
-  if (n.nat_local) n.next_keepalive = now + options_.natt_keepalive;
+  StartLifetimes(n, now);
   sas_.emplace(n.our_spi(), std::move(fresh));
   return n;
 }

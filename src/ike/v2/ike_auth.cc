@@ -257,18 +257,22 @@ void IkeManager::ProcessAuthResponse(IkeSa& sa, const Received& in, MonoTime now
   }
 }
 
-void IkeManager::Established(IkeSa& sa, MonoTime now) {
-  const IkePeerConfig* peer = Peer(sa.peer);
+void IkeManager::StartLifetimes(IkeSa& sa, MonoTime now) {
+  const Duration life = Peer(sa.peer)->ike_lifetime;
   sa.state = IkeState::kEstablished;
   sa.established_at = now;
-  sa.half_open_expiry = MonoTime::Infinite();
-  half_open_.erase({sa.spi_i, sa.remote.address});
-  const Duration life = peer->ike_lifetime;
+  sa.last_heard = now;
   sa.expire_at = now + life;
   sa.rekey_at = now + Duration::Nanoseconds(static_cast<int64_t>(static_cast<double>(life.ns) *
                                                                  (1.0 - options_.rekey_margin)));
-  sa.last_heard = now;
   if (sa.nat_local) sa.next_keepalive = now + options_.natt_keepalive;
+}
+
+void IkeManager::Established(IkeSa& sa, MonoTime now) {
+  const IkePeerConfig* peer = Peer(sa.peer);
+  sa.half_open_expiry = MonoTime::Infinite();
+  half_open_.erase({sa.spi_i, sa.remote.address});
+  StartLifetimes(sa, now);
   LogLine(LogLevel::kInfo, StrCat("IKE: ", peer->name, ": IKE SA up with ", sa.peer_id_text, " (",
                                   sa.remote.address.ToString(), "), ", sa.negotiated.Describe(),
                                   sa.natt ? ", NAT-T" : ""));

@@ -153,6 +153,9 @@ class IkeManager {
   void ProcessInitResponse(IkeSa& sa, const Received& in, std::span<const uint8_t> raw,
                            MonoTime now);
   absl::Status DeriveKeys(IkeSa& sa, std::span<const uint8_t> peer_ke);
+  absl::StatusOr<std::unique_ptr<SkProtector>> MakeProtector(const SkSuite& suite,
+                                                             const crypto::IkeSaKeys& keys,
+                                                             bool initiator);
   std::vector<uint8_t> CookieFor(const Received& in, std::span<const uint8_t> nonce_i);
   bool NatDetection(IkeSa& sa, const Received& in);
   void AddNatDetection(const IkeSa& sa, std::vector<Payload>& out) const;
@@ -164,6 +167,8 @@ class IkeManager {
   absl::StatusOr<std::vector<uint8_t>> AuthData(const IkeSa& sa, bool of_initiator,
                                                 const IdPayload& id) const;
   void Established(IkeSa& sa, MonoTime now);
+  // StartLifetimes: an IKE SA becomes established: its rekey, expiry and keepalive timers.
+  void StartLifetimes(IkeSa& sa, MonoTime now);
 
   // CHILD SAs (create_child.cc)
   absl::StatusOr<ChildSa*> InstallChild(IkeSa& sa, const NegotiatedChild& negotiated,
@@ -191,6 +196,9 @@ class IkeManager {
   void StartChildRekey(IkeSa& sa, uint32_t child_spi, MonoTime now);
   void StartIkeRekey(IkeSa& sa, MonoTime now);
   void StartNewChild(IkeSa& sa, MonoTime now);
+  void SendCreateChild(IkeSa& sa, uint32_t rekey_spi, std::optional<DhGroup> pfs,
+                       std::span<const IpPrefix> local_ts, std::span<const IpPrefix> remote_ts,
+                       MonoTime now);
   IkeSa& AdoptIkeSa(std::unique_ptr<IkeSa> fresh, MonoTime now);
   void ResolveIkeRekeyCollision(IkeSa& ours, IkeSa& theirs, MonoTime now);
   void RespondCreateChild(IkeSa& sa, const Received& in, MonoTime now);

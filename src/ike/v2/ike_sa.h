@@ -156,9 +156,9 @@ struct IkeSa {
   MonoTime next_keepalive = MonoTime::Infinite();  // NAT keepalive while behind a NAT
   uint32_t liveness_misses = 0;
 
-  std::string down_reason;          // why it ended (events, session log)
-  uint64_t rekeyed_into = 0;        // kRekeyed: our SPI of the IKE SA that replaced this one
-  std::vector<uint8_t> min_nonce;   // IKE rekey collisions (RFC 7296 2.8.2)
+  std::string down_reason;         // why it ended (events, session log)
+  uint64_t rekeyed_into = 0;       // kRekeyed: our SPI of the IKE SA that replaced this one
+  std::vector<uint8_t> min_nonce;  // IKE rekey collisions (RFC 7296 2.8.2)
 };
 
 }  // namespace tunnelisa::ike

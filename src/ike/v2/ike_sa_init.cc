@@ -58,6 +58,16 @@ std::vector<uint8_t> SpiBytes(uint64_t spi) {
   return out;
 }
 
+absl::StatusOr<std::unique_ptr<SkProtector>> IkeManager::MakeProtector(const SkSuite& suite,
+                                                                       const crypto::IkeSaKeys& k,
+                                                                       bool initiator) {
+  // The original initiator sends with SK_ei / SK_ai and receives with SK_er / SK_ar.
+  SkKeys keys = initiator
+                    ? SkKeys{k.sk_ei.Clone(), k.sk_ai.Clone(), k.sk_er.Clone(), k.sk_ar.Clone()}
+                    : SkKeys{k.sk_er.Clone(), k.sk_ar.Clone(), k.sk_ei.Clone(), k.sk_ai.Clone()};
+  return SkProtector::Create(suite, std::move(keys), &host_random_);
+}
+
 void IkeManager::AddNatDetection(const IkeSa& sa, std::vector<Payload>& out) const {
   //= https://www.rfc-editor.org/rfc/rfc7296#section-2.23
   //# The data associated with the NAT_DETECTION_SOURCE_IP notification is a SHA-1 digest of
@@ -290,16 +300,7 @@ absl::Status IkeManager::DeriveKeys(IkeSa& sa, std::span<const uint8_t> peer_ke)
       shared->span(), SpiBytes(sa.spi_i), SpiBytes(sa.spi_r));
   if (!keys.ok()) return keys.status();
   sa.keys = *std::move(keys);
-  const crypto::IkeSaKeys& k = sa.keys;
-  // The initiator sends with SK_ei / SK_ai and receives with SK_er / SK_ar.
-  absl::StatusOr<std::unique_ptr<SkProtector>> p =
-      sa.initiator
-          ? SkProtector::Create(
-                *suite, SkKeys{k.sk_ei.Clone(), k.sk_ai.Clone(), k.sk_er.Clone(), k.sk_ar.Clone()},
-                &host_random_)
-          : SkProtector::Create(
-                *suite, SkKeys{k.sk_er.Clone(), k.sk_ar.Clone(), k.sk_ei.Clone(), k.sk_ai.Clone()},
-                &host_random_);
+  absl::StatusOr<std::unique_ptr<SkProtector>> p = MakeProtector(*suite, sa.keys, sa.initiator);
   if (!p.ok()) return p.status();
   sa.protector = *std::move(p);
   sa.dh.reset();  // the private key is not needed any more
