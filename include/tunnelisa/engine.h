@@ -191,6 +191,12 @@ class Engine {
   // dynamically keyed, or its tunnel group is ipsec-responder-only.
   absl::Status Initiate(const config::TunnelKey& tunnel, MonoTime now);
 
+  // Rekey: control path. Rekeys a dynamic-keying tunnel's CHILD SA (`ike` false) or its IKE SA
+  // (`ike` true) now, as its soft lifetime would (an operator's "rekey now", tests). Queued
+  // behind an exchange in progress. FailedPrecondition when no IKE SA / CHILD SA is
+  // established; NotFound for an unknown tunnel.
+  absl::Status Rekey(const config::TunnelKey& tunnel, bool ike, MonoTime now);
+
   // Shutdown: control path. Deletes every IKE SA (an INFORMATIONAL Delete to each peer, sent
   // once, not retransmitted) and its CHILD SAs; manual and GRE tunnels are untouched. Used
   // before a host exits (`tunnelisa run` on SIGTERM).

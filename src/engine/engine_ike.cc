@@ -367,6 +367,20 @@ absl::Status Engine::Initiate(const config::TunnelKey& tunnel, MonoTime now) {
 
 void Engine::Shutdown(MonoTime now) { impl_->Shutdown(now); }
 
+absl::Status Engine::Rekey(const config::TunnelKey& tunnel, bool ike, MonoTime now) {
+  auto it = impl_->ipsec_tunnels.find(tunnel);
+  if (it == impl_->ipsec_tunnels.end()) {
+    return absl::NotFoundError(
+        StrCat("no ipsec-tunnel \"", tunnel.name, "\" in service ", tunnel.service));
+  }
+  if (it->second.ike_peer == 0) {
+    return absl::FailedPreconditionError(
+        StrCat("ipsec-tunnel \"", tunnel.name, "\" is not dynamically keyed (or is down)"));
+  }
+  return ike ? impl_->ike->RekeyIke(it->second.ike_peer, now)
+             : impl_->ike->RekeyChild(it->second.ike_peer, now);
+}
+
 std::vector<Engine::SessionRecord> Engine::IkeSessions() const { return impl_->sessions; }
 
 IkeCounters Engine::ike_counters() const {

@@ -611,6 +611,21 @@ TEST(EngineIke, TrafficSelectorMismatchNamesTheSelector) {
   EXPECT_TRUE(told);
 }
 
+TEST(EngineIke, RekeyOnRequestBothKindsWithTrafficFlowing) {
+  auto pair = MakePair({}, {});
+  pair->Pump(At(0));
+  EXPECT_EQ(pair->a().engine->Rekey(kIpsec, /*ike=*/false, At(1)).code(), absl::StatusCode::kOk);
+  pair->Pump(At(1));
+  EXPECT_TRUE(Traffic(*pair, At(2)));
+  EXPECT_TRUE(pair->b().engine->Rekey(kIpsec, /*ike=*/true, At(3)).ok());
+  pair->Pump(At(3));
+  EXPECT_TRUE(Traffic(*pair, At(4)));
+  EXPECT_EQ(pair->a().events.Count(IkeEventKind::kChildRekeyed), 1u);
+  EXPECT_EQ(pair->a().events.Count(IkeEventKind::kIkeRekeyed), 1u);
+  EXPECT_EQ(pair->a().engine->Rekey({101, "nope"}, false, At(5)).code(),
+            absl::StatusCode::kNotFound);
+}
+
 TEST(EngineIke, ResponderOnlyNeverInitiates) {
   std::string a = Dynamic(ReadEngineVector("router_a.cfg"), {}, /*auto_establish=*/true);
   a = Replace(a, "    primary 1/1\n    backup 2/1\n",
