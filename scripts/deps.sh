@@ -7,6 +7,12 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   libssl-dev libsodium-dev libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-scapy iproute2 iputils-ping
+  # The strongSwan peer of the interop tests (tests/interop/strongswan/): charon with the
+  # kernel-libipsec plugin (ESP in user space), swanctl/VICI, and the crypto plugins (openssl,
+  # gcm; curve25519, chapoly). No daemon is started in a container; on a systemd host the
+  # package enables strongswan-starter (docs/testing.md).
+  strongswan-charon strongswan-swanctl libstrongswan-standard-plugins
+  libstrongswan-extra-plugins libcharon-extra-plugins libcharon-extauth-plugins
 )
 if [ "${TUNNELISA_DEPS_FUZZ:-0}" = 1 ]; then
   PACKAGES+=(clang libclang-rt-14-dev)

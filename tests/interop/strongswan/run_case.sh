@@ -1,0 +1,361 @@
+#!/usr/bin/env bash
+# tests/interop/strongswan/run_case.sh TUNNELISA WORKDIR CASE
+#
+# One interoperability case between `tunnelisa run` and strongSwan 5.9.8 (charon with the
+# kernel-libipsec plugin, driven by swanctl over VICI), each in its own network namespace
+# (lib.sh describes the set-up). The case name ends in the role of the IKE SA's initiator:
+# -tl tunnelisa (`auto-establish`; the control socket's `initiate` for pfs, rekey, dpd and psk;
+# a packet routed into the tunnel for 3des) or -ss strongSwan (`swanctl --initiate`).
+# docs/testing.md lists the cases; in short:
+#
+#   aes128gcm16-ecp256-*    IKE aes128gcm16-prfsha256-ecp256, ESP aes128gcm16 (PFS ecp256)
+#   aes256-sha256-modp2048-*  IKE aes256-sha256-modp2048, ESP aes256-sha256
+#   3des-sha1-modp1024-*    IKE 3des-sha1-modp1024, ESP 3des-sha1 (legacy)
+#   chacha20poly1305-x25519-*  IKE chacha20poly1305 with prf sha256 (-tl) / sha512 (-ss),
+#                           x25519; ESP chacha20poly1305
+#   pfs-*                   PFS: ESP with a D-H group; the CHILD SA rekey carries a KE
+#     each of these: SA up, algorithms as configured on both sides, pings both ways, then a
+#     CHILD SA rekey and an IKE SA rekey by strongSwan, pings again after each;
+#   rekey-*                 pings both ways every 20 ms while strongSwan rekeys the CHILD SA,
+#                           the IKE SA, and the CHILD SA again: nothing may be lost;
+#   dpd-tl                  tunnelisa's DPD (interval 10, max-retries 1): its liveness check
+#                           is answered, then charon is killed and the IKE SA must go down;
+#   dpd-ss                  strongSwan's DPD (2 s): tunnelisa answers it, then tunnelisa is
+#                           killed and charon must clear the SA;
+#   psk-ss                  strongSwan initiates with a wrong PSK: tunnelisa refuses
+#                           (auth-failed event), no SA anywhere;
+#   psk-tl                  tunnelisa initiates with a wrong PSK: strongSwan refuses.
+#
+# Needs root, iproute2, iputils-ping and strongSwan (scripts/deps.sh installs it); exits 77
+# (skipped) without them, or 1 with TUNNELISA_INTEROP_REQUIRED=1 (CI).
+set -euo pipefail
+
+TL=${1:?usage: run_case.sh TUNNELISA WORKDIR CASE}
+WORK=${2:?usage: run_case.sh TUNNELISA WORKDIR CASE}
+CASE=${3:?usage: run_case.sh TUNNELISA WORKDIR CASE}
+HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$HERE/lib.sh"
+
+require_tools
+mkdir -p "$WORK"
+WORK=$(cd "$WORK" && pwd)
+rm -f "$WORK"/tl.* "$WORK"/*.out
+# Unix socket paths are limited to 108 bytes: fall back to a short directory for deep trees.
+SHORT_DIR=""
+if [ ${#WORK} -gt 80 ]; then
+  SHORT_DIR=$(mktemp -d /tmp/tlss.XXXXXX)
+  SSDIR=$SHORT_DIR/ss
+  TL_SOCK=$SHORT_DIR/tl.sock
+else
+  SSDIR=$WORK/ss
+  TL_SOCK=$WORK/tl.sock
+fi
+rm -rf "$SSDIR"
+mkdir -p "$SSDIR"
+NS_T="" NS_S=""
+trap cleanup EXIT
+
+# ---- the case's parameters -------------------------------------------------------------
+ROLE=${CASE##*-}
+[ "$ROLE" = tl ] || [ "$ROLE" = ss ] || { echo "unknown case $CASE" >&2; exit 2; }
+SCENARIO=suite
+TL_PSK="interop-strongswan-psk-0123" SS_PSK="interop-strongswan-psk-0123"
+TL_DPD="" SS_DPD="" TL_PFS="" TL_AUTO=no TL_START=auto
+SS_ESP_DH=""  # what strongSwan must show for the CHILD SA's D-H group after a rekey
+case $CASE in
+  aes128gcm16-ecp256-*)
+    TL_IKE_ENC=aes128gcm16 TL_IKE_AUTH=sha256 TL_IKE_DH=19
+    TL_ESP_ENC=aes128gcm16 TL_ESP_AUTH="" TL_PFS=19
+    SS_IKE=aes128gcm16-prfsha256-ecp256 SS_ESP=aes128gcm16-ecp256
+    SS_IKE_SHOWN=AES_GCM_16-128/PRF_HMAC_SHA2_256/ECP_256 SS_ESP_SHOWN=AES_GCM_16-128
+    SS_ESP_DH=ECP_256
+    ;;
+  aes256-sha256-modp2048-*)
+    TL_IKE_ENC=aes256 TL_IKE_AUTH=sha256 TL_IKE_DH=14 TL_ESP_ENC=aes256 TL_ESP_AUTH=sha256
+    SS_IKE=aes256-sha256-modp2048 SS_ESP=aes256-sha256
+    SS_IKE_SHOWN=AES_CBC-256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048
+    SS_ESP_SHOWN=AES_CBC-256/HMAC_SHA2_256_128
+    ;;
+  3des-sha1-modp1024-*)
+    TL_IKE_ENC=3des TL_IKE_AUTH=sha1 TL_IKE_DH=2 TL_ESP_ENC=3des TL_ESP_AUTH=sha1
+    TL_START=traffic
+    SS_IKE=3des-sha1-modp1024 SS_ESP=3des-sha1
+    SS_IKE_SHOWN=3DES_CBC/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1024 SS_ESP_SHOWN=3DES_CBC/HMAC_SHA1_96
+    ;;
+  chacha20poly1305-x25519-*)
+    TL_IKE_ENC=chacha20poly1305 TL_IKE_DH=31 TL_ESP_ENC=chacha20poly1305 TL_ESP_AUTH=""
+    if [ "$ROLE" = tl ]; then prf=256; else prf=512; fi
+    TL_IKE_AUTH=sha$prf
+    SS_IKE=chacha20poly1305-prfsha$prf-x25519 SS_ESP=chacha20poly1305
+    SS_IKE_SHOWN=CHACHA20_POLY1305/PRF_HMAC_SHA2_$prf/CURVE_25519
+    SS_ESP_SHOWN=CHACHA20_POLY1305
+    ;;
+  pfs-tl)
+    TL_IKE_ENC=aes256 TL_IKE_AUTH=sha256 TL_IKE_DH=14
+    TL_ESP_ENC=aes256 TL_ESP_AUTH=sha256 TL_PFS=14 TL_START=control
+    SS_IKE=aes256-sha256-modp2048 SS_ESP=aes256-sha256-modp2048
+    SS_IKE_SHOWN=AES_CBC-256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048
+    SS_ESP_SHOWN=AES_CBC-256/HMAC_SHA2_256_128 SS_ESP_DH=MODP_2048
+    ;;
+  pfs-ss)
+    TL_IKE_ENC=aes128gcm16 TL_IKE_AUTH=sha256 TL_IKE_DH=19
+    TL_ESP_ENC=aes256gcm16 TL_ESP_AUTH="" TL_PFS=20
+    SS_IKE=aes128gcm16-prfsha256-ecp256 SS_ESP=aes256gcm16-ecp384
+    SS_IKE_SHOWN=AES_GCM_16-128/PRF_HMAC_SHA2_256/ECP_256 SS_ESP_SHOWN=AES_GCM_16-256
+    SS_ESP_DH=ECP_384
+    ;;
+  rekey-*)
+    SCENARIO=rekey TL_START=control
+    TL_IKE_ENC=aes256gcm16 TL_IKE_AUTH=sha384 TL_IKE_DH=20 TL_ESP_ENC=aes256gcm16 TL_ESP_AUTH=""
+    SS_IKE=aes256gcm16-prfsha384-ecp384 SS_ESP=aes256gcm16
+    SS_IKE_SHOWN=AES_GCM_16-256/PRF_HMAC_SHA2_384/ECP_384 SS_ESP_SHOWN=AES_GCM_16-256
+    ;;
+  dpd-tl | dpd-ss)
+    TL_IKE_ENC=aes128gcm16 TL_IKE_AUTH=sha256 TL_IKE_DH=19 TL_ESP_ENC=aes128gcm16 TL_ESP_AUTH=""
+    SS_IKE=aes128gcm16-prfsha256-ecp256 SS_ESP=aes128gcm16
+    SS_IKE_SHOWN=AES_GCM_16-128/PRF_HMAC_SHA2_256/ECP_256 SS_ESP_SHOWN=AES_GCM_16-128
+    if [ "$ROLE" = tl ]; then
+      SCENARIO=dpd-tunnelisa TL_DPD="interval 10 max-retries 1" TL_START=control
+    else
+      SCENARIO=dpd-strongswan SS_DPD=2s
+    fi
+    ;;
+  psk-tl | psk-ss)
+    TL_IKE_ENC=aes128gcm16 TL_IKE_AUTH=sha256 TL_IKE_DH=19 TL_ESP_ENC=aes128gcm16 TL_ESP_AUTH=""
+    SS_IKE=aes128gcm16-prfsha256-ecp256 SS_ESP=aes128gcm16
+    SS_IKE_SHOWN="" SS_ESP_SHOWN=""
+    SCENARIO=wrong-psk TL_START=control
+    # The initiator has the wrong key: the responder must refuse it.
+    if [ "$ROLE" = tl ]; then TL_PSK="not-the-right-psk"; else SS_PSK="not-the-right-psk"; fi
+    ;;
+  *)
+    echo "unknown case $CASE" >&2
+    exit 2
+    ;;
+esac
+[ "$ROLE" = tl ] && [ "$TL_START" = auto ] && TL_AUTO=yes
+case $ROLE/$TL_START in
+  tl/auto) initiator="tunnelisa (auto-establish)" ;;
+  tl/control) initiator="tunnelisa (control socket: initiate)" ;;
+  tl/traffic) initiator="tunnelisa (a packet into the tunnel)" ;;
+  *) initiator="strongSwan (swanctl --initiate)" ;;
+esac
+log "case $CASE: IKE $SS_IKE, ESP $SS_ESP; initiator $initiator"
+
+T0=$(now_ms)
+setup_namespaces
+ss_write_conf
+tl_write_conf
+start_charon
+start_tunnelisa
+
+# establish: the IKE SA and its first CHILD SA, by the case's initiator.
+establish() {
+  local t0
+  t0=$(now_ms)
+  if [ "$ROLE" = ss ]; then
+    sw --initiate --child tl --timeout 15 >"$WORK/initiate.out" 2>&1 ||
+      fail "swanctl --initiate: $(tail -n 5 "$WORK/initiate.out")"
+  elif [ "$TL_START" = control ]; then
+    tl_ctl initiate 101 to-ss >/dev/null || fail "control socket: initiate 101 to-ss refused"
+  elif [ "$TL_START" = traffic ]; then
+    # A packet routed into the tunnel without SAs starts IKE (and is dropped meanwhile).
+    in_t ping -c 1 -W 1 -I "$TL_HOST" "$SS_HOST" >/dev/null 2>&1 || true
+  fi
+  wait_until 15 "tunnelisa's IKE session up" tl_up
+  wait_until 15 "strongSwan's IKE and CHILD SA up" ss_established
+  wait_until 5 "both sides agreeing on the CHILD SA's SPIs" spis_agree
+  note "IKE SA and CHILD SA up $(($(now_ms) - t0)) ms after initiation; SPIs $(tl_spis) (in/out)"
+  tl_sessions | sed 's/^/   tunnelisa: /'
+  ss_sas | sed 's/^/   strongSwan: /'
+}
+
+# check_algorithms: strongSwan shows what both were configured with (each side offers only
+# that), and talks to tunnelisa on 4500 with ESP-in-UDP: libipsec always encapsulates, so
+# tunnelisa must have taken the faked NAT at its word and floated.
+check_algorithms() {
+  local sas
+  sas=$(ss_sas)
+  grep -q "$SS_IKE_SHOWN" <<<"$sas" || fail "strongSwan's IKE SA is not $SS_IKE_SHOWN"
+  grep -q "$SS_ESP_SHOWN" <<<"$sas" || fail "strongSwan's CHILD SA is not $SS_ESP_SHOWN"
+  grep -q "$TL_PUB\[4500\]" <<<"$sas" || fail "strongSwan does not talk to tunnelisa on 4500"
+  grep -q "INSTALLED, TUNNEL-in-UDP" <<<"$sas" || fail "strongSwan's CHILD SA is not ESP-in-UDP"
+}
+
+# rekey_child / rekey_ike: strongSwan rekeys; both sides must end up with new SPIs, tunnelisa
+# must log the rekey, and strongSwan must keep exactly one CHILD SA.
+rekey_child() {
+  local before n_before t0
+  before=$(ss_child_spis)
+  n_before=$(tl_events child-rekeyed)
+  t0=$(now_ms)
+  sw --rekey --child tl >"$WORK/rekey.out" 2>&1 ||
+    fail "swanctl --rekey --child: $(cat "$WORK/rekey.out")"
+  wait_until 15 "tunnelisa logging the CHILD SA rekey" \
+    test_gt "$n_before" tl_events child-rekeyed
+  wait_until 15 "strongSwan with one new CHILD SA" ss_child_changed "$before"
+  # tunnelisa, the responder, moves its outbound traffic when strongSwan deletes the old SA.
+  wait_until 15 "both sides agreeing on the new CHILD SA's SPIs" spis_agree
+  note "CHILD SA rekeyed in $(($(now_ms) - t0)) ms: $before-> $(ss_child_spis)" \
+    "(tunnelisa $(tl_spis))"
+  if [ -n "$SS_ESP_DH" ]; then
+    local child
+    child=$(ss_sas | grep "INSTALLED")
+    grep -q "$SS_ESP_DH" <<<"$child" || fail "the rekeyed CHILD SA has no $SS_ESP_DH (PFS): $child"
+    note "rekeyed CHILD SA used PFS: $SS_ESP_DH"
+  fi
+}
+rekey_ike() {
+  local before n_before t0
+  before=$(ss_ike_spis)
+  n_before=$(tl_events ike-rekeyed)
+  t0=$(now_ms)
+  sw --rekey --ike tl >"$WORK/rekey.out" 2>&1 ||
+    fail "swanctl --rekey --ike: $(cat "$WORK/rekey.out")"
+  wait_until 15 "tunnelisa logging the IKE SA rekey" \
+    test_gt "$n_before" tl_events ike-rekeyed
+  wait_until 15 "strongSwan with one new IKE SA" ss_ike_changed "$before"
+  spis_agree || fail "the CHILD SA's SPIs differ after the IKE SA rekey"
+  note "IKE SA rekeyed in $(($(now_ms) - t0)) ms: $before-> $(ss_ike_spis)"
+}
+# test_gt N COMMAND...: COMMAND's output (a number) is above N.
+test_gt() {
+  local n=$1
+  shift
+  [ "$("$@")" -gt "$n" ]
+}
+ss_child_changed() {
+  local now
+  now=$(ss_child_spis)
+  [ -n "$now" ] && [ "$now" != "$1" ] && [ "$(echo "$now" | wc -w)" -eq 1 ]
+}
+ss_ike_changed() {
+  local now
+  now=$(ss_ike_spis)
+  [ -n "$now" ] && [ "$now" != "$1" ] && [ "$(echo "$now" | wc -w)" -eq 1 ] && ss_established
+}
+# tl_one_session_up: tunnelisa lists exactly one IKE session as up.
+tl_one_session_up() { [ "$(tl_sessions | grep -c ", up$")" -eq 1 ]; }
+
+case $SCENARIO in
+  suite)
+    establish
+    check_algorithms
+    log "pings both ways"
+    ping_both 3
+    log "strongSwan rekeys the CHILD SA$([ -n "$SS_ESP_DH" ] && echo " (with a KE: PFS)")"
+    rekey_child
+    ping_both 2
+    log "strongSwan rekeys the IKE SA"
+    rekey_ike
+    tl_one_session_up || fail "tunnelisa does not list exactly one IKE session up"
+    ping_both 2
+    ;;
+
+  rekey)
+    establish
+    check_algorithms
+    log "pings every 20 ms both ways while strongSwan rekeys CHILD, IKE, CHILD"
+    # 400 pings at 20 ms: 8 s of traffic; -w bounds each ping at 30 s whatever happens.
+    ip netns exec "$NS_T" ping -q -c 400 -i 0.02 -W 2 -w 30 -I "$TL_HOST" "$SS_HOST" \
+      >"$WORK/ping_t.out" 2>&1 &
+    P1=$!
+    EXTRA_PIDS+=("$P1")
+    ip netns exec "$NS_S" ping -q -c 400 -i 0.02 -W 2 -w 30 -I "$SS_HOST" "$TL_HOST" \
+      >"$WORK/ping_s.out" 2>&1 &
+    P2=$!
+    EXTRA_PIDS+=("$P2")
+    sleep 1
+    rekey_child
+    sleep 0.5
+    rekey_ike
+    sleep 0.5
+    rekey_child
+    rc1=0 rc2=0
+    wait "$P1" || rc1=$?
+    wait "$P2" || rc2=$?
+    EXTRA_PIDS=()
+    for f in ping_t ping_s; do note "$f: $(grep "packets transmitted" "$WORK/$f.out")"; done
+    for f in ping_t ping_s; do
+      grep -q " 0% packet loss" "$WORK/$f.out" || fail "packets lost across the rekeys ($f)"
+    done
+    if [ "$rc1" -ne 0 ] || [ "$rc2" -ne 0 ]; then fail "ping exit codes $rc1 / $rc2"; fi
+    tl_one_session_up || fail "tunnelisa does not list exactly one IKE session up"
+    # For the record: what tunnelisa's engine dropped meanwhile (TUN chatter is no-route).
+    tl_ctl counters | awk '/^engine drops by reason:/ { f = 1; next } /^[a-z]/ { f = 0 }
+                           f { print "   tunnelisa drop: " $1 " " $2 }'
+    ;;
+
+  dpd-tunnelisa)
+    establish
+    ping_both 1
+    log "idle: tunnelisa's liveness check (after 10 s without traffic) must be answered"
+    liveness_seen() { grep -q "parsed INFORMATIONAL request [0-9]* \[ \]" "$SSDIR/charon.log"; }
+    wait_until 30 "charon receiving tunnelisa's liveness check" liveness_seen
+    sleep 0.5
+    tl_up || fail "tunnelisa took the IKE SA down although charon answered"
+    note "charon: $(grep -m 1 "parsed INFORMATIONAL request [0-9]* \[ \]" "$SSDIR/charon.log")"
+    log "kill -KILL charon ($CHARON_PID): tunnelisa's DPD must take the IKE SA down"
+    t0=$(now_ms)
+    kill -KILL "$CHARON_PID"
+    wait "$CHARON_PID" 2>/dev/null || true
+    CHARON_PID=""
+    # The last message from charon was just now: a check after 10 s, one retry 10 s later,
+    # then down; 45 s is the bound.
+    wait_until 45 "tunnelisa's DPD declaring the IKE SA down" tl_none_up
+    note "IKE SA down $(($(now_ms) - t0)) ms after charon was killed"
+    tl_sessions | sed 's/^/   tunnelisa: /'
+    grep "event: ike ike-down" "$WORK/tl.log" | tail -n 1 | sed 's/^/   /'
+    [ "$(tl_events ike-down)" -ge 1 ] || fail "no ike-down event in tunnelisa's log"
+    ;;
+
+  dpd-strongswan)
+    establish
+    ping_both 1
+    log "idle: strongSwan's DPD (2 s) must be answered by tunnelisa"
+    dpd_answered() { grep -q "parsed INFORMATIONAL response [0-9]* \[ \]" "$SSDIR/charon.log"; }
+    wait_until 15 "tunnelisa answering strongSwan's DPD" dpd_answered
+    ss_established || fail "strongSwan dropped the SA although tunnelisa answered"
+    log "kill -KILL tunnelisa ($TL_PID): strongSwan's DPD must clear the SA"
+    t0=$(now_ms)
+    kill -KILL "$TL_PID"
+    wait "$TL_PID" 2>/dev/null || true
+    PIDS_TL=()  # reaped: its PID may be reused, never signal it again
+    # 2 s DPD delay, then 3 retransmits (1 s, x1.4 each) and a last wait: about 10 s.
+    wait_until 40 "strongSwan's DPD clearing the SA" ss_no_sa
+    note "strongSwan cleared the SA $(($(now_ms) - t0)) ms after tunnelisa was killed"
+    grep -E "giving up after|retransmit" "$SSDIR/charon.log" | tail -n 2 | sed 's/^/   charon: /'
+    ;;
+
+  wrong-psk)
+    if [ "$ROLE" = ss ]; then
+      log "strongSwan initiates with a wrong PSK: tunnelisa must refuse"
+      if sw --initiate --child tl --timeout 15 >"$WORK/initiate.out" 2>&1; then
+        fail "swanctl --initiate succeeded with a wrong PSK"
+      fi
+      auth_failed_logged() { [ "$(tl_events auth-failed)" -ge 1 ]; }
+      wait_until 10 "an auth-failed event in tunnelisa's log" auth_failed_logged
+      grep -q "received AUTHENTICATION_FAILED notify" "$SSDIR/charon.log" ||
+        fail "charon did not receive AUTHENTICATION_FAILED"
+    else
+      log "tunnelisa initiates with a wrong PSK: strongSwan must refuse"
+      tl_ctl initiate 101 to-ss >/dev/null || fail "control socket: initiate 101 to-ss refused"
+      mac_mismatch() { grep -q "MAC mismatched" "$SSDIR/charon.log"; }
+      wait_until 15 "charon refusing tunnelisa's AUTH" mac_mismatch
+      note "charon: $(grep "MAC mismatched" "$SSDIR/charon.log" | head -n 1)"
+      # strongSwan answers IKE_AUTH with AUTHENTICATION_FAILED: tunnelisa reports it as such.
+      tl_failed() { [ "$(tl_events auth-failed)" -ge 1 ]; }
+      wait_until 15 "an auth-failed event in tunnelisa's log" tl_failed
+    fi
+    grep -E "event: ike (auth-failed|negotiation-failed|ike-down) " "$WORK/tl.log" | head -n 3 |
+      sed 's/^/   /'
+    sleep 1
+    tl_none_up || fail "tunnelisa lists an IKE session up"
+    ss_no_sa || fail "strongSwan has an SA: $(ss_sas)"
+    in_t ping -c 1 -W 1 -I "$TL_HOST" "$SS_HOST" >/dev/null 2>&1 && fail "ping passed without an SA"
+    note "no SA on either side; ping refused as expected"
+    ;;
+esac
+
+echo "OK: $CASE in $(($(now_ms) - T0)) ms"
