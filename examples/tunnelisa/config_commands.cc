@@ -7,7 +7,8 @@
 //                                            tunnelisa show router-a.cfg ip tunnel
 //   tunnelisa show [--json] --control PATH WORDS...
 //                                            the same from a running `tunnelisa run`
-//                                            (plus sessions, counters, initiate S NAME)
+//                                            (plus sessions, counters, initiate S NAME,
+//                                            rekey S NAME child|ike)
 #include <cstdio>
 #include <fstream>
 #include <optional>
@@ -139,7 +140,7 @@ int RunShow(std::span<const std::string_view> args) {
                  "ip tunnel [NAME] | ipsec tunnel [NAME] | ipsec security-policy [SERVICE] | "
                  "router SERVICE route-table\n"
                  "       tunnelisa show --control PATH sessions | counters | "
-                 "initiate SERVICE NAME\n");
+                 "initiate SERVICE NAME | rekey SERVICE NAME child|ike\n");
     return 2;
   }
   std::string text;

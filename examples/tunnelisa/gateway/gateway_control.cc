@@ -1,7 +1,9 @@
 // File: examples/tunnelisa/gateway/gateway_control.cc
 //
-// The gateway's control requests (control_protocol.h): show, sessions, counters, initiate.
+// The gateway's control requests (control_protocol.h): show, sessions, counters, initiate,
+// rekey.
 #include <charconv>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_format.h"
@@ -11,7 +13,8 @@ namespace tunnelisa::gateway {
 namespace {
 
 constexpr char kRequests[] =
-    "requests: show [--json] WORDS... | sessions | counters | initiate SERVICE NAME";
+    "requests: show [--json] WORDS... | sessions | counters | initiate SERVICE NAME | "
+    "rekey SERVICE NAME child|ike";
 
 void Row(std::string& out, std::string_view name, uint64_t value) {
   absl::StrAppendFormat(&out, "  %-22s %d\n", name, value);
@@ -19,6 +22,16 @@ void Row(std::string& out, std::string_view name, uint64_t value) {
 
 std::string Ago(MonoTime then, MonoTime now) {
   return absl::StrFormat("%.1fs ago", (now - then).seconds());
+}
+
+// ParseTunnel: the ipsec-tunnel `SERVICE NAME` of words[1] and words[2]; nullopt when the
+// service is not a decimal number.
+std::optional<config::TunnelKey> ParseTunnel(const std::vector<std::string>& words) {
+  uint32_t service = 0;
+  const std::string& id = words[1];
+  auto [end, ec] = std::from_chars(id.data(), id.data() + id.size(), service);
+  if (ec != std::errc() || end != id.data() + id.size()) return std::nullopt;
+  return config::TunnelKey{service, words[2]};
 }
 
 }  // namespace
@@ -38,19 +51,38 @@ absl::StatusOr<std::string> Gateway::HandleControl(const std::vector<std::string
   if (verb == "sessions" && words.size() == 1) return FormatSessions(Now());
   if (verb == "counters" && words.size() == 1) return FormatCounters();
   if (verb == "initiate") {
-    uint32_t service = 0;
-    const std::string& id = words.size() == 3 ? words[1] : verb;
-    auto [end, ec] = std::from_chars(id.data(), id.data() + id.size(), service);
-    if (words.size() != 3 || ec != std::errc() || end != id.data() + id.size()) {
+    std::optional<config::TunnelKey> tunnel;
+    if (words.size() == 3) tunnel = ParseTunnel(words);
+    if (!tunnel) {
       return absl::InvalidArgumentError("usage: initiate SERVICE NAME (an ipsec-tunnel)");
     }
     const MonoTime now = Now();
-    absl::Status s = engine_->Initiate({service, words[2]}, now);
+    absl::Status s = engine_->Initiate(*tunnel, now);
     RefreshTimer(now);  // IKE armed its retransmission timer
     if (!s.ok()) return s;
-    log_.Info(absl::StrFormat("control: initiate ipsec-tunnel %d/%s", service, words[2]));
-    return absl::StrFormat("initiating IKE for ipsec-tunnel \"%s\" in service %d\n", words[2],
-                           service);
+    log_.Info(
+        absl::StrFormat("control: initiate ipsec-tunnel %d/%s", tunnel->service, tunnel->name));
+    return absl::StrFormat("initiating IKE for ipsec-tunnel \"%s\" in service %d\n", tunnel->name,
+                           tunnel->service);
+  }
+  if (verb == "rekey") {
+    std::optional<config::TunnelKey> tunnel;
+    if (words.size() == 4 && (words[3] == "child" || words[3] == "ike")) {
+      tunnel = ParseTunnel(words);
+    }
+    if (!tunnel) {
+      return absl::InvalidArgumentError(
+          "usage: rekey SERVICE NAME child|ike (an ipsec-tunnel's CHILD SA or IKE SA)");
+    }
+    const bool ike = words[3] == "ike";
+    const MonoTime now = Now();
+    absl::Status s = engine_->Rekey(*tunnel, ike, now);
+    RefreshTimer(now);  // IKE armed its retransmission timer
+    if (!s.ok()) return s;
+    log_.Info(absl::StrFormat("control: rekey %s ipsec-tunnel %d/%s", words[3], tunnel->service,
+                              tunnel->name));
+    return absl::StrFormat("rekeying the %s SA of ipsec-tunnel \"%s\" in service %d\n",
+                           ike ? "IKE" : "CHILD", tunnel->name, tunnel->service);
   }
   return absl::InvalidArgumentError(absl::StrFormat("unknown request '%s'; %s", verb, kRequests));
 }

@@ -604,6 +604,7 @@ absl::Status IkeManager::RekeyChild(uint64_t peer, MonoTime now) {
     if (sa->peer != peer || sa->state != IkeState::kEstablished) continue;
     for (ChildSa& c : sa->children) {
       if (c.state != ChildState::kInstalled) continue;
+      if (c.rekey_requested) return absl::OkStatus();  // already queued or in flight
       c.rekey_requested = true;
       Queue(*sa, {RequestKind::kCreateChild, c.inbound_spi}, now);
       return absl::OkStatus();

@@ -18,6 +18,8 @@
 #     CHILD SA rekey and an IKE SA rekey by strongSwan, pings again after each;
 #   rekey-*                 pings both ways every 20 ms while strongSwan rekeys the CHILD SA,
 #                           the IKE SA, and the CHILD SA again: nothing may be lost;
+#   rekey-tl-*              the same, but tunnelisa starts the rekeys (the control socket's
+#                           `rekey 101 to-ss child|ike`); also the request's error codes;
 #   dpd-tl                  tunnelisa's DPD (interval 10, max-retries 1): its liveness check
 #                           is answered, then charon is killed and the IKE SA must go down;
 #   dpd-ss                  strongSwan's DPD (2 s): tunnelisa answers it, then tunnelisa is
@@ -63,6 +65,7 @@ SCENARIO=suite
 TL_PSK="interop-strongswan-psk-0123" SS_PSK="interop-strongswan-psk-0123"
 TL_DPD="" SS_DPD="" TL_PFS="" TL_AUTO=no TL_START=auto
 SS_ESP_DH=""  # what strongSwan must show for the CHILD SA's D-H group after a rekey
+REKEY_BY=ss   # who starts the rekeys: ss (swanctl --rekey) or tl (the control socket's rekey)
 case $CASE in
   aes128gcm16-ecp256-*)
     TL_IKE_ENC=aes128gcm16 TL_IKE_AUTH=sha256 TL_IKE_DH=19
@@ -107,6 +110,7 @@ case $CASE in
     ;;
   rekey-*)
     SCENARIO=rekey TL_START=control
+    case $CASE in rekey-tl-*) REKEY_BY=tl ;; esac
     TL_IKE_ENC=aes256gcm16 TL_IKE_AUTH=sha384 TL_IKE_DH=20 TL_ESP_ENC=aes256gcm16 TL_ESP_AUTH=""
     SS_IKE=aes256gcm16-prfsha384-ecp384 SS_ESP=aes256gcm16
     SS_IKE_SHOWN=AES_GCM_16-256/PRF_HMAC_SHA2_384/ECP_384 SS_ESP_SHOWN=AES_GCM_16-256
@@ -183,19 +187,31 @@ check_algorithms() {
   grep -q "INSTALLED, TUNNEL-in-UDP" <<<"$sas" || fail "strongSwan's CHILD SA is not ESP-in-UDP"
 }
 
-# rekey_child / rekey_ike: strongSwan rekeys; both sides must end up with new SPIs, tunnelisa
-# must log the rekey, and strongSwan must keep exactly one CHILD SA.
+# start_rekey child|ike: the rekey starts, by strongSwan (`swanctl --rekey`) or by tunnelisa
+# (the control socket's `rekey`), as REKEY_BY says.
+start_rekey() {
+  if [ "$REKEY_BY" = tl ]; then
+    tl_ctl rekey 101 to-ss "$1" >"$WORK/rekey.out" 2>&1 ||
+      fail "control socket: rekey 101 to-ss $1: $(cat "$WORK/rekey.out")"
+  else
+    sw --rekey "--$1" tl >"$WORK/rekey.out" 2>&1 ||
+      fail "swanctl --rekey --$1: $(cat "$WORK/rekey.out")"
+  fi
+}
+
+# rekey_child / rekey_ike: a rekey (start_rekey); both sides must end up with new SPIs,
+# tunnelisa must log the rekey, and strongSwan must keep exactly one CHILD SA.
 rekey_child() {
   local before n_before t0
   before=$(ss_child_spis)
   n_before=$(tl_events child-rekeyed)
   t0=$(now_ms)
-  sw --rekey --child tl >"$WORK/rekey.out" 2>&1 ||
-    fail "swanctl --rekey --child: $(cat "$WORK/rekey.out")"
+  start_rekey child
   wait_until 15 "tunnelisa logging the CHILD SA rekey" \
     test_gt "$n_before" tl_events child-rekeyed
   wait_until 15 "strongSwan with one new CHILD SA" ss_child_changed "$before"
-  # tunnelisa, the responder, moves its outbound traffic when strongSwan deletes the old SA.
+  # The responder of the rekey moves its outbound traffic when the initiator deletes the old
+  # SA.
   wait_until 15 "both sides agreeing on the new CHILD SA's SPIs" spis_agree
   note "CHILD SA rekeyed in $(($(now_ms) - t0)) ms: $before-> $(ss_child_spis)" \
     "(tunnelisa $(tl_spis))"
@@ -211,8 +227,7 @@ rekey_ike() {
   before=$(ss_ike_spis)
   n_before=$(tl_events ike-rekeyed)
   t0=$(now_ms)
-  sw --rekey --ike tl >"$WORK/rekey.out" 2>&1 ||
-    fail "swanctl --rekey --ike: $(cat "$WORK/rekey.out")"
+  start_rekey ike
   wait_until 15 "tunnelisa logging the IKE SA rekey" \
     test_gt "$n_before" tl_events ike-rekeyed
   wait_until 15 "strongSwan with one new IKE SA" ss_ike_changed "$before"
@@ -238,6 +253,30 @@ ss_ike_changed() {
 # tl_one_session_up: tunnelisa lists exactly one IKE session as up.
 tl_one_session_up() { [ "$(tl_sessions | grep -c ", up$")" -eq 1 ]; }
 
+# check_rekey_refusals: the control socket's `rekey` before any SA: exit 1 (NOT_FOUND) for an
+# unknown tunnel, 2 for bad usage and for a tunnel without an established IKE SA.
+check_rekey_refusals() {
+  local rc
+  # expect_rc CODE TEXT WORDS...: the request WORDS exits CODE with TEXT in its message.
+  expect_rc() {
+    local want=$1 text=$2
+    shift 2
+    rc=0
+    tl_ctl "$@" >"$WORK/rekey.out" 2>&1 || rc=$?
+    [ "$rc" -eq "$want" ] || fail "control socket: $*: exit $rc, expected $want"
+    grep -q "$text" "$WORK/rekey.out" ||
+      fail "control socket: $*: no '$text' in: $(cat "$WORK/rekey.out")"
+    note "$*: exit $rc: $(head -n 1 "$WORK/rekey.out")"
+  }
+  log "the control socket's rekey refuses what it cannot do"
+  expect_rc 1 "no ipsec-tunnel" rekey 101 no-such-tunnel child
+  expect_rc 2 "usage: rekey" rekey 101 to-ss both
+  expect_rc 2 "usage: rekey" rekey 101 to-ss
+  expect_rc 2 "usage: rekey" rekey x to-ss child
+  expect_rc 2 "no established CHILD SA" rekey 101 to-ss child
+  expect_rc 2 "no established IKE SA" rekey 101 to-ss ike
+}
+
 case $SCENARIO in
   suite)
     establish
@@ -254,9 +293,15 @@ case $SCENARIO in
     ;;
 
   rekey)
+    if [ "$REKEY_BY" = tl ]; then
+      rekeyer=tunnelisa
+      check_rekey_refusals
+    else
+      rekeyer=strongSwan
+    fi
     establish
     check_algorithms
-    log "pings every 20 ms both ways while strongSwan rekeys CHILD, IKE, CHILD"
+    log "pings every 20 ms both ways while $rekeyer rekeys CHILD, IKE, CHILD"
     # 400 pings at 20 ms: 8 s of traffic; -w bounds each ping at 30 s whatever happens.
     ip netns exec "$NS_T" ping -q -c 400 -i 0.02 -W 2 -w 30 -I "$TL_HOST" "$SS_HOST" \
       >"$WORK/ping_t.out" 2>&1 &
