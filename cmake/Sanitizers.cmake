@@ -12,5 +12,7 @@ endif()
 # the library's branches, not just the fuzz target's own file.
 if(TUNNELISA_FUZZ)
   add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -g)
+  # TUNNELISA_FUZZING: test hooks that must never exist in a real build (IKE's null crypto).
+  add_compile_definitions(TUNNELISA_FUZZING)
   add_link_options(-fsanitize=address,undefined)
 endif()

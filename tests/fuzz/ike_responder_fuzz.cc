@@ -5,9 +5,11 @@
 // octet picks the starting point:
 //   even: a fresh responder with one configured peer; every datagram arrives from that peer
 //         (IKE_SA_INIT parsing, proposal selection, KE checks, COOKIE and rate logic);
-//   odd:  a real initiator in the same process has already completed IKE_SA_INIT with the
-//         responder, so the datagrams (with the right SPIs patched in when the second octet
-//         says so) reach the protected path: message IDs, SPI lookup, SKF reassembly, ICV.
+//   odd:  both sides run with null crypto (SkProtector::EnableNullCryptoForFuzzing: SK
+//         contents in the clear, no ICV) and a real initiator in the same process has already
+//         completed IKE_SA_INIT and IKE_AUTH with the responder, so the datagrams (with the
+//         right SPIs patched in when the second octet says so) reach the established IKE SA's
+//         exchanges: CREATE_CHILD_SA, INFORMATIONAL, rules, message IDs, SKF reassembly.
 // Nothing may crash, hang or grow without bound; every datagram is answered or counted.
 #include <cstddef>
 #include <cstdint>
@@ -71,28 +73,36 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 2) return 0;
   std::deque<std::vector<uint8_t>> to_a, to_b;
   FuzzHost host_a(&to_b), host_b(&to_a);
+  const bool handshake = (data[0] & 1) != 0;
   IkeOptions options;
   options.cookie_threshold = 4;
   options.half_open_limit = 8;
+  options.null_crypto_for_fuzzing = handshake;
   IkeManager a(&host_a, options), b(&host_b, options);
   const IkePeerConfig pa = Peer(true), pb = Peer(false);
   a.SetPeers({pa}, MonoTime{});
   b.SetPeers({pb}, MonoTime{});
-  const bool handshake = (data[0] & 1) != 0;
   const bool patch_spis = (data[1] & 1) != 0;
   uint64_t spi_i = 0, spi_r = 0;
   if (handshake) {
     (void)a.Initiate(1, MonoTime{});
-    // Only IKE_SA_INIT: the responder then waits for IKE_AUTH, which the fuzzer supplies.
-    if (!to_b.empty()) {
-      std::vector<uint8_t> init = to_b.front();
-      to_b.clear();
-      b.OnDatagram({pb.local, 500}, {pa.local, 500}, init, false, MonoTime{});
-      if (!to_a.empty() && to_a.front().size() >= 16) {
-        for (int k = 0; k < 8; ++k) {
-          spi_i = spi_i << 8 | to_a.front()[k];
-          spi_r = spi_r << 8 | to_a.front()[8 + k];
+    // The whole handshake (bounded), then the fuzzer talks to the established responder.
+    for (int round = 0; round < 8 && (!to_a.empty() || !to_b.empty()); ++round) {
+      while (!to_b.empty()) {
+        std::vector<uint8_t> d = std::move(to_b.front());
+        to_b.pop_front();
+        b.OnDatagram({pb.local, 500}, {pa.local, 500}, d, false, MonoTime{});
+      }
+      while (!to_a.empty()) {
+        std::vector<uint8_t> d = std::move(to_a.front());
+        to_a.pop_front();
+        if (d.size() >= 16 && spi_i == 0) {
+          for (int k = 0; k < 8; ++k) {
+            spi_i = spi_i << 8 | d[k];
+            spi_r = spi_r << 8 | d[8 + k];
+          }
         }
+        a.OnDatagram({pa.local, 500}, {pb.local, 500}, d, false, MonoTime{});
       }
     }
   }

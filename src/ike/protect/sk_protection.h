@@ -160,6 +160,12 @@ class SkProtector {
   // under a key breaks AES-GCM and ChaCha20-Poly1305.
   void SetNextAeadIvForTesting(uint64_t next_iv);
 
+  // EnableNullCryptoForFuzzing: fuzz builds only (compiled with TUNNELISA_FUZZING): Seal
+  // writes the plaintext and a zero ICV, Open takes the ciphertext as plaintext without any
+  // check, so a fuzzer reaches the protected exchanges' logic (DESIGN.md: protocol logic also
+  // on a null cipher). In every other build it returns FailedPrecondition and changes nothing.
+  absl::Status EnableNullCryptoForFuzzing();
+
  private:
   struct Contexts;  // OpenSSL state (sk_protection.cc)
   struct Unprotected {
@@ -179,6 +185,7 @@ class SkProtector {
   Random* random_;
   SecretBytes salt_out_;
   SecretBytes salt_in_;
+  bool null_crypto_ = false;  // EnableNullCryptoForFuzzing
   uint64_t next_aead_iv_ = 0;
   uint64_t aead_ivs_left_ = UINT64_MAX;
   std::unique_ptr<Contexts> ctx_;

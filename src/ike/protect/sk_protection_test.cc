@@ -345,5 +345,21 @@ TEST(SkProtector, CbcIvComesFromRandom) {
   EXPECT_NE(*d1, *d2);
 }
 
+TEST(SkProtector, NullCryptoExistsOnlyInFuzzBuilds) {
+  // A real build must never be able to switch the SK protection off.
+  Peers p = MakePeers(SkSuite{IkeEncrId::kAesGcm16, 128, IkeIntegId::kNone});
+#ifdef TUNNELISA_FUZZING
+  EXPECT_TRUE(p.a->EnableNullCryptoForFuzzing().ok());
+#else
+  EXPECT_EQ(p.a->EnableNullCryptoForFuzzing().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(p.b->EnableNullCryptoForFuzzing().code(), absl::StatusCode::kFailedPrecondition);
+  absl::StatusOr<std::vector<uint8_t>> sealed = p.a->Seal(testing::SampleHeader(), {});
+  ASSERT_TRUE(sealed.ok());
+  std::vector<uint8_t> forged = *sealed;
+  forged.back() ^= 1;
+  EXPECT_EQ(p.b->Open(forged).status().code(), absl::StatusCode::kPermissionDenied);
+#endif
+}
+
 }  // namespace
 }  // namespace tunnelisa::ike

@@ -57,6 +57,9 @@ struct IkeOptions {
   Duration rekeyed_child_linger = Duration::Seconds(10);
   // NAT keepalive interval when we are behind a NAT (RFC 3948 2.3).
   Duration natt_keepalive = Duration::Seconds(20);
+  // Fuzz builds only (SkProtector::EnableNullCryptoForFuzzing): SK payloads unencrypted and
+  // unchecked, so a fuzzer drives the protected exchanges. Ignored in other builds.
+  bool null_crypto_for_fuzzing = false;
 };
 
 struct IkeStats {

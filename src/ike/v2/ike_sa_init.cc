@@ -65,7 +65,10 @@ absl::StatusOr<std::unique_ptr<SkProtector>> IkeManager::MakeProtector(const SkS
   SkKeys keys = initiator
                     ? SkKeys{k.sk_ei.Clone(), k.sk_ai.Clone(), k.sk_er.Clone(), k.sk_ar.Clone()}
                     : SkKeys{k.sk_er.Clone(), k.sk_ar.Clone(), k.sk_ei.Clone(), k.sk_ai.Clone()};
-  return SkProtector::Create(suite, std::move(keys), &host_random_);
+  absl::StatusOr<std::unique_ptr<SkProtector>> p =
+      SkProtector::Create(suite, std::move(keys), &host_random_);
+  if (p.ok() && options_.null_crypto_for_fuzzing) (void)(*p)->EnableNullCryptoForFuzzing();
+  return p;
 }
 
 void IkeManager::AddNatDetection(const IkeSa& sa, std::vector<Payload>& out) const {
