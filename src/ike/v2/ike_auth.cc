@@ -5,26 +5,11 @@
 #include "crypto/ike_crypto.h"
 #include "ike/codec/writer.h"
 #include "ike/negotiation/traffic_selectors.h"
+#include "ike/v2/exchange_util.h"
 #include "ike/v2/ike_manager.h"
 
 namespace tunnelisa::ike {
 namespace {
-
-template <typename T>
-const T* FindBody(const std::vector<Payload>& payloads, PayloadType type) {
-  for (const Payload& p : payloads) {
-    if (p.type == type) return p.As<T>();
-  }
-  return nullptr;
-}
-
-const NotifyPayload* FirstErrorNotify(const std::vector<Payload>& payloads) {
-  for (const Payload& p : payloads) {
-    const NotifyPayload* n = p.As<NotifyPayload>();
-    if (n != nullptr && n->is_error()) return n;
-  }
-  return nullptr;
-}
 
 std::string IdText(const IdPayload& id) {
   if (std::optional<IpAddress> a = id.address()) return a->ToString();

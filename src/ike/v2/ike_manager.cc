@@ -231,8 +231,10 @@ void IkeManager::HandleProtected(IkeSa& sa, Received& in, std::span<const uint8_
         ProcessAuthResponse(sa, in, now);
         break;
       case RequestKind::kCreateChild:
-      case RequestKind::kRekeyIke:
         ProcessCreateChildResponse(sa, in, now);
+        break;
+      case RequestKind::kRekeyIke:
+        ProcessIkeRekeyResponse(sa, in, now);
         break;
       default:
         ProcessInformationalResponse(sa, in, now);

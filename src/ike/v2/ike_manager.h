@@ -5,9 +5,9 @@
 // rekeying; it reaches the data plane only through IkeHost (the SaInstaller seam).
 //
 // Exchanges (one file each): IKE_SA_INIT (ike_sa_init.cc), IKE_AUTH with PSK and the first
-// CHILD SA (ike_auth.cc), CREATE_CHILD_SA for CHILD and IKE rekeys (create_child.cc),
-// INFORMATIONAL delete and liveness (informational.cc). This file's .cc holds dispatch,
-// message IDs, retransmission and timers.
+// CHILD SA (ike_auth.cc), CREATE_CHILD_SA for CHILD SAs (create_child.cc) and for IKE SA rekeys
+// (ike_rekey.cc), INFORMATIONAL delete and liveness (informational.cc). This file's .cc holds
+// dispatch, message IDs, retransmission and timers.
 //
 // Threads: control thread only. Never on the packet fast path (allocates).
 //
@@ -206,6 +206,7 @@ class IkeManager {
   void ResolveIkeRekeyCollision(IkeSa& ours, IkeSa& theirs, MonoTime now);
   void RespondCreateChild(IkeSa& sa, const Received& in, MonoTime now);
   void ProcessCreateChildResponse(IkeSa& sa, const Received& in, MonoTime now);
+  void ProcessIkeRekeyResponse(IkeSa& sa, const Received& in, MonoTime now);
   void FinishChildRekey(IkeSa& sa, uint32_t old_spi, uint32_t new_spi, MonoTime now);
   void RemoveChild(IkeSa& sa, ChildSa& child, MonoTime now);
   ChildSa* FindChild(IkeSa& sa, uint32_t inbound_spi);

@@ -8,17 +8,13 @@
 #include "absl/strings/str_format.h"
 #include "common/str_cat.h"
 #include "ike/codec/rules.h"
+#include "ike/v2/exchange_util.h"
 #include "ike/v2/ike_manager.h"
 
 namespace tunnelisa::ike {
 namespace {
 
-constexpr size_t kNonceSize = 32;
 constexpr int kMaxInitAttempts = 4;  // INVALID_KE / COOKIE restarts of one initiation
-
-void PutBe64(uint64_t v, std::vector<uint8_t>& out) {
-  for (int k = 7; k >= 0; --k) out.push_back(static_cast<uint8_t>(v >> (8 * k)));
-}
 
 // NatHash: SHA-1(SPIi | SPIr | IP | Port) (RFC 7296 2.23).
 std::vector<uint8_t> NatHash(uint64_t spi_i, uint64_t spi_r, const IkeEndpoint& e) {
@@ -35,28 +31,7 @@ std::vector<uint8_t> NatHash(uint64_t spi_i, uint64_t spi_r, const IkeEndpoint& 
   return out;
 }
 
-const KePayload* FindKe(const std::vector<Payload>& payloads) {
-  for (const Payload& p : payloads) {
-    if (p.type == PayloadType::kKe) return p.As<KePayload>();
-  }
-  return nullptr;
-}
-
-template <typename T>
-const T* FindBody(const std::vector<Payload>& payloads, PayloadType type) {
-  for (const Payload& p : payloads) {
-    if (p.type == type) return p.As<T>();
-  }
-  return nullptr;
-}
-
 }  // namespace
-
-std::vector<uint8_t> SpiBytes(uint64_t spi) {
-  std::vector<uint8_t> out;
-  PutBe64(spi, out);
-  return out;
-}
 
 absl::StatusOr<std::unique_ptr<SkProtector>> IkeManager::MakeProtector(const SkSuite& suite,
                                                                        const crypto::IkeSaKeys& k,
@@ -254,7 +229,7 @@ void IkeManager::ProcessInitResponse(IkeSa& sa, const Received& in, std::span<co
     }
   }
   const SaPayload* reply = FindBody<SaPayload>(m.payloads, PayloadType::kSa);
-  const KePayload* ke = FindKe(m.payloads);
+  const KePayload* ke = FindBody<KePayload>(m.payloads, PayloadType::kKe);
   const NoncePayload* nonce = FindBody<NoncePayload>(m.payloads, PayloadType::kNonce);
   if (reply == nullptr || ke == nullptr || nonce == nullptr || m.header.responder_spi == 0) {
     ++stats_.dropped;
@@ -377,7 +352,7 @@ void IkeManager::HandleInitRequest(const Received& in, std::span<const uint8_t> 
   }
   const NoncePayload* nonce = FindBody<NoncePayload>(in.message.payloads, PayloadType::kNonce);
   const SaPayload* offered = FindBody<SaPayload>(in.message.payloads, PayloadType::kSa);
-  const KePayload* ke = FindKe(in.message.payloads);
+  const KePayload* ke = FindBody<KePayload>(in.message.payloads, PayloadType::kKe);
   if (nonce == nullptr || offered == nullptr || ke == nullptr) {
     ++stats_.dropped;
     return;
