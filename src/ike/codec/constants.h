@@ -117,6 +117,28 @@ enum class TransformType : uint8_t {
 // Transform attribute types (RFC 7296 3.3.5).
 inline constexpr uint16_t kAttributeKeyLength = 14;
 
+// EncrId / IntegId: the Transform Type 1 (encryption) and 3 (integrity) IDs tunnelisa
+// implements (RFC 7296 3.3.2, RFC 5282, RFC 7634, RFC 4868; IANA "IKEv2 Parameters"). The one
+// list both the SK protection (ike/protect) and proposals (ike/negotiation) use.
+enum class EncrId : uint16_t {
+  kDesCbc = 2,
+  k3DesCbc = 3,
+  kNull = 11,  // ESP only
+  kAesCbc = 12,
+  kAesGcm8 = 18,
+  kAesGcm12 = 19,
+  kAesGcm16 = 20,
+  kChaCha20Poly1305 = 28,
+};
+enum class IntegId : uint16_t {
+  kNone = 0,
+  kHmacMd5_96 = 1,
+  kHmacSha1_96 = 2,
+  kHmacSha256_128 = 12,
+  kHmacSha384_192 = 13,
+  kHmacSha512_256 = 14,
+};
+
 // IdType: RFC 7296 3.5.
 enum class IdType : uint8_t {
   kIpv4Addr = 1,

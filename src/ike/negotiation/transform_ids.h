@@ -28,16 +28,16 @@
 
 namespace tunnelisa::ike {
 
-// Transform IDs this layer names (IANA "IKEv2 Parameters").
-inline constexpr uint16_t kEncrDes = 2;
-inline constexpr uint16_t kEncr3Des = 3;
-inline constexpr uint16_t kEncrNull = 11;
-inline constexpr uint16_t kEncrAesCbc = 12;
-inline constexpr uint16_t kEncrAesGcm8 = 18;
-inline constexpr uint16_t kEncrAesGcm12 = 19;
-inline constexpr uint16_t kEncrAesGcm16 = 20;
-inline constexpr uint16_t kEncrChaCha20Poly1305 = 28;
-inline constexpr uint16_t kIntegNone = 0;
+// Transform IDs this layer names, as numbers (the list is EncrId / IntegId, codec/constants.h).
+inline constexpr uint16_t kEncrDes = static_cast<uint16_t>(EncrId::kDesCbc);
+inline constexpr uint16_t kEncr3Des = static_cast<uint16_t>(EncrId::k3DesCbc);
+inline constexpr uint16_t kEncrNull = static_cast<uint16_t>(EncrId::kNull);
+inline constexpr uint16_t kEncrAesCbc = static_cast<uint16_t>(EncrId::kAesCbc);
+inline constexpr uint16_t kEncrAesGcm8 = static_cast<uint16_t>(EncrId::kAesGcm8);
+inline constexpr uint16_t kEncrAesGcm12 = static_cast<uint16_t>(EncrId::kAesGcm12);
+inline constexpr uint16_t kEncrAesGcm16 = static_cast<uint16_t>(EncrId::kAesGcm16);
+inline constexpr uint16_t kEncrChaCha20Poly1305 = static_cast<uint16_t>(EncrId::kChaCha20Poly1305);
+inline constexpr uint16_t kIntegNone = static_cast<uint16_t>(IntegId::kNone);
 inline constexpr uint16_t kDhNone = 0;
 inline constexpr uint16_t kEsnNo = 0;
 inline constexpr uint16_t kEsnYes = 1;

@@ -202,6 +202,8 @@ std::optional<EncryptionAlgorithm> EncryptionAlgorithmFor(const SkSuite& suite) 
       return by_bits(E::kAes128Gcm16, E::kAes192Gcm16, E::kAes256Gcm16);
     case IkeEncrId::kChaCha20Poly1305:
       return bits == 0 ? std::optional<E>(E::kChaCha20Poly1305) : std::nullopt;
+    case IkeEncrId::kNull:  // ESP only: never an IKE SA cipher
+      return std::nullopt;
   }
   return std::nullopt;
 }

@@ -23,30 +23,15 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "ike/codec/constants.h"
 #include "tunnelisa/algorithms.h"
 
 namespace tunnelisa::ike {
 
-// IkeEncrId: IKEv2 Transform Type 1 (encryption) IDs we implement for the IKE SA.
-enum class IkeEncrId : uint16_t {
-  kDesCbc = 2,
-  k3DesCbc = 3,
-  kAesCbc = 12,
-  kAesGcm8 = 18,
-  kAesGcm12 = 19,
-  kAesGcm16 = 20,
-  kChaCha20Poly1305 = 28,
-};
-
-// IkeIntegId: IKEv2 Transform Type 3 (integrity) IDs; kNone with AEAD ciphers.
-enum class IkeIntegId : uint16_t {
-  kNone = 0,
-  kHmacMd5_96 = 1,
-  kHmacSha1_96 = 2,
-  kHmacSha256_128 = 12,
-  kHmacSha384_192 = 13,
-  kHmacSha512_256 = 14,
-};
+// IkeEncrId: IKEv2 Transform Type 1 (encryption) IDs (codec/constants.h); the IKE SA uses all
+// but kNull (SkSizesFor refuses it). IkeIntegId: Transform Type 3 IDs; kNone with AEAD ciphers.
+using IkeEncrId = EncrId;
+using IkeIntegId = IntegId;
 
 // SkSuite: what protects an IKE SA's SK payloads. `key_bits` is the Key Length attribute:
 // 128, 192 or 256 for AES (CBC and GCM), 0 for the fixed-size ciphers (DES, 3DES,

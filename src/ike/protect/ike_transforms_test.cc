@@ -109,5 +109,12 @@ TEST(SkSuites, TestListCoversEveryValidCombination) {
   }
 }
 
+TEST(SkSizesFor, EncrNullIsEspOnly) {
+  // ENCR_NULL shares the transform list with ESP (codec/constants.h) but never protects IKE.
+  EXPECT_EQ(SkSizesFor({IkeEncrId::kNull, 0, IkeIntegId::kHmacSha256_128}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_FALSE(EncryptionAlgorithmFor({IkeEncrId::kNull, 0, IkeIntegId::kNone}).has_value());
+}
+
 }  // namespace
 }  // namespace tunnelisa::ike

@@ -40,6 +40,8 @@ const char* CipherName(const SkSuite& s) {
       return s.key_bits == 128 ? "AES-128-GCM" : s.key_bits == 192 ? "AES-192-GCM" : "AES-256-GCM";
     case IkeEncrId::kChaCha20Poly1305:
       return "ChaCha20-Poly1305";
+    case IkeEncrId::kNull:  // ESP only; SkSizesFor refuses it before this is asked
+      return nullptr;
   }
   return nullptr;
 }
