@@ -16,6 +16,8 @@
 //                                  random among n installed inbound SAs: outer parse + SAD lookup
 //                                  + SA state checks per packet, no crypto.
 //   BM_SadFind/<n>                 EspDataplane::FindInbound alone, same SPIs (the hash lookup).
+//   BM_SadLookupRandomSpi/<n>,     the same two with installed SPIs drawn at random from the
+//   BM_SadFindRandomSpi/<n>        32-bit space (as IKE allocates them) instead of 0x100 + i.
 //
 // Fairness between ESP and raw: both work in place on the same arena of kArenas x kBurst packet
 // buffers (the same cache footprint), the raw payload is the ESP payload (inner packet + ESP
@@ -540,37 +542,59 @@ constexpr size_t kSpiRing = 1 << 20;  // pre-drawn random SPIs, read sequentiall
 
 struct SadFixture {
   size_t n = 0;
+  bool random_spis = false;
   std::unique_ptr<EspDataplane> dp;
   std::vector<uint32_t> spis;  // random installed SPIs
 };
 
-uint32_t SadSpi(size_t i) { return static_cast<uint32_t>(0x100 + i); }
+// SadSpis: n distinct SPIs: 0x100 + i, or random ones (>= 0x100) in random order.
+std::vector<uint32_t> SadSpis(size_t n, bool random) {
+  std::vector<uint32_t> spis;
+  if (!random) {
+    for (size_t i = 0; i < n; ++i) spis.push_back(static_cast<uint32_t>(0x100 + i));
+    return spis;
+  }
+  std::mt19937 rng(7);
+  while (spis.size() < n) {
+    while (spis.size() < n + n / 8) {
+      const uint32_t spi = rng();
+      if (spi >= 0x100) spis.push_back(spi);  // 0..255 are reserved
+    }
+    std::sort(spis.begin(), spis.end());
+    spis.erase(std::unique(spis.begin(), spis.end()), spis.end());
+  }
+  std::shuffle(spis.begin(), spis.end(), rng);
+  spis.resize(n);
+  return spis;
+}
 
-// Sad: one fixture at a time (1M inbound SAs take ~GBs); rebuilt when n changes, so run the
-// SadLookup benchmarks without random interleaving.
-SadFixture* Sad(size_t n) {
+// Sad: one fixture at a time (1M inbound SAs take ~GBs); rebuilt when n or the kind of SPI
+// changes, so run the SadLookup benchmarks without random interleaving.
+SadFixture* Sad(size_t n, bool random_spis) {
   static std::unique_ptr<SadFixture> f;
-  if (f && f->n == n) return f.get();
+  if (f && f->n == n && f->random_spis == random_spis) return f.get();
   f.reset();
   auto nf = std::make_unique<SadFixture>();
   nf->n = n;
+  nf->random_spis = random_spis;
   nf->dp = EspDataplane::Create({.crypto = Registry()}).value();
   const EspSuite suite{EncryptionAlgorithm::kAes128Gcm16, IntegrityAlgorithm::kNone};
-  for (size_t i = 0; i < n; ++i) {
-    if (!nf->dp->Install(MakeSaConfig(suite, SaDirection::kInbound, SadSpi(i)), MonoTime{}).ok()) {
+  const std::vector<uint32_t> installed = SadSpis(n, random_spis);
+  for (uint32_t spi : installed) {
+    if (!nf->dp->Install(MakeSaConfig(suite, SaDirection::kInbound, spi), MonoTime{}).ok()) {
       return nullptr;
     }
   }
   std::mt19937_64 rng(42);
   std::uniform_int_distribution<size_t> pick(0, n - 1);
   nf->spis.resize(kSpiRing);
-  for (uint32_t& s : nf->spis) s = SadSpi(pick(rng));
+  for (uint32_t& s : nf->spis) s = installed[pick(rng)];
   f = std::move(nf);
   return f.get();
 }
 
-void BM_SadLookup(benchmark::State& state, size_t n) {
-  SadFixture* f = Sad(n);
+void BM_SadLookup(benchmark::State& state, size_t n, bool random_spis) {
+  SadFixture* f = Sad(n, random_spis);
   if (f == nullptr) {
     state.SkipWithError("install failed");
     return;
@@ -612,8 +636,8 @@ void BM_SadLookup(benchmark::State& state, size_t n) {
   state.counters["sas"] = static_cast<double>(n);
 }
 
-void BM_SadFind(benchmark::State& state, size_t n) {
-  SadFixture* f = Sad(n);
+void BM_SadFind(benchmark::State& state, size_t n, bool random_spis) {
+  SadFixture* f = Sad(n, random_spis);
   if (f == nullptr) {
     state.SkipWithError("install failed");
     return;
@@ -652,10 +676,13 @@ void RegisterAll() {
   }
   benchmark::RegisterBenchmark("BM_EncryptRestore", BM_EncryptRestore);
   for (uint32_t n : kSadSizes) {
-    benchmark::RegisterBenchmark(absl::StrFormat("BM_SadLookup/%d", n).c_str(), BM_SadLookup,
-                                 static_cast<size_t>(n));
-    benchmark::RegisterBenchmark(absl::StrFormat("BM_SadFind/%d", n).c_str(), BM_SadFind,
-                                 static_cast<size_t>(n));
+    for (bool random_spis : {false, true}) {
+      const char* kind = random_spis ? "RandomSpi" : "";
+      benchmark::RegisterBenchmark(absl::StrFormat("BM_SadLookup%s/%d", kind, n).c_str(),
+                                   BM_SadLookup, static_cast<size_t>(n), random_spis);
+      benchmark::RegisterBenchmark(absl::StrFormat("BM_SadFind%s/%d", kind, n).c_str(), BM_SadFind,
+                                   static_cast<size_t>(n), random_spis);
+    }
   }
 }
 

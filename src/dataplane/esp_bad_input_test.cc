@@ -77,11 +77,26 @@ class BadInput : public ::testing::Test {
     std::memcpy(&u[8], payload.data(), payload.size());
     return Outer(u, kProtoUdp);
   }
-  Verdict Feed(const std::vector<uint8_t>& bytes, InboundFormat format = InboundFormat::kOuterIp) {
+  Verdict Feed(const std::vector<uint8_t>& bytes, InboundFormat format = InboundFormat::kOuterIp,
+               MonoTime now = MonoTime{}) {
     TestBuffer b(bytes);
     Verdict v;
-    dp_->Decrypt(std::span<PacketRef>(&b.ref(), 1), std::span<Verdict>(&v, 1), MonoTime{}, format);
+    dp_->Decrypt(std::span<PacketRef>(&b.ref(), 1), std::span<Verdict>(&v, 1), now, format);
     return v;
+  }
+  Verdict FeedAt(const std::vector<uint8_t>& bytes, MonoTime now) {
+    return Feed(bytes, InboundFormat::kOuterIp, now);
+  }
+  // Install: another inbound SA of the fixture's kind (same keys) with `spi`.
+  absl::StatusOr<SaHandle> Install(uint32_t spi, void (*tweak)(SaConfig&) = nullptr) {
+    SaConfig c =
+        testing::MakeSaConfig({EncryptionAlgorithm::kNull, IntegrityAlgorithm::kHmacSha256_128},
+                              SaDirection::kInbound, spi, Ip("192.0.2.2"), Ip("192.0.2.1"));
+    if (tweak != nullptr) tweak(c);
+    return dp_->Install(std::move(c), MonoTime{});
+  }
+  uint64_t SaDrops(SaHandle h, DropReason r) const {
+    return dp_->Query(h)->drops[static_cast<size_t>(r)];
   }
   uint64_t Count(DropReason r) const { return dp_->counters().drops[static_cast<size_t>(r)]; }
   std::vector<uint8_t> Good() const { return MakeUdpPacket(Ip("10.0.0.1"), Ip("10.0.0.2"), 20); }
@@ -232,6 +247,123 @@ TEST_F(BadInput, RandomGarbageNeverCrashes) {
   }
   EXPECT_GT(dropped, 19000u);
   EXPECT_EQ(dp_->counters().decrypted_packets + dp_->counters().total_drops(), 20000u);
+}
+
+// The drops found before authentication are counted in the SA's InboundRecord (in the SPI
+// table): Query adds them to the SA's own counters.
+TEST_F(BadInput, PreAuthenticationDropsAreCountedPerSa) {
+  for (int i = 0; i < 3; ++i) {
+    Verdict v = Feed(Outer(Esp(0, WithTrailer(Good()))));
+    EXPECT_EQ(v.reason, DropReason::kSeqZero);
+    EXPECT_EQ(v.sa, sa_.index);
+  }
+  EXPECT_EQ(Feed(Outer({0x00, 0x00, 0x12, 0x34, 0, 0, 0, 1, 0, 4})).reason, DropReason::kTruncated);
+  std::vector<uint8_t> unaligned = WithTrailer(Good());
+  unaligned.push_back(0);
+  EXPECT_EQ(Feed(Outer(Esp(4, unaligned))).reason, DropReason::kBadEspLength);
+  std::vector<uint8_t> seq100 = Outer(Esp(100, WithTrailer(Good())));
+  ASSERT_EQ(Feed(seq100).action, Verdict::Action::kDeliver);
+  EXPECT_EQ(Feed(seq100).reason, DropReason::kReplayed);
+  EXPECT_EQ(Feed(Outer(Esp(20, WithTrailer(Good())))).reason, DropReason::kLeftOfWindow);
+  std::vector<uint8_t> bad_icv = Outer(Esp(101, WithTrailer(Good())));
+  bad_icv.back() ^= 1;
+  EXPECT_EQ(Feed(bad_icv).reason, DropReason::kBadIcv);  // after crypto: the Sa's counter
+
+  EXPECT_EQ(SaDrops(sa_, DropReason::kSeqZero), 3u);
+  for (DropReason r : {DropReason::kTruncated, DropReason::kBadEspLength, DropReason::kReplayed,
+                       DropReason::kLeftOfWindow, DropReason::kBadIcv}) {
+    SCOPED_TRACE(DropReasonName(r));
+    EXPECT_EQ(SaDrops(sa_, r), 1u);
+    EXPECT_EQ(Count(r), 1u);
+  }
+  EXPECT_EQ(dp_->Query(sa_)->packets, 1u);
+}
+
+TEST_F(BadInput, RecordsKeepTheirStateWhileTheTableGrowsAndShrinks) {
+  ASSERT_EQ(Feed(Outer(Esp(5, WithTrailer(Good())))).action, Verdict::Action::kDeliver);
+  EXPECT_EQ(Feed(Outer(Esp(0, WithTrailer(Good())))).reason, DropReason::kSeqZero);
+  // Thousands of other inbound SAs: the SPI table rehashes several times (moving every
+  // record), and deleting half of them shifts probe runs backwards.
+  std::vector<SaHandle> others;
+  for (uint32_t i = 0; i < 3000; ++i) {
+    absl::StatusOr<SaHandle> h = Install(0x10000 + i * 7919);
+    ASSERT_TRUE(h.ok()) << h.status();
+    others.push_back(*h);
+  }
+  for (size_t i = 0; i < others.size(); i += 2) ASSERT_TRUE(dp_->Delete(others[i]).ok());
+  EXPECT_EQ(dp_->FindInbound(kSpi, Ip("192.0.2.2")), sa_);
+  EXPECT_EQ(SaDrops(sa_, DropReason::kSeqZero), 1u);
+  EXPECT_EQ(Feed(Outer(Esp(5, WithTrailer(Good())))).reason, DropReason::kReplayed);
+  EXPECT_EQ(Feed(Outer(Esp(6, WithTrailer(Good())))).action, Verdict::Action::kDeliver);
+  EXPECT_EQ(dp_->Query(sa_)->last_sequence, 6u);
+  // Deleted SAs' SPIs are unknown; the others still work and count for themselves.
+  EXPECT_EQ(Feed(Outer(Esp(1, WithTrailer(Good()), 0x10000))).reason, DropReason::kUnknownSpi);
+  EXPECT_FALSE(dp_->FindInbound(0x10000, Ip("192.0.2.2")).has_value());
+  const uint32_t kept = 0x10000 + 7919;
+  EXPECT_EQ(dp_->FindInbound(kept, Ip("192.0.2.2")), others[1]);
+  EXPECT_EQ(Feed(Outer(Esp(1, WithTrailer(Good()), kept))).action, Verdict::Action::kDeliver);
+  Verdict v = Feed(Outer(Esp(0, WithTrailer(Good()), kept)));
+  EXPECT_EQ(v.reason, DropReason::kSeqZero);
+  EXPECT_EQ(v.sa, others[1].index);
+  EXPECT_EQ(SaDrops(others[1], DropReason::kSeqZero), 1u);
+  EXPECT_EQ(SaDrops(sa_, DropReason::kSeqZero), 1u);
+  // A new SA in a deleted SA's slot and SPI starts with clean counters.
+  absl::StatusOr<SaHandle> again = Install(0x10000);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(SaDrops(*again, DropReason::kSeqZero), 0u);
+  EXPECT_EQ(Feed(Outer(Esp(1, WithTrailer(Good()), 0x10000))).action, Verdict::Action::kDeliver);
+}
+
+TEST_F(BadInput, HardPacketLimitStopsTheSaBeforeCrypto) {
+  absl::StatusOr<SaHandle> h = Install(0x2345, [](SaConfig& c) { c.hard_lifetime.packets = 2; });
+  ASSERT_TRUE(h.ok());
+  EXPECT_EQ(Feed(Outer(Esp(1, WithTrailer(Good()), 0x2345))).action, Verdict::Action::kDeliver);
+  EXPECT_EQ(Feed(Outer(Esp(2, WithTrailer(Good()), 0x2345))).action, Verdict::Action::kDeliver);
+  EXPECT_EQ(Feed(Outer(Esp(3, WithTrailer(Good()), 0x2345))).reason, DropReason::kSaExpired);
+  EXPECT_EQ(Feed(Outer(Esp(0, WithTrailer(Good()), 0x2345))).reason, DropReason::kSaExpired);
+  SaStats s = dp_->Query(*h).value();
+  EXPECT_TRUE(s.hard_expired);
+  EXPECT_EQ(s.packets, 2u);
+  EXPECT_EQ(s.drops[static_cast<size_t>(DropReason::kSaExpired)], 2u);
+  // The fixture's SA is unaffected.
+  EXPECT_EQ(Feed(Outer(Esp(1, WithTrailer(Good())))).action, Verdict::Action::kDeliver);
+}
+
+class Events : public EventListener {
+ public:
+  void OnSaLifetime(const SaLifetimeEvent& e) override { events.push_back(e); }
+  std::vector<SaLifetimeEvent> events;
+};
+
+// With SadLookup::kSpiAndDestination the records live in the map's nodes: same behaviour.
+TEST_F(BadInput, SpiAndDestinationRecordsCountDropsAndExpire) {
+  Events events;
+  dp_ = EspDataplane::Create(
+            {.crypto = registry_.get(), .events = &events, .lookup = SadLookup::kSpiAndDestination})
+            .value();
+  sa_ = Install(kSpi, [](SaConfig& c) { c.hard_lifetime.time = Duration::Seconds(10); }).value();
+  const MonoTime t0{};
+  EXPECT_EQ(FeedAt(Outer(Esp(0, WithTrailer(Good()))), t0).reason, DropReason::kSeqZero);
+  EXPECT_EQ(FeedAt(Outer(Esp(1, WithTrailer(Good()))), t0 + Duration::Seconds(1)).action,
+            Verdict::Action::kDeliver);
+  EXPECT_EQ(FeedAt(Outer(Esp(1, WithTrailer(Good()))), t0 + Duration::Seconds(2)).reason,
+            DropReason::kReplayed);
+  // Past the hard deadline, before OnTimer: the first packet expires the SA (one event).
+  EXPECT_EQ(FeedAt(Outer(Esp(2, WithTrailer(Good()))), t0 + Duration::Seconds(11)).reason,
+            DropReason::kSaExpired);
+  EXPECT_EQ(FeedAt(Outer(Esp(3, WithTrailer(Good()))), t0 + Duration::Seconds(12)).reason,
+            DropReason::kSaExpired);
+  ASSERT_EQ(events.events.size(), 1u);
+  EXPECT_TRUE(events.events[0].hard);
+  dp_->OnTimer(t0 + Duration::Seconds(20));
+  EXPECT_EQ(events.events.size(), 1u) << "the hard event fires once";
+  SaStats s = dp_->Query(sa_).value();
+  EXPECT_TRUE(s.hard_expired);
+  EXPECT_EQ(s.drops[static_cast<size_t>(DropReason::kSeqZero)], 1u);
+  EXPECT_EQ(s.drops[static_cast<size_t>(DropReason::kReplayed)], 1u);
+  EXPECT_EQ(s.drops[static_cast<size_t>(DropReason::kSaExpired)], 2u);
+  ASSERT_TRUE(dp_->Delete(sa_).ok());
+  EXPECT_EQ(Feed(Outer(Esp(4, WithTrailer(Good())))).reason, DropReason::kUnknownSpi);
 }
 
 TEST(EncryptBadInput, MalformedInnerAndMissingRoomAreDrops) {

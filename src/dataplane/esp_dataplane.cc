@@ -228,6 +228,11 @@ absl::StatusOr<SaStats> EspDataplane::Impl::Query(SaHandle handle) const {
   s.bytes = sa->hot.bytes;
   s.last_sequence = sa->hot.replay_on ? sa->replay.top() : sa->hot.seq;
   s.drops = sa->drops;
+  if (const dataplane::InboundRecord* r = sad_.RecordOf(*sa)) {
+    for (size_t k = 0; k < dataplane::InboundRecord::kNumCounted; ++k) {
+      s.drops[static_cast<size_t>(dataplane::InboundRecord::kReasons[k])] += r->drops[k];
+    }
+  }
   s.soft_expired = sa->hot.soft_fired;
   s.hard_expired = sa->hot.expired;
   s.installed_at = sa->installed_at;
@@ -251,6 +256,10 @@ absl::Status EspDataplane::Impl::SetNextIv(SaHandle handle, std::span<const uint
 void EspDataplane::Impl::Expire(Sa& sa, LifetimeKind kind, bool hard, MonoTime now) {
   dataplane::SaHot& h = sa.hot;
   if (hard) {
+    if (!h.expired) {
+      // Inbound: the pre-crypto checks read the record's deadline, not `expired`.
+      if (dataplane::InboundRecord* r = sad_.RecordOf(sa)) r->hard_deadline_ns = INT64_MIN;
+    }
     h.expired = true;
     if (h.hard_fired) return;
     h.hard_fired = true;
@@ -313,9 +322,7 @@ void EspDataplane::Decrypt(std::span<PacketRef> packets, std::span<Verdict> verd
 MonoTime EspDataplane::OnTimer(MonoTime now) { return impl_->OnTimer(now); }
 std::optional<SaHandle> EspDataplane::FindInbound(uint32_t spi,
                                                   const IpAddress& destination) const {
-  const Sa* sa = impl_->sad().FindInbound(spi, destination);
-  if (sa == nullptr) return std::nullopt;
-  return sa->handle;
+  return impl_->sad().FindInbound(spi, destination);
 }
 const DataplaneCounters& EspDataplane::counters() const { return impl_->counters(); }
 size_t EspDataplane::sa_count() const { return impl_->sad().size(); }

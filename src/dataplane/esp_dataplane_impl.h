@@ -40,6 +40,7 @@ class EspDataplane::Impl {
   // InboundPending: a packet that passed the pre-crypto checks, waiting for its crypto op.
   struct InboundPending {
     dataplane::Sa* sa;
+    dataplane::InboundRecord* rec;  // sa's record (refreshed when the window moves)
     uint64_t seq;
     uint8_t outer_tos;
     uint8_t index;  // position in the burst
@@ -59,21 +60,23 @@ class EspDataplane::Impl {
       v.sa = sa->hot.index;
     }
   }
-  // DropDeferred: like Drop, but the SA's own counter (a cold cache line with many SAs) is
-  // prefetched now and incremented by FlushDeferredDrops at the end of the burst.
-  void DropDeferred(Verdict& v, dataplane::Sa& sa, DropReason r) {
+  // DropPreAuth: like Drop, for a drop the pre-crypto checks found: the SA's counter is the
+  // one in its InboundRecord (the cache line the checks read anyway). Fast path.
+  void DropPreAuth(Verdict& v, dataplane::InboundRecord& rec, DropReason r) {
     v.action = Verdict::Action::kDrop;
     v.reason = r;
-    v.sa = sa.hot.index;
+    v.sa = rec.index;
     ++counters_.drops[static_cast<size_t>(r)];
-    __builtin_prefetch(&sa.drops[static_cast<size_t>(r)], 1);
-    deferred_drops_[num_deferred_drops_++] = {&sa, r};
-  }
-  void FlushDeferredDrops() {
-    for (size_t i = 0; i < num_deferred_drops_; ++i) {
-      ++deferred_drops_[i].sa->drops[static_cast<size_t>(deferred_drops_[i].reason)];
+    const size_t slot = dataplane::InboundRecord::Slot(r);
+    if (slot == dataplane::InboundRecord::kNumCounted) {
+      ++sad_.Live(rec.index).drops[static_cast<size_t>(r)];
+    } else if (++rec.drops[slot] == 0) {
+      CarryDrop(rec, r);
     }
-    num_deferred_drops_ = 0;
+  }
+  // CarryDrop: a record's 32-bit drop counter wrapped: add 2^32 to the Sa's.
+  [[gnu::noinline, gnu::cold]] void CarryDrop(const dataplane::InboundRecord& rec, DropReason r) {
+    sad_.Live(rec.index).drops[static_cast<size_t>(r)] += uint64_t{1} << 32;
   }
   void FlushEvents();
   void ScheduleDeadlines(dataplane::Sa& sa);
@@ -85,12 +88,6 @@ class EspDataplane::Impl {
   // batch_epoch_: numbers the batches of crypto ops, so an SA's `batch_top` (highest sequence
   // number of its packets in the current batch) resets when a batch completes.
   uint64_t batch_epoch_ = 0;
-  struct DeferredDrop {
-    dataplane::Sa* sa;
-    DropReason reason;
-  };
-  DeferredDrop deferred_drops_[kMaxBurst];  // at most one per packet of a chunk
-  size_t num_deferred_drops_ = 0;
   // Time-lifetime deadlines: (deadline ns, SA index, generation, hard?).
   struct Deadline {
     int64_t at;

@@ -4,12 +4,15 @@
 #define TUNNELISA_SRC_DATAPLANE_SA_H_
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <memory>
 #include <optional>
 
 #include "dataplane/anti_replay.h"
 #include "tunnelisa/crypto_backend.h"
+#include "tunnelisa/drop_reason.h"
 #include "tunnelisa/sa_config.h"
 #include "tunnelisa/sa_installer.h"
 
@@ -18,11 +21,12 @@ namespace tunnelisa::dataplane {
 // SaHot: what Encrypt/Decrypt touch for every packet. Chosen once at install: sizes, the outer
 // header template, the crypto handle.
 struct alignas(64) SaHot {
-  // -- first cache line: everything both directions read for every packet before crypto
+  // -- first cache line: what Encrypt reads for every packet, and Decrypt for every packet
+  // that passed its InboundRecord's checks (the inbound pre-crypto checks read only that)
   const EspKey* key = nullptr;
   CryptoBackend* backend = nullptr;
   // seq: outbound: the last sequence number used; inbound with replay_on: the highest
-  // authenticated one (a copy of replay.top(), so in-order packets never read the window).
+  // authenticated one (a copy of replay.top(); the pre-crypto check reads InboundRecord::top).
   uint64_t seq = 0;
   int64_t hard_deadline_ns = INT64_MAX;  // hard time limit (MonoTime ns)
   uint32_t spi = 0;
@@ -68,6 +72,47 @@ static_assert(offsetof(SaHot, soft_packets) == 64, "first line: pre-crypto state
 static_assert(sizeof(SaHot) == 192);
 static_assert(offsetof(SaHot, header_template) == 128);
 
+// InboundRecord: everything the inbound path checks before crypto, one cache line per
+// published inbound SA, kept inside the SAD's lookup table itself (the SpiTable's buckets, or
+// the SPI + destination map's nodes), so a packet's lookup and its pre-crypto checks read
+// one line: the Sa is touched only by packets that go on to crypto (and by rare events).
+// The Sa stays the owner of the state: the record holds copies (made at Publish, refreshed
+// when the window moves or the SA expires) and counts the pre-authentication drops.
+struct alignas(64) InboundRecord {
+  static constexpr uint32_t kNoIndex = UINT32_MAX;  // marks an empty SpiTable bucket
+  static constexpr uint8_t kEsn = 1;
+  static constexpr uint8_t kReplayOn = 2;
+  // The drops counted here (reasons the pre-crypto checks find), in this order.
+  static constexpr DropReason kReasons[] = {DropReason::kSaExpired,    DropReason::kTruncated,
+                                            DropReason::kBadEspLength, DropReason::kSeqZero,
+                                            DropReason::kReplayed,     DropReason::kLeftOfWindow};
+  static constexpr size_t kNumCounted = std::size(kReasons);
+  // Slot: the position of `r` in kReasons, or kNumCounted when it is not counted here.
+  static constexpr size_t Slot(DropReason r) {
+    for (size_t i = 0; i < kNumCounted; ++i) {
+      if (kReasons[i] == r) return i;
+    }
+    return kNumCounted;
+  }
+
+  uint32_t spi = 0;
+  uint32_t index = kNoIndex;  // the SA's arena index
+  uint32_t generation = 0;    // with index: the SA's handle
+  uint8_t iv_size = 0;
+  uint8_t icv_size = 0;
+  uint8_t block_size = 4;
+  uint8_t flags = 0;  // kEsn | kReplayOn
+  // hard_deadline_ns: the hard time limit (MonoTime ns); INT64_MIN once hard-expired by
+  // any limit, so one comparison covers both.
+  int64_t hard_deadline_ns = INT64_MAX;
+  // top: with kReplayOn, the highest authenticated sequence number (Sa::replay.top()).
+  uint64_t top = 0;
+  // drops: pre-authentication drops by kReasons slot. 32 bits each: when one wraps, 2^32 is
+  // added to the Sa's own counter (Sa::drops holds the rest; Query adds both).
+  std::array<uint32_t, kNumCounted> drops{};
+};
+static_assert(sizeof(InboundRecord) == 64, "one cache line per inbound SA");
+
 // Sa: hot state, replay window (inbound), counters, then the cold config. Sas live in the
 // Sad's arena (contiguous, on huge pages where the kernel allows) and never move.
 struct Sa {
@@ -75,6 +120,8 @@ struct Sa {
   ReplayWindow replay;       // inbound: used when hot.replay_on; the 4th cache line
   uint64_t batch_epoch = 0;  // inbound ESN: which batch batch_top belongs to
   uint64_t batch_top = 0;    // inbound ESN: highest sequence number checked in that batch
+  // drops: per reason; for an inbound SA, InboundRecord::drops holds the pre-authentication
+  // drops counted since the last 2^32 carry.
   std::array<uint64_t, kNumDropReasons> drops{};
   SaConfig config;
   std::unique_ptr<EspKey> key_owner;

@@ -3,11 +3,28 @@
 #include "absl/strings/str_format.h"
 
 namespace tunnelisa::dataplane {
+namespace {
+
+InboundRecord MakeRecord(const Sa& sa) {
+  const SaHot& h = sa.hot;
+  InboundRecord r;
+  r.spi = sa.config.spi;
+  r.index = sa.handle.index;
+  r.generation = sa.handle.generation;
+  r.iv_size = h.iv_size;
+  r.icv_size = h.icv_size;
+  r.block_size = h.block_size;
+  r.flags = static_cast<uint8_t>((h.esn ? InboundRecord::kEsn : 0) |
+                                 (h.replay_on ? InboundRecord::kReplayOn : 0));
+  r.hard_deadline_ns = h.expired ? INT64_MIN : h.hard_deadline_ns;
+  r.top = h.replay_on ? sa.replay.top() : 0;
+  return r;
+}
+
+}  // namespace
 
 absl::Status Sad::CheckInboundKeyFree(uint32_t spi, const IpAddress& dst) const {
-  bool taken =
-      lookup_ == SadLookup::kSpi ? by_spi_.Contains(spi) : by_spi_dst_.contains(SpiDst{spi, dst});
-  if (!taken) return absl::OkStatus();
+  if (FindRecord(spi, dst) == nullptr) return absl::OkStatus();
   return absl::AlreadyExistsError(
       lookup_ == SadLookup::kSpi
           ? absl::StrFormat("an inbound SA with SPI 0x%08x exists", spi)
@@ -29,35 +46,33 @@ Sa* Sad::Allocate() {
 void Sad::Publish(Sa& sa) {
   if (sa.config.direction != SaDirection::kInbound) return;
   if (lookup_ == SadLookup::kSpi) {
-    by_spi_.Insert(sa.config.spi, sa.handle.index);
+    by_spi_.Insert(MakeRecord(sa));
   } else {
-    by_spi_dst_.emplace(SpiDst{sa.config.spi, sa.config.local}, sa.handle.index);
+    by_spi_dst_.insert_or_assign(SpiDst{sa.config.spi, sa.config.local}, MakeRecord(sa));
   }
+}
+
+InboundRecord* Sad::RecordOf(const Sa& sa) {
+  if (sa.config.direction != SaDirection::kInbound) return nullptr;
+  InboundRecord* r = FindRecord(sa.config.spi, sa.config.local);
+  return r != nullptr && r->index == sa.handle.index && r->generation == sa.handle.generation
+             ? r
+             : nullptr;
 }
 
 absl::Status Sad::Remove(SaHandle h) {
   Sa* sa = Get(h);
   if (sa == nullptr) return absl::NotFoundError("no SA with that handle (deleted?)");
-  if (sa->config.direction == SaDirection::kInbound) {
-    // Only the published SA of this key is unpublished (a half-installed one never was).
+  // Only the published SA of this key is unpublished (a half-installed one never was).
+  if (RecordOf(*sa) != nullptr) {
     if (lookup_ == SadLookup::kSpi) {
-      if (by_spi_.Find(sa->config.spi) == h.index) by_spi_.Erase(sa->config.spi);
+      by_spi_.Erase(sa->config.spi);
     } else {
-      auto it = by_spi_dst_.find(SpiDst{sa->config.spi, sa->config.local});
-      if (it != by_spi_dst_.end() && it->second == h.index) by_spi_dst_.erase(it);
+      by_spi_dst_.erase(SpiDst{sa->config.spi, sa->config.local});
     }
   }
   arena_.Free(h.index);
   return absl::OkStatus();
-}
-
-Sa* Sad::FindInbound(uint32_t spi, const IpAddress& dst) const {
-  if (lookup_ == SadLookup::kSpi) {
-    const uint32_t index = by_spi_.Find(spi);
-    return index == SpiTable::kNotFound ? nullptr : arena_.At(index);
-  }
-  auto it = by_spi_dst_.find(SpiDst{spi, dst});
-  return it == by_spi_dst_.end() ? nullptr : arena_.At(it->second);
 }
 
 }  // namespace tunnelisa::dataplane

@@ -1,14 +1,15 @@
 // Sad: the SA database of one data plane. Owns the SAs (in an SaArena); maps handles to SAs
-// and inbound SPIs (or SPI + destination) to SAs. Lookups are fast path; changes are control
-// path.
+// and inbound SPIs (or SPI + destination) to the SAs' InboundRecords, which live inside the
+// lookup structure itself (SpiTable buckets, or the nodes of the SPI + destination map).
+// Lookups are fast path; changes are control path.
 #ifndef TUNNELISA_SRC_DATAPLANE_SAD_H_
 #define TUNNELISA_SRC_DATAPLANE_SAD_H_
 
 #include <cstdint>
-#include <span>
+#include <optional>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
+#include "absl/container/node_hash_map.h"
 #include "absl/status/status.h"
 #include "dataplane/sa_arena.h"
 #include "dataplane/spi_table.h"
@@ -26,7 +27,8 @@ class Sad {
   // Allocate: a fresh Sa with its handle set; not yet findable. Fill it, then Publish it (or
   // Remove it). Control path.
   Sa* Allocate();
-  // Publish: makes an inbound SA findable by SPI (no-op for outbound).
+  // Publish: makes a filled inbound SA findable by SPI, with an InboundRecord made from its
+  // hot state (no-op for outbound). Control path.
   void Publish(Sa& sa);
   // Remove: NotFound for a stale handle.
   absl::Status Remove(SaHandle h);
@@ -37,22 +39,40 @@ class Sad {
     return sa != nullptr && generations_[h.index] == h.generation ? sa : nullptr;
   }
   Sa* AtIndex(uint32_t index) const { return arena_.At(index); }
+  // Live: the Sa of a published record's index (always live). Fast path.
+  Sa& Live(uint32_t index) const { return arena_.Live(index); }
 
-  // PrefetchInbound: starts loading the hash slot for `spi` (kSpi mode), so that a burst can
-  // overlap its lookups' memory latency. Fast path.
-  void PrefetchInbound(uint32_t spi) const {
+  // PrefetchInbound: starts loading the record for `spi` (kSpi mode), so that a burst can
+  // overlap its lookups' memory latency. Fast path; always inlined (see SpiTable::Prefetch).
+  [[gnu::always_inline]] void PrefetchInbound(uint32_t spi) const {
     if (lookup_ == SadLookup::kSpi) by_spi_.Prefetch(spi);
   }
-  // FindInbound: fast path. `dst` is ignored with SadLookup::kSpi.
-  Sa* FindInbound(uint32_t spi, const IpAddress& dst) const;
-  // FindInboundBurst: kSpi lookups of a burst, hash lines prefetched first so their misses
-  // overlap; out[i] = nullptr when spis[i] is unknown. Fast path.
-  void FindInboundBurst(std::span<const uint32_t> spis, Sa** out) const {
-    for (uint32_t spi : spis) by_spi_.Prefetch(spi);
-    for (size_t i = 0; i < spis.size(); ++i) {
-      const uint32_t index = by_spi_.Find(spis[i]);
-      out[i] = index == SpiTable::kNotFound ? nullptr : arena_.At(index);
-    }
+  // FindRecord: the record of the inbound SA for `spi` (and `dst` with kSpiAndDestination;
+  // ignored with kSpi), or nullptr. Valid until the next Publish or Remove. Fast path.
+  InboundRecord* FindRecord(uint32_t spi, const IpAddress& dst) {
+    if (lookup_ == SadLookup::kSpi) return by_spi_.Find(spi);
+    auto it = by_spi_dst_.find(SpiDst{spi, dst});
+    return it == by_spi_dst_.end() ? nullptr : &it->second;
+  }
+  const InboundRecord* FindRecord(uint32_t spi, const IpAddress& dst) const {
+    return const_cast<Sad*>(this)->FindRecord(spi, dst);
+  }
+  // FindRecordBurst: kSpi mode only: out[k] = FindRecord(spis[k]) for a burst whose records
+  // were prefetched (PrefetchInbound), overlapping the misses of probes that go past their
+  // first bucket (SpiTable::FindBurst). Fast path.
+  void FindRecordBurst(const uint32_t* spis, size_t n, InboundRecord** out) {
+    by_spi_.FindBurst(spis, n, out);
+  }
+  // RecordOf: the published record of `sa`, or nullptr (outbound, not published, or another
+  // SA holds its key). One lookup: control path, and fast-path events (expiry, counter carry).
+  InboundRecord* RecordOf(const Sa& sa);
+  const InboundRecord* RecordOf(const Sa& sa) const { return const_cast<Sad*>(this)->RecordOf(sa); }
+  // FindInbound: the handle of the inbound SA for `spi` (and `dst`), read from its record
+  // alone. Fast path.
+  std::optional<SaHandle> FindInbound(uint32_t spi, const IpAddress& dst) const {
+    const InboundRecord* r = FindRecord(spi, dst);
+    if (r == nullptr) return std::nullopt;
+    return SaHandle{r->index, r->generation};
   }
 
   SadLookup lookup() const { return lookup_; }
@@ -73,7 +93,8 @@ class Sad {
   SaArena arena_;
   std::vector<uint32_t> generations_;  // per arena index; survives Free
   SpiTable by_spi_;                    // SadLookup::kSpi: one cache line per lookup
-  absl::flat_hash_map<SpiDst, uint32_t> by_spi_dst_;
+  // SadLookup::kSpiAndDestination: records in nodes (they never move).
+  absl::node_hash_map<SpiDst, InboundRecord> by_spi_dst_;
 };
 
 }  // namespace tunnelisa::dataplane

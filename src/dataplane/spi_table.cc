@@ -4,17 +4,21 @@
 
 namespace tunnelisa::dataplane {
 
-bool SpiTable::Place(uint32_t spi, uint32_t index) {
-  const uint64_t entry = static_cast<uint64_t>(spi) << 32 | index;
-  for (size_t i = Home(spi);; i = (i + 1) & mask_) {
-    const uint64_t e = entries_[i];
-    if (e == kEmpty) {
-      entries_[i] = entry;
-      return true;
-    }
-    if (static_cast<uint32_t>(e >> 32) == spi) {
-      entries_[i] = entry;
-      return false;
+InboundRecord& SpiTable::Insert(const InboundRecord& record) {
+  if ((size_ + 1) * 2 > buckets_.size()) Rehash(buckets_.size() * 2);
+  bool added = false;
+  InboundRecord& r = Place(record, added);
+  if (added) ++size_;
+  return r;
+}
+
+InboundRecord& SpiTable::Place(const InboundRecord& record, bool& added) {
+  for (size_t i = Home(record.spi);; i = (i + 1) & mask_) {
+    InboundRecord& r = buckets_[i];
+    if (r.index == InboundRecord::kNoIndex || r.spi == record.spi) {
+      added = r.index == InboundRecord::kNoIndex;
+      r = record;
+      return r;
     }
   }
 }
@@ -22,32 +26,34 @@ bool SpiTable::Place(uint32_t spi, uint32_t index) {
 void SpiTable::Erase(uint32_t spi) {
   size_t i = Home(spi);
   for (;; i = (i + 1) & mask_) {
-    if (entries_[i] == kEmpty) return;
-    if (static_cast<uint32_t>(entries_[i] >> 32) == spi) break;
+    if (buckets_[i].index == InboundRecord::kNoIndex) return;
+    if (buckets_[i].spi == spi) break;
   }
   // Backward-shift deletion: move later members of the probe run into the hole when their
   // home position does not lie cyclically in (hole, j].
   size_t hole = i;
-  for (size_t j = (i + 1) & mask_; entries_[j] != kEmpty; j = (j + 1) & mask_) {
-    const size_t home = Home(static_cast<uint32_t>(entries_[j] >> 32));
+  for (size_t j = (i + 1) & mask_; buckets_[j].index != InboundRecord::kNoIndex;
+       j = (j + 1) & mask_) {
+    const size_t home = Home(buckets_[j].spi);
     const bool home_in_range = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
     if (!home_in_range) {
-      entries_[hole] = entries_[j];
+      buckets_[hole] = buckets_[j];
       hole = j;
     }
   }
-  entries_[hole] = kEmpty;
+  buckets_[hole] = InboundRecord{};
   --size_;
 }
 
 void SpiTable::Rehash(size_t capacity) {
   capacity = std::bit_ceil(capacity);
-  std::vector<uint64_t, HugePageAllocator<uint64_t>> old(capacity, kEmpty);
-  old.swap(entries_);
+  std::vector<InboundRecord, HugePageAllocator<InboundRecord>> old(capacity);
+  old.swap(buckets_);
   mask_ = capacity - 1;
   shift_ = 64 - static_cast<unsigned>(std::countr_zero(capacity));
-  for (uint64_t e : old) {
-    if (e != kEmpty) Place(static_cast<uint32_t>(e >> 32), static_cast<uint32_t>(e));
+  bool added = false;
+  for (const InboundRecord& r : old) {
+    if (r.index != InboundRecord::kNoIndex) Place(r, added);
   }
 }
 
