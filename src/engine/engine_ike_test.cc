@@ -380,34 +380,45 @@ TEST(EngineIke, PeerRateLimitDemandsCookies) {
   EXPECT_EQ(pair->b().engine->ike_counters().cookies_sent, 20u);  // above 10 per second
 }
 
-TEST(EngineIke, GarbageIsCountedNotAnswered) {
+TEST(EngineIke, GarbageAndForgeriesAreCountedNotAnswered) {
   auto pair = MakePair({}, {});
   pair->Pump(At(0));
-  const std::vector<uint8_t> real = pair->a().transport.public_out.empty()
-                                        ? std::vector<uint8_t>()
-                                        : pair->a().transport.public_out[0].bytes;
   pair->b().transport.public_out.clear();
   const uint64_t before = pair->b().engine->ike_counters().dropped;
-  // Truncations and bit flips of an IKE message from the right peer.
+  // Every truncation of a 40-byte non-IKE payload on UDP 500 from the right peer.
   std::vector<uint8_t> base = MakeUdpPacket(Ip("1.1.1.2"), Ip("2.2.2.2"), 40, 1);
-  base[22] = 0x01;  // source port 500
-  base[23] = 0xf4;
-  base[20] = 0x01;
+  base[20] = 0x01;  // source port 500
   base[21] = 0xf4;
-  int sent = 0;
+  base[22] = 0x01;  // destination port 500
+  base[23] = 0xf4;
+  uint64_t sent = 0;
   for (size_t len = 28; len < base.size(); ++len, ++sent) {
     std::vector<uint8_t> cut(base.begin(), base.begin() + static_cast<long>(len));
     cut[2] = static_cast<uint8_t>(len >> 8);
     cut[3] = static_cast<uint8_t>(len);
-    pair->b().Public(cut, At(1));
+    EXPECT_EQ(pair->b().Public(cut, At(1)).action, Action::kToControl);
   }
-  EXPECT_GT(pair->b().engine->ike_counters().dropped + pair->b().engine->counters().ike_drops +
-                pair->b().engine->counters().total_drops(),
-            before);
+  EXPECT_EQ(pair->b().engine->ike_counters().dropped, before + sent);
+  // A real protected request (A rekeys), with one bit flipped in each octet after the IKE
+  // header: every copy fails its ICV (or parse) and is dropped unanswered.
+  ASSERT_TRUE(pair->a().engine->Rekey(kIpsec, /*ike=*/false, At(2)).ok());
+  ASSERT_EQ(pair->a().transport.public_out.size(), 1u);
+  const std::vector<uint8_t> real = pair->a().transport.public_out[0].bytes;
+  pair->a().transport.public_out.clear();
+  const uint64_t before_forged = pair->b().engine->ike_counters().dropped;
+  uint64_t forged_count = 0;
+  for (size_t k = 28 + 28; k < real.size(); ++k, ++forged_count) {
+    std::vector<uint8_t> forged = real;
+    forged[k] ^= 0x01;
+    pair->b().Public(forged, At(2));
+  }
+  EXPECT_EQ(pair->b().engine->ike_counters().dropped, before_forged + forged_count);
   EXPECT_TRUE(pair->b().transport.public_out.empty());  // nothing answered
-  EXPECT_TRUE(Traffic(*pair, At(2)));                   // the SAs are unharmed
-  (void)real;
-  (void)sent;
+  // The genuine one still works, and so does the tunnel.
+  pair->b().Public(real, At(2));
+  pair->Pump(At(2));
+  EXPECT_EQ(pair->a().events.Count(IkeEventKind::kChildRekeyed), 1u);
+  EXPECT_TRUE(Traffic(*pair, At(3)));
 }
 
 // Napt: A behind a NAT that keeps A's address but maps its UDP ports (500 -> 40500, 4500 ->
