@@ -92,13 +92,16 @@ TEST(SpiTable, RecordsAreWritableInPlace) {
   ASSERT_NE(r, nullptr);
   r->drops[1] = 42;
   r->hard_deadline_ns = INT64_MIN;
-  EXPECT_EQ(t.Find(0x1234)->drops[1], 42u);
-  EXPECT_EQ(t.Find(0x1234)->hard_deadline_ns, INT64_MIN);
+  const InboundRecord* again = t.Find(0x1234);
+  ASSERT_NE(again, nullptr);
+  EXPECT_EQ(again->drops[1], 42u);
+  EXPECT_EQ(again->hard_deadline_ns, INT64_MIN);
   // A rehash moves the record and keeps its state.
   for (uint32_t i = 0; i < 1000; ++i) t.Insert(Record(0x10000 + i, i));
-  ASSERT_NE(t.Find(0x1234), nullptr);
-  EXPECT_EQ(t.Find(0x1234)->drops[1], 42u);
-  EXPECT_EQ(t.Find(0x1234)->index, 7u);
+  const InboundRecord* moved = t.Find(0x1234);
+  ASSERT_NE(moved, nullptr);
+  EXPECT_EQ(moved->drops[1], 42u);
+  EXPECT_EQ(moved->index, 7u);
 }
 
 TEST(InboundRecord, SlotsNameEachCountedReasonOnce) {
