@@ -10,6 +10,7 @@
 #include "ike/codec/reader.h"
 #include "ike/codec/writer.h"
 #include "ike/negotiation/algorithm_info.h"
+#include "ike/negotiation/transform_builders_test_util.h"
 #include "ike/negotiation/transform_ids.h"
 
 namespace tunnelisa::ike {
@@ -17,13 +18,11 @@ namespace {
 
 using ::testing::HasSubstr;
 
-Transform Encr(uint16_t id, std::optional<uint16_t> kl = std::nullopt) {
-  return {.type = TransformType::kEncr, .id = id, .key_length = kl};
-}
-Transform Prf(uint16_t id) { return {.type = TransformType::kPrf, .id = id}; }
-Transform Integ(uint16_t id) { return {.type = TransformType::kInteg, .id = id}; }
-Transform Dh(uint16_t id) { return {.type = TransformType::kDh, .id = id}; }
-Transform Esn(uint16_t id) { return {.type = TransformType::kEsn, .id = id}; }
+using test_transforms::Dh;
+using test_transforms::Encr;
+using test_transforms::Esn;
+using test_transforms::Integ;
+using test_transforms::Prf;
 
 Proposal Ike(uint8_t number, std::vector<Transform> transforms, std::vector<uint8_t> spi = {}) {
   return {.number = number,
