@@ -30,8 +30,9 @@
 namespace tunnelisa {
 
 // Egress: where a packet leaves the engine: the service whose route table chose the way out,
-// the interface of that route ("" when none) and the route's IP next hop (unset for a local
-// route: the destination itself is on the interface's subnet).
+// the interface of that route ("" when none) and the directly connected IP next hop the route
+// resolved to (a static route's next hop, or the neighbour a recursive next hop resolved
+// through; unset for a local route: the destination itself is on the interface's subnet).
 struct Egress {
   uint32_t service = 0;
   std::string_view interface;  // valid during the call only

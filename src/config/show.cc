@@ -161,6 +161,7 @@ absl::StatusOr<std::string> ShowRouterRouteTable(const Config& config, const Run
       j.OptionalField("interface", r.interface);
       j.Field("preference", r.preference);
       j.Field("active", r.active);
+      j.OptionalField("inactive_reason", r.inactive_reason);
       j.EndObject();
     }
     j.EndArray().EndObject();

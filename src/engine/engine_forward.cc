@@ -143,7 +143,7 @@ void Engine::Impl::Forward(EngineService& s, PacketRef& p, bool outer, int depth
     if (g != nullptr && (r == nullptr || g->prefix.length() > r->prefix.length())) r = g;
   }
   if (r == nullptr) return Drop(v, DropReason::kNoRoute);
-  switch (r->next_hop_kind) {
+  switch (r->via) {
     case config::NextHopKind::kIpTunnel: {
       auto t = s.ip_by_name.find(r->tunnel);
       if (t == s.ip_by_name.end()) return Drop(v, DropReason::kTunnelDown);
@@ -157,16 +157,16 @@ void Engine::Impl::Forward(EngineService& s, PacketRef& p, bool outer, int depth
     case config::NextHopKind::kIp:
       break;
   }
-  if (r->protocol == config::RouteProtocol::kLocal) {
-    // The subnet of a private tunnel interface: its tunnel carries the packet (dest-ip).
-    if (auto t = s.ip_by_interface.find(r->interface); t != s.ip_by_interface.end()) {
-      return EncapIp(*t->second, p, depth, now, v);
-    }
-    if (auto t = s.ipsec_by_interface.find(r->interface); t != s.ipsec_by_interface.end()) {
-      return EncapEsp(*t->second, p, depth, now, v);
-    }
+  // Out of a connected subnet (the destination's own, or a static route's next hop resolved
+  // there): a private tunnel interface's subnet is the far end of its tunnel (dest-ip), so the
+  // tunnel carries the packet.
+  if (auto t = s.ip_by_interface.find(r->interface); t != s.ip_by_interface.end()) {
+    return EncapIp(*t->second, p, depth, now, v);
   }
-  Egress e{s.id, r->interface, r->next_hop};
+  if (auto t = s.ipsec_by_interface.find(r->interface); t != s.ipsec_by_interface.end()) {
+    return EncapEsp(*t->second, p, depth, now, v);
+  }
+  Egress e{s.id, r->interface, r->gateway};
   if (outer) {
     options.host.transport->SendPublic(e, p);
     return Emit(v, Verdict::Action::kForward);

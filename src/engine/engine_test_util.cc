@@ -81,6 +81,32 @@ EngineVerdict Router::Public(const std::vector<uint8_t>& packet, MonoTime now) {
   return v;
 }
 
+std::vector<EngineVerdict> Router::PrivateBurst(uint32_t service,
+                                                const std::vector<std::vector<uint8_t>>& packets,
+                                                MonoTime now) {
+  std::vector<TestBuffer> buffers;
+  buffers.reserve(packets.size());
+  std::vector<PacketRef> refs;
+  for (const auto& p : packets) refs.push_back(buffers.emplace_back(p).ref());
+  std::vector<EngineVerdict> v(packets.size());
+  engine->OnPrivatePackets(service, refs, v, now);
+  return v;
+}
+
+std::vector<EngineVerdict> Router::PublicBurst(const std::vector<std::vector<uint8_t>>& packets,
+                                               MonoTime now) {
+  std::vector<TestBuffer> buffers;
+  buffers.reserve(packets.size());
+  std::vector<PacketRef> refs;
+  for (const auto& p : packets) refs.push_back(buffers.emplace_back(p).ref());
+  std::vector<EngineVerdict> v(packets.size());
+  engine->OnPublicPackets(refs, v, now);
+  for (size_t i = 0; i < refs.size(); ++i) {
+    if (v[i].action == Verdict::Action::kToControl) engine->OnControlPacket(refs[i], now);
+  }
+  return v;
+}
+
 void RecordingEvents::OnIke(const IkeEvent& e) {
   ike.push_back({e.kind, std::string(e.tunnel), std::string(e.peer_id), std::string(e.detail),
                  e.child_spi_in});
@@ -134,14 +160,16 @@ size_t RouterPair::Pump(MonoTime now, const CopiesFn& copies, const RewriteFn& r
     a_->transport.public_out.clear();
     b_->transport.public_out.clear();
     if (from_a.empty() && from_b.empty()) break;
-    for (Output& o : from_a) {
-      if (rewrite) rewrite(o.bytes, true);
-      for (int k = copies ? copies(o, true) : 1; k > 0; --k) b_->Public(o.bytes, now);
-    }
-    for (Output& o : from_b) {
-      if (rewrite) rewrite(o.bytes, false);
-      for (int k = copies ? copies(o, false) : 1; k > 0; --k) a_->Public(o.bytes, now);
-    }
+    auto burst = [&](std::vector<Output>& from, bool a_to_b) {
+      std::vector<std::vector<uint8_t>> packets;
+      for (Output& o : from) {
+        if (rewrite) rewrite(o.bytes, a_to_b);
+        for (int k = copies ? copies(o, a_to_b) : 1; k > 0; --k) packets.push_back(o.bytes);
+      }
+      if (!packets.empty()) (a_to_b ? b_ : a_)->PublicBurst(packets, now);
+    };
+    burst(from_a, true);
+    burst(from_b, false);
     moved += from_a.size() + from_b.size();
   }
   return moved;

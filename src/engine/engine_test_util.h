@@ -76,6 +76,14 @@ struct Router {
   // Private / Public: one packet through the engine; returns its verdict.
   EngineVerdict Private(uint32_t service, const std::vector<uint8_t>& packet, MonoTime now = {});
   EngineVerdict Public(const std::vector<uint8_t>& packet, MonoTime now = {});
+  // PrivateBurst / PublicBurst: the packets as one burst call, as hosts send them; returns the
+  // verdicts in order. PublicBurst then hands each kToControl packet to OnControlPacket, in
+  // order, as a host's control thread would after the burst.
+  std::vector<EngineVerdict> PrivateBurst(uint32_t service,
+                                          const std::vector<std::vector<uint8_t>>& packets,
+                                          MonoTime now = {});
+  std::vector<EngineVerdict> PublicBurst(const std::vector<std::vector<uint8_t>>& packets,
+                                         MonoTime now = {});
 };
 
 // MakeRouter: an engine with the default crypto registry, configured from `config_text` at
@@ -91,7 +99,8 @@ class RouterPair {
   // RouterPair(a, b): from configuration texts (A configured first).
   RouterPair(std::string_view a_config, std::string_view b_config, MonoTime now = {},
              const EngineOptions* options = nullptr);
-  // Pump: moves public outputs across until both are quiet; returns the packets moved.
+  // Pump: moves public outputs across until both are quiet, each round's packets as one burst
+  // per direction; returns the packets moved.
   // `copies` (optional) says how many times to deliver each packet: 0 drops it (loss), 2
   // duplicates it; `a_to_b` tells the direction.
   using CopiesFn = std::function<int(const Output& packet, bool a_to_b)>;
