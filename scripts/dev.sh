@@ -8,16 +8,21 @@ cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
 JOBS=${JOBS:-$(nproc)}
 
+# build [TARGET...]: configures (warnings are errors in our own builds) and builds the
+# targets, or everything.
 build() {
   bash scripts/deps.sh
-  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
-  cmake --build "$BUILD_DIR" -j "$JOBS"
+  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTUNNELISA_WERROR=ON \
+    >/dev/null
+  local targets=()
+  for t in "$@"; do targets+=(--target "$t"); done
+  cmake --build "$BUILD_DIR" -j "$JOBS" "${targets[@]}"
 }
 
 case "${1:-}" in
   demo)
     shift
-    build
+    build tunnelisa_cli  # the demo needs the tool alone, not every test and benchmark
     "$BUILD_DIR/bin/tunnelisa" demo "$@"
     ;;
   test)
