@@ -327,6 +327,17 @@ class Planner {
     return it == candidate_tunnels_.end() ? nullptr : it->second;
   }
 
+  // ManualTransformsDiffer: a security-association present in both (same entry and
+  // direction) names another transform, or one is added or removed.
+  static bool ManualTransformsDiffer(const ManualKeying& a, const ManualKeying& b) {
+    auto assignments = [](const ManualKeying& k) {
+      std::map<std::pair<uint32_t, SaDirection>, uint32_t> m;
+      for (const ManualSa& sa : k.security_associations) m[{sa.entry, sa.direction}] = sa.transform;
+      return m;
+    };
+    return assignments(a) != assignments(b);
+  }
+
   void Tunnels() {
     internal::ForEachIpsecTunnel(old_, [&](const TunnelAt<IpsecTunnel>& at) {
       const IpsecTunnel& a = *at.tunnel;
@@ -354,6 +365,14 @@ class Planner {
       bool shut = a.admin == AdminState::kDown || b->admin == AdminState::kDown;
       if (da && db && !shut &&
           (da->ike_policy != db->ike_policy || da->transforms != db->transforms)) {
+        Refuse(path,
+               "an IPSec transform policy or ike-policy assignment to a tunnel requires the "
+               "tunnel to be shutdown");
+      }
+      // The same rule for manual keying: each security-association's transform.
+      const auto* ma = std::get_if<ManualKeying>(&a.keying);
+      const auto* mb = std::get_if<ManualKeying>(&b->keying);
+      if (ma && mb && !shut && ManualTransformsDiffer(*ma, *mb)) {
         Refuse(path,
                "an IPSec transform policy or ike-policy assignment to a tunnel requires the "
                "tunnel to be shutdown");

@@ -212,6 +212,44 @@ TEST_F(DiffTest, TransformOrIkePolicyAssignmentNeedsShutdown) {
   }
 }
 
+// The same rule holds for a manual-keyed tunnel's security-associations: a new transform
+// needs the tunnel shut down, new keys (same transform) do not.
+TEST_F(DiffTest, ManualKeyedTransformAssignmentNeedsShutdown) {
+  const std::string router_a = ReadVector("../engine/router_a.cfg");
+  const std::string tunnel =
+      "config service vprn 101 interface \"private-ipsec-1\" sap tunnel-1.private:201 "
+      "ipsec-tunnel \"ipsec-tunnel-for-n-gre-tunnels\"\n";
+  const std::string transform2 =
+      "config ipsec ipsec-transform 2\nesp-auth-algorithm sha1\n"
+      "esp-encryption-algorithm aes128\nexit all\n";
+  running_ = ParseOk(router_a + transform2);
+  auto plan = [&](const std::string& change) {
+    candidate_ = ParseOk(router_a + transform2 + change);
+    return PlanChange(running_, candidate_, runtime_);
+  };
+  const std::string sa_out =
+      "manual-keying security-association 1 authentication-key "
+      "0x404142434445464748494a4b4c4d4e4f50515253 encryption-key 0x606162636465666768696a6b6c6d6e6f"
+      "%s spi 2000 transform %s direction outbound\n";
+  auto sa = [&](const char* key_tail, const char* transform) {
+    std::string line = sa_out;
+    line.replace(line.find("%s"), 2, key_tail);
+    line.replace(line.find("%s"), 2, transform);
+    return line;
+  };
+  const char* aes256_tail = "707172737475767778797a7b7c7d7e7f";
+  EXPECT_THAT(plan(tunnel + sa("", "2")).refusals,
+              ElementsAre(HasSubstr("an IPSec transform policy or ike-policy assignment to a "
+                                    "tunnel requires the tunnel to be shutdown")));
+  EXPECT_TRUE(plan(tunnel + sa("", "2") + "exit\nshutdown\n").allowed());
+  // New keys for the same transform: allowed while up.
+  std::string rekeyed = sa(aes256_tail, "1");
+  rekeyed.replace(rekeyed.find("0x4041"), 6, "0x5041");
+  ChangePlan p = plan(tunnel + rekeyed);
+  EXPECT_TRUE(p.allowed()) << (p.refusals.empty() ? "" : p.refusals.front());
+  EXPECT_FALSE(p.changes.empty());
+}
+
 // local-id / remote-id (tunnelisa extension) follow the pre-shared-key: the guide names no
 // condition for changing them, unlike the ike-policy and transform assignments.
 TEST_F(DiffTest, IkeIdentityChangesAreAllowedWhileUpLikeThePreSharedKey) {

@@ -86,6 +86,7 @@ ConfigRuntimeView::ConfigRuntimeView(const Config& config) {
       }
       Append(common, reasons, sap_path);
       if (sap.ip_tunnel) {
+        Append(common, reasons, internal::InterfacePath(sid, ifname));  // e.g. no address
         const IpTunnel& t = *sap.ip_tunnel;
         std::vector<std::string> r;
         if (t.admin == AdminState::kDown) r.push_back("ip-tunnel is shutdown");

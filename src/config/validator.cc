@@ -277,6 +277,15 @@ class Validator {
         Error(ipath, "unnumbered",
               "an IP interface associated with a private tunnel SAP does not support "
               "unnumbered operation");
+      } else if (!i.address && sap.ip_tunnel) {
+        // Without an address the GRE / IP-IP tunnel's private endpoint (dest-ip's subnet) is
+        // missing: the tunnel stays down. An ipsec-tunnel's interface may go without one, as
+        // in the guide's Figure 27 (routes name the tunnel: next-hop ipsec-tunnel).
+        Down(ipath, "address",
+             absl::StrCat("an IP interface associated with a private tunnel SAP does not "
+                          "support unnumbered operation: interface ",
+                          Quote(i.name), " needs an address for ip-tunnel ",
+                          Quote(sap.ip_tunnel->name)));
       }
       if (!sap.ipsec_gws.empty()) {
         Error(sap_path, "", "ipsec-gw is only allowed under a public tunnel SAP");
@@ -357,12 +366,7 @@ class Validator {
     if (t.dscp && *t.dscp > 63) Error(path, "dscp", "dscp must be 0..63");
     if (!t.dest_ip) {
       Error(path, "", absl::StrCat("ip-tunnel ", Quote(t.name), ": dest-ip is mandatory"));
-    } else if (!i.address) {
-      Down(path, "dest-ip",
-           absl::StrCat("the private tunnel interface ", Quote(i.name),
-                        " has no address, so dest-ip ", t.dest_ip->ToString(),
-                        " is not within the subnet of the local private endpoint"));
-    } else if (!i.address->subnet().Contains(*t.dest_ip)) {
+    } else if (i.address && !i.address->subnet().Contains(*t.dest_ip)) {
       Down(path, "dest-ip",
            absl::StrCat("dest-ip ", t.dest_ip->ToString(),
                         " is not within the subnet of the local private endpoint ",

@@ -314,8 +314,9 @@ TEST(Validator, MissingPiecesMakeTunnelsOperDown) {
       ElementsAre("dynamic-keying has no ike-policy", "dynamic-keying has no pre-shared-key",
                   "dynamic-keying has no transform"));
   EXPECT_THAT(Down(Check("config service vprn 200 interface \"gre\" no address\n")),
-              ElementsAre("the private tunnel interface \"gre\" has no address, so dest-ip "
-                          "10.0.0.2 is not within the subnet of the local private endpoint"));
+              ElementsAre("an IP interface associated with a private tunnel SAP does not "
+                          "support unnumbered operation: interface \"gre\" needs an address "
+                          "for ip-tunnel \"g\""));
 }
 
 TEST(Validator, IpsecGwReferences) {

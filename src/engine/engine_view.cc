@@ -53,7 +53,12 @@ OperStatus EngineView::TunnelGroupStatus(uint32_t group) const {
 }
 
 std::vector<config::IsaSlot> EngineView::ActiveIsas(uint32_t group) const {
-  return base_->ActiveIsas(group);
+  // The engine places every tunnel of a group on the first ISA the configuration makes
+  // active (engine_apply.cc), so that one alone is reported active: a multi-active group's
+  // other `active-mda-number` members carry nothing yet.
+  std::vector<config::IsaSlot> isas = base_->ActiveIsas(group);
+  if (isas.size() > 1) isas.resize(1);
+  return isas;
 }
 
 OperStatus EngineView::IpTunnelStatus(const TunnelKey& tunnel) const {
