@@ -1,9 +1,11 @@
 // Engine::Impl::Apply: a configuration becomes slots, installed SAs and tunnels, route tables
 // and counters. Control path.
+#include <algorithm>
 #include <set>
 #include <utility>
 
 #include "absl/strings/str_format.h"
+#include "common/bug.h"
 #include "common/str_cat.h"
 #include "engine/engine_impl.h"
 #include "tunnelisa/sa_config.h"
@@ -84,6 +86,22 @@ absl::Status Engine::Impl::Apply(const config::Config& candidate, MonoTime now) 
   return absl::OkStatus();
 }
 
+absl::StatusOr<EngineSlot*> Engine::Impl::GroupSlot(const config::RuntimeView& runtime,
+                                                    uint32_t group, const config::Config& config) {
+  std::vector<config::IsaSlot> isas = runtime.ActiveIsas(group);
+  // Tunnels are reconciled only while operationally up, which needs their tunnel group up,
+  // which needs an active ISA (config::ConfigRuntimeView).
+  if (TUNNELISA_BUG_IF(engine_up_tunnel_group_without_active_isa, isas.empty())) {
+    return absl::InternalError(StrCat("tunnel-group ", group, " has no active ISA"));
+  }
+  absl::StatusOr<EngineSlot*> slot = SlotFor(isas.front(), config);
+  if (!slot.ok()) {
+    return absl::Status(slot.status().code(),
+                        StrCat("ISA ", isas.front().ToString(), ": ", slot.status().message()));
+  }
+  return slot;
+}
+
 absl::StatusOr<EngineSlot*> Engine::Impl::SlotFor(const config::IsaSlot& isa,
                                                   const config::Config& config) {
   auto it = slots.find(isa);
@@ -91,10 +109,13 @@ absl::StatusOr<EngineSlot*> Engine::Impl::SlotFor(const config::IsaSlot& isa,
   auto slot = std::make_unique<EngineSlot>();
   slot->isa = isa;
   slot->number = static_cast<uint16_t>(slots.size());
-  // The reassembly timeout: the wait of the first tunnel group using this ISA that sets one.
+  // The reassembly timeout: the wait of the first tunnel group with this ISA as a member
+  // (primary, backup or multi-active mda) that sets one.
   uint32_t wait_ms = config::kDefaultReassemblyWaitMs;
   for (const auto& [id, g] : config.tunnel_groups) {
-    if (g.primary == isa && g.reassembly_wait_ms) {
+    const bool member = g.primary == isa || g.backup == isa ||
+                        std::find(g.mdas.begin(), g.mdas.end(), isa) != g.mdas.end();
+    if (member && g.reassembly_wait_ms) {
       wait_ms = *g.reassembly_wait_ms;
       break;
     }
@@ -186,13 +207,11 @@ std::vector<ike::IkePeerConfig> Engine::Impl::ReconcileIpsec(const config::Confi
         absl::StatusOr<ike::IkePeerConfig> peer =
             IkePeerForTunnel(config, t, *dynamic, Selectors(pol, true), Selectors(pol, false),
                              tg != config.tunnel_groups.end() ? &tg->second : nullptr);
-        std::vector<config::IsaSlot> isas = base.ActiveIsas(sap.id.tunnel_group);
-        absl::StatusOr<EngineSlot*> slot = SlotFor(isas.front(), config);
+        absl::StatusOr<EngineSlot*> slot = GroupSlot(base, sap.id.tunnel_group, config);
         if (!peer.ok() || !slot.ok()) {
           UninstallIpsec(st);
           st.down_reason =
-              !peer.ok() ? std::string(peer.status().message())
-                         : StrCat("ISA ", isas.front().ToString(), ": ", slot.status().message());
+              std::string(!peer.ok() ? peer.status().message() : slot.status().message());
           continue;
         }
         if (st.ike_peer == 0 || st.slot != *slot || st.installed_config != t) {
@@ -229,11 +248,10 @@ std::vector<ike::IkePeerConfig> Engine::Impl::ReconcileIpsec(const config::Confi
         auto p = s.security_policies.find(*t.security_policy);
         if (p != s.security_policies.end()) policy = p->second;
       }
-      std::vector<config::IsaSlot> isas = base.ActiveIsas(sap.id.tunnel_group);
-      absl::StatusOr<EngineSlot*> slot = SlotFor(isas.front(), config);
+      absl::StatusOr<EngineSlot*> slot = GroupSlot(base, sap.id.tunnel_group, config);
       if (!slot.ok()) {
         UninstallIpsec(st);
-        st.down_reason = StrCat("ISA ", isas.front().ToString(), ": ", slot.status().message());
+        st.down_reason = std::string(slot.status().message());
         continue;
       }
       if (st.installed && st.slot == *slot && st.installed_config == t &&
@@ -343,12 +361,10 @@ void Engine::Impl::ReconcileIp(const config::Config& config) {
     const bool reassembly = t.reassembly.mode == config::TunnelReassembly::Mode::kEnabled ||
                             (t.reassembly.mode == config::TunnelReassembly::Mode::kTunnelGroup &&
                              group.reassembly_wait_ms.has_value());
-    std::vector<config::IsaSlot> isas = view.ActiveIsas(sap.id.tunnel_group);
-    absl::StatusOr<EngineSlot*> slot = SlotFor(isas.front(), config);
+    absl::StatusOr<EngineSlot*> slot = GroupSlot(view, sap.id.tunnel_group, config);
     if (!slot.ok()) {
       UninstallIp(st);
-      view.SetIpTunnelDown(key,
-                           StrCat("ISA ", isas.front().ToString(), ": ", slot.status().message()));
+      view.SetIpTunnelDown(key, std::string(slot.status().message()));
       return;
     }
     const bool same = st.installed && st.slot == *slot && st.installed_config == t &&

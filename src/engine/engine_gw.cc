@@ -21,10 +21,7 @@ void Engine::Impl::ReconcileGws(const config::Config& config, const config::Runt
           continue;
         }
         absl::StatusOr<ike::IkePeerConfig> peer = IkePeerForGw(config, gw);
-        std::vector<config::IsaSlot> isas = base.ActiveIsas(i.sap->id.tunnel_group);
-        absl::StatusOr<EngineSlot*> slot =
-            isas.empty() ? absl::StatusOr<EngineSlot*>(absl::UnavailableError("no active ISA"))
-                         : SlotFor(isas.front(), config);
+        absl::StatusOr<EngineSlot*> slot = GroupSlot(base, i.sap->id.tunnel_group, config);
         if (!peer.ok() || !slot.ok()) {
           Log(LogLevel::kWarning,
               StrCat("ipsec-gw \"", name, "\" does not answer: ",

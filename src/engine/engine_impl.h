@@ -263,6 +263,9 @@ class Engine::Impl {
   // engine_apply.cc
   void Log(LogLevel level, const std::string& message) const;
   absl::StatusOr<EngineSlot*> SlotFor(const config::IsaSlot& isa, const config::Config& config);
+  // GroupSlot: the slot of the ISA that carries `group`'s tunnels (its first active ISA).
+  absl::StatusOr<EngineSlot*> GroupSlot(const config::RuntimeView& runtime, uint32_t group,
+                                        const config::Config& config);
   // ReconcileIpsec: installs manual SAs; returns the IKE peers of dynamic-keying tunnels.
   std::vector<ike::IkePeerConfig> ReconcileIpsec(const config::Config& config,
                                                  const config::RuntimeView& base, MonoTime now);
