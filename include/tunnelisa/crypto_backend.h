@@ -107,6 +107,10 @@ class CryptoBackend {
 std::unique_ptr<CryptoBackend> CreateOpenSslBackend();
 std::unique_ptr<CryptoBackend> CreateSodiumBackend();
 
+namespace crypto {
+class RegistryTestPeer;
+}  // namespace crypto
+
 // CryptoRegistry: the backends an engine may use, with their self-test results.
 // Control path only; not thread-safe. Backends live as long as the registry.
 class CryptoRegistry {
@@ -123,10 +127,6 @@ class CryptoRegistry {
   // that fail are refused (and listed by FailedSuites). Fails if the name is taken or the
   // backend passes no test at all.
   absl::Status Register(std::unique_ptr<CryptoBackend> backend);
-
-  // RegisterForTesting: registers without known-answer tests, trusting Implements(). Only for
-  // test backends (e.g. the null cipher that protocol tests use); never in production.
-  absl::Status RegisterForTesting(std::unique_ptr<CryptoBackend> backend);
 
   // Prefer: use backend `name` for every suite with this encryption algorithm (or integrity
   // algorithm), when it supports the suite. Later calls win. NotFound if no such backend.
@@ -148,6 +148,11 @@ class CryptoRegistry {
   std::vector<CryptoBackend*> backends() const;
 
  private:
+  // Test backends (the null cipher of protocol tests) register without known-answer tests
+  // through crypto::RegistryTestPeer (src/crypto/registry_test_peer.h, not installed).
+  friend class crypto::RegistryTestPeer;
+  absl::Status RegisterWithoutSelfTests(std::unique_ptr<CryptoBackend> backend);
+
   struct Entry;
   std::vector<std::unique_ptr<Entry>> entries_;
   std::vector<std::string> failures_;

@@ -1,8 +1,10 @@
 // File: tunnelisa/engine.h
 //
 // Engine: the host-facing facade (DESIGN.md, "The host contract"). Built from a typed
-// configuration (config/model.h), it terminates the configured GRE, IP-IP and manual-keyed
-// IPsec tunnels in the host's own packet loop:
+// configuration (config/model.h), it terminates the configured GRE and IP-IP tunnels and
+// IPsec tunnels (manual keying, and dynamic keying negotiated by its IKEv2: static
+// ipsec-tunnels as initiator or responder, ipsec-gw as a responder to any matching peer) in
+// the host's own packet loop:
 //
 //  - Public side (OnPublicPackets): a packet received by a delivery service is demultiplexed
 //    by its destination (a tunnel's source / local-gateway-address), its source (the tunnel's

@@ -85,7 +85,7 @@ absl::Status CryptoRegistry::Register(std::unique_ptr<CryptoBackend> backend) {
   return absl::OkStatus();
 }
 
-absl::Status CryptoRegistry::RegisterForTesting(std::unique_ptr<CryptoBackend> backend) {
+absl::Status CryptoRegistry::RegisterWithoutSelfTests(std::unique_ptr<CryptoBackend> backend) {
   if (backend == nullptr) return absl::InvalidArgumentError("null backend");
   if (Find(backend->name()) != nullptr) {
     return absl::AlreadyExistsError(

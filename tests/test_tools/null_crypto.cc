@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "crypto/registry_test_peer.h"
+
 namespace tunnelisa::testing {
 namespace {
 
@@ -67,7 +69,8 @@ std::unique_ptr<CryptoBackend> CreateNullCryptoBackend(bool accept_any_icv) {
 
 std::unique_ptr<CryptoRegistry> RegistryWithNullCrypto(bool accept_any_icv) {
   auto r = std::make_unique<CryptoRegistry>();
-  (void)r->RegisterForTesting(CreateNullCryptoBackend(accept_any_icv));
+  (void)crypto::RegistryTestPeer::RegisterWithoutSelfTests(*r,
+                                                           CreateNullCryptoBackend(accept_any_icv));
   return r;
 }
 
