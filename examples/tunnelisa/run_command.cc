@@ -12,16 +12,15 @@
 #include <cstddef>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <map>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_format.h"
 #include "examples/tunnelisa/args.h"
 #include "examples/tunnelisa/command.h"
+#include "examples/tunnelisa/gateway/config_file.h"
 #include "examples/tunnelisa/gateway/gateway.h"
 #include "tunnelisa/config/loader.h"
 #include "tunnelisa/wire_constants.h"
@@ -44,8 +43,6 @@ constexpr char kUsage[] =
     "  --log FILE               log there instead of stderr (appended)\n"
     "  --freebind               bind public addresses not (yet) configured on the host\n"
     "  --no-raw                 no raw sockets: UDP only (IKE, ESP-in-UDP)\n";
-
-constexpr std::streamoff kMaxConfigSize = 64 << 20;
 
 int Usage(const std::string& message) {
   std::fprintf(stderr, "tunnelisa run: %s\n%s", message.c_str(), kUsage);
@@ -94,24 +91,14 @@ absl::StatusOr<uint16_t> Port(const Args& a, std::string_view name, uint16_t fal
 
 // LoadConfig: the loaded configuration, or nullopt after printing why (exit 2).
 std::optional<config::Config> LoadConfig(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    std::fprintf(stderr, "tunnelisa run: cannot read %s\n", path.c_str());
+  std::vector<std::string> warnings;
+  absl::StatusOr<config::Config> c = gateway::LoadConfigFile(path, &warnings);
+  if (!c.ok()) {
+    std::fprintf(stderr, "tunnelisa run: %s\n", std::string(c.status().message()).c_str());
     return std::nullopt;
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (static_cast<std::streamoff>(text.str().size()) > kMaxConfigSize) {
-    std::fprintf(stderr, "tunnelisa run: %s is larger than 64 MiB\n", path.c_str());
-    return std::nullopt;
-  }
-  config::LoadResult r = config::LoadConfigText(text.str(), path);
-  for (const config::Diagnostic& d : r.errors) std::fprintf(stderr, "%s\n", d.ToString().c_str());
-  if (!r.ok()) return std::nullopt;
-  for (const config::Diagnostic& d : r.warnings) {
-    std::fprintf(stderr, "%s\n", d.ToString().c_str());
-  }
-  return std::move(r.config);
+  for (const std::string& w : warnings) std::fprintf(stderr, "%s\n", w.c_str());
+  return *std::move(c);
 }
 
 bool WritePidfile(const std::string& path) {

@@ -257,6 +257,40 @@ for side in a b; do
   [ "$(counter "$c" tx-tun)" -ge 8 ] || fail "$side: tx-tun $(counter "$c" tx-tun)"
 done
 
+log "configuration reload: control request and SIGHUP; refusals change nothing"
+# reload_rc FILE...: the exit code of `config reload [FILE]` on A, its output in reload.out.
+reload_rc() {
+  local rc=0
+  "$TL" show --control "$WORK/a.sock" config reload "$@" >"$WORK/reload.out" 2>&1 || rc=$?
+  echo "$rc"
+}
+[ "$(reload_rc)" -eq 0 ] || fail "config reload of the same file: $(cat "$WORK/reload.out")"
+grep -q "configuration reloaded from" "$WORK/reload.out" || fail "reload: $(cat "$WORK/reload.out")"
+printf 'config service vprn 1 customer 1 create\n  bogus-keyword\nexit all\n' >"$WORK/bad.cfg"
+[ "$(reload_rc "$WORK/bad.cfg")" -eq 2 ] || fail "reload of a broken file was not refused"
+grep -q "bad.cfg:2:" "$WORK/reload.out" || fail "reload: no FILE:LINE: $(cat "$WORK/reload.out")"
+[ "$(reload_rc "$WORK/missing.cfg")" -eq 1 ] || fail "reload of a missing file: not NOT_FOUND"
+if [ "$KEYING" = manual ]; then
+  # The guide: a transform assignment needs the tunnel shut down (refused while it runs),
+  # even to a transform with the same algorithms.
+  awk '/ipsec-transform 1$/ && !done { print "  ipsec-transform 2"; print "    esp-auth-algorithm sha256";
+         print "    esp-encryption-algorithm aes128"; print "  exit"; done = 1 } { print }' \
+    "$CFG_A" |
+    sed 's/ transform 1 direction outbound/ transform 2 direction outbound/' >"$WORK/t2.cfg"
+  [ "$(reload_rc "$WORK/t2.cfg")" -eq 2 ] || fail "transform change while up: $(cat "$WORK/reload.out")"
+  grep -q "requires the tunnel to be shutdown" "$WORK/reload.out" ||
+    fail "transform change refused without the guide's rule: $(cat "$WORK/reload.out")"
+  sed 's/^/   refused: /' "$WORK/reload.out" | head -n 3
+fi
+n_before=$(grep -c "configuration reloaded" "$WORK/a.log" || true)
+kill -HUP "$PID_A"
+for _ in $(seq 50); do
+  [ "$(grep -c "configuration reloaded" "$WORK/a.log")" -gt "$n_before" ] && break
+  sleep 0.1
+done
+[ "$(grep -c "configuration reloaded" "$WORK/a.log")" -gt "$n_before" ] || fail "SIGHUP: no reload"
+ping_ok in_a 10.1.0.10 10.2.0.10  # the tunnels still run after all of it
+
 log "SIGTERM: exit 0 within 5 s, TUNs and files removed"
 for side in a b; do
   pid=$PID_A

@@ -48,6 +48,7 @@ absl::Status Gateway::Open(const config::Config& config, int* exit_code) {
   sigemptyset(&mask);
   sigaddset(&mask, SIGTERM);
   sigaddset(&mask, SIGINT);
+  sigaddset(&mask, SIGHUP);
   sigprocmask(SIG_BLOCK, &mask, nullptr);
   signal(SIGPIPE, SIG_IGN);
   signal_fd_ = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -148,8 +149,9 @@ int Gateway::Run() {
                             tuns_.size(), public_->sources().size()));
   std::vector<pollfd> fds;
   std::vector<uint32_t> tun_services;
-  for (const auto& [service, tun] : tuns_) tun_services.push_back(service);
   for (;;) {
+    tun_services.clear();  // a reload may have added TUNs
+    for (const auto& [service, tun] : tuns_) tun_services.push_back(service);
     MonoTime now = Now();
     if (now >= next_timer_) RefreshTimer(now);
     const int64_t wait_ns = std::clamp<int64_t>((next_timer_ - now).ns, 0, kMaxWaitNs);
@@ -175,7 +177,11 @@ int Gateway::Run() {
     if (fds[0].revents != 0) {
       signalfd_siginfo info{};
       ssize_t n = read(signal_fd_, &info, sizeof info);
-      if (n == static_cast<ssize_t>(sizeof info)) {
+      if (n == static_cast<ssize_t>(sizeof info) && info.ssi_signo == SIGHUP) {
+        if (absl::Status s = Reload(""); !s.ok()) {
+          log_.Error(absl::StrFormat("SIGHUP: configuration not reloaded: %s", s.message()));
+        }
+      } else if (n == static_cast<ssize_t>(sizeof info)) {
         log_.Info(
             absl::StrFormat("%s: shutting down", strsignal(static_cast<int>(info.ssi_signo))));
         break;

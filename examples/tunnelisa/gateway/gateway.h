@@ -10,6 +10,8 @@
 //                    because packets can create timers the last deadline did not know of)
 //   Transport     -> SendPublic: UDP socket or raw socket; DeliverPrivate: the service's TUN
 //   SIGTERM/INT   -> Engine::Shutdown (IKE deletes go out), then everything is closed
+//   SIGHUP        -> Reload of the configuration file (as the control request
+//                    `config reload [FILE]`)
 //
 // Nothing blocks: sockets and TUNs are non-blocking, poll() waits at most a second, and a full
 // kernel queue drops the packet (counted), as a NIC would.
@@ -75,6 +77,15 @@ class Gateway final : private Transport {
 
   // Run: the poll loop, until SIGTERM or SIGINT; then Engine::Shutdown. Returns the exit code.
   int Run();
+
+  // Reload: loads `path` ("" = the file the gateway started with, or last reloaded) and
+  // applies it through Engine::ApplyConfig, so the guide's run-time rules hold: established
+  // SAs survive a transform or ike-policy change, forbidden changes are refused. On success
+  // later reloads without a FILE read `path`; new private services get their TUNs. Errors,
+  // with nothing changed: the loader's diagnostics (InvalidArgument), each refusal in the
+  // rule's words (FailedPrecondition), or a change that needs public sockets the gateway did
+  // not open at start (FailedPrecondition: restart it). Called from the loop's thread.
+  absl::Status Reload(const std::string& path);
 
   static constexpr size_t kBurst = 32;
 

@@ -1,7 +1,7 @@
 // File: examples/tunnelisa/gateway/gateway_control.cc
 //
 // The gateway's control requests (control_protocol.h): show, sessions, counters, initiate,
-// rekey.
+// rekey, config reload.
 #include <charconv>
 #include <optional>
 #include <utility>
@@ -14,7 +14,7 @@ namespace {
 
 constexpr char kRequests[] =
     "requests: show [--json] WORDS... | sessions | counters | initiate SERVICE NAME | "
-    "rekey SERVICE NAME child|ike";
+    "rekey SERVICE NAME child|ike | config reload [FILE]";
 
 void Row(std::string& out, std::string_view name, uint64_t value) {
   absl::StrAppendFormat(&out, "  %-22s %d\n", name, value);
@@ -47,6 +47,16 @@ absl::StatusOr<std::string> Gateway::HandleControl(const std::vector<std::string
       rest.erase(rest.begin());
     }
     return engine_->Show(rest, format);
+  }
+  if (verb == "config") {
+    if ((words.size() != 2 && words.size() != 3) || words[1] != "reload") {
+      return absl::InvalidArgumentError("usage: config reload [FILE]");
+    }
+    if (absl::Status s = Reload(words.size() == 3 ? words[2] : ""); !s.ok()) {
+      log_.Error(absl::StrFormat("control: configuration not reloaded: %s", s.message()));
+      return s;
+    }
+    return absl::StrFormat("configuration reloaded from %s\n", options_.config_path);
   }
   if (verb == "sessions" && words.size() == 1) return FormatSessions(Now());
   if (verb == "counters" && words.size() == 1) return FormatCounters();
