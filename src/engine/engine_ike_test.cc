@@ -79,6 +79,33 @@ bool Traffic(RouterPair& pair, MonoTime now, uint16_t id = 1) {
          pair.a().transport.private_out[0].bytes == ba;
 }
 
+// TrafficBursts: `rounds` rounds, each a burst of `burst` packets from LAN A to LAN B (one
+// OnPrivatePackets call) and one back, delivered through the public network; true if every
+// packet arrived intact and in order.
+bool TrafficBursts(RouterPair& pair, MonoTime now, int rounds = 4, int burst = 8) {
+  bool ok = true;
+  for (int r = 0; r < rounds; ++r) {
+    pair.a().transport.private_out.clear();
+    pair.b().transport.private_out.clear();
+    std::vector<std::vector<uint8_t>> ab, ba;
+    for (int k = 0; k < burst; ++k) {
+      const auto seed = static_cast<uint8_t>(r * burst + k);
+      ab.push_back(MakeUdpPacket(Ip("192.168.1.10"), Ip("192.168.2.1"), 100 + k, seed));
+      ba.push_back(MakeUdpPacket(Ip("192.168.2.1"), Ip("192.168.1.10"), 300 + k, seed));
+    }
+    pair.a().PrivateBurst(kVprn101, ab, now);
+    pair.b().PrivateBurst(kVprn101, ba, now);
+    pair.Pump(now);
+    const auto& at_b = pair.b().transport.private_out;
+    const auto& at_a = pair.a().transport.private_out;
+    ok = ok && at_b.size() == ab.size() && at_a.size() == ba.size();
+    for (size_t k = 0; ok && k < ab.size(); ++k) {
+      ok = at_b[k].bytes == ab[k] && at_a[k].bytes == ba[k];
+    }
+  }
+  return ok;
+}
+
 TEST(EngineIke, AutoEstablishThenTrafficBothWays) {
   auto pair = MakePair({}, {});
   EXPECT_GE(pair->Pump(At(0)), 4u);  // IKE_SA_INIT and IKE_AUTH, request and response each
@@ -635,6 +662,59 @@ TEST(EngineIke, RekeyOnRequestBothKindsWithTrafficFlowing) {
   EXPECT_EQ(pair->a().events.Count(IkeEventKind::kIkeRekeyed), 1u);
   EXPECT_EQ(pair->a().engine->Rekey({101, "nope"}, false, At(5)).code(),
             absl::StatusCode::kNotFound);
+}
+
+TEST(EngineIke, ChangedTransformAndPolicyKeepTheSaUntilTheRekey) {
+  // The guide: an ipsec-transform or ike-policy change "will not impact tunnels that have been
+  // established until they are renegotiated".
+  auto pair = MakePair({}, {});
+  pair->Pump(At(0));
+  ASSERT_TRUE(TrafficBursts(*pair, At(1)));
+  // New values inside the referenced ike-policy 1 and ipsec-transform 1, on both routers.
+  IkeSettings changed;
+  changed.ike_encryption = "aes256";
+  changed.ike_auth = "sha256";
+  changed.dh_group = "14";
+  changed.esp_encryption = "aes128gcm16";
+  changed.esp_auth = "";
+  changed.pfs = "19";
+  changed.lifetimes = "    ipsec-lifetime 1200\n";
+  for (bool a : {true, false}) {
+    Router& r = a ? pair->a() : pair->b();
+    const std::string text = Dynamic(ReadEngineVector(a ? "router_a.cfg" : "router_b.cfg"), changed,
+                                     /*auto_establish=*/a);
+    absl::Status s = r.engine->ApplyConfig(ParseConfig(text), At(2));
+    ASSERT_TRUE(s.ok()) << s;
+    EXPECT_TRUE(r.transport.public_out.empty());  // no Delete, no IKE_SA_INIT
+  }
+  EXPECT_TRUE(TrafficBursts(*pair, At(3)));
+  EXPECT_EQ(RunClock(*pair, 4, 30, 1, nullptr, /*traffic_every=*/5), 0);
+  for (Router* r : {&pair->a(), &pair->b()}) {
+    EXPECT_EQ(r->events.Count(IkeEventKind::kIkeUp), 1u);
+    EXPECT_EQ(r->events.Count(IkeEventKind::kIkeDown), 0u);
+    EXPECT_EQ(r->events.Count(IkeEventKind::kChildDown), 0u);
+    EXPECT_EQ(r->engine->ike_counters().ike_sas, 1u);
+  }
+  // A CHILD SA rekey now negotiates the new transform (with its PFS group), under traffic.
+  ASSERT_TRUE(pair->a().engine->Rekey(kIpsec, /*ike=*/false, At(31)).ok());
+  pair->Pump(At(31));
+  EXPECT_TRUE(TrafficBursts(*pair, At(32)));
+  std::string rekeyed;
+  for (const auto& e : pair->a().events.ike) {
+    if (e.kind == IkeEventKind::kChildRekeyed) rekeyed = e.detail;
+  }
+  EXPECT_EQ(rekeyed, "aes128gcm16-ecp256");
+  // And an IKE SA rekey the new ike-policy.
+  ASSERT_TRUE(pair->b().engine->Rekey(kIpsec, /*ike=*/true, At(33)).ok());
+  pair->Pump(At(33));
+  EXPECT_TRUE(TrafficBursts(*pair, At(34)));
+  std::string ike_rekeyed;
+  for (const auto& e : pair->a().events.ike) {
+    if (e.kind == IkeEventKind::kIkeRekeyed) ike_rekeyed = e.detail;
+  }
+  EXPECT_THAT(ike_rekeyed, HasSubstr("aes256"));
+  EXPECT_THAT(ike_rekeyed, HasSubstr("modp2048"));
+  EXPECT_EQ(pair->a().events.Count(IkeEventKind::kIkeUp), 1u);
 }
 
 TEST(EngineIke, ResponderOnlyNeverInitiates) {

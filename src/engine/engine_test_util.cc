@@ -81,9 +81,22 @@ EngineVerdict Router::Public(const std::vector<uint8_t>& packet, MonoTime now) {
   return v;
 }
 
+std::vector<EngineVerdict> Router::PrivateBurst(uint32_t service,
+                                                const std::vector<std::vector<uint8_t>>& packets,
+                                                MonoTime now) {
+  std::vector<TestBuffer> buffers;
+  buffers.reserve(packets.size());
+  for (const auto& p : packets) buffers.emplace_back(p);
+  std::vector<PacketRef> refs;
+  for (TestBuffer& b : buffers) refs.push_back(b.ref());
+  std::vector<EngineVerdict> v(packets.size());
+  engine->OnPrivatePackets(service, refs, v, now);
+  return v;
+}
+
 void RecordingEvents::OnIke(const IkeEvent& e) {
   ike.push_back({e.kind, std::string(e.tunnel), std::string(e.peer_id), std::string(e.detail),
-                 e.child_spi_in});
+                 e.child_spi_in, e.ike_spi_i, e.ike_spi_r});
 }
 
 size_t RecordingEvents::Count(IkeEventKind kind) const {
@@ -124,6 +137,10 @@ RouterPair::RouterPair()
 RouterPair::RouterPair(std::string_view a_config, std::string_view b_config, MonoTime now,
                        const EngineOptions* options)
     : a_(MakeRouter(a_config, 1, now, options)), b_(MakeRouter(b_config, 2, now, options)) {}
+
+void RouterPair::Restart(bool a, std::string_view config, uint64_t seed, MonoTime now) {
+  (a ? a_ : b_) = MakeRouter(config, seed, now);
+}
 
 size_t RouterPair::Pump(MonoTime now, const CopiesFn& copies, const RewriteFn& rewrite) {
   size_t moved = 0;

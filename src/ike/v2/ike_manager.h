@@ -79,9 +79,11 @@ class IkeManager {
   IkeManager(const IkeManager&) = delete;
   IkeManager& operator=(const IkeManager&) = delete;
 
-  // SetPeers: the configured peers. New peers with auto_establish (and not responder_only)
-  // are initiated; removed or changed peers lose their SAs (a Delete is sent for established
-  // IKE SAs of removed peers).
+  // SetPeers: the configured peers (set_peers.cc). New or changed peers with auto_establish
+  // (and not responder_only) are initiated unless they have an IKE SA. A peer that stays
+  // (same id) keeps its IKE SAs and CHILD SAs, which renegotiate with the new settings;
+  // only a removed peer or changed gateway addresses (local / remote) end them, with a
+  // Delete sent for established IKE SAs.
   void SetPeers(std::vector<IkePeerConfig> peers, MonoTime now);
 
   // OnDatagram: an IKE message received on `local` from `remote`, without the non-ESP marker.
@@ -124,7 +126,7 @@ class IkeManager {
   };
 
  private:
-  // Dispatch (ike_manager.cc)
+  // Dispatch (ike_manager.cc; SetPeers in set_peers.cc)
   IkeSa* FindSa(uint64_t spi_i, uint64_t spi_r, bool from_initiator);
   void HandleInitRequest(const Received& in, std::span<const uint8_t> raw, MonoTime now);
   void HandleProtected(IkeSa& sa, Received& in, std::span<const uint8_t> raw, MonoTime now);

@@ -279,6 +279,119 @@ TEST(IkeManager, DeleteCollisionBothSidesDeleteTheSameChild) {
   EXPECT_NE(p.a.EstablishedSa(7), nullptr);
 }
 
+// NewSettings: `p` with every negotiable setting changed (the same id and gateway addresses):
+// IKE ChaCha20-Poly1305 / SHA-384 / ECP-384, ESP AES-256-GCM with PFS on ECP-256, other
+// lifetimes, another PSK, DPD.
+IkePeerConfig NewSettings(IkePeerConfig p) {
+  p.ike = {EncryptionAlgorithm::kChaCha20Poly1305, IntegrityAlgorithm::kHmacSha384_192,
+           DhGroup::kEcp384};
+  p.child = {
+      {EspSuite{EncryptionAlgorithm::kAes256Gcm16, IntegrityAlgorithm::kNone}, DhGroup::kEcp256}};
+  p.ike_lifetime = Duration::Seconds(7200);
+  p.child_lifetime = Duration::Seconds(600);
+  static const uint8_t kNewPsk[] = {'n', 'e', 'w'};
+  p.psk = std::make_shared<const SecretBytes>(std::span<const uint8_t>(kNewPsk));
+  p.dpd = DpdPolicy{Duration::Seconds(5), 2, false};
+  return p;
+}
+
+TEST(IkeManager, ConfigurationChangeKeepsSasAndRekeysWithTheNewSettings) {
+  Pair p;
+  p.Establish();
+  const uint64_t spi_i = p.a.EstablishedSa(7)->spi_i;
+  const uint32_t child_spi = p.ha.children.begin()->first;
+  p.pa = NewSettings(p.pa);
+  p.pb = NewSettings(p.pb);
+  p.a.SetPeers({p.pa}, p.now);
+  p.b.SetPeers({p.pb}, p.now);
+  // Nothing happened on the wire or to the SAs.
+  EXPECT_TRUE(p.ha.out.empty());
+  EXPECT_TRUE(p.hb.out.empty());
+  for (TestHost* h : {&p.ha, &p.hb}) {
+    EXPECT_EQ(h->Count(IkeEventKind::kIkeDown), 0u);
+    EXPECT_EQ(h->Count(IkeEventKind::kChildDown), 0u);
+  }
+  ASSERT_NE(p.a.EstablishedSa(7), nullptr);
+  EXPECT_EQ(p.a.EstablishedSa(7)->spi_i, spi_i);
+  EXPECT_EQ(p.a.EstablishedSa(7)->negotiated.encryption, EncryptionAlgorithm::kAes128Gcm16);
+  EXPECT_TRUE(p.ha.children.contains(child_spi));
+  // DPD follows the new interval at once: the next deadline is 5 s away, not never.
+  EXPECT_EQ(p.a.OnTimer(p.now), p.now + Duration::Seconds(5));
+  // A CHILD SA rekey negotiates the new transform, PFS group and lifetime.
+  ASSERT_TRUE(p.a.RekeyChild(7, p.now).ok());
+  p.Flush();
+  p.ExpectOneAgreedPair();
+  const TestHost::Child* child = p.ha.Active();
+  ASSERT_NE(child, nullptr);
+  EXPECT_EQ(child->install.suite.enc, EncryptionAlgorithm::kAes256Gcm16);
+  EXPECT_EQ(child->install.hard_lifetime.time, Duration::Seconds(600));
+  const IkeSa* sa = p.a.EstablishedSa(7);
+  ASSERT_NE(sa, nullptr);
+  bool pfs_seen = false;
+  for (const ChildSa& c : sa->children) {
+    if (c.inbound_spi == child->install.inbound_spi) {
+      pfs_seen = c.negotiated.pfs_group == DhGroup::kEcp256;
+    }
+  }
+  EXPECT_TRUE(pfs_seen);
+  // An IKE SA rekey negotiates the new ike-policy and lifetime.
+  ASSERT_TRUE(p.b.RekeyIke(7, p.now).ok());
+  p.Flush();
+  EXPECT_EQ(p.a.ike_sa_count(), 1u);
+  sa = p.a.EstablishedSa(7);
+  ASSERT_NE(sa, nullptr);
+  EXPECT_NE(sa->spi_i, spi_i);
+  EXPECT_EQ(sa->negotiated.encryption, EncryptionAlgorithm::kChaCha20Poly1305);
+  EXPECT_EQ(sa->negotiated.dh_group, DhGroup::kEcp384);
+  EXPECT_EQ(sa->expire_at, p.now + Duration::Seconds(7200));
+  EXPECT_EQ(p.a.stats().retransmits, 0u);
+}
+
+TEST(IkeManager, HalfOpenSaFinishesAcrossAConfigurationChange) {
+  // A's IKE_SA_INIT is answered, then both configurations change before IKE_AUTH: the IKE SA
+  // keeps what IKE_SA_INIT negotiated; IKE_AUTH (PSK, CHILD SA proposal) uses the new settings.
+  Pair p;
+  ASSERT_TRUE(p.a.Initiate(7, p.now).ok());
+  ASSERT_TRUE(p.ToB());
+  p.pa = NewSettings(p.pa);
+  p.pb = NewSettings(p.pb);
+  p.a.SetPeers({p.pa}, p.now);
+  p.b.SetPeers({p.pb}, p.now);
+  p.Flush();
+  const IkeSa* sa = p.a.EstablishedSa(7);
+  ASSERT_NE(sa, nullptr);
+  ASSERT_NE(p.b.EstablishedSa(7), nullptr);
+  EXPECT_EQ(sa->negotiated.encryption, EncryptionAlgorithm::kAes128Gcm16);
+  p.ExpectOneAgreedPair();
+  EXPECT_EQ(p.ha.Active()->install.suite.enc, EncryptionAlgorithm::kAes256Gcm16);
+}
+
+TEST(IkeManager, OnlyRemovalOrNewGatewayAddressesEndTheSas) {
+  Pair p;
+  p.Establish();
+  // The local gateway address changes: the SA cannot carry the tunnel any more. A Delete goes
+  // out (best effort, over the old addresses) and the CHILD SA is uninstalled.
+  IkePeerConfig moved = p.pa;
+  moved.local = *IpAddress::Parse("192.0.2.9");
+  p.a.SetPeers({moved}, p.now);
+  EXPECT_EQ(p.a.ike_sa_count(), 0u);
+  EXPECT_TRUE(p.ha.children.empty());
+  EXPECT_EQ(p.ha.out.size(), 1u);
+  ASSERT_FALSE(p.ha.events.empty());
+  bool told = false;
+  for (const auto& [kind, detail] : p.ha.events) {
+    told = told || (kind == IkeEventKind::kIkeDown &&
+                    detail.find("gateway addresses changed") != std::string::npos);
+  }
+  EXPECT_TRUE(told);
+  // B's peer is removed: its SA goes (the Delete from A was not delivered).
+  p.ha.out.clear();
+  p.b.SetPeers({}, p.now);
+  EXPECT_EQ(p.b.ike_sa_count(), 0u);
+  EXPECT_TRUE(p.hb.children.empty());
+  EXPECT_EQ(p.hb.events.back().second, "tunnel removed");
+}
+
 TEST(IkeManager, OutOfWindowAndReplayedMessagesAreDropped) {
   Pair p;
   p.Establish();
