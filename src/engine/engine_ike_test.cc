@@ -717,6 +717,66 @@ TEST(EngineIke, ChangedTransformAndPolicyKeepTheSaUntilTheRekey) {
   EXPECT_EQ(pair->a().events.Count(IkeEventKind::kIkeUp), 1u);
 }
 
+// IkeSpiI: the initiator SPI of an IKE datagram (IPv4; UDP 500, or 4500 with the non-ESP
+// marker), 0 for anything else.
+uint64_t IkeSpiI(const std::vector<uint8_t>& p) {
+  if (p.size() < 36 || p[9] != kProtoUdp) return 0;
+  const int dport = p[22] << 8 | p[23];
+  size_t at = 28;
+  if (dport == 4500) {
+    if (p.size() < 40 || (p[28] | p[29] | p[30] | p[31]) != 0) return 0;
+    at = 32;
+  } else if (dport != 500) {
+    return 0;
+  }
+  uint64_t spi = 0;
+  for (size_t k = 0; k < 8; ++k) spi = spi << 8 | p[at + k];
+  return spi;
+}
+
+TEST(EngineIke, InitialContactFromARebootedPeerLeavesOneIkeSa) {
+  auto pair = MakePair({}, {});
+  pair->Pump(At(0));
+  ASSERT_TRUE(TrafficBursts(*pair, At(1)));
+  uint64_t old_spi_i = 0;
+  uint32_t old_child_in = 0;
+  for (const auto& e : pair->a().events.ike) {
+    if (e.kind == IkeEventKind::kIkeUp) old_spi_i = e.ike_spi_i;
+    if (e.kind == IkeEventKind::kChildUp) old_child_in = e.child_spi_in;
+  }
+  ASSERT_NE(old_spi_i, 0u);
+  // An ESP packet B sealed under the old CHILD SA, held back for later.
+  pair->b().Private(kVprn101, MakeUdpPacket(Ip("192.168.2.1"), Ip("192.168.1.10"), 64, 9), At(1));
+  ASSERT_EQ(pair->b().transport.public_out.size(), 1u);
+  const std::vector<uint8_t> stale = pair->b().transport.public_out[0].bytes;
+  // B reboots: a fresh engine with B's configuration (auto-establish) and fresh randomness
+  // initiates again, with INITIAL_CONTACT in its IKE_AUTH request.
+  pair->Restart(/*a=*/false, Dynamic(ReadEngineVector("router_b.cfg"), {}, true), 3, At(2));
+  size_t to_old_sa = 0;
+  pair->Pump(At(2), [&](const Output& o, bool a_to_b) {
+    if (a_to_b && IkeSpiI(o.bytes) == old_spi_i) ++to_old_sa;
+    return 1;
+  });
+  EXPECT_EQ(to_old_sa, 0u);  // nothing was sent for the removed IKE SA
+  EXPECT_EQ(pair->b().engine->ike_counters().dropped, 0u);
+  EXPECT_EQ(pair->a().engine->ike_counters().ike_sas, 1u);
+  size_t ike_down = 0, child_down = 0;
+  for (const auto& e : pair->a().events.ike) {
+    if (e.detail.find("INITIAL_CONTACT") == std::string::npos) continue;
+    ike_down += e.kind == IkeEventKind::kIkeDown && e.ike_spi_i == old_spi_i ? 1 : 0;
+    child_down += e.kind == IkeEventKind::kChildDown && e.child_spi_in == old_child_in ? 1 : 0;
+  }
+  EXPECT_EQ(ike_down, 1u);
+  EXPECT_EQ(child_down, 1u);
+  EXPECT_TRUE(TrafficBursts(*pair, At(3)));
+  // The old CHILD SA's inbound SPI is gone from A's data plane.
+  EXPECT_EQ(pair->a().Public(stale, At(4)).reason, DropReason::kUnknownSpi);
+  std::vector<Engine::SessionRecord> log = pair->a().engine->IkeSessions();
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_THAT(log[0].teardown_reason, HasSubstr("INITIAL_CONTACT"));
+  EXPECT_FALSE(log[1].teardown.has_value());
+}
+
 TEST(EngineIke, ResponderOnlyNeverInitiates) {
   std::string a = Dynamic(ReadEngineVector("router_a.cfg"), {}, /*auto_establish=*/true);
   a = Replace(a, "    primary 1/1\n    backup 2/1\n",

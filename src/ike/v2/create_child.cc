@@ -178,14 +178,14 @@ ChildSa* IkeManager::AcceptChild(IkeSa& sa, const std::vector<Payload>& in, bool
   return *child;
 }
 
-void IkeManager::RemoveChild(IkeSa& sa, ChildSa& child, MonoTime now) {
+void IkeManager::RemoveChild(IkeSa& sa, ChildSa& child, MonoTime now, std::string_view reason) {
   host_->RemoveChild(sa.peer, child.sas);
   const ChildSa copy = child;
   sa.children.erase(sa.children.begin() + (&child - sa.children.data()));
   if (copy.state == ChildState::kRekeyed) {
     ActivateSuccessor(sa, copy);
   } else {
-    Emit(IkeEventKind::kChildDown, sa, "deleted", now, &copy);
+    Emit(IkeEventKind::kChildDown, sa, reason, now, &copy);
   }
 }
 

@@ -544,7 +544,7 @@ void IkeManager::RemoveSa(IkeSa& sa, std::string reason, MonoTime now, bool noti
   if (sa.state == IkeState::kDead) return;
   const bool was_up = sa.state == IkeState::kEstablished || sa.state == IkeState::kDeleting;
   const bool rekeyed = sa.state == IkeState::kRekeyed;
-  while (!sa.children.empty()) RemoveChild(sa, sa.children.back(), now);
+  while (!sa.children.empty()) RemoveChild(sa, sa.children.back(), now, reason);
   sa.state = IkeState::kDead;
   sa.down_reason = std::move(reason);
   if (notify_down && !rekeyed && (was_up || sa.initiator)) {
