@@ -214,8 +214,16 @@ std::vector<ike::IkePeerConfig> Engine::Impl::ReconcileIpsec(const config::Confi
               std::string(!peer.ok() ? peer.status().message() : slot.status().message());
           continue;
         }
-        if (st.ike_peer == 0 || st.slot != *slot || st.installed_config != t) {
-          // New or changed (IKE's SetPeers renegotiates a changed peer): start clean.
+        // A dynamic tunnel keeps its SAs and its IKE peer id across configuration changes, so
+        // IKE keeps the IKE SA and renegotiates with the new settings at the next rekey (the
+        // guide: such changes do not impact established tunnels until they are renegotiated).
+        // Only a move to another ISA slot (the SAs live in the slot's data plane) or other
+        // gateway addresses (the SAs carry them) start clean, under a new IKE peer id: IKE
+        // then sees the old peer removed and drops its SAs, whose handles are gone already.
+        const bool keep = st.ike_peer != 0 && st.slot == *slot && st.local == peer->local &&
+                          st.peer == peer->remote;
+        if (!keep) {
+          if (st.ike_peer != 0) ike_peer_ids.erase(key);
           UninstallIpsec(st);
         }
         auto id = ike_peer_ids.find(key);

@@ -30,8 +30,14 @@ void Engine::Impl::ReconcileGws(const config::Config& config, const config::Runt
         }
         seen.insert(name);
         GwState& g = gws[name];
+        if (g.slot != nullptr && g.slot != *slot) {
+          // The sessions' SAs lived in the old slot: a new IKE peer id makes IKE drop their
+          // IKE SAs too (a configuration change that keeps the slot keeps them all).
+          RemoveGwSessions(g);
+          gw_peer_names.erase(g.peer);
+          g.peer = 0;
+        }
         if (g.peer == 0) g.peer = next_ike_peer++;
-        if (g.slot != nullptr && g.slot != *slot) RemoveGwSessions(g);
         g.slot = *slot;
         g.address = *gw.gateway_address;
         g.delivery_service = sid;

@@ -79,6 +79,33 @@ bool Traffic(RouterPair& pair, MonoTime now, uint16_t id = 1) {
          pair.a().transport.private_out[0].bytes == ba;
 }
 
+// TrafficBursts: `rounds` rounds, each a burst of `burst` packets from LAN A to LAN B (one
+// OnPrivatePackets call) and one back, delivered through the public network; true if every
+// packet arrived intact and in order.
+bool TrafficBursts(RouterPair& pair, MonoTime now, int rounds = 4, int burst = 8) {
+  bool ok = true;
+  for (int r = 0; r < rounds; ++r) {
+    pair.a().transport.private_out.clear();
+    pair.b().transport.private_out.clear();
+    std::vector<std::vector<uint8_t>> ab, ba;
+    for (int k = 0; k < burst; ++k) {
+      const auto seed = static_cast<uint8_t>(r * burst + k);
+      ab.push_back(MakeUdpPacket(Ip("192.168.1.10"), Ip("192.168.2.1"), 100 + k, seed));
+      ba.push_back(MakeUdpPacket(Ip("192.168.2.1"), Ip("192.168.1.10"), 300 + k, seed));
+    }
+    pair.a().PrivateBurst(kVprn101, ab, now);
+    pair.b().PrivateBurst(kVprn101, ba, now);
+    pair.Pump(now);
+    const auto& at_b = pair.b().transport.private_out;
+    const auto& at_a = pair.a().transport.private_out;
+    ok = ok && at_b.size() == ab.size() && at_a.size() == ba.size();
+    for (size_t k = 0; ok && k < ab.size(); ++k) {
+      ok = at_b[k].bytes == ab[k] && at_a[k].bytes == ba[k];
+    }
+  }
+  return ok;
+}
+
 TEST(EngineIke, AutoEstablishThenTrafficBothWays) {
   auto pair = MakePair({}, {});
   EXPECT_GE(pair->Pump(At(0)), 4u);  // IKE_SA_INIT and IKE_AUTH, request and response each
@@ -635,6 +662,119 @@ TEST(EngineIke, RekeyOnRequestBothKindsWithTrafficFlowing) {
   EXPECT_EQ(pair->a().events.Count(IkeEventKind::kIkeRekeyed), 1u);
   EXPECT_EQ(pair->a().engine->Rekey({101, "nope"}, false, At(5)).code(),
             absl::StatusCode::kNotFound);
+}
+
+TEST(EngineIke, ChangedTransformAndPolicyKeepTheSaUntilTheRekey) {
+  // The guide: an ipsec-transform or ike-policy change "will not impact tunnels that have been
+  // established until they are renegotiated".
+  auto pair = MakePair({}, {});
+  pair->Pump(At(0));
+  ASSERT_TRUE(TrafficBursts(*pair, At(1)));
+  // New values inside the referenced ike-policy 1 and ipsec-transform 1, on both routers.
+  IkeSettings changed;
+  changed.ike_encryption = "aes256";
+  changed.ike_auth = "sha256";
+  changed.dh_group = "14";
+  changed.esp_encryption = "aes128gcm16";
+  changed.esp_auth = "";
+  changed.pfs = "19";
+  changed.lifetimes = "    ipsec-lifetime 1200\n";
+  for (bool a : {true, false}) {
+    Router& r = a ? pair->a() : pair->b();
+    const std::string text = Dynamic(ReadEngineVector(a ? "router_a.cfg" : "router_b.cfg"), changed,
+                                     /*auto_establish=*/a);
+    absl::Status s = r.engine->ApplyConfig(ParseConfig(text), At(2));
+    ASSERT_TRUE(s.ok()) << s;
+    EXPECT_TRUE(r.transport.public_out.empty());  // no Delete, no IKE_SA_INIT
+  }
+  EXPECT_TRUE(TrafficBursts(*pair, At(3)));
+  EXPECT_EQ(RunClock(*pair, 4, 30, 1, nullptr, /*traffic_every=*/5), 0);
+  for (Router* r : {&pair->a(), &pair->b()}) {
+    EXPECT_EQ(r->events.Count(IkeEventKind::kIkeUp), 1u);
+    EXPECT_EQ(r->events.Count(IkeEventKind::kIkeDown), 0u);
+    EXPECT_EQ(r->events.Count(IkeEventKind::kChildDown), 0u);
+    EXPECT_EQ(r->engine->ike_counters().ike_sas, 1u);
+  }
+  // A CHILD SA rekey now negotiates the new transform (with its PFS group), under traffic.
+  ASSERT_TRUE(pair->a().engine->Rekey(kIpsec, /*ike=*/false, At(31)).ok());
+  pair->Pump(At(31));
+  EXPECT_TRUE(TrafficBursts(*pair, At(32)));
+  std::string rekeyed;
+  for (const auto& e : pair->a().events.ike) {
+    if (e.kind == IkeEventKind::kChildRekeyed) rekeyed = e.detail;
+  }
+  EXPECT_EQ(rekeyed, "aes128gcm16-ecp256");
+  // And an IKE SA rekey the new ike-policy.
+  ASSERT_TRUE(pair->b().engine->Rekey(kIpsec, /*ike=*/true, At(33)).ok());
+  pair->Pump(At(33));
+  EXPECT_TRUE(TrafficBursts(*pair, At(34)));
+  std::string ike_rekeyed;
+  for (const auto& e : pair->a().events.ike) {
+    if (e.kind == IkeEventKind::kIkeRekeyed) ike_rekeyed = e.detail;
+  }
+  EXPECT_THAT(ike_rekeyed, HasSubstr("aes256"));
+  EXPECT_THAT(ike_rekeyed, HasSubstr("modp2048"));
+  EXPECT_EQ(pair->a().events.Count(IkeEventKind::kIkeUp), 1u);
+}
+
+// IkeSpiI: the initiator SPI of an IKE datagram (IPv4; UDP 500, or 4500 with the non-ESP
+// marker), 0 for anything else.
+uint64_t IkeSpiI(const std::vector<uint8_t>& p) {
+  if (p.size() < 36 || p[9] != kProtoUdp) return 0;
+  const int dport = p[22] << 8 | p[23];
+  size_t at = 28;
+  if (dport == 4500) {
+    if (p.size() < 40 || (p[28] | p[29] | p[30] | p[31]) != 0) return 0;
+    at = 32;
+  } else if (dport != 500) {
+    return 0;
+  }
+  uint64_t spi = 0;
+  for (size_t k = 0; k < 8; ++k) spi = spi << 8 | p[at + k];
+  return spi;
+}
+
+TEST(EngineIke, InitialContactFromARebootedPeerLeavesOneIkeSa) {
+  auto pair = MakePair({}, {});
+  pair->Pump(At(0));
+  ASSERT_TRUE(TrafficBursts(*pair, At(1)));
+  uint64_t old_spi_i = 0;
+  uint32_t old_child_in = 0;
+  for (const auto& e : pair->a().events.ike) {
+    if (e.kind == IkeEventKind::kIkeUp) old_spi_i = e.ike_spi_i;
+    if (e.kind == IkeEventKind::kChildUp) old_child_in = e.child_spi_in;
+  }
+  ASSERT_NE(old_spi_i, 0u);
+  // An ESP packet B sealed under the old CHILD SA, held back for later.
+  pair->b().Private(kVprn101, MakeUdpPacket(Ip("192.168.2.1"), Ip("192.168.1.10"), 64, 9), At(1));
+  ASSERT_EQ(pair->b().transport.public_out.size(), 1u);
+  const std::vector<uint8_t> stale = pair->b().transport.public_out[0].bytes;
+  // B reboots: a fresh engine with B's configuration (auto-establish) and fresh randomness
+  // initiates again, with INITIAL_CONTACT in its IKE_AUTH request.
+  pair->Restart(/*a=*/false, Dynamic(ReadEngineVector("router_b.cfg"), {}, true), 3, At(2));
+  size_t to_old_sa = 0;
+  pair->Pump(At(2), [&](const Output& o, bool a_to_b) {
+    if (a_to_b && IkeSpiI(o.bytes) == old_spi_i) ++to_old_sa;
+    return 1;
+  });
+  EXPECT_EQ(to_old_sa, 0u);  // nothing was sent for the removed IKE SA
+  EXPECT_EQ(pair->b().engine->ike_counters().dropped, 0u);
+  EXPECT_EQ(pair->a().engine->ike_counters().ike_sas, 1u);
+  size_t ike_down = 0, child_down = 0;
+  for (const auto& e : pair->a().events.ike) {
+    if (e.detail.find("INITIAL_CONTACT") == std::string::npos) continue;
+    ike_down += e.kind == IkeEventKind::kIkeDown && e.ike_spi_i == old_spi_i ? 1 : 0;
+    child_down += e.kind == IkeEventKind::kChildDown && e.child_spi_in == old_child_in ? 1 : 0;
+  }
+  EXPECT_EQ(ike_down, 1u);
+  EXPECT_EQ(child_down, 1u);
+  EXPECT_TRUE(TrafficBursts(*pair, At(3)));
+  // The old CHILD SA's inbound SPI is gone from A's data plane.
+  EXPECT_EQ(pair->a().Public(stale, At(4)).reason, DropReason::kUnknownSpi);
+  std::vector<Engine::SessionRecord> log = pair->a().engine->IkeSessions();
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_THAT(log[0].teardown_reason, HasSubstr("INITIAL_CONTACT"));
+  EXPECT_FALSE(log[1].teardown.has_value());
 }
 
 TEST(EngineIke, ResponderOnlyNeverInitiates) {

@@ -109,7 +109,7 @@ std::vector<EngineVerdict> Router::PublicBurst(const std::vector<std::vector<uin
 
 void RecordingEvents::OnIke(const IkeEvent& e) {
   ike.push_back({e.kind, std::string(e.tunnel), std::string(e.peer_id), std::string(e.detail),
-                 e.child_spi_in});
+                 e.child_spi_in, e.ike_spi_i, e.ike_spi_r});
 }
 
 size_t RecordingEvents::Count(IkeEventKind kind) const {
@@ -150,6 +150,10 @@ RouterPair::RouterPair()
 RouterPair::RouterPair(std::string_view a_config, std::string_view b_config, MonoTime now,
                        const EngineOptions* options)
     : a_(MakeRouter(a_config, 1, now, options)), b_(MakeRouter(b_config, 2, now, options)) {}
+
+void RouterPair::Restart(bool a, std::string_view config, uint64_t seed, MonoTime now) {
+  (a ? a_ : b_) = MakeRouter(config, seed, now);
+}
 
 size_t RouterPair::Pump(MonoTime now, const CopiesFn& copies, const RewriteFn& rewrite) {
   size_t moved = 0;

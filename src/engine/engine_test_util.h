@@ -50,6 +50,8 @@ class RecordingEvents final : public EventListener {
     std::string peer_id;
     std::string detail;
     uint32_t child_spi_in = 0;
+    uint64_t ike_spi_i = 0;
+    uint64_t ike_spi_r = 0;
   };
   void OnIke(const IkeEvent& e) override;
   void OnSaLifetime(const SaLifetimeEvent& e) override { lifetime.push_back(e); }
@@ -110,6 +112,9 @@ class RouterPair {
               const RewriteFn& rewrite = nullptr);
   Router& a() { return *a_; }
   Router& b() { return *b_; }
+  // Restart: router A (`a`) or B replaced by a fresh engine configured from `config` at `now`,
+  // its randomness seeded with `seed`: the router rebooted and lost every SA.
+  void Restart(bool a, std::string_view config, uint64_t seed, MonoTime now = {});
 
  private:
   std::unique_ptr<Router> a_;

@@ -178,14 +178,14 @@ ChildSa* IkeManager::AcceptChild(IkeSa& sa, const std::vector<Payload>& in, bool
   return *child;
 }
 
-void IkeManager::RemoveChild(IkeSa& sa, ChildSa& child, MonoTime now) {
+void IkeManager::RemoveChild(IkeSa& sa, ChildSa& child, MonoTime now, std::string_view reason) {
   host_->RemoveChild(sa.peer, child.sas);
   const ChildSa copy = child;
   sa.children.erase(sa.children.begin() + (&child - sa.children.data()));
   if (copy.state == ChildState::kRekeyed) {
     ActivateSuccessor(sa, copy);
   } else {
-    Emit(IkeEventKind::kChildDown, sa, "deleted", now, &copy);
+    Emit(IkeEventKind::kChildDown, sa, reason, now, &copy);
   }
 }
 
@@ -203,10 +203,16 @@ void IkeManager::StartChildRekey(IkeSa& sa, uint32_t child_spi, MonoTime now) {
   if (child_spi == 0) return StartNewChild(sa, now);
   ChildSa* old_child = FindChild(sa, child_spi);
   if (old_child == nullptr || old_child->state != ChildState::kInstalled) return;
-  // PFS: the transform that keyed this CHILD SA says whether the rekey carries a KE.
-  std::optional<DhGroup> pfs = old_child->negotiated.pfs_group;
+  // PFS: the configured transform with this CHILD SA's suite says whether the rekey carries
+  // a KE (and of which group); if the configuration no longer has that suite, the first
+  // transform, which leads our offer. Never the group the old CHILD SA was made with: the
+  // configuration may have changed since (SetPeers keeps SAs across changes).
+  std::optional<DhGroup> pfs = peer->child.front().pfs_group;
   for (const ChildTransformPolicy& t : peer->child) {
-    if (t.suite == old_child->negotiated.suite) pfs = t.pfs_group;
+    if (t.suite == old_child->negotiated.suite) {
+      pfs = t.pfs_group;
+      break;
+    }
   }
   SendCreateChild(sa, child_spi, pfs, old_child->local_ts, old_child->remote_ts, now);
 }

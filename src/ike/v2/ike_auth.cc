@@ -91,13 +91,13 @@ void IkeManager::SendAuthRequest(IkeSa& sa, MonoTime now) {
     RemoveSa(sa, StrCat("cannot authenticate: ", auth.status().message()), now);
     return;
   }
+  sa.local_id = peer->local_id;
   if (peer->remote_id) out.push_back(Payload::Make(PayloadType::kIdr, *peer->remote_id));
   out.push_back(Payload::Make(PayloadType::kAuth, AuthPayload{AuthMethod::kSharedKeyMic, *auth}));
-  //= https://www.rfc-editor.org/rfc/rfc7296#section-2.4
-  //# The INITIAL_CONTACT notification asserts that this IKE SA is the only IKE SA currently
-  //# active between the authenticated identities.
-  out.push_back(
-      Payload::Make(PayloadType::kNotify, NotifyPayload::Of(NotifyType::kInitialContact)));
+  if (MaySendInitialContact(sa)) {
+    out.push_back(
+        Payload::Make(PayloadType::kNotify, NotifyPayload::Of(NotifyType::kInitialContact)));
+  }
   OutstandingRequest child;
   child.new_spi = NewChildSpi();
   child.offered = OfferChild(peer->child, child.new_spi, /*include_dh=*/false);
@@ -156,6 +156,8 @@ void IkeManager::RespondAuth(IkeSa& sa, const Received& in, MonoTime now) {
     RemoveSa(sa, StrCat("cannot authenticate: ", our_auth.status().message()), now);
     return;
   }
+  sa.local_id = peer->local_id;
+  sa.peer_id = *idi;
   std::vector<Payload> out;
   out.push_back(Payload::Make(PayloadType::kIdr, peer->local_id));
   out.push_back(Payload::Make(PayloadType::kAuth,
@@ -167,6 +169,14 @@ void IkeManager::RespondAuth(IkeSa& sa, const Received& in, MonoTime now) {
       host_->ActivateChild(sa.peer, c->sas);
       Emit(IkeEventKind::kChildUp, sa, c->negotiated.Describe(), now, c);
     }
+  }
+  // After the new CHILD SA carries the tunnel, so the old ones go without a gap.
+  HonourInitialContact(sa, in.inner, now);
+  // A responder may assert it too (a restarted responder answering an initiator that still
+  // holds an SA with it).
+  if (MaySendInitialContact(sa)) {
+    out.push_back(
+        Payload::Make(PayloadType::kNotify, NotifyPayload::Of(NotifyType::kInitialContact)));
   }
   SendResponse(sa, h, std::move(out));
 }
@@ -205,6 +215,7 @@ void IkeManager::ProcessAuthResponse(IkeSa& sa, const Received& in, MonoTime now
     RemoveSa(sa, StrCat("authentication failed: ", failure), now);
     return;
   }
+  sa.peer_id = *idr;
   OutstandingRequest child = std::move(sa.request);
   sa.request = OutstandingRequest{};
   Established(sa, now);
@@ -234,6 +245,9 @@ void IkeManager::ProcessAuthResponse(IkeSa& sa, const Received& in, MonoTime now
       }
     }
   }
+  // After the new CHILD SA carries the tunnel (and even if it failed: the peer's assertion
+  // about its IKE SAs stands).
+  HonourInitialContact(sa, in.inner, now);
   if (!failed.empty()) {
     // An IKE SA without its CHILD SA carries nothing for a LAN-to-LAN tunnel: report and close.
     Emit(IkeEventKind::kNegotiationFailed, sa, failed, now);

@@ -11,17 +11,6 @@
 
 namespace tunnelisa::ike {
 
-bool IkePeerConfig::SameAs(const IkePeerConfig& o) const {
-  const bool psk_same =
-      (psk == nullptr) == (o.psk == nullptr) && (psk == nullptr || psk->Equals(*o.psk));
-  return name == o.name && service == o.service && local == o.local && remote == o.remote &&
-         remote_port == o.remote_port && psk_same && local_id == o.local_id &&
-         remote_id == o.remote_id && ike == o.ike && child == o.child && local_ts == o.local_ts &&
-         remote_ts == o.remote_ts && ike_lifetime == o.ike_lifetime &&
-         child_lifetime == o.child_lifetime && dpd == o.dpd && auto_establish == o.auto_establish &&
-         responder_only == o.responder_only;
-}
-
 IkeManager::IkeManager(IkeHost* host, IkeOptions options)
     : host_(host), options_(options), cookie_secret_(32) {
   host_->RandomBytes(cookie_secret_.mutable_span());
@@ -412,28 +401,6 @@ void IkeManager::StartNext(IkeSa& sa, MonoTime now) {
 // Peers, timers, teardown
 // ---------------------------------------------------------------------------------------------
 
-void IkeManager::SetPeers(std::vector<IkePeerConfig> peers, MonoTime now) {
-  std::map<uint64_t, IkePeerConfig> next;
-  for (IkePeerConfig& p : peers) next.emplace(p.id, std::move(p));
-  for (auto& [spi, sa] : sas_) {
-    if (sa->state == IkeState::kDead) continue;
-    auto n = next.find(sa->peer);
-    const IkePeerConfig* old = Peer(sa->peer);
-    if (n != next.end() && old != nullptr && n->second.SameAs(*old)) continue;
-    if (sa->state == IkeState::kEstablished) SendDeleteIke(*sa, now, /*wait_for_reply=*/false);
-    RemoveSa(*sa, n == next.end() ? "tunnel removed" : "configuration changed", now);
-  }
-  Purge();
-  std::vector<uint64_t> start;
-  for (const auto& [id, p] : next) {
-    auto old = peers_.find(id);
-    const bool fresh = old == peers_.end() || !old->second.SameAs(p);
-    if (fresh && p.auto_establish && !p.responder_only) start.push_back(id);
-  }
-  peers_ = std::move(next);
-  for (uint64_t id : start) (void)Initiate(id, now);
-}
-
 absl::Status IkeManager::Initiate(uint64_t peer, MonoTime now) {
   const IkePeerConfig* p = Peer(peer);
   if (p == nullptr) return absl::NotFoundError(StrCat("no IKE peer ", peer));
@@ -577,7 +544,7 @@ void IkeManager::RemoveSa(IkeSa& sa, std::string reason, MonoTime now, bool noti
   if (sa.state == IkeState::kDead) return;
   const bool was_up = sa.state == IkeState::kEstablished || sa.state == IkeState::kDeleting;
   const bool rekeyed = sa.state == IkeState::kRekeyed;
-  while (!sa.children.empty()) RemoveChild(sa, sa.children.back(), now);
+  while (!sa.children.empty()) RemoveChild(sa, sa.children.back(), now, reason);
   sa.state = IkeState::kDead;
   sa.down_reason = std::move(reason);
   if (notify_down && !rekeyed && (was_up || sa.initiator)) {

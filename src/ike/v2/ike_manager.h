@@ -79,9 +79,11 @@ class IkeManager {
   IkeManager(const IkeManager&) = delete;
   IkeManager& operator=(const IkeManager&) = delete;
 
-  // SetPeers: the configured peers. New peers with auto_establish (and not responder_only)
-  // are initiated; removed or changed peers lose their SAs (a Delete is sent for established
-  // IKE SAs of removed peers).
+  // SetPeers: the configured peers (set_peers.cc). New or changed peers with auto_establish
+  // (and not responder_only) are initiated unless they have an IKE SA. A peer that stays
+  // (same id) keeps its IKE SAs and CHILD SAs, which renegotiate with the new settings;
+  // only a removed peer or changed gateway addresses (local / remote) end them, with a
+  // Delete sent for established IKE SAs.
   void SetPeers(std::vector<IkePeerConfig> peers, MonoTime now);
 
   // OnDatagram: an IKE message received on `local` from `remote`, without the non-ESP marker.
@@ -124,7 +126,7 @@ class IkeManager {
   };
 
  private:
-  // Dispatch (ike_manager.cc)
+  // Dispatch (ike_manager.cc; SetPeers in set_peers.cc)
   IkeSa* FindSa(uint64_t spi_i, uint64_t spi_r, bool from_initiator);
   void HandleInitRequest(const Received& in, std::span<const uint8_t> raw, MonoTime now);
   void HandleProtected(IkeSa& sa, Received& in, std::span<const uint8_t> raw, MonoTime now);
@@ -208,9 +210,20 @@ class IkeManager {
   void ProcessCreateChildResponse(IkeSa& sa, const Received& in, MonoTime now);
   void ProcessIkeRekeyResponse(IkeSa& sa, const Received& in, MonoTime now);
   void FinishChildRekey(IkeSa& sa, uint32_t old_spi, uint32_t new_spi, MonoTime now);
-  void RemoveChild(IkeSa& sa, ChildSa& child, MonoTime now);
+  // RemoveChild: uninstalls `child` and forgets it; `reason` goes into its CHILD down event.
+  void RemoveChild(IkeSa& sa, ChildSa& child, MonoTime now, std::string_view reason = "deleted");
   ChildSa* FindChild(IkeSa& sa, uint32_t inbound_spi);
   ChildSa* FindChildByOutbound(IkeSa& sa, uint32_t outbound_spi);
+
+  // INITIAL_CONTACT, RFC 7296 2.4 (initial_contact.cc)
+  // MaySendInitialContact: `sa` is the only IKE SA we hold with its peer (of the same peer
+  // config, in any state; once `sa` is authenticated, SAs proven by another peer identity,
+  // e.g. other clients of an ipsec-gw, do not count).
+  bool MaySendInitialContact(const IkeSa& sa) const;
+  // HonourInitialContact: `fresh` was just authenticated with `inner` as the IKE_AUTH request
+  // or response; if that carries INITIAL_CONTACT, every other authenticated IKE SA of the same
+  // peer config between the same identities is removed locally (nothing is sent).
+  void HonourInitialContact(IkeSa& fresh, const std::vector<Payload>& inner, MonoTime now);
 
   // INFORMATIONAL (informational.cc)
   void SendDeleteIke(IkeSa& sa, MonoTime now, bool wait_for_reply);

@@ -279,6 +279,262 @@ TEST(IkeManager, DeleteCollisionBothSidesDeleteTheSameChild) {
   EXPECT_NE(p.a.EstablishedSa(7), nullptr);
 }
 
+// NewSettings: `p` with every negotiable setting changed (the same id and gateway addresses):
+// IKE ChaCha20-Poly1305 / SHA-384 / ECP-384, ESP AES-256-GCM with PFS on ECP-256, other
+// lifetimes, another PSK, DPD.
+IkePeerConfig NewSettings(IkePeerConfig p) {
+  p.ike = {EncryptionAlgorithm::kChaCha20Poly1305, IntegrityAlgorithm::kHmacSha384_192,
+           DhGroup::kEcp384};
+  p.child = {
+      {EspSuite{EncryptionAlgorithm::kAes256Gcm16, IntegrityAlgorithm::kNone}, DhGroup::kEcp256}};
+  p.ike_lifetime = Duration::Seconds(7200);
+  p.child_lifetime = Duration::Seconds(600);
+  static const uint8_t kNewPsk[] = {'n', 'e', 'w'};
+  p.psk = std::make_shared<const SecretBytes>(std::span<const uint8_t>(kNewPsk));
+  p.dpd = DpdPolicy{Duration::Seconds(5), 2, false};
+  return p;
+}
+
+TEST(IkeManager, ConfigurationChangeKeepsSasAndRekeysWithTheNewSettings) {
+  Pair p;
+  p.Establish();
+  const uint64_t spi_i = p.a.EstablishedSa(7)->spi_i;
+  const uint32_t child_spi = p.ha.children.begin()->first;
+  p.pa = NewSettings(p.pa);
+  p.pb = NewSettings(p.pb);
+  p.a.SetPeers({p.pa}, p.now);
+  p.b.SetPeers({p.pb}, p.now);
+  // Nothing happened on the wire or to the SAs.
+  EXPECT_TRUE(p.ha.out.empty());
+  EXPECT_TRUE(p.hb.out.empty());
+  for (TestHost* h : {&p.ha, &p.hb}) {
+    EXPECT_EQ(h->Count(IkeEventKind::kIkeDown), 0u);
+    EXPECT_EQ(h->Count(IkeEventKind::kChildDown), 0u);
+  }
+  ASSERT_NE(p.a.EstablishedSa(7), nullptr);
+  EXPECT_EQ(p.a.EstablishedSa(7)->spi_i, spi_i);
+  EXPECT_EQ(p.a.EstablishedSa(7)->negotiated.encryption, EncryptionAlgorithm::kAes128Gcm16);
+  EXPECT_TRUE(p.ha.children.contains(child_spi));
+  // DPD follows the new interval at once: the next deadline is 5 s away, not never.
+  EXPECT_EQ(p.a.OnTimer(p.now), p.now + Duration::Seconds(5));
+  // A CHILD SA rekey negotiates the new transform, PFS group and lifetime.
+  ASSERT_TRUE(p.a.RekeyChild(7, p.now).ok());
+  p.Flush();
+  p.ExpectOneAgreedPair();
+  const TestHost::Child* child = p.ha.Active();
+  ASSERT_NE(child, nullptr);
+  EXPECT_EQ(child->install.suite.enc, EncryptionAlgorithm::kAes256Gcm16);
+  EXPECT_EQ(child->install.hard_lifetime.time, Duration::Seconds(600));
+  const IkeSa* sa = p.a.EstablishedSa(7);
+  ASSERT_NE(sa, nullptr);
+  bool pfs_seen = false;
+  for (const ChildSa& c : sa->children) {
+    if (c.inbound_spi == child->install.inbound_spi) {
+      pfs_seen = c.negotiated.pfs_group == DhGroup::kEcp256;
+    }
+  }
+  EXPECT_TRUE(pfs_seen);
+  // An IKE SA rekey negotiates the new ike-policy and lifetime.
+  ASSERT_TRUE(p.b.RekeyIke(7, p.now).ok());
+  p.Flush();
+  EXPECT_EQ(p.a.ike_sa_count(), 1u);
+  sa = p.a.EstablishedSa(7);
+  ASSERT_NE(sa, nullptr);
+  EXPECT_NE(sa->spi_i, spi_i);
+  EXPECT_EQ(sa->negotiated.encryption, EncryptionAlgorithm::kChaCha20Poly1305);
+  EXPECT_EQ(sa->negotiated.dh_group, DhGroup::kEcp384);
+  EXPECT_EQ(sa->expire_at, p.now + Duration::Seconds(7200));
+  EXPECT_EQ(p.a.stats().retransmits, 0u);
+}
+
+TEST(IkeManager, HalfOpenSaFinishesAcrossAConfigurationChange) {
+  // A's IKE_SA_INIT is answered, then both configurations change before IKE_AUTH: the IKE SA
+  // keeps what IKE_SA_INIT negotiated; IKE_AUTH (PSK, CHILD SA proposal) uses the new settings.
+  Pair p;
+  ASSERT_TRUE(p.a.Initiate(7, p.now).ok());
+  ASSERT_TRUE(p.ToB());
+  p.pa = NewSettings(p.pa);
+  p.pb = NewSettings(p.pb);
+  p.a.SetPeers({p.pa}, p.now);
+  p.b.SetPeers({p.pb}, p.now);
+  p.Flush();
+  const IkeSa* sa = p.a.EstablishedSa(7);
+  ASSERT_NE(sa, nullptr);
+  ASSERT_NE(p.b.EstablishedSa(7), nullptr);
+  EXPECT_EQ(sa->negotiated.encryption, EncryptionAlgorithm::kAes128Gcm16);
+  p.ExpectOneAgreedPair();
+  EXPECT_EQ(p.ha.Active()->install.suite.enc, EncryptionAlgorithm::kAes256Gcm16);
+}
+
+TEST(IkeManager, OnlyRemovalOrNewGatewayAddressesEndTheSas) {
+  Pair p;
+  p.Establish();
+  // The local gateway address changes: the SA cannot carry the tunnel any more. A Delete goes
+  // out (best effort, over the old addresses) and the CHILD SA is uninstalled.
+  IkePeerConfig moved = p.pa;
+  moved.local = *IpAddress::Parse("192.0.2.9");
+  p.a.SetPeers({moved}, p.now);
+  EXPECT_EQ(p.a.ike_sa_count(), 0u);
+  EXPECT_TRUE(p.ha.children.empty());
+  EXPECT_EQ(p.ha.out.size(), 1u);
+  ASSERT_FALSE(p.ha.events.empty());
+  bool told = false;
+  for (const auto& [kind, detail] : p.ha.events) {
+    told = told || (kind == IkeEventKind::kIkeDown &&
+                    detail.find("gateway addresses changed") != std::string::npos);
+  }
+  EXPECT_TRUE(told);
+  // B's peer is removed: its SA goes (the Delete from A was not delivered).
+  p.ha.out.clear();
+  p.b.SetPeers({}, p.now);
+  EXPECT_EQ(p.b.ike_sa_count(), 0u);
+  EXPECT_TRUE(p.hb.children.empty());
+  EXPECT_EQ(p.hb.events.back().second, "tunnel removed");
+}
+
+// Converse: delivers what x and y queued to each other until both are quiet (bounded);
+// returns the datagrams x sent. `ex` / `ey`: their addresses.
+std::vector<std::vector<uint8_t>> Converse(IkeManager& x, TestHost& hx, const IpAddress& ex,
+                                           IkeManager& y, TestHost& hy, const IpAddress& ey,
+                                           MonoTime now) {
+  std::vector<std::vector<uint8_t>> from_x;
+  for (int k = 0; k < 64 && (!hx.out.empty() || !hy.out.empty()); ++k) {
+    if (!hx.out.empty()) {
+      from_x.push_back(std::move(hx.out.front()));
+      hx.out.pop_front();
+      y.OnDatagram({ey, 500}, {ex, 500}, from_x.back(), false, now);
+    }
+    if (!hy.out.empty()) {
+      std::vector<uint8_t> d = std::move(hy.out.front());
+      hy.out.pop_front();
+      x.OnDatagram({ex, 500}, {ey, 500}, d, false, now);
+    }
+  }
+  return from_x;
+}
+
+// SpiI: the initiator SPI in an IKE header.
+uint64_t SpiI(const std::vector<uint8_t>& d) {
+  uint64_t v = 0;
+  for (size_t k = 0; k < 8 && k < d.size(); ++k) v = v << 8 | d[k];
+  return v;
+}
+
+// Mentions: how many events of `kind` name INITIAL_CONTACT.
+size_t Mentions(const TestHost& h, IkeEventKind kind) {
+  size_t n = 0;
+  for (const auto& [k, detail] : h.events) {
+    n += k == kind && detail.find("INITIAL_CONTACT") != std::string::npos ? 1 : 0;
+  }
+  return n;
+}
+
+TEST(IkeManager, InitialContactFromARestartedPeerRemovesItsOldSas) {
+  Pair p;
+  p.Establish();
+  const uint64_t old_spi_i = p.a.EstablishedSa(7)->spi_i;
+  const uint32_t old_in = p.ha.children.begin()->first;
+  // B restarts: a fresh IkeManager with the same configuration (and fresh randomness)
+  // initiates; its IKE_AUTH request carries INITIAL_CONTACT.
+  TestHost hb2{3};
+  IkeManager b2(&hb2, {});
+  b2.SetPeers({p.pb}, p.now);
+  ASSERT_TRUE(b2.Initiate(7, p.now).ok());
+  const std::vector<std::vector<uint8_t>> from_a =
+      Converse(p.a, p.ha, p.pa.local, b2, hb2, p.pb.local, p.now);
+  ASSERT_EQ(p.a.ike_sa_count(), 1u);
+  const IkeSa* sa = p.a.EstablishedSa(7);
+  ASSERT_NE(sa, nullptr);
+  EXPECT_NE(sa->spi_i, old_spi_i);
+  EXPECT_FALSE(sa->initiator);
+  // The old CHILD SA's inbound SPI is gone; one pair remains, agreed with the new B.
+  EXPECT_FALSE(p.ha.children.contains(old_in));
+  ASSERT_EQ(p.ha.children.size(), 1u);
+  const TestHost::Child& ca = p.ha.children.begin()->second;
+  ASSERT_EQ(hb2.children.size(), 1u);
+  const TestHost::Child& cb = hb2.children.begin()->second;
+  EXPECT_EQ(ca.install.outbound_spi, cb.install.inbound_spi);
+  EXPECT_EQ(cb.install.outbound_spi, ca.install.inbound_spi);
+  EXPECT_TRUE(ca.install.outbound_enc.Equals(cb.install.inbound_enc));
+  EXPECT_TRUE(cb.install.outbound_enc.Equals(ca.install.inbound_enc));
+  // Nothing went out for the removed SA: all A sent belongs to the new IKE SA.
+  ASSERT_FALSE(from_a.empty());
+  for (const auto& d : from_a) EXPECT_EQ(SpiI(d), sa->spi_i);
+  EXPECT_EQ(b2.stats().dropped, 0u);
+  EXPECT_EQ(Mentions(p.ha, IkeEventKind::kIkeDown), 1u);
+  EXPECT_EQ(Mentions(p.ha, IkeEventKind::kChildDown), 1u);
+}
+
+TEST(IkeManager, InitialContactInAResponseRemovesTheInitiatorsLeftover) {
+  // The notify in the IKE_AUTH response: A's old IKE SA, rekeyed, still waits for its Delete
+  // exchange when B restarts; A's DPD drops the new one; A initiates anew, and the restarted
+  // B (the responder, with no other IKE SA) asserts INITIAL_CONTACT in its response.
+  Pair p;
+  p.pa.dpd = DpdPolicy{Duration::Seconds(1), 1, false};
+  p.a.SetPeers({p.pa}, p.now);
+  p.Establish();
+  ASSERT_TRUE(p.a.RekeyIke(7, p.now).ok());
+  ASSERT_TRUE(p.ToB());
+  ASSERT_TRUE(p.ToA());
+  ASSERT_EQ(p.a.ike_sa_count(), 2u);  // the new one, and the old one waiting for its Delete
+  TestHost hb2{3};
+  IkeManager b2(&hb2, {});
+  b2.SetPeers({p.pb}, p.now);
+  MonoTime t = p.now;
+  for (int s = 0; s < 4; ++s) {
+    t = t + Duration::Seconds(1);
+    p.a.OnTimer(t);
+  }
+  ASSERT_EQ(p.a.EstablishedSa(7), nullptr);  // DPD gave up on the new one
+  ASSERT_EQ(p.a.ike_sa_count(), 1u);         // the rekeyed one lingers
+  p.ha.out.clear();                          // its Delete retransmissions: B2 knows nothing
+  ASSERT_TRUE(p.a.Initiate(7, t).ok());
+  Converse(p.a, p.ha, p.pa.local, b2, hb2, p.pb.local, t);
+  ASSERT_NE(p.a.EstablishedSa(7), nullptr);
+  EXPECT_EQ(p.a.ike_sa_count(), 1u);
+  EXPECT_EQ(p.ha.children.size(), 1u);
+}
+
+TEST(IkeManager, InitialContactFromAnotherIdentityKeepsOtherPeersSas) {
+  // An ipsec-gw-like peer config on A (any remote, any ID) with two clients, B and C. C
+  // restarts and connects again with INITIAL_CONTACT: only C's old SA goes; B's stays.
+  TestHost ha{1};
+  IkeManager a(&ha, {});
+  IkePeerConfig gw = Peer(true);
+  gw.id = 9;
+  gw.remote = IpAddress();
+  a.SetPeers({gw}, MonoTime{});
+  auto client = [](const char* address) {
+    IkePeerConfig c = Peer(false);
+    c.local = *IpAddress::Parse(address);
+    c.local_id = IdPayload::FromAddress(c.local);
+    return c;
+  };
+  const IkePeerConfig cb = client("192.0.2.2");
+  const IkePeerConfig cc = client("192.0.2.3");
+  TestHost hb{2}, hc{3}, hc2{4};
+  IkeManager b(&hb, {}), c(&hc, {}), c2(&hc2, {});
+  b.SetPeers({cb}, MonoTime{});
+  c.SetPeers({cc}, MonoTime{});
+  c2.SetPeers({cc}, MonoTime{});
+  ASSERT_TRUE(b.Initiate(7, MonoTime{}).ok());
+  Converse(a, ha, gw.local, b, hb, cb.local, MonoTime{});
+  ASSERT_TRUE(c.Initiate(7, MonoTime{}).ok());
+  Converse(a, ha, gw.local, c, hc, cc.local, MonoTime{});
+  ASSERT_EQ(a.ike_sa_count(), 2u);
+  ASSERT_EQ(ha.children.size(), 2u);
+  const uint32_t b_out = hb.children.begin()->second.install.inbound_spi;
+  ASSERT_TRUE(c2.Initiate(7, MonoTime{}).ok());
+  Converse(a, ha, gw.local, c2, hc2, cc.local, MonoTime{});
+  EXPECT_EQ(a.ike_sa_count(), 2u);  // B's and C's new one
+  EXPECT_EQ(Mentions(ha, IkeEventKind::kIkeDown), 1u);
+  bool b_kept = false;
+  for (const auto& [spi, child] : ha.children)
+    b_kept = b_kept || child.install.outbound_spi == b_out;
+  EXPECT_TRUE(b_kept);
+  EXPECT_EQ(ha.children.size(), 2u);
+}
+
 TEST(IkeManager, OutOfWindowAndReplayedMessagesAreDropped) {
   Pair p;
   p.Establish();

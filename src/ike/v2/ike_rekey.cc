@@ -91,6 +91,8 @@ absl::StatusOr<std::unique_ptr<IkeSa>> IkeManager::RekeyedIkeSa(IkeSa& old_sa, b
   if (!p.ok()) return p.status();
   fresh->protector = *std::move(p);
   fresh->peer_id_text = old_sa.peer_id_text;
+  fresh->local_id = old_sa.local_id;
+  fresh->peer_id = old_sa.peer_id;
   return fresh;
 }
 

@@ -20,6 +20,7 @@
 #include "crypto/ike_crypto.h"
 #include "crypto/ike_keymat.h"
 #include "ike/codec/constants.h"
+#include "ike/codec/id_payload.h"
 #include "ike/codec/sa_payload.h"
 #include "ike/codec/ts_payload.h"
 #include "ike/negotiation/proposals.h"
@@ -133,8 +134,11 @@ struct IkeSa {
   std::unique_ptr<SkProtector> protector;
   std::unique_ptr<FragmentCollector> fragments;
 
-  // IKE_AUTH
+  // IKE_AUTH: the authenticated identities (ours as sent, the peer's as it proved it), set
+  // once AUTH checks out; INITIAL_CONTACT compares them (RFC 7296 2.4).
   std::string peer_id_text;
+  IdPayload local_id;
+  IdPayload peer_id;
 
   // Messages
   uint32_t next_message_id = 0;      // of our next request

@@ -54,8 +54,11 @@ struct IkePeerConfig {
   bool auto_establish = false;
   bool responder_only = false;  // the tunnel group's ipsec-responder-only
 
-  // Fingerprint: everything but `id`; a change tears the IKE SA down and starts over.
+  // SameAs: everything but `id` is equal (a changed peer: auto-establish is looked at again).
   bool SameAs(const IkePeerConfig& o) const;
+  // SamePath: the same gateway addresses. While a peer stays configured, only a change of
+  // these ends its SAs (IkeManager::SetPeers, set_peers.cc says why).
+  bool SamePath(const IkePeerConfig& o) const;
 };
 
 }  // namespace tunnelisa::ike

@@ -26,7 +26,11 @@
 #                           killed and charon must clear the SA;
 #   psk-ss                  strongSwan initiates with a wrong PSK: tunnelisa refuses
 #                           (auth-failed event), no SA anywhere;
-#   psk-tl                  tunnelisa initiates with a wrong PSK: strongSwan refuses.
+#   psk-tl                  tunnelisa initiates with a wrong PSK: strongSwan refuses;
+#   reboot-ss               strongSwan's IKE SA up, pings; charon is SIGKILLed and started
+#                           again, and initiates anew with INITIAL_CONTACT: tunnelisa must
+#                           drop the old IKE SA and CHILD SA at once (RFC 7296 2.4), leaving
+#                           exactly one IKE session up; pings both ways over the new SA.
 #
 # Needs root, iproute2, iputils-ping and strongSwan (scripts/deps.sh installs it); exits 77
 # (skipped) without them, or 1 with TUNNELISA_INTEROP_REQUIRED=1 (CI).
@@ -132,6 +136,12 @@ case $CASE in
     SCENARIO=wrong-psk TL_START=control
     # The initiator has the wrong key: the responder must refuse it.
     if [ "$ROLE" = tl ]; then TL_PSK="not-the-right-psk"; else SS_PSK="not-the-right-psk"; fi
+    ;;
+  reboot-ss)
+    TL_IKE_ENC=aes128gcm16 TL_IKE_AUTH=sha256 TL_IKE_DH=19 TL_ESP_ENC=aes128gcm16 TL_ESP_AUTH=""
+    SS_IKE=aes128gcm16-prfsha256-ecp256 SS_ESP=aes128gcm16
+    SS_IKE_SHOWN=AES_GCM_16-128/PRF_HMAC_SHA2_256/ECP_256 SS_ESP_SHOWN=AES_GCM_16-128
+    SCENARIO=reboot
     ;;
   *)
     echo "unknown case $CASE" >&2
@@ -371,6 +381,36 @@ case $SCENARIO in
     wait_until 40 "strongSwan's DPD clearing the SA" ss_no_sa
     note "strongSwan cleared the SA $(($(now_ms) - t0)) ms after tunnelisa was killed"
     grep -E "giving up after|retransmit" "$SSDIR/charon.log" | tail -n 2 | sed 's/^/   charon: /'
+    ;;
+
+  reboot)
+    establish
+    check_algorithms
+    ping_both 3
+    old_spis=$(tl_spis)
+    cp "$SSDIR/charon.log" "$SSDIR/charon.first.log"
+    log "kill -KILL charon ($CHARON_PID), then start it again: a rebooted peer"
+    kill -KILL "$CHARON_PID"
+    wait "$CHARON_PID" 2>/dev/null || true
+    CHARON_PID=""
+    # What the killed charon left in its run directory would fool start_charon's checks.
+    rm -f "$SSDIR/run/charon.vici" "$SSDIR/run/charon.pid"
+    start_charon
+    tl_up || fail "tunnelisa dropped the old IKE SA before the peer came back"
+    log "strongSwan initiates again (with INITIAL_CONTACT)"
+    establish
+    grep -q "IKE_AUTH request 1 \[.*N(INIT_CONTACT)" "$SSDIR/charon.log" ||
+      fail "charon's IKE_AUTH request carried no INITIAL_CONTACT"
+    note "charon: $(grep -m 1 -o "generating IKE_AUTH request 1 \[.*\]" "$SSDIR/charon.log")"
+    ic_down() { tl_sessions | grep -q "down .*INITIAL_CONTACT"; }
+    wait_until 5 "tunnelisa's old session down by INITIAL_CONTACT" ic_down
+    tl_one_session_up || fail "tunnelisa does not list exactly one IKE session up"
+    [ "$(tl_spis)" != "$old_spis" ] || fail "tunnelisa still uses the old CHILD SA ($old_spis)"
+    spis_agree || fail "the new CHILD SA's SPIs differ"
+    note "CHILD SA SPIs $old_spis -> $(tl_spis) (in/out)"
+    grep -E "event: ike (ike-down|child-down) .*INITIAL_CONTACT" "$WORK/tl.log" | sed 's/^/   /'
+    ping_both 3
+    tl_sessions | sed 's/^/   tunnelisa: /'
     ;;
 
   wrong-psk)

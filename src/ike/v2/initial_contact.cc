@@ -1,0 +1,76 @@
+// INITIAL_CONTACT (RFC 7296 2.4): when we assert it, and what a received one removes.
+//
+// A peer that restarted lost its SAs but ours stay, and keep its old CHILD SAs installed
+// beside the new ones until DPD or a lifetime ends them. Its INITIAL_CONTACT in the new IKE
+// SA's IKE_AUTH says those are gone, so once that IKE SA is authenticated we remove the others
+// between the same identities at once, locally: the peer no longer knows their SPIs, so any
+// Delete would only be dropped (or answered with INVALID_IKE_SPI) on the other side.
+#include "absl/strings/str_format.h"
+#include "common/str_cat.h"
+#include "ike/v2/ike_manager.h"
+
+namespace tunnelisa::ike {
+namespace {
+
+// Authenticated: the IKE SA passed IKE_AUTH (its identities are proven).
+bool Authenticated(const IkeSa& sa) {
+  return sa.state == IkeState::kEstablished || sa.state == IkeState::kRekeyed ||
+         sa.state == IkeState::kDeleting;
+}
+
+}  // namespace
+
+bool IkeManager::MaySendInitialContact(const IkeSa& sa) const {
+  //= https://www.rfc-editor.org/rfc/rfc7296#section-2.4
+  //# The INITIAL_CONTACT notification asserts that this IKE SA is the only IKE SA currently
+  //# active between the authenticated identities.
+  // So not while we hold another one with the peer, half-open ones included: two IKE SAs
+  // started at once from both ends must not each make the peer delete the other.
+  for (const auto& [spi, other] : sas_) {
+    if (other.get() == &sa || other->peer != sa.peer || other->state == IkeState::kDead) continue;
+    if (Authenticated(sa) && Authenticated(*other) && !(other->peer_id == sa.peer_id)) continue;
+    return false;
+  }
+  return true;
+}
+
+void IkeManager::HonourInitialContact(IkeSa& fresh, const std::vector<Payload>& inner,
+                                      MonoTime now) {
+  //= https://www.rfc-editor.org/rfc/rfc7296#section-2.4
+  //# The INITIAL_CONTACT notification, if sent, MUST be in the first IKE_AUTH request or
+  //# response, not as a separate exchange afterwards; receiving parties MAY ignore it in other
+  //# messages.
+  // Only IKE_AUTH calls this (both roles); other exchanges never look for it.
+  bool initial_contact = false;
+  for (const Payload& p : inner) {
+    const NotifyPayload* n = p.As<NotifyPayload>();
+    initial_contact = initial_contact || (n != nullptr && n->type == NotifyType::kInitialContact);
+  }
+  if (!initial_contact) return;
+  //= https://www.rfc-editor.org/rfc/rfc7296#section-2.4
+  //# It MAY be sent when an IKE SA is established after a crash, and the recipient MAY use
+  //# this information to delete any other IKE SAs it has to the same authenticated identity
+  //# without waiting for a timeout.
+  // The same identities on both ends (ours as we sent it, the peer's as it proved it) and the
+  // same peer config: another ipsec-gw client, or another tunnel that happens to share an
+  // identity, keeps its SAs. Half-open SAs have proven nothing yet and stay.
+  const std::string reason =
+      absl::StrFormat("INITIAL_CONTACT from %s in IKE SA %016x_i %016x_r (the peer restarted)",
+                      fresh.peer_id_text, fresh.spi_i, fresh.spi_r);
+  size_t removed = 0;
+  for (auto& [spi, other] : sas_) {
+    if (other.get() == &fresh || other->peer != fresh.peer || !Authenticated(*other)) continue;
+    if (!(other->local_id == fresh.local_id) || !(other->peer_id == fresh.peer_id)) continue;
+    // RemoveSa sends nothing; it uninstalls the CHILD SAs through IkeHost and raises the IKE
+    // down / CHILD down events with `reason`.
+    RemoveSa(*other, reason, now);
+    ++removed;
+  }
+  if (removed > 0) {
+    const IkePeerConfig* peer = Peer(fresh.peer);
+    LogLine(LogLevel::kInfo, StrCat("IKE: ", peer != nullptr ? peer->name : std::string("?"), ": ",
+                                    removed, " older IKE SA(s) removed: ", reason));
+  }
+}
+
+}  // namespace tunnelisa::ike
