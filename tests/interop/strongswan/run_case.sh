@@ -31,6 +31,11 @@
 #                           again, and initiates anew with INITIAL_CONTACT: tunnelisa must
 #                           drop the old IKE SA and CHILD SA at once (RFC 7296 2.4), leaving
 #                           exactly one IKE session up; pings both ways over the new SA.
+#   reload-ss               pings every 20 ms both ways while tunnelisa's configuration is
+#                           reloaded (`config reload`) with another ESP transform: the SAs
+#                           stay, nothing is lost; a forbidden change (the peer address of the
+#                           up tunnel) is refused and changes nothing; SIGHUP reloads too;
+#                           then tunnelisa rekeys the CHILD SA with the new transform.
 #
 # Needs root, iproute2, iputils-ping and strongSwan (scripts/deps.sh installs it); exits 77
 # (skipped) without them, or 1 with TUNNELISA_INTEROP_REQUIRED=1 (CI).
@@ -142,6 +147,12 @@ case $CASE in
     SS_IKE=aes128gcm16-prfsha256-ecp256 SS_ESP=aes128gcm16
     SS_IKE_SHOWN=AES_GCM_16-128/PRF_HMAC_SHA2_256/ECP_256 SS_ESP_SHOWN=AES_GCM_16-128
     SCENARIO=reboot
+    ;;
+  reload-ss)
+    SCENARIO=reload REKEY_BY=tl
+    TL_IKE_ENC=aes128gcm16 TL_IKE_AUTH=sha256 TL_IKE_DH=19 TL_ESP_ENC=aes128gcm16 TL_ESP_AUTH=""
+    SS_IKE=aes128gcm16-prfsha256-ecp256 SS_ESP=aes128gcm16,aes256gcm16
+    SS_IKE_SHOWN=AES_GCM_16-128/PRF_HMAC_SHA2_256/ECP_256 SS_ESP_SHOWN=AES_GCM_16-128
     ;;
   *)
     echo "unknown case $CASE" >&2
@@ -340,6 +351,60 @@ case $SCENARIO in
     # For the record: what tunnelisa's engine dropped meanwhile (TUN chatter is no-route).
     tl_ctl counters | awk '/^engine drops by reason:/ { f = 1; next } /^[a-z]/ { f = 0 }
                            f { print "   tunnelisa drop: " $1 " " $2 }'
+    ;;
+
+  reload)
+    establish
+    check_algorithms
+    spis=$(tl_spis)
+    log "pings every 20 ms both ways while the configuration is reloaded"
+    ip netns exec "$NS_T" ping -q -c 250 -i 0.02 -W 2 -w 30 -I "$TL_HOST" "$SS_HOST" \
+      >"$WORK/ping_t.out" 2>&1 &
+    P1=$!
+    EXTRA_PIDS+=("$P1")
+    ip netns exec "$NS_S" ping -q -c 250 -i 0.02 -W 2 -w 30 -I "$SS_HOST" "$TL_HOST" \
+      >"$WORK/ping_s.out" 2>&1 &
+    P2=$!
+    EXTRA_PIDS+=("$P2")
+    sleep 1
+    # An allowed change: the transform's algorithm. Established SAs stay until renegotiated.
+    TL_ESP_ENC=aes256gcm16
+    tl_write_conf
+    tl_ctl config reload >"$WORK/reload.out" 2>&1 ||
+      fail "config reload (transform change) refused: $(cat "$WORK/reload.out")"
+    note "config reload: $(head -n 1 "$WORK/reload.out")"
+    sleep 0.5
+    [ "$(tl_spis)" = "$spis" ] || fail "the CHILD SA changed at the reload: $spis -> $(tl_spis)"
+    tl_one_session_up || fail "tunnelisa does not list exactly one IKE session up after reload"
+    # A forbidden change: the peer address of the operationally up tunnel.
+    cp "$WORK/tl.cfg" "$WORK/tl.good.cfg"
+    sed "s/peer $SS_PUB /peer 10.99.0.9 /" "$WORK/tl.good.cfg" >"$WORK/tl.bad.cfg"
+    rc=0
+    tl_ctl config reload "$WORK/tl.bad.cfg" >"$WORK/reload_bad.out" 2>&1 || rc=$?
+    [ "$rc" -eq 2 ] || fail "config reload of a peer change: exit $rc, expected 2"
+    grep -q "cannot be changed while the tunnel is operationally up" "$WORK/reload_bad.out" ||
+      fail "config reload of a peer change: not the guide's rule: $(cat "$WORK/reload_bad.out")"
+    note "refused: $(grep -m 1 "operationally up" "$WORK/reload_bad.out")"
+    [ "$(tl_spis)" = "$spis" ] || fail "the CHILD SA changed at a refused reload"
+    # SIGHUP reloads the file tunnelisa runs from (the good one, unchanged).
+    n_before=$(grep -c "configuration reloaded" "$WORK/tl.log" || true)
+    kill -HUP "$TL_PID"
+    reloaded() { [ "$(grep -c "configuration reloaded" "$WORK/tl.log")" -gt "$n_before" ]; }
+    wait_until 5 "tunnelisa reloading at SIGHUP" reloaded
+    rc1=0 rc2=0
+    wait "$P1" || rc1=$?
+    wait "$P2" || rc2=$?
+    EXTRA_PIDS=()
+    for f in ping_t ping_s; do note "$f: $(grep "packets transmitted" "$WORK/$f.out")"; done
+    for f in ping_t ping_s; do
+      grep -q " 0% packet loss" "$WORK/$f.out" || fail "packets lost across the reloads ($f)"
+    done
+    if [ "$rc1" -ne 0 ] || [ "$rc2" -ne 0 ]; then fail "ping exit codes $rc1 / $rc2"; fi
+    log "tunnelisa rekeys the CHILD SA: the new one uses the reloaded transform"
+    rekey_child
+    ss_sas | grep "INSTALLED" | grep -q "AES_GCM_16-256" ||
+      fail "the rekeyed CHILD SA is not AES_GCM_16-256: $(ss_sas | grep INSTALLED)"
+    ping_both 2
     ;;
 
   dpd-tunnelisa)
