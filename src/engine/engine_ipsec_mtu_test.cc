@@ -330,6 +330,29 @@ TEST(EngineIpsecReassembly, LoneFragmentTimesOut) {
   EXPECT_TRUE(a->transport.private_out.empty());
 }
 
+// A multi-active group's `reassembly` wait applies to its members (it was read from single-
+// active primaries only), and `show isa tunnel-group` lists as active only the ISA that carries
+// the group's tunnels.
+TEST(EngineIpsecReassembly, MultiActiveGroupWaitApplies) {
+  const std::vector<uint8_t> esp = EspFromB(InnerToA());
+  const std::string text = Replace(ReadEngineVector("router_a.cfg"),
+                                   "  tunnel-group 1 create\n    primary 1/1\n    backup 2/1\n",
+                                   "  tunnel-group 1 create multi-active\n    mda 1/1\n"
+                                   "    mda 4/1\n    active-mda-number 2\n    reassembly 500\n");
+  std::unique_ptr<Router> a = MakeRouter(text);
+  EXPECT_EQ(a->engine->runtime().ActiveIsas(1), (std::vector<config::IsaSlot>{{1, 1}}));
+  const std::string show =
+      a->engine->Show(std::vector<std::string>{"isa", "tunnel-group"}, config::ShowFormat::kJson)
+          .value();
+  EXPECT_NE(show.find("\"active\":[\"1/1\"]"), std::string::npos) << show;
+  EXPECT_EQ(a->Public(Fragment(esp, 0, 400, true), MonoTime{}).action, Action::kConsumed);
+  EXPECT_LE(a->engine->OnTimer(MonoTime{} + Duration::Milliseconds(400)),
+            MonoTime{} + Duration::Milliseconds(500));
+  EXPECT_EQ(a->engine->OnTimer(MonoTime{} + Duration::Milliseconds(600)), MonoTime::Infinite());
+  EXPECT_EQ(a->Public(Fragment(esp, 400, esp.size() - 20, false)).action, Action::kConsumed);
+  EXPECT_TRUE(a->transport.private_out.empty());  // the first fragment was gone
+}
+
 TEST(EngineIpsecReassembly, DisabledDropsFragments) {
   const std::vector<uint8_t> esp = EspFromB(InnerToA());
   std::unique_ptr<Router> a = MakeRouter(ReadEngineVector("router_a.cfg"));
