@@ -687,10 +687,14 @@ void RegisterAll() {
 }
 
 }  // namespace
+
+void RegisterEngineBenchmarks();  // engine_bench.cc
+
 }  // namespace tunnelisa::bench
 
 int main(int argc, char** argv) {
   tunnelisa::bench::RegisterAll();
+  tunnelisa::bench::RegisterEngineBenchmarks();
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();

@@ -1,0 +1,372 @@
+// Whole-engine benchmarks, compiled into tunnelisa_bench (esp_bench.cc owns main()): what a
+// host calls (Engine::OnPrivatePackets / OnPublicPackets: demultiplexing, routing, the data
+// plane, the Transport), beside the data-plane figures of the same suite and size in the same
+// binary (BM_EspEncrypt / BM_EspDecrypt / BM_GreEncap), so the report is a ratio.
+//
+// Benchmarks (one iteration = one burst of kBurst packets; items and bytes per packet, bytes
+// are inner IPv4 packet bytes):
+//   BM_EngineEncrypt/<suite>/<bytes>  OnPrivatePackets on an engine with kTunnels manual-keyed
+//                                     ipsec-tunnels (each its own peer, security policy and
+//                                     route); the packets of a burst go to kBurst different
+//                                     tunnels, cycling through all of them.
+//   BM_EngineDecrypt/<suite>/<bytes>  OnPublicPackets of those ESP packets on the mirror engine:
+//                                     demultiplexing, decryption, the inner packet routed to
+//                                     the host. Every sequence number fresh.
+//   BM_EngineGreEncap/<bytes>         OnPrivatePackets on an engine with kTunnels GRE tunnels,
+//                                     one per private tunnel interface, spread the same way.
+// The Transport only counts (a host's send is not the engine's cost). The ESP engines pin the
+// OpenSSL backend, as BM_EspEncrypt does.
+#include <array>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "benchmark/benchmark.h"
+#include "dataplane/ip_header.h"
+#include "tunnelisa/algorithms.h"
+#include "tunnelisa/config/loader.h"
+#include "tunnelisa/crypto_backend.h"
+#include "tunnelisa/engine.h"
+#include "tunnelisa/packet.h"
+#include "tunnelisa/wire_constants.h"
+
+namespace tunnelisa::bench {
+namespace {
+
+constexpr size_t kBurst = 32;
+constexpr size_t kArenas = 8;
+constexpr uint32_t kStride = 1728;  // as in esp_bench.cc
+constexpr uint32_t kTunnels = 1000;
+constexpr uint32_t kPrivateService = 101;
+static_assert(kPacketHeadroom + 1420 + kPacketTailroom <= kStride);
+
+constexpr const char* kSuites[] = {"aes128gcm16",   "aes256gcm16",   "chacha20poly1305",
+                                   "aes128-sha256", "aes256-sha512", "3des-sha1"};
+constexpr uint32_t kSizes[] = {64, 512, 1420};
+
+using dataplane::Store16;
+
+// Tunnel k's far LAN: 10.(128 + k / 256).(k % 256).0/24; its peer
+// 198.18.(k / 250).(k % 250 + 1). Side A: local gateway 192.0.2.1; side B (the mirror) the
+// peer address.
+// address.
+std::string FarLan(uint32_t k) { return absl::StrFormat("10.%d.%d.0/24", 128 + k / 256, k % 256); }
+std::string Peer(uint32_t k) { return absl::StrFormat("198.18.%d.%d", k / 250, k % 250 + 1); }
+
+std::string Hex(size_t bytes, uint32_t seed) {
+  std::string s = "0x";
+  for (size_t i = 0; i < bytes; ++i) absl::StrAppendFormat(&s, "%02x", (seed * 31 + i * 7) & 0xff);
+  return s;
+}
+
+// EspConfig: kTunnels manual-keyed ipsec-tunnels of `suite` ("aes128gcm16", "aes128-sha256").
+std::string EspConfig(std::string_view suite_name, bool side_a) {
+  const size_t dash = suite_name.find('-');
+  const std::string enc(suite_name.substr(0, dash));
+  const std::string auth(dash == std::string_view::npos ? "none" : suite_name.substr(dash + 1));
+  const EspSuite suite{*ParseEncryptionAlgorithm(enc),
+                       auth == "none" ? IntegrityAlgorithm::kNone : *ParseIntegrityAlgorithm(auth)};
+  const size_t enc_bytes = GetEncryptionInfo(suite.enc).keymat_size();
+  const size_t auth_bytes = GetIntegrityInfo(suite.integ).key_size;
+  std::string c =
+      absl::StrCat("config isa tunnel-group 1 create\nprimary 1/1\nno shutdown\nexit all\n",
+                   "config ipsec ipsec-transform 1\nesp-encryption-algorithm ", enc,
+                   "\nesp-auth-algorithm ", auth, "\nexit all\n",
+                   "config service ies 100 customer 1 create\ninterface \"public\" create\n",
+                   side_a ? "address 192.0.2.1/24\n" : "address 198.18.255.254/15\n",
+                   "sap tunnel-1.public:1 create\nexit\nexit\n",
+                   side_a ? "static-route 198.18.0.0/15 next-hop 192.0.2.254\n"
+                          : "static-route 192.0.2.0/24 next-hop 198.18.255.253\n",
+                   "exit all\n", "config service vprn 101 customer 1 create\n");
+  // B delivers the decrypted packets to the host: its LAN holds every far LAN.
+  absl::StrAppend(&c, "interface \"lan\" create\naddress ", side_a ? "10.0.0.1/16" : "10.128.0.1/9",
+                  "\nexit\n");
+  absl::StrAppend(&c, "ipsec\n");
+  for (uint32_t k = 0; k < kTunnels; ++k) {
+    absl::StrAppend(&c, "security-policy ", k + 1, " create\nentry 1 create\nlocal-ip ",
+                    side_a ? "10.0.0.0/16" : FarLan(k), "\nremote-ip ",
+                    side_a ? FarLan(k) : "10.0.0.0/16", "\nexit\nexit\n");
+  }
+  absl::StrAppend(&c, "exit\ninterface \"tunnels\" tunnel create\nsap tunnel-1.private:1 create\n");
+  for (uint32_t k = 0; k < kTunnels; ++k) {
+    // A sends on SPI 0x20000 + k and receives on 0x10000 + k; B the other way round.
+    const uint32_t a_out = 0x20000 + k, a_in = 0x10000 + k;
+    auto sa = [&](uint32_t spi, const char* dir) {
+      return absl::StrCat("security-association 1",
+                          auth_bytes ? " authentication-key " + Hex(auth_bytes, spi + 1) : "",
+                          " encryption-key ", Hex(enc_bytes, spi), " spi ", spi,
+                          " transform 1 direction ", dir, "\n");
+    };
+    absl::StrAppend(&c, "ipsec-tunnel \"t", k, "\" create\nsecurity-policy ", k + 1,
+                    "\nlocal-gateway-address ", side_a ? "192.0.2.1" : Peer(k), " peer ",
+                    side_a ? Peer(k) : "192.0.2.1", " delivery-service 100\nmanual-keying\n",
+                    sa(side_a ? a_in : a_out, "inbound"), sa(side_a ? a_out : a_in, "outbound"),
+                    "exit\nno shutdown\nexit\n");
+  }
+  absl::StrAppend(&c, "exit\nexit\n");
+  if (side_a) {
+    for (uint32_t k = 0; k < kTunnels; ++k) {
+      absl::StrAppend(&c, "static-route ", FarLan(k), " next-hop ipsec-tunnel \"t", k, "\"\n");
+    }
+  }
+  absl::StrAppend(&c, "exit all\n");
+  return c;
+}
+
+// GreConfig: kTunnels GRE tunnels, each on its own private tunnel interface and SAP.
+std::string GreConfig() {
+  std::string c =
+      "config isa tunnel-group 1 create\nprimary 1/1\nno shutdown\nexit all\n"
+      "config service ies 100 customer 1 create\ninterface \"public\" create\n"
+      "address 192.0.2.1/24\nsap tunnel-1.public:1 create\nexit\nexit\n"
+      "static-route 198.18.0.0/15 next-hop 192.0.2.254\nexit all\n"
+      "config service vprn 101 customer 1 create\n"
+      "interface \"lan\" create\naddress 10.0.0.1/16\nexit\n";
+  for (uint32_t k = 0; k < kTunnels; ++k) {
+    // Interface k: 172.16.0.0/16 cut into /30s; dest-ip the far end.
+    const uint32_t base = (172u << 24) | (16u << 16) | (k * 4);
+    auto dotted = [](uint32_t a) {
+      return absl::StrFormat("%d.%d.%d.%d", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
+    };
+    absl::StrAppend(&c, "interface \"g", k, "\" tunnel create\naddress ", dotted(base + 1),
+                    "/30\nsap tunnel-1.private:", k + 1, " create\nip-tunnel \"g", k,
+                    "\" create\ngre-header\ndest-ip ", dotted(base + 2),
+                    "\nsource 192.0.2.1\nremote-ip ", Peer(k),
+                    "\ndelivery-service 100\nno shutdown\nexit\nexit\nexit\n");
+  }
+  for (uint32_t k = 0; k < kTunnels; ++k) {
+    absl::StrAppend(&c, "static-route ", FarLan(k), " next-hop ip-tunnel \"g", k, "\"\n");
+  }
+  absl::StrAppend(&c, "exit all\n");
+  return c;
+}
+
+// MakePayload: an IPv4 UDP packet of `bytes` bytes from 10.0.0.5 (or the far LAN when
+// `reverse`) to host 9 of tunnel k's far LAN.
+void MakePayload(uint8_t* p, uint32_t bytes, uint32_t k) {
+  std::memset(p, 0, 28);
+  p[0] = 0x45;
+  Store16(p + 2, static_cast<uint16_t>(bytes));
+  p[8] = 64;
+  p[9] = kProtoUdp;
+  const uint8_t src[4] = {10, 0, 0, 5};
+  const uint8_t dst[4] = {10, static_cast<uint8_t>(128 + k / 256), static_cast<uint8_t>(k % 256),
+                          9};
+  std::memcpy(p + 12, src, 4);
+  std::memcpy(p + 16, dst, 4);
+  Store16(p + 10, dataplane::Ipv4HeaderChecksum(p));
+  Store16(p + 20, 12345);
+  Store16(p + 22, 53);
+  Store16(p + 24, static_cast<uint16_t>(bytes - 20));
+  for (uint32_t i = 28; i < bytes; ++i) p[i] = static_cast<uint8_t>(k + i);
+}
+
+CryptoRegistry* OpenSslRegistry() {
+  static CryptoRegistry* r = [] {
+    CryptoRegistry* reg = CryptoRegistry::CreateDefault().release();
+    (void)reg->PreferForAll("openssl");
+    return reg;
+  }();
+  return r;
+}
+
+// CountingTransport: counts; optionally copies SendPublic packets into `capture` buffers.
+class CountingTransport final : public Transport {
+ public:
+  void SendPublic(const Egress&, const PacketRef& p) override {
+    ++sent;
+    if (capture != nullptr && captured < capture_size) {
+      PacketRef& dst = capture[captured++];
+      dst.offset = kPacketHeadroom;
+      dst.length = 0;
+      std::memcpy(dst.Append(p.length), p.data(), p.length);
+    }
+  }
+  void DeliverPrivate(const Egress&, const PacketRef&) override { ++delivered; }
+  uint64_t sent = 0;
+  uint64_t delivered = 0;
+  PacketRef* capture = nullptr;
+  size_t capture_size = 0;
+  size_t captured = 0;
+};
+
+struct Arena {
+  Arena() : mem(static_cast<uint8_t*>(std::aligned_alloc(64, kArenas * kBurst * kStride))) {
+    std::memset(mem.get(), 0, kArenas * kBurst * kStride);
+    for (size_t a = 0; a < kArenas; ++a) {
+      for (size_t i = 0; i < kBurst; ++i) {
+        refs[a][i] = PacketRef::WithHeadroom(buf(a, i), kStride, kPacketHeadroom);
+      }
+    }
+  }
+  uint8_t* buf(size_t a, size_t i) const { return mem.get() + (a * kBurst + i) * kStride; }
+  struct Free {
+    void operator()(uint8_t* p) const { std::free(p); }
+  };
+  std::unique_ptr<uint8_t, Free> mem;
+  PacketRef refs[kArenas][kBurst];
+};
+
+std::unique_ptr<Engine> MakeEngine(const std::string& text, Transport* t, benchmark::State& state) {
+  config::LoadResult loaded = config::LoadConfigText(text, "bench.cfg");
+  if (!loaded.ok()) {
+    state.SkipWithError(loaded.errors.front().ToString().c_str());
+    return nullptr;
+  }
+  auto e = Engine::Create({.crypto = OpenSslRegistry(), .host = {.transport = t}});
+  if (!e.ok()) {
+    state.SkipWithError(e.status().ToString().c_str());
+    return nullptr;
+  }
+  if (absl::Status s = (*e)->ApplyConfig(loaded.config, MonoTime{}); !s.ok()) {
+    state.SkipWithError(s.ToString().c_str());
+    return nullptr;
+  }
+  return *std::move(e);
+}
+
+void SetCounters(benchmark::State& state, uint32_t bytes) {
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kBurst));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * kBurst * bytes));
+}
+
+// Fill: arena a's packets for tunnels k0, k0 + 1, ... (mod kTunnels); returns the next k.
+uint32_t Fill(Arena& arena, size_t a, uint32_t bytes, uint32_t k) {
+  for (size_t i = 0; i < kBurst; ++i) {
+    PacketRef& r = arena.refs[a][i];
+    r.offset = kPacketHeadroom;
+    r.length = bytes;
+    MakePayload(r.mutable_data(), bytes, k);
+    k = (k + 1) % kTunnels;
+  }
+  return k;
+}
+
+// BM_EnginePrivate: shared by the ESP and GRE encapsulation benchmarks.
+void BM_EnginePrivate(benchmark::State& state, const std::string& text, uint32_t bytes) {
+  CountingTransport t;
+  std::unique_ptr<Engine> engine = MakeEngine(text, &t, state);
+  if (!engine) return;
+  Arena arena;
+  // Headers of every packet the arena will carry, kept to restore the inputs (only the IPv4
+  // header is read before the payload is encrypted in place; see BM_EspEncrypt).
+  std::vector<std::array<uint8_t, kIpv4HeaderSize>> headers(kArenas * kBurst);
+  uint32_t k = 0;
+  for (size_t a = 0; a < kArenas; ++a) {
+    k = Fill(arena, a, bytes, k);
+    for (size_t i = 0; i < kBurst; ++i) {
+      std::memcpy(headers[a * kBurst + i].data(), arena.refs[a][i].data(), kIpv4HeaderSize);
+    }
+  }
+  // kArenas x kBurst = 256 packets cover 256 tunnels; the next round shifts to the next 256.
+  std::array<EngineVerdict, kBurst> v;
+  size_t a = 0;
+  uint32_t round = 0;
+  const MonoTime now{1};
+  for (auto _ : state) {
+    const uint32_t shift = (round * kArenas * kBurst) % kTunnels;
+    for (size_t i = 0; i < kBurst; ++i) {
+      PacketRef& r = arena.refs[a][i];
+      r.offset = kPacketHeadroom;
+      r.length = bytes;
+      uint8_t* h = r.mutable_data();
+      std::memcpy(h, headers[a * kBurst + i].data(), kIpv4HeaderSize);
+      // The far LAN of tunnel (k + shift): only the destination's third and second octets
+      // and the header checksum change.
+      const uint32_t tunnel = (static_cast<uint32_t>(a * kBurst + i) + shift) % kTunnels;
+      h[17] = static_cast<uint8_t>(128 + tunnel / 256);
+      h[18] = static_cast<uint8_t>(tunnel % 256);
+      h[10] = h[11] = 0;
+      Store16(h + 10, dataplane::Ipv4HeaderChecksum(h));
+    }
+    engine->OnPrivatePackets(kPrivateService, arena.refs[a], v, now);
+    if (++a == kArenas) {
+      a = 0;
+      ++round;
+    }
+  }
+  if (t.sent != state.iterations() * kBurst) {
+    state.SkipWithError(absl::StrFormat("%d of %d sent; first verdict %s", t.sent,
+                                        state.iterations() * kBurst, DropReasonName(v[0].reason))
+                            .c_str());
+    return;
+  }
+  SetCounters(state, bytes);
+}
+
+void BM_EngineEncrypt(benchmark::State& state, const char* suite, uint32_t bytes) {
+  BM_EnginePrivate(state, EspConfig(suite, true), bytes);
+}
+
+void BM_EngineGreEncap(benchmark::State& state, uint32_t bytes) {
+  BM_EnginePrivate(state, GreConfig(), bytes);
+}
+
+void BM_EngineDecrypt(benchmark::State& state, const char* suite, uint32_t bytes) {
+  CountingTransport ta, tb;
+  std::unique_ptr<Engine> a_engine = MakeEngine(EspConfig(suite, true), &ta, state);
+  if (!a_engine) return;
+  std::unique_ptr<Engine> b_engine = MakeEngine(EspConfig(suite, false), &tb, state);
+  if (!b_engine) return;
+  Arena plain, wire;
+  std::array<EngineVerdict, kBurst> v;
+  uint32_t k = 0;
+  // Refill: A encrypts kArenas fresh bursts (sequence numbers keep rising) into `wire`.
+  auto refill = [&]() -> bool {
+    for (size_t a = 0; a < kArenas; ++a) {
+      k = Fill(plain, a, bytes, k);
+      ta.capture = wire.refs[a];
+      ta.capture_size = kBurst;
+      ta.captured = 0;
+      a_engine->OnPrivatePackets(kPrivateService, plain.refs[a], v, MonoTime{1});
+      if (ta.captured != kBurst) return false;
+    }
+    ta.capture = nullptr;
+    return true;
+  };
+  size_t a = 0;
+  const MonoTime now{2};
+  for (auto _ : state) {
+    if (a == 0) {
+      state.PauseTiming();
+      if (!refill()) {
+        state.SkipWithError("refill: engine A did not encrypt every packet");
+        break;
+      }
+      state.ResumeTiming();
+    }
+    b_engine->OnPublicPackets(wire.refs[a], v, now);
+    a = a + 1 == kArenas ? 0 : a + 1;
+  }
+  if (tb.delivered != state.iterations() * kBurst) {
+    state.SkipWithError(absl::StrFormat("%d of %d delivered; a verdict: %s", tb.delivered,
+                                        state.iterations() * kBurst, DropReasonName(v[0].reason))
+                            .c_str());
+    return;
+  }
+  SetCounters(state, bytes);
+}
+
+}  // namespace
+
+void RegisterEngineBenchmarks() {
+  for (const char* suite : kSuites) {
+    for (uint32_t bytes : kSizes) {
+      benchmark::RegisterBenchmark(absl::StrFormat("BM_EngineEncrypt/%s/%d", suite, bytes).c_str(),
+                                   BM_EngineEncrypt, suite, bytes);
+      benchmark::RegisterBenchmark(absl::StrFormat("BM_EngineDecrypt/%s/%d", suite, bytes).c_str(),
+                                   BM_EngineDecrypt, suite, bytes);
+    }
+  }
+  for (uint32_t bytes : kSizes) {
+    benchmark::RegisterBenchmark(absl::StrFormat("BM_EngineGreEncap/%d", bytes).c_str(),
+                                 BM_EngineGreEncap, bytes);
+  }
+}
+
+}  // namespace tunnelisa::bench
