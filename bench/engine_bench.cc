@@ -54,7 +54,6 @@ using dataplane::Store16;
 // Tunnel k's far LAN: 10.(128 + k / 256).(k % 256).0/24; its peer
 // 198.18.(k / 250).(k % 250 + 1). Side A: local gateway 192.0.2.1; side B (the mirror) the
 // peer address.
-// address.
 std::string FarLan(uint32_t k) { return absl::StrFormat("10.%d.%d.0/24", 128 + k / 256, k % 256); }
 std::string Peer(uint32_t k) { return absl::StrFormat("198.18.%d.%d", k / 250, k % 250 + 1); }
 
