@@ -42,36 +42,67 @@ void Apply(const Resolution& r, Route& route) {
 }
 }  // namespace
 
+namespace {
+// AddLength: adds `len` to the descending list if absent.
+void AddLength(std::vector<int>& lengths, int len) {
+  if (std::find(lengths.begin(), lengths.end(), len) != lengths.end()) return;
+  lengths.push_back(len);
+  std::sort(lengths.begin(), lengths.end(), std::greater<int>());
+}
+uint32_t Mask4(uint32_t a, int len) { return len == 0 ? 0 : a & (~uint32_t{0} << (32 - len)); }
+}  // namespace
+
 void RouteTable::Add(Route route) {
   if (route.next_hop_kind != NextHopKind::kIp) route.via = route.next_hop_kind;
-  size_t index = routes_.size();
+  const uint32_t index = static_cast<uint32_t>(routes_.size());
   routes_.push_back(route);
   if (!route.active || !route.prefix.address().is_set()) return;
-  Family& f = FamilyOf(route.prefix.address());
-  int len = route.prefix.length();
-  auto& map = f.by_length[static_cast<size_t>(len)];
-  auto [it, fresh] = map.emplace(route.prefix.address(), index);
-  if (!fresh && routes_[it->second].preference > route.preference) it->second = index;
-  if (std::find(f.lengths.begin(), f.lengths.end(), len) == f.lengths.end()) {
-    f.lengths.push_back(len);
-    std::sort(f.lengths.begin(), f.lengths.end(), std::greater<int>());
+  const int len = route.prefix.length();
+  // For equal prefixes the lowest preference wins, then the first added.
+  auto keep = [&](uint32_t& slot, bool fresh) {
+    if (!fresh && routes_[slot].preference > route.preference) slot = index;
+  };
+  if (route.prefix.address().is_v4()) {
+    auto [it, fresh] = v4_.by_length[static_cast<size_t>(len)].emplace(
+        route.prefix.address().v4_host_order(), index);
+    keep(it->second, fresh);
+    AddLength(v4_.lengths, len);
+  } else {
+    auto [it, fresh] =
+        v6_.by_length[static_cast<size_t>(len)].emplace(route.prefix.address(), index);
+    keep(it->second, fresh);
+    AddLength(v6_.lengths, len);
   }
 }
 
 const Route* RouteTable::Lookup(const IpAddress& address) const {
+  const int i = LookupIndex(address);
+  return i < 0 ? nullptr : &routes_[static_cast<size_t>(i)];
+}
+
+int RouteTable::LookupIndex(const IpAddress& address) const {
   return LookupShorterThan(address, 129);
 }
 
-const Route* RouteTable::LookupShorterThan(const IpAddress& address, int length) const {
-  if (!address.is_set()) return nullptr;
-  const Family& f = FamilyOf(address);
-  for (int len : f.lengths) {
-    if (len >= length) continue;
-    const auto& map = f.by_length[static_cast<size_t>(len)];
-    auto it = map.find(IpPrefix::Make(address, len).address());
-    if (it != map.end()) return &routes_[it->second];
+int RouteTable::LookupShorterThan(const IpAddress& address, int length) const {
+  if (address.is_v4()) {
+    const uint32_t a = address.v4_host_order();
+    for (int len : v4_.lengths) {
+      if (len >= length) continue;
+      const auto& map = v4_.by_length[static_cast<size_t>(len)];
+      auto it = map.find(Mask4(a, len));
+      if (it != map.end()) return static_cast<int>(it->second);
+    }
+    return -1;
   }
-  return nullptr;
+  if (!address.is_v6()) return -1;
+  for (int len : v6_.lengths) {
+    if (len >= length) continue;
+    const auto& map = v6_.by_length[static_cast<size_t>(len)];
+    auto it = map.find(IpPrefix::Make(address, len).address());
+    if (it != map.end()) return static_cast<int>(it->second);
+  }
+  return -1;
 }
 
 std::vector<Route> RouteTable::routes() const {
@@ -158,12 +189,12 @@ RouteTable RouteTable::Build(const Service& service, const RuntimeView& runtime)
     for (size_t i = first_static; i < routes.size(); ++i) {
       const Route& r = routes[i];
       if (r.next_hop_kind != NextHopKind::kIp) continue;
-      const Route* hit = current.Lookup(r.next_hop);
-      if (hit == &current.routes_[i]) {  // the same index: this route itself
+      int hit = current.LookupIndex(r.next_hop);
+      if (hit == static_cast<int>(i)) {  // the same index: this route itself
         hit = current.LookupShorterThan(r.next_hop, r.prefix.length());
       }
       std::optional<Resolution> next;
-      if (hit != nullptr) next = ResolveThrough(*hit, r.next_hop);
+      if (hit >= 0) next = ResolveThrough(current.routes_[static_cast<size_t>(hit)], r.next_hop);
       if (next != resolved[i]) {
         resolved[i] = std::move(next);
         changed = true;

@@ -479,6 +479,34 @@ void Engine::Impl::BuildServices(const config::Config& config) {
   }
   for (auto& [sid, es] : services) {  // by service id: the lowest id owns a shared address
     for (const IpAddress& a : es.terminated) public_owner.emplace(a, &es);
+    es.ResolveTargets();
+  }
+}
+
+void EngineService::ResolveTargets() {
+  route_targets.assign(routes.size(), RouteTarget{});
+  for (size_t i = 0; i < routes.size(); ++i) {
+    const config::Route& r = routes.route(i);
+    RouteTarget& t = route_targets[i];
+    switch (r.via) {
+      case config::NextHopKind::kIpTunnel:
+        t.names_tunnel = true;
+        if (auto it = ip_by_name.find(r.tunnel); it != ip_by_name.end()) t.ip = it->second;
+        break;
+      case config::NextHopKind::kIpsecTunnel:
+        t.names_tunnel = true;
+        if (auto it = ipsec_by_name.find(r.tunnel); it != ipsec_by_name.end()) t.ipsec = it->second;
+        break;
+      case config::NextHopKind::kIp:
+        // A private tunnel interface's subnet is the far end of its tunnel (dest-ip).
+        if (auto it = ip_by_interface.find(r.interface); it != ip_by_interface.end()) {
+          t.ip = it->second;
+        } else if (auto sec = ipsec_by_interface.find(r.interface);
+                   sec != ipsec_by_interface.end()) {
+          t.ipsec = sec->second;
+        }
+        break;
+    }
   }
 }
 

@@ -136,36 +136,26 @@ void Engine::Impl::Forward(EngineService& s, PacketRef& p, bool outer, int depth
     options.host.transport->DeliverPrivate(Egress{s.id, {}, {}}, p);
     return Emit(v, Verdict::Action::kDeliver);
   }
-  const config::Route* r = s.routes.Lookup(ip.dst);
+  int index = s.routes.LookupIndex(ip.dst);
+  const config::Route* r = index < 0 ? nullptr : &s.routes.route(static_cast<size_t>(index));
+  const RouteTarget* target = index < 0 ? nullptr : &s.route_targets[static_cast<size_t>(index)];
   if (s.has_gw_routes) {
     // ipsec-gw sessions' routes compete with the configured ones by prefix length.
-    const config::Route* g = s.gw_routes.Lookup(ip.dst);
-    if (g != nullptr && (r == nullptr || g->prefix.length() > r->prefix.length())) r = g;
+    const int g = s.gw_routes.LookupIndex(ip.dst);
+    if (g >= 0) {
+      const config::Route& gr = s.gw_routes.route(static_cast<size_t>(g));
+      if (r == nullptr || gr.prefix.length() > r->prefix.length()) {
+        r = &gr;
+        target = &s.gw_route_targets[static_cast<size_t>(g)];
+      }
+    }
   }
   if (r == nullptr) return Drop(v, DropReason::kNoRoute);
-  switch (r->via) {
-    case config::NextHopKind::kIpTunnel: {
-      auto t = s.ip_by_name.find(r->tunnel);
-      if (t == s.ip_by_name.end()) return Drop(v, DropReason::kTunnelDown);
-      return EncapIp(*t->second, p, depth, now, v);
-    }
-    case config::NextHopKind::kIpsecTunnel: {
-      auto t = s.ipsec_by_name.find(r->tunnel);
-      if (t == s.ipsec_by_name.end()) return Drop(v, DropReason::kTunnelDown);
-      return EncapEsp(*t->second, p, depth, now, v);
-    }
-    case config::NextHopKind::kIp:
-      break;
-  }
-  // Out of a connected subnet (the destination's own, or a static route's next hop resolved
-  // there): a private tunnel interface's subnet is the far end of its tunnel (dest-ip), so the
-  // tunnel carries the packet.
-  if (auto t = s.ip_by_interface.find(r->interface); t != s.ip_by_interface.end()) {
-    return EncapIp(*t->second, p, depth, now, v);
-  }
-  if (auto t = s.ipsec_by_interface.find(r->interface); t != s.ipsec_by_interface.end()) {
-    return EncapEsp(*t->second, p, depth, now, v);
-  }
+  // Into a tunnel: one the route names, or the private tunnel interface the route (or its
+  // resolved next hop) leads out of, whose subnet is the far end of its tunnel (dest-ip).
+  if (target->ip != nullptr) return EncapIp(*target->ip, p, depth, now, v);
+  if (target->ipsec != nullptr) return EncapEsp(*target->ipsec, p, depth, now, v);
+  if (target->names_tunnel) return Drop(v, DropReason::kTunnelDown);
   Egress e{s.id, r->interface, r->gateway};
   if (outer) {
     options.host.transport->SendPublic(e, p);

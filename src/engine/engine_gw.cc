@@ -108,6 +108,7 @@ void Engine::Impl::RelinkGws() {
     }
     if (secure != nullptr) {
       secure->gw_routes = config::RouteTable();
+      secure->gw_route_targets.clear();
       secure->has_gw_routes = false;
     }
     for (auto& [remote, st] : g.sessions) {
@@ -134,6 +135,7 @@ void Engine::Impl::RelinkGws() {
         r.preference = 5;
         r.active = true;
         s->second.gw_routes.Add(std::move(r));
+        s->second.gw_route_targets.push_back({.ipsec = st.get(), .names_tunnel = true});
         s->second.has_gw_routes = true;
       }
     }

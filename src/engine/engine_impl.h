@@ -139,10 +139,20 @@ struct IpsecTunnelState : TunnelPlacement {
   std::vector<IpPrefix> gw_routes;
 };
 
+// RouteTarget: the tunnel a route's packets enter, resolved when the routes are built so that
+// no name is looked up per packet: a route naming a tunnel, or a connected route (or a next
+// hop resolved to one) of a private tunnel interface. Neither: the packet leaves the engine.
+struct RouteTarget {
+  IpTunnelState* ip = nullptr;
+  IpsecTunnelState* ipsec = nullptr;
+  bool names_tunnel = false;  // the route names a tunnel (missing: tunnel-down, not egress)
+};
+
 // EngineService: one routing instance, rebuilt at each ApplyConfig.
 struct EngineService {
   uint32_t id = 0;
   config::RouteTable routes;
+  std::vector<RouteTarget> route_targets;  // by route index (RouteTable::route)
   std::map<std::string, IpTunnelState*, std::less<>> ip_by_name;
   std::map<std::string, IpsecTunnelState*, std::less<>> ipsec_by_name;
   // Private tunnel interfaces: local routes over them go into their tunnel.
@@ -156,7 +166,10 @@ struct EngineService {
   // secure service, the routes to the gateways' sessions (looked up beside `routes`).
   absl::flat_hash_set<IpAddress> gw_addresses;
   config::RouteTable gw_routes;
+  std::vector<RouteTarget> gw_route_targets;  // by gw_routes index
   bool has_gw_routes = false;
+  // ResolveTargets: route_targets from `routes` and the name / interface maps above.
+  void ResolveTargets();
 };
 
 // The IKE view of a dynamic-keying ipsec-tunnel (its security policy's prefixes as traffic

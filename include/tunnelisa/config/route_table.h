@@ -67,21 +67,31 @@ class RouteTable {
   void Add(Route route);
   // Lookup: the active route with the longest prefix containing `address`, or nullptr.
   const Route* Lookup(const IpAddress& address) const;
+  // LookupIndex: as Lookup, the route's index (the order of Add; see route()), or -1. IPv4
+  // costs one integer hash probe per distinct prefix length present.
+  int LookupIndex(const IpAddress& address) const;
+  // route / size: the routes in the order they were added.
+  const Route& route(size_t index) const { return routes_[index]; }
+  size_t size() const { return routes_.size(); }
   // routes: every route, sorted by prefix, then preference.
   std::vector<Route> routes() const;
 
  private:
+  // IPv6: prefixes as addresses with the host bits cleared.
   struct Family {
-    std::array<absl::flat_hash_map<IpAddress, size_t>, 129> by_length;  // -> routes_ index
+    std::array<absl::flat_hash_map<IpAddress, uint32_t>, 129> by_length;  // -> routes_ index
+    std::vector<int> lengths;                                             // present, descending
+  };
+  // IPv4: prefixes as host-order integers with the host bits cleared.
+  struct Family4 {
+    std::array<absl::flat_hash_map<uint32_t, uint32_t>, 33> by_length;  // -> routes_ index
     std::vector<int> lengths;                                           // present, descending
   };
-  // LookupShorterThan: as Lookup, among prefixes shorter than `length`.
-  const Route* LookupShorterThan(const IpAddress& address, int length) const;
-  Family& FamilyOf(const IpAddress& a) { return a.is_v4() ? v4_ : v6_; }
-  const Family& FamilyOf(const IpAddress& a) const { return a.is_v4() ? v4_ : v6_; }
+  // LookupShorterThan: as LookupIndex, among prefixes shorter than `length`.
+  int LookupShorterThan(const IpAddress& address, int length) const;
 
   std::vector<Route> routes_;
-  Family v4_;
+  Family4 v4_;
   Family v6_;
 };
 
