@@ -80,6 +80,12 @@ class EspDataplane final : public SaInstaller {
   // verdicts.size() must be >= packets.size(). Sequence numbers are reserved once per burst.
   void Encrypt(SaHandle sa, std::span<PacketRef> packets, std::span<Verdict> verdicts,
                MonoTime now);
+  // EncryptEach: fast path. As Encrypt, but packet i is sealed on sas[i] (outbound SAs of
+  // this data plane in any mix, e.g. a burst spread over many tunnels): one crypto backend
+  // call for the burst instead of one per SA. A handle that is not an active outbound SA
+  // drops its packet (kSaNotActive). sas, packets and verdicts are parallel.
+  void EncryptEach(std::span<const SaHandle> sas, std::span<PacketRef> packets,
+                   std::span<Verdict> verdicts, MonoTime now);
 
   // Decrypt: fast path. Each packet is received as `format` says; on kDeliver it holds the
   // inner IP packet and verdict.sa names the SA index. Order of inbound processing per packet:

@@ -315,6 +315,10 @@ void EspDataplane::Encrypt(SaHandle sa, std::span<PacketRef> packets, std::span<
                            MonoTime now) {
   impl_->Encrypt(sa, packets, verdicts, now);
 }
+void EspDataplane::EncryptEach(std::span<const SaHandle> sas, std::span<PacketRef> packets,
+                               std::span<Verdict> verdicts, MonoTime now) {
+  impl_->EncryptEach(sas, packets, verdicts, now);
+}
 void EspDataplane::Decrypt(std::span<PacketRef> packets, std::span<Verdict> verdicts, MonoTime now,
                            InboundFormat format) {
   impl_->Decrypt(packets, verdicts, now, format);

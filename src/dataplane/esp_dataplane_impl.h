@@ -24,6 +24,8 @@ class EspDataplane::Impl {
   MonoTime OnTimer(MonoTime now);
 
   void Encrypt(SaHandle h, std::span<PacketRef> packets, std::span<Verdict> verdicts, MonoTime now);
+  void EncryptEach(std::span<const SaHandle> sas, std::span<PacketRef> packets,
+                   std::span<Verdict> verdicts, MonoTime now);
   void Decrypt(std::span<PacketRef> packets, std::span<Verdict> verdicts, MonoTime now,
                InboundFormat format);
 
@@ -35,6 +37,12 @@ class EspDataplane::Impl {
  private:
   void EncryptChunk(dataplane::Sa& sa, std::span<PacketRef> packets, std::span<Verdict> verdicts,
                     MonoTime now);
+  // PrepareSeal: one packet of `sa` with sequence number `seq` made ready for its crypto op
+  // (trailer, ESP header, IV, outer header; `op` filled); false after dropping it (verdict set).
+  bool PrepareSeal(dataplane::Sa& sa, PacketRef& p, Verdict& v, uint64_t seq, CryptoOp& op,
+                   MonoTime now);
+  // FinishSeal: after the op ran: the verdict on failure, the IPv6 UDP checksum, counters.
+  void FinishSeal(dataplane::Sa& sa, const CryptoOp& op, PacketRef& p, Verdict& v);
   void DecryptChunk(std::span<PacketRef> packets, std::span<Verdict> verdicts, MonoTime now,
                     InboundFormat format);
   // InboundPending: a packet that passed the pre-crypto checks, waiting for its crypto op.

@@ -193,6 +193,84 @@ TEST(EspDataplane, BurstsLongerThanMaxBurstAreProcessedInOrder) {
   for (const Verdict& x : v) EXPECT_EQ(x.action, Verdict::Action::kDeliver);
 }
 
+// EncryptEach seals a burst spread over several SAs (as an engine burst over many tunnels is)
+// exactly as per-SA Encrypt calls would, byte for byte, with each SA's sequence numbers in
+// order; a handle that is no active outbound SA drops only its own packet.
+TEST(EspDataplane, EncryptEachMatchesPerSaEncryptAcrossSas) {
+  for (const char* suite : {"aes128gcm16", "aes128-sha256", "chacha20poly1305"}) {
+    SCOPED_TRACE(suite);
+    // Two identical data planes: `each` gets EncryptEach, `one` per-SA Encrypt calls. CBC
+    // IVs are random, so the CBC case pins them per packet on both.
+    auto each = EspDataplane::Create({.crypto = Registry()}).value();
+    auto one = EspDataplane::Create({.crypto = Registry()}).value();
+    std::vector<SaHandle> sa_each, sa_one;
+    for (uint32_t k = 0; k < 3; ++k) {
+      for (EspDataplane* dp : {each.get(), one.get()}) {
+        SaConfig c =
+            testing::MakeSaConfig(SuiteByName(suite), SaDirection::kOutbound, 0x100 + k,
+                                  Ip("192.0.2.1"), Ip("198.51.100.1"), static_cast<uint8_t>(k + 1));
+        (dp == each.get() ? sa_each : sa_one)
+            .push_back(dp->Install(std::move(c), MonoTime{}).value());
+      }
+    }
+    SaConfig in = testing::MakeSaConfig(SuiteByName(suite), SaDirection::kInbound, 0x999,
+                                        Ip("198.51.100.1"), Ip("192.0.2.1"));
+    const SaHandle inbound = each->Install(std::move(in), MonoTime{}).value();
+    // Packet i goes on SA pattern[i]; 3 is an inbound SA and 4 a handle never installed.
+    const std::vector<int> pattern = {0, 1, 0, 2, 3, 2, 4, 1, 1, 0};
+    std::vector<std::vector<uint8_t>> inner;
+    for (size_t i = 0; i < pattern.size(); ++i) {
+      inner.push_back(
+          MakeUdpPacket(Ip("10.0.0.1"), Ip("10.0.1.1"), 40 + 10 * i, static_cast<uint8_t>(i)));
+    }
+    std::vector<TestBuffer> bufs;
+    bufs.reserve(inner.size());
+    std::vector<PacketRef> refs;
+    std::vector<SaHandle> handles;
+    for (size_t i = 0; i < inner.size(); ++i) {
+      refs.push_back(bufs.emplace_back(inner[i]).ref());
+      handles.push_back(pattern[i] < 3    ? sa_each[pattern[i]]
+                        : pattern[i] == 3 ? inbound
+                                          : SaHandle{});
+    }
+    const std::vector<uint8_t> iv(16, 0x5a);
+    // AEAD suites: the whole burst in one call. CBC: a random IV per packet unless pinned, and
+    // a pin holds for one packet, so that case goes packet by packet.
+    std::vector<Verdict> v(refs.size());
+    const bool cbc = std::string(suite).find('-') != std::string::npos;
+    if (cbc) {
+      for (size_t i = 0; i < refs.size(); ++i) {
+        if (pattern[i] < 3) {
+          ASSERT_TRUE(each->SetNextIvForTest(handles[i], iv).ok());
+        }
+        each->EncryptEach(std::span<const SaHandle>(&handles[i], 1), {&refs[i], 1}, {&v[i], 1},
+                          MonoTime{});
+      }
+    } else {
+      each->EncryptEach(handles, refs, v, MonoTime{});
+    }
+    for (size_t i = 0; i < inner.size(); ++i) {
+      SCOPED_TRACE(i);
+      if (pattern[i] >= 3) {
+        EXPECT_EQ(v[i].action, Verdict::Action::kDrop);
+        EXPECT_EQ(v[i].reason, DropReason::kSaNotActive);
+        continue;
+      }
+      ASSERT_EQ(v[i].action, Verdict::Action::kForward) << DropReasonName(v[i].reason);
+      TestBuffer expected(inner[i]);
+      Verdict ev;
+      if (cbc) {
+        ASSERT_TRUE(one->SetNextIvForTest(sa_one[pattern[i]], iv).ok());
+      }
+      one->Encrypt(sa_one[pattern[i]], {&expected.ref(), 1}, {&ev, 1}, MonoTime{});
+      ASSERT_EQ(ev.action, Verdict::Action::kForward);
+      EXPECT_EQ(std::vector<uint8_t>(refs[i].data(), refs[i].data() + refs[i].length),
+                expected.bytes());
+    }
+    EXPECT_EQ(each->counters().encrypted_packets, 8u);
+  }
+}
+
 TEST(EspDataplane, ReplayedPacketIsDroppedAndCounted) {
   auto pair =
       EspPair::Create(Registry(), SuiteByName("aes256-sha512"), Ip("192.0.2.1"), Ip("192.0.2.2"));
