@@ -480,7 +480,14 @@ void Engine::Impl::BuildServices(const config::Config& config) {
   for (auto& [sid, es] : services) {  // by service id: the lowest id owns a shared address
     for (const IpAddress& a : es.terminated) public_owner.emplace(a, &es);
     es.ResolveTargets();
+    es.IndexLocal();
   }
+}
+
+void EngineService::IndexLocal() {
+  local.Clear();
+  for (const IpAddress& a : terminated) local.Add(a, AddressIndex::kTerminated);
+  for (const IpAddress& a : own_addresses) local.Add(a, AddressIndex::kOwn);
 }
 
 void EngineService::ResolveTargets() {

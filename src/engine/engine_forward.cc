@@ -92,8 +92,93 @@ void Engine::Impl::Count(const TunnelCounterRefs& c, bool in, uint32_t inner_oct
   add(c.delivery_service, outer_octets);
 }
 
+void Engine::Impl::BeginBurst(std::span<PacketRef> packets) {
+  burst_ = packets;
+  seals_.clear();
+  opens_.clear();
+}
+
+void Engine::Impl::FlushEsp(MonoTime now) {
+  // Each round takes one more tunnel layer at most (a decrypted packet may be sealed again,
+  // e.g. IPsec transit), so kMaxTunnelLayers + 1 rounds empty both lists.
+  for (int round = 0; round <= kMaxTunnelLayers && (!opens_.empty() || !seals_.empty()); ++round) {
+    RunOpens(now);
+    RunSeals(now);
+  }
+  for (const PendingEsp& e : opens_) Drop(*e.verdict, DropReason::kTooManyTunnelLayers);
+  for (const PendingEsp& e : seals_) Drop(*e.verdict, DropReason::kTooManyTunnelLayers);
+  opens_.clear();
+  seals_.clear();
+  burst_ = {};
+}
+
+void Engine::Impl::RunSeals(MonoTime now) {
+  if (seals_.empty()) return;
+  esp_work_.swap(seals_);  // continuations below may add new seals
+  seals_.clear();
+  // One EncryptEach per slot, the slots in order of first appearance.
+  work_done_.assign(esp_work_.size(), 0);
+  for (size_t first = 0; first < esp_work_.size(); ++first) {
+    if (work_done_[first]) continue;  // taken by an earlier slot's call
+    EngineSlot* slot = esp_work_[first].tunnel->slot;
+    batch_sas_.clear();
+    batch_packets_.clear();
+    batch_items_.clear();
+    for (size_t k = first; k < esp_work_.size(); ++k) {
+      PendingEsp& e = esp_work_[k];
+      if (work_done_[k] || e.tunnel->slot != slot) continue;
+      work_done_[k] = 1;
+      batch_sas_.push_back(e.tunnel->outbound);
+      batch_packets_.push_back(*e.packet);
+      batch_items_.push_back(k);
+    }
+    batch_verdicts_.resize(batch_packets_.size());
+    slot->esp->EncryptEach(batch_sas_, batch_packets_, batch_verdicts_, now);
+    for (size_t j = 0; j < batch_items_.size(); ++j) {
+      PendingEsp& e = esp_work_[batch_items_[j]];
+      *e.packet = batch_packets_[j];
+      const Verdict& dv = batch_verdicts_[j];
+      if (dv.action != Verdict::Action::kForward) {
+        Drop(*e.verdict, dv.reason);
+      } else {
+        Count(e.tunnel->counters, /*in=*/false, e.length, e.packet->length);
+        Forward(*e.tunnel->delivery_svc, *e.packet, /*outer=*/true, e.depth + 1, now, *e.verdict);
+      }
+    }
+  }
+  esp_work_.clear();
+}
+
+void Engine::Impl::RunOpens(MonoTime now) {
+  if (opens_.empty()) return;
+  esp_work_.swap(opens_);
+  opens_.clear();
+  work_done_.assign(esp_work_.size(), 0);
+  for (size_t first = 0; first < esp_work_.size(); ++first) {
+    if (work_done_[first]) continue;
+    EngineSlot* slot = esp_work_[first].tunnel->slot;
+    batch_packets_.clear();
+    batch_items_.clear();
+    for (size_t k = first; k < esp_work_.size(); ++k) {
+      if (work_done_[k] || esp_work_[k].tunnel->slot != slot) continue;
+      work_done_[k] = 1;
+      batch_packets_.push_back(*esp_work_[k].packet);
+      batch_items_.push_back(k);
+    }
+    batch_verdicts_.resize(batch_packets_.size());
+    slot->esp->Decrypt(batch_packets_, batch_verdicts_, now);
+    for (size_t j = 0; j < batch_items_.size(); ++j) {
+      PendingEsp& e = esp_work_[batch_items_[j]];
+      *e.packet = batch_packets_[j];
+      DecapEspResult(*e.tunnel, *e.packet, batch_verdicts_[j], e.length, e.depth, now, *e.verdict);
+    }
+  }
+  esp_work_.clear();
+}
+
 void Engine::Impl::Public(std::span<PacketRef> packets, std::span<EngineVerdict> verdicts,
                           MonoTime now) {
+  BeginBurst(packets);
   for (size_t i = 0; i < packets.size(); ++i) {
     ++counters.public_in;
     EngineVerdict& v = verdicts[i];
@@ -110,11 +195,13 @@ void Engine::Impl::Public(std::span<PacketRef> packets, std::span<EngineVerdict>
     }
     Terminate(*owner->second, packets[i], ip, 0, now, v);
   }
+  FlushEsp(now);
 }
 
 void Engine::Impl::Private(uint32_t service, std::span<PacketRef> packets,
                            std::span<EngineVerdict> verdicts, MonoTime now) {
   auto s = services.find(service);
+  BeginBurst(packets);
   for (size_t i = 0; i < packets.size(); ++i) {
     ++counters.private_in;
     EngineVerdict& v = verdicts[i];
@@ -125,14 +212,16 @@ void Engine::Impl::Private(uint32_t service, std::span<PacketRef> packets,
     }
     Forward(s->second, packets[i], /*outer=*/false, 0, now, v);
   }
+  FlushEsp(now);
 }
 
 void Engine::Impl::Forward(EngineService& s, PacketRef& p, bool outer, int depth, MonoTime now,
                            EngineVerdict& v) {
   PacketInfo ip = ParsePacket(p);
   if (!ip.ok) return Drop(v, outer ? DropReason::kBadOuterHeader : DropReason::kMalformedInner);
-  if (s.terminated.contains(ip.dst)) return Terminate(s, p, ip, depth, now, v);
-  if (s.own_addresses.contains(ip.dst)) {
+  const uint8_t local = s.local.Find(ip.dst);
+  if (local & AddressIndex::kTerminated) return Terminate(s, p, ip, depth, now, v);
+  if (local & AddressIndex::kOwn) {
     options.host.transport->DeliverPrivate(Egress{s.id, {}, {}}, p);
     return Emit(v, Verdict::Action::kDeliver);
   }
@@ -248,8 +337,17 @@ void Engine::Impl::DecapIpResult(EngineSlot& slot, PacketRef& p, const Verdict& 
 void Engine::Impl::DecapEsp(IpsecTunnelState& t, PacketRef& p, int depth, MonoTime now,
                             EngineVerdict& v) {
   const uint32_t outer_len = p.length;
+  if (InBurst(p) && t.slot != nullptr) {
+    opens_.push_back({&t, &p, &v, depth, outer_len});  // decrypted with the burst (FlushEsp)
+    return;
+  }
   Verdict dv;
   t.slot->esp->Decrypt({&p, 1}, {&dv, 1}, now);
+  DecapEspResult(t, p, dv, outer_len, depth, now, v);
+}
+
+void Engine::Impl::DecapEspResult(IpsecTunnelState& t, PacketRef& p, const Verdict& dv,
+                                  uint32_t outer_len, int depth, MonoTime now, EngineVerdict& v) {
   switch (dv.action) {
     case Verdict::Action::kDeliver: {
       auto owner = t.slot->ipsec_by_sa.find(dv.sa);
@@ -382,7 +480,7 @@ void Engine::Impl::EncapEsp(IpsecTunnelState& t, PacketRef& p, int depth, MonoTi
   }
   if (!t.installed || t.delivery_svc == nullptr) return Drop(v, DropReason::kTunnelDown);
   if (depth >= kMaxTunnelLayers) return Drop(v, DropReason::kTooManyTunnelLayers);
-  if (t.ip_mtu == 0) return EncryptEsp(t, p, depth, now, v);
+  if (t.ip_mtu == 0) return EncryptEsp(t, p, depth, now, v, /*may_defer=*/true);
   dataplane::InnerIp inner;
   if (dataplane::ParseInnerIp(p.data(), p.length, inner) != DropReason::kNone) {
     return Drop(v, DropReason::kMalformedInner);
@@ -394,7 +492,7 @@ void Engine::Impl::EncapEsp(IpsecTunnelState& t, PacketRef& p, int depth, MonoTi
     inner.df = false;
   }
   const uint32_t limit = v4 ? t.ip_mtu : std::max<uint32_t>(t.ip_mtu, 1280);
-  if (inner.length <= limit) return EncryptEsp(t, p, depth, now, v);
+  if (inner.length <= limit) return EncryptEsp(t, p, depth, now, v, /*may_defer=*/true);
   if (!v4 || inner.df) return EspTooBig(t, p, inner.version, depth, now, v);
   // RFC 791 fragmentation before encryption: the first fragment stays in `p`, the others go to
   // spare buffers; each is encrypted and sent on its own.
@@ -419,8 +517,12 @@ void Engine::Impl::EncapEsp(IpsecTunnelState& t, PacketRef& p, int depth, MonoTi
 }
 
 void Engine::Impl::EncryptEsp(IpsecTunnelState& t, PacketRef& p, int depth, MonoTime now,
-                              EngineVerdict& v) {
+                              EngineVerdict& v, bool may_defer) {
   const uint32_t inner = p.length;
+  if (may_defer && InBurst(p)) {
+    seals_.push_back({&t, &p, &v, depth, inner});  // sealed with the burst (FlushEsp)
+    return;
+  }
   Verdict dv;
   t.slot->esp->Encrypt(t.outbound, {&p, 1}, {&dv, 1}, now);
   if (dv.action != Verdict::Action::kForward) return Drop(v, dv.reason);

@@ -103,6 +103,7 @@ void Engine::Impl::RelinkGws() {
     if (delivery != nullptr) {
       // IKE from anyone reaches the control plane; ESP only from peers with a session.
       delivery->terminated.insert(g.address);
+      delivery->local.Add(g.address, AddressIndex::kTerminated);
       delivery->gw_addresses.insert(g.address);
       public_owner.emplace(g.address, delivery);
     }

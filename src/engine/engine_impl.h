@@ -17,6 +17,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "dataplane/icmp_error.h"
+#include "engine/address_index.h"
 #include "engine/engine_view.h"
 #include "engine/spare_pool.h"
 #include "ike/v2/ike_manager.h"
@@ -170,6 +171,10 @@ struct EngineService {
   bool has_gw_routes = false;
   // ResolveTargets: route_targets from `routes` and the name / interface maps above.
   void ResolveTargets();
+  // local: `terminated` and `own_addresses` for the fast path; IndexLocal rebuilds it after
+  // either changes.
+  AddressIndex local;
+  void IndexLocal();
 };
 
 // The IKE view of a dynamic-keying ipsec-tunnel (its security policy's prefixes as traffic
@@ -305,8 +310,42 @@ class Engine::Impl {
   // is refused (reassembly-disabled, or the Reassembler's reason).
   void ReassembleEsp(IpsecTunnelState& t, PacketRef& p, int depth, MonoTime now, EngineVerdict& v);
   // EncryptEsp: encrypts one payload packet (already within the ip-mtu) and routes the ESP
-  // packet by the delivery service.
-  void EncryptEsp(IpsecTunnelState& t, PacketRef& p, int depth, MonoTime now, EngineVerdict& v);
+  // packet by the delivery service. With `may_defer`, a packet of the burst being processed
+  // (not a spare buffer) joins the burst's pending seals instead (FlushEsp).
+  void EncryptEsp(IpsecTunnelState& t, PacketRef& p, int depth, MonoTime now, EngineVerdict& v,
+                  bool may_defer = false);
+  // Bursts as bursts: a burst call routes every packet first; the ESP work it finds on the
+  // burst's own buffers is deferred and then done per ISA slot in one data-plane call each
+  // (EspDataplane::EncryptEach / Decrypt), after which each packet goes on its way. Spare
+  // buffers (fragments, reassembled datagrams) are never deferred: they are reused as soon as
+  // the step that made them returns.
+  struct PendingEsp {
+    IpsecTunnelState* tunnel;
+    PacketRef* packet;
+    EngineVerdict* verdict;
+    int depth;
+    uint32_t length;  // the payload (seal) or outer (open) length before the operation
+  };
+  bool InBurst(const PacketRef& p) const {
+    return !burst_.empty() && &p >= burst_.data() && &p < burst_.data() + burst_.size();
+  }
+  // BeginBurst / FlushEsp: around a burst call; FlushEsp runs the pending seals and opens,
+  // and whatever they lead to, until none is left (bounded by kMaxTunnelLayers rounds).
+  void BeginBurst(std::span<PacketRef> packets);
+  void FlushEsp(MonoTime now);
+  void RunSeals(MonoTime now);
+  void RunOpens(MonoTime now);
+  // DecapEspResult: what follows the decryption of one packet of tunnel `t`.
+  void DecapEspResult(IpsecTunnelState& t, PacketRef& p, const Verdict& dv, uint32_t outer_len,
+                      int depth, MonoTime now, EngineVerdict& v);
+  std::span<PacketRef> burst_;
+  std::vector<PendingEsp> seals_, opens_, esp_work_;
+  // Per-slot gathering for one data-plane call (reused, never shrunk).
+  std::vector<SaHandle> batch_sas_;
+  std::vector<PacketRef> batch_packets_;
+  std::vector<Verdict> batch_verdicts_;
+  std::vector<size_t> batch_items_;
+  std::vector<uint8_t> work_done_;  // esp_work_ items already handed to their slot's call
   // EspTooBig: a payload packet above the ip-mtu that may not be fragmented: counted
   // too-big-for-mtu and, when allowed and not rate-limited, turned into the ICMP error that
   // goes back to its sender through the private service.
