@@ -8,6 +8,7 @@
 #include <array>
 #include <compare>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,8 +37,23 @@ class IpAddress {
   std::string ToString() const;
 
   auto operator<=>(const IpAddress&) const = default;
+  // operator==: as two 8-byte words (the engine compares addresses per packet; the defaulted
+  // form called memcmp).
+  bool operator==(const IpAddress& o) const {
+    uint64_t a[2], b[2];
+    std::memcpy(a, bytes_.data(), 16);
+    std::memcpy(b, o.bytes_.data(), 16);
+    return family_ == o.family_ && a[0] == b[0] && a[1] == b[1];
+  }
+  // AbslHashValue: an IPv4 address hashes its 4 bytes only (the other 12 are always zero), so
+  // the engine's per-packet lookups hash 4 or 16 bytes, not 17.
   template <typename H>
   friend H AbslHashValue(H h, const IpAddress& a) {
+    if (a.family_ == Family::kV4) {
+      uint32_t v;
+      std::memcpy(&v, a.bytes_.data(), 4);
+      return H::combine(std::move(h), v);
+    }
     return H::combine(std::move(h), a.family_, a.bytes_);
   }
 
