@@ -58,11 +58,35 @@ struct IkeEvent {
   MonoTime at;
 };
 
+// IsaEventKind: ISA health (reported by the host, or declared by the engine) and the tunnel
+// groups' reaction to it (the guide's "Redundancy").
+enum class IsaEventKind : uint8_t {
+  kIsaFailed,     // the ISA failed (Engine::SetIsaHealth); its tunnels move or go down
+  kIsaRecovered,  // the ISA is healthy again (it becomes a standby: no revert)
+  kIsaActive,     // the ISA became active for `group` (detail: why, e.g. which ISA failed)
+  kIsaStandby,    // the ISA is no longer active for `group` (detail: why)
+  kGroupDown,     // `group` is operationally down: no ISA can carry it (detail: why)
+  kGroupUp,       // `group` is operationally up again on an ISA
+};
+std::string_view IsaEventKindName(IsaEventKind kind);  // "isa-failed", "group-down", ...
+
+// IsaEvent: one ISA or tunnel-group change. `group` is 0 for kIsaFailed / kIsaRecovered.
+// The detail view is valid during the call only.
+struct IsaEvent {
+  IsaEventKind kind = IsaEventKind::kIsaFailed;
+  uint32_t group = 0;
+  uint8_t card = 0;  // the ISA (card/mda); 0/0 for group events without one
+  uint8_t mda = 0;
+  std::string_view detail;
+  MonoTime at;
+};
+
 class EventListener {
  public:
   virtual ~EventListener() = default;
   virtual void OnSaLifetime(const SaLifetimeEvent& event) { (void)event; }
   virtual void OnIke(const IkeEvent& event) { (void)event; }
+  virtual void OnIsa(const IsaEvent& event) { (void)event; }
 };
 
 }  // namespace tunnelisa

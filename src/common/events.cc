@@ -24,4 +24,22 @@ std::string_view IkeEventKindName(IkeEventKind kind) {
   return "unknown";
 }
 
+std::string_view IsaEventKindName(IsaEventKind kind) {
+  switch (kind) {
+    case IsaEventKind::kIsaFailed:
+      return "isa-failed";
+    case IsaEventKind::kIsaRecovered:
+      return "isa-recovered";
+    case IsaEventKind::kIsaActive:
+      return "isa-active";
+    case IsaEventKind::kIsaStandby:
+      return "isa-standby";
+    case IsaEventKind::kGroupDown:
+      return "group-down";
+    case IsaEventKind::kGroupUp:
+      return "group-up";
+  }
+  return "unknown";
+}
+
 }  // namespace tunnelisa

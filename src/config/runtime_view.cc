@@ -26,7 +26,14 @@ void Append(std::vector<std::string>& out, const Reasons& by_object, const std::
 
 }  // namespace
 
-ConfigRuntimeView::ConfigRuntimeView(const Config& config) {
+ConfigRuntimeView::ConfigRuntimeView(const Config& config)
+    : ConfigRuntimeView(config, IsaAssignments{}, /*live=*/false) {}
+
+ConfigRuntimeView::ConfigRuntimeView(const Config& config, const IsaAssignments& assignments)
+    : ConfigRuntimeView(config, assignments, /*live=*/true) {}
+
+ConfigRuntimeView::ConfigRuntimeView(const Config& config, const IsaAssignments& assignments,
+                                     bool live) {
   ValidationReport report = Validate(config);
   Reasons reasons;
   for (const Finding& f : report.errors) {
@@ -38,8 +45,17 @@ ConfigRuntimeView::ConfigRuntimeView(const Config& config) {
     std::vector<std::string> r;
     if (g.admin == AdminState::kDown) r.push_back("tunnel-group is shutdown");
     Append(r, reasons, internal::TunnelGroupPath(id));
+    // Live: the engine's failover decisions say which ISAs carry the group, if any.
+    const auto assigned = assignments.find(id);
+    if (live && r.empty() &&
+        (assigned == assignments.end() || assigned->second.active.empty())) {
+      r.push_back(assigned == assignments.end() ? "no ISA is assigned"
+                                                : assigned->second.down_reason);
+    }
     OperStatus status = Status(std::move(r));
-    if (status.up()) {
+    if (status.up() && live) {
+      active_[id] = assigned->second.active;
+    } else if (status.up()) {
       if (g.mode == TunnelGroupMode::kSingleActive) {
         active_[id] = {*g.primary};
       } else {

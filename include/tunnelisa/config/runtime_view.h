@@ -49,6 +49,27 @@ struct IpsecTunnelCounters {
   uint64_t dropped_packets = 0;
 };
 
+// GroupAssignment: which ISAs carry a tunnel group at run time (the engine's failover
+// decisions): `active` empty means the group is down for `down_reason`.
+struct GroupAssignment {
+  std::vector<IsaSlot> active;
+  std::string down_reason;
+  bool operator==(const GroupAssignment&) const = default;
+};
+using IsaAssignments = std::map<uint32_t, GroupAssignment>;
+
+// IsaMemberState: one member ISA of a tunnel group, for `show isa tunnel-group ID`.
+struct IsaMemberState {
+  IsaSlot isa;
+  std::string role;  // "primary", "backup", "mda"
+  bool healthy = true;
+  bool active = false;
+  size_t tunnels = 0;  // tunnels of this group the ISA carries
+  uint64_t sas = 0;    // SAs installed on the ISA (all groups)
+  uint64_t packets = 0;
+  uint64_t drops = 0;
+};
+
 class RuntimeView {
  public:
   virtual ~RuntimeView() = default;
@@ -67,6 +88,12 @@ class RuntimeView {
     (void)tunnel;
     return std::nullopt;
   }
+  // IsaMembers: every member ISA of `group` with its live state; empty when the view has no
+  // live ISA state (the configuration alone).
+  virtual std::vector<IsaMemberState> IsaMembers(uint32_t group) const {
+    (void)group;
+    return {};
+  }
 };
 
 // ConfigRuntimeView: runtime state as the configuration predicts it. A tunnel group is up
@@ -78,6 +105,9 @@ class RuntimeView {
 class ConfigRuntimeView final : public RuntimeView {
  public:
   explicit ConfigRuntimeView(const Config& config);
+  // With `assignments` (the engine's): a group that the configuration lets up is up on its
+  // assignment's active ISAs, or down for its down_reason when it has none.
+  ConfigRuntimeView(const Config& config, const IsaAssignments& assignments);
 
   OperStatus TunnelGroupStatus(uint32_t group) const override;
   std::vector<IsaSlot> ActiveIsas(uint32_t group) const override;
@@ -87,6 +117,7 @@ class ConfigRuntimeView final : public RuntimeView {
   std::optional<IpsecTunnelCounters> IpsecCounters(const TunnelKey& tunnel) const override;
 
  private:
+  ConfigRuntimeView(const Config& config, const IsaAssignments& assignments, bool live);
   std::map<uint32_t, OperStatus> groups_;
   std::map<uint32_t, std::vector<IsaSlot>> active_;
   std::map<TunnelKey, OperStatus> ip_tunnels_;
