@@ -22,7 +22,8 @@
 //    decapsulations) in one call; more is a counted drop (routing loops, nested-GRE attacks).
 //
 // Tunnels live in the ISA slots of their tunnel group: each slot has one EspDataplane and one
-// IpTunnelDataplane. A tunnel runs on its group's first active ISA (the primary slot).
+// IpTunnelDataplane. A tunnel runs on an active ISA of its group (the primary, the backup after
+// a failover, the least-loaded active member of a multi-active group); see SetIsaHealth.
 //
 // Threads: every method is called from one thread (the engine serialises its slots itself
 // for now). Burst calls are the fast path: no allocation per packet; one virtual call per
@@ -198,6 +199,27 @@ class Engine {
   // behind an exchange in progress. FailedPrecondition when no IKE SA / CHILD SA is
   // established; NotFound for an unknown tunnel.
   absl::Status Rekey(const config::TunnelKey& tunnel, bool ike, MonoTime now);
+
+  // SetIsaHealth: control path. The host reports that an ISA (a card/mda of the
+  // configuration's tunnel groups; for a software host, the worker serving that slot) failed or
+  // recovered. The tunnel groups react as the guide's "Redundancy" says (isa-* and group-*
+  // events through EventListener::OnIsa):
+  //  - single-active: the primary's tunnels are re-established on the backup (cold standby),
+  //    unless that backup already serves another failed-over group ("no double failure"), in
+  //    which case the group is operationally down with that reason. GRE / IP-IP resume at once;
+  //    manual-keyed SAs are installed on the backup sending above the last sequence number
+  //    OnTimer saw (plus a margin), so the peer's anti-replay window accepts them; dynamic
+  //    tunnels renegotiate from the backup at once (INITIAL_CONTACT: the peer drops its stale
+  //    SAs), or, in an ipsec-responder-only group, wait for the peer.
+  //  - multi-active: a standby replaces a failed active ISA and takes its tunnels; with no
+  //    standby left the group is operationally down.
+  //  - No revert: a recovered ISA becomes a standby. A group down for want of an ISA comes up
+  //    on the first that recovers; shutting a group down and up starts it on its primary.
+  // Unknown ISAs are accepted (they may be configured later). InvalidArgument for 0/x.
+  absl::Status SetIsaHealth(const config::IsaSlot& isa, bool healthy, MonoTime now);
+  // TunnelIsa: the ISA an ip-tunnel (`ipsec` false) or ipsec-tunnel runs on; nullopt when it is
+  // down or unknown. Multi-active groups place each tunnel on their least-loaded active ISA.
+  std::optional<config::IsaSlot> TunnelIsa(const config::TunnelKey& tunnel, bool ipsec) const;
 
   // Shutdown: control path. Deletes every IKE SA (an INFORMATIONAL Delete to each peer, sent
   // once, not retransmitted) and its CHILD SAs; manual and GRE tunnels are untouched. Used

@@ -47,8 +47,7 @@ ConfigRuntimeView::ConfigRuntimeView(const Config& config, const IsaAssignments&
     Append(r, reasons, internal::TunnelGroupPath(id));
     // Live: the engine's failover decisions say which ISAs carry the group, if any.
     const auto assigned = assignments.find(id);
-    if (live && r.empty() &&
-        (assigned == assignments.end() || assigned->second.active.empty())) {
+    if (live && r.empty() && (assigned == assignments.end() || assigned->second.active.empty())) {
       r.push_back(assigned == assignments.end() ? "no ISA is assigned"
                                                 : assigned->second.down_reason);
     }

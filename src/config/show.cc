@@ -2,6 +2,7 @@
 // dispatcher from command words. The tunnel commands are in show_tunnels.cc.
 #include "tunnelisa/config/show.h"
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "config/json_writer.h"
@@ -32,7 +33,7 @@ std::string SelectorText(const std::optional<IpPrefix>& p) {
 }
 
 constexpr std::string_view kUsage =
-    "supported show commands: isa tunnel-group | ip tunnel [NAME] | ipsec tunnel [NAME] | "
+    "supported show commands: isa tunnel-group [ID] | ip tunnel [NAME] | ipsec tunnel [NAME] | "
     "ipsec security-policy [SERVICE] | router SERVICE route-table";
 
 }  // namespace
@@ -78,6 +79,68 @@ std::string ShowIsaTunnelGroup(const Config& config, const RuntimeView& runtime,
           g.mode == TunnelGroupMode::kMultiActive ? "multi-active" : "single-active"}});
   }
   return table.Render(absl::StrCat("No. of ISA Tunnel Groups: ", config.tunnel_groups.size()));
+}
+
+absl::StatusOr<std::string> ShowIsaTunnelGroupDetail(const Config& config,
+                                                     const RuntimeView& runtime, uint32_t id,
+                                                     ShowFormat format) {
+  auto it = config.tunnel_groups.find(id);
+  if (it == config.tunnel_groups.end()) {
+    return absl::NotFoundError(absl::StrCat("no tunnel-group ", id));
+  }
+  const TunnelGroup& g = it->second;
+  const OperStatus oper = runtime.TunnelGroupStatus(id);
+  const std::vector<IsaMemberState> members = runtime.IsaMembers(id);
+  const char* mode = g.mode == TunnelGroupMode::kMultiActive ? "multi-active" : "single-active";
+  auto state = [](const IsaMemberState& m) {
+    return !m.healthy ? "failed" : m.active ? "active" : "standby";
+  };
+  if (format == ShowFormat::kJson) {
+    JsonWriter j;
+    j.BeginObject();
+    j.Field("id", id);
+    j.Field("mode", mode);
+    if (g.mode == TunnelGroupMode::kMultiActive) j.Field("active_mda_number", g.active_mda_number);
+    j.Key("active").BeginArray();
+    for (const IsaSlot& s : runtime.ActiveIsas(id)) j.String(s.ToString());
+    j.EndArray();
+    j.Field("admin", internal::Lower(g.admin));
+    j.Field("oper", internal::LowerOper(oper));
+    j.Key("oper_reasons").BeginArray();
+    for (const std::string& r : oper.reasons) j.String(r);
+    j.EndArray();
+    j.Key("members").BeginArray();
+    for (const IsaMemberState& m : members) {
+      j.BeginObject();
+      j.Field("isa", m.isa.ToString());
+      j.Field("role", m.role);
+      j.Field("state", state(m));
+      j.Field("tunnels", static_cast<uint64_t>(m.tunnels));
+      j.Field("sas", m.sas);
+      j.Field("packets", m.packets);
+      j.Field("drops", m.drops);
+      j.EndObject();
+    }
+    j.EndArray().EndObject();
+    return j.Take();
+  }
+  internal::DetailBlock d(absl::StrCat("ISA Tunnel Group ", id));
+  d.Add("Mode", mode);
+  if (g.mode == TunnelGroupMode::kMultiActive) {
+    d.Add("Active MDA Number", std::to_string(g.active_mda_number));
+  }
+  d.Add("Active ISA", SlotList(runtime.ActiveIsas(id)));
+  d.Add("Admin State", internal::AdminText(g.admin));
+  d.Add("Oper State", internal::OperText(oper));
+  for (const std::string& r : oper.reasons) d.Add("Down Reason", r);
+  std::string out = d.Render();
+  internal::TextTable t(absl::StrCat("Members of Tunnel Group ", id),
+                        {{"Isa", "Role", "State", "Tunnels", "SAs", "Packets", "Drops"}});
+  for (const IsaMemberState& m : members) {
+    t.AddRecord({{m.isa.ToString(), m.role, state(m), std::to_string(m.tunnels),
+                  std::to_string(m.sas), std::to_string(m.packets), std::to_string(m.drops)}});
+  }
+  return out + t.Render(absl::StrCat("No. of Members: ", members.size()));
 }
 
 absl::StatusOr<std::string> ShowIpsecSecurityPolicy(const Config& config, std::string_view service,
@@ -190,6 +253,13 @@ absl::StatusOr<std::string> RenderShow(const Config& config, const RuntimeView& 
   };
   if (is({"isa", "tunnel-group"}) && words.size() == 2) {
     return ShowIsaTunnelGroup(config, runtime, format);
+  }
+  if (is({"isa", "tunnel-group"}) && words.size() == 3) {
+    uint32_t id = 0;
+    if (!absl::SimpleAtoi(words[2], &id)) {
+      return absl::InvalidArgumentError(absl::StrCat("not a tunnel-group id: ", words[2]));
+    }
+    return ShowIsaTunnelGroupDetail(config, runtime, id, format);
   }
   if (is({"ip", "tunnel"}) && words.size() <= 3) {
     return ShowIpTunnel(config, runtime, words.size() == 3 ? words[2] : "", format);

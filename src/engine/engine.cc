@@ -28,6 +28,7 @@ Engine::Impl::Impl(const EngineOptions& o)
     : options(o), spares(o.spare_buffers, o.spare_buffer_size), events(this) {
   StartIke();
   view.set_counters([this](const config::TunnelKey& key) { return IpsecCounters(key); });
+  view.set_members([this](uint32_t group) { return IsaMembers(group); });
   view.set_active_remote([this](const config::TunnelKey& key) -> std::optional<IpAddress> {
     auto it = ip_tunnels.find(key);
     if (it == ip_tunnels.end() || !it->second.installed) return std::nullopt;
@@ -90,7 +91,24 @@ void Engine::OnPrivatePackets(uint32_t service, std::span<PacketRef> packets,
   impl_->Private(service, packets, verdicts.first(std::min(verdicts.size(), packets.size())), now);
 }
 
+absl::Status Engine::SetIsaHealth(const config::IsaSlot& isa, bool healthy, MonoTime now) {
+  return impl_->SetIsaHealth(isa, healthy, now);
+}
+
+std::optional<config::IsaSlot> Engine::TunnelIsa(const config::TunnelKey& tunnel,
+                                                 bool ipsec) const {
+  if (ipsec) {
+    auto it = impl_->ipsec_tunnels.find(tunnel);
+    if (it == impl_->ipsec_tunnels.end() || it->second.slot == nullptr) return std::nullopt;
+    return it->second.slot->isa;
+  }
+  auto it = impl_->ip_tunnels.find(tunnel);
+  if (it == impl_->ip_tunnels.end() || it->second.slot == nullptr) return std::nullopt;
+  return it->second.slot->isa;
+}
+
 MonoTime Engine::OnTimer(MonoTime now) {
+  impl_->SnapshotSequences();
   MonoTime next = MonoTime::Infinite();
   for (auto& [isa, slot] : impl_->slots) {
     next = std::min(next, slot->esp->OnTimer(now));

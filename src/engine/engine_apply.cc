@@ -66,39 +66,75 @@ void Engine::Impl::Log(LogLevel level, const std::string& message) const {
 absl::Status Engine::Impl::Apply(const config::Config& candidate, MonoTime now) {
   absl::StatusOr<config::ChangePlan> plan = running.Apply(candidate, view);
   if (!plan.ok()) return plan.status();
+  RaiseIsaEvents(groups.Configure(running.config()), now);
+  Reconcile(now);
+  for (const std::string& note : plan->notes) Log(LogLevel::kInfo, note);
+  Log(LogLevel::kInfo, StrCat("configuration applied: ", plan->changes.size(), " changes"));
+  return absl::OkStatus();
+}
+
+void Engine::Impl::Reconcile(MonoTime now) {
   const config::Config& config = running.config();
-  config::ConfigRuntimeView base(config);
+  config::ConfigRuntimeView base(config, groups.assignments());
+  CountIsaLoad();
+  reinitiate_.clear();
   std::vector<ike::IkePeerConfig> peers = ReconcileIpsec(config, base, now);
   ReconcileGws(config, base, peers);
   std::map<TunnelKey, std::string> down;
   for (const auto& [key, t] : ipsec_tunnels) {
     if (!t.down_reason.empty()) down[key] = t.down_reason;
   }
-  view.Rebuild(config, down);
+  view.Rebuild(config, groups.assignments(), down);
   ReconcileIp(config);
   BuildServices(config);
   RelinkGws();
   LinkCounters(config);
   // After the services: a removed peer's IKE Delete still finds its way out.
   ike->SetPeers(std::move(peers), now);
-  for (const std::string& note : plan->notes) Log(LogLevel::kInfo, note);
-  Log(LogLevel::kInfo, StrCat("configuration applied: ", plan->changes.size(), " changes"));
-  return absl::OkStatus();
+  // Dynamic tunnels moved to another ISA renegotiate from there at once (RFC 7296
+  // INITIAL_CONTACT tells the peer to drop what it had with the failed ISA); responder-only
+  // groups wait for the peer to come back.
+  for (uint64_t id : reinitiate_) {
+    if (absl::Status s = ike->Initiate(id, now); !s.ok()) {
+      Log(LogLevel::kInfo, StrCat("IKE peer ", id, " not renegotiated: ", s.message()));
+    }
+  }
+  reinitiate_.clear();
 }
 
-absl::StatusOr<EngineSlot*> Engine::Impl::GroupSlot(const config::RuntimeView& runtime,
-                                                    uint32_t group, const config::Config& config) {
+void Engine::Impl::CountIsaLoad() {
+  isa_load.clear();
+  for (const auto& [key, t] : ipsec_tunnels) {
+    if (t.slot != nullptr && (t.installed || t.ike_peer != 0)) ++isa_load[t.slot->isa];
+  }
+  for (const auto& [key, t] : ip_tunnels) {
+    if (t.slot != nullptr && t.installed) ++isa_load[t.slot->isa];
+  }
+}
+
+absl::StatusOr<EngineSlot*> Engine::Impl::TunnelSlot(const config::RuntimeView& runtime,
+                                                     uint32_t group, EngineSlot* current,
+                                                     const config::Config& config) {
   std::vector<config::IsaSlot> isas = runtime.ActiveIsas(group);
   // Tunnels are reconciled only while operationally up, which needs their tunnel group up,
   // which needs an active ISA (config::ConfigRuntimeView).
   if (TUNNELISA_BUG_IF(engine_up_tunnel_group_without_active_isa, isas.empty())) {
     return absl::InternalError(StrCat("tunnel-group ", group, " has no active ISA"));
   }
-  absl::StatusOr<EngineSlot*> slot = SlotFor(isas.front(), config);
+  if (current != nullptr && std::find(isas.begin(), isas.end(), current->isa) != isas.end()) {
+    return current;  // stays where it is while that ISA serves the group
+  }
+  const config::IsaSlot* best = &isas.front();
+  for (const config::IsaSlot& isa : isas) {
+    if (isa_load[isa] < isa_load[*best]) best = &isa;
+  }
+  absl::StatusOr<EngineSlot*> slot = SlotFor(*best, config);
   if (!slot.ok()) {
     return absl::Status(slot.status().code(),
-                        StrCat("ISA ", isas.front().ToString(), ": ", slot.status().message()));
+                        StrCat("ISA ", best->ToString(), ": ", slot.status().message()));
   }
+  ++isa_load[*best];
+  if (current != nullptr && isa_load[current->isa] > 0) --isa_load[current->isa];
   return slot;
 }
 
@@ -207,7 +243,7 @@ std::vector<ike::IkePeerConfig> Engine::Impl::ReconcileIpsec(const config::Confi
         absl::StatusOr<ike::IkePeerConfig> peer =
             IkePeerForTunnel(config, t, *dynamic, Selectors(pol, true), Selectors(pol, false),
                              tg != config.tunnel_groups.end() ? &tg->second : nullptr);
-        absl::StatusOr<EngineSlot*> slot = GroupSlot(base, sap.id.tunnel_group, config);
+        absl::StatusOr<EngineSlot*> slot = TunnelSlot(base, sap.id.tunnel_group, st.slot, config);
         if (!peer.ok() || !slot.ok()) {
           UninstallIpsec(st);
           st.down_reason =
@@ -222,6 +258,9 @@ std::vector<ike::IkePeerConfig> Engine::Impl::ReconcileIpsec(const config::Confi
         // then sees the old peer removed and drops its SAs, whose handles are gone already.
         const bool keep = st.ike_peer != 0 && st.slot == *slot && st.local == peer->local &&
                           st.peer == peer->remote;
+        // Moved to another ISA (failover): negotiate again from the new one at once.
+        const bool moved = st.ike_peer != 0 && st.slot != nullptr && st.slot != *slot &&
+                           st.local == peer->local && st.peer == peer->remote;
         if (!keep) {
           if (st.ike_peer != 0) ike_peer_ids.erase(key);
           UninstallIpsec(st);
@@ -229,6 +268,7 @@ std::vector<ike::IkePeerConfig> Engine::Impl::ReconcileIpsec(const config::Confi
         auto id = ike_peer_ids.find(key);
         if (id == ike_peer_ids.end()) id = ike_peer_ids.emplace(key, next_ike_peer++).first;
         peer->id = id->second;
+        if (moved && !peer->responder_only) reinitiate_.push_back(peer->id);
         peer->service = s.id;
         peer->name = StrCat("ipsec-tunnel ", s.id, "/", name);
         peer->child_lifetime_bytes = options.ike_child_lifetime_bytes;
@@ -256,7 +296,7 @@ std::vector<ike::IkePeerConfig> Engine::Impl::ReconcileIpsec(const config::Confi
         auto p = s.security_policies.find(*t.security_policy);
         if (p != s.security_policies.end()) policy = p->second;
       }
-      absl::StatusOr<EngineSlot*> slot = GroupSlot(base, sap.id.tunnel_group, config);
+      absl::StatusOr<EngineSlot*> slot = TunnelSlot(base, sap.id.tunnel_group, st.slot, config);
       if (!slot.ok()) {
         UninstallIpsec(st);
         st.down_reason = std::string(slot.status().message());
@@ -300,6 +340,16 @@ std::vector<ike::IkePeerConfig> Engine::Impl::ReconcileIpsec(const config::Confi
         if (outbound) {
           st.outbound = *h;
           have_outbound = true;
+          // The same outbound SA re-established (on another ISA after a failover): go on above
+          // the last sequence number seen, with a margin for what was sent since.
+          if (st.snapshot_spi == sa.spi && st.snapshot_sequence != 0) {
+            const uint64_t from = st.snapshot_sequence + kFailoverSequenceMargin;
+            if (absl::Status u = st.slot->esp->Update(*h, SaUpdate{.last_sequence = from});
+                !u.ok()) {
+              Log(LogLevel::kWarning, StrCat("ipsec-tunnel \"", name, "\": ", u.message()));
+            }
+          }
+          st.snapshot_spi = sa.spi;
         } else {
           st.inbound.push_back(*h);
           st.slot->ipsec_by_sa[h->index] = &st;
@@ -369,7 +419,7 @@ void Engine::Impl::ReconcileIp(const config::Config& config) {
     const bool reassembly = t.reassembly.mode == config::TunnelReassembly::Mode::kEnabled ||
                             (t.reassembly.mode == config::TunnelReassembly::Mode::kTunnelGroup &&
                              group.reassembly_wait_ms.has_value());
-    absl::StatusOr<EngineSlot*> slot = GroupSlot(view, sap.id.tunnel_group, config);
+    absl::StatusOr<EngineSlot*> slot = TunnelSlot(view, sap.id.tunnel_group, st.slot, config);
     if (!slot.ok()) {
       UninstallIp(st);
       view.SetIpTunnelDown(key, std::string(slot.status().message()));

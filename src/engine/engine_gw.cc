@@ -21,7 +21,10 @@ void Engine::Impl::ReconcileGws(const config::Config& config, const config::Runt
           continue;
         }
         absl::StatusOr<ike::IkePeerConfig> peer = IkePeerForGw(config, gw);
-        absl::StatusOr<EngineSlot*> slot = GroupSlot(base, i.sap->id.tunnel_group, config);
+        auto existing = gws.find(name);
+        absl::StatusOr<EngineSlot*> slot =
+            TunnelSlot(base, i.sap->id.tunnel_group,
+                       existing == gws.end() ? nullptr : existing->second.slot, config);
         if (!peer.ok() || !slot.ok()) {
           Log(LogLevel::kWarning,
               StrCat("ipsec-gw \"", name, "\" does not answer: ",

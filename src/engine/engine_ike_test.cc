@@ -3,6 +3,7 @@
 // in-memory public network that can lose and duplicate packets.
 #include <string>
 
+#include "engine/engine_ike_test_util.h"
 #include "engine/engine_test_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -13,98 +14,6 @@ namespace {
 
 using ::testing::HasSubstr;
 using Action = Verdict::Action;
-
-constexpr uint32_t kVprn101 = 101;
-const config::TunnelKey kIpsec{101, "ipsec-tunnel-for-n-gre-tunnels"};
-
-MonoTime At(double seconds) {
-  return MonoTime{} + Duration::Nanoseconds(static_cast<int64_t>(seconds * 1e9));
-}
-
-// IkeSettings: what the two routers' configurations say about IKE and ESP.
-struct IkeSettings {
-  std::string ike_encryption = "aes128";
-  std::string ike_auth = "sha1";
-  std::string dh_group = "5";
-  std::string esp_encryption = "aes256";
-  std::string esp_auth = "sha1";  // "" for AEAD (no esp-auth-algorithm line)
-  std::string pfs;                // "" or a group number
-  std::string psk = "secret";
-  std::string dpd;        // "" or e.g. "dpd interval 10 max-retries 2"
-  std::string lifetimes;  // extra ike-policy lines
-};
-
-// Dynamic: router_a.cfg / router_b.cfg with the IPsec tunnel keyed by IKEv2 (and A, the
-// initiator, auto-establishing when `auto_establish`).
-std::string Dynamic(std::string text, const IkeSettings& s, bool auto_establish) {
-  text = Replace(text, "    auth-algorithm sha1\n    dh-group 5\n    encryption-algorithm aes128\n",
-                 "    auth-algorithm " + s.ike_auth + "\n    dh-group " + s.dh_group +
-                     "\n    encryption-algorithm " + s.ike_encryption + "\n" + s.lifetimes +
-                     (s.dpd.empty() ? "" : "    " + s.dpd + "\n"));
-  text = Replace(text, "ike-version 1", "ike-version 2");
-  text = Replace(text, "    esp-auth-algorithm sha1\n    esp-encryption-algorithm aes256\n",
-                 (s.esp_auth.empty() ? "" : "    esp-auth-algorithm " + s.esp_auth + "\n") +
-                     "    esp-encryption-algorithm " + s.esp_encryption + "\n" +
-                     (s.pfs.empty() ? "" : "    pfs-dh-group " + s.pfs + "\n"));
-  const size_t begin = text.find("      manual-keying\n");
-  const size_t end = text.find("      exit\n", begin) + std::string("      exit\n").size();
-  EXPECT_NE(begin, std::string::npos);
-  text.replace(begin, end - begin,
-               "      dynamic-keying\n        ike-policy 1\n        pre-shared-key \"" + s.psk +
-                   "\"\n        transform 1\n" +
-                   (auto_establish ? "        auto-establish\n" : "") + "      exit\n");
-  return text;
-}
-
-std::unique_ptr<RouterPair> MakePair(const IkeSettings& a, const IkeSettings& b,
-                                     bool auto_establish = true) {
-  return std::make_unique<RouterPair>(Dynamic(ReadEngineVector("router_a.cfg"), a, auto_establish),
-                                      Dynamic(ReadEngineVector("router_b.cfg"), b, false));
-}
-
-// Traffic: one packet each way through the IPsec tunnel (LAN 192.168.1.0/24 <-> .2.0/24);
-// true if both arrived intact.
-bool Traffic(RouterPair& pair, MonoTime now, uint16_t id = 1) {
-  pair.a().transport.private_out.clear();
-  pair.b().transport.private_out.clear();
-  std::vector<uint8_t> ab = MakeUdpPacket(Ip("192.168.1.10"), Ip("192.168.2.1"), 200, id);
-  std::vector<uint8_t> ba = MakeUdpPacket(Ip("192.168.2.1"), Ip("192.168.1.10"), 300, id);
-  pair.a().Private(kVprn101, ab, now);
-  pair.Pump(now);
-  pair.b().Private(kVprn101, ba, now);
-  pair.Pump(now);
-  return pair.b().transport.private_out.size() == 1 &&
-         pair.b().transport.private_out[0].bytes == ab &&
-         pair.a().transport.private_out.size() == 1 &&
-         pair.a().transport.private_out[0].bytes == ba;
-}
-
-// TrafficBursts: `rounds` rounds, each a burst of `burst` packets from LAN A to LAN B (one
-// OnPrivatePackets call) and one back, delivered through the public network; true if every
-// packet arrived intact and in order.
-bool TrafficBursts(RouterPair& pair, MonoTime now, int rounds = 4, int burst = 8) {
-  bool ok = true;
-  for (int r = 0; r < rounds; ++r) {
-    pair.a().transport.private_out.clear();
-    pair.b().transport.private_out.clear();
-    std::vector<std::vector<uint8_t>> ab, ba;
-    for (int k = 0; k < burst; ++k) {
-      const auto seed = static_cast<uint8_t>(r * burst + k);
-      ab.push_back(MakeUdpPacket(Ip("192.168.1.10"), Ip("192.168.2.1"), 100 + k, seed));
-      ba.push_back(MakeUdpPacket(Ip("192.168.2.1"), Ip("192.168.1.10"), 300 + k, seed));
-    }
-    pair.a().PrivateBurst(kVprn101, ab, now);
-    pair.b().PrivateBurst(kVprn101, ba, now);
-    pair.Pump(now);
-    const auto& at_b = pair.b().transport.private_out;
-    const auto& at_a = pair.a().transport.private_out;
-    ok = ok && at_b.size() == ab.size() && at_a.size() == ba.size();
-    for (size_t k = 0; ok && k < ab.size(); ++k) {
-      ok = at_b[k].bytes == ab[k] && at_a[k].bytes == ba[k];
-    }
-  }
-  return ok;
-}
 
 TEST(EngineIke, AutoEstablishThenTrafficBothWays) {
   auto pair = MakePair({}, {});

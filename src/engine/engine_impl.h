@@ -19,6 +19,7 @@
 #include "dataplane/icmp_error.h"
 #include "engine/address_index.h"
 #include "engine/engine_view.h"
+#include "engine/isa_groups.h"
 #include "engine/spare_pool.h"
 #include "ike/v2/ike_manager.h"
 #include "tunnelisa/config/diff.h"
@@ -138,6 +139,11 @@ struct IpsecTunnelState : TunnelPlacement {
   MonoTime last_acquire;
   // ipsec-gw sessions: the peer's traffic selectors, routed to it in the secure service.
   std::vector<IpPrefix> gw_routes;
+  // Manual keying: the outbound SA's last sequence number as last seen by OnTimer. A tunnel
+  // re-established on another ISA (failover: the failed ISA's state is lost) sends above it,
+  // with a margin, so that the peer's anti-replay window accepts what follows.
+  uint32_t snapshot_spi = 0;
+  uint64_t snapshot_sequence = 0;
 };
 
 // RouteTarget: the tunnel a route's packets enter, resolved when the routes are built so that
@@ -195,6 +201,15 @@ class Engine::Impl {
 
   // engine_apply.cc
   absl::Status Apply(const config::Config& candidate, MonoTime now);
+  // Reconcile: slots, SAs, tunnels, routes and IKE peers to the running configuration and the
+  // tunnel groups' assignments (after Apply, and after an ISA's health changed).
+  void Reconcile(MonoTime now);
+  // engine_isa.cc: ISA health and tunnel-group failover.
+  absl::Status SetIsaHealth(const config::IsaSlot& isa, bool healthy, MonoTime now);
+  void RaiseIsaEvents(const std::vector<IsaGroups::Change>& changes, MonoTime now);
+  std::vector<config::IsaMemberState> IsaMembers(uint32_t group) const;
+  // SnapshotSequences: each manual outbound SA's last sequence number (OnTimer).
+  void SnapshotSequences();
 
   // engine_forward.cc (fast path)
   void Public(std::span<PacketRef> packets, std::span<EngineVerdict> verdicts, MonoTime now);
@@ -251,6 +266,7 @@ class Engine::Impl {
     Impl* impl_;
   };
   config::RunningConfig running;
+  IsaGroups groups;  // ISA health and the tunnel groups' active ISAs
   EngineView view;
   EngineCounters counters;
   SparePool spares;
@@ -281,9 +297,20 @@ class Engine::Impl {
   // engine_apply.cc
   void Log(LogLevel level, const std::string& message) const;
   absl::StatusOr<EngineSlot*> SlotFor(const config::IsaSlot& isa, const config::Config& config);
-  // GroupSlot: the slot of the ISA that carries `group`'s tunnels (its first active ISA).
-  absl::StatusOr<EngineSlot*> GroupSlot(const config::RuntimeView& runtime, uint32_t group,
-                                        const config::Config& config);
+  // TunnelSlot: the slot a tunnel of `group` runs on: `current` while its ISA is still active
+  // for the group, else the least-loaded active ISA (multi-active placement; single-active
+  // groups have one). Tracks the load (tunnels per ISA) in `isa_load`.
+  absl::StatusOr<EngineSlot*> TunnelSlot(const config::RuntimeView& runtime, uint32_t group,
+                                         EngineSlot* current, const config::Config& config);
+  // CountIsaLoad: isa_load from the tunnels as they are now.
+  void CountIsaLoad();
+  std::map<config::IsaSlot, size_t> isa_load;
+  // Dynamic tunnels that moved to another ISA in this Reconcile: initiated afterwards.
+  std::vector<uint64_t> reinitiate_;
+  // kFailoverSequenceMargin: sequence numbers skipped when a manual-keyed tunnel is
+  // re-established on another ISA: more than a tunnel sends between two OnTimer snapshots
+  // (a million packets: a second at 1 Mpps), far less than the 2^32 a key may seal.
+  static constexpr uint64_t kFailoverSequenceMargin = 1 << 20;
   // ReconcileIpsec: installs manual SAs; returns the IKE peers of dynamic-keying tunnels.
   std::vector<ike::IkePeerConfig> ReconcileIpsec(const config::Config& config,
                                                  const config::RuntimeView& base, MonoTime now);

@@ -331,8 +331,8 @@ TEST(EngineIpsecReassembly, LoneFragmentTimesOut) {
 }
 
 // A multi-active group's `reassembly` wait applies to its members (it was read from single-
-// active primaries only), and `show isa tunnel-group` lists as active only the ISA that carries
-// the group's tunnels.
+// active primaries only); `show isa tunnel-group` lists both active members, and the one
+// ipsec-tunnel runs on the first (least loaded) of them.
 TEST(EngineIpsecReassembly, MultiActiveGroupWaitApplies) {
   const std::vector<uint8_t> esp = EspFromB(InnerToA());
   const std::string text = Replace(ReadEngineVector("router_a.cfg"),
@@ -340,11 +340,12 @@ TEST(EngineIpsecReassembly, MultiActiveGroupWaitApplies) {
                                    "  tunnel-group 1 create multi-active\n    mda 1/1\n"
                                    "    mda 4/1\n    active-mda-number 2\n    reassembly 500\n");
   std::unique_ptr<Router> a = MakeRouter(text);
-  EXPECT_EQ(a->engine->runtime().ActiveIsas(1), (std::vector<config::IsaSlot>{{1, 1}}));
+  EXPECT_EQ(a->engine->runtime().ActiveIsas(1), (std::vector<config::IsaSlot>{{1, 1}, {4, 1}}));
+  EXPECT_EQ(a->engine->TunnelIsa(kIpsec, /*ipsec=*/true), (config::IsaSlot{1, 1}));
   const std::string show =
       a->engine->Show(std::vector<std::string>{"isa", "tunnel-group"}, config::ShowFormat::kJson)
           .value();
-  EXPECT_NE(show.find("\"active\":[\"1/1\"]"), std::string::npos) << show;
+  EXPECT_NE(show.find("\"active\":[\"1/1\",\"4/1\"]"), std::string::npos) << show;
   EXPECT_EQ(a->Public(Fragment(esp, 0, 400, true), MonoTime{}).action, Action::kConsumed);
   EXPECT_LE(a->engine->OnTimer(MonoTime{} + Duration::Milliseconds(400)),
             MonoTime{} + Duration::Milliseconds(500));

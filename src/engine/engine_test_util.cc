@@ -112,6 +112,13 @@ void RecordingEvents::OnIke(const IkeEvent& e) {
                  e.child_spi_in, e.ike_spi_i, e.ike_spi_r});
 }
 
+void RecordingEvents::OnIsa(const IsaEvent& e) {
+  std::string line(IsaEventKindName(e.kind));
+  if (e.group != 0) line += " group " + std::to_string(e.group);
+  if (e.card != 0) line += " isa " + std::to_string(e.card) + "/" + std::to_string(e.mda);
+  isa.push_back(line + ": " + std::string(e.detail));
+}
+
 size_t RecordingEvents::Count(IkeEventKind kind) const {
   return static_cast<size_t>(
       std::count_if(ike.begin(), ike.end(), [kind](const Ike& e) { return e.kind == kind; }));

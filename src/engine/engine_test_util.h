@@ -55,6 +55,9 @@ class RecordingEvents final : public EventListener {
   };
   void OnIke(const IkeEvent& e) override;
   void OnSaLifetime(const SaLifetimeEvent& e) override { lifetime.push_back(e); }
+  // Isa: "KIND group G isa C/M: detail" (group 0 and isa 0/0 left out).
+  void OnIsa(const IsaEvent& e) override;
+  std::vector<std::string> isa;
   size_t Count(IkeEventKind kind) const;
   std::vector<Ike> ike;
   std::vector<SaLifetimeEvent> lifetime;

@@ -11,12 +11,12 @@ using config::TunnelKey;
 
 EngineView::EngineView() : base_(std::make_unique<config::ConfigRuntimeView>(config::Config{})) {}
 
-void EngineView::Rebuild(const config::Config& config,
+void EngineView::Rebuild(const config::Config& config, const config::IsaAssignments& assignments,
                          const std::map<TunnelKey, std::string>& ipsec_down) {
   ipsec_override_.clear();
   ip_override_.clear();
   if (ipsec_down.empty()) {
-    base_ = std::make_unique<config::ConfigRuntimeView>(config);
+    base_ = std::make_unique<config::ConfigRuntimeView>(config, assignments);
     return;
   }
   // Treat the tunnels the engine keeps down as shut down, so that everything depending on
@@ -30,7 +30,7 @@ void EngineView::Rebuild(const config::Config& config,
       }
     }
   }
-  base_ = std::make_unique<config::ConfigRuntimeView>(shut);
+  base_ = std::make_unique<config::ConfigRuntimeView>(shut, assignments);
   for (const auto& [key, reason] : ipsec_down) {
     OperStatus s = base_->IpsecTunnelStatus(key);
     std::vector<std::string> reasons = {reason};
@@ -53,12 +53,11 @@ OperStatus EngineView::TunnelGroupStatus(uint32_t group) const {
 }
 
 std::vector<config::IsaSlot> EngineView::ActiveIsas(uint32_t group) const {
-  // The engine places every tunnel of a group on the first ISA the configuration makes
-  // active (engine_apply.cc), so that one alone is reported active: a multi-active group's
-  // other `active-mda-number` members carry nothing yet.
-  std::vector<config::IsaSlot> isas = base_->ActiveIsas(group);
-  if (isas.size() > 1) isas.resize(1);
-  return isas;
+  return base_->ActiveIsas(group);
+}
+
+std::vector<config::IsaMemberState> EngineView::IsaMembers(uint32_t group) const {
+  return members_ ? members_(group) : std::vector<config::IsaMemberState>{};
 }
 
 OperStatus EngineView::IpTunnelStatus(const TunnelKey& tunnel) const {

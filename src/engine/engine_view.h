@@ -2,7 +2,8 @@
 // reasons and SA counters, for `show` and for the run-time diff (config::PlanChange).
 //
 // States come from config::ConfigRuntimeView (admin states, the validator's reasons, tunnel
-// groups, the delivery service, remote-ip / backup-remote-ip reachability) computed over the
+// groups on the ISAs the engine's failover assigned them (isa_groups.h), the delivery service,
+// remote-ip / backup-remote-ip reachability) computed over the
 // configuration with the ipsec-tunnels the engine keeps down (no SA: dynamic keying without
 // IKE, an SA the backend refused) treated as shut down, so that routes over them, and GRE
 // tunnels reached through them (Figure 27), go down too. Those ipsec-tunnels show the
@@ -31,7 +32,7 @@ class EngineView final : public config::RuntimeView {
   EngineView();
   // Rebuild: recomputes every state; `ipsec_down` maps the ipsec-tunnels the engine keeps
   // down to the reason. Clears ip-tunnel overrides.
-  void Rebuild(const config::Config& config,
+  void Rebuild(const config::Config& config, const config::IsaAssignments& assignments,
                const std::map<config::TunnelKey, std::string>& ipsec_down);
   // SetIpTunnelDown: an ip-tunnel the engine could not install.
   void SetIpTunnelDown(const config::TunnelKey& tunnel, std::string reason);
@@ -48,6 +49,10 @@ class EngineView final : public config::RuntimeView {
   std::optional<config::IpsecTunnelCounters> IpsecCounters(
       const config::TunnelKey& tunnel) const override;
   std::optional<IpAddress> IpTunnelActiveRemote(const config::TunnelKey& tunnel) const override;
+  std::vector<config::IsaMemberState> IsaMembers(uint32_t group) const override;
+  using MembersFn = std::function<std::vector<config::IsaMemberState>(uint32_t)>;
+  // set_members: where IsaMembers reads the live member states (the engine's slots).
+  void set_members(MembersFn fn) { members_ = std::move(fn); }
 
  private:
   std::unique_ptr<config::ConfigRuntimeView> base_;
@@ -55,6 +60,7 @@ class EngineView final : public config::RuntimeView {
   std::map<config::TunnelKey, config::OperStatus> ip_override_;
   CountersFn counters_;
   ActiveRemoteFn active_remote_;
+  MembersFn members_;
 };
 
 }  // namespace tunnelisa

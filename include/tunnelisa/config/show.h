@@ -31,6 +31,13 @@ absl::StatusOr<std::string> RenderShow(const Config& config, const RuntimeView& 
 
 // The commands one by one. An empty name means all.
 std::string ShowIsaTunnelGroup(const Config& config, const RuntimeView& runtime, ShowFormat format);
+// ShowIsaTunnelGroupDetail: `show isa tunnel-group ID`: the group's mode, active ISAs and
+// state, and each member ISA's role, state (active / standby / failed), tunnels of the group
+// on it, and its SAs, packets and drops (RuntimeView::IsaMembers; none from a configuration
+// alone). NotFound for an unknown group.
+absl::StatusOr<std::string> ShowIsaTunnelGroupDetail(const Config& config,
+                                                     const RuntimeView& runtime, uint32_t id,
+                                                     ShowFormat format);
 absl::StatusOr<std::string> ShowIpTunnel(const Config& config, const RuntimeView& runtime,
                                          std::string_view name, ShowFormat format);
 absl::StatusOr<std::string> ShowIpsecTunnel(const Config& config, const RuntimeView& runtime,
