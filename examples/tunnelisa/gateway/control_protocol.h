@@ -9,9 +9,9 @@
 //
 // Requests: `show WORDS...` (Engine::Show; `show --json WORDS...` for JSON), `sessions`,
 // `counters`, `initiate SERVICE NAME`, `rekey SERVICE NAME child|ike`, `config reload [FILE]`
-// (answered "OK", or an error listing each refusal). A client that sends nothing
-// for kClientTimeoutMs is disconnected. The gateway side is control_server.h, the client
-// control_client.h.
+// (answered "OK", or an error listing each refusal), `isa CARD/MDA fail|recover`. A client that
+// sends nothing for kClientTimeoutMs is disconnected. The gateway side is control_server.h, the
+// client control_client.h.
 #ifndef TUNNELISA_EXAMPLES_TUNNELISA_GATEWAY_CONTROL_PROTOCOL_H_
 #define TUNNELISA_EXAMPLES_TUNNELISA_GATEWAY_CONTROL_PROTOCOL_H_
 

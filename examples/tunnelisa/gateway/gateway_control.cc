@@ -1,7 +1,7 @@
 // File: examples/tunnelisa/gateway/gateway_control.cc
 //
 // The gateway's control requests (control_protocol.h): show, sessions, counters, initiate,
-// rekey, config reload.
+// rekey, config reload, isa fail / recover.
 #include <charconv>
 #include <optional>
 #include <utility>
@@ -14,7 +14,7 @@ namespace {
 
 constexpr char kRequests[] =
     "requests: show [--json] WORDS... | sessions | counters | initiate SERVICE NAME | "
-    "rekey SERVICE NAME child|ike | config reload [FILE]";
+    "rekey SERVICE NAME child|ike | config reload [FILE] | isa CARD/MDA fail|recover";
 
 void Row(std::string& out, std::string_view name, uint64_t value) {
   absl::StrAppendFormat(&out, "  %-22s %d\n", name, value);
@@ -57,6 +57,22 @@ absl::StatusOr<std::string> Gateway::HandleControl(const std::vector<std::string
       return s;
     }
     return absl::StrFormat("configuration reloaded from %s\n", options_.config_path);
+  }
+  if (verb == "isa") {
+    // A simulated card failure or recovery (Engine::SetIsaHealth): what a host reports when
+    // an MS-ISA or the worker serving its slot dies or comes back.
+    std::optional<config::IsaSlot> isa;
+    if (words.size() == 3 && (words[2] == "fail" || words[2] == "recover")) {
+      isa = config::IsaSlot::Parse(words[1]);
+    }
+    if (!isa) return absl::InvalidArgumentError("usage: isa CARD/MDA fail|recover");
+    const bool healthy = words[2] == "recover";
+    const MonoTime now = Now();
+    absl::Status s = engine_->SetIsaHealth(*isa, healthy, now);
+    RefreshTimer(now);  // moved dynamic tunnels started IKE
+    if (!s.ok()) return s;
+    log_.Info(absl::StrFormat("control: isa %s %s", isa->ToString(), words[2]));
+    return absl::StrFormat("ISA %s %s\n", isa->ToString(), healthy ? "recovered" : "failed");
   }
   if (verb == "sessions" && words.size() == 1) return FormatSessions(Now());
   if (verb == "counters" && words.size() == 1) return FormatCounters();

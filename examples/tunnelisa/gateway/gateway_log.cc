@@ -95,4 +95,12 @@ void GatewayLog::OnIke(const IkeEvent& e) {
   Line("event", line);
 }
 
+void GatewayLog::OnIsa(const IsaEvent& e) {
+  std::string line = absl::StrFormat("isa %s", IsaEventKindName(e.kind));
+  if (e.group != 0) absl::StrAppendFormat(&line, " tunnel-group %d", e.group);
+  if (e.card != 0) absl::StrAppendFormat(&line, " isa %d/%d", e.card, e.mda);
+  if (!e.detail.empty()) absl::StrAppendFormat(&line, ": %s", e.detail);
+  Line("event", line);
+}
+
 }  // namespace tunnelisa::gateway

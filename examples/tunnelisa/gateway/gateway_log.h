@@ -32,6 +32,7 @@ class GatewayLog final : public LogSink, public EventListener {
   // EventListener: one line per SA lifetime or IKE event.
   void OnSaLifetime(const SaLifetimeEvent& event) override;
   void OnIke(const IkeEvent& event) override;
+  void OnIsa(const IsaEvent& event) override;
 
   void Info(std::string_view message) { Log(LogLevel::kInfo, message); }
   void Warning(std::string_view message) { Log(LogLevel::kWarning, message); }

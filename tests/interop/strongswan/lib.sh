@@ -289,6 +289,7 @@ tl_write_conf() {
 config isa
   tunnel-group 1 create
     primary 1/1
+    backup 2/1
     no shutdown
   exit
 exit all

@@ -31,6 +31,11 @@
 #                           again, and initiates anew with INITIAL_CONTACT: tunnelisa must
 #                           drop the old IKE SA and CHILD SA at once (RFC 7296 2.4), leaving
 #                           exactly one IKE session up; pings both ways over the new SA.
+#   failover-ss             tunnel-group 1 (primary 1/1, backup 2/1): SA up (strongSwan
+#                           initiates), pings; the control socket's `isa 1/1 fail`: tunnelisa
+#                           renegotiates from 2/1 (INITIAL_CONTACT) and pings pass again within
+#                           5 s; `show isa tunnel-group` lists 2/1 active, one IKE SA each side;
+#                           `isa 1/1 recover` keeps 2/1 (no revert);
 #   reload-ss               pings every 20 ms both ways while tunnelisa's configuration is
 #                           reloaded (`config reload`) with another ESP transform: the SAs
 #                           stay, nothing is lost; a forbidden change (the peer address of the
@@ -147,6 +152,12 @@ case $CASE in
     SS_IKE=aes128gcm16-prfsha256-ecp256 SS_ESP=aes128gcm16
     SS_IKE_SHOWN=AES_GCM_16-128/PRF_HMAC_SHA2_256/ECP_256 SS_ESP_SHOWN=AES_GCM_16-128
     SCENARIO=reboot
+    ;;
+  failover-ss)
+    SCENARIO=failover
+    TL_IKE_ENC=aes128gcm16 TL_IKE_AUTH=sha256 TL_IKE_DH=19 TL_ESP_ENC=aes128gcm16 TL_ESP_AUTH=""
+    SS_IKE=aes128gcm16-prfsha256-ecp256 SS_ESP=aes128gcm16
+    SS_IKE_SHOWN=AES_GCM_16-128/PRF_HMAC_SHA2_256/ECP_256 SS_ESP_SHOWN=AES_GCM_16-128
     ;;
   reload-ss)
     SCENARIO=reload REKEY_BY=tl
@@ -446,6 +457,36 @@ case $SCENARIO in
     wait_until 40 "strongSwan's DPD clearing the SA" ss_no_sa
     note "strongSwan cleared the SA $(($(now_ms) - t0)) ms after tunnelisa was killed"
     grep -E "giving up after|retransmit" "$SSDIR/charon.log" | tail -n 2 | sed 's/^/   charon: /'
+    ;;
+
+  failover)
+    establish
+    check_algorithms
+    ping_both 3
+    old_spis=$(tl_spis)
+    tl_ctl isa tunnel-group | grep -E "^1 +1/1 +2/1 +1/1 " >/dev/null ||
+      fail "tunnel-group 1 is not active on 1/1: $(tl_ctl isa tunnel-group)"
+    log "the control socket's isa 1/1 fail: tunnel-group 1 must move to 2/1"
+    t0=$(now_ms)
+    tl_ctl isa 1/1 fail >"$WORK/isa.out" 2>&1 || fail "isa 1/1 fail: $(cat "$WORK/isa.out")"
+    ping_once() { in_t ping -c 1 -W 1 -I "$TL_HOST" "$SS_HOST" >/dev/null 2>&1; }
+    wait_until 5 "pings through the tunnel again after the failover" ping_once
+    note "pings pass again $(($(now_ms) - t0)) ms after isa 1/1 fail"
+    wait_until 5 "strongSwan with one new IKE SA" ss_established
+    tl_ctl isa tunnel-group | tee "$WORK/groups.out" | grep -E "^1 +1/1 +2/1 +2/1 " >/dev/null ||
+      fail "show isa tunnel-group does not list 2/1 active: $(cat "$WORK/groups.out")"
+    tl_ctl isa tunnel-group 1 | sed 's/^/   /'
+    [ "$(tl_spis)" != "$old_spis" ] || fail "tunnelisa still uses the old CHILD SA ($old_spis)"
+    wait_until 5 "one IKE session up on tunnelisa" tl_one_session_up
+    wait_until 5 "both sides agreeing on the new CHILD SA's SPIs" spis_agree
+    [ "$(ss_ike_spis | wc -w)" -eq 1 ] || fail "strongSwan has $(ss_ike_spis | wc -w) IKE SAs"
+    grep -E "event: isa " "$WORK/tl.log" | sed 's/^/   /'
+    ping_both 3
+    log "isa 1/1 recover: no revert, 2/1 stays active"
+    tl_ctl isa 1/1 recover >/dev/null || fail "isa 1/1 recover refused"
+    tl_ctl isa tunnel-group | grep -E "^1 +1/1 +2/1 +2/1 " >/dev/null ||
+      fail "tunnel-group 1 left 2/1 after 1/1 recovered: $(tl_ctl isa tunnel-group)"
+    ping_both 2
     ;;
 
   reboot)
