@@ -9,6 +9,11 @@ function(tunnelisa_test name)
   target_link_libraries(${name} PRIVATE ${T_LIBS} tunnelisa_test_tools GTest::gtest
                         GTest::gmock GTest::gtest_main)
   tunnelisa_warnings(${name})
+  # g++ 12 at -O3 reports "potential null pointer dereference" all over test code that indexes
+  # freshly sized std::vectors and inside gtest's own EXPECT_EQ (false positives: the vectors
+  # are never empty). The library and tools keep the warning as an error at every level
+  # (.ci/run's Release build); the tests only at the levels where it is reliable.
+  target_compile_options(${name} PRIVATE $<$<CONFIG:Release>:-Wno-null-dereference>)
   target_compile_definitions(${name} PRIVATE
     TUNNELISA_BINARY_DIR="${PROJECT_BINARY_DIR}")  # TUNNELISA_SOURCE_DIR: from test tools
   if(NOT T_LABELS)
