@@ -171,6 +171,13 @@ class Engine {
   // verdicts.size() >= packets.size(). Outputs leave through the Transport during the call.
   void OnPublicPackets(std::span<PacketRef> packets, std::span<EngineVerdict> verdicts,
                        MonoTime now);
+  // OnPublicPackets (service-qualified): packets that delivery service `delivery_service`
+  // received (the host knows which routing instance a port belongs to): demultiplexed within
+  // that service only, so one public address used in two routing instances is not confused.
+  // The unqualified call gives each address to the lowest-numbered service that terminates
+  // it. kUnknownService for a service the configuration lacks.
+  void OnPublicPackets(uint32_t delivery_service, std::span<PacketRef> packets,
+                       std::span<EngineVerdict> verdicts, MonoTime now);
   // OnPrivatePackets: fast path. Packets the host injects into service `service` (from its
   // LAN or own stack), routed by the service's route table.
   void OnPrivatePackets(uint32_t service, std::span<PacketRef> packets,
@@ -217,6 +224,10 @@ class Engine {
   //    on the first that recovers; shutting a group down and up starts it on its primary.
   // Unknown ISAs are accepted (they may be configured later). InvalidArgument for 0/x.
   absl::Status SetIsaHealth(const config::IsaSlot& isa, bool healthy, MonoTime now);
+  // InterfaceId: control path. The number Egress::interface_id carries for interface
+  // `interface` of `service` (given when a configuration first names it, never reused); 0 for
+  // an interface no applied configuration had.
+  uint32_t InterfaceId(uint32_t service, std::string_view interface) const;
   // TunnelIsa: the ISA an ip-tunnel (`ipsec` false) or ipsec-tunnel runs on; nullopt when it is
   // down or unknown. Multi-active groups place each tunnel on their least-loaded active ISA.
   std::optional<config::IsaSlot> TunnelIsa(const config::TunnelKey& tunnel, bool ipsec) const;

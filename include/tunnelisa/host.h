@@ -37,6 +37,9 @@ struct Egress {
   uint32_t service = 0;
   std::string_view interface;  // valid during the call only
   IpAddress next_hop;
+  // interface_id: the interface as a number (Engine::InterfaceId), for hosts that index their
+  // ports by integer on the fast path; 0 when `interface` is "".
+  uint32_t interface_id = 0;
 };
 
 // Transport: the host's way out. Called by the Engine on the thread running the burst call

@@ -83,7 +83,14 @@ absl::Status Engine::ApplyConfig(const config::Config& config, MonoTime now) {
 
 void Engine::OnPublicPackets(std::span<PacketRef> packets, std::span<EngineVerdict> verdicts,
                              MonoTime now) {
-  impl_->Public(packets, verdicts.first(std::min(verdicts.size(), packets.size())), now);
+  impl_->Public(std::nullopt, packets, verdicts.first(std::min(verdicts.size(), packets.size())),
+                now);
+}
+
+void Engine::OnPublicPackets(uint32_t delivery_service, std::span<PacketRef> packets,
+                             std::span<EngineVerdict> verdicts, MonoTime now) {
+  impl_->Public(delivery_service, packets,
+                verdicts.first(std::min(verdicts.size(), packets.size())), now);
 }
 
 void Engine::OnPrivatePackets(uint32_t service, std::span<PacketRef> packets,
@@ -105,6 +112,11 @@ std::optional<config::IsaSlot> Engine::TunnelIsa(const config::TunnelKey& tunnel
   auto it = impl_->ip_tunnels.find(tunnel);
   if (it == impl_->ip_tunnels.end() || it->second.slot == nullptr) return std::nullopt;
   return it->second.slot->isa;
+}
+
+uint32_t Engine::InterfaceId(uint32_t service, std::string_view interface) const {
+  auto it = impl_->interface_ids.find({service, std::string(interface)});
+  return it == impl_->interface_ids.end() ? 0 : it->second;
 }
 
 MonoTime Engine::OnTimer(MonoTime now) {

@@ -486,6 +486,13 @@ void Engine::Impl::BuildServices(const config::Config& config) {
   services.clear();
   public_owner.clear();
   for (const auto& [sid, s] : config.services) {
+    for (const auto& [ifname, i] : s.interfaces) {
+      if (interface_ids.emplace(std::make_pair(sid, ifname), next_interface_id).second) {
+        ++next_interface_id;
+      }
+    }
+  }
+  for (const auto& [sid, s] : config.services) {
     EngineService& es = services[sid];
     es.id = sid;
     es.routes = config::RouteTable::Build(s, view);
@@ -529,7 +536,7 @@ void Engine::Impl::BuildServices(const config::Config& config) {
   }
   for (auto& [sid, es] : services) {  // by service id: the lowest id owns a shared address
     for (const IpAddress& a : es.terminated) public_owner.emplace(a, &es);
-    es.ResolveTargets();
+    es.ResolveTargets(interface_ids);
     es.IndexLocal();
   }
 }
@@ -540,11 +547,15 @@ void EngineService::IndexLocal() {
   for (const IpAddress& a : own_addresses) local.Add(a, AddressIndex::kOwn);
 }
 
-void EngineService::ResolveTargets() {
+void EngineService::ResolveTargets(
+    const std::map<std::pair<uint32_t, std::string>, uint32_t>& interface_ids) {
   route_targets.assign(routes.size(), RouteTarget{});
   for (size_t i = 0; i < routes.size(); ++i) {
     const config::Route& r = routes.route(i);
     RouteTarget& t = route_targets[i];
+    if (auto n = interface_ids.find({id, r.interface}); n != interface_ids.end()) {
+      t.interface_id = n->second;
+    }
     switch (r.via) {
       case config::NextHopKind::kIpTunnel:
         t.names_tunnel = true;

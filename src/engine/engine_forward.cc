@@ -176,24 +176,39 @@ void Engine::Impl::RunOpens(MonoTime now) {
   esp_work_.clear();
 }
 
-void Engine::Impl::Public(std::span<PacketRef> packets, std::span<EngineVerdict> verdicts,
-                          MonoTime now) {
+void Engine::Impl::Public(std::optional<uint32_t> service, std::span<PacketRef> packets,
+                          std::span<EngineVerdict> verdicts, MonoTime now) {
+  EngineService* in = nullptr;  // the receiving delivery service, when the host says
+  if (service) {
+    auto s = services.find(*service);
+    if (s != services.end()) in = &s->second;
+  }
   BeginBurst(packets);
   for (size_t i = 0; i < packets.size(); ++i) {
     ++counters.public_in;
     EngineVerdict& v = verdicts[i];
     v = EngineVerdict{};
+    if (service && in == nullptr) {
+      Drop(v, DropReason::kUnknownService);
+      continue;
+    }
     PacketInfo ip = ParsePacket(packets[i]);
     if (!ip.ok) {
       Drop(v, DropReason::kBadOuterHeader);
       continue;
     }
-    auto owner = public_owner.find(ip.dst);
-    if (owner == public_owner.end()) {
+    EngineService* owner = in;
+    if (owner == nullptr) {
+      auto o = public_owner.find(ip.dst);
+      if (o != public_owner.end()) owner = o->second;
+    } else if (!(owner->local.Find(ip.dst) & AddressIndex::kTerminated)) {
+      owner = nullptr;
+    }
+    if (owner == nullptr) {
       Drop(v, DropReason::kNotForUs);  // the guide's "Security": not answered
       continue;
     }
-    Terminate(*owner->second, packets[i], ip, 0, now, v);
+    Terminate(*owner, packets[i], ip, 0, now, v);
   }
   FlushEsp(now);
 }
@@ -245,7 +260,7 @@ void Engine::Impl::Forward(EngineService& s, PacketRef& p, bool outer, int depth
   if (target->ip != nullptr) return EncapIp(*target->ip, p, depth, now, v);
   if (target->ipsec != nullptr) return EncapEsp(*target->ipsec, p, depth, now, v);
   if (target->names_tunnel) return Drop(v, DropReason::kTunnelDown);
-  Egress e{s.id, r->interface, r->gateway};
+  Egress e{s.id, r->interface, r->gateway, target->interface_id};
   if (outer) {
     options.host.transport->SendPublic(e, p);
     return Emit(v, Verdict::Action::kForward);

@@ -153,6 +153,7 @@ struct RouteTarget {
   IpTunnelState* ip = nullptr;
   IpsecTunnelState* ipsec = nullptr;
   bool names_tunnel = false;  // the route names a tunnel (missing: tunnel-down, not egress)
+  uint32_t interface_id = 0;  // the route's interface (Egress::interface_id)
 };
 
 // EngineService: one routing instance, rebuilt at each ApplyConfig.
@@ -175,8 +176,9 @@ struct EngineService {
   config::RouteTable gw_routes;
   std::vector<RouteTarget> gw_route_targets;  // by gw_routes index
   bool has_gw_routes = false;
-  // ResolveTargets: route_targets from `routes` and the name / interface maps above.
-  void ResolveTargets();
+  // ResolveTargets: route_targets from `routes` and the name / interface maps above;
+  // `interface_ids` numbers the interfaces.
+  void ResolveTargets(const std::map<std::pair<uint32_t, std::string>, uint32_t>& interface_ids);
   // local: `terminated` and `own_addresses` for the fast path; IndexLocal rebuilds it after
   // either changes.
   AddressIndex local;
@@ -212,7 +214,10 @@ class Engine::Impl {
   void SnapshotSequences();
 
   // engine_forward.cc (fast path)
-  void Public(std::span<PacketRef> packets, std::span<EngineVerdict> verdicts, MonoTime now);
+  // Public: `service` is the receiving delivery service, or nullopt: the service that owns
+  // the destination address (the lowest id when two share it).
+  void Public(std::optional<uint32_t> service, std::span<PacketRef> packets,
+              std::span<EngineVerdict> verdicts, MonoTime now);
   void Private(uint32_t service, std::span<PacketRef> packets, std::span<EngineVerdict> verdicts,
                MonoTime now);
 
@@ -275,6 +280,10 @@ class Engine::Impl {
   std::map<config::TunnelKey, IpTunnelState> ip_tunnels;
   std::map<config::TunnelKey, IpsecTunnelState> ipsec_tunnels;
   std::map<uint32_t, EngineService> services;
+  // Interface numbers (Egress::interface_id): given at first sight, never reused, so a host's
+  // table stays valid across configuration changes.
+  std::map<std::pair<uint32_t, std::string>, uint32_t> interface_ids;
+  uint32_t next_interface_id = 1;
   absl::flat_hash_map<IpAddress, EngineService*> public_owner;  // terminated address -> service
   // Traffic counters, kept across ApplyConfig for objects that stay.
   std::map<config::TunnelKey, TrafficCounters> ip_traffic;

@@ -86,7 +86,10 @@ TEST(EngineRoutes, NextHopsAtTunnelFarEndsEnterEveryKindOfTunnel) {
     EXPECT_EQ(Src(o.bytes), Ip(i % 2 == 0 ? "1.1.1.3" : "1.1.1.4"));
     EXPECT_EQ(o.service, 100u);
     EXPECT_EQ(o.next_hop, Ip("1.1.1.254"));  // the delivery service's own resolved next hop
+    EXPECT_EQ(o.interface_id, a.engine->InterfaceId(100, "public-ipsec-1"));
   }
+  EXPECT_NE(a.engine->InterfaceId(100, "public-ipsec-1"), 0u);
+  EXPECT_EQ(a.engine->InterfaceId(100, "no-such-interface"), 0u);
   // VPRN 101: GRE over IPsec with both layers routed by next-hop addresses, one and two routes
   // deep.
   std::vector<std::vector<uint8_t>> b101;

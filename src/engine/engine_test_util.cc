@@ -19,7 +19,7 @@ std::unique_ptr<CryptoRegistry>& Registry() {
 
 Output Record(const Egress& e, const PacketRef& p) {
   return Output{e.service, std::string(e.interface), e.next_hop,
-                std::vector<uint8_t>(p.data(), p.data() + p.length)};
+                std::vector<uint8_t>(p.data(), p.data() + p.length), e.interface_id};
 }
 
 // SetHeaderChecksum: the IPv4 header checksum of the 20-byte header at p.

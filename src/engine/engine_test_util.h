@@ -24,6 +24,7 @@ struct Output {
   std::string interface;
   IpAddress next_hop;
   std::vector<uint8_t> bytes;
+  uint32_t interface_id = 0;
 };
 
 class RecordingTransport final : public Transport {

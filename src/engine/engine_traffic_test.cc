@@ -336,5 +336,55 @@ TEST(EngineTraffic, BurstVerdictsStayInOrder) {
   EXPECT_EQ(pair.b().transport.private_out[1].bytes, in[2]);
 }
 
+// The service-qualified public entry point: one public address (1.1.1.3, plain-gre's source in
+// IES 100) also used by a GRE tunnel delivered by IES 200, another routing instance. Told which
+// service received them, the engine demultiplexes each packet within that service; the
+// unqualified call gives the address to the lowest service id (100).
+TEST(EngineTraffic, ServiceQualifiedPublicEntryKeepsRoutingInstancesApart) {
+  std::string a = ReadEngineVector("router_a.cfg");
+  a += "config service ies 200 customer 1 create\n"
+       "  interface \"public-200\" create\n"
+       "    address 1.1.1.1/24\n"
+       "    sap tunnel-1.public:300 create\n"
+       "  exit\n"
+       "  static-route 9.9.9.0/24 next-hop 1.1.1.254\n"
+       "exit all\n"
+       "config service vprn 102 customer 1 create\n"
+       "  interface \"private-gre-200\" tunnel create\n"
+       "    address 10.0.9.1/30\n"
+       "    sap tunnel-1.private:209 create\n"
+       "    ip-tunnel \"gre-200\" create\n"
+       "      gre-header\n"
+       "      dest-ip 10.0.9.2\n"
+       "      source 1.1.1.3\n"
+       "      remote-ip 9.9.9.9\n"
+       "      delivery-service 200\n"
+       "      no shutdown\n"
+       "    exit\n"
+       "  exit\n"
+       "exit all\n";
+  std::unique_ptr<Router> r = MakeRouter(a);
+  ASSERT_TRUE(r->engine->runtime().IpTunnelStatus({102, "gre-200"}).up())
+      << r->engine->runtime().IpTunnelStatus({102, "gre-200"}).reasons.front();
+  const std::vector<uint8_t> inner = MakeUdpPacket(Ip("172.17.2.20"), Ip("172.17.1.10"), 80, 1);
+  const std::vector<uint8_t> gre = WrapIpv4(inner, Ip("9.9.9.9"), Ip("1.1.1.3"), 47);
+  std::vector<TestBuffer> buffers;
+  buffers.reserve(4);
+  std::vector<PacketRef> refs;
+  for (int k = 0; k < 3; ++k) refs.push_back(buffers.emplace_back(gre).ref());
+  std::vector<EngineVerdict> v(refs.size());
+  r->engine->OnPublicPackets(200, refs, v, MonoTime{});  // IES 200 received them
+  for (const EngineVerdict& x : v) EXPECT_EQ(x.action, Action::kDeliver);
+  ASSERT_EQ(r->transport.private_out.size(), 3u);
+  EXPECT_EQ(r->transport.private_out[0].bytes, inner);
+  // The same packet given without the service lands in IES 100, which has no such tunnel.
+  EXPECT_EQ(r->Public(gre).reason, DropReason::kNotForUs);
+  // A service the configuration lacks.
+  TestBuffer other(gre);
+  EngineVerdict ov;
+  r->engine->OnPublicPackets(999, {&other.ref(), 1}, {&ov, 1}, MonoTime{});
+  EXPECT_EQ(ov.reason, DropReason::kUnknownService);
+}
+
 }  // namespace
 }  // namespace tunnelisa::testing
