@@ -81,25 +81,32 @@ EngineVerdict Router::Public(const std::vector<uint8_t>& packet, MonoTime now) {
   return v;
 }
 
+namespace {
+// Burst: buffers for `packets` and the views a burst call takes.
+struct Burst {
+  explicit Burst(const std::vector<std::vector<uint8_t>>& packets) : verdicts(packets.size()) {
+    buffers.reserve(packets.size());
+    for (const auto& p : packets) refs.push_back(buffers.emplace_back(p).ref());
+  }
+  std::vector<TestBuffer> buffers;
+  std::vector<PacketRef> refs;
+  std::vector<EngineVerdict> verdicts;
+};
+}  // namespace
+
 std::vector<EngineVerdict> Router::PrivateBurst(uint32_t service,
                                                 const std::vector<std::vector<uint8_t>>& packets,
                                                 MonoTime now) {
-  std::vector<TestBuffer> buffers;
-  buffers.reserve(packets.size());
-  std::vector<PacketRef> refs;
-  for (const auto& p : packets) refs.push_back(buffers.emplace_back(p).ref());
-  std::vector<EngineVerdict> v(packets.size());
-  engine->OnPrivatePackets(service, refs, v, now);
-  return v;
+  Burst b(packets);
+  engine->OnPrivatePackets(service, b.refs, b.verdicts, now);
+  return b.verdicts;
 }
 
 std::vector<EngineVerdict> Router::PublicBurst(const std::vector<std::vector<uint8_t>>& packets,
                                                MonoTime now) {
-  std::vector<TestBuffer> buffers;
-  buffers.reserve(packets.size());
-  std::vector<PacketRef> refs;
-  for (const auto& p : packets) refs.push_back(buffers.emplace_back(p).ref());
-  std::vector<EngineVerdict> v(packets.size());
+  Burst b(packets);
+  std::vector<PacketRef>& refs = b.refs;
+  std::vector<EngineVerdict>& v = b.verdicts;
   engine->OnPublicPackets(refs, v, now);
   for (size_t i = 0; i < refs.size(); ++i) {
     if (v[i].action == Verdict::Action::kToControl) engine->OnControlPacket(refs[i], now);

@@ -73,15 +73,7 @@ absl::Status Gateway::Open(const config::Config& config, int* exit_code) {
     log_.Warning("crypto self-test: " + failure);
   }
 
-  for (const auto& [service, name] : plan_.tuns) {
-    absl::StatusOr<std::unique_ptr<TunDevice>> tun = TunDevice::Create(name);
-    if (!tun.ok()) {
-      return absl::Status(tun.status().code(), absl::StrFormat("TUN for service %d: %s", service,
-                                                               tun.status().message()));
-    }
-    log_.Info(absl::StrFormat("service %d: TUN %s is up", service, name));
-    tuns_[service] = *std::move(tun);
-  }
+  if (absl::Status s = OpenTuns(plan_); !s.ok()) return s;
   absl::StatusOr<std::unique_ptr<PublicSockets>> sockets =
       PublicSockets::Open(plan_.udp_addresses, plan_.raw, options_.sockets, log_);
   if (!sockets.ok()) return sockets.status();
@@ -117,6 +109,20 @@ absl::Status Gateway::Open(const config::Config& config, int* exit_code) {
   next_timer_ = now;
   if (absl::Status s = WriteReadyFile(); !s.ok()) return s;
   *exit_code = 0;
+  return absl::OkStatus();
+}
+
+absl::Status Gateway::OpenTuns(const GatewayPlan& plan) {
+  for (const auto& [service, name] : plan.tuns) {
+    if (tuns_.contains(service)) continue;
+    absl::StatusOr<std::unique_ptr<TunDevice>> tun = TunDevice::Create(name);
+    if (!tun.ok()) {
+      return absl::Status(tun.status().code(), absl::StrFormat("TUN for service %d: %s", service,
+                                                               tun.status().message()));
+    }
+    log_.Info(absl::StrFormat("service %d: TUN %s is up", service, name));
+    tuns_[service] = *std::move(tun);
+  }
   return absl::OkStatus();
 }
 

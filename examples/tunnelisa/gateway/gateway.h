@@ -93,6 +93,8 @@ class Gateway final : private Transport {
   Gateway(const GatewayOptions& options, GatewayLog& log) : options_(options), log_(log) {}
   absl::Status Open(const config::Config& config, int* exit_code);
   absl::Status WriteReadyFile() const;
+  // OpenTuns: a TUN device for each service of `plan` that has none yet.
+  absl::Status OpenTuns(const GatewayPlan& plan);
 
   // Transport: called by the engine during our calls into it.
   void SendPublic(const Egress& egress, const PacketRef& packet) override;

@@ -52,16 +52,7 @@ absl::Status Gateway::Reload(const std::string& path) {
   }
   // New private services' TUNs before the engine may deliver into them. A TUN that can't be
   // made fails the reload before the engine changes; TUNs made for it stay, unused.
-  for (const auto& [service, name] : plan->tuns) {
-    if (tuns_.contains(service)) continue;
-    absl::StatusOr<std::unique_ptr<TunDevice>> tun = TunDevice::Create(name);
-    if (!tun.ok()) {
-      return absl::Status(tun.status().code(), absl::StrFormat("TUN for service %d: %s", service,
-                                                               tun.status().message()));
-    }
-    log_.Info(absl::StrFormat("service %d: TUN %s is up", service, name));
-    tuns_[service] = *std::move(tun);
-  }
+  if (absl::Status s = OpenTuns(*plan); !s.ok()) return s;
   const MonoTime now = Now();
   if (absl::Status s = engine_->ApplyConfig(*next, now); !s.ok()) return s;
   RefreshTimer(now);  // new tunnels may start IKE
