@@ -94,6 +94,7 @@ struct EngineCounters {
   uint64_t to_control = 0;
   uint64_t ike_in = 0;     // datagrams given to OnControlPacket
   uint64_t ike_drops = 0;  // of those, dropped unanswered (malformed, forged, unexpected)
+  uint64_t control_queue_overflows = 0;  // control work not queued (queue full; retried later)
   std::array<uint64_t, kNumDropReasons> drops{};
   uint64_t total_drops() const;
 };
@@ -146,6 +147,12 @@ struct EngineOptions {
   // CHILD SA lifetime in payload bytes per direction (0: none; the configuration's
   // ipsec-lifetime limits time). Soft at 90 %: the CHILD SA is rekeyed before it runs out.
   uint64_t ike_child_lifetime_bytes = 0;
+  // control_on_fast_path: control work that a burst finds (a packet for a dynamic tunnel
+  // without SAs starts IKE; SA lifetime events rekey or remove CHILD SAs) is queued in any
+  // case; with true (the one-thread convenience) the burst call does it before returning,
+  // with false only OnTimer does (a host whose workers must never run IKE: it calls OnTimer
+  // on its control thread, and soon when ControlWorkPending() says so).
+  bool control_on_fast_path = true;
 };
 
 class Engine {
@@ -183,9 +190,13 @@ class Engine {
   void OnPrivatePackets(uint32_t service, std::span<PacketRef> packets,
                         std::span<EngineVerdict> verdicts, MonoTime now);
 
-  // OnTimer: SA lifetimes, reassembly timeouts and IKE's timers (retransmissions, DPD,
-  // rekeying, half-open expiry); returns the next deadline (MonoTime::Infinite() when none).
+  // OnTimer: SA lifetimes, reassembly timeouts, the queued control work (see
+  // EngineOptions::control_on_fast_path) and IKE's timers (retransmissions, DPD, rekeying,
+  // half-open expiry); returns the next deadline (MonoTime::Infinite() when none).
   MonoTime OnTimer(MonoTime now);
+  // ControlWorkPending: whether bursts queued control work that OnTimer should do now (with
+  // control_on_fast_path false; otherwise the bursts did it). Control path, between bursts.
+  bool ControlWorkPending() const;
 
   // OnControlPacket: control path. An IKE datagram as a whole IPv4/IPv6 + UDP packet, i.e. a
   // packet OnPublicPackets returned as kToControl (UDP 500, or 4500 with the non-ESP marker).

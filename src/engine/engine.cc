@@ -119,6 +119,8 @@ uint32_t Engine::InterfaceId(uint32_t service, std::string_view interface) const
   return it == impl_->interface_ids.end() ? 0 : it->second;
 }
 
+bool Engine::ControlWorkPending() const { return !impl_->control_queue_.empty(); }
+
 MonoTime Engine::OnTimer(MonoTime now) {
   impl_->SnapshotSequences();
   MonoTime next = MonoTime::Infinite();
@@ -126,6 +128,7 @@ MonoTime Engine::OnTimer(MonoTime now) {
     next = std::min(next, slot->esp->OnTimer(now));
     next = std::min(next, slot->reassembler->OnTimer(now));
   }
+  impl_->DrainControl(now);  // what the bursts and the timers above queued
   next = std::min(next, impl_->ike->OnTimer(now));
   return next;
 }

@@ -211,6 +211,7 @@ void Engine::Impl::Public(std::optional<uint32_t> service, std::span<PacketRef> 
     Terminate(*owner, packets[i], ip, 0, now, v);
   }
   FlushEsp(now);
+  if (options.control_on_fast_path) DrainControl(now);
 }
 
 void Engine::Impl::Private(uint32_t service, std::span<PacketRef> packets,
@@ -228,6 +229,7 @@ void Engine::Impl::Private(uint32_t service, std::span<PacketRef> packets,
     Forward(s->second, packets[i], /*outer=*/false, 0, now, v);
   }
   FlushEsp(now);
+  if (options.control_on_fast_path) DrainControl(now);
 }
 
 void Engine::Impl::Forward(EngineService& s, PacketRef& p, bool outer, int depth, MonoTime now,

@@ -203,9 +203,8 @@ void Engine::Impl::StartIke() {
 }
 
 void Engine::Impl::Events::OnSaLifetime(const SaLifetimeEvent& event) {
-  // IKE's CHILD SAs carry their inbound SPI as cookie; manual SAs carry 0.
-  if (event.cookie != 0) impl_->ike->OnChildLifetime(event.cookie, event.hard, event.at);
-  if (impl_->options.host.events != nullptr) impl_->options.host.events->OnSaLifetime(event);
+  // Raised inside a data-plane call (fast path, or OnTimer): queued for the control path.
+  impl_->QueueControl({.kind = ControlWork::kLifetime, .event = event});
 }
 
 Engine::Impl::~Impl() = default;
@@ -349,12 +348,40 @@ absl::Status Engine::Impl::Initiate(const config::TunnelKey& tunnel, MonoTime no
 
 void Engine::Impl::Acquire(IpsecTunnelState& t, MonoTime now) {
   // The first packet routed into a dynamic tunnel without SAs starts IKE (at most once a
-  // second per tunnel, so a flood of packets does not make a flood of attempts).
+  // second per tunnel, so a flood of packets does not make a flood of attempts). Fast path:
+  // only queued; the control path initiates (DH key generation is no per-packet work).
   if (t.ike_peer == 0 || (t.last_acquire.ns != 0 && now < t.last_acquire + Duration::Seconds(1))) {
     return;
   }
   t.last_acquire = now;
-  (void)ike->Initiate(t.ike_peer, now);
+  QueueControl({.kind = ControlWork::kAcquire, .peer = t.ike_peer});
+}
+
+void Engine::Impl::QueueControl(const ControlWork& work) {
+  if (control_queue_.size() >= kMaxControlQueue) {
+    ++counters.control_queue_overflows;  // bounded: the next acquire or lifetime retries
+    return;
+  }
+  control_queue_.push_back(work);
+}
+
+void Engine::Impl::DrainControl(MonoTime now) {
+  // Work queued while draining (a rekey's SA install raising another event) waits for the
+  // next drain: the loop is bounded by what was queued when it started.
+  std::vector<ControlWork> work;
+  work.swap(control_queue_);
+  for (const ControlWork& w : work) {
+    switch (w.kind) {
+      case ControlWork::kAcquire:
+        (void)ike->Initiate(w.peer, now);
+        break;
+      case ControlWork::kLifetime:
+        // IKE's CHILD SAs carry their inbound SPI as cookie; manual SAs carry 0.
+        if (w.event.cookie != 0) ike->OnChildLifetime(w.event.cookie, w.event.hard, w.event.at);
+        if (options.host.events != nullptr) options.host.events->OnSaLifetime(w.event);
+        break;
+    }
+  }
 }
 
 void Engine::Impl::Shutdown(MonoTime now) { ike->Shutdown(now); }

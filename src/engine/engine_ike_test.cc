@@ -269,6 +269,48 @@ TEST(EngineIke, FirstPacketStartsIke) {
   EXPECT_TRUE(Traffic(*pair, At(2)));
 }
 
+// With control work off the fast path (EngineOptions::control_on_fast_path false), a packet
+// for a dynamic tunnel without SAs only queues the initiation; OnTimer, on the control path,
+// starts IKE. Lifetime events are queued the same way: the byte-lifetime rekeys happen in
+// OnTimer, not inside the bursts.
+TEST(EngineIke, ControlWorkWaitsForTheControlPathWhenAsked) {
+  EngineOptions o;
+  o.control_on_fast_path = false;
+  o.ike_child_lifetime_bytes = 20000;
+  RouterPair pair(Dynamic(ReadEngineVector("router_a.cfg"), {}, false),
+                  Dynamic(ReadEngineVector("router_b.cfg"), {}, false), At(0), &o);
+  std::vector<EngineVerdict> v =
+      pair.a().PrivateBurst(kVprn101,
+                            {MakeUdpPacket(Ip("192.168.1.10"), Ip("192.168.2.1"), 200, 1),
+                             MakeUdpPacket(Ip("192.168.1.10"), Ip("192.168.2.1"), 210, 2)},
+                            At(1));
+  for (const EngineVerdict& x : v) EXPECT_EQ(x.reason, DropReason::kIkeNegotiating);
+  EXPECT_TRUE(pair.a().transport.public_out.empty());  // nothing sent from the burst
+  EXPECT_TRUE(pair.a().engine->ControlWorkPending());
+  pair.a().engine->OnTimer(At(1));
+  EXPECT_FALSE(pair.a().engine->ControlWorkPending());
+  ASSERT_EQ(pair.a().transport.public_out.size(), 1u);  // IKE_SA_INIT
+  pair.Pump(At(1));
+  ASSERT_EQ(pair.a().events.Count(IkeEventKind::kChildUp), 1u);
+  // Past the soft byte lifetime: the bursts only queue the lifetime events.
+  bool queued = false;
+  for (int k = 0; k < 200 && !queued; ++k) {
+    ASSERT_TRUE(Traffic(pair, At(2 + 0.01 * k), static_cast<uint16_t>(k)));
+    queued = pair.a().engine->ControlWorkPending() || pair.b().engine->ControlWorkPending();
+  }
+  ASSERT_TRUE(queued);
+  EXPECT_EQ(pair.a().events.Count(IkeEventKind::kChildRekeyed) +
+                pair.b().events.Count(IkeEventKind::kChildRekeyed),
+            0u);
+  pair.a().engine->OnTimer(At(5));
+  pair.b().engine->OnTimer(At(5));
+  pair.Pump(At(5));
+  EXPECT_GE(pair.a().events.Count(IkeEventKind::kChildRekeyed) +
+                pair.b().events.Count(IkeEventKind::kChildRekeyed),
+            1u);
+  EXPECT_TRUE(Traffic(pair, At(5.1)));
+}
+
 // The IKE SPIi of an IKE_SA_INIT inside an IPv4/UDP packet (20 + 8 bytes of headers).
 void SetInitiatorSpi(std::vector<uint8_t>& packet, uint64_t spi) {
   for (int k = 0; k < 8; ++k) packet[28 + k] = static_cast<uint8_t>(spi >> (56 - 8 * k));

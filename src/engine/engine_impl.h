@@ -227,6 +227,19 @@ class Engine::Impl {
   void Control(const PacketRef& packet, MonoTime now);
   absl::Status Initiate(const config::TunnelKey& tunnel, MonoTime now);
   void Acquire(IpsecTunnelState& t, MonoTime now);
+  // Control work found on the fast path (a packet for a dynamic tunnel without SAs; SA
+  // lifetime events, which rekey or remove CHILD SAs): queued, and done by DrainControl on the
+  // control path (OnTimer; and at the end of each burst call when EngineOptions::
+  // control_on_fast_path, the one-thread convenience). Bounded: kMaxControlQueue entries.
+  struct ControlWork {
+    enum Kind : uint8_t { kAcquire, kLifetime } kind = kAcquire;
+    uint64_t peer = 0;      // kAcquire: the tunnel's IKE peer
+    SaLifetimeEvent event;  // kLifetime
+  };
+  static constexpr size_t kMaxControlQueue = 4096;
+  void QueueControl(const ControlWork& work);
+  void DrainControl(MonoTime now);
+  std::vector<ControlWork> control_queue_;
   void Shutdown(MonoTime now);
   IpsecTunnelState* TunnelForPeer(uint64_t peer);
   void ForwardControl(EngineService& svc, PacketRef& p, EngineVerdict& v);
