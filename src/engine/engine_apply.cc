@@ -539,6 +539,29 @@ void Engine::Impl::BuildServices(const config::Config& config) {
     es.ResolveTargets(interface_ids);
     es.IndexLocal();
   }
+  for (auto& [key, st] : ip_tunnels) {
+    if (st.installed) {
+      const config::IpTunnel& t = st.installed_config;
+      CacheEgress(st, st.active == TunnelRemote::kBackup ? *t.backup_remote_ip : *t.remote_ip);
+    }
+  }
+  for (auto& [key, st] : ipsec_tunnels) CacheEgress(st, st.peer);
+}
+
+void Engine::Impl::CacheEgress(TunnelPlacement& t, const IpAddress& remote) {
+  t.egress = OuterEgress{};
+  EngineService* d = t.delivery_svc;
+  if (d == nullptr || !remote.is_set() || d->has_gw_routes || d->local.Find(remote) != 0) return;
+  const int index = d->routes.LookupIndex(remote);
+  if (index < 0) return;
+  const RouteTarget& target = d->route_targets[static_cast<size_t>(index)];
+  if (target.ip != nullptr || target.ipsec != nullptr || target.names_tunnel) return;
+  const config::Route& r = d->routes.route(static_cast<size_t>(index));
+  t.egress = {.valid = true,
+              .remote = remote,
+              .interface = r.interface,
+              .next_hop = r.gateway,
+              .interface_id = target.interface_id};
 }
 
 void EngineService::IndexLocal() {

@@ -4,6 +4,7 @@
 // (GRE over IPsec), bounded by kMaxTunnelLayers. No allocation per packet: extra outputs use
 // the engine's SparePool, route and name lookups do not allocate.
 #include <algorithm>
+#include <cstring>
 
 #include "dataplane/fragment.h"
 #include "dataplane/icmp_error.h"
@@ -142,7 +143,7 @@ void Engine::Impl::RunSeals(MonoTime now) {
         Drop(*e.verdict, dv.reason);
       } else {
         Count(e.tunnel->counters, /*in=*/false, e.length, e.packet->length);
-        Forward(*e.tunnel->delivery_svc, *e.packet, /*outer=*/true, e.depth + 1, now, *e.verdict);
+        SendOuter(*e.tunnel, *e.packet, e.depth, now, *e.verdict);
       }
     }
   }
@@ -174,6 +175,24 @@ void Engine::Impl::RunOpens(MonoTime now) {
     }
   }
   esp_work_.clear();
+}
+
+void Engine::Impl::SendOuter(TunnelPlacement& t, PacketRef& p, int depth, MonoTime now,
+                             EngineVerdict& v) {
+  const OuterEgress& e = t.egress;
+  if (e.valid && p.length >= kIpv6HeaderSize) {
+    // Still to the remote it was resolved for (the outer header's destination)?
+    const uint8_t* d = p.data();
+    const bool same = (d[0] >> 4) == 4
+                          ? e.remote.is_v4() && std::memcmp(d + 16, e.remote.bytes(), 4) == 0
+                          : e.remote.is_v6() && std::memcmp(d + 24, e.remote.bytes(), 16) == 0;
+    if (same) {
+      options.host.transport->SendPublic(
+          Egress{t.delivery_svc->id, e.interface, e.next_hop, e.interface_id}, p);
+      return Emit(v, Verdict::Action::kForward);
+    }
+  }
+  Forward(*t.delivery_svc, p, /*outer=*/true, depth + 1, now, v);
 }
 
 void Engine::Impl::Public(std::optional<uint32_t> service, std::span<PacketRef> packets,
@@ -402,7 +421,7 @@ void Engine::Impl::EncapIp(IpTunnelState& t, PacketRef& p, int depth, MonoTime n
   auto send = [&](PacketRef& q, EngineVerdict& qv) {
     const uint32_t inner = q.length > t.overhead ? q.length - t.overhead : 0;
     Count(t.counters, /*in=*/false, inner, q.length);
-    Forward(*t.delivery_svc, q, /*outer=*/true, depth + 1, now, qv);
+    SendOuter(t, q, depth, now, qv);
   };
   switch (dv.action) {
     case Verdict::Action::kForward:
@@ -544,7 +563,7 @@ void Engine::Impl::EncryptEsp(IpsecTunnelState& t, PacketRef& p, int depth, Mono
   t.slot->esp->Encrypt(t.outbound, {&p, 1}, {&dv, 1}, now);
   if (dv.action != Verdict::Action::kForward) return Drop(v, dv.reason);
   Count(t.counters, /*in=*/false, inner, p.length);
-  Forward(*t.delivery_svc, p, /*outer=*/true, depth + 1, now, v);
+  SendOuter(t, p, depth, now, v);
 }
 
 }  // namespace tunnelisa

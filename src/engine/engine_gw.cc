@@ -119,6 +119,7 @@ void Engine::Impl::RelinkGws() {
       st->private_svc = secure;
       st->delivery_svc = delivery;
       if (delivery != nullptr) delivery->ipsec_by_endpoints[{st->local, st->peer}] = st.get();
+      CacheEgress(*st, st->peer);
       if (secure == nullptr) continue;
       secure->ipsec_by_name[st->key.name] = st.get();
     }

@@ -75,6 +75,18 @@ struct TunnelCounterRefs {
 
 // TunnelPlacement: where a configured tunnel sits: its private SAP and service and its
 // delivery service (both kinds of tunnel have one).
+// OuterEgress: where a tunnel's outer packets leave when its delivery service routes the
+// remote address straight out (not into another tunnel, not to a local address): resolved when
+// the routes are built, so the fast path does not route every outer packet again. `remote` is
+// what it was resolved for: a packet to another address (a peer that moved) is routed.
+struct OuterEgress {
+  bool valid = false;
+  IpAddress remote;
+  std::string_view interface;  // the delivery service's route (lives as long as its table)
+  IpAddress next_hop;
+  uint32_t interface_id = 0;
+};
+
 struct TunnelPlacement {
   config::TunnelKey key;
   config::TunnelSapId sap;
@@ -82,6 +94,7 @@ struct TunnelPlacement {
   uint32_t delivery_service = 0;
   EngineService* private_svc = nullptr;  // set by BuildServices
   EngineService* delivery_svc = nullptr;
+  OuterEgress egress;  // set by BuildServices / RelinkGws (CacheEgress)
 };
 
 // IpTunnelState: one configured GRE/IP-IP tunnel; `installed` while operationally up.
@@ -341,6 +354,11 @@ class Engine::Impl {
   void Count(const TunnelCounterRefs& c, bool in, uint32_t inner_octets, uint32_t outer_octets);
   void UninstallIp(IpTunnelState& t);
   void BuildServices(const config::Config& config);
+  // CacheEgress: t.egress for outer packets to `remote` in t's delivery service.
+  static void CacheEgress(TunnelPlacement& t, const IpAddress& remote);
+  // SendOuter: an outer packet of tunnel `t`: straight out by t.egress when it applies, else
+  // routed by the delivery service.
+  void SendOuter(TunnelPlacement& t, PacketRef& p, int depth, MonoTime now, EngineVerdict& v);
   void LinkCounters(const config::Config& config);
 
   // engine_forward.cc
