@@ -1,11 +1,12 @@
 // AddressIndex: what each local address of a service is to the engine, for the fast path: one
 // integer-keyed probe for an IPv4 destination (hashing whole IpAddress values twice per packet
 // cost ~9 % of an engine burst). Rebuilt on the control path whenever the addresses change.
-// Internal to src/engine.
+// EndpointMap: the same for (local, remote) address pairs. Internal to src/engine.
 #ifndef TUNNELISA_SRC_ENGINE_ADDRESS_INDEX_H_
 #define TUNNELISA_SRC_ENGINE_ADDRESS_INDEX_H_
 
 #include <cstdint>
+#include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "tunnelisa/ip_address.h"
@@ -42,6 +43,43 @@ class AddressIndex {
  private:
   absl::flat_hash_map<uint32_t, uint8_t> v4_;
   absl::flat_hash_map<IpAddress, uint8_t> v6_;
+};
+
+// EndpointMap: tunnels by (local, remote) address pair, the public-side demultiplexing key;
+// an IPv4 pair is one 64-bit integer key.
+template <typename T>
+class EndpointMap {
+ public:
+  void Set(const IpAddress& local, const IpAddress& remote, T* t) {
+    if (local.is_v4() && remote.is_v4()) {
+      v4_[Key(local, remote)] = t;
+    } else {
+      other_[{local, remote}] = t;
+    }
+  }
+  void Erase(const IpAddress& local, const IpAddress& remote) {
+    if (local.is_v4() && remote.is_v4()) {
+      v4_.erase(Key(local, remote));
+    } else {
+      other_.erase({local, remote});
+    }
+  }
+  // Find: the tunnel, or nullptr. Fast path.
+  T* Find(const IpAddress& local, const IpAddress& remote) const {
+    if (local.is_v4() && remote.is_v4()) {
+      auto it = v4_.find(Key(local, remote));
+      return it == v4_.end() ? nullptr : it->second;
+    }
+    auto it = other_.find({local, remote});
+    return it == other_.end() ? nullptr : it->second;
+  }
+
+ private:
+  static uint64_t Key(const IpAddress& local, const IpAddress& remote) {
+    return uint64_t{local.v4_host_order()} << 32 | remote.v4_host_order();
+  }
+  absl::flat_hash_map<uint64_t, T*> v4_;
+  absl::flat_hash_map<std::pair<IpAddress, IpAddress>, T*> other_;
 };
 
 }  // namespace tunnelisa

@@ -524,15 +524,15 @@ void Engine::Impl::BuildServices(const config::Config& config) {
     const config::IpTunnel& t = st.installed_config;
     EngineService& d = *st.delivery_svc;
     d.terminated.insert(*t.source);
-    d.ip_by_endpoints[{*t.source, *t.remote_ip}] = &st;
-    if (t.backup_remote_ip) d.ip_by_endpoints[{*t.source, *t.backup_remote_ip}] = &st;
+    d.ip_by_endpoints.Set(*t.source, *t.remote_ip, &st);
+    if (t.backup_remote_ip) d.ip_by_endpoints.Set(*t.source, *t.backup_remote_ip, &st);
   }
   for (auto& [key, st] : ipsec_tunnels) {
     st.private_svc = service(st.private_service);
     st.delivery_svc = service(st.delivery_service);
     if ((!st.installed && st.ike_peer == 0) || st.delivery_svc == nullptr) continue;
     st.delivery_svc->terminated.insert(st.local);
-    st.delivery_svc->ipsec_by_endpoints[{st.local, st.peer}] = &st;
+    st.delivery_svc->ipsec_by_endpoints.Set(st.local, st.peer, &st);
   }
   for (auto& [sid, es] : services) {  // by service id: the lowest id owns a shared address
     for (const IpAddress& a : es.terminated) public_owner.emplace(a, &es);

@@ -296,14 +296,15 @@ void Engine::Impl::Terminate(EngineService& s, PacketRef& p, const PacketInfo& i
   const bool ip_tunnel_proto =
       ip.proto == kProtoGre || ip.proto == kProtoIpv4InIp || ip.proto == kProtoIpv6InIp;
   if (ip_tunnel_proto || ip.fragment) {
-    auto t = s.ip_by_endpoints.find({ip.dst, ip.src});
-    if (t != s.ip_by_endpoints.end()) return DecapIp(*t->second, p, depth, now, v);
+    if (IpTunnelState* t = s.ip_by_endpoints.Find(ip.dst, ip.src); t != nullptr) {
+      return DecapIp(*t, p, depth, now, v);
+    }
     if (ip_tunnel_proto) return Drop(v, DropReason::kNotForUs);
   }
   if (ip.proto == kProtoEsp || ip.proto == kProtoUdp || ip.fragment) {
     // Point-to-point tunnels listen only to their configured peer (the guide's "Security").
-    auto t = s.ipsec_by_endpoints.find({ip.dst, ip.src});
-    if (t == s.ipsec_by_endpoints.end()) {
+    IpsecTunnelState* t = s.ipsec_by_endpoints.Find(ip.dst, ip.src);
+    if (t == nullptr) {
       // An ipsec-gw answers IKE from anyone (UDP 500, or 4500 with the non-ESP marker).
       if (ip.proto == kProtoUdp && !ip.fragment && s.gw_addresses.contains(ip.dst) &&
           IsIkeDatagram(p, ip)) {
@@ -315,14 +316,14 @@ void Engine::Impl::Terminate(EngineService& s, PacketRef& p, const PacketInfo& i
     }
     // Outer fragments (the public network split an ESP or ESP-in-UDP packet): reassembled
     // first when the tunnel group has reassembly on.
-    if (ip.fragment) return ReassembleEsp(*t->second, p, depth, now, v);
+    if (ip.fragment) return ReassembleEsp(*t, p, depth, now, v);
     if (ip.proto == kProtoUdp && ip.dport == kIkePort) {
       v.action = Verdict::Action::kToControl;
       ++counters.to_control;
       return;
     }
     if (ip.proto == kProtoUdp && ip.dport != kNatTPort) return Drop(v, DropReason::kNotForUs);
-    return DecapEsp(*t->second, p, depth, now, v);
+    return DecapEsp(*t, p, depth, now, v);
   }
   Drop(v, DropReason::kNotForUs);
 }

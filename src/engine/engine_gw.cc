@@ -118,7 +118,7 @@ void Engine::Impl::RelinkGws() {
     for (auto& [remote, st] : g.sessions) {
       st->private_svc = secure;
       st->delivery_svc = delivery;
-      if (delivery != nullptr) delivery->ipsec_by_endpoints[{st->local, st->peer}] = st.get();
+      if (delivery != nullptr) delivery->ipsec_by_endpoints.Set(st->local, st->peer, st.get());
       CacheEgress(*st, st->peer);
       if (secure == nullptr) continue;
       secure->ipsec_by_name[st->key.name] = st.get();
@@ -149,7 +149,7 @@ void Engine::Impl::RelinkGws() {
 
 void Engine::Impl::DropGwSessionIfEmpty(GwState& g, IpsecTunnelState& st) {
   if (!st.inbound.empty() || !st.ike_outbound.empty() || st.outbound.valid()) return;
-  if (st.delivery_svc != nullptr) st.delivery_svc->ipsec_by_endpoints.erase({st.local, st.peer});
+  if (st.delivery_svc != nullptr) st.delivery_svc->ipsec_by_endpoints.Erase(st.local, st.peer);
   if (st.private_svc != nullptr) st.private_svc->ipsec_by_name.erase(st.key.name);
   g.sessions.erase(st.peer);
   RelinkGws();

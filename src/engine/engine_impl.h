@@ -179,10 +179,10 @@ struct EngineService {
   // Private tunnel interfaces: local routes over them go into their tunnel.
   std::map<std::string, IpTunnelState*, std::less<>> ip_by_interface;
   std::map<std::string, IpsecTunnelState*, std::less<>> ipsec_by_interface;
-  absl::flat_hash_set<IpAddress> own_addresses;  // interface addresses: for the host
-  absl::flat_hash_set<IpAddress> terminated;     // tunnel sources / local gateways here
-  absl::flat_hash_map<std::pair<IpAddress, IpAddress>, IpTunnelState*> ip_by_endpoints;
-  absl::flat_hash_map<std::pair<IpAddress, IpAddress>, IpsecTunnelState*> ipsec_by_endpoints;
+  absl::flat_hash_set<IpAddress> own_addresses;      // interface addresses: for the host
+  absl::flat_hash_set<IpAddress> terminated;         // tunnel sources / local gateways here
+  EndpointMap<IpTunnelState> ip_by_endpoints;        // (local, remote)
+  EndpointMap<IpsecTunnelState> ipsec_by_endpoints;  // (local gateway, peer)
   // ipsec-gw gateway addresses here (IKE from any peer goes to the control plane) and, in a
   // secure service, the routes to the gateways' sessions (looked up beside `routes`).
   absl::flat_hash_set<IpAddress> gw_addresses;
