@@ -158,6 +158,7 @@ absl::StatusOr<SaHandle> EspDataplane::Impl::Install(SaConfig config, MonoTime n
   h.icv_size = config.suite.icv_size();
   h.block_size = e.block_size;
   h.aead = e.aead;
+  h.outbound = outbound;
   h.esn = config.esn;
   h.dscp = config.dscp ? *config.dscp : 0xff;
   h.df = config.df;

@@ -45,6 +45,7 @@ struct alignas(64) SaHot {
   uint8_t dscp = 0xff;       // 0xff: copy the inner DSCP
   DfPolicy df = DfPolicy::kCopy;
   uint16_t ip_id = 0;
+  bool outbound = false;       // the SA's direction (config.direction, on the hot line)
   bool replay_on = false;      // inbound: `Sa::replay` checks (a window, or ESN inference)
   uint32_t replay_window = 0;  // inbound: window size (0: off), as in `Sa::replay`
   // -- second cache line: accounting after a packet passed. Limits in packets/bytes as
