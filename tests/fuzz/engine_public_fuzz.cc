@@ -3,9 +3,10 @@
 // ESP-in-UDP, IKE), decapsulation, private routing into tunnels, fragmentation and
 // reassembly. Build with clang and -DTUNNELISA_FUZZ=ON.
 //
-// Input: byte 0 picks the side (even: public; odd: private, into service 101 or 102 by bit 1);
-// the rest is one IP packet. Null crypto in "fuzz mode" accepts every ICV, so mutated ESP
-// packets reach the inner checks and the private service's routing.
+// Input: byte 0 picks the side (even: public; odd: private, into service 101 or 102 by bit 1)
+// and the burst size (1 + bits 2-3: the packet and variants of it); the rest is one IP packet. Null
+// crypto in "fuzz mode" accepts every ICV, so mutated ESP packets reach the inner checks and the
+// private service's routing.
 #include <cstdint>
 #include <cstring>
 #include <fstream>
@@ -63,18 +64,30 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const uint8_t selector = data[0];
   ++data;
   --size;
-  std::vector<uint8_t> buffer(kPacketHeadroom + size + kPacketTailroom);
-  PacketRef packet =
-      PacketRef::WithHeadroom(buffer.data(), static_cast<uint32_t>(buffer.size()), kPacketHeadroom);
-  if (size > 0) std::memcpy(packet.Append(static_cast<uint32_t>(size)), data, size);
-  EngineVerdict verdict;
+  // Bursts, as hosts send them (the engine defers a burst's ESP work and does it per slot):
+  // the packet and up to three variants of it (last byte changed) in one call.
+  const size_t n = 1 + ((selector >> 2) & 3);
+  const size_t stride = kPacketHeadroom + size + kPacketTailroom;
+  std::vector<uint8_t> buffer(n * stride);
+  std::vector<PacketRef> packets;
+  for (size_t k = 0; k < n; ++k) {
+    PacketRef p = PacketRef::WithHeadroom(buffer.data() + k * stride, static_cast<uint32_t>(stride),
+                                          kPacketHeadroom);
+    if (size > 0) {
+      uint8_t* d = p.Append(static_cast<uint32_t>(size));
+      std::memcpy(d, data, size);
+      d[size - 1] = static_cast<uint8_t>(d[size - 1] ^ k);
+    }
+    packets.push_back(p);
+  }
+  std::vector<EngineVerdict> verdicts(n);
   // Time moves forward so reassembly timeouts and rate limits are exercised too.
   target->now_ns += 50'000'000;
   MonoTime now{target->now_ns};
   if (selector & 1) {
-    target->engine->OnPrivatePackets(selector & 2 ? 102 : 101, {&packet, 1}, {&verdict, 1}, now);
+    target->engine->OnPrivatePackets(selector & 2 ? 102 : 101, packets, verdicts, now);
   } else {
-    target->engine->OnPublicPackets({&packet, 1}, {&verdict, 1}, now);
+    target->engine->OnPublicPackets(packets, verdicts, now);
   }
   (void)target->engine->OnTimer(now);
   return 0;
