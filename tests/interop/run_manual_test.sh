@@ -282,6 +282,22 @@ if [ "$KEYING" = manual ]; then
     fail "transform change refused without the guide's rule: $(cat "$WORK/reload.out")"
   sed 's/^/   refused: /' "$WORK/reload.out" | head -n 3
 fi
+# A reload that adds a private service (a second GRE tunnel to B in VPRN 103, over the raw GRE
+# socket already open) gets its TUN device; the original file is then reloaded again.
+if [ "$KEYING" = manual ] && [ "$FAMILY" = 4 ]; then
+  cp "$CFG_A" "$WORK/a103.cfg"
+  printf '%s\n' 'config service vprn 103 customer 1 create' \
+    '  interface "gre-103" tunnel create' '    address 10.9.3.1/30' \
+    '    sap tunnel-1.private:3 create' '    ip-tunnel "gre-103" create' '      gre-header' \
+    '      dest-ip 10.9.3.2' '      source 192.0.2.11' '      remote-ip 192.0.2.13' \
+    '      delivery-service 100' '      no shutdown' '    exit' '  exit' 'exit all' \
+    >>"$WORK/a103.cfg"
+  [ "$(reload_rc "$WORK/a103.cfg")" -eq 0 ] || fail "reload adding VPRN 103: $(cat "$WORK/reload.out")"
+  in_a ip link show tl103 >/dev/null 2>&1 || fail "no TUN tl103 after the reload added VPRN 103"
+  "$TL" show --control "$WORK/a.sock" ip tunnel | grep -q "gre-103" || fail "gre-103 not shown"
+  [ "$(reload_rc "$CFG_A")" -eq 0 ] || fail "reload of the original file: $(cat "$WORK/reload.out")"
+  echo "   VPRN 103 added by a reload: TUN tl103 made, gre-103 shown; the original file again"
+fi
 n_before=$(grep -c "configuration reloaded" "$WORK/a.log" || true)
 kill -HUP "$PID_A"
 for _ in $(seq 50); do
