@@ -98,6 +98,11 @@ class CryptoBackend {
                                                             CryptoDirection direction) = 0;
   // Process: seals or opens every op (all keys of this backend), setting op.ok. Fast path:
   // no allocation, no locks. Callers batch a burst into one call.
+  // Threads: Process may run on several threads at once for disjoint sets of keys (each ISA
+  // slot's worker seals and opens its own SAs' keys); one key is used by one thread at a time.
+  // A backend therefore keeps all per-packet mutable state in its keys (the shipped OpenSSL and
+  // libsodium backends do: contexts and the CBC IV generator are per key). CreateKey and the
+  // registry are control path.
   virtual void Process(std::span<CryptoOp> ops) = 0;
 };
 
