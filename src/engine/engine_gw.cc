@@ -145,6 +145,16 @@ void Engine::Impl::RelinkGws() {
       }
     }
   }
+  // A delivery service with sessions' routes routes each outer packet (a session's route may
+  // be more specific than the one an egress was resolved from).
+  auto uncache = [](TunnelPlacement& t) {
+    if (t.delivery_svc != nullptr && t.delivery_svc->has_gw_routes) t.egress.valid = false;
+  };
+  for (auto& [key, t] : ip_tunnels) uncache(t);
+  for (auto& [key, t] : ipsec_tunnels) uncache(t);
+  for (auto& [name, g] : gws) {
+    for (auto& [remote, st] : g.sessions) uncache(*st);
+  }
 }
 
 void Engine::Impl::DropGwSessionIfEmpty(GwState& g, IpsecTunnelState& st) {
