@@ -179,7 +179,7 @@ absl::StatusOr<EngineSlot*> Engine::Impl::SlotFor(const config::IsaSlot& isa,
 void Engine::Impl::UninstallIpsec(IpsecTunnelState& t) {
   if (t.slot != nullptr) {
     for (const SaHandle& h : t.inbound) {
-      t.slot->ipsec_by_sa.erase(h.index);
+      t.slot->ipsec_by_sa.Erase(h.index);
       (void)t.slot->esp->Delete(h);
     }
     if (t.outbound.valid()) (void)t.slot->esp->Delete(t.outbound);
@@ -352,7 +352,7 @@ std::vector<ike::IkePeerConfig> Engine::Impl::ReconcileIpsec(const config::Confi
           st.snapshot_spi = sa.spi;
         } else {
           st.inbound.push_back(*h);
-          st.slot->ipsec_by_sa[h->index] = &st;
+          st.slot->ipsec_by_sa.Set(h->index, &st);
         }
       }
       if (!st.down_reason.empty()) {

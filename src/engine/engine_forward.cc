@@ -387,8 +387,7 @@ void Engine::Impl::DecapEspResult(IpsecTunnelState& t, PacketRef& p, const Verdi
                                   uint32_t outer_len, int depth, MonoTime now, EngineVerdict& v) {
   switch (dv.action) {
     case Verdict::Action::kDeliver: {
-      auto owner = t.slot->ipsec_by_sa.find(dv.sa);
-      if (owner == t.slot->ipsec_by_sa.end() || owner->second != &t) {
+      if (t.slot->ipsec_by_sa.Find(dv.sa) != &t) {
         return Drop(v, DropReason::kWrongTunnel);  // an SA of another peer's tunnel
       }
       if (t.private_svc == nullptr) return Drop(v, DropReason::kTunnelDown);

@@ -112,7 +112,7 @@ class Engine::Impl::IkeBridge final : public ike::IkeHost {
       return outbound.status();
     }
     t->inbound.push_back(*inbound);
-    t->slot->ipsec_by_sa[inbound->index] = t;
+    t->slot->ipsec_by_sa.Set(inbound->index, t);
     t->ike_outbound.push_back(*outbound);
     if (e_.GwForPeer(peer) != nullptr) {
       // An ipsec-gw session routes what the peer's selectors cover into the secure service.
@@ -139,7 +139,7 @@ class Engine::Impl::IkeBridge final : public ike::IkeHost {
     if (t == nullptr || t->slot == nullptr) return;  // removed with its tunnel already
     if (pair.inbound.valid()) {
       std::erase(t->inbound, pair.inbound);
-      t->slot->ipsec_by_sa.erase(pair.inbound.index);
+      t->slot->ipsec_by_sa.Erase(pair.inbound.index);
       (void)t->slot->esp->Delete(pair.inbound);
     }
     if (pair.outbound.valid()) {
@@ -223,8 +223,7 @@ IpsecTunnelState* Engine::Impl::TunnelForChild(uint64_t peer, const IpAddress* r
   if (g == nullptr) return TunnelForPeer(peer);
   if (remote != nullptr) return GwSession(*g, *remote, create);
   if (g->slot == nullptr) return nullptr;
-  auto it = g->slot->ipsec_by_sa.find(inbound.index);
-  if (it != g->slot->ipsec_by_sa.end()) return it->second;
+  if (IpsecTunnelState* t = g->slot->ipsec_by_sa.Find(inbound.index)) return t;
   // An outbound handle (QueryChild of either SA): find the session holding it.
   for (auto& [addr, st] : g->sessions) {
     if (std::find(st->ike_outbound.begin(), st->ike_outbound.end(), inbound) !=

@@ -60,8 +60,26 @@ struct EngineSlot {
   std::unique_ptr<Reassembler> reassembler;
   std::unique_ptr<EspDataplane> esp;
   std::unique_ptr<IpTunnelDataplane> ip;
-  absl::flat_hash_map<uint32_t, IpsecTunnelState*> ipsec_by_sa;  // SA index -> tunnel
-  absl::flat_hash_map<uint32_t, IpTunnelState*> ip_by_index;     // tunnel index
+  // ipsec_by_sa: the tunnel of each inbound SA, by the SA's arena index (dense, reused), so
+  // the owner check after decryption is one array read.
+  class SaOwners {
+   public:
+    void Set(uint32_t index, IpsecTunnelState* t) {
+      if (index >= owners_.size()) owners_.resize(index + 1, nullptr);
+      owners_[index] = t;
+    }
+    void Erase(uint32_t index) {
+      if (index < owners_.size()) owners_[index] = nullptr;
+    }
+    IpsecTunnelState* Find(uint32_t index) const {
+      return index < owners_.size() ? owners_[index] : nullptr;
+    }
+
+   private:
+    std::vector<IpsecTunnelState*> owners_;
+  };
+  SaOwners ipsec_by_sa;
+  absl::flat_hash_map<uint32_t, IpTunnelState*> ip_by_index;  // tunnel index
 };
 
 // Counter references of one tunnel (nodes of the engine's counter maps; stable).
