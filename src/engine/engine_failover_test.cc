@@ -21,11 +21,6 @@ using ::testing::HasSubstr;
 using Action = Verdict::Action;
 using config::IsaSlot;
 
-constexpr uint32_t kVprn102 = 102;
-const config::TunnelKey kGreOverIpsec{101, "protected-gre-tunnel"};
-const config::TunnelKey kPlainGre{102, "plain-gre"};
-const config::TunnelKey kPlainIpip{102, "plain-ipip"};
-
 // Bursts: `n` packets each way over `service`'s LANs (a_lan -> b_lan and back); true when
 // every one arrived, byte for byte, in order.
 bool Bursts(RouterPair& pair, uint32_t service, const char* a_host, const char* b_host,

@@ -14,9 +14,6 @@
 
 namespace tunnelisa::testing {
 
-inline constexpr uint32_t kVprn101 = 101;
-inline const config::TunnelKey kIpsec{101, "ipsec-tunnel-for-n-gre-tunnels"};
-
 inline MonoTime At(double seconds) {
   return MonoTime{} + Duration::Nanoseconds(static_cast<int64_t>(seconds * 1e9));
 }

@@ -16,12 +16,10 @@ namespace {
 
 using Action = Verdict::Action;
 
-constexpr uint32_t kVprn101 = 101;
 constexpr uint32_t kMtu = 600;
 // The tunnel's ESP overhead (transform 1: aes256 + sha1, IPv4 outer, no NAT-T): outer IPv4,
 // ESP header, IV, at most 15 pad bytes + pad length + next header, ICV.
 constexpr uint32_t kEspOverhead = 20 + 8 + 16 + (15 + 2) + 12;
-const config::TunnelKey kIpsec{101, "ipsec-tunnel-for-n-gre-tunnels"};
 
 const char kTunnelLine[] =
     "      local-gateway-address 1.1.1.2 peer 2.2.2.2 delivery-service 100\n";

@@ -13,11 +13,6 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using Action = Verdict::Action;
 
-const config::TunnelKey kGreOverIpsec{101, "protected-gre-tunnel"};
-const config::TunnelKey kIpsec{101, "ipsec-tunnel-for-n-gre-tunnels"};
-const config::TunnelKey kPlainGre{102, "plain-gre"};
-const config::TunnelKey kPlainIpip{102, "plain-ipip"};
-
 std::string RouterA() { return ReadEngineVector("router_a.cfg"); }
 
 config::OperStatus IpStatus(const Router& r, const config::TunnelKey& k) {

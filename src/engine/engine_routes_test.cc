@@ -19,15 +19,6 @@ namespace {
 using ::testing::HasSubstr;
 using Action = Verdict::Action;
 
-constexpr uint32_t kVprn101 = 101;
-constexpr uint32_t kVprn102 = 102;
-const config::TunnelKey kGreOverIpsec{101, "protected-gre-tunnel"};
-const config::TunnelKey kIpsec{101, "ipsec-tunnel-for-n-gre-tunnels"};
-const config::TunnelKey kPlainGre{102, "plain-gre"};
-const config::TunnelKey kPlainIpip{102, "plain-ipip"};
-
-uint8_t Proto(const std::vector<uint8_t>& p) { return p[9]; }
-IpAddress Src(const std::vector<uint8_t>& p) { return IpAddress::V4Bytes(&p[12]); }
 size_t Drops(const Engine& e, DropReason r) { return e.counters().drops[static_cast<size_t>(r)]; }
 
 // RouterAText: router_a.cfg routing by next-hop addresses only. VPRN 101: the ipsec-tunnel's

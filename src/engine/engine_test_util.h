@@ -125,6 +125,19 @@ class RouterPair {
   std::unique_ptr<Router> b_;
 };
 
+// Router A / Router B (tests/vectors/engine/): their private services and tunnels.
+inline constexpr uint32_t kVprn101 = 101;
+inline constexpr uint32_t kVprn102 = 102;
+inline const config::TunnelKey kGreOverIpsec{101, "protected-gre-tunnel"};
+inline const config::TunnelKey kIpsec{101, "ipsec-tunnel-for-n-gre-tunnels"};
+inline const config::TunnelKey kPlainGre{102, "plain-gre"};
+inline const config::TunnelKey kPlainIpip{102, "plain-ipip"};
+
+// Proto / Src / Dst: fields of an IPv4 packet.
+inline uint8_t Proto(const std::vector<uint8_t>& p) { return p[9]; }
+inline IpAddress Src(const std::vector<uint8_t>& p) { return IpAddress::V4Bytes(&p[12]); }
+inline IpAddress Dst(const std::vector<uint8_t>& p) { return IpAddress::V4Bytes(&p[16]); }
+
 // WrapIpv4: `inner` inside an IPv4 header (protocol `proto`: 47 adds a 4-byte GRE header
 // for an IPv4 payload) from src to dst, with a valid header checksum.
 std::vector<uint8_t> WrapIpv4(const std::vector<uint8_t>& inner, const IpAddress& src,

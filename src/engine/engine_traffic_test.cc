@@ -16,17 +16,6 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using Action = Verdict::Action;
 
-constexpr uint32_t kVprn101 = 101;
-constexpr uint32_t kVprn102 = 102;
-const config::TunnelKey kGreOverIpsec{101, "protected-gre-tunnel"};
-const config::TunnelKey kIpsec{101, "ipsec-tunnel-for-n-gre-tunnels"};
-const config::TunnelKey kPlainGre{102, "plain-gre"};
-const config::TunnelKey kPlainIpip{102, "plain-ipip"};
-
-uint8_t Proto(const std::vector<uint8_t>& p) { return p[9]; }
-IpAddress Src(const std::vector<uint8_t>& p) { return IpAddress::V4Bytes(&p[12]); }
-IpAddress Dst(const std::vector<uint8_t>& p) { return IpAddress::V4Bytes(&p[16]); }
-
 config::TunnelSapId Sap(std::string_view text) { return *config::TunnelSapId::Parse(text); }
 
 TEST(EngineTraffic, GreOverIpsecBothWaysByteExact) {
