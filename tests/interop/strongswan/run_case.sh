@@ -266,6 +266,29 @@ rekey_ike() {
   spis_agree || fail "the CHILD SA's SPIs differ after the IKE SA rekey"
   note "IKE SA rekeyed in $(($(now_ms) - t0)) ms: $before-> $(ss_ike_spis)"
 }
+# pings_start N: N pings every 20 ms each way in the background (-w bounds each at 30 s);
+# pings_check WHAT: waits for them; every one must have been answered ("lost across WHAT").
+pings_start() {
+  ip netns exec "$NS_T" ping -q -c "$1" -i 0.02 -W 2 -w 30 -I "$TL_HOST" "$SS_HOST" \
+    >"$WORK/ping_t.out" 2>&1 &
+  P1=$!
+  EXTRA_PIDS+=("$P1")
+  ip netns exec "$NS_S" ping -q -c "$1" -i 0.02 -W 2 -w 30 -I "$SS_HOST" "$TL_HOST" \
+    >"$WORK/ping_s.out" 2>&1 &
+  P2=$!
+  EXTRA_PIDS+=("$P2")
+}
+pings_check() {
+  local rc1=0 rc2=0 f
+  wait "$P1" || rc1=$?
+  wait "$P2" || rc2=$?
+  EXTRA_PIDS=()
+  for f in ping_t ping_s; do note "$f: $(grep "packets transmitted" "$WORK/$f.out")"; done
+  for f in ping_t ping_s; do
+    grep -q " 0% packet loss" "$WORK/$f.out" || fail "packets lost across the $1 ($f)"
+  done
+  if [ "$rc1" -ne 0 ] || [ "$rc2" -ne 0 ]; then fail "ping exit codes $rc1 / $rc2"; fi
+}
 # test_gt N COMMAND...: COMMAND's output (a number) is above N.
 test_gt() {
   local n=$1
@@ -335,29 +358,14 @@ case $SCENARIO in
     check_algorithms
     log "pings every 20 ms both ways while $rekeyer rekeys CHILD, IKE, CHILD"
     # 400 pings at 20 ms: 8 s of traffic; -w bounds each ping at 30 s whatever happens.
-    ip netns exec "$NS_T" ping -q -c 400 -i 0.02 -W 2 -w 30 -I "$TL_HOST" "$SS_HOST" \
-      >"$WORK/ping_t.out" 2>&1 &
-    P1=$!
-    EXTRA_PIDS+=("$P1")
-    ip netns exec "$NS_S" ping -q -c 400 -i 0.02 -W 2 -w 30 -I "$SS_HOST" "$TL_HOST" \
-      >"$WORK/ping_s.out" 2>&1 &
-    P2=$!
-    EXTRA_PIDS+=("$P2")
+    pings_start 400
     sleep 1
     rekey_child
     sleep 0.5
     rekey_ike
     sleep 0.5
     rekey_child
-    rc1=0 rc2=0
-    wait "$P1" || rc1=$?
-    wait "$P2" || rc2=$?
-    EXTRA_PIDS=()
-    for f in ping_t ping_s; do note "$f: $(grep "packets transmitted" "$WORK/$f.out")"; done
-    for f in ping_t ping_s; do
-      grep -q " 0% packet loss" "$WORK/$f.out" || fail "packets lost across the rekeys ($f)"
-    done
-    if [ "$rc1" -ne 0 ] || [ "$rc2" -ne 0 ]; then fail "ping exit codes $rc1 / $rc2"; fi
+    pings_check "rekeys"
     tl_one_session_up || fail "tunnelisa does not list exactly one IKE session up"
     # For the record: what tunnelisa's engine dropped meanwhile (TUN chatter is no-route).
     tl_ctl counters | awk '/^engine drops by reason:/ { f = 1; next } /^[a-z]/ { f = 0 }
@@ -369,14 +377,7 @@ case $SCENARIO in
     check_algorithms
     spis=$(tl_spis)
     log "pings every 20 ms both ways while the configuration is reloaded"
-    ip netns exec "$NS_T" ping -q -c 250 -i 0.02 -W 2 -w 30 -I "$TL_HOST" "$SS_HOST" \
-      >"$WORK/ping_t.out" 2>&1 &
-    P1=$!
-    EXTRA_PIDS+=("$P1")
-    ip netns exec "$NS_S" ping -q -c 250 -i 0.02 -W 2 -w 30 -I "$SS_HOST" "$TL_HOST" \
-      >"$WORK/ping_s.out" 2>&1 &
-    P2=$!
-    EXTRA_PIDS+=("$P2")
+    pings_start 250
     sleep 1
     # An allowed change: the transform's algorithm. Established SAs stay until renegotiated.
     TL_ESP_ENC=aes256gcm16
@@ -402,15 +403,7 @@ case $SCENARIO in
     kill -HUP "$TL_PID"
     reloaded() { [ "$(grep -c "configuration reloaded" "$WORK/tl.log")" -gt "$n_before" ]; }
     wait_until 5 "tunnelisa reloading at SIGHUP" reloaded
-    rc1=0 rc2=0
-    wait "$P1" || rc1=$?
-    wait "$P2" || rc2=$?
-    EXTRA_PIDS=()
-    for f in ping_t ping_s; do note "$f: $(grep "packets transmitted" "$WORK/$f.out")"; done
-    for f in ping_t ping_s; do
-      grep -q " 0% packet loss" "$WORK/$f.out" || fail "packets lost across the reloads ($f)"
-    done
-    if [ "$rc1" -ne 0 ] || [ "$rc2" -ne 0 ]; then fail "ping exit codes $rc1 / $rc2"; fi
+    pings_check "reloads"
     log "tunnelisa rekeys the CHILD SA: the new one uses the reloaded transform"
     rekey_child
     ss_sas | grep "INSTALLED" | grep -q "AES_GCM_16-256" ||
