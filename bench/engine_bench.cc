@@ -26,6 +26,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "bench/bench_util.h"
 #include "benchmark/benchmark.h"
 #include "dataplane/ip_header.h"
 #include "tunnelisa/algorithms.h"
@@ -38,18 +39,12 @@
 namespace tunnelisa::bench {
 namespace {
 
-constexpr size_t kBurst = 32;
-constexpr size_t kArenas = 8;
-constexpr uint32_t kStride = 1728;  // as in esp_bench.cc
 constexpr uint32_t kTunnels = 1000;
 constexpr uint32_t kPrivateService = 101;
-static_assert(kPacketHeadroom + 1420 + kPacketTailroom <= kStride);
 
 constexpr const char* kSuites[] = {"aes128gcm16",   "aes256gcm16",   "chacha20poly1305",
                                    "aes128-sha256", "aes256-sha512", "3des-sha1"};
 constexpr uint32_t kSizes[] = {64, 512, 1420};
-
-using dataplane::Store16;
 
 // Tunnel k's far LAN: 10.(128 + k / 256).(k % 256).0/24; its peer
 // 198.18.(k / 250).(k % 250 + 1). Side A: local gateway 192.0.2.1; side B (the mirror) the
@@ -145,24 +140,13 @@ std::string GreConfig() {
   return c;
 }
 
-// MakePayload: an IPv4 UDP packet of `bytes` bytes from 10.0.0.5 (or the far LAN when
-// `reverse`) to host 9 of tunnel k's far LAN.
+// MakePayload: an IPv4 UDP packet of `bytes` bytes from 10.0.0.5 to host 9 of tunnel k's far
+// LAN.
 void MakePayload(uint8_t* p, uint32_t bytes, uint32_t k) {
-  std::memset(p, 0, 28);
-  p[0] = 0x45;
-  Store16(p + 2, static_cast<uint16_t>(bytes));
-  p[8] = 64;
-  p[9] = kProtoUdp;
   const uint8_t src[4] = {10, 0, 0, 5};
   const uint8_t dst[4] = {10, static_cast<uint8_t>(128 + k / 256), static_cast<uint8_t>(k % 256),
                           9};
-  std::memcpy(p + 12, src, 4);
-  std::memcpy(p + 16, dst, 4);
-  Store16(p + 10, dataplane::Ipv4HeaderChecksum(p));
-  Store16(p + 20, 12345);
-  Store16(p + 22, 53);
-  Store16(p + 24, static_cast<uint16_t>(bytes - 20));
-  for (uint32_t i = 28; i < bytes; ++i) p[i] = static_cast<uint8_t>(k + i);
+  WriteUdp(p, bytes, src, dst, k);
 }
 
 CryptoRegistry* OpenSslRegistry() {
@@ -194,23 +178,6 @@ class CountingTransport final : public Transport {
   size_t captured = 0;
 };
 
-struct Arena {
-  Arena() : mem(static_cast<uint8_t*>(std::aligned_alloc(64, kArenas * kBurst * kStride))) {
-    std::memset(mem.get(), 0, kArenas * kBurst * kStride);
-    for (size_t a = 0; a < kArenas; ++a) {
-      for (size_t i = 0; i < kBurst; ++i) {
-        refs[a][i] = PacketRef::WithHeadroom(buf(a, i), kStride, kPacketHeadroom);
-      }
-    }
-  }
-  uint8_t* buf(size_t a, size_t i) const { return mem.get() + (a * kBurst + i) * kStride; }
-  struct Free {
-    void operator()(uint8_t* p) const { std::free(p); }
-  };
-  std::unique_ptr<uint8_t, Free> mem;
-  PacketRef refs[kArenas][kBurst];
-};
-
 std::unique_ptr<Engine> MakeEngine(const std::string& text, Transport* t, benchmark::State& state) {
   config::LoadResult loaded = config::LoadConfigText(text, "bench.cfg");
   if (!loaded.ok()) {
@@ -227,11 +194,6 @@ std::unique_ptr<Engine> MakeEngine(const std::string& text, Transport* t, benchm
     return nullptr;
   }
   return *std::move(e);
-}
-
-void SetCounters(benchmark::State& state, uint32_t bytes) {
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kBurst));
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * kBurst * bytes));
 }
 
 // Fill: arena a's packets for tunnels k0, k0 + 1, ... (mod kTunnels); returns the next k.

@@ -42,6 +42,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_format.h"
+#include "bench/bench_util.h"
 #include "benchmark/benchmark.h"
 #include "tunnelisa/algorithms.h"
 #include "tunnelisa/crypto_backend.h"
@@ -52,11 +53,6 @@
 
 namespace tunnelisa::bench {
 namespace {
-
-constexpr size_t kBurst = 32;       // packets per Encrypt/Decrypt call
-constexpr size_t kArenas = 8;       // bursts of buffers cycled through (same for ESP and raw)
-constexpr uint32_t kStride = 1728;  // bytes per packet buffer: 27 cache lines (not a power of 2)
-static_assert(kPacketHeadroom + 1420 + kPacketTailroom <= kStride);
 
 constexpr const char* kSuites[] = {"aes128gcm16",   "aes256gcm16",   "chacha20poly1305",
                                    "aes128-sha256", "aes256-sha512", "3des-sha1"};
@@ -143,24 +139,6 @@ SaConfig MakeSaConfig(EspSuite suite, SaDirection dir, uint32_t spi, uint8_t key
 uint32_t PayloadLen(const EspSuite& s, uint32_t inner) {
   const uint32_t bs = GetEncryptionInfo(s.enc).block_size;
   return (inner + 2 + bs - 1) & ~(bs - 1);
-}
-
-// Arena: kArenas x kBurst packet buffers of kStride bytes, 64-byte aligned.
-struct Arena {
-  Arena() : mem(static_cast<uint8_t*>(std::aligned_alloc(64, kArenas * kBurst * kStride))) {
-    std::memset(mem.get(), 0, kArenas * kBurst * kStride);
-  }
-  uint8_t* buf(size_t a, size_t i) const { return mem.get() + (a * kBurst + i) * kStride; }
-  struct Free {
-    void operator()(uint8_t* p) const { std::free(p); }
-  };
-  std::unique_ptr<uint8_t, Free> mem;
-  PacketRef refs[kArenas][kBurst];
-};
-
-void SetCounters(benchmark::State& state, uint32_t bytes) {
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kBurst));
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * kBurst * bytes));
 }
 
 // ---------------------------------------------------------------------------------------------

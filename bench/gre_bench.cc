@@ -23,6 +23,7 @@
 #include <memory>
 #include <vector>
 
+#include "bench/bench_util.h"
 #include "benchmark/benchmark.h"
 #include "dataplane/ip_header.h"
 #include "tunnelisa/gre_ipip.h"
@@ -33,29 +34,12 @@
 namespace tunnelisa::bench {
 namespace {
 
-constexpr size_t kBurst = 32;
-constexpr size_t kArenas = 8;
-constexpr uint32_t kStride = 1728;  // 27 cache lines per buffer, as in esp_bench.cc
-static_assert(kPacketHeadroom + 1420 + kPacketTailroom <= kStride);
-
 using dataplane::Store16;
 
 // MakePayload: an IPv4 UDP packet of `bytes` bytes (valid header checksum).
 void MakePayload(uint8_t* p, uint32_t bytes, uint32_t seed) {
-  std::memset(p, 0, 28);
-  p[0] = 0x45;
-  Store16(p + 2, static_cast<uint16_t>(bytes));
-  Store16(p + 4, static_cast<uint16_t>(seed));
-  p[8] = 64;
-  p[9] = kProtoUdp;
   const uint8_t src[4] = {10, 0, 0, 1}, dst[4] = {10, 0, 1, 1};
-  std::memcpy(p + 12, src, 4);
-  std::memcpy(p + 16, dst, 4);
-  Store16(p + 10, dataplane::Ipv4HeaderChecksum(p));
-  Store16(p + 20, 12345);
-  Store16(p + 22, 53);
-  Store16(p + 24, static_cast<uint16_t>(bytes - 20));
-  for (uint32_t i = 28; i < bytes; ++i) p[i] = static_cast<uint8_t>(seed + i);
+  WriteUdp(p, bytes, src, dst, seed);
 }
 
 // Arena: kArenas bursts of buffers, each holding one payload packet at kPacketHeadroom.
