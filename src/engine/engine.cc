@@ -122,7 +122,7 @@ uint32_t Engine::InterfaceId(uint32_t service, std::string_view interface) const
 bool Engine::ControlWorkPending() const { return !impl_->control_queue_.empty(); }
 
 MonoTime Engine::OnTimer(MonoTime now) {
-  impl_->SnapshotSequences();
+  impl_->SnapshotSequences(now);
   MonoTime next = MonoTime::Infinite();
   for (auto& [isa, slot] : impl_->slots) {
     next = std::min(next, slot->esp->OnTimer(now));

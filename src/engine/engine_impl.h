@@ -241,8 +241,12 @@ class Engine::Impl {
   absl::Status SetIsaHealth(const config::IsaSlot& isa, bool healthy, MonoTime now);
   void RaiseIsaEvents(const std::vector<IsaGroups::Change>& changes, MonoTime now);
   std::vector<config::IsaMemberState> IsaMembers(uint32_t group) const;
-  // SnapshotSequences: each manual outbound SA's last sequence number (OnTimer).
-  void SnapshotSequences();
+  // SnapshotSequences: each manual outbound SA's last sequence number, at most once per
+  // kSnapshotInterval (OnTimer runs often; a pass over the tunnels is not per-timer work).
+  // It does not set OnTimer's deadline: hosts call OnTimer at least once a second.
+  void SnapshotSequences(MonoTime now);
+  static constexpr Duration kSnapshotInterval = Duration::Seconds(1);
+  MonoTime next_snapshot_;
 
   // engine_forward.cc (fast path)
   // Public: `service` is the receiving delivery service, or nullopt: the service that owns
@@ -361,8 +365,9 @@ class Engine::Impl {
   // Dynamic tunnels that moved to another ISA in this Reconcile: initiated afterwards.
   std::vector<uint64_t> reinitiate_;
   // kFailoverSequenceMargin: sequence numbers skipped when a manual-keyed tunnel is
-  // re-established on another ISA: more than a tunnel sends between two OnTimer snapshots
-  // (a million packets: a second at 1 Mpps), far less than the 2^32 a key may seal.
+  // re-established on another ISA: more than a tunnel sends between two snapshots
+  // (kSnapshotInterval: a million packets is a second at 1 Mpps), far less than the 2^32 a
+  // key may seal.
   static constexpr uint64_t kFailoverSequenceMargin = 1 << 20;
   // ReconcileIpsec: installs manual SAs; returns the IKE peers of dynamic-keying tunnels.
   std::vector<ike::IkePeerConfig> ReconcileIpsec(const config::Config& config,

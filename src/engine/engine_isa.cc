@@ -75,7 +75,9 @@ std::vector<config::IsaMemberState> Engine::Impl::IsaMembers(uint32_t group) con
   return out;
 }
 
-void Engine::Impl::SnapshotSequences() {
+void Engine::Impl::SnapshotSequences(MonoTime now) {
+  if (now < next_snapshot_) return;
+  next_snapshot_ = now + kSnapshotInterval;
   for (auto& [key, t] : ipsec_tunnels) {
     if (!t.installed || t.ike_peer != 0 || t.slot == nullptr || !t.outbound.valid()) continue;
     absl::StatusOr<SaStats> stats = t.slot->esp->Query(t.outbound);

@@ -51,7 +51,6 @@ class IsaGroups {
 
   const config::IsaAssignments& assignments() const { return assignments_; }
   bool healthy(const config::IsaSlot& isa) const { return !failed_.contains(isa); }
-  const std::set<config::IsaSlot>& failed() const { return failed_; }
 
  private:
   struct Group {
