@@ -13,7 +13,7 @@ template <typename Map, typename Key>
 std::optional<TrafficCounters> Find(const Map& m, const Key& key) {
   auto it = m.find(key);
   if (it == m.end()) return std::nullopt;
-  return it->second;
+  return it->second.inner;
 }
 
 }  // namespace
@@ -144,12 +144,12 @@ std::optional<TrafficCounters> Engine::IpsecTunnelTraffic(const config::TunnelKe
 }
 
 std::optional<TrafficCounters> Engine::ServiceTraffic(uint32_t service) const {
-  return Find(impl_->service_traffic, service);
+  return impl_->ServiceTraffic(service);
 }
 
 std::optional<TrafficCounters> Engine::SapTraffic(uint32_t service,
                                                   const config::TunnelSapId& sap) const {
-  return Find(impl_->sap_traffic, std::make_pair(service, sap));
+  return impl_->SapTraffic(service, sap);
 }
 
 std::optional<TunnelRemote> Engine::ActiveRemote(const config::TunnelKey& tunnel) const {

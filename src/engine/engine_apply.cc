@@ -602,47 +602,124 @@ void EngineService::ResolveTargets(
 }
 
 void Engine::Impl::LinkCounters(const config::Config& config) {
-  std::set<std::pair<uint32_t, config::TunnelSapId>> saps;
-  ForEachSap(config, [&](const config::Service& s, const std::string&, const config::Interface&,
-                         const config::Sap& sap) {
-    saps.insert({s.id, sap.id});
-  });
-  std::erase_if(sap_traffic, [&](const auto& e) { return !saps.contains(e.first); });
-  std::erase_if(service_traffic, [&](const auto& e) { return !config.services.contains(e.first); });
-  std::erase_if(ip_traffic, [&](const auto& e) { return !ip_tunnels.contains(e.first); });
-  std::erase_if(ipsec_traffic, [&](const auto& e) { return !ipsec_tunnels.contains(e.first); });
-  for (const auto& [sid, s] : config.services) service_traffic[sid];
-  for (const auto& key : saps) sap_traffic[key];
-
-  auto link = [&](TunnelCounterRefs& c, TrafficCounters* tunnel, uint32_t private_service,
-                  const config::TunnelSapId& sap, uint32_t delivery_service,
-                  const std::optional<IpAddress>& source) {
-    c.tunnel = tunnel;
-    c.private_sap = &sap_traffic[{private_service, sap}];
-    c.private_service = &service_traffic[private_service];
-    c.public_sap = nullptr;
-    c.delivery_service = nullptr;
-    auto d = config.services.find(delivery_service);
+  // Where each tunnel counts now.
+  std::map<std::pair<bool, config::TunnelKey>, CounterLink> wanted;
+  auto link = [&](bool ipsec, const TunnelPlacement& st, uint32_t private_service,
+                  const config::TunnelSapId& sap, const std::optional<IpAddress>& source) {
+    CounterLink& c = wanted[{ipsec, st.key}];
+    c.private_sap = {private_service, sap};
+    c.private_service = private_service;
+    auto d = config.services.find(st.delivery_service);
     if (d == config.services.end()) return;
-    c.delivery_service = &service_traffic[delivery_service];
+    c.delivery_service = st.delivery_service;
     if (!source) return;
     if (std::optional<config::TunnelSapId> pub = PublicSapFor(d->second, *source)) {
-      c.public_sap = &sap_traffic[{delivery_service, *pub}];
+      c.public_sap = std::make_pair(st.delivery_service, *pub);
     }
   };
   ForEachSap(config, [&](const config::Service& s, const std::string&, const config::Interface&,
                          const config::Sap& sap) {
     if (sap.ip_tunnel) {
-      IpTunnelState& st = ip_tunnels.at(TunnelKey{s.id, sap.ip_tunnel->name});
-      link(st.counters, &ip_traffic[st.key], s.id, sap.id, st.delivery_service,
+      link(false, ip_tunnels.at(TunnelKey{s.id, sap.ip_tunnel->name}), s.id, sap.id,
            sap.ip_tunnel->source);
     }
     for (const auto& [name, t] : sap.ipsec_tunnels) {
-      IpsecTunnelState& st = ipsec_tunnels.at(TunnelKey{s.id, name});
-      link(st.counters, &ipsec_traffic[st.key], s.id, sap.id, st.delivery_service,
-           t.local_gateway_address);
+      link(true, ipsec_tunnels.at(TunnelKey{s.id, name}), s.id, sap.id, t.local_gateway_address);
     }
   });
+  // Links that end: what the tunnel counted there stays there (retired totals).
+  auto minus = [](const TrafficCounters& a, const TrafficCounters& b) {
+    return TrafficCounters{a.in_packets - b.in_packets, a.in_octets - b.in_octets,
+                           a.out_packets - b.out_packets, a.out_octets - b.out_octets};
+  };
+  auto add = [](TrafficCounters& to, const TrafficCounters& d) {
+    to.in_packets += d.in_packets;
+    to.in_octets += d.in_octets;
+    to.out_packets += d.out_packets;
+    to.out_octets += d.out_octets;
+  };
+  for (auto it = counter_links.begin(); it != counter_links.end();) {
+    auto w = wanted.find(it->first);
+    if (w != wanted.end() && w->second.SameTargets(it->second)) {
+      ++it;
+      continue;
+    }
+    const CounterLink& old = it->second;
+    const TrafficCounters inner = minus(old.traffic->inner, old.base.inner);
+    const TrafficCounters outer = minus(old.traffic->outer, old.base.outer);
+    add(retired_sap_traffic[old.private_sap], inner);
+    add(retired_service_traffic[old.private_service], inner);
+    if (old.public_sap) add(retired_sap_traffic[*old.public_sap], outer);
+    if (old.delivery_service) add(retired_service_traffic[*old.delivery_service], outer);
+    it = counter_links.erase(it);
+  }
+  // Objects that are gone lose their counters.
+  std::set<std::pair<uint32_t, config::TunnelSapId>> saps;
+  ForEachSap(config, [&](const config::Service& s, const std::string&, const config::Interface&,
+                         const config::Sap& sap) {
+    saps.insert({s.id, sap.id});
+  });
+  std::erase_if(retired_sap_traffic, [&](const auto& e) { return !saps.contains(e.first); });
+  std::erase_if(retired_service_traffic,
+                [&](const auto& e) { return !config.services.contains(e.first); });
+  std::erase_if(ip_traffic, [&](const auto& e) { return !ip_tunnels.contains(e.first); });
+  std::erase_if(ipsec_traffic, [&](const auto& e) { return !ipsec_tunnels.contains(e.first); });
+  // New links count from the tunnel's figures now.
+  for (auto& [key, c] : wanted) {
+    TunnelTraffic* traffic = key.first ? &ipsec_traffic[key.second] : &ip_traffic[key.second];
+    if (key.first) {
+      ipsec_tunnels.at(key.second).traffic = traffic;
+    } else {
+      ip_tunnels.at(key.second).traffic = traffic;
+    }
+    if (counter_links.contains(key)) continue;
+    c.traffic = traffic;
+    c.base = *traffic;
+    counter_links.emplace(key, c);
+  }
+}
+
+std::optional<TrafficCounters> Engine::Impl::ServiceTraffic(uint32_t service) const {
+  if (!running.config().services.contains(service)) return std::nullopt;
+  TrafficCounters sum;
+  if (auto r = retired_service_traffic.find(service); r != retired_service_traffic.end()) {
+    sum = r->second;
+  }
+  auto add = [&sum](const TrafficCounters& now, const TrafficCounters& base) {
+    sum.in_packets += now.in_packets - base.in_packets;
+    sum.in_octets += now.in_octets - base.in_octets;
+    sum.out_packets += now.out_packets - base.out_packets;
+    sum.out_octets += now.out_octets - base.out_octets;
+  };
+  for (const auto& [key, c] : counter_links) {
+    if (c.private_service == service) add(c.traffic->inner, c.base.inner);
+    if (c.delivery_service == service) add(c.traffic->outer, c.base.outer);
+  }
+  return sum;
+}
+
+std::optional<TrafficCounters> Engine::Impl::SapTraffic(uint32_t service,
+                                                        const config::TunnelSapId& sap) const {
+  const std::pair<uint32_t, config::TunnelSapId> id{service, sap};
+  bool configured = false;
+  ForEachSap(running.config(), [&](const config::Service& s, const std::string&,
+                                   const config::Interface&, const config::Sap& p) {
+    configured = configured || (s.id == service && p.id == sap);
+  });
+  if (!configured) return std::nullopt;
+  TrafficCounters sum;
+  if (auto r = retired_sap_traffic.find(id); r != retired_sap_traffic.end()) sum = r->second;
+  auto add = [&sum](const TrafficCounters& now, const TrafficCounters& base) {
+    sum.in_packets += now.in_packets - base.in_packets;
+    sum.in_octets += now.in_octets - base.in_octets;
+    sum.out_packets += now.out_packets - base.out_packets;
+    sum.out_octets += now.out_octets - base.out_octets;
+  };
+  for (const auto& [key, c] : counter_links) {
+    if (c.private_sap == id) add(c.traffic->inner, c.base.inner);
+    if (c.public_sap == id) add(c.traffic->outer, c.base.outer);
+  }
+  return sum;
 }
 
 }  // namespace tunnelisa

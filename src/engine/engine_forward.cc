@@ -74,23 +74,19 @@ void Engine::Impl::Emit(EngineVerdict& v, Verdict::Action action) {
   }
 }
 
-void Engine::Impl::Count(const TunnelCounterRefs& c, bool in, uint32_t inner_octets,
-                         uint32_t outer_octets) {
-  auto add = [in](TrafficCounters* t, uint32_t octets) {
-    if (t == nullptr) return;
-    if (in) {
-      ++t->in_packets;
-      t->in_octets += octets;
-    } else {
-      ++t->out_packets;
-      t->out_octets += octets;
-    }
-  };
-  add(c.tunnel, inner_octets);
-  add(c.private_sap, inner_octets);
-  add(c.private_service, inner_octets);
-  add(c.public_sap, outer_octets);
-  add(c.delivery_service, outer_octets);
+void Engine::Impl::Count(TunnelTraffic* c, bool in, uint32_t inner_octets, uint32_t outer_octets) {
+  if (c == nullptr) return;
+  if (in) {
+    ++c->inner.in_packets;
+    c->inner.in_octets += inner_octets;
+    ++c->outer.in_packets;
+    c->outer.in_octets += outer_octets;
+  } else {
+    ++c->inner.out_packets;
+    c->inner.out_octets += inner_octets;
+    ++c->outer.out_packets;
+    c->outer.out_octets += outer_octets;
+  }
 }
 
 void Engine::Impl::BeginBurst(std::span<PacketRef> packets) {
@@ -142,7 +138,7 @@ void Engine::Impl::RunSeals(MonoTime now) {
       if (dv.action != Verdict::Action::kForward) {
         Drop(*e.verdict, dv.reason);
       } else {
-        Count(e.tunnel->counters, /*in=*/false, e.length, e.packet->length);
+        Count(e.tunnel->traffic, /*in=*/false, e.length, e.packet->length);
         SendOuter(*e.tunnel, *e.packet, e.depth, now, *e.verdict);
       }
     }
@@ -357,7 +353,7 @@ void Engine::Impl::DecapIpResult(EngineSlot& slot, PacketRef& p, const Verdict& 
       if (t == slot.ip_by_index.end() || t->second->private_svc == nullptr) {
         return Drop(v, DropReason::kWrongTunnel);
       }
-      Count(t->second->counters, /*in=*/true, p.length, outer_len);
+      Count(t->second->traffic, /*in=*/true, p.length, outer_len);
       return Forward(*t->second->private_svc, p, /*outer=*/false, depth + 1, now, v);
     }
     case Verdict::Action::kConsumed:
@@ -391,7 +387,7 @@ void Engine::Impl::DecapEspResult(IpsecTunnelState& t, PacketRef& p, const Verdi
         return Drop(v, DropReason::kWrongTunnel);  // an SA of another peer's tunnel
       }
       if (t.private_svc == nullptr) return Drop(v, DropReason::kTunnelDown);
-      Count(t.counters, /*in=*/true, p.length, outer_len);
+      Count(t.traffic, /*in=*/true, p.length, outer_len);
       return Forward(*t.private_svc, p, /*outer=*/false, depth + 1, now, v);
     }
     case Verdict::Action::kConsumed:
@@ -420,7 +416,7 @@ void Engine::Impl::EncapIp(IpTunnelState& t, PacketRef& p, int depth, MonoTime n
   spares.Commit(sp);
   auto send = [&](PacketRef& q, EngineVerdict& qv) {
     const uint32_t inner = q.length > t.overhead ? q.length - t.overhead : 0;
-    Count(t.counters, /*in=*/false, inner, q.length);
+    Count(t.traffic, /*in=*/false, inner, q.length);
     SendOuter(t, q, depth, now, qv);
   };
   switch (dv.action) {
@@ -562,7 +558,7 @@ void Engine::Impl::EncryptEsp(IpsecTunnelState& t, PacketRef& p, int depth, Mono
   Verdict dv;
   t.slot->esp->Encrypt(t.outbound, {&p, 1}, {&dv, 1}, now);
   if (dv.action != Verdict::Action::kForward) return Drop(v, dv.reason);
-  Count(t.counters, /*in=*/false, inner, p.length);
+  Count(t.traffic, /*in=*/false, inner, p.length);
   SendOuter(t, p, depth, now, v);
 }
 

@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -82,13 +83,31 @@ struct EngineSlot {
   absl::flat_hash_map<uint32_t, IpTunnelState*> ip_by_index;  // tunnel index
 };
 
-// Counter references of one tunnel (nodes of the engine's counter maps; stable).
-struct TunnelCounterRefs {
-  TrafficCounters* tunnel = nullptr;
-  TrafficCounters* private_sap = nullptr;
-  TrafficCounters* private_service = nullptr;
-  TrafficCounters* public_sap = nullptr;  // null when no public SAP subnet holds the source
-  TrafficCounters* delivery_service = nullptr;
+// TunnelTraffic: one tunnel's traffic counters, written only on the fast path of the slot the
+// tunnel is on (so two workers never write one counter), read on the control path. `inner`
+// counts payload packets and octets (the tunnel's own figures, and its private SAP's and
+// service's), `outer` the outer packets (its public SAP's and delivery service's). A SAP's or
+// service's counters are sums over its tunnels, taken when read (Engine::Impl::Traffic*).
+struct TunnelTraffic {
+  TrafficCounters inner;
+  TrafficCounters outer;
+};
+
+// CounterLink: where one tunnel's traffic counts besides the tunnel itself (control path):
+// what the tunnel counted since `base` (its figures when it was linked there) belongs to these
+// SAPs and services. When a tunnel leaves them (removed, moved to another SAP), that part is
+// added to their retired totals.
+struct CounterLink {
+  TunnelTraffic* traffic = nullptr;
+  std::pair<uint32_t, config::TunnelSapId> private_sap;
+  uint32_t private_service = 0;
+  std::optional<std::pair<uint32_t, config::TunnelSapId>> public_sap;  // a public SAP's subnet
+  std::optional<uint32_t> delivery_service;                            // holds the source
+  TunnelTraffic base;
+  bool SameTargets(const CounterLink& o) const {
+    return private_sap == o.private_sap && private_service == o.private_service &&
+           public_sap == o.public_sap && delivery_service == o.delivery_service;
+  }
 };
 
 // TunnelPlacement: where a configured tunnel sits: its private SAP and service and its
@@ -126,8 +145,8 @@ struct IpTunnelState : TunnelPlacement {
   IpTunnelHandle handle;
   bool installed = false;
   TunnelRemote active = TunnelRemote::kPrimary;
-  uint32_t overhead = 0;  // outer header bytes the encapsulation adds
-  TunnelCounterRefs counters;
+  uint32_t overhead = 0;             // outer header bytes the encapsulation adds
+  TunnelTraffic* traffic = nullptr;  // null: not counted (ipsec-gw sessions)
 };
 
 // IpsecTunnelState: one configured ipsec-tunnel; SAs installed while manual keying applies.
@@ -160,7 +179,7 @@ struct IpsecTunnelState : TunnelPlacement {
   // reassembly: the tunnel group's `reassembly` is on: outer fragments from the peer go through
   // the slot's Reassembler before decryption; otherwise they are dropped (reassembly-disabled).
   bool reassembly = false;
-  TunnelCounterRefs counters;
+  TunnelTraffic* traffic = nullptr;  // null: not counted (ipsec-gw sessions)
   // Dynamic keying: the tunnel's IKE peer id (0: none, manual keying or down), its name in IKE
   // events, every outbound SA IKE installed (the active one is `outbound`; inbound SAs are all
   // in `inbound`), and the last traffic-triggered initiation.
@@ -333,11 +352,17 @@ class Engine::Impl {
   std::map<std::pair<uint32_t, std::string>, uint32_t> interface_ids;
   uint32_t next_interface_id = 1;
   absl::flat_hash_map<IpAddress, EngineService*> public_owner;  // terminated address -> service
-  // Traffic counters, kept across ApplyConfig for objects that stay.
-  std::map<config::TunnelKey, TrafficCounters> ip_traffic;
-  std::map<config::TunnelKey, TrafficCounters> ipsec_traffic;
-  std::map<uint32_t, TrafficCounters> service_traffic;
-  std::map<std::pair<uint32_t, config::TunnelSapId>, TrafficCounters> sap_traffic;
+  // Traffic counters, kept across ApplyConfig for objects that stay: each tunnel's own
+  // (nodes are stable: the tunnel states point at them), where each counts besides
+  // (LinkCounters), and what tunnels that left a SAP or service counted there.
+  std::map<config::TunnelKey, TunnelTraffic> ip_traffic;
+  std::map<config::TunnelKey, TunnelTraffic> ipsec_traffic;
+  std::map<std::pair<bool, config::TunnelKey>, CounterLink> counter_links;  // (ipsec, tunnel)
+  std::map<uint32_t, TrafficCounters> retired_service_traffic;
+  std::map<std::pair<uint32_t, config::TunnelSapId>, TrafficCounters> retired_sap_traffic;
+  // ServiceTraffic / SapTraffic: the sums (control path); nullopt when not configured.
+  std::optional<TrafficCounters> ServiceTraffic(uint32_t service) const;
+  std::optional<TrafficCounters> SapTraffic(uint32_t service, const config::TunnelSapId& sap) const;
   std::vector<Engine::SessionRecord> sessions;  // IKE session log, at most kMaxSessionLog
   size_t sessions_dropped = 0;                  // records dropped from the front
   // IKE SA (SPIi, SPIr) -> absolute session index (sessions_dropped + position).
@@ -374,7 +399,7 @@ class Engine::Impl {
                                                  const config::RuntimeView& base, MonoTime now);
   void UninstallIpsec(IpsecTunnelState& t);
   void ReconcileIp(const config::Config& config);
-  void Count(const TunnelCounterRefs& c, bool in, uint32_t inner_octets, uint32_t outer_octets);
+  static void Count(TunnelTraffic* c, bool in, uint32_t inner_octets, uint32_t outer_octets);
   void UninstallIp(IpTunnelState& t);
   void BuildServices(const config::Config& config);
   // CacheEgress: t.egress for outer packets to `remote` in t's delivery service.

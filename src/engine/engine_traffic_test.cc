@@ -89,6 +89,47 @@ TEST(EngineTraffic, GreOverIpsecCountersPerTunnelSapAndService) {
   EXPECT_THAT(*show, HasSubstr("Oper State       : Up"));
 }
 
+// A SAP's and a service's counters are sums over their tunnels taken when read; what a tunnel
+// counted there stays when the tunnel is removed (and is not counted twice while it stays).
+TEST(EngineTraffic, ServiceCountersKeepWhatARemovedTunnelCounted) {
+  std::string text = ReadEngineVector("router_a.cfg");
+  std::unique_ptr<Router> a = MakeRouter(text);
+  std::vector<uint8_t> gre = MakeUdpPacket(Ip("172.17.1.10"), Ip("172.17.2.20"), 64, 3);
+  std::vector<uint8_t> ipip = MakeUdpPacket(Ip("172.18.1.10"), Ip("172.18.2.20"), 64, 4);
+  a->PrivateBurst(kVprn102, {gre, gre, ipip});
+  const uint64_t inner = gre.size();
+  EXPECT_EQ(a->engine->ServiceTraffic(kVprn102), (TrafficCounters{0, 0, 3, 3 * inner}));
+  // An unrelated change keeps every link: nothing is counted twice.
+  std::string changed = Replace(text, "interface \"lan\" create\n    address 172.17.1.1/24",
+                                "interface \"lan\" create\n    address 172.17.1.1/25");
+  ASSERT_TRUE(a->engine->ApplyConfig(ParseConfig(changed), MonoTime{}).ok());
+  EXPECT_EQ(a->engine->ServiceTraffic(kVprn102), (TrafficCounters{0, 0, 3, 3 * inner}));
+  // plain-gre shut down, then removed with its route: the service keeps its two packets.
+  std::string shut = Replace(changed,
+                             "delivery-service 100\n      no shutdown\n    exit\n  exit\n"
+                             "  interface \"private-ipip-1\"",
+                             "delivery-service 100\n      shutdown\n    exit\n  exit\n"
+                             "  interface \"private-ipip-1\"");
+  ASSERT_TRUE(a->engine->ApplyConfig(ParseConfig(shut), MonoTime{}).ok());
+  const size_t begin = shut.find("    ip-tunnel \"plain-gre\" create");
+  const size_t end = shut.find("    exit\n", shut.find("shutdown", begin)) + 9;
+  ASSERT_NE(begin, std::string::npos);
+  std::string removed = shut.erase(begin, end - begin);
+  removed = Replace(removed, "  static-route 172.17.2.0/24 next-hop ip-tunnel \"plain-gre\"\n", "");
+  absl::Status s = a->engine->ApplyConfig(ParseConfig(removed), MonoTime{});
+  ASSERT_TRUE(s.ok()) << s;
+  EXPECT_FALSE(a->engine->IpTunnelTraffic(kPlainGre).has_value());
+  a->PrivateBurst(kVprn102, {ipip});
+  EXPECT_EQ(a->engine->ServiceTraffic(kVprn102), (TrafficCounters{0, 0, 4, 4 * inner}));
+  EXPECT_EQ(a->engine->SapTraffic(kVprn102, Sap("tunnel-1.private:202")),
+            (TrafficCounters{0, 0, 2, 2 * inner}));
+  EXPECT_EQ(a->engine->SapTraffic(kVprn102, Sap("tunnel-1.private:203")),
+            (TrafficCounters{0, 0, 2, 2 * inner}));
+  // The delivery service counts the outer packets: 2 GRE (+24 bytes) and 2 IP-IP (+20).
+  EXPECT_EQ(a->engine->ServiceTraffic(100),
+            (TrafficCounters{0, 0, 4, 2 * (inner + 24) + 2 * (inner + 20)}));
+}
+
 TEST(EngineTraffic, PlainGreAndIpIpBothWays) {
   RouterPair pair;
   std::vector<uint8_t> gre = MakeUdpPacket(Ip("172.17.1.10"), Ip("172.17.2.20"), 64, 3);
