@@ -59,7 +59,8 @@ namespace tunnelisa {
   X(kTooManyTunnelLayers, "too-many-tunnel-layers", "more tunnel operations than the limit") \
   X(kUnknownService, "unknown-service", "private packets for a service not configured")      \
   X(kWrongTunnel, "wrong-tunnel", "SA of another tunnel than the packet's addresses name")   \
-  X(kIkeNegotiating, "ike-negotiating", "dynamic tunnel without SAs yet; IKE was started")
+  X(kIkeNegotiating, "ike-negotiating", "dynamic tunnel without SAs yet; IKE was started")   \
+  X(kSlotBusy, "slot-busy", "worker met a control change with its park buffers full")
 
 enum class DropReason : uint8_t {
 #define TUNNELISA_X_ENUM(e, name, desc) e,

@@ -25,9 +25,19 @@
 // IpTunnelDataplane. A tunnel runs on an active ISA of its group (the primary, the backup after
 // a failover, the least-loaded active member of a multi-active group); see SetIsaHealth.
 //
-// Threads: every method is called from one thread (the engine serialises its slots itself
-// for now). Burst calls are the fast path: no allocation per packet; one virtual call per
-// packet leaving through the Transport.
+// Threads (DESIGN.md, "Groups, slots, redundancy"): two ways to drive an engine.
+//  - One thread: every Engine method from one thread; the burst calls below serve every slot.
+//  - One worker thread per ISA slot plus one control thread: AttachWorker gives an
+//    EngineWorker per slot, whose burst and timer calls run on that slot's worker, all
+//    concurrently; every Engine method (configuration, IKE, timers, counters, show, and the
+//    one-thread burst calls too) runs on the control thread. A worker never waits for the
+//    control thread: while the control thread changes what workers use, a worker's burst is
+//    parked (copied into the worker's own buffers, kConsumed) and processed at its next call;
+//    the control thread waits for bursts in progress to end (so a Transport must not block).
+//    A packet given to the worker of another slot than the one owning its tunnel comes back
+//    untouched or half-way (kWrongSlot with a SlotHandoff naming the owner and where to go on).
+// Burst calls are the fast path: no allocation, lock or string per packet; one virtual call
+// per packet leaving through the Transport (called on the thread running the burst).
 //
 // Example:
 //   auto engine = Engine::Create({.crypto = registry.get(), .host = {.transport = &t}}).value();
@@ -56,6 +66,7 @@
 #include "tunnelisa/crypto_backend.h"
 #include "tunnelisa/drop_reason.h"
 #include "tunnelisa/gre_ipip.h"
+#include "tunnelisa/handoff.h"
 #include "tunnelisa/host.h"
 #include "tunnelisa/packet.h"
 #include "tunnelisa/time.h"
@@ -74,13 +85,19 @@ inline constexpr int kMaxTunnelLayers = 4;
 //   unchanged); kDrop: see `reason`.
 //   A payload packet too big for a tunnel's ip-mtu that became an ICMP error for its sender
 //   has the action of that error (kDeliver usually) and reason kTooBigForMtu.
+//   A packet whose tunnel another slot owns (a worker's call only) is kDrop with reason
+//   kWrongSlot and `handoff` filled in: it is not lost, the host gives it (as it is now) to
+//   the owner's EngineWorker::OnHandoff (HandoffQueue carries it between threads).
+
 struct EngineVerdict {
   Verdict::Action action = Verdict::Action::kDrop;
   DropReason reason = DropReason::kNone;
   // outputs: packets this input made leave through the Transport (fragments and reassembled
   // datagrams included).
   uint16_t outputs = 0;
+  SlotHandoff handoff;  // reason kWrongSlot only
   bool dropped() const { return action == Verdict::Action::kDrop; }
+  bool handed_off() const { return reason == DropReason::kWrongSlot; }
 };
 
 // EngineCounters: packets, not bytes; every packet (input or extra output such as a
@@ -95,8 +112,12 @@ struct EngineCounters {
   uint64_t ike_in = 0;     // datagrams given to OnControlPacket
   uint64_t ike_drops = 0;  // of those, dropped unanswered (malformed, forged, unexpected)
   uint64_t control_queue_overflows = 0;  // control work not queued (queue full; retried later)
+  uint64_t handoff_in = 0;               // packets given to EngineWorker::OnHandoff
+  uint64_t handed_off = 0;               // packets returned as kWrongSlot (handed on, not dropped)
+  uint64_t parked = 0;                   // worker bursts' packets parked during a control window
   std::array<uint64_t, kNumDropReasons> drops{};
   uint64_t total_drops() const;
+  EngineCounters& operator+=(const EngineCounters& o);
 };
 
 // IkeCounters: IKE's own counters (control path).
@@ -153,6 +174,50 @@ struct EngineOptions {
   // with false only OnTimer does (a host whose workers must never run IKE: it calls OnTimer
   // on its control thread, and soon when ControlWorkPending() says so).
   bool control_on_fast_path = true;
+  // Workers (AttachWorker): packets each worker can park while the control thread holds a
+  // control window (buffers of spare_buffer_size; more is dropped, slot-busy), and how long a
+  // worker may go without calling in (any EngineWorker call, OnTimer at least) before
+  // OnTimer declares its ISA failed ("worker hung": its tunnels fail over as SetIsaHealth
+  // says; it recovers when the worker calls in again). Zero: never.
+  uint32_t park_buffers = 128;
+  Duration worker_timeout = Duration::Seconds(2);
+};
+
+// EngineWorker: the fast path of one ISA slot, for the one thread that serves it (see
+// "Threads" above). From Engine::AttachWorker; destroyed on the control thread once its
+// thread stopped calling it (the slot is then served by the one-thread calls again).
+class EngineWorker {
+ public:
+  ~EngineWorker();
+  EngineWorker(const EngineWorker&) = delete;
+  EngineWorker& operator=(const EngineWorker&) = delete;
+  const config::IsaSlot& isa() const { return isa_; }
+
+  // The burst calls of Engine, for this slot's tunnels: a packet whose tunnel another slot
+  // owns is returned kWrongSlot with its SlotHandoff. Fast path; this worker's thread only.
+  void OnPublicPackets(std::span<PacketRef> packets, std::span<EngineVerdict> verdicts,
+                       MonoTime now);
+  void OnPublicPackets(uint32_t delivery_service, std::span<PacketRef> packets,
+                       std::span<EngineVerdict> verdicts, MonoTime now);
+  void OnPrivatePackets(uint32_t service, std::span<PacketRef> packets,
+                        std::span<EngineVerdict> verdicts, MonoTime now);
+  // OnHandoff: packets another worker returned as kWrongSlot naming this slot, each with the
+  // SlotHandoff it came with (parallel spans).
+  void OnHandoff(std::span<PacketRef> packets, std::span<const SlotHandoff> handoffs,
+                 std::span<EngineVerdict> verdicts, MonoTime now);
+  // OnTimer: the slot's SA lifetimes and reassembly timeouts (their control work is queued for
+  // the control thread's Engine::OnTimer), and parked packets; returns the next deadline.
+  // Call it at that deadline and at least every EngineOptions::worker_timeout / 2: it is how
+  // the control thread knows the worker is alive.
+  MonoTime OnTimer(MonoTime now);
+
+  class Impl;
+
+ private:
+  friend class Engine;
+  explicit EngineWorker(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+  config::IsaSlot isa_;
 };
 
 class Engine {
@@ -235,6 +300,25 @@ class Engine {
   //    on the first that recovers; shutting a group down and up starts it on its primary.
   // Unknown ISAs are accepted (they may be configured later). InvalidArgument for 0/x.
   absl::Status SetIsaHealth(const config::IsaSlot& isa, bool healthy, MonoTime now);
+  // AttachWorker: control path. The fast path of ISA slot `isa` for one worker thread; from
+  // then on only that worker runs the slot's data planes (the one-thread burst calls hand
+  // nothing to it: they still serve every slot, inside a control window). AlreadyExists when
+  // the slot has a worker; InvalidArgument for 0/x. The ISA need not be configured yet.
+  absl::StatusOr<std::unique_ptr<EngineWorker>> AttachWorker(const config::IsaSlot& isa);
+  // SlotState: one ISA slot as the control thread sees it.
+  struct SlotState {
+    config::IsaSlot isa;
+    bool healthy = true;  // not failed (SetIsaHealth, or a hung worker)
+    bool worker = false;  // an EngineWorker serves it
+    bool hung = false;    // its worker stopped calling in (EngineOptions::worker_timeout)
+    std::vector<uint32_t> active_in;  // tunnel groups it is active in
+    size_t tunnels = 0;               // tunnels on it (all groups)
+    uint64_t sas = 0;                 // SAs installed on it
+    EngineCounters counters;          // its worker's (zero without one)
+  };
+  // Slots: every ISA slot the engine knows (configured or given a worker), in order. Control
+  // path.
+  std::vector<SlotState> Slots() const;
   // InterfaceId: control path. The number Egress::interface_id carries for interface
   // `interface` of `service` (given when a configuration first names it, never reused); 0 for
   // an interface no applied configuration had.
@@ -263,7 +347,8 @@ class Engine {
   static constexpr size_t kMaxSessionLog = 1024;
   std::vector<SessionRecord> IkeSessions() const;
 
-  const EngineCounters& counters() const;
+  // counters: the sums over every worker and the one-thread calls (control path).
+  EngineCounters counters() const;
   IkeCounters ike_counters() const;
   // Traffic counters; nullopt for an object the running configuration lacks.
   std::optional<TrafficCounters> IpTunnelTraffic(const config::TunnelKey& tunnel) const;

@@ -29,6 +29,8 @@
 
 namespace tunnelisa {
 
+struct SlotHandoff;  // handoff.h
+
 // Egress: where a packet leaves the engine: the service whose route table chose the way out,
 // the interface of that route ("" when none) and the directly connected IP next hop the route
 // resolved to (a static route's next hop, or the neighbour a recursive next hop resolved
@@ -55,6 +57,15 @@ class Transport {
   // DeliverPrivate: a packet a service's route table forwards to the host: decapsulated
   // payload for the LAN, packets for the router's own addresses, ICMP errors for senders.
   virtual void DeliverPrivate(const Egress& egress, const PacketRef& packet) = 0;
+  // HandOff: a packet an EngineWorker parked (engine.h, "Threads") that turned out to belong
+  // to another slot's worker: the host copies it to that worker (HandoffQueue) before
+  // returning true. The default drops it (counted wrong-slot). Packets of the burst itself
+  // come back in their verdicts instead (kWrongSlot), without a copy.
+  virtual bool HandOff(const SlotHandoff& handoff, const PacketRef& packet) {
+    (void)handoff;
+    (void)packet;
+    return false;
+  }
 };
 
 enum class LogLevel : uint8_t { kInfo, kWarning, kError };

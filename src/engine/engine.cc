@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "engine/engine_impl.h"
+#include "engine/slot_runner.h"
 
 namespace tunnelisa {
 namespace {
@@ -24,11 +25,54 @@ uint64_t EngineCounters::total_drops() const {
   return n;
 }
 
-Engine::Impl::Impl(const EngineOptions& o)
-    : options(o), spares(o.spare_buffers, o.spare_buffer_size), events(this) {
+EngineCounters& EngineCounters::operator+=(const EngineCounters& o) {
+  public_in += o.public_in;
+  private_in += o.private_in;
+  sent_public += o.sent_public;
+  delivered_private += o.delivered_private;
+  consumed += o.consumed;
+  to_control += o.to_control;
+  ike_in += o.ike_in;
+  ike_drops += o.ike_drops;
+  control_queue_overflows += o.control_queue_overflows;
+  handoff_in += o.handoff_in;
+  handed_off += o.handed_off;
+  parked += o.parked;
+  for (size_t i = 0; i < drops.size(); ++i) drops[i] += o.drops[i];
+  return *this;
+}
+
+EngineCounters Engine::Impl::Counters() const {
+  EngineCounters sum = control_counters;
+  sum += control_runner->counters;
+  for (const auto& [isa, w] : workers) sum += w->counters;
+  for (const auto& [isa, slot] : slots) sum.control_queue_overflows += slot->control_overflows;
+  return sum;
+}
+
+MonoTime Engine::Impl::RunSlotTimers(MonoTime now) {
+  MonoTime next = MonoTime::Infinite();
+  for (auto& [isa, slot] : slots) {
+    if (workers.contains(isa)) continue;  // its worker runs them
+    next = std::min(next, slot->esp->OnTimer(now));
+    next = std::min(next, slot->reassembler->OnTimer(now));
+  }
+  return next;
+}
+
+Engine::Impl::Impl(const EngineOptions& o) : options(o) {
+  control_runner = std::make_unique<SlotRunner>(*this, std::nullopt);
   StartIke();
-  view.set_counters([this](const config::TunnelKey& key) { return IpsecCounters(key); });
-  view.set_members([this](uint32_t group) { return IsaMembers(group); });
+  // The view is read on the control thread, also outside Engine's methods (runtime()): what it
+  // reads of the slots, it reads inside a control window.
+  view.set_counters([this](const config::TunnelKey& key) {
+    ControlWindow w(*this);
+    return IpsecCounters(key);
+  });
+  view.set_members([this](uint32_t group) {
+    ControlWindow w(*this);
+    return IsaMembers(group);
+  });
   view.set_active_remote([this](const config::TunnelKey& key) -> std::optional<IpAddress> {
     auto it = ip_tunnels.find(key);
     if (it == ip_tunnels.end() || !it->second.installed) return std::nullopt;
@@ -78,27 +122,37 @@ Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Engine::~Engine() = default;
 
 absl::Status Engine::ApplyConfig(const config::Config& config, MonoTime now) {
+  ControlWindow w(*impl_);
   return impl_->Apply(config, now);
 }
 
+// The one-thread burst calls: the control runner serves every slot inside a control window.
 void Engine::OnPublicPackets(std::span<PacketRef> packets, std::span<EngineVerdict> verdicts,
                              MonoTime now) {
-  impl_->Public(std::nullopt, packets, verdicts.first(std::min(verdicts.size(), packets.size())),
-                now);
+  ControlWindow w(*impl_);
+  impl_->control_runner->Public(std::nullopt, packets,
+                                verdicts.first(std::min(verdicts.size(), packets.size())), now);
+  if (impl_->options.control_on_fast_path) impl_->DrainControl(now);
 }
 
 void Engine::OnPublicPackets(uint32_t delivery_service, std::span<PacketRef> packets,
                              std::span<EngineVerdict> verdicts, MonoTime now) {
-  impl_->Public(delivery_service, packets,
-                verdicts.first(std::min(verdicts.size(), packets.size())), now);
+  ControlWindow w(*impl_);
+  impl_->control_runner->Public(delivery_service, packets,
+                                verdicts.first(std::min(verdicts.size(), packets.size())), now);
+  if (impl_->options.control_on_fast_path) impl_->DrainControl(now);
 }
 
 void Engine::OnPrivatePackets(uint32_t service, std::span<PacketRef> packets,
                               std::span<EngineVerdict> verdicts, MonoTime now) {
-  impl_->Private(service, packets, verdicts.first(std::min(verdicts.size(), packets.size())), now);
+  ControlWindow w(*impl_);
+  impl_->control_runner->Private(service, packets,
+                                 verdicts.first(std::min(verdicts.size(), packets.size())), now);
+  if (impl_->options.control_on_fast_path) impl_->DrainControl(now);
 }
 
 absl::Status Engine::SetIsaHealth(const config::IsaSlot& isa, bool healthy, MonoTime now) {
+  ControlWindow w(*impl_);
   return impl_->SetIsaHealth(isa, healthy, now);
 }
 
@@ -119,36 +173,44 @@ uint32_t Engine::InterfaceId(uint32_t service, std::string_view interface) const
   return it == impl_->interface_ids.end() ? 0 : it->second;
 }
 
-bool Engine::ControlWorkPending() const { return !impl_->control_queue_.empty(); }
+bool Engine::ControlWorkPending() const {
+  ControlWindow w(*impl_);
+  return impl_->ControlWorkPending();
+}
 
 MonoTime Engine::OnTimer(MonoTime now) {
+  ControlWindow w(*impl_);
+  impl_->CheckWorkers(now);
   impl_->SnapshotSequences(now);
-  MonoTime next = MonoTime::Infinite();
-  for (auto& [isa, slot] : impl_->slots) {
-    next = std::min(next, slot->esp->OnTimer(now));
-    next = std::min(next, slot->reassembler->OnTimer(now));
-  }
+  MonoTime next = impl_->RunSlotTimers(now);
   impl_->DrainControl(now);  // what the bursts and the timers above queued
   next = std::min(next, impl_->ike->OnTimer(now));
   return next;
 }
 
-const EngineCounters& Engine::counters() const { return impl_->counters; }
+EngineCounters Engine::counters() const {
+  ControlWindow w(*impl_);
+  return impl_->Counters();
+}
 
 std::optional<TrafficCounters> Engine::IpTunnelTraffic(const config::TunnelKey& tunnel) const {
+  ControlWindow w(*impl_);
   return Find(impl_->ip_traffic, tunnel);
 }
 
 std::optional<TrafficCounters> Engine::IpsecTunnelTraffic(const config::TunnelKey& tunnel) const {
+  ControlWindow w(*impl_);
   return Find(impl_->ipsec_traffic, tunnel);
 }
 
 std::optional<TrafficCounters> Engine::ServiceTraffic(uint32_t service) const {
+  ControlWindow w(*impl_);
   return impl_->ServiceTraffic(service);
 }
 
 std::optional<TrafficCounters> Engine::SapTraffic(uint32_t service,
                                                   const config::TunnelSapId& sap) const {
+  ControlWindow w(*impl_);
   return impl_->SapTraffic(service, sap);
 }
 
@@ -163,6 +225,7 @@ const config::Config& Engine::config() const { return impl_->running.config(); }
 
 absl::StatusOr<std::string> Engine::Show(std::span<const std::string> words,
                                          config::ShowFormat format) const {
+  ControlWindow w(*impl_);
   return config::RenderShow(impl_->running.config(), impl_->view, words, format);
 }
 

@@ -162,8 +162,8 @@ absl::StatusOr<EngineSlot*> Engine::Impl::SlotFor(const config::IsaSlot& isa,
                            .timeout = Duration::Milliseconds(wait_ms)});
   if (!r.ok()) return r.status();
   slot->reassembler = *std::move(r);
-  absl::StatusOr<std::unique_ptr<EspDataplane>> esp =
-      EspDataplane::Create({.crypto = options.crypto, .events = &events, .slot = slot->number});
+  absl::StatusOr<std::unique_ptr<EspDataplane>> esp = EspDataplane::Create(
+      {.crypto = options.crypto, .events = &slot->queue_events, .slot = slot->number});
   if (!esp.ok()) return esp.status();
   slot->esp = *std::move(esp);
   absl::StatusOr<std::unique_ptr<IpTunnelDataplane>> ip =

@@ -10,6 +10,7 @@
 #include "dataplane/icmp_error.h"
 #include "dataplane/ip_header.h"
 #include "engine/engine_impl.h"
+#include "engine/slot_runner.h"
 #include "tunnelisa/wire_constants.h"
 
 namespace tunnelisa {
@@ -58,13 +59,13 @@ bool IsIkeDatagram(const PacketRef& p, const PacketInfo& ip) {
          dataplane::Load32(p.data() + payload) == 0;
 }
 
-void Engine::Impl::Drop(EngineVerdict& v, DropReason reason) {
+void SlotRunner::Drop(EngineVerdict& v, DropReason reason) {
   v.action = Verdict::Action::kDrop;
   v.reason = reason;
   ++counters.drops[static_cast<size_t>(reason)];
 }
 
-void Engine::Impl::Emit(EngineVerdict& v, Verdict::Action action) {
+void SlotRunner::Emit(EngineVerdict& v, Verdict::Action action) {
   v.action = action;
   ++v.outputs;
   if (action == Verdict::Action::kForward) {
@@ -74,7 +75,7 @@ void Engine::Impl::Emit(EngineVerdict& v, Verdict::Action action) {
   }
 }
 
-void Engine::Impl::Count(TunnelTraffic* c, bool in, uint32_t inner_octets, uint32_t outer_octets) {
+void SlotRunner::Count(TunnelTraffic* c, bool in, uint32_t inner_octets, uint32_t outer_octets) {
   if (c == nullptr) return;
   if (in) {
     ++c->inner.in_packets;
@@ -89,13 +90,13 @@ void Engine::Impl::Count(TunnelTraffic* c, bool in, uint32_t inner_octets, uint3
   }
 }
 
-void Engine::Impl::BeginBurst(std::span<PacketRef> packets) {
+void SlotRunner::BeginBurst(std::span<PacketRef> packets) {
   burst_ = packets;
   seals_.clear();
   opens_.clear();
 }
 
-void Engine::Impl::FlushEsp(MonoTime now) {
+void SlotRunner::FlushEsp(MonoTime now) {
   // Each round takes one more tunnel layer at most (a decrypted packet may be sealed again,
   // e.g. IPsec transit), so kMaxTunnelLayers + 1 rounds empty both lists.
   for (int round = 0; round <= kMaxTunnelLayers && (!opens_.empty() || !seals_.empty()); ++round) {
@@ -109,7 +110,7 @@ void Engine::Impl::FlushEsp(MonoTime now) {
   burst_ = {};
 }
 
-void Engine::Impl::RunSeals(MonoTime now) {
+void SlotRunner::RunSeals(MonoTime now) {
   if (seals_.empty()) return;
   esp_work_.swap(seals_);  // continuations below may add new seals
   seals_.clear();
@@ -146,7 +147,7 @@ void Engine::Impl::RunSeals(MonoTime now) {
   esp_work_.clear();
 }
 
-void Engine::Impl::RunOpens(MonoTime now) {
+void SlotRunner::RunOpens(MonoTime now) {
   if (opens_.empty()) return;
   esp_work_.swap(opens_);
   opens_.clear();
@@ -173,8 +174,8 @@ void Engine::Impl::RunOpens(MonoTime now) {
   esp_work_.clear();
 }
 
-void Engine::Impl::SendOuter(TunnelPlacement& t, PacketRef& p, int depth, MonoTime now,
-                             EngineVerdict& v) {
+void SlotRunner::SendOuter(TunnelPlacement& t, PacketRef& p, int depth, MonoTime now,
+                           EngineVerdict& v) {
   const OuterEgress& e = t.egress;
   if (e.valid && p.length >= kIpv6HeaderSize) {
     // Still to the remote it was resolved for (the outer header's destination)?
@@ -183,7 +184,7 @@ void Engine::Impl::SendOuter(TunnelPlacement& t, PacketRef& p, int depth, MonoTi
                           ? e.remote.is_v4() && std::memcmp(d + 16, e.remote.bytes(), 4) == 0
                           : e.remote.is_v6() && std::memcmp(d + 24, e.remote.bytes(), 16) == 0;
     if (same) {
-      options.host.transport->SendPublic(
+      e_.options.host.transport->SendPublic(
           Egress{t.delivery_svc->id, e.interface, e.next_hop, e.interface_id}, p);
       return Emit(v, Verdict::Action::kForward);
     }
@@ -191,12 +192,12 @@ void Engine::Impl::SendOuter(TunnelPlacement& t, PacketRef& p, int depth, MonoTi
   Forward(*t.delivery_svc, p, /*outer=*/true, depth + 1, now, v);
 }
 
-void Engine::Impl::Public(std::optional<uint32_t> service, std::span<PacketRef> packets,
-                          std::span<EngineVerdict> verdicts, MonoTime now) {
+void SlotRunner::Public(std::optional<uint32_t> service, std::span<PacketRef> packets,
+                        std::span<EngineVerdict> verdicts, MonoTime now) {
   EngineService* in = nullptr;  // the receiving delivery service, when the host says
   if (service) {
-    auto s = services.find(*service);
-    if (s != services.end()) in = &s->second;
+    auto s = e_.services.find(*service);
+    if (s != e_.services.end()) in = &s->second;
   }
   BeginBurst(packets);
   for (size_t i = 0; i < packets.size(); ++i) {
@@ -207,54 +208,52 @@ void Engine::Impl::Public(std::optional<uint32_t> service, std::span<PacketRef> 
       Drop(v, DropReason::kUnknownService);
       continue;
     }
-    PacketInfo ip = ParsePacket(packets[i]);
-    if (!ip.ok) {
-      Drop(v, DropReason::kBadOuterHeader);
-      continue;
-    }
-    EngineService* owner = in;
-    if (owner == nullptr) {
-      auto o = public_owner.find(ip.dst);
-      if (o != public_owner.end()) owner = o->second;
-    } else if (!(owner->local.Find(ip.dst) & AddressIndex::kTerminated)) {
-      owner = nullptr;
-    }
-    if (owner == nullptr) {
-      Drop(v, DropReason::kNotForUs);  // the guide's "Security": not answered
-      continue;
-    }
-    Terminate(*owner, packets[i], ip, 0, now, v);
+    PublicOne(in, service.has_value(), packets[i], 0, now, v);
   }
   FlushEsp(now);
-  if (options.control_on_fast_path) DrainControl(now);
 }
 
-void Engine::Impl::Private(uint32_t service, std::span<PacketRef> packets,
-                           std::span<EngineVerdict> verdicts, MonoTime now) {
-  auto s = services.find(service);
+void SlotRunner::PublicOne(EngineService* in, bool qualified, PacketRef& p, int depth, MonoTime now,
+                           EngineVerdict& v) {
+  PacketInfo ip = ParsePacket(p);
+  if (!ip.ok) return Drop(v, DropReason::kBadOuterHeader);
+  EngineService* owner = in;
+  if (!qualified) {
+    auto o = e_.public_owner.find(ip.dst);
+    if (o != e_.public_owner.end()) owner = o->second;
+  } else if (!(owner->local.Find(ip.dst) & AddressIndex::kTerminated)) {
+    owner = nullptr;
+  }
+  // Not a terminated address: the guide's "Security": not answered.
+  if (owner == nullptr) return Drop(v, DropReason::kNotForUs);
+  Terminate(*owner, p, ip, depth, now, v);
+}
+
+void SlotRunner::Private(uint32_t service, std::span<PacketRef> packets,
+                         std::span<EngineVerdict> verdicts, MonoTime now) {
+  auto s = e_.services.find(service);
   BeginBurst(packets);
   for (size_t i = 0; i < packets.size(); ++i) {
     ++counters.private_in;
     EngineVerdict& v = verdicts[i];
     v = EngineVerdict{};
-    if (s == services.end()) {
+    if (s == e_.services.end()) {
       Drop(v, DropReason::kUnknownService);
       continue;
     }
     Forward(s->second, packets[i], /*outer=*/false, 0, now, v);
   }
   FlushEsp(now);
-  if (options.control_on_fast_path) DrainControl(now);
 }
 
-void Engine::Impl::Forward(EngineService& s, PacketRef& p, bool outer, int depth, MonoTime now,
-                           EngineVerdict& v) {
+void SlotRunner::Forward(EngineService& s, PacketRef& p, bool outer, int depth, MonoTime now,
+                         EngineVerdict& v) {
   PacketInfo ip = ParsePacket(p);
   if (!ip.ok) return Drop(v, outer ? DropReason::kBadOuterHeader : DropReason::kMalformedInner);
   const uint8_t local = s.local.Find(ip.dst);
   if (local & AddressIndex::kTerminated) return Terminate(s, p, ip, depth, now, v);
   if (local & AddressIndex::kOwn) {
-    options.host.transport->DeliverPrivate(Egress{s.id, {}, {}}, p);
+    e_.options.host.transport->DeliverPrivate(Egress{s.id, {}, {}}, p);
     return Emit(v, Verdict::Action::kDeliver);
   }
   int index = s.routes.LookupIndex(ip.dst);
@@ -274,25 +273,34 @@ void Engine::Impl::Forward(EngineService& s, PacketRef& p, bool outer, int depth
   if (r == nullptr) return Drop(v, DropReason::kNoRoute);
   // Into a tunnel: one the route names, or the private tunnel interface the route (or its
   // resolved next hop) leads out of, whose subnet is the far end of its tunnel (dest-ip).
-  if (target->ip != nullptr) return EncapIp(*target->ip, p, depth, now, v);
-  if (target->ipsec != nullptr) return EncapEsp(*target->ipsec, p, depth, now, v);
+  const SlotHandoff::Kind handoff =
+      outer ? SlotHandoff::Kind::kOuterRoute : SlotHandoff::Kind::kPrivate;
+  if (IpTunnelState* t = target->ip; t != nullptr) {
+    if (!Owns(t->slot)) return HandOff(p, v, *t->slot, handoff, s.id, depth);
+    return EncapIp(*t, p, depth, now, v);
+  }
+  if (IpsecTunnelState* t = target->ipsec; t != nullptr) {
+    if (!Owns(t->slot)) return HandOff(p, v, *t->slot, handoff, s.id, depth);
+    return EncapEsp(*t, p, depth, now, v);
+  }
   if (target->names_tunnel) return Drop(v, DropReason::kTunnelDown);
   Egress e{s.id, r->interface, r->gateway, target->interface_id};
   if (outer) {
-    options.host.transport->SendPublic(e, p);
+    e_.options.host.transport->SendPublic(e, p);
     return Emit(v, Verdict::Action::kForward);
   }
-  options.host.transport->DeliverPrivate(e, p);
+  e_.options.host.transport->DeliverPrivate(e, p);
   Emit(v, Verdict::Action::kDeliver);
 }
 
-void Engine::Impl::Terminate(EngineService& s, PacketRef& p, const PacketInfo& ip, int depth,
-                             MonoTime now, EngineVerdict& v) {
+void SlotRunner::Terminate(EngineService& s, PacketRef& p, const PacketInfo& ip, int depth,
+                           MonoTime now, EngineVerdict& v) {
   if (depth >= kMaxTunnelLayers) return Drop(v, DropReason::kTooManyTunnelLayers);
   const bool ip_tunnel_proto =
       ip.proto == kProtoGre || ip.proto == kProtoIpv4InIp || ip.proto == kProtoIpv6InIp;
   if (ip_tunnel_proto || ip.fragment) {
     if (IpTunnelState* t = s.ip_by_endpoints.Find(ip.dst, ip.src); t != nullptr) {
+      if (!Owns(t->slot)) return HandOff(p, v, *t->slot, SlotHandoff::Kind::kPublic, s.id, depth);
       return DecapIp(*t, p, depth, now, v);
     }
     if (ip_tunnel_proto) return Drop(v, DropReason::kNotForUs);
@@ -310,6 +318,11 @@ void Engine::Impl::Terminate(EngineService& s, PacketRef& p, const PacketInfo& i
       }
       return Drop(v, DropReason::kNotForUs);
     }
+    // IKE goes to the control thread from any slot; ESP and fragments (the slot's
+    // reassembler) to the slot owning the tunnel.
+    if (!Owns(t->slot) && !(ip.proto == kProtoUdp && !ip.fragment && ip.dport == kIkePort)) {
+      return HandOff(p, v, *t->slot, SlotHandoff::Kind::kPublic, s.id, depth);
+    }
     // Outer fragments (the public network split an ESP or ESP-in-UDP packet): reassembled
     // first when the tunnel group has reassembly on.
     if (ip.fragment) return ReassembleEsp(*t, p, depth, now, v);
@@ -324,15 +337,15 @@ void Engine::Impl::Terminate(EngineService& s, PacketRef& p, const PacketInfo& i
   Drop(v, DropReason::kNotForUs);
 }
 
-void Engine::Impl::DecapIp(IpTunnelState& t, PacketRef& p, int depth, MonoTime now,
-                           EngineVerdict& v) {
+void SlotRunner::DecapIp(IpTunnelState& t, PacketRef& p, int depth, MonoTime now,
+                         EngineVerdict& v) {
   EngineSlot& slot = *t.slot;
   const uint32_t outer_len = p.length;
-  const size_t mark = spares.mark();
-  SpareBuffers sp = spares.TakeFree();
+  const size_t mark = spares_.mark();
+  SpareBuffers sp = spares_.TakeFree();
   Verdict dv;
   slot.ip->Decap({&p, 1}, {&dv, 1}, now, &sp);
-  spares.Commit(sp);
+  spares_.Commit(sp);
   DecapIpResult(slot, p, dv, outer_len, depth, now, v);
   for (size_t k = 0; k < sp.used; ++k) {
     PacketRef& q = sp.packets[k];
@@ -342,11 +355,11 @@ void Engine::Impl::DecapIp(IpTunnelState& t, PacketRef& p, int depth, MonoTime n
     DecapIpResult(slot, q, sp.verdicts[k], outer, depth, now, sv);
     v.outputs = static_cast<uint16_t>(v.outputs + sv.outputs);
   }
-  spares.Release(mark);
+  spares_.Release(mark);
 }
 
-void Engine::Impl::DecapIpResult(EngineSlot& slot, PacketRef& p, const Verdict& dv,
-                                 uint32_t outer_len, int depth, MonoTime now, EngineVerdict& v) {
+void SlotRunner::DecapIpResult(EngineSlot& slot, PacketRef& p, const Verdict& dv,
+                               uint32_t outer_len, int depth, MonoTime now, EngineVerdict& v) {
   switch (dv.action) {
     case Verdict::Action::kDeliver: {
       auto t = slot.ip_by_index.find(dv.sa);
@@ -367,8 +380,8 @@ void Engine::Impl::DecapIpResult(EngineSlot& slot, PacketRef& p, const Verdict& 
   }
 }
 
-void Engine::Impl::DecapEsp(IpsecTunnelState& t, PacketRef& p, int depth, MonoTime now,
-                            EngineVerdict& v) {
+void SlotRunner::DecapEsp(IpsecTunnelState& t, PacketRef& p, int depth, MonoTime now,
+                          EngineVerdict& v) {
   const uint32_t outer_len = p.length;
   if (InBurst(p) && t.slot != nullptr) {
     opens_.push_back({&t, &p, &v, depth, outer_len});  // decrypted with the burst (FlushEsp)
@@ -379,8 +392,8 @@ void Engine::Impl::DecapEsp(IpsecTunnelState& t, PacketRef& p, int depth, MonoTi
   DecapEspResult(t, p, dv, outer_len, depth, now, v);
 }
 
-void Engine::Impl::DecapEspResult(IpsecTunnelState& t, PacketRef& p, const Verdict& dv,
-                                  uint32_t outer_len, int depth, MonoTime now, EngineVerdict& v) {
+void SlotRunner::DecapEspResult(IpsecTunnelState& t, PacketRef& p, const Verdict& dv,
+                                uint32_t outer_len, int depth, MonoTime now, EngineVerdict& v) {
   switch (dv.action) {
     case Verdict::Action::kDeliver: {
       if (t.slot->ipsec_by_sa.Find(dv.sa) != &t) {
@@ -405,15 +418,15 @@ void Engine::Impl::DecapEspResult(IpsecTunnelState& t, PacketRef& p, const Verdi
   }
 }
 
-void Engine::Impl::EncapIp(IpTunnelState& t, PacketRef& p, int depth, MonoTime now,
-                           EngineVerdict& v) {
+void SlotRunner::EncapIp(IpTunnelState& t, PacketRef& p, int depth, MonoTime now,
+                         EngineVerdict& v) {
   if (!t.installed || t.delivery_svc == nullptr) return Drop(v, DropReason::kTunnelDown);
   if (depth >= kMaxTunnelLayers) return Drop(v, DropReason::kTooManyTunnelLayers);
-  const size_t mark = spares.mark();
-  SpareBuffers sp = spares.TakeFree();
+  const size_t mark = spares_.mark();
+  SpareBuffers sp = spares_.TakeFree();
   Verdict dv;
   t.slot->ip->Encap(t.handle, {&p, 1}, {&dv, 1}, now, &sp);
-  spares.Commit(sp);
+  spares_.Commit(sp);
   auto send = [&](PacketRef& q, EngineVerdict& qv) {
     const uint32_t inner = q.length > t.overhead ? q.length - t.overhead : 0;
     Count(t.traffic, /*in=*/false, inner, q.length);
@@ -447,21 +460,21 @@ void Engine::Impl::EncapIp(IpTunnelState& t, PacketRef& p, int depth, MonoTime n
     }
     v.outputs = static_cast<uint16_t>(v.outputs + sv.outputs);
   }
-  spares.Release(mark);
+  spares_.Release(mark);
 }
 
-void Engine::Impl::ReassembleEsp(IpsecTunnelState& t, PacketRef& p, int depth, MonoTime now,
-                                 EngineVerdict& v) {
+void SlotRunner::ReassembleEsp(IpsecTunnelState& t, PacketRef& p, int depth, MonoTime now,
+                               EngineVerdict& v) {
   if (!t.reassembly || t.slot == nullptr) return Drop(v, DropReason::kReassemblyDisabled);
-  const size_t mark = spares.mark();
-  SpareBuffers sp = spares.TakeFree();
+  const size_t mark = spares_.mark();
+  SpareBuffers sp = spares_.TakeFree();
   PacketRef none;  // no spare: a fragment can still be held; completing one then fails
   PacketRef& out = sp.packets.empty() ? none : sp.packets[0];
   const ReassemblyResult r = t.slot->reassembler->Add(p.bytes(), now, out);
   if (r.status == ReassemblyResult::kComplete) sp.used = 1;
-  spares.Commit(sp);
+  spares_.Commit(sp);
   if (r.status == ReassemblyResult::kDropped) {
-    spares.Release(mark);
+    spares_.Release(mark);
     return Drop(v, r.reason);
   }
   v.action = Verdict::Action::kConsumed;
@@ -481,11 +494,11 @@ void Engine::Impl::ReassembleEsp(IpsecTunnelState& t, PacketRef& p, int depth, M
     }
     v.outputs = static_cast<uint16_t>(v.outputs + sv.outputs);
   }
-  spares.Release(mark);
+  spares_.Release(mark);
 }
 
-void Engine::Impl::EspTooBig(IpsecTunnelState& t, PacketRef& p, uint8_t version, int depth,
-                             MonoTime now, EngineVerdict& v) {
+void SlotRunner::EspTooBig(IpsecTunnelState& t, PacketRef& p, uint8_t version, int depth,
+                           MonoTime now, EngineVerdict& v) {
   const IpAddress& source = version == 4 ? t.icmp_source_v4 : t.icmp_source_v6;
   if (!source.is_set() || t.private_svc == nullptr ||
       !dataplane::IcmpErrorAllowed(p.data(), p.length) || !t.icmp.Allow(now)) {
@@ -504,10 +517,10 @@ void Engine::Impl::EspTooBig(IpsecTunnelState& t, PacketRef& p, uint8_t version,
   if (!v.dropped()) v.reason = DropReason::kTooBigForMtu;
 }
 
-void Engine::Impl::EncapEsp(IpsecTunnelState& t, PacketRef& p, int depth, MonoTime now,
-                            EngineVerdict& v) {
+void SlotRunner::EncapEsp(IpsecTunnelState& t, PacketRef& p, int depth, MonoTime now,
+                          EngineVerdict& v) {
   if (!t.installed && t.ike_peer != 0 && t.delivery_svc != nullptr) {
-    Acquire(t, now);
+    Engine::Impl::Acquire(t, now);
     return Drop(v, DropReason::kIkeNegotiating);
   }
   if (!t.installed || t.delivery_svc == nullptr) return Drop(v, DropReason::kTunnelDown);
@@ -529,27 +542,27 @@ void Engine::Impl::EncapEsp(IpsecTunnelState& t, PacketRef& p, int depth, MonoTi
   // RFC 791 fragmentation before encryption: the first fragment stays in `p`, the others go to
   // spare buffers; each is encrypted and sent on its own.
   const dataplane::Ipv4FragmentPlan plan = dataplane::PlanIpv4Fragments(p.data(), limit);
-  const size_t mark = spares.mark();
-  SpareBuffers sp = spares.TakeFree();
+  const size_t mark = spares_.mark();
+  SpareBuffers sp = spares_.TakeFree();
   if (sp.packets.size() < plan.extra ||
       dataplane::FragmentIpv4(p, plan, sp.packets.first(plan.extra)) != DropReason::kNone) {
-    spares.Commit(sp);
-    spares.Release(mark);
+    spares_.Commit(sp);
+    spares_.Release(mark);
     return Drop(v, DropReason::kNoSpareBuffer);
   }
   sp.used = plan.extra;
-  spares.Commit(sp);
+  spares_.Commit(sp);
   EncryptEsp(t, p, depth, now, v);
   for (size_t k = 0; k < sp.used; ++k) {
     EngineVerdict sv;
     EncryptEsp(t, sp.packets[k], depth, now, sv);
     v.outputs = static_cast<uint16_t>(v.outputs + sv.outputs);
   }
-  spares.Release(mark);
+  spares_.Release(mark);
 }
 
-void Engine::Impl::EncryptEsp(IpsecTunnelState& t, PacketRef& p, int depth, MonoTime now,
-                              EngineVerdict& v, bool may_defer) {
+void SlotRunner::EncryptEsp(IpsecTunnelState& t, PacketRef& p, int depth, MonoTime now,
+                            EngineVerdict& v, bool may_defer) {
   const uint32_t inner = p.length;
   if (may_defer && InBurst(p)) {
     seals_.push_back({&t, &p, &v, depth, inner});  // sealed with the burst (FlushEsp)

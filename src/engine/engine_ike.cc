@@ -10,6 +10,7 @@
 #include "common/str_cat.h"
 #include "dataplane/ip_header.h"
 #include "engine/engine_impl.h"
+#include "engine/slot_runner.h"
 
 namespace tunnelisa {
 namespace {
@@ -71,7 +72,7 @@ class Engine::Impl::IkeBridge final : public ike::IkeHost {
     EngineService* svc = nullptr;
     if (auto o = e_.public_owner.find(local.address); o != e_.public_owner.end()) svc = o->second;
     if (svc == nullptr) {
-      ++e_.counters.ike_drops;
+      ++e_.control_counters.ike_drops;
       return;
     }
     std::vector<uint8_t> buffer;
@@ -202,11 +203,6 @@ void Engine::Impl::StartIke() {
   ike = std::make_unique<ike::IkeManager>(ike_bridge.get(), o);
 }
 
-void Engine::Impl::Events::OnSaLifetime(const SaLifetimeEvent& event) {
-  // Raised inside a data-plane call (fast path, or OnTimer): queued for the control path.
-  impl_->QueueControl({.kind = ControlWork::kLifetime, .event = event});
-}
-
 Engine::Impl::~Impl() = default;
 
 IpsecTunnelState* Engine::Impl::TunnelForPeer(uint64_t peer) {
@@ -235,7 +231,7 @@ IpsecTunnelState* Engine::Impl::TunnelForChild(uint64_t peer, const IpAddress* r
 }
 
 void Engine::Impl::ForwardControl(EngineService& svc, PacketRef& p, EngineVerdict& v) {
-  Forward(svc, p, /*outer=*/true, /*depth=*/0, MonoTime{}, v);
+  control_runner->RouteOuter(svc, p, v);
 }
 
 void Engine::Impl::OnIkeEvent(const IkeEvent& e) {
@@ -301,15 +297,15 @@ void Engine::Impl::OnIkeEvent(const IkeEvent& e) {
 }
 
 void Engine::Impl::Control(const PacketRef& packet, MonoTime now) {
-  ++counters.ike_in;
+  ++control_counters.ike_in;
   const PacketInfo info = ParsePacket(packet);
   if (!info.ok || info.proto != kProtoUdp || info.fragment) {
-    ++counters.ike_drops;
+    ++control_counters.ike_drops;
     return;
   }
   const size_t header = IpHeaderLength(packet);
   if (packet.length < header + kUdpHeaderSize) {
-    ++counters.ike_drops;
+    ++control_counters.ike_drops;
     return;
   }
   const uint8_t* udp = packet.data() + header;
@@ -320,12 +316,12 @@ void Engine::Impl::Control(const PacketRef& packet, MonoTime now) {
   if (natt) {
     // On the NAT-T port IKE carries the non-ESP marker; a 0xFF keepalive is absorbed.
     if (payload.size() < 4 || dataplane::Load32(payload.data()) != 0) {
-      ++counters.ike_drops;
+      ++control_counters.ike_drops;
       return;
     }
     payload = payload.subspan(4);
   } else if (dport != kIkePort) {
-    ++counters.ike_drops;
+    ++control_counters.ike_drops;
     return;
   }
   ike->OnDatagram({info.dst, dport}, {info.src, sport}, payload, natt, now);
@@ -348,27 +344,32 @@ absl::Status Engine::Impl::Initiate(const config::TunnelKey& tunnel, MonoTime no
 void Engine::Impl::Acquire(IpsecTunnelState& t, MonoTime now) {
   // The first packet routed into a dynamic tunnel without SAs starts IKE (at most once a
   // second per tunnel, so a flood of packets does not make a flood of attempts). Fast path:
-  // only queued; the control path initiates (DH key generation is no per-packet work).
-  if (t.ike_peer == 0 || (t.last_acquire.ns != 0 && now < t.last_acquire + Duration::Seconds(1))) {
+  // only queued on the tunnel's slot; the control path initiates (DH key generation is no
+  // per-packet work).
+  if (t.ike_peer == 0 || t.slot == nullptr ||
+      (t.last_acquire.ns != 0 && now < t.last_acquire + Duration::Seconds(1))) {
     return;
   }
   t.last_acquire = now;
-  QueueControl({.kind = ControlWork::kAcquire, .peer = t.ike_peer});
+  t.slot->Queue({.kind = ControlWork::kAcquire, .peer = t.ike_peer});
 }
 
-void Engine::Impl::QueueControl(const ControlWork& work) {
-  if (control_queue_.size() >= kMaxControlQueue) {
-    ++counters.control_queue_overflows;  // bounded: the next acquire or lifetime retries
-    return;
+bool Engine::Impl::ControlWorkPending() const {
+  for (const auto& [isa, slot] : slots) {
+    if (!slot->control_queue.empty()) return true;
   }
-  control_queue_.push_back(work);
+  return false;
 }
 
 void Engine::Impl::DrainControl(MonoTime now) {
   // Work queued while draining (a rekey's SA install raising another event) waits for the
   // next drain: the loop is bounded by what was queued when it started.
   std::vector<ControlWork> work;
-  work.swap(control_queue_);
+  for (auto& [isa, slot] : slots) {
+    if (slot->control_queue.empty()) continue;
+    work.insert(work.end(), slot->control_queue.begin(), slot->control_queue.end());
+    slot->control_queue.clear();
+  }
   for (const ControlWork& w : work) {
     switch (w.kind) {
       case ControlWork::kAcquire:
@@ -385,15 +386,23 @@ void Engine::Impl::DrainControl(MonoTime now) {
 
 void Engine::Impl::Shutdown(MonoTime now) { ike->Shutdown(now); }
 
-void Engine::OnControlPacket(const PacketRef& packet, MonoTime now) { impl_->Control(packet, now); }
+void Engine::OnControlPacket(const PacketRef& packet, MonoTime now) {
+  ControlWindow w(*impl_);
+  impl_->Control(packet, now);
+}
 
 absl::Status Engine::Initiate(const config::TunnelKey& tunnel, MonoTime now) {
+  ControlWindow w(*impl_);
   return impl_->Initiate(tunnel, now);
 }
 
-void Engine::Shutdown(MonoTime now) { impl_->Shutdown(now); }
+void Engine::Shutdown(MonoTime now) {
+  ControlWindow w(*impl_);
+  impl_->Shutdown(now);
+}
 
 absl::Status Engine::Rekey(const config::TunnelKey& tunnel, bool ike, MonoTime now) {
+  ControlWindow w(*impl_);
   auto it = impl_->ipsec_tunnels.find(tunnel);
   if (it == impl_->ipsec_tunnels.end()) {
     return absl::NotFoundError(

@@ -21,6 +21,7 @@
 #include "engine/address_index.h"
 #include "engine/engine_view.h"
 #include "engine/isa_groups.h"
+#include "engine/slot_gate.h"
 #include "engine/spare_pool.h"
 #include "ike/v2/ike_manager.h"
 #include "tunnelisa/config/diff.h"
@@ -35,6 +36,7 @@ namespace tunnelisa {
 struct IpTunnelState;
 struct IpsecTunnelState;
 struct EngineService;
+class SlotRunner;
 
 // PacketInfo: the IP header fields the engine routes and demultiplexes on.
 struct PacketInfo {
@@ -53,14 +55,49 @@ size_t IpHeaderLength(const PacketRef& p);
 // IsIkeDatagram: UDP to 500, or to 4500 with the non-ESP marker (RFC 3948 2.2).
 bool IsIkeDatagram(const PacketRef& p, const PacketInfo& ip);
 
+// ControlWork: control work found on the fast path (a packet for a dynamic tunnel without SAs;
+// SA lifetime events, which rekey or remove CHILD SAs), queued per slot and done by the control
+// path (Engine::Impl::DrainControl).
+struct ControlWork {
+  enum Kind : uint8_t { kAcquire, kLifetime } kind = kAcquire;
+  uint64_t peer = 0;      // kAcquire: the tunnel's IKE peer
+  SaLifetimeEvent event;  // kLifetime
+};
+
 // Slot: one ISA slot: its ESP and GRE/IP-IP data planes and reassembler. Created when a
 // tunnel group first uses the ISA; kept for the engine's life (SAs and tunnels are removed).
+// Whoever runs the slot (its worker inside a burst, or the control thread inside a control
+// window, see SlotGate) is the only one touching it at that time.
 struct EngineSlot {
   config::IsaSlot isa;
   uint16_t number = 0;
   std::unique_ptr<Reassembler> reassembler;
   std::unique_ptr<EspDataplane> esp;
   std::unique_ptr<IpTunnelDataplane> ip;
+  // The slot's control work, bounded (kMaxControlQueue; more is counted and retried by the
+  // next packet or lifetime event). `queue_events` puts the data plane's lifetime events here.
+  static constexpr size_t kMaxControlQueue = 4096;
+  std::vector<ControlWork> control_queue;
+  uint64_t control_overflows = 0;
+  void Queue(const ControlWork& work) {
+    if (control_queue.size() >= kMaxControlQueue) {
+      ++control_overflows;
+      return;
+    }
+    control_queue.push_back(work);
+  }
+  class QueueEvents final : public EventListener {
+   public:
+    explicit QueueEvents(EngineSlot* slot) : slot_(slot) {}
+    // Raised inside a data-plane call (fast path, or a timer): queued for the control path.
+    void OnSaLifetime(const SaLifetimeEvent& event) override {
+      slot_->Queue({.kind = ControlWork::kLifetime, .event = event});
+    }
+
+   private:
+    EngineSlot* slot_;
+  };
+  QueueEvents queue_events{this};
   // ipsec_by_sa: the tunnel of each inbound SA, by the SA's arena index (dense, reused), so
   // the owner check after decryption is one array read.
   class SaOwners {
@@ -267,33 +304,41 @@ class Engine::Impl {
   static constexpr Duration kSnapshotInterval = Duration::Seconds(1);
   MonoTime next_snapshot_;
 
-  // engine_forward.cc (fast path)
-  // Public: `service` is the receiving delivery service, or nullopt: the service that owns
-  // the destination address (the lowest id when two share it).
-  void Public(std::optional<uint32_t> service, std::span<PacketRef> packets,
-              std::span<EngineVerdict> verdicts, MonoTime now);
-  void Private(uint32_t service, std::span<PacketRef> packets, std::span<EngineVerdict> verdicts,
-               MonoTime now);
+  // The fast path's runners (slot_runner.h): `control_runner` serves the one-thread calls
+  // (Engine::OnPublicPackets ...) on any slot, inside a control window; each EngineWorker has
+  // its own for one slot. `gate` keeps the control thread's changes and the workers' bursts
+  // apart without making a worker wait (slot_gate.h).
+  std::unique_ptr<SlotRunner> control_runner;
+  std::map<config::IsaSlot, std::unique_ptr<SlotRunner>> workers;
+  SlotGate gate;
+  std::vector<WorkerFlag*> worker_flags;  // the workers' gate flags (rebuilt on attach / detach)
+  // engine_worker.cc
+  absl::StatusOr<std::unique_ptr<EngineWorker>> AttachWorker(const config::IsaSlot& isa);
+  void DetachWorker(const config::IsaSlot& isa);
+  // CheckWorkers: a worker silent for EngineOptions::worker_timeout fails its ISA ("worker
+  // hung"); one that calls in again recovers it.
+  void CheckWorkers(MonoTime now);
+  std::vector<Engine::SlotState> Slots() const;
+  // Counters the control path keeps (IKE datagrams); the engine's counters are these plus
+  // every runner's plus the slots' control-queue overflows (Counters, in a control window).
+  EngineCounters control_counters;
+  EngineCounters Counters() const;
+  // RunSlotTimers: the data-plane timers of the slots no worker serves (workers run their
+  // own); the earliest deadline.
+  MonoTime RunSlotTimers(MonoTime now);
 
   // engine_ike.cc (control path)
   class IkeBridge;
   void StartIke();
   void Control(const PacketRef& packet, MonoTime now);
   absl::Status Initiate(const config::TunnelKey& tunnel, MonoTime now);
-  void Acquire(IpsecTunnelState& t, MonoTime now);
-  // Control work found on the fast path (a packet for a dynamic tunnel without SAs; SA
-  // lifetime events, which rekey or remove CHILD SAs): queued, and done by DrainControl on the
-  // control path (OnTimer; and at the end of each burst call when EngineOptions::
-  // control_on_fast_path, the one-thread convenience). Bounded: kMaxControlQueue entries.
-  struct ControlWork {
-    enum Kind : uint8_t { kAcquire, kLifetime } kind = kAcquire;
-    uint64_t peer = 0;      // kAcquire: the tunnel's IKE peer
-    SaLifetimeEvent event;  // kLifetime
-  };
-  static constexpr size_t kMaxControlQueue = 4096;
-  void QueueControl(const ControlWork& work);
+  // Acquire: fast path (the runner of t's slot): a packet for a dynamic tunnel without SAs
+  // queues an initiation on the slot, at most once a second per tunnel.
+  static void Acquire(IpsecTunnelState& t, MonoTime now);
+  // DrainControl: the control work the slots queued (ControlWork): done on the control path
+  // (OnTimer; and after each one-thread burst call when EngineOptions::control_on_fast_path).
   void DrainControl(MonoTime now);
-  std::vector<ControlWork> control_queue_;
+  bool ControlWorkPending() const;
   void Shutdown(MonoTime now);
   IpsecTunnelState* TunnelForPeer(uint64_t peer);
   void ForwardControl(EngineService& svc, PacketRef& p, EngineVerdict& v);
@@ -328,21 +373,9 @@ class Engine::Impl {
   std::optional<config::IpsecTunnelCounters> IpsecCounters(const config::TunnelKey& key) const;
 
   EngineOptions options;
-  // Events: the data planes' lifetime events go to IKE (CHILD SA rekeys) and on to the host.
-  class Events final : public EventListener {
-   public:
-    explicit Events(Impl* impl) : impl_(impl) {}
-    void OnSaLifetime(const SaLifetimeEvent& event) override;
-
-   private:
-    Impl* impl_;
-  };
   config::RunningConfig running;
   IsaGroups groups;  // ISA health and the tunnel groups' active ISAs
   EngineView view;
-  EngineCounters counters;
-  SparePool spares;
-  Events events;
   std::map<config::IsaSlot, std::unique_ptr<EngineSlot>> slots;
   std::map<config::TunnelKey, IpTunnelState> ip_tunnels;
   std::map<config::TunnelKey, IpsecTunnelState> ipsec_tunnels;
@@ -399,75 +432,24 @@ class Engine::Impl {
                                                  const config::RuntimeView& base, MonoTime now);
   void UninstallIpsec(IpsecTunnelState& t);
   void ReconcileIp(const config::Config& config);
-  static void Count(TunnelTraffic* c, bool in, uint32_t inner_octets, uint32_t outer_octets);
   void UninstallIp(IpTunnelState& t);
   void BuildServices(const config::Config& config);
   // CacheEgress: t.egress for outer packets to `remote` in t's delivery service.
   static void CacheEgress(TunnelPlacement& t, const IpAddress& remote);
-  // SendOuter: an outer packet of tunnel `t`: straight out by t.egress when it applies, else
-  // routed by the delivery service.
-  void SendOuter(TunnelPlacement& t, PacketRef& p, int depth, MonoTime now, EngineVerdict& v);
   void LinkCounters(const config::Config& config);
+};
 
-  // engine_forward.cc
-  void Forward(EngineService& s, PacketRef& p, bool outer, int depth, MonoTime now,
-               EngineVerdict& v);
-  void Terminate(EngineService& s, PacketRef& p, const PacketInfo& ip, int depth, MonoTime now,
-                 EngineVerdict& v);
-  void DecapIp(IpTunnelState& t, PacketRef& p, int depth, MonoTime now, EngineVerdict& v);
-  void DecapIpResult(EngineSlot& slot, PacketRef& p, const Verdict& dv, uint32_t outer_len,
-                     int depth, MonoTime now, EngineVerdict& v);
-  void DecapEsp(IpsecTunnelState& t, PacketRef& p, int depth, MonoTime now, EngineVerdict& v);
-  void EncapIp(IpTunnelState& t, PacketRef& p, int depth, MonoTime now, EngineVerdict& v);
-  void EncapEsp(IpsecTunnelState& t, PacketRef& p, int depth, MonoTime now, EngineVerdict& v);
-  // ReassembleEsp: an outer fragment from an ipsec-tunnel's peer: held, or completing a
-  // datagram (in a spare buffer) that is then decrypted; `v` is kConsumed unless the fragment
-  // is refused (reassembly-disabled, or the Reassembler's reason).
-  void ReassembleEsp(IpsecTunnelState& t, PacketRef& p, int depth, MonoTime now, EngineVerdict& v);
-  // EncryptEsp: encrypts one payload packet (already within the ip-mtu) and routes the ESP
-  // packet by the delivery service. With `may_defer`, a packet of the burst being processed
-  // (not a spare buffer) joins the burst's pending seals instead (FlushEsp).
-  void EncryptEsp(IpsecTunnelState& t, PacketRef& p, int depth, MonoTime now, EngineVerdict& v,
-                  bool may_defer = false);
-  // Bursts as bursts: a burst call routes every packet first; the ESP work it finds on the
-  // burst's own buffers is deferred and then done per ISA slot in one data-plane call each
-  // (EspDataplane::EncryptEach / Decrypt), after which each packet goes on its way. Spare
-  // buffers (fragments, reassembled datagrams) are never deferred: they are reused as soon as
-  // the step that made them returns.
-  struct PendingEsp {
-    IpsecTunnelState* tunnel;
-    PacketRef* packet;
-    EngineVerdict* verdict;
-    int depth;
-    uint32_t length;  // the payload (seal) or outer (open) length before the operation
-  };
-  bool InBurst(const PacketRef& p) const {
-    return !burst_.empty() && &p >= burst_.data() && &p < burst_.data() + burst_.size();
-  }
-  // BeginBurst / FlushEsp: around a burst call; FlushEsp runs the pending seals and opens,
-  // and whatever they lead to, until none is left (bounded by kMaxTunnelLayers rounds).
-  void BeginBurst(std::span<PacketRef> packets);
-  void FlushEsp(MonoTime now);
-  void RunSeals(MonoTime now);
-  void RunOpens(MonoTime now);
-  // DecapEspResult: what follows the decryption of one packet of tunnel `t`.
-  void DecapEspResult(IpsecTunnelState& t, PacketRef& p, const Verdict& dv, uint32_t outer_len,
-                      int depth, MonoTime now, EngineVerdict& v);
-  std::span<PacketRef> burst_;
-  std::vector<PendingEsp> seals_, opens_, esp_work_;
-  // Per-slot gathering for one data-plane call (reused, never shrunk).
-  std::vector<SaHandle> batch_sas_;
-  std::vector<PacketRef> batch_packets_;
-  std::vector<Verdict> batch_verdicts_;
-  std::vector<size_t> batch_items_;
-  std::vector<uint8_t> work_done_;  // esp_work_ items already handed to their slot's call
-  // EspTooBig: a payload packet above the ip-mtu that may not be fragmented: counted
-  // too-big-for-mtu and, when allowed and not rate-limited, turned into the ICMP error that
-  // goes back to its sender through the private service.
-  void EspTooBig(IpsecTunnelState& t, PacketRef& p, uint8_t version, int depth, MonoTime now,
-                 EngineVerdict& v);
-  void Drop(EngineVerdict& v, DropReason reason);
-  void Emit(EngineVerdict& v, Verdict::Action action);
+// ControlWindow: a control-path call's hold on what the workers use (SlotGate): opened by each
+// Engine method, nested calls included; bursts in progress end first.
+class ControlWindow {
+ public:
+  explicit ControlWindow(Engine::Impl& e) : e_(e) { e_.gate.Open(e_.worker_flags); }
+  ~ControlWindow() { e_.gate.Close(); }
+  ControlWindow(const ControlWindow&) = delete;
+  ControlWindow& operator=(const ControlWindow&) = delete;
+
+ private:
+  Engine::Impl& e_;
 };
 
 }  // namespace tunnelisa
