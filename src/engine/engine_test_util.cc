@@ -17,6 +17,12 @@ std::unique_ptr<CryptoRegistry>& Registry() {
   return *registry;
 }
 
+}  // namespace
+
+CryptoRegistry* TestRegistry() { return Registry().get(); }
+
+namespace {
+
 Output Record(const Egress& e, const PacketRef& p) {
   return Output{e.service, std::string(e.interface), e.next_hop,
                 std::vector<uint8_t>(p.data(), p.data() + p.length), e.interface_id};
@@ -83,15 +89,6 @@ EngineVerdict Router::Public(const std::vector<uint8_t>& packet, MonoTime now) {
 
 namespace {
 // Burst: buffers for `packets` and the views a burst call takes.
-struct Burst {
-  explicit Burst(const std::vector<std::vector<uint8_t>>& packets) : verdicts(packets.size()) {
-    buffers.reserve(packets.size());
-    for (const auto& p : packets) refs.push_back(buffers.emplace_back(p).ref());
-  }
-  std::vector<TestBuffer> buffers;
-  std::vector<PacketRef> refs;
-  std::vector<EngineVerdict> verdicts;
-};
 }  // namespace
 
 std::vector<EngineVerdict> Router::PrivateBurst(uint32_t service,

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "tests/test_tools/packets.h"
 #include "tunnelisa/config/model.h"
 #include "tunnelisa/engine.h"
 
@@ -37,6 +38,8 @@ class RecordingTransport final : public Transport {
 
 // ReadEngineVector: the text of tests/vectors/engine/<name>; fails the test if unreadable.
 std::string ReadEngineVector(std::string_view name);
+// TestRegistry: the default crypto registry, shared by the tests of one binary.
+CryptoRegistry* TestRegistry();
 // ParseConfig: loads configuration text; fails the test (empty Config) on errors.
 config::Config ParseConfig(std::string_view text);
 // Replace: `text` with the first `from` replaced by `to`; fails the test if absent.
@@ -123,6 +126,18 @@ class RouterPair {
  private:
   std::unique_ptr<Router> a_;
   std::unique_ptr<Router> b_;
+};
+
+// Burst: packets in buffers with the engine's headroom and tailroom, as a burst call takes
+// them, and room for the verdicts.
+struct Burst {
+  explicit Burst(const std::vector<std::vector<uint8_t>>& packets) : verdicts(packets.size()) {
+    buffers.reserve(packets.size());
+    for (const auto& p : packets) refs.push_back(buffers.emplace_back(p).ref());
+  }
+  std::vector<TestBuffer> buffers;
+  std::vector<PacketRef> refs;
+  std::vector<EngineVerdict> verdicts;
 };
 
 // Router A / Router B (tests/vectors/engine/): their private services and tunnels.

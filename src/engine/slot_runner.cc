@@ -79,7 +79,7 @@ void SlotRunner::Park(std::span<PacketRef> packets, std::span<const SlotHandoff>
     std::memcpy(copy.mutable_data(), packets[i].data(), packets[i].length);
     copy.length = packets[i].length;
     parked_.push_back(copy);
-    parked_how_.push_back(how[i]);
+    parked_how_.push_back(how.size() == 1 ? how[0] : how[i]);
     v.action = Verdict::Action::kConsumed;
     ++counters.parked;
   }

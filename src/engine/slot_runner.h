@@ -40,8 +40,9 @@ class SlotRunner {
   }
 
   // Workers: Park copies a burst met by a control window (kConsumed, or slot-busy when the
-  // park is full); Unpark processes what was parked (inside the gate). Outcomes are counted;
-  // a parked packet owned by another slot goes to Transport::HandOff.
+  // park is full); `how` is parallel to `packets`, or one entry for all of them; Unpark processes
+  // what was parked (inside the gate). Outcomes are counted; a parked packet owned by another slot
+  // goes to Transport::HandOff.
   void Park(std::span<PacketRef> packets, std::span<const SlotHandoff> how,
             std::span<EngineVerdict> verdicts);
   void Unpark(MonoTime now);
