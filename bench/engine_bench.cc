@@ -14,6 +14,9 @@
 //                                     the host. Every sequence number fresh.
 //   BM_EngineGreEncap/<bytes>         OnPrivatePackets on an engine with kTunnels GRE tunnels,
 //                                     one per private tunnel interface, spread the same way.
+//   BM_EngineSlots/threads:<n>        n worker threads, each EngineWorker::OnPrivatePackets of
+//                                     its own ISA slot (aes128gcm16, 64 bytes): packets per
+//                                     second of the engine as a whole.
 // The Transport only counts (a host's send is not the engine's cost). The ESP engines pin the
 // OpenSSL backend, as BM_EspEncrypt does.
 #include <array>
@@ -305,9 +308,120 @@ void BM_EngineDecrypt(benchmark::State& state, const char* suite, uint32_t bytes
   SetCounters(state, bytes);
 }
 
+// SlotsConfig: kTunnels aes128gcm16 ipsec-tunnels spread over `n` tunnel groups, group g on
+// ISA g/1 alone (tunnel k in group k % n + 1), each group with its own public and private
+// interface.
+std::string SlotsConfig(uint32_t n) {
+  std::string c = "config isa\n";
+  for (uint32_t g = 1; g <= n; ++g) {
+    absl::StrAppend(&c, "tunnel-group ", g, " create\nprimary ", g, "/1\nno shutdown\nexit\n");
+  }
+  absl::StrAppend(&c, "exit all\n",
+                  "config ipsec ipsec-transform 1\nesp-encryption-algorithm aes128gcm16\n"
+                  "esp-auth-algorithm none\nexit all\n",
+                  "config service ies 100 customer 1 create\n");
+  for (uint32_t g = 1; g <= n; ++g) {
+    absl::StrAppend(&c, "interface \"public", g, "\" create\naddress 192.0.", g + 1,
+                    ".1/24\nsap tunnel-", g, ".public:1 create\nexit\nexit\n");
+  }
+  absl::StrAppend(&c, "static-route 198.18.0.0/15 next-hop 192.0.2.254\nexit all\n",
+                  "config service vprn 101 customer 1 create\n",
+                  "interface \"lan\" create\naddress 10.0.0.1/16\nexit\nipsec\n");
+  for (uint32_t k = 0; k < kTunnels; ++k) {
+    absl::StrAppend(&c, "security-policy ", k + 1, " create\nentry 1 create\nlocal-ip ",
+                    "10.0.0.0/16\nremote-ip ", FarLan(k), "\nexit\nexit\n");
+  }
+  absl::StrAppend(&c, "exit\n");
+  for (uint32_t g = 1; g <= n; ++g) {
+    absl::StrAppend(&c, "interface \"tunnels", g, "\" tunnel create\nsap tunnel-", g,
+                    ".private:1 create\n");
+    for (uint32_t k = g - 1; k < kTunnels; k += n) {
+      absl::StrAppend(&c, "ipsec-tunnel \"t", k, "\" create\nsecurity-policy ", k + 1,
+                      "\nlocal-gateway-address 192.0.", g + 1, ".1 peer ", Peer(k),
+                      " delivery-service 100\nmanual-keying\n",
+                      "security-association 1 encryption-key ", Hex(20, k), " spi ", 0x10000 + k,
+                      " transform 1 direction inbound\n", "security-association 1 encryption-key ",
+                      Hex(20, k + 7), " spi ", 0x20000 + k, " transform 1 direction outbound\n",
+                      "exit\nno shutdown\nexit\n");
+    }
+    absl::StrAppend(&c, "exit\nexit\n");
+  }
+  for (uint32_t k = 0; k < kTunnels; ++k) {
+    absl::StrAppend(&c, "static-route ", FarLan(k), " next-hop ipsec-tunnel \"t", k, "\"\n");
+  }
+  absl::StrAppend(&c, "exit all\n");
+  return c;
+}
+
+// SlotTransport: counts on the calling thread (workers share no counter).
+class SlotTransport final : public Transport {
+ public:
+  void SendPublic(const Egress&, const PacketRef&) override { ++sent; }
+  void DeliverPrivate(const Egress&, const PacketRef&) override {}
+  static thread_local uint64_t sent;
+};
+thread_local uint64_t SlotTransport::sent = 0;
+
+// BM_EngineSlots/<n>: n threads, each the worker of ISA slot i/1 (EngineWorker), sealing
+// 64-byte aes128gcm16 bursts of kBurst packets spread over its own slot's tunnels. Items are
+// packets, summed over the threads (real time): packets per second of the whole engine.
+void BM_EngineSlots(benchmark::State& state) {
+  static std::unique_ptr<Engine> engine;
+  static SlotTransport transport;
+  static std::vector<std::unique_ptr<EngineWorker>> workers;
+  const uint32_t n = static_cast<uint32_t>(state.threads());
+  const uint32_t me = static_cast<uint32_t>(state.thread_index());
+  if (me == 0) {  // set up before the threads start together (the benchmark's barrier)
+    workers.clear();
+    engine = MakeEngine(SlotsConfig(n), &transport, state);
+    if (engine) {
+      for (uint32_t i = 1; i <= n; ++i) {
+        workers.push_back(engine->AttachWorker({static_cast<uint8_t>(i), 1}).value());
+      }
+    }
+  }
+  constexpr uint32_t kBytes = 64;
+  Arena arena;
+  std::vector<std::array<uint8_t, kIpv4HeaderSize>> headers;
+  {
+    std::vector<uint8_t> p(kBytes);
+    for (uint32_t k = me; k < kTunnels; k += n) {
+      MakePayload(p.data(), kBytes, k);
+      headers.push_back({});
+      std::memcpy(headers.back().data(), p.data(), kIpv4HeaderSize);
+    }
+  }
+  for (size_t a = 0; a < kArenas; ++a) {
+    for (size_t i = 0; i < kBurst; ++i) MakePayload(arena.refs[a][i].mutable_data(), kBytes, me);
+  }
+  std::array<EngineVerdict, kBurst> v;
+  size_t a = 0, next = 0;
+  SlotTransport::sent = 0;
+  const MonoTime now{1};
+  for (auto _ : state) {
+    if (!engine) break;
+    for (size_t i = 0; i < kBurst; ++i) {
+      PacketRef& r = arena.refs[a][i];
+      r.offset = kPacketHeadroom;
+      r.length = kBytes;
+      std::memcpy(r.mutable_data(), headers[next].data(), kIpv4HeaderSize);
+      next = next + 1 == headers.size() ? 0 : next + 1;
+    }
+    workers[me]->OnPrivatePackets(kPrivateService, arena.refs[a], v, now);
+    a = a + 1 == kArenas ? 0 : a + 1;
+  }
+  if (engine && SlotTransport::sent != state.iterations() * kBurst) {
+    state.SkipWithError(absl::StrFormat("%d of %d sent; a verdict %s", SlotTransport::sent,
+                                        state.iterations() * kBurst, DropReasonName(v[0].reason))
+                            .c_str());
+  }
+  SetCounters(state, kBytes);
+}
+
 }  // namespace
 
 void RegisterEngineBenchmarks() {
+  benchmark::RegisterBenchmark("BM_EngineSlots", BM_EngineSlots)->ThreadRange(1, 2)->UseRealTime();
   for (const char* suite : kSuites) {
     for (uint32_t bytes : kSizes) {
       benchmark::RegisterBenchmark(absl::StrFormat("BM_EngineEncrypt/%s/%d", suite, bytes).c_str(),

@@ -32,6 +32,7 @@ constexpr char kUsage[] =
     "usage: tunnelisa run [--config] CONFIG [--ike-port N] [--natt-port N]\n"
     "         [--control PATH|none] [--tun SERVICE=NAME]... [--crypto auto|openssl|sodium]\n"
     "         [--pidfile PATH] [--ready-file PATH] [--log FILE] [--freebind] [--no-raw]\n"
+    "         [--workers N]\n"
     "\n"
     "Runs the configuration's tunnels on this host until SIGTERM or SIGINT (docs/gateway.md).\n"
     "  --ike-port, --natt-port  local UDP ports for IKE / NAT-T (default 500 / 4500)\n"
@@ -42,7 +43,9 @@ constexpr char kUsage[] =
     "  --pidfile, --ready-file  written once TUNs and sockets are up; removed at exit\n"
     "  --log FILE               log there instead of stderr (appended)\n"
     "  --freebind               bind public addresses not (yet) configured on the host\n"
-    "  --no-raw                 no raw sockets: UDP only (IKE, ESP-in-UDP)\n";
+    "  --no-raw                 no raw sockets: UDP only (IKE, ESP-in-UDP)\n"
+    "  --workers N              worker threads serving the ISA slots (default: one per\n"
+    "                           configured ISA, at most the CPU count; 0: one thread)\n";
 
 int Usage(const std::string& message) {
   std::fprintf(stderr, "tunnelisa run: %s\n%s", message.c_str(), kUsage);
@@ -119,7 +122,7 @@ int RunRun(std::span<const std::string_view> raw_args) {
   constexpr ArgOption kOptions[] = {{"config", true},     {"ike-port", true}, {"natt-port", true},
                                     {"control", true},    {"crypto", true},   {"pidfile", true},
                                     {"ready-file", true}, {"log", true},      {"freebind", false},
-                                    {"no-raw", false},    {"help", false}};
+                                    {"no-raw", false},    {"workers", true},  {"help", false}};
   absl::StatusOr<Args> a = Args::Parse(args, kOptions);
   if (!a.ok()) return Usage(std::string(a.status().message()));
   if (a->Has("help")) {
@@ -144,6 +147,9 @@ int RunRun(std::span<const std::string_view> raw_args) {
     return Usage("--crypto must be auto, openssl or sodium");
   }
   options.ready_file = std::string(a->Value("ready-file").value_or(""));
+  absl::StatusOr<std::optional<uint64_t>> workers = a->GetUint("workers", 64);
+  if (!workers.ok()) return Usage(std::string(workers.status().message()));
+  if (workers->has_value()) options.workers = static_cast<int>(**workers);
   const std::string pidfile(a->Value("pidfile").value_or(""));
 
   std::optional<config::Config> config = LoadConfig(options.config_path);

@@ -255,6 +255,11 @@ class Engine {
   void OnPrivatePackets(uint32_t service, std::span<PacketRef> packets,
                         std::span<EngineVerdict> verdicts, MonoTime now);
 
+  // OnHandoff: fast path, one-thread use: packets an EngineWorker returned as kWrongSlot for
+  // an ISA slot that has no worker (say, one a reload added), as EngineWorker::OnHandoff.
+  void OnHandoff(std::span<PacketRef> packets, std::span<const SlotHandoff> handoffs,
+                 std::span<EngineVerdict> verdicts, MonoTime now);
+
   // OnTimer: SA lifetimes, reassembly timeouts, the queued control work (see
   // EngineOptions::control_on_fast_path) and IKE's timers (retransmissions, DPD, rekeying,
   // half-open expiry); returns the next deadline (MonoTime::Infinite() when none).

@@ -45,7 +45,7 @@ EngineCounters& EngineCounters::operator+=(const EngineCounters& o) {
 EngineCounters Engine::Impl::Counters() const {
   EngineCounters sum = control_counters;
   sum += control_runner->counters;
-  for (const auto& [isa, w] : workers) sum += w->counters;
+  for (const auto& [isa, w] : workers) sum += w->AllCounters();
   for (const auto& [isa, slot] : slots) sum.control_queue_overflows += slot->control_overflows;
   return sum;
 }
@@ -148,6 +148,15 @@ void Engine::OnPrivatePackets(uint32_t service, std::span<PacketRef> packets,
   ControlWindow w(*impl_);
   impl_->control_runner->Private(service, packets,
                                  verdicts.first(std::min(verdicts.size(), packets.size())), now);
+  if (impl_->options.control_on_fast_path) impl_->DrainControl(now);
+}
+
+void Engine::OnHandoff(std::span<PacketRef> packets, std::span<const SlotHandoff> handoffs,
+                       std::span<EngineVerdict> verdicts, MonoTime now) {
+  ControlWindow w(*impl_);
+  const size_t n = std::min({packets.size(), handoffs.size(), verdicts.size()});
+  impl_->control_runner->counters.handoff_in += n;
+  impl_->control_runner->Handoff(packets.first(n), handoffs.first(n), verdicts.first(n), now);
   if (impl_->options.control_on_fast_path) impl_->DrainControl(now);
 }
 

@@ -54,7 +54,7 @@ void EngineWorker::OnPublicPackets(std::span<PacketRef> packets, std::span<Engin
   verdicts = Fit(verdicts, packets.size());
   Entered e(r, impl_->engine->gate, now);
   if (!e.in()) {
-    r.counters.public_in += verdicts.size();
+    SlotRunner::ParkCounts::Add(r.park_counts.public_in, verdicts.size());
     const SlotHandoff how{.kind = SlotHandoff::Kind::kPublic};
     return r.Park(packets.first(verdicts.size()), {&how, 1}, verdicts);
   }
@@ -67,7 +67,7 @@ void EngineWorker::OnPublicPackets(uint32_t delivery_service, std::span<PacketRe
   verdicts = Fit(verdicts, packets.size());
   Entered e(r, impl_->engine->gate, now);
   if (!e.in()) {
-    r.counters.public_in += verdicts.size();
+    SlotRunner::ParkCounts::Add(r.park_counts.public_in, verdicts.size());
     const SlotHandoff how{.kind = SlotHandoff::Kind::kPublic, .service = delivery_service};
     return r.Park(packets.first(verdicts.size()), {&how, 1}, verdicts);
   }
@@ -80,7 +80,7 @@ void EngineWorker::OnPrivatePackets(uint32_t service, std::span<PacketRef> packe
   verdicts = Fit(verdicts, packets.size());
   Entered e(r, impl_->engine->gate, now);
   if (!e.in()) {
-    r.counters.private_in += verdicts.size();
+    SlotRunner::ParkCounts::Add(r.park_counts.private_in, verdicts.size());
     const SlotHandoff how{.kind = SlotHandoff::Kind::kPrivate, .service = service};
     return r.Park(packets.first(verdicts.size()), {&how, 1}, verdicts);
   }
@@ -93,9 +93,12 @@ void EngineWorker::OnHandoff(std::span<PacketRef> packets, std::span<const SlotH
   verdicts = Fit(verdicts, std::min(packets.size(), handoffs.size()));
   packets = packets.first(verdicts.size());
   handoffs = handoffs.first(verdicts.size());
-  r.counters.handoff_in += verdicts.size();
   Entered e(r, impl_->engine->gate, now);
-  if (!e.in()) return r.Park(packets, handoffs, verdicts);
+  if (!e.in()) {
+    SlotRunner::ParkCounts::Add(r.park_counts.handoff_in, verdicts.size());
+    return r.Park(packets, handoffs, verdicts);
+  }
+  r.counters.handoff_in += verdicts.size();
   r.Handoff(packets, handoffs, verdicts, now);
 }
 
@@ -134,7 +137,7 @@ void Engine::Impl::DetachWorker(const config::IsaSlot& isa) {
   SlotRunner& r = *it->second;
   // What it parked is not lost: done here (the window keeps everyone else out).
   r.Unpark(MonoTime{r.last_call_ns.load(std::memory_order_relaxed)});
-  control_counters += r.counters;  // its counts stay in the engine's sums
+  control_counters += r.AllCounters();  // its counts stay in the engine's sums
   std::erase(worker_flags, &r.flag);
   workers.erase(it);
 }
@@ -172,7 +175,7 @@ std::vector<Engine::SlotState> Engine::Impl::Slots() const {
     Engine::SlotState& s = out[isa];
     s.worker = true;
     s.hung = r->hung;
-    s.counters = r->counters;
+    s.counters = r->AllCounters();
   }
   for (const auto& [key, t] : ipsec_tunnels) {
     if (t.slot != nullptr && (t.installed || t.ike_peer != 0)) ++out[t.slot->isa].tunnels;

@@ -72,7 +72,8 @@ void SlotRunner::Park(std::span<PacketRef> packets, std::span<const SlotHandoff>
     EngineVerdict& v = verdicts[i];
     v = EngineVerdict{};
     if (used == sp.packets.size() || packets[i].length > park_payload_) {
-      Drop(v, DropReason::kSlotBusy);
+      v.reason = DropReason::kSlotBusy;  // outside the gate: counted in park_counts
+      ParkCounts::Add(park_counts.slot_busy, 1);
       continue;
     }
     PacketRef& copy = sp.packets[used++];
@@ -81,10 +82,21 @@ void SlotRunner::Park(std::span<PacketRef> packets, std::span<const SlotHandoff>
     parked_.push_back(copy);
     parked_how_.push_back(how.size() == 1 ? how[0] : how[i]);
     v.action = Verdict::Action::kConsumed;
-    ++counters.parked;
+    ParkCounts::Add(park_counts.parked, 1);
   }
   sp.used = used;
   park_.Commit(sp);
+}
+
+EngineCounters SlotRunner::AllCounters() const {
+  EngineCounters c = counters;
+  c.public_in += park_counts.public_in.load(std::memory_order_relaxed);
+  c.private_in += park_counts.private_in.load(std::memory_order_relaxed);
+  c.handoff_in += park_counts.handoff_in.load(std::memory_order_relaxed);
+  c.parked += park_counts.parked.load(std::memory_order_relaxed);
+  c.drops[static_cast<size_t>(DropReason::kSlotBusy)] +=
+      park_counts.slot_busy.load(std::memory_order_relaxed);
+  return c;
 }
 
 void SlotRunner::Unpark(MonoTime now) {

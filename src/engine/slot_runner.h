@@ -49,7 +49,23 @@ class SlotRunner {
   bool has_parked() const { return park_.mark() > 0; }
 
   const std::optional<config::IsaSlot>& isa() const { return isa_; }
-  EngineCounters counters;               // this runner's thread writes; read in a control window
+  // counters: this runner's thread writes them inside the gate; read in a control window.
+  EngineCounters counters;
+  // ParkCounts: what a worker counts outside the gate (a burst met by a control window):
+  // written by the worker alone, read by the control thread at any time.
+  struct ParkCounts {
+    std::atomic<uint64_t> public_in{0};
+    std::atomic<uint64_t> private_in{0};
+    std::atomic<uint64_t> handoff_in{0};
+    std::atomic<uint64_t> parked{0};
+    std::atomic<uint64_t> slot_busy{0};
+    static void Add(std::atomic<uint64_t>& c, uint64_t n) {
+      c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+    }
+  };
+  ParkCounts park_counts;
+  // AllCounters: `counters` plus `park_counts` (control thread, in a window).
+  EngineCounters AllCounters() const;
   WorkerFlag flag;                       // SlotGate
   std::atomic<int64_t> last_call_ns{0};  // a worker's last call (hung-worker detection)
   bool hung = false;                     // control thread: declared hung (ISA failed)

@@ -129,7 +129,10 @@ for side in a b; do
   [ "$side" = b ] && ns=$NS_B
   cfg=$CFG_A
   [ "$side" = b ] && cfg=$CFG_B
-  ip netns exec "$ns" "$TL" run "$cfg" --control "$WORK/$side.sock" \
+  # A runs a worker thread per ISA slot (the default), B one thread (--workers 0).
+  workers=()
+  [ "$side" = b ] && workers=(--workers 0)
+  ip netns exec "$ns" "$TL" run "$cfg" --control "$WORK/$side.sock" "${workers[@]}" \
     --ready-file "$WORK/$side.ready" --pidfile "$WORK/$side.pid" --log "$WORK/$side.log" &
   PIDS+=($!)
 done
@@ -138,6 +141,8 @@ PID_B=${PIDS[1]}
 wait_ready "$WORK/a.ready" "$PID_A"
 wait_ready "$WORK/b.ready" "$PID_B"
 grep -q "^tun 101 tl101$" "$WORK/a.ready" || fail "a.ready lacks tl101: $(cat "$WORK/a.ready")"
+grep -q "worker thread(s) for" "$WORK/a.log" || fail "A started no worker threads: $(cat "$WORK/a.log")"
+if grep -q "worker thread(s) for" "$WORK/b.log"; then fail "B (--workers 0) started workers"; fi
 [ "$(cat "$WORK/a.pid")" = "$PID_A" ] || fail "pidfile says $(cat "$WORK/a.pid"), not $PID_A"
 
 log "a second gateway on the same TUNs and ports must fail with exit 1"

@@ -298,7 +298,9 @@ TEST(EngineSlotsStress, TwoWorkersAndAControlThreadAccountForEveryPacket) {
       << "out " << transport.out.load() << " drops " << c.total_drops() << " queue-full "
       << queue_full << " parked " << c.parked << " handed off " << c.handed_off;
   EXPECT_GT(c.handed_off, 0u);
-  EXPECT_GT(transport.out.load(), generated / 4);
+  // Traffic flows (a control window parks or, with the park full, drops what meets it: under
+  // ThreadSanitizer the windows are long and most of the drops are those).
+  EXPECT_GT(transport.out.load(), generated / 10);
   std::cout << "generated " << generated << ", sent " << transport.out.load() << ", handed off "
             << c.handed_off << ", parked " << c.parked << ", dropped " << c.total_drops()
             << ", queue full " << queue_full << "; " << applied << " configurations, "

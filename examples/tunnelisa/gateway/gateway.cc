@@ -11,8 +11,10 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <set>
 
 #include "absl/strings/str_format.h"
+#include "examples/tunnelisa/gateway/worker_thread.h"
 
 namespace tunnelisa::gateway {
 namespace {
@@ -107,6 +109,7 @@ absl::Status Gateway::Open(const config::Config& config, int* exit_code) {
         "%s: the engine refused the configuration: %s", options_.config_path, s.message()));
   }
   next_timer_ = now;
+  if (absl::Status s = StartWorkers(config); !s.ok()) return s;
   if (absl::Status s = WriteReadyFile(); !s.ok()) return s;
   *exit_code = 0;
   return absl::OkStatus();
@@ -121,7 +124,9 @@ absl::Status Gateway::OpenTuns(const GatewayPlan& plan) {
                                                                tun.status().message()));
     }
     log_.Info(absl::StrFormat("service %d: TUN %s is up", service, name));
+    std::lock_guard<std::mutex> lock(tun_mutex_);  // the workers copy the table under it
     tuns_[service] = *std::move(tun);
+    tun_generation_.fetch_add(1, std::memory_order_release);
   }
   return absl::OkStatus();
 }
@@ -144,7 +149,10 @@ absl::Status Gateway::WriteReadyFile() const {
   return absl::OkStatus();
 }
 
+Gateway::Gateway(const GatewayOptions& options, GatewayLog& log) : options_(options), log_(log) {}
+
 Gateway::~Gateway() {
+  if (!workers_.empty()) StopWorkers();
   engine_.reset();  // before the sockets and TUNs its transport (this) uses
   if (signal_fd_ >= 0) close(signal_fd_);
   if (!options_.ready_file.empty()) unlink(options_.ready_file.c_str());
@@ -155,9 +163,19 @@ int Gateway::Run() {
                             tuns_.size(), public_->sources().size()));
   std::vector<pollfd> fds;
   std::vector<uint32_t> tun_services;
+  // TUNs and sockets the workers read are not read here (with workers this loop is the
+  // control thread: signals, the control socket, IKE the workers hand over, timers).
+  std::set<uint32_t> worker_tuns;
+  std::set<int> worker_fds;
+  for (const auto& w : workers_) {
+    for (const auto& [service, tun] : WorkerTuns(*w)) worker_tuns.insert(service);
+    for (int fd : WorkerSourceFds(*w)) worker_fds.insert(fd);
+  }
   for (;;) {
     tun_services.clear();  // a reload may have added TUNs
-    for (const auto& [service, tun] : tuns_) tun_services.push_back(service);
+    for (const auto& [service, tun] : tuns_) {
+      if (!worker_tuns.contains(service)) tun_services.push_back(service);
+    }
     MonoTime now = Now();
     if (now >= next_timer_) RefreshTimer(now);
     const int64_t wait_ns = std::clamp<int64_t>((next_timer_ - now).ns, 0, kMaxWaitNs);
@@ -173,7 +191,11 @@ int Gateway::Run() {
       fds.push_back({failed_tuns_.contains(service) ? -1 : tuns_[service]->fd(), POLLIN, 0});
     }
     const size_t public_at = fds.size();
-    for (const PublicSockets::Source& s : public_->sources()) fds.push_back({s.fd, POLLIN, 0});
+    for (const PublicSockets::Source& s : public_->sources()) {
+      fds.push_back({worker_fds.contains(s.fd) ? -1 : s.fd, POLLIN, 0});
+    }
+    const size_t event_at = fds.size();
+    if (control_event_fd_ >= 0) fds.push_back({control_event_fd_, POLLIN, 0});
 
     if (poll(fds.data(), fds.size(), timeout_ms) < 0) {
       if (errno == EINTR) continue;
@@ -199,6 +221,11 @@ int Gateway::Run() {
     for (size_t i = 0; i < public_->sources().size(); ++i) {
       if (fds[public_at + i].revents != 0) ReadPublic(public_->sources()[i]);
     }
+    if (control_event_fd_ >= 0 && fds[event_at].revents != 0) {
+      uint64_t ignored;
+      (void)!read(control_event_fd_, &ignored, sizeof ignored);
+      DrainWorkers(Now());
+    }
     if (control_) {
       control_->Service(std::span<const pollfd>(fds).subspan(control_at, tuns_at - control_at),
                         Now().ns / 1000000, [this](const std::vector<std::string>& words) {
@@ -206,9 +233,10 @@ int Gateway::Run() {
                         });
     }
   }
+  StopWorkers();
   // IKE deletes leave through the transport during this call; the sockets are still open.
   engine_->Shutdown(Now());
-  const EngineCounters& c = engine_->counters();
+  const EngineCounters c = engine_->counters();
   log_.Info(absl::StrFormat(
       "stopped: %d public in, %d private in, %d sent public, "
       "%d delivered, %d dropped",
@@ -234,7 +262,7 @@ void Gateway::ReadTun(uint32_t service, TunDevice& tun) {
       ssize_t len = tun.Read({packets_[n].mutable_data(), kMaxIpPacketSize});
       if (len < 0 && errno != EINTR) {
         // E.g. EBADFD: the interface was deleted under us. Polling it again would spin.
-        ++counters_.rx_errors;
+        ++Counters().rx_errors;
         failed_tuns_.insert(service);
         log_.Error(absl::StrFormat("TUN %s of service %d: %s; no longer read", tun.name(), service,
                                    strerror(errno)));
@@ -244,7 +272,7 @@ void Gateway::ReadTun(uint32_t service, TunDevice& tun) {
       ++n;
     }
     if (n == 0) return;
-    counters_.rx_tun += n;
+    Counters().rx_tun += n;
     engine_->OnPrivatePackets(service, {packets_.data(), n}, {verdicts_.data(), n}, Now());
     if (n < kBurst) return;
   }
@@ -261,10 +289,10 @@ void Gateway::ReadPublic(const PublicSockets::Source& source) {
           ++n;
           break;
         case PublicSockets::RecvStatus::kOversize:
-          ++counters_.rx_oversize;
+          ++Counters().rx_oversize;
           break;
         case PublicSockets::RecvStatus::kError:
-          ++counters_.rx_errors;
+          ++Counters().rx_errors;
           drained = true;  // e.g. a reported ICMP error: look again at the next wake-up
           break;
         case PublicSockets::RecvStatus::kEmpty:
@@ -273,7 +301,7 @@ void Gateway::ReadPublic(const PublicSockets::Source& source) {
       }
     }
     if (n == 0) return;
-    (source.kind == PublicSockets::Kind::kUdp ? counters_.rx_udp : counters_.rx_raw) += n;
+    (source.kind == PublicSockets::Kind::kUdp ? Counters().rx_udp : Counters().rx_raw) += n;
     const MonoTime now = Now();
     engine_->OnPublicPackets({packets_.data(), n}, {verdicts_.data(), n}, now);
     bool control = false;
@@ -291,22 +319,22 @@ void Gateway::SendPublic(const Egress& egress, const PacketRef& packet) {
   (void)egress;  // the kernel routes the outer packet; the engine's next hop is informational
   switch (public_->Send(packet.bytes())) {
     case PublicSockets::SendStatus::kUdp:
-      ++counters_.tx_udp;
+      ++Counters().tx_udp;
       return;
     case PublicSockets::SendStatus::kRaw:
-      ++counters_.tx_raw;
+      ++Counters().tx_raw;
       return;
     case PublicSockets::SendStatus::kNoSocket:
-      ++counters_.tx_no_socket;
+      ++Counters().tx_no_socket;
       log_.WarnOnce("tx-no-socket",
                     "a public packet needs a raw socket, and there is none: dropped (counted)");
       return;
     case PublicSockets::SendStatus::kMalformed:
-      ++counters_.tx_malformed;
+      ++Counters().tx_malformed;
       return;
     case PublicSockets::SendStatus::kError: {
       const int err = errno;
-      ++counters_.tx_errors;
+      ++Counters().tx_errors;
       log_.WarnOnce(
           absl::StrFormat("tx-error-%d", err),
           absl::StrFormat("public send failed: %s (further ones only counted)", strerror(err)));
@@ -316,24 +344,24 @@ void Gateway::SendPublic(const Egress& egress, const PacketRef& packet) {
 }
 
 void Gateway::DeliverPrivate(const Egress& egress, const PacketRef& packet) {
-  auto it = tuns_.find(egress.service);
-  if (it == tuns_.end()) {
-    ++counters_.tx_no_tun;
+  TunDevice* tun = FindTun(egress.service);
+  if (tun == nullptr) {
+    ++Counters().tx_no_tun;
     log_.WarnOnce(absl::StrFormat("no-tun-%d", egress.service),
                   absl::StrFormat("service %d has no TUN: packets it delivers to the host are "
                                   "dropped (give it one with --tun %d=NAME)",
                                   egress.service, egress.service));
     return;
   }
-  if (it->second->Write(packet.bytes())) {
-    ++counters_.tx_tun;
+  if (tun->Write(packet.bytes())) {
+    ++Counters().tx_tun;
     return;
   }
   const int err = errno;
-  ++counters_.tx_errors;
-  log_.WarnOnce(absl::StrFormat("tun-error-%s-%d", it->second->name(), err),
-                absl::StrFormat("write to %s failed: %s (further ones only counted)",
-                                it->second->name(), strerror(err)));
+  ++Counters().tx_errors;
+  log_.WarnOnce(absl::StrFormat("tun-error-%s-%d", tun->name(), err),
+                absl::StrFormat("write to %s failed: %s (further ones only counted)", tun->name(),
+                                strerror(err)));
 }
 
 }  // namespace tunnelisa::gateway

@@ -19,11 +19,15 @@
 #define TUNNELISA_EXAMPLES_TUNNELISA_GATEWAY_GATEWAY_H_
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
+#include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -45,24 +49,63 @@ struct GatewayOptions {
   std::string control_path;                   // "" = no control socket
   std::string crypto = "auto";                // auto | openssl | sodium
   std::string ready_file;                     // "" = none
+  // workers: worker threads (each serving ISA slots of the configuration as EngineWorkers);
+  // -1: one per configured ISA, at most the CPU count; 0: none (one thread does everything).
+  int workers = -1;
 };
 
-// GatewayCounters: what the gateway itself counts (the engine counts the rest).
-struct GatewayCounters {
-  uint64_t rx_udp = 0;            // datagrams from the UDP sockets
-  uint64_t rx_raw = 0;            // packets from the raw sockets
-  uint64_t rx_tun = 0;            // packets read from TUNs
-  uint64_t rx_oversize = 0;       // larger than an IP packet / our buffer: dropped
-  uint64_t rx_errors = 0;         // receive errors (ICMP errors reported on a UDP socket...)
-  uint64_t tx_udp = 0;            // SendPublic through a UDP socket
-  uint64_t tx_raw = 0;            // SendPublic through a raw socket
-  uint64_t tx_tun = 0;            // DeliverPrivate written to a TUN
-  uint64_t tx_errors = 0;         // send or TUN write failed (queue full, no route...)
-  uint64_t tx_no_socket = 0;      // SendPublic with no socket for it (no raw sockets)
-  uint64_t tx_malformed = 0;      // SendPublic of something that is not an IP packet
-  uint64_t tx_no_tun = 0;         // DeliverPrivate to a service without a TUN
-  uint64_t control_requests = 0;  // control socket requests served
+// Counter: written by one thread (++ / +=, no read-modify-write instruction), read by any.
+class Counter {
+ public:
+  Counter& operator++() { return *this += 1; }
+  Counter& operator+=(uint64_t n) {
+    v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+    return *this;
+  }
+  uint64_t value() const { return v_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<uint64_t> v_{0};
 };
+
+// GatewayCounters: what the gateway itself counts (the engine counts the rest), one set per
+// thread (the loop's, each worker's); `counters` sums them.
+struct GatewayCounters {
+  Counter rx_udp;            // datagrams from the UDP sockets
+  Counter rx_raw;            // packets from the raw sockets
+  Counter rx_tun;            // packets read from TUNs
+  Counter rx_oversize;       // larger than an IP packet / our buffer: dropped
+  Counter rx_errors;         // receive errors (ICMP errors reported on a UDP socket...)
+  Counter tx_udp;            // SendPublic through a UDP socket
+  Counter tx_raw;            // SendPublic through a raw socket
+  Counter tx_tun;            // DeliverPrivate written to a TUN
+  Counter tx_errors;         // send or TUN write failed (queue full, no route...)
+  Counter tx_no_socket;      // SendPublic with no socket for it (no raw sockets)
+  Counter tx_malformed;      // SendPublic of something that is not an IP packet
+  Counter tx_no_tun;         // DeliverPrivate to a service without a TUN
+  Counter control_requests;  // control socket requests served
+  Counter handoffs;          // packets moved to another thread (worker or control)
+  Counter handoff_drops;     // not moved: the other thread's ring was full
+  static constexpr std::pair<const char*, Counter GatewayCounters::*> kFields[] = {
+      {"rx-udp", &GatewayCounters::rx_udp},
+      {"rx-raw", &GatewayCounters::rx_raw},
+      {"rx-tun", &GatewayCounters::rx_tun},
+      {"rx-oversize", &GatewayCounters::rx_oversize},
+      {"rx-errors", &GatewayCounters::rx_errors},
+      {"tx-udp", &GatewayCounters::tx_udp},
+      {"tx-raw", &GatewayCounters::tx_raw},
+      {"tx-tun", &GatewayCounters::tx_tun},
+      {"tx-errors", &GatewayCounters::tx_errors},
+      {"tx-no-socket", &GatewayCounters::tx_no_socket},
+      {"tx-malformed", &GatewayCounters::tx_malformed},
+      {"tx-no-tun", &GatewayCounters::tx_no_tun},
+      {"control-requests", &GatewayCounters::control_requests},
+      {"handoffs", &GatewayCounters::handoffs},
+      {"handoff-drops", &GatewayCounters::handoff_drops},
+  };
+};
+
+struct WorkerThread;  // gateway_workers.cc
 
 class Gateway final : private Transport {
  public:
@@ -90,7 +133,7 @@ class Gateway final : private Transport {
   static constexpr size_t kBurst = 32;
 
  private:
-  Gateway(const GatewayOptions& options, GatewayLog& log) : options_(options), log_(log) {}
+  Gateway(const GatewayOptions& options, GatewayLog& log);
   absl::Status Open(const config::Config& config, int* exit_code);
   absl::Status WriteReadyFile() const;
   // OpenTuns: a TUN device for each service of `plan` that has none yet.
@@ -104,6 +147,30 @@ class Gateway final : private Transport {
   void ReadPublic(const PublicSockets::Source& source);
   PacketRef FreshBuffer(size_t i);
   void RefreshTimer(MonoTime now);
+
+  // Worker threads (gateway_workers.cc). Each reads its share of the TUNs and sockets, runs
+  // the EngineWorkers of its ISAs, hands packets another thread's ISA owns to that thread and
+  // IKE datagrams to the loop's thread (the control thread), through PacketRings.
+  absl::Status StartWorkers(const config::Config& config);
+  void StopWorkers();
+  void WorkerLoop(WorkerThread& w);
+  // WorkerBurst: `packets` read by worker `w` (TUN of `service`, or public with service 0).
+  void WorkerBurst(WorkerThread& w, bool tun, uint32_t service, std::span<PacketRef> packets);
+  // Settle: where each packet of a worker's call goes on (another EngineWorker, thread or the
+  // control thread); bounded by the engine's tunnel-layer limit.
+  void Settle(WorkerThread& w, std::span<PacketRef> packets, std::span<EngineVerdict> verdicts,
+              int round);
+  void RunHandoffs(WorkerThread& w, std::span<PacketRef> packets, std::span<const SlotHandoff> how,
+                   std::span<EngineVerdict> verdicts, int round);
+  // DrainWorkers: the control thread's share: IKE datagrams and packets for ISAs no worker
+  // serves.
+  void DrainWorkers(MonoTime now);
+  void Wake(int event_fd);
+  GatewayCounters& Counters();           // the calling thread's
+  TunDevice* FindTun(uint32_t service);  // as the calling thread sees the TUNs
+  static const std::vector<std::pair<uint32_t, TunDevice*>>& WorkerTuns(const WorkerThread& w);
+  static std::vector<int> WorkerSourceFds(const WorkerThread& w);
+  static const GatewayCounters& WorkerCounters(const WorkerThread& w);
 
   // Control requests (gateway_control.cc).
   absl::StatusOr<std::string> HandleControl(const std::vector<std::string>& words);
@@ -124,7 +191,14 @@ class Gateway final : private Transport {
   std::vector<uint8_t> storage_;  // kBurst buffers of kBufferSize
   std::array<PacketRef, kBurst> packets_;
   std::array<EngineVerdict, kBurst> verdicts_;
-  GatewayCounters counters_;
+  GatewayCounters counters_;  // the loop's thread
+  std::vector<std::unique_ptr<WorkerThread>> workers_;
+  std::map<config::IsaSlot, WorkerThread*> worker_of_;  // which thread serves each ISA
+  int control_event_fd_ = -1;  // workers wake the loop when they queued control work
+  // TUNs as the workers see them: a copy per worker, renewed when the generation changes
+  // (Reload adds TUNs under the mutex).
+  std::mutex tun_mutex_;
+  std::atomic<uint64_t> tun_generation_{0};
 };
 
 // Now: CLOCK_MONOTONIC as the engine's MonoTime.

@@ -37,7 +37,7 @@ std::optional<config::TunnelKey> ParseTunnel(const std::vector<std::string>& wor
 }  // namespace
 
 absl::StatusOr<std::string> Gateway::HandleControl(const std::vector<std::string>& words) {
-  ++counters_.control_requests;
+  ++counters_.control_requests;  // the control thread's
   const std::string& verb = words[0];
   if (verb == "show") {
     std::vector<std::string> rest(words.begin() + 1, words.end());
@@ -114,7 +114,7 @@ absl::StatusOr<std::string> Gateway::HandleControl(const std::vector<std::string
 }
 
 std::string Gateway::FormatCounters() const {
-  const EngineCounters& c = engine_->counters();
+  const EngineCounters c = engine_->counters();
   std::string out = "engine:\n";
   for (const auto& [name, value] : {std::pair{"public-in", c.public_in},
                                     {"private-in", c.private_in},
@@ -131,22 +131,11 @@ std::string Gateway::FormatCounters() const {
   for (size_t i = 1; i < kNumDropReasons; ++i) {
     if (c.drops[i] != 0) Row(out, DropReasonName(static_cast<DropReason>(i)), c.drops[i]);
   }
-  const GatewayCounters& g = counters_;
   out += "gateway:\n";
-  for (const auto& [name, value] : {std::pair{"rx-udp", g.rx_udp},
-                                    {"rx-raw", g.rx_raw},
-                                    {"rx-tun", g.rx_tun},
-                                    {"rx-oversize", g.rx_oversize},
-                                    {"rx-errors", g.rx_errors},
-                                    {"tx-udp", g.tx_udp},
-                                    {"tx-raw", g.tx_raw},
-                                    {"tx-tun", g.tx_tun},
-                                    {"tx-errors", g.tx_errors},
-                                    {"tx-no-socket", g.tx_no_socket},
-                                    {"tx-malformed", g.tx_malformed},
-                                    {"tx-no-tun", g.tx_no_tun},
-                                    {"control-requests", g.control_requests}}) {
-    Row(out, name, value);
+  for (const auto& [name, field] : GatewayCounters::kFields) {
+    uint64_t sum = (counters_.*field).value();
+    for (const auto& w : workers_) sum += (WorkerCounters(*w).*field).value();
+    Row(out, name, sum);
   }
   return out;
 }

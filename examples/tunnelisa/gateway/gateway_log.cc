@@ -70,8 +70,11 @@ void GatewayLog::Line(std::string_view level, std::string_view message) {
 void GatewayLog::Log(LogLevel level, std::string_view message) { Line(LevelName(level), message); }
 
 void GatewayLog::WarnOnce(std::string_view key, std::string_view message) {
-  if (warned_.find(key) != warned_.end()) return;
-  warned_.emplace(key);
+  {
+    std::lock_guard<std::mutex> lock(warned_mutex_);
+    if (warned_.find(key) != warned_.end()) return;
+    warned_.emplace(key);
+  }
   Warning(message);
 }
 

@@ -9,6 +9,7 @@
 
 #include <cstdio>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <string_view>
@@ -46,6 +47,7 @@ class GatewayLog final : public LogSink, public EventListener {
 
   std::FILE* out_;
   bool owned_;
+  std::mutex warned_mutex_;  // worker threads warn too (stdio locks each line itself)
   std::set<std::string, std::less<>> warned_;
 };
 
