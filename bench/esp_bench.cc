@@ -11,6 +11,8 @@
 //   BM_RawSeal/<suite>/<bytes>     EVP baseline: keyed context reused, IV-only re-init, 8-byte
 //   BM_RawOpen/<suite>/<bytes>     AAD, tag get/verify; CBC suites: cipher pass + HMAC re-init
 //                                  with a NULL key, truncated ICV (CRYPTO_memcmp on open).
+//   BM_RawSealThreads/aes128gcm16/64/real_time/threads:<n>  BM_RawSeal on n threads at once:
+//                                  how this machine scales (the baseline of BM_EngineSlots).
 //   BM_EncryptRestore              what BM_EspEncrypt spends restoring its inputs (see below).
 //   BM_SadLookup/<n>               Decrypt bursts of sequence-number-0 packets whose SPIs are
 //                                  random among n installed inbound SAs: outer parse + SAD lookup
@@ -652,6 +654,12 @@ void RegisterAll() {
                                    BM_RawOpen, suite, bytes);
     }
   }
+  // The machine's own scaling, for BM_EngineSlots: raw OpenSSL sealing on 1 and 2 threads at
+  // once (each its own context and arena), packets per second summed over the threads.
+  benchmark::RegisterBenchmark("BM_RawSealThreads/aes128gcm16/64", BM_RawSeal,
+                               SuiteByName("aes128gcm16"), 64u)
+      ->ThreadRange(1, 2)
+      ->UseRealTime();
   benchmark::RegisterBenchmark("BM_EncryptRestore", BM_EncryptRestore);
   for (uint32_t n : kSadSizes) {
     for (bool random_spis : {false, true}) {

@@ -1,9 +1,10 @@
 // File: tunnelisa/events.h
 //
 // EventListener: how tunnelisa tells the host (and its own upper layers, such as IKE and
-// redundancy) that something happened. Methods are called on the thread that made the call
-// causing the event (a burst call, OnTimer, or a control call), after the burst's packets are
-// processed, never from inside per-packet code. Default implementations ignore the event.
+// redundancy) that something happened. An Engine calls them on its control thread (inside an
+// Engine method: a one-thread burst call, OnTimer, a control call), never from an
+// EngineWorker and never from inside per-packet code; an EspDataplane used alone calls them on
+// the thread of its burst or timer call. Default implementations ignore the event.
 #ifndef TUNNELISA_EVENTS_H_
 #define TUNNELISA_EVENTS_H_
 

@@ -45,7 +45,9 @@ struct Egress {
 };
 
 // Transport: the host's way out. Called by the Engine on the thread running the burst call
-// (OnPublicPackets / OnPrivatePackets), once per packet leaving the engine, in order. The
+// (OnPublicPackets / OnPrivatePackets, an EngineWorker's calls, or a control call for IKE),
+// once per packet leaving the engine, in order; with EngineWorkers, from several threads at
+// once (the implementation must allow that). The
 // packet is valid only during the call: the host sends or copies it before returning (the
 // buffer may be the caller's own packet, or a spare buffer the engine reuses right after).
 // Implementations must not call back into the Engine.

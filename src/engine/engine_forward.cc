@@ -396,12 +396,17 @@ void SlotRunner::DecapEspResult(IpsecTunnelState& t, PacketRef& p, const Verdict
                                 uint32_t outer_len, int depth, MonoTime now, EngineVerdict& v) {
   switch (dv.action) {
     case Verdict::Action::kDeliver: {
-      if (t.slot->ipsec_by_sa.Find(dv.sa) != &t) {
-        return Drop(v, DropReason::kWrongTunnel);  // an SA of another peer's tunnel
+      IpsecTunnelState* owner = t.slot->ipsec_by_sa.Find(dv.sa);
+      // An SA of another peer's tunnel is refused, except that the sessions of one ipsec-gw
+      // with peers behind one NAT address share the addresses the packet was demultiplexed
+      // by: the SA (found by its SPI) says which of them it is.
+      if (owner != &t && (owner == nullptr || t.ike_peer == 0 || owner->ike_peer != t.ike_peer ||
+                          owner->peer != t.peer)) {
+        return Drop(v, DropReason::kWrongTunnel);
       }
-      if (t.private_svc == nullptr) return Drop(v, DropReason::kTunnelDown);
-      Count(t.traffic, /*in=*/true, p.length, outer_len);
-      return Forward(*t.private_svc, p, /*outer=*/false, depth + 1, now, v);
+      if (owner->private_svc == nullptr) return Drop(v, DropReason::kTunnelDown);
+      Count(owner->traffic, /*in=*/true, p.length, outer_len);
+      return Forward(*owner->private_svc, p, /*outer=*/false, depth + 1, now, v);
     }
     case Verdict::Action::kConsumed:
       v.action = Verdict::Action::kConsumed;

@@ -79,21 +79,24 @@ Engine::Impl::GwState* Engine::Impl::GwForPeer(uint64_t peer) {
   return g == gws.end() ? nullptr : &g->second;
 }
 
-IpsecTunnelState* Engine::Impl::GwSession(GwState& g, const IpAddress& remote, bool create) {
-  auto it = g.sessions.find(remote);
+IpsecTunnelState* Engine::Impl::GwSession(GwState& g, const GwState::SessionKey& key, bool create) {
+  auto it = g.sessions.find(key);
   if (it != g.sessions.end()) return it->second.get();
   if (!create) return nullptr;
   auto st = std::make_unique<IpsecTunnelState>();
-  st->key = {g.secure_service, StrCat(g.name, " ", remote.ToString())};
+  const std::string where =
+      key.port == 0 ? key.address.ToString() : StrCat(key.address.ToString(), ":", key.port);
+  st->key = {g.secure_service, StrCat(g.name, " ", where)};
   st->private_service = g.secure_service;
   st->delivery_service = g.delivery_service;
   st->slot = g.slot;
   st->local = g.address;
-  st->peer = remote;
+  st->peer = key.address;
+  st->gw_port = key.port;
   st->ike_peer = g.peer;
   st->ike_name = g.name;
   IpsecTunnelState* raw = st.get();
-  g.sessions.emplace(remote, std::move(st));
+  g.sessions.emplace(key, std::move(st));
   return raw;
 }
 
@@ -161,7 +164,7 @@ void Engine::Impl::DropGwSessionIfEmpty(GwState& g, IpsecTunnelState& st) {
   if (!st.inbound.empty() || !st.ike_outbound.empty() || st.outbound.valid()) return;
   if (st.delivery_svc != nullptr) st.delivery_svc->ipsec_by_endpoints.Erase(st.local, st.peer);
   if (st.private_svc != nullptr) st.private_svc->ipsec_by_name.erase(st.key.name);
-  g.sessions.erase(st.peer);
+  g.sessions.erase(GwState::SessionKey{st.peer, st.gw_port});  // `st` is gone
   RelinkGws();
 }
 

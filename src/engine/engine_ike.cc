@@ -83,7 +83,7 @@ class Engine::Impl::IkeBridge final : public ike::IkeHost {
 
   absl::StatusOr<ike::ChildSaPair> InstallChild(uint64_t peer, ike::ChildInstall in,
                                                 MonoTime now) override {
-    IpsecTunnelState* t = e_.TunnelForChild(peer, &in.remote, SaHandle{}, /*create=*/true);
+    IpsecTunnelState* t = e_.TunnelForChild(peer, &in, SaHandle{}, /*create=*/true);
     if (t == nullptr || t->slot == nullptr) return absl::NotFoundError("tunnel is gone");
     auto make = [&](bool inbound) {
       SaConfig c;
@@ -213,11 +213,14 @@ IpsecTunnelState* Engine::Impl::TunnelForPeer(uint64_t peer) {
   return &t->second;
 }
 
-IpsecTunnelState* Engine::Impl::TunnelForChild(uint64_t peer, const IpAddress* remote,
+IpsecTunnelState* Engine::Impl::TunnelForChild(uint64_t peer, const ike::ChildInstall* install,
                                                SaHandle inbound, bool create) {
   GwState* g = GwForPeer(peer);
   if (g == nullptr) return TunnelForPeer(peer);
-  if (remote != nullptr) return GwSession(*g, *remote, create);
+  if (install != nullptr) {
+    const uint16_t port = install->udp_encap ? install->udp_encap->remote_port : 0;
+    return GwSession(*g, {install->remote, port}, create);
+  }
   if (g->slot == nullptr) return nullptr;
   if (IpsecTunnelState* t = g->slot->ipsec_by_sa.Find(inbound.index)) return t;
   // An outbound handle (QueryChild of either SA): find the session holding it.

@@ -224,8 +224,10 @@ struct IpsecTunnelState : TunnelPlacement {
   std::string ike_name;
   std::vector<SaHandle> ike_outbound;
   MonoTime last_acquire;
-  // ipsec-gw sessions: the peer's traffic selectors, routed to it in the secure service.
+  // ipsec-gw sessions: the peer's traffic selectors, routed to it in the secure service, and
+  // the peer's NAT-T port (GwState::SessionKey).
   std::vector<IpPrefix> gw_routes;
+  uint16_t gw_port = 0;
   // Manual keying: the outbound SA's last sequence number as last seen by OnTimer. A tunnel
   // re-established on another ISA (failover: the failed ISA's state is lost) sends above it,
   // with a margin, so that the peer's anti-replay window accepts what follows.
@@ -344,9 +346,9 @@ class Engine::Impl {
   void ForwardControl(EngineService& svc, PacketRef& p, EngineVerdict& v);
   void OnIkeEvent(const IkeEvent& event);
   // The tunnel an IKE CHILD SA belongs to: a static tunnel by IKE peer, an ipsec-gw session by
-  // the peer's address (created on install when `create`) or by the pair's inbound SA.
-  IpsecTunnelState* TunnelForChild(uint64_t peer, const IpAddress* remote, SaHandle inbound,
-                                   bool create);
+  // the peer's IKE endpoint (`install`: created when `create`) or by the pair's inbound SA.
+  IpsecTunnelState* TunnelForChild(uint64_t peer, const ike::ChildInstall* install,
+                                   SaHandle inbound, bool create);
 
   // engine_gw.cc: ipsec-gw (dynamic LAN-to-LAN responder)
   struct GwState {
@@ -357,13 +359,23 @@ class Engine::Impl {
     uint32_t delivery_service = 0;
     uint32_t secure_service = 0;
     std::string interface;
-    std::map<IpAddress, std::unique_ptr<IpsecTunnelState>> sessions;  // by peer address
+    // Sessions by the peer's IKE endpoint as we see it: its address, and its UDP port when
+    // NAT traversal is in use (0 otherwise), so two peers behind one NAT address are two
+    // sessions. (Not by IKE SA SPIs: an IKE rekey changes those, the session stays.)
+    struct SessionKey {
+      IpAddress address;
+      uint16_t port = 0;
+      bool operator<(const SessionKey& o) const {
+        return address == o.address ? port < o.port : address < o.address;
+      }
+    };
+    std::map<SessionKey, std::unique_ptr<IpsecTunnelState>> sessions;
   };
   void ReconcileGws(const config::Config& config, const config::RuntimeView& base,
                     std::vector<ike::IkePeerConfig>& peers);
   void RemoveGwSessions(GwState& g);
   GwState* GwForPeer(uint64_t peer);
-  IpsecTunnelState* GwSession(GwState& g, const IpAddress& remote, bool create);
+  IpsecTunnelState* GwSession(GwState& g, const GwState::SessionKey& key, bool create);
   // RelinkGws: after BuildServices or a session change: terminated addresses, endpoints,
   // names and the secure services' gw routes.
   void RelinkGws();
