@@ -9,7 +9,8 @@
 
 namespace tunnelisa {
 
-struct EngineWorker::Impl {
+class EngineWorker::Impl {
+ public:
   Engine::Impl* engine;
   SlotRunner* runner;
   std::vector<SlotHandoff> how;  // a parked burst's one entry (all packets alike)

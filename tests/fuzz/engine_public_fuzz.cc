@@ -3,8 +3,10 @@
 // ESP-in-UDP, IKE), decapsulation, private routing into tunnels, fragmentation and
 // reassembly. Build with clang and -DTUNNELISA_FUZZ=ON.
 //
-// Input: byte 0 picks the side (even: public; odd: private, into service 101 or 102 by bit 1)
-// and the burst size (1 + bits 2-3: the packet and variants of it); the rest is one IP packet. Null
+// Input: byte 0 picks the side (even: public; odd: private, into service 101 or 102 by bit 1),
+// the burst size (1 + bits 2-3: the packet and variants of it) and, by bit 4, an ISA slot's
+// EngineWorker instead of the one-thread calls (bit 5: which one), whose kWrongSlot verdicts
+// are followed to the owners' OnHandoff; the rest is one IP packet. Null
 // crypto in "fuzz mode" accepts every ICV, so mutated ESP packets reach the inner checks and the
 // private service's routing.
 #include <cstdint>
@@ -39,7 +41,15 @@ struct Target {
   std::unique_ptr<CryptoRegistry> registry = testing::RegistryWithNullCrypto(true);
   CountingTransport transport;
   std::unique_ptr<Engine> engine;
+  std::vector<std::unique_ptr<EngineWorker>> workers;  // 1/1, 2/1, 3/1
   int64_t now_ns = 0;
+
+  EngineWorker* WorkerFor(const config::IsaSlot& isa) {
+    for (auto& w : workers) {
+      if (w->isa() == isa) return w.get();
+    }
+    return nullptr;
+  }
 
   Target() {
     std::ifstream in(TUNNELISA_SOURCE_DIR "/tests/vectors/engine/router_a.cfg");
@@ -53,6 +63,7 @@ struct Target {
     options.reassembly_memory = 256 << 10;
     engine = Engine::Create(options).value();
     if (!engine->ApplyConfig(loaded.config, MonoTime{}).ok()) __builtin_trap();
+    for (uint8_t card : {1, 2, 3}) workers.push_back(engine->AttachWorker({card, 1}).value());
   }
 };
 
@@ -84,7 +95,33 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Time moves forward so reassembly timeouts and rate limits are exercised too.
   target->now_ns += 50'000'000;
   MonoTime now{target->now_ns};
-  if (selector & 1) {
+  if (selector & 16) {
+    EngineWorker* w = target->workers[selector & 32 ? 2 : 0].get();
+    if (selector & 1) {
+      w->OnPrivatePackets(selector & 2 ? 102 : 101, packets, verdicts, now);
+    } else {
+      w->OnPublicPackets(packets, verdicts, now);
+    }
+    // Follow the handoffs, one owner at a time (bounded: each step is a tunnel operation
+    // further, and the engine stops at kMaxTunnelLayers).
+    for (int round = 0; round < 2 * kMaxTunnelLayers + 2; ++round) {
+      std::vector<PacketRef> next;
+      std::vector<SlotHandoff> how;
+      for (size_t k = 0; k < packets.size(); ++k) {
+        if (!verdicts[k].handed_off()) continue;
+        if (!how.empty() && verdicts[k].handoff.owner != how.front().owner) continue;
+        next.push_back(packets[k]);
+        how.push_back(verdicts[k].handoff);
+      }
+      if (next.empty()) break;
+      EngineWorker* owner = target->WorkerFor(how.front().owner);
+      if (owner == nullptr) __builtin_trap();  // Router A's ISAs all have workers
+      packets = next;
+      verdicts.assign(next.size(), EngineVerdict{});
+      owner->OnHandoff(packets, how, verdicts, now);
+    }
+    for (auto& worker : target->workers) (void)worker->OnTimer(now);
+  } else if (selector & 1) {
     target->engine->OnPrivatePackets(selector & 2 ? 102 : 101, packets, verdicts, now);
   } else {
     target->engine->OnPublicPackets(packets, verdicts, now);
