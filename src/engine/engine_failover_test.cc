@@ -191,5 +191,28 @@ TEST(EngineFailover, ResponderOnlyGroupWaitsForThePeer) {
   EXPECT_EQ(pair.b().engine->ike_counters().ike_sas, 1u);
 }
 
+TEST(EngineFailover, DynamicTunnelOfAGroupThatWasDownComesBackOnTheFirstRecoveredIsa) {
+  // Both of Router A's ISAs for group 1 fail: the group is down, its IKE SA goes. The first
+  // ISA that recovers brings the group up; the auto-establish tunnel negotiates at once.
+  std::unique_ptr<RouterPair> pair = MakePair(IkeSettings{}, IkeSettings{});
+  pair->Pump(At(0));
+  ASSERT_TRUE(TrafficBursts(*pair, At(0.5)));
+  Router& a = pair->a();
+  ASSERT_TRUE(a.engine->SetIsaHealth({2, 1}, false, At(1)).ok());
+  ASSERT_TRUE(a.engine->SetIsaHealth({1, 1}, false, At(1)).ok());
+  pair->Pump(At(1));
+  EXPECT_FALSE(a.engine->runtime().TunnelGroupStatus(1).up());
+  EXPECT_FALSE(a.engine->runtime().IpsecTunnelStatus(kIpsec).up());
+  EXPECT_EQ(a.engine->ike_counters().ike_sas, 0u);
+  EXPECT_FALSE(TrafficBursts(*pair, At(2), 1, 2));
+  ASSERT_TRUE(a.engine->SetIsaHealth({2, 1}, true, At(3)).ok());
+  EXPECT_EQ(IsaOf(a, kIpsec, true), (IsaSlot{2, 1}));
+  pair->Pump(At(3));  // auto-establish: no packet needed
+  EXPECT_EQ(a.engine->ike_counters().ike_sas, 1u);
+  EXPECT_TRUE(a.engine->runtime().IpsecTunnelStatus(kIpsec).up());
+  EXPECT_TRUE(TrafficBursts(*pair, At(3.1)));
+  EXPECT_EQ(pair->b().engine->ike_counters().ike_sas, 1u);
+}
+
 }  // namespace
 }  // namespace tunnelisa::testing

@@ -125,7 +125,9 @@ struct EngineSlot {
 // counts payload packets and octets (the tunnel's own figures, and its private SAP's and
 // service's), `outer` the outer packets (its public SAP's and delivery service's). A SAP's or
 // service's counters are sums over its tunnels, taken when read (Engine::Impl::Traffic*).
-struct TunnelTraffic {
+// Cache-line aligned: tunnels of different slots are neighbours in memory, and their workers
+// write these per packet.
+struct alignas(64) TunnelTraffic {
   TrafficCounters inner;
   TrafficCounters outer;
 };
