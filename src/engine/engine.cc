@@ -122,8 +122,7 @@ Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Engine::~Engine() = default;
 
 absl::Status Engine::ApplyConfig(const config::Config& config, MonoTime now) {
-  ControlWindow w(*impl_);
-  return impl_->Apply(config, now);
+  return impl_->Apply(config, now);  // opens its control window once the candidate is accepted
 }
 
 // The one-thread burst calls: the control runner serves every slot inside a control window.
@@ -234,7 +233,8 @@ const config::Config& Engine::config() const { return impl_->running.config(); }
 
 absl::StatusOr<std::string> Engine::Show(std::span<const std::string> words,
                                          config::ShowFormat format) const {
-  ControlWindow w(*impl_);
+  // No window around the whole rendering: what it reads of the slots (SA counters, ISA
+  // members) the runtime view reads in short windows of its own.
   return config::RenderShow(impl_->running.config(), impl_->view, words, format);
 }
 

@@ -64,8 +64,11 @@ void Engine::Impl::Log(LogLevel level, const std::string& message) const {
 }
 
 absl::Status Engine::Impl::Apply(const config::Config& candidate, MonoTime now) {
+  // Validation and the change plan touch nothing the workers use (the runtime view reads the
+  // slots in windows of its own): the workers run on while a large candidate is checked.
   absl::StatusOr<config::ChangePlan> plan = running.Apply(candidate, view);
   if (!plan.ok()) return plan.status();
+  ControlWindow w(*this);
   RaiseIsaEvents(groups.Configure(running.config()), now);
   Reconcile(now);
   for (const std::string& note : plan->notes) Log(LogLevel::kInfo, note);
