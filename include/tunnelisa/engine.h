@@ -220,6 +220,37 @@ class EngineWorker {
   config::IsaSlot isa_;
 };
 
+// EngineClassifier: steering for a host's receive threads (one classifier per thread): which
+// ISA slot's worker owns each packet, without processing it, so the host can queue it to that
+// worker (DESIGN.md: "the host's receive threads send each packet to the slot that owns it").
+// From Engine::AttachClassifier; destroyed on the control thread once its thread stopped
+// calling it. It reads the engine's tables under the same gate as a worker: while the control
+// thread changes them, a Classify call returns false at once (give those packets to any
+// worker: it parks them or hands them on). Fast path; no allocation, lock or string.
+class EngineClassifier {
+ public:
+  ~EngineClassifier();
+  EngineClassifier(const EngineClassifier&) = delete;
+  EngineClassifier& operator=(const EngineClassifier&) = delete;
+  // ClassifyPublic: owners[i] is the slot owning packets[i] by its tunnel's endpoints (GRE,
+  // IP-IP, ESP, ESP-in-UDP and outer fragments from a tunnel's remote; an ipsec-gw's sessions
+  // on their gateway's slot), or nullopt when no slot owns it (IKE, not terminated, malformed:
+  // any worker answers or drops it). `delivery_service` 0: the unqualified lookup.
+  [[nodiscard]] bool ClassifyPublic(uint32_t delivery_service, std::span<const PacketRef> packets,
+                                    std::span<std::optional<config::IsaSlot>> owners);
+  // ClassifyPrivate: by `service`'s route table: the slot of the tunnel the route enters;
+  // nullopt when it enters none (delivered to the host, or dropped).
+  [[nodiscard]] bool ClassifyPrivate(uint32_t service, std::span<const PacketRef> packets,
+                                     std::span<std::optional<config::IsaSlot>> owners);
+
+  class Impl;
+
+ private:
+  friend class Engine;
+  explicit EngineClassifier(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
 class Engine {
  public:
   // Create: control path. InvalidArgument without a crypto registry or transport.
@@ -310,6 +341,8 @@ class Engine {
   // nothing to it: they still serve every slot, inside a control window). AlreadyExists when
   // the slot has a worker; InvalidArgument for 0/x. The ISA need not be configured yet.
   absl::StatusOr<std::unique_ptr<EngineWorker>> AttachWorker(const config::IsaSlot& isa);
+  // AttachClassifier: control path. A classifier for one receive thread (EngineClassifier).
+  std::unique_ptr<EngineClassifier> AttachClassifier();
   // SlotState: one ISA slot as the control thread sees it.
   struct SlotState {
     config::IsaSlot isa;

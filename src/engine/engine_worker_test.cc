@@ -239,6 +239,40 @@ TEST(EngineWorker, AttachRules) {
   EXPECT_NE(Attach(*a, {1, 1}), nullptr);
 }
 
+TEST(EngineClassifier, NamesTheOwningSlotOfEachPacket) {
+  RouterPair pair;
+  Router& a = pair.a();
+  std::unique_ptr<EngineClassifier> c = a.engine->AttachClassifier();
+  const auto inner = MakeUdpPacket(Ip("172.17.2.20"), Ip("172.17.1.10"), 32);
+  Burst priv({MakeUdpPacket(Ip("172.16.1.10"), Ip("172.16.2.20"), 64),  // GRE tunnel on 3/1
+              MakeUdpPacket(Ip("172.17.1.10"), Ip("172.17.2.20"), 64),  // plain GRE on 1/1
+              MakeUdpPacket(Ip("172.16.1.10"), Ip("10.99.0.1"), 64)});  // no route
+  std::vector<std::optional<IsaSlot>> owners(3);
+  ASSERT_TRUE(c->ClassifyPrivate(kVprn101, priv.refs, owners));
+  EXPECT_EQ(owners[0], (IsaSlot{3, 1}));
+  EXPECT_EQ(owners[2], std::nullopt);
+  ASSERT_TRUE(c->ClassifyPrivate(kVprn102, {&priv.refs[1], 1}, {&owners[1], 1}));
+  EXPECT_EQ(owners[1], (IsaSlot{1, 1}));
+  std::vector<uint8_t> ike = MakeUdpPacket(Ip("2.2.2.2"), Ip("1.1.1.2"), 40);
+  ike[22] = 500 >> 8;  // UDP destination port 500: IKE, the control thread's
+  ike[23] = 500 & 0xff;
+  Burst pub({WrapIpv4(inner, Ip("2.2.2.3"), Ip("1.1.1.3"), 47),         // plain GRE
+             WrapIpv4(inner, Ip("2.2.2.2"), Ip("1.1.1.2"), kProtoEsp),  // the ipsec-tunnel
+             WrapIpv4(inner, Ip("9.9.9.9"), Ip("1.1.1.2"), kProtoEsp),  // not its peer
+             ike});
+  owners.assign(4, IsaSlot{9, 9});
+  ASSERT_TRUE(c->ClassifyPublic(0, pub.refs, owners));
+  EXPECT_EQ(owners[0], (IsaSlot{1, 1}));
+  EXPECT_EQ(owners[1], (IsaSlot{1, 1}));
+  EXPECT_EQ(owners[2], std::nullopt);
+  EXPECT_EQ(owners[3], std::nullopt);
+  // After a failover the answer follows the tunnels.
+  ASSERT_TRUE(a.engine->SetIsaHealth({1, 1}, false, At(1)).ok());
+  ASSERT_TRUE(c->ClassifyPublic(100, pub.refs, owners));
+  EXPECT_EQ(owners[0], (IsaSlot{2, 1}));
+  EXPECT_EQ(owners[1], (IsaSlot{2, 1}));
+}
+
 TEST(HandoffQueue, FifoBoundedAndWraps) {
   HandoffQueue q(3);  // rounded up to 4
   EXPECT_EQ(q.capacity(), 4u);

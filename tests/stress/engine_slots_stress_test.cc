@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -43,6 +44,8 @@ struct Worker;
 struct Worker {
   IsaSlot isa;
   std::unique_ptr<EngineWorker> engine;
+  std::unique_ptr<EngineClassifier> classifier;  // steering, as a receive thread would
+  uint64_t classified = 0;
   std::vector<uint8_t> storage = std::vector<uint8_t>(kBuffers * kBufferSize);
   std::vector<uint32_t> free;      // buffer indices
   HandoffQueue returns{kBuffers};  // buffers other workers are done with
@@ -153,6 +156,11 @@ void RunWorker(Worker& w, const std::atomic<bool>& stop) {
       burst[k] = *p;
     }
     w.generated += k;
+    std::array<std::optional<IsaSlot>, kBurst> owners;
+    if (k > 0 &&
+        w.classifier->ClassifyPrivate(service[flow], {burst.data(), k}, {owners.data(), k})) {
+      for (size_t i = 0; i < k; ++i) w.classified += owners[i].has_value();
+    }
     if (k > 0) {
       w.engine->OnPrivatePackets(service[flow], {burst.data(), k}, {verdicts.data(), k}, Now());
       w.Settle({burst.data(), k}, {verdicts.data(), k});
@@ -221,6 +229,7 @@ TEST(EngineSlotsStress, TwoWorkersAndAControlThreadAccountForEveryPacket) {
   b.isa = {2, 1};
   for (Worker* w : {&a, &b}) {
     w->engine = engine->AttachWorker(w->isa).value();
+    w->classifier = engine->AttachClassifier();
     for (uint32_t i = 0; i < kBuffers; ++i) w->free.push_back(i);
   }
   HandoffQueue ab(256), ba(256);
@@ -285,6 +294,9 @@ TEST(EngineSlotsStress, TwoWorkersAndAControlThreadAccountForEveryPacket) {
   current_worker = nullptr;
   a.engine.reset();
   b.engine.reset();
+  a.classifier.reset();
+  b.classifier.reset();
+  EXPECT_GT(a.classified + b.classified, 0u);
 
   const EngineCounters c = engine->counters();
   const uint64_t generated = a.generated + b.generated;
