@@ -185,7 +185,8 @@ struct EngineOptions {
 
 // EngineWorker: the fast path of one ISA slot, for the one thread that serves it (see
 // "Threads" above). From Engine::AttachWorker; destroyed on the control thread once its
-// thread stopped calling it (the slot is then served by the one-thread calls again).
+// thread stopped calling it, and before the Engine (the slot is then served by the one-thread
+// calls again; what it had parked is processed then).
 class EngineWorker {
  public:
   ~EngineWorker();
@@ -224,7 +225,7 @@ class EngineWorker {
 // ISA slot's worker owns each packet, without processing it, so the host can queue it to that
 // worker (DESIGN.md: "the host's receive threads send each packet to the slot that owns it").
 // From Engine::AttachClassifier; destroyed on the control thread once its thread stopped
-// calling it. It reads the engine's tables under the same gate as a worker: while the control
+// calling it, and before the Engine. It reads the engine's tables under the same gate as a worker: while the control
 // thread changes them, a Classify call returns false at once (give those packets to any
 // worker: it parks them or hands them on). Fast path; no allocation, lock or string.
 class EngineClassifier {

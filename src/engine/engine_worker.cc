@@ -13,7 +13,6 @@ class EngineWorker::Impl {
  public:
   Engine::Impl* engine;
   SlotRunner* runner;
-  std::vector<SlotHandoff> how;  // a parked burst's one entry (all packets alike)
 };
 
 namespace {
