@@ -301,7 +301,7 @@ void SlotRunner::Terminate(EngineService& s, PacketRef& p, const PacketInfo& ip,
   if (ip_tunnel_proto || ip.fragment) {
     if (IpTunnelState* t = s.ip_by_endpoints.Find(ip.dst, ip.src); t != nullptr) {
       if (!Owns(t->slot)) return HandOff(p, v, *t->slot, SlotHandoff::Kind::kPublic, s.id, depth);
-      return DecapIp(*t, p, depth, now, v);
+      return DecapIp(*t, p, ip.fragment, depth, now, v);
     }
     if (ip_tunnel_proto) return Drop(v, DropReason::kNotForUs);
   }
@@ -337,15 +337,16 @@ void SlotRunner::Terminate(EngineService& s, PacketRef& p, const PacketInfo& ip,
   Drop(v, DropReason::kNotForUs);
 }
 
-void SlotRunner::DecapIp(IpTunnelState& t, PacketRef& p, int depth, MonoTime now,
+void SlotRunner::DecapIp(IpTunnelState& t, PacketRef& p, bool fragment, int depth, MonoTime now,
                          EngineVerdict& v) {
   EngineSlot& slot = *t.slot;
   const uint32_t outer_len = p.length;
   const size_t mark = spares_.mark();
-  SpareBuffers sp = spares_.TakeFree();
+  // Spare buffers only for a fragment (the datagram it may complete is written to one).
+  SpareBuffers sp = fragment ? spares_.TakeFree() : SpareBuffers{};
   Verdict dv;
-  slot.ip->Decap({&p, 1}, {&dv, 1}, now, &sp);
-  spares_.Commit(sp);
+  slot.ip->Decap({&p, 1}, {&dv, 1}, now, fragment ? &sp : nullptr);
+  if (fragment) spares_.Commit(sp);
   DecapIpResult(slot, p, dv, outer_len, depth, now, v);
   for (size_t k = 0; k < sp.used; ++k) {
     PacketRef& q = sp.packets[k];
@@ -428,10 +429,12 @@ void SlotRunner::EncapIp(IpTunnelState& t, PacketRef& p, int depth, MonoTime now
   if (!t.installed || t.delivery_svc == nullptr) return Drop(v, DropReason::kTunnelDown);
   if (depth >= kMaxTunnelLayers) return Drop(v, DropReason::kTooManyTunnelLayers);
   const size_t mark = spares_.mark();
-  SpareBuffers sp = spares_.TakeFree();
+  // Spare buffers only for a packet that may be fragmented (above the ip-mtu).
+  const bool may_fragment = t.installed_mtu != 0 && p.length > t.installed_mtu;
+  SpareBuffers sp = may_fragment ? spares_.TakeFree() : SpareBuffers{};
   Verdict dv;
-  t.slot->ip->Encap(t.handle, {&p, 1}, {&dv, 1}, now, &sp);
-  spares_.Commit(sp);
+  t.slot->ip->Encap(t.handle, {&p, 1}, {&dv, 1}, now, may_fragment ? &sp : nullptr);
+  if (may_fragment) spares_.Commit(sp);
   auto send = [&](PacketRef& q, EngineVerdict& qv) {
     const uint32_t inner = q.length > t.overhead ? q.length - t.overhead : 0;
     Count(t.traffic, /*in=*/false, inner, q.length);

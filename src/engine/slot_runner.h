@@ -93,7 +93,9 @@ class SlotRunner {
                EngineVerdict& v);
   void Terminate(EngineService& s, PacketRef& p, const PacketInfo& ip, int depth, MonoTime now,
                  EngineVerdict& v);
-  void DecapIp(IpTunnelState& t, PacketRef& p, int depth, MonoTime now, EngineVerdict& v);
+  // DecapIp: `fragment`: an outer fragment (it may complete a datagram: spare buffers).
+  void DecapIp(IpTunnelState& t, PacketRef& p, bool fragment, int depth, MonoTime now,
+               EngineVerdict& v);
   void DecapIpResult(EngineSlot& slot, PacketRef& p, const Verdict& dv, uint32_t outer_len,
                      int depth, MonoTime now, EngineVerdict& v);
   void DecapEsp(IpsecTunnelState& t, PacketRef& p, int depth, MonoTime now, EngineVerdict& v);
