@@ -217,6 +217,8 @@ class EngineWorker {
  private:
   friend class Engine;
   explicit EngineWorker(std::unique_ptr<Impl> impl);
+  void Public(std::optional<uint32_t> service, std::span<PacketRef> packets,
+              std::span<EngineVerdict> verdicts, MonoTime now);
   std::unique_ptr<Impl> impl_;
   config::IsaSlot isa_;
 };
@@ -225,9 +227,9 @@ class EngineWorker {
 // ISA slot's worker owns each packet, without processing it, so the host can queue it to that
 // worker (DESIGN.md: "the host's receive threads send each packet to the slot that owns it").
 // From Engine::AttachClassifier; destroyed on the control thread once its thread stopped
-// calling it, and before the Engine. It reads the engine's tables under the same gate as a worker: while the control
-// thread changes them, a Classify call returns false at once (give those packets to any
-// worker: it parks them or hands them on). Fast path; no allocation, lock or string.
+// calling it, and before the Engine. It reads the engine's tables under the same gate as a worker:
+// while the control thread changes them, a Classify call returns false at once (give those packets
+// to any worker: it parks them or hands them on). Fast path; no allocation, lock or string.
 class EngineClassifier {
  public:
   ~EngineClassifier();

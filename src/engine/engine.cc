@@ -125,38 +125,42 @@ absl::Status Engine::ApplyConfig(const config::Config& config, MonoTime now) {
   return impl_->Apply(config, now);  // opens its control window once the candidate is accepted
 }
 
-// The one-thread burst calls: the control runner serves every slot inside a control window.
+// The one-thread burst calls: the control runner serves every slot inside a control window,
+// then (control_on_fast_path) does the control work the burst queued.
+template <typename Run>
+void Engine::Impl::OneThreadBurst(MonoTime now, Run run) {
+  ControlWindow w(*this);
+  run(*control_runner);
+  if (options.control_on_fast_path) DrainControl(now);
+}
+
 void Engine::OnPublicPackets(std::span<PacketRef> packets, std::span<EngineVerdict> verdicts,
                              MonoTime now) {
-  ControlWindow w(*impl_);
-  impl_->control_runner->Public(std::nullopt, packets,
-                                verdicts.first(std::min(verdicts.size(), packets.size())), now);
-  if (impl_->options.control_on_fast_path) impl_->DrainControl(now);
+  verdicts = verdicts.first(std::min(verdicts.size(), packets.size()));
+  impl_->OneThreadBurst(now,
+                        [&](SlotRunner& r) { r.Public(std::nullopt, packets, verdicts, now); });
 }
 
 void Engine::OnPublicPackets(uint32_t delivery_service, std::span<PacketRef> packets,
                              std::span<EngineVerdict> verdicts, MonoTime now) {
-  ControlWindow w(*impl_);
-  impl_->control_runner->Public(delivery_service, packets,
-                                verdicts.first(std::min(verdicts.size(), packets.size())), now);
-  if (impl_->options.control_on_fast_path) impl_->DrainControl(now);
+  verdicts = verdicts.first(std::min(verdicts.size(), packets.size()));
+  impl_->OneThreadBurst(now,
+                        [&](SlotRunner& r) { r.Public(delivery_service, packets, verdicts, now); });
 }
 
 void Engine::OnPrivatePackets(uint32_t service, std::span<PacketRef> packets,
                               std::span<EngineVerdict> verdicts, MonoTime now) {
-  ControlWindow w(*impl_);
-  impl_->control_runner->Private(service, packets,
-                                 verdicts.first(std::min(verdicts.size(), packets.size())), now);
-  if (impl_->options.control_on_fast_path) impl_->DrainControl(now);
+  verdicts = verdicts.first(std::min(verdicts.size(), packets.size()));
+  impl_->OneThreadBurst(now, [&](SlotRunner& r) { r.Private(service, packets, verdicts, now); });
 }
 
 void Engine::OnHandoff(std::span<PacketRef> packets, std::span<const SlotHandoff> handoffs,
                        std::span<EngineVerdict> verdicts, MonoTime now) {
-  ControlWindow w(*impl_);
   const size_t n = std::min({packets.size(), handoffs.size(), verdicts.size()});
-  impl_->control_runner->counters.handoff_in += n;
-  impl_->control_runner->Handoff(packets.first(n), handoffs.first(n), verdicts.first(n), now);
-  if (impl_->options.control_on_fast_path) impl_->DrainControl(now);
+  impl_->OneThreadBurst(now, [&](SlotRunner& r) {
+    r.counters.handoff_in += n;
+    r.Handoff(packets.first(n), handoffs.first(n), verdicts.first(n), now);
+  });
 }
 
 absl::Status Engine::SetIsaHealth(const config::IsaSlot& isa, bool healthy, MonoTime now) {

@@ -57,6 +57,14 @@ std::vector<IpPrefix> Selectors(const config::SecurityPolicy* policy, bool local
   return out;
 }
 
+// AddSince: to += now - base (a tunnel's traffic since it was linked to a SAP or service).
+void AddSince(TrafficCounters& to, const TrafficCounters& now, const TrafficCounters& base) {
+  to.in_packets += now.in_packets - base.in_packets;
+  to.in_octets += now.in_octets - base.in_octets;
+  to.out_packets += now.out_packets - base.out_packets;
+  to.out_octets += now.out_octets - base.out_octets;
+}
+
 }  // namespace
 
 void Engine::Impl::Log(LogLevel level, const std::string& message) const {
@@ -631,16 +639,6 @@ void Engine::Impl::LinkCounters(const config::Config& config) {
     }
   });
   // Links that end: what the tunnel counted there stays there (retired totals).
-  auto minus = [](const TrafficCounters& a, const TrafficCounters& b) {
-    return TrafficCounters{a.in_packets - b.in_packets, a.in_octets - b.in_octets,
-                           a.out_packets - b.out_packets, a.out_octets - b.out_octets};
-  };
-  auto add = [](TrafficCounters& to, const TrafficCounters& d) {
-    to.in_packets += d.in_packets;
-    to.in_octets += d.in_octets;
-    to.out_packets += d.out_packets;
-    to.out_octets += d.out_octets;
-  };
   for (auto it = counter_links.begin(); it != counter_links.end();) {
     auto w = wanted.find(it->first);
     if (w != wanted.end() && w->second.SameTargets(it->second)) {
@@ -648,12 +646,14 @@ void Engine::Impl::LinkCounters(const config::Config& config) {
       continue;
     }
     const CounterLink& old = it->second;
-    const TrafficCounters inner = minus(old.traffic->inner, old.base.inner);
-    const TrafficCounters outer = minus(old.traffic->outer, old.base.outer);
-    add(retired_sap_traffic[old.private_sap], inner);
-    add(retired_service_traffic[old.private_service], inner);
-    if (old.public_sap) add(retired_sap_traffic[*old.public_sap], outer);
-    if (old.delivery_service) add(retired_service_traffic[*old.delivery_service], outer);
+    AddSince(retired_sap_traffic[old.private_sap], old.traffic->inner, old.base.inner);
+    AddSince(retired_service_traffic[old.private_service], old.traffic->inner, old.base.inner);
+    if (old.public_sap) {
+      AddSince(retired_sap_traffic[*old.public_sap], old.traffic->outer, old.base.outer);
+    }
+    if (old.delivery_service) {
+      AddSince(retired_service_traffic[*old.delivery_service], old.traffic->outer, old.base.outer);
+    }
     it = counter_links.erase(it);
   }
   // Objects that are gone lose their counters.
@@ -688,15 +688,9 @@ std::optional<TrafficCounters> Engine::Impl::ServiceTraffic(uint32_t service) co
   if (auto r = retired_service_traffic.find(service); r != retired_service_traffic.end()) {
     sum = r->second;
   }
-  auto add = [&sum](const TrafficCounters& now, const TrafficCounters& base) {
-    sum.in_packets += now.in_packets - base.in_packets;
-    sum.in_octets += now.in_octets - base.in_octets;
-    sum.out_packets += now.out_packets - base.out_packets;
-    sum.out_octets += now.out_octets - base.out_octets;
-  };
   for (const auto& [key, c] : counter_links) {
-    if (c.private_service == service) add(c.traffic->inner, c.base.inner);
-    if (c.delivery_service == service) add(c.traffic->outer, c.base.outer);
+    if (c.private_service == service) AddSince(sum, c.traffic->inner, c.base.inner);
+    if (c.delivery_service == service) AddSince(sum, c.traffic->outer, c.base.outer);
   }
   return sum;
 }
@@ -712,15 +706,9 @@ std::optional<TrafficCounters> Engine::Impl::SapTraffic(uint32_t service,
   if (!configured) return std::nullopt;
   TrafficCounters sum;
   if (auto r = retired_sap_traffic.find(id); r != retired_sap_traffic.end()) sum = r->second;
-  auto add = [&sum](const TrafficCounters& now, const TrafficCounters& base) {
-    sum.in_packets += now.in_packets - base.in_packets;
-    sum.in_octets += now.in_octets - base.in_octets;
-    sum.out_packets += now.out_packets - base.out_packets;
-    sum.out_octets += now.out_octets - base.out_octets;
-  };
   for (const auto& [key, c] : counter_links) {
-    if (c.private_sap == id) add(c.traffic->inner, c.base.inner);
-    if (c.public_sap == id) add(c.traffic->outer, c.base.outer);
+    if (c.private_sap == id) AddSince(sum, c.traffic->inner, c.base.inner);
+    if (c.public_sap == id) AddSince(sum, c.traffic->outer, c.base.outer);
   }
   return sum;
 }

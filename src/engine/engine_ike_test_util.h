@@ -53,6 +53,12 @@ inline std::string Dynamic(std::string text, const IkeSettings& s, bool auto_est
   return text;
 }
 
+// SetInitiatorSpi: the IKE SPIi of an IKE_SA_INIT inside an IPv4/UDP packet (20 + 8 bytes of
+// headers).
+inline void SetInitiatorSpi(std::vector<uint8_t>& packet, uint64_t spi) {
+  for (int k = 0; k < 8; ++k) packet[28 + k] = static_cast<uint8_t>(spi >> (56 - 8 * k));
+}
+
 inline std::unique_ptr<RouterPair> MakePair(const IkeSettings& a, const IkeSettings& b,
                                             bool auto_establish = true) {
   return std::make_unique<RouterPair>(Dynamic(ReadEngineVector("router_a.cfg"), a, auto_establish),

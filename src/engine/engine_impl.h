@@ -327,6 +327,10 @@ class Engine::Impl {
   // every runner's plus the slots' control-queue overflows (Counters, in a control window).
   EngineCounters control_counters;
   EngineCounters Counters() const;
+  // OneThreadBurst: a one-thread burst call (engine.cc): `run(control_runner)` in a control
+  // window, then the queued control work when EngineOptions::control_on_fast_path.
+  template <typename Run>
+  void OneThreadBurst(MonoTime now, Run run);
   // RunSlotTimers: the data-plane timers of the slots no worker serves (workers run their
   // own); the earliest deadline.
   MonoTime RunSlotTimers(MonoTime now);

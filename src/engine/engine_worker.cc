@@ -48,30 +48,28 @@ EngineWorker::EngineWorker(std::unique_ptr<Impl> impl)
 
 EngineWorker::~EngineWorker() { impl_->engine->DetachWorker(isa_); }
 
-void EngineWorker::OnPublicPackets(std::span<PacketRef> packets, std::span<EngineVerdict> verdicts,
-                                   MonoTime now) {
+// Public: both public entries (`service` nullopt: the unqualified one).
+void EngineWorker::Public(std::optional<uint32_t> service, std::span<PacketRef> packets,
+                          std::span<EngineVerdict> verdicts, MonoTime now) {
   SlotRunner& r = *impl_->runner;
   verdicts = Fit(verdicts, packets.size());
   Entered e(r, impl_->engine->gate, now);
   if (!e.in()) {
     SlotRunner::ParkCounts::Add(r.park_counts.public_in, verdicts.size());
-    const SlotHandoff how{.kind = SlotHandoff::Kind::kPublic};
+    const SlotHandoff how{.kind = SlotHandoff::Kind::kPublic, .service = service.value_or(0)};
     return r.Park(packets.first(verdicts.size()), {&how, 1}, verdicts);
   }
-  r.Public(std::nullopt, packets.first(verdicts.size()), verdicts, now);
+  r.Public(service, packets.first(verdicts.size()), verdicts, now);
+}
+
+void EngineWorker::OnPublicPackets(std::span<PacketRef> packets, std::span<EngineVerdict> verdicts,
+                                   MonoTime now) {
+  Public(std::nullopt, packets, verdicts, now);
 }
 
 void EngineWorker::OnPublicPackets(uint32_t delivery_service, std::span<PacketRef> packets,
                                    std::span<EngineVerdict> verdicts, MonoTime now) {
-  SlotRunner& r = *impl_->runner;
-  verdicts = Fit(verdicts, packets.size());
-  Entered e(r, impl_->engine->gate, now);
-  if (!e.in()) {
-    SlotRunner::ParkCounts::Add(r.park_counts.public_in, verdicts.size());
-    const SlotHandoff how{.kind = SlotHandoff::Kind::kPublic, .service = delivery_service};
-    return r.Park(packets.first(verdicts.size()), {&how, 1}, verdicts);
-  }
-  r.Public(delivery_service, packets.first(verdicts.size()), verdicts, now);
+  Public(delivery_service, packets, verdicts, now);
 }
 
 void EngineWorker::OnPrivatePackets(uint32_t service, std::span<PacketRef> packets,
