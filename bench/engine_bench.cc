@@ -14,6 +14,8 @@
 //                                     the host. Every sequence number fresh.
 //   BM_EngineGreEncap/<bytes>         OnPrivatePackets on an engine with kTunnels GRE tunnels,
 //                                     one per private tunnel interface, spread the same way.
+//   BM_EngineGreDecap/<bytes>         OnPublicPackets of GRE packets from each of those tunnels'
+//                                     remotes (beside BM_GreDecap).
 //   BM_EngineSlots/threads:<n>        n worker threads, each EngineWorker::OnPrivatePackets of
 //                                     its own ISA slot (aes128gcm16, 64 bytes): packets per
 //                                     second of the engine as a whole.
@@ -263,6 +265,57 @@ void BM_EngineGreEncap(benchmark::State& state, uint32_t bytes) {
   BM_EnginePrivate(state, GreConfig(), bytes);
 }
 
+// BM_EngineGreDecap: OnPublicPackets of GRE packets from each tunnel's remote, spread over the
+// kTunnels GRE tunnels like the encapsulation benchmark: demultiplexing, decapsulation (one
+// IpTunnelDataplane::Decap per slot per burst), the inner packet routed to the host.
+void BM_EngineGreDecap(benchmark::State& state, uint32_t bytes) {
+  CountingTransport t;
+  std::unique_ptr<Engine> engine = MakeEngine(GreConfig(), &t, state);
+  if (!engine) return;
+  Arena arena;
+  constexpr uint32_t kOuter = kIpv4HeaderSize + 4;  // IPv4 + a plain GRE header
+  uint32_t k = 0;
+  for (size_t a = 0; a < kArenas; ++a) {
+    for (size_t i = 0; i < kBurst; ++i) {
+      uint8_t* p = arena.refs[a][i].mutable_data();
+      std::memset(p, 0, kOuter);
+      p[0] = 0x45;
+      dataplane::Store16(p + 2, static_cast<uint16_t>(kOuter + bytes));
+      p[8] = 64;
+      p[9] = 47;
+      std::memcpy(p + 12, IpAddress::Parse(Peer(k))->bytes(), 4);
+      const uint8_t local[4] = {192, 0, 2, 1};
+      std::memcpy(p + 16, local, 4);
+      dataplane::Store16(p + 10, dataplane::Ipv4HeaderChecksum(p));
+      dataplane::Store16(p + kIpv4HeaderSize + 2, 0x0800);
+      // The inner packet: from host 9 of tunnel k's far LAN to 10.0.0.5 on the LAN.
+      const uint8_t src[4] = {10, static_cast<uint8_t>(128 + k / 256),
+                              static_cast<uint8_t>(k % 256), 9};
+      const uint8_t dst[4] = {10, 0, 0, 5};
+      WriteUdp(p + kOuter, bytes, src, dst, k);
+      k = (k + 1) % kTunnels;
+    }
+  }
+  std::array<EngineVerdict, kBurst> v;
+  size_t a = 0;
+  const MonoTime now{1};
+  for (auto _ : state) {
+    for (size_t i = 0; i < kBurst; ++i) {  // undo the last decapsulation (offset, length)
+      arena.refs[a][i].offset = kPacketHeadroom;
+      arena.refs[a][i].length = kOuter + bytes;
+    }
+    engine->OnPublicPackets(arena.refs[a], v, now);
+    a = a + 1 == kArenas ? 0 : a + 1;
+  }
+  if (t.delivered != state.iterations() * kBurst) {
+    state.SkipWithError(absl::StrFormat("%d of %d delivered; a verdict: %s", t.delivered,
+                                        state.iterations() * kBurst, DropReasonName(v[0].reason))
+                            .c_str());
+    return;
+  }
+  SetCounters(state, bytes);
+}
+
 void BM_EngineDecrypt(benchmark::State& state, const char* suite, uint32_t bytes) {
   CountingTransport ta, tb;
   std::unique_ptr<Engine> a_engine = MakeEngine(EspConfig(suite, true), &ta, state);
@@ -433,6 +486,8 @@ void RegisterEngineBenchmarks() {
   for (uint32_t bytes : kSizes) {
     benchmark::RegisterBenchmark(absl::StrFormat("BM_EngineGreEncap/%d", bytes).c_str(),
                                  BM_EngineGreEncap, bytes);
+    benchmark::RegisterBenchmark(absl::StrFormat("BM_EngineGreDecap/%d", bytes).c_str(),
+                                 BM_EngineGreDecap, bytes);
   }
 }
 

@@ -94,20 +94,54 @@ void SlotRunner::BeginBurst(std::span<PacketRef> packets) {
   burst_ = packets;
   seals_.clear();
   opens_.clear();
+  ip_decaps_.clear();
 }
 
 void SlotRunner::FlushEsp(MonoTime now) {
   // Each round takes one more tunnel layer at most (a decrypted packet may be sealed again,
   // e.g. IPsec transit), so kMaxTunnelLayers + 1 rounds empty both lists.
-  for (int round = 0; round <= kMaxTunnelLayers && (!opens_.empty() || !seals_.empty()); ++round) {
+  for (int round = 0; round <= kMaxTunnelLayers &&
+                      (!opens_.empty() || !seals_.empty() || !ip_decaps_.empty());
+       ++round) {
+    RunIpDecaps(now);
     RunOpens(now);
     RunSeals(now);
   }
   for (const PendingEsp& e : opens_) Drop(*e.verdict, DropReason::kTooManyTunnelLayers);
   for (const PendingEsp& e : seals_) Drop(*e.verdict, DropReason::kTooManyTunnelLayers);
+  for (const PendingIp& e : ip_decaps_) Drop(*e.verdict, DropReason::kTooManyTunnelLayers);
   opens_.clear();
   seals_.clear();
+  ip_decaps_.clear();
   burst_ = {};
+}
+
+void SlotRunner::RunIpDecaps(MonoTime now) {
+  if (ip_decaps_.empty()) return;
+  ip_work_.swap(ip_decaps_);  // continuations below may add new ones
+  ip_decaps_.clear();
+  // One IpTunnelDataplane::Decap per slot, the slots in order of first appearance.
+  work_done_.assign(ip_work_.size(), 0);
+  for (size_t first = 0; first < ip_work_.size(); ++first) {
+    if (work_done_[first]) continue;
+    EngineSlot* slot = ip_work_[first].tunnel->slot;
+    batch_packets_.clear();
+    batch_items_.clear();
+    for (size_t k = first; k < ip_work_.size(); ++k) {
+      if (work_done_[k] || ip_work_[k].tunnel->slot != slot) continue;
+      work_done_[k] = 1;
+      batch_packets_.push_back(*ip_work_[k].packet);
+      batch_items_.push_back(k);
+    }
+    batch_verdicts_.resize(batch_packets_.size());
+    slot->ip->Decap(batch_packets_, batch_verdicts_, now);  // no fragments here: no spares
+    for (size_t j = 0; j < batch_items_.size(); ++j) {
+      PendingIp& e = ip_work_[batch_items_[j]];
+      *e.packet = batch_packets_[j];
+      DecapIpResult(*slot, *e.packet, batch_verdicts_[j], e.length, e.depth, now, *e.verdict);
+    }
+  }
+  ip_work_.clear();
 }
 
 void SlotRunner::RunSeals(MonoTime now) {
@@ -341,6 +375,10 @@ void SlotRunner::DecapIp(IpTunnelState& t, PacketRef& p, bool fragment, int dept
                          EngineVerdict& v) {
   EngineSlot& slot = *t.slot;
   const uint32_t outer_len = p.length;
+  if (!fragment && InBurst(p)) {
+    ip_decaps_.push_back({&t, &p, &v, depth, outer_len});  // with the burst (FlushEsp)
+    return;
+  }
   const size_t mark = spares_.mark();
   // Spare buffers only for a fragment (the datagram it may complete is written to one).
   SpareBuffers sp = fragment ? spares_.TakeFree() : SpareBuffers{};

@@ -136,6 +136,17 @@ class SlotRunner {
                       int depth, MonoTime now, EngineVerdict& v);
   std::span<PacketRef> burst_;
   std::vector<PendingEsp> seals_, opens_, esp_work_;
+  // GRE / IP-IP decapsulations of the burst's own (unfragmented) packets, done per slot in one
+  // IpTunnelDataplane::Decap each (RunIpDecaps, from FlushEsp).
+  struct PendingIp {
+    IpTunnelState* tunnel;
+    PacketRef* packet;
+    EngineVerdict* verdict;
+    int depth;
+    uint32_t length;  // the outer length before decapsulation
+  };
+  std::vector<PendingIp> ip_decaps_, ip_work_;
+  void RunIpDecaps(MonoTime now);
   // Per-slot gathering for one data-plane call (reused, never shrunk).
   std::vector<SaHandle> batch_sas_;
   std::vector<PacketRef> batch_packets_;
