@@ -70,24 +70,6 @@ std::optional<config::IsaSlot> ClassifyPrivateOne(const Engine::Impl& e, const E
   return std::nullopt;
 }
 
-// Entered: the classifier's call inside the gate, or not at all.
-class Entered {
- public:
-  Entered(WorkerFlag& flag, const SlotGate& gate) : flag_(flag) {
-    in_ = SlotGate::Enter(flag_, gate);
-  }
-  ~Entered() {
-    if (in_) SlotGate::Leave(flag_);
-  }
-  Entered(const Entered&) = delete;
-  Entered& operator=(const Entered&) = delete;
-  bool in() const { return in_; }
-
- private:
-  WorkerFlag& flag_;
-  bool in_ = false;
-};
-
 }  // namespace
 
 EngineClassifier::EngineClassifier(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -101,7 +83,7 @@ EngineClassifier::~EngineClassifier() {
 bool EngineClassifier::ClassifyPublic(uint32_t delivery_service, std::span<const PacketRef> packets,
                                       std::span<std::optional<config::IsaSlot>> owners) {
   const Engine::Impl& e = *impl_->engine;
-  Entered in(impl_->flag, e.gate);
+  GateEntry in(impl_->flag, e.gate);
   if (!in.in()) return false;
   const EngineService* svc = nullptr;
   if (delivery_service != 0) {
@@ -120,7 +102,7 @@ bool EngineClassifier::ClassifyPublic(uint32_t delivery_service, std::span<const
 bool EngineClassifier::ClassifyPrivate(uint32_t service, std::span<const PacketRef> packets,
                                        std::span<std::optional<config::IsaSlot>> owners) {
   const Engine::Impl& e = *impl_->engine;
-  Entered in(impl_->flag, e.gate);
+  GateEntry in(impl_->flag, e.gate);
   if (!in.in()) return false;
   auto s = e.services.find(service);
   const size_t n = std::min(packets.size(), owners.size());

@@ -100,8 +100,8 @@ void SlotRunner::BeginBurst(std::span<PacketRef> packets) {
 void SlotRunner::FlushEsp(MonoTime now) {
   // Each round takes one more tunnel layer at most (a decrypted packet may be sealed again,
   // e.g. IPsec transit), so kMaxTunnelLayers + 1 rounds empty both lists.
-  for (int round = 0; round <= kMaxTunnelLayers &&
-                      (!opens_.empty() || !seals_.empty() || !ip_decaps_.empty());
+  for (int round = 0;
+       round <= kMaxTunnelLayers && (!opens_.empty() || !seals_.empty() || !ip_decaps_.empty());
        ++round) {
     RunIpDecaps(now);
     RunOpens(now);
@@ -120,27 +120,14 @@ void SlotRunner::RunIpDecaps(MonoTime now) {
   if (ip_decaps_.empty()) return;
   ip_work_.swap(ip_decaps_);  // continuations below may add new ones
   ip_decaps_.clear();
-  // One IpTunnelDataplane::Decap per slot, the slots in order of first appearance.
-  work_done_.assign(ip_work_.size(), 0);
-  for (size_t first = 0; first < ip_work_.size(); ++first) {
-    if (work_done_[first]) continue;
-    EngineSlot* slot = ip_work_[first].tunnel->slot;
-    batch_packets_.clear();
-    batch_items_.clear();
-    for (size_t k = first; k < ip_work_.size(); ++k) {
-      if (work_done_[k] || ip_work_[k].tunnel->slot != slot) continue;
-      work_done_[k] = 1;
-      batch_packets_.push_back(*ip_work_[k].packet);
-      batch_items_.push_back(k);
-    }
-    batch_verdicts_.resize(batch_packets_.size());
-    slot->ip->Decap(batch_packets_, batch_verdicts_, now);  // no fragments here: no spares
+  BatchBySlot(ip_work_, [&](EngineSlot& slot) {
+    slot.ip->Decap(batch_packets_, batch_verdicts_, now);  // no fragments here: no spares
     for (size_t j = 0; j < batch_items_.size(); ++j) {
       PendingIp& e = ip_work_[batch_items_[j]];
       *e.packet = batch_packets_[j];
-      DecapIpResult(*slot, *e.packet, batch_verdicts_[j], e.length, e.depth, now, *e.verdict);
+      DecapIpResult(slot, *e.packet, batch_verdicts_[j], e.length, e.depth, now, *e.verdict);
     }
-  }
+  });
   ip_work_.clear();
 }
 
@@ -148,24 +135,10 @@ void SlotRunner::RunSeals(MonoTime now) {
   if (seals_.empty()) return;
   esp_work_.swap(seals_);  // continuations below may add new seals
   seals_.clear();
-  // One EncryptEach per slot, the slots in order of first appearance.
-  work_done_.assign(esp_work_.size(), 0);
-  for (size_t first = 0; first < esp_work_.size(); ++first) {
-    if (work_done_[first]) continue;  // taken by an earlier slot's call
-    EngineSlot* slot = esp_work_[first].tunnel->slot;
+  BatchBySlot(esp_work_, [&](EngineSlot& slot) {
     batch_sas_.clear();
-    batch_packets_.clear();
-    batch_items_.clear();
-    for (size_t k = first; k < esp_work_.size(); ++k) {
-      PendingEsp& e = esp_work_[k];
-      if (work_done_[k] || e.tunnel->slot != slot) continue;
-      work_done_[k] = 1;
-      batch_sas_.push_back(e.tunnel->outbound);
-      batch_packets_.push_back(*e.packet);
-      batch_items_.push_back(k);
-    }
-    batch_verdicts_.resize(batch_packets_.size());
-    slot->esp->EncryptEach(batch_sas_, batch_packets_, batch_verdicts_, now);
+    for (size_t k : batch_items_) batch_sas_.push_back(esp_work_[k].tunnel->outbound);
+    slot.esp->EncryptEach(batch_sas_, batch_packets_, batch_verdicts_, now);
     for (size_t j = 0; j < batch_items_.size(); ++j) {
       PendingEsp& e = esp_work_[batch_items_[j]];
       *e.packet = batch_packets_[j];
@@ -177,7 +150,7 @@ void SlotRunner::RunSeals(MonoTime now) {
         SendOuter(*e.tunnel, *e.packet, e.depth, now, *e.verdict);
       }
     }
-  }
+  });
   esp_work_.clear();
 }
 
@@ -185,26 +158,14 @@ void SlotRunner::RunOpens(MonoTime now) {
   if (opens_.empty()) return;
   esp_work_.swap(opens_);
   opens_.clear();
-  work_done_.assign(esp_work_.size(), 0);
-  for (size_t first = 0; first < esp_work_.size(); ++first) {
-    if (work_done_[first]) continue;
-    EngineSlot* slot = esp_work_[first].tunnel->slot;
-    batch_packets_.clear();
-    batch_items_.clear();
-    for (size_t k = first; k < esp_work_.size(); ++k) {
-      if (work_done_[k] || esp_work_[k].tunnel->slot != slot) continue;
-      work_done_[k] = 1;
-      batch_packets_.push_back(*esp_work_[k].packet);
-      batch_items_.push_back(k);
-    }
-    batch_verdicts_.resize(batch_packets_.size());
-    slot->esp->Decrypt(batch_packets_, batch_verdicts_, now);
+  BatchBySlot(esp_work_, [&](EngineSlot& slot) {
+    slot.esp->Decrypt(batch_packets_, batch_verdicts_, now);
     for (size_t j = 0; j < batch_items_.size(); ++j) {
       PendingEsp& e = esp_work_[batch_items_[j]];
       *e.packet = batch_packets_[j];
       DecapEspResult(*e.tunnel, *e.packet, batch_verdicts_[j], e.length, e.depth, now, *e.verdict);
     }
-  }
+  });
   esp_work_.clear();
 }
 

@@ -17,24 +17,20 @@ class EngineWorker::Impl {
 
 namespace {
 
-// Entered: a worker's call inside the gate (false: a control window is open; park).
-class Entered {
+// Entered: a worker's call inside the gate (in() false: a control window is open; park). It
+// also tells the control thread the worker is alive, and runs what the last window parked
+// first, so packets stay in order.
+class Entered : public GateEntry {
  public:
-  Entered(SlotRunner& r, const SlotGate& gate, MonoTime now) : r_(r) {
-    r_.last_call_ns.store(now.ns, std::memory_order_relaxed);
-    in_ = SlotGate::Enter(r_.flag, gate);
-    if (in_) r_.Unpark(now);  // what the last window met, first: packets stay in order
+  Entered(SlotRunner& r, const SlotGate& gate, MonoTime now) : GateEntry(CallIn(r, now), gate) {
+    if (in()) r.Unpark(now);
   }
-  ~Entered() {
-    if (in_) SlotGate::Leave(r_.flag);
-  }
-  Entered(const Entered&) = delete;
-  Entered& operator=(const Entered&) = delete;
-  bool in() const { return in_; }
 
  private:
-  SlotRunner& r_;
-  bool in_ = false;
+  static WorkerFlag& CallIn(SlotRunner& r, MonoTime now) {
+    r.last_call_ns.store(now.ns, std::memory_order_relaxed);
+    return r.flag;
+  }
 };
 
 std::span<EngineVerdict> Fit(std::span<EngineVerdict> v, size_t n) {

@@ -60,6 +60,24 @@ class SlotGate {
   int depth_ = 0;  // control thread only
 };
 
+// GateEntry: one call of a worker (or classifier) inside the gate, left when it ends; in()
+// false when a control window kept it out (it must not touch shared state then).
+class GateEntry {
+ public:
+  GateEntry(WorkerFlag& flag, const SlotGate& gate)
+      : flag_(flag), in_(SlotGate::Enter(flag, gate)) {}
+  ~GateEntry() {
+    if (in_) SlotGate::Leave(flag_);
+  }
+  GateEntry(const GateEntry&) = delete;
+  GateEntry& operator=(const GateEntry&) = delete;
+  bool in() const { return in_; }
+
+ private:
+  WorkerFlag& flag_;
+  const bool in_;
+};
+
 }  // namespace tunnelisa
 
 #endif  // TUNNELISA_SRC_ENGINE_SLOT_GATE_H_

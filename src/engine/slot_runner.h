@@ -147,6 +147,28 @@ class SlotRunner {
   };
   std::vector<PendingIp> ip_decaps_, ip_work_;
   void RunIpDecaps(MonoTime now);
+  // BatchBySlot: `work`'s items (pending ESP or GRE / IP-IP work) one slot at a time, the slots
+  // in order of first appearance: fills batch_items_ (indices into `work`), batch_packets_ and
+  // room in batch_verdicts_ with that slot's items, then run(slot) makes the data-plane call
+  // and takes the results. Runs may queue new work (on other lists).
+  template <typename Item, typename Run>
+  void BatchBySlot(std::vector<Item>& work, Run run) {
+    work_done_.assign(work.size(), 0);
+    for (size_t first = 0; first < work.size(); ++first) {
+      if (work_done_[first]) continue;  // taken by an earlier slot's call
+      EngineSlot* slot = work[first].tunnel->slot;
+      batch_packets_.clear();
+      batch_items_.clear();
+      for (size_t k = first; k < work.size(); ++k) {
+        if (work_done_[k] || work[k].tunnel->slot != slot) continue;
+        work_done_[k] = 1;
+        batch_packets_.push_back(*work[k].packet);
+        batch_items_.push_back(k);
+      }
+      batch_verdicts_.resize(batch_packets_.size());
+      run(*slot);
+    }
+  }
   // Per-slot gathering for one data-plane call (reused, never shrunk).
   std::vector<SaHandle> batch_sas_;
   std::vector<PacketRef> batch_packets_;
