@@ -68,6 +68,14 @@ class Transport {
     (void)packet;
     return false;
   }
+  // ToControl: a packet an EngineWorker parked that turned out to be an IKE datagram (what a
+  // burst's verdict reports as kToControl): the host copies it to its control thread, which
+  // gives it to Engine::OnControlPacket, and returns true. The default drops it (counted
+  // slot-busy; the peer retransmits).
+  virtual bool ToControl(const PacketRef& packet) {
+    (void)packet;
+    return false;
+  }
 };
 
 enum class LogLevel : uint8_t { kInfo, kWarning, kError };

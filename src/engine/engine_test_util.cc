@@ -49,6 +49,11 @@ void RecordingTransport::DeliverPrivate(const Egress& e, const PacketRef& p) {
   private_out.push_back(Record(e, p));
 }
 
+bool RecordingTransport::ToControl(const PacketRef& p) {
+  to_control.push_back(Record(Egress{}, p));
+  return true;
+}
+
 std::string ReadEngineVector(std::string_view name) {
   std::string path =
       std::string(TUNNELISA_SOURCE_DIR) + "/tests/vectors/engine/" + std::string(name);

@@ -32,8 +32,10 @@ class RecordingTransport final : public Transport {
  public:
   void SendPublic(const Egress& e, const PacketRef& p) override;
   void DeliverPrivate(const Egress& e, const PacketRef& p) override;
+  bool ToControl(const PacketRef& p) override;  // recorded in to_control
   std::vector<Output> public_out;
   std::vector<Output> private_out;
+  std::vector<Output> to_control;
 };
 
 // ReadEngineVector: the text of tests/vectors/engine/<name>; fails the test if unreadable.

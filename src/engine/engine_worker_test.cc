@@ -148,10 +148,15 @@ class BurstInsideWindow final : public EventListener {
   void OnIsa(const IsaEvent&) override {
     if (worker == nullptr || done) return;
     done = true;
-    worker->OnPrivatePackets(kVprn102, burst->refs, burst->verdicts, At(2));
+    if (service == 0) {
+      worker->OnPublicPackets(burst->refs, burst->verdicts, At(2));
+    } else {
+      worker->OnPrivatePackets(service, burst->refs, burst->verdicts, At(2));
+    }
   }
   EngineWorker* worker = nullptr;
   Burst* burst = nullptr;
+  uint32_t service = kVprn102;  // 0: the burst is public
   bool done = false;
 };
 
@@ -188,6 +193,33 @@ TEST(EngineWorker, BurstMetByAControlWindowIsParkedThenSent) {
   EXPECT_EQ(c.private_in, 6u);
   EXPECT_EQ(c.sent_public, 4u);
   EXPECT_EQ(c.drops[static_cast<size_t>(DropReason::kSlotBusy)], 2u);
+}
+
+// An IKE datagram in a parked burst cannot come back in a verdict: it goes to
+// Transport::ToControl when the worker runs the park.
+TEST(EngineWorker, ParkedIkeDatagramGoesToTheControlThread) {
+  EngineOptions o;
+  auto a = MakeRouter(ReadEngineVector("router_a.cfg"), 1, {}, &o);
+  BurstInsideWindow events;
+  o.crypto = TestRegistry();
+  o.host = {.transport = &a->transport, .events = &events};
+  std::unique_ptr<Engine> e = Engine::Create(o).value();
+  ASSERT_TRUE(e->ApplyConfig(ParseConfig(ReadEngineVector("router_a.cfg")), At(1)).ok());
+  std::unique_ptr<EngineWorker> w = e->AttachWorker({1, 1}).value();
+  std::vector<uint8_t> ike = MakeUdpPacket(Ip("2.2.2.2"), Ip("1.1.1.2"), 40);
+  ike[22] = 500 >> 8;  // UDP destination port 500
+  ike[23] = 500 & 0xff;
+  Burst b({ike, LanPackets("172.17.1.10", "172.17.2.20", 1)[0]});
+  events.worker = w.get();
+  events.burst = &b;
+  events.service = 0;  // the public side
+  ASSERT_TRUE(e->SetIsaHealth({3, 1}, false, At(2)).ok());
+  ASSERT_TRUE(events.done);
+  EXPECT_EQ(b.verdicts[0].action, Action::kConsumed);
+  w->OnTimer(At(2.001));
+  ASSERT_EQ(a->transport.to_control.size(), 1u);
+  EXPECT_EQ(a->transport.to_control[0].bytes, ike);
+  EXPECT_EQ(e->counters().to_control, 1u);
 }
 
 TEST(EngineWorker, SilentWorkerFailsItsIsaAndRecoversWhenItCallsAgain) {

@@ -103,9 +103,15 @@ void SlotRunner::Unpark(MonoTime now) {
   if (parked_.empty()) return;
   std::span<EngineVerdict> verdicts(unpark_verdicts_.data(), parked_.size());
   Handoff(parked_, parked_how_, verdicts, now);
-  // Nobody sees these verdicts: what belongs to another slot goes through the Transport.
+  // Nobody sees these verdicts: what belongs to another slot or to the control thread goes
+  // through the Transport.
   for (size_t i = 0; i < parked_.size(); ++i) {
     EngineVerdict& v = verdicts[i];
+    if (v.action == Verdict::Action::kToControl &&
+        !e_.options.host.transport->ToControl(parked_[i])) {
+      --counters.to_control;
+      ++counters.drops[static_cast<size_t>(DropReason::kSlotBusy)];
+    }
     if (!v.handed_off()) continue;
     --counters.handed_off;
     if (e_.options.host.transport->HandOff(v.handoff, parked_[i])) {

@@ -142,6 +142,10 @@ class Gateway final : private Transport {
   // Transport: called by the engine during our calls into it.
   void SendPublic(const Egress& egress, const PacketRef& packet) override;
   void DeliverPrivate(const Egress& egress, const PacketRef& packet) override;
+  // A worker's parked packets that turned out to be another thread's: copied to that thread
+  // (gateway_workers.cc).
+  bool HandOff(const SlotHandoff& handoff, const PacketRef& packet) override;
+  bool ToControl(const PacketRef& packet) override;
 
   void ReadTun(uint32_t service, TunDevice& tun);
   void ReadPublic(const PublicSockets::Source& source);

@@ -58,6 +58,33 @@ std::vector<int> Gateway::WorkerSourceFds(const WorkerThread& w) {
   return fds;
 }
 
+bool Gateway::HandOff(const SlotHandoff& handoff, const PacketRef& packet) {
+  WorkerThread* w = tls_worker;
+  if (w == nullptr) return false;
+  auto owner = worker_of_.find(handoff.owner);
+  WorkerThread* to = owner == worker_of_.end() ? nullptr : owner->second;
+  if (to == w) return false;  // its own ISA: cannot happen for a packet it just handed on
+  PacketRing* ring = to == nullptr ? w->to_control.get() : to->inbox[w->index].get();
+  if (!ring->Push(packet, {.kind = PacketRing::Kind::kHandoff, .handoff = handoff})) {
+    ++w->counters.handoff_drops;
+    return false;
+  }
+  ++w->counters.handoffs;
+  Wake(to == nullptr ? control_event_fd_ : to->event_fd);
+  return true;
+}
+
+bool Gateway::ToControl(const PacketRef& packet) {
+  WorkerThread* w = tls_worker;
+  if (w == nullptr || !w->to_control->Push(packet, {.kind = PacketRing::Kind::kControl})) {
+    if (w != nullptr) ++w->counters.handoff_drops;
+    return false;
+  }
+  ++w->counters.handoffs;
+  Wake(control_event_fd_);
+  return true;
+}
+
 void Gateway::Wake(int event_fd) {
   const uint64_t one = 1;
   (void)!write(event_fd, &one, sizeof one);  // EAGAIN: already pending
