@@ -98,11 +98,15 @@ void SlotRunner::BeginBurst(std::span<PacketRef> packets) {
 }
 
 void SlotRunner::FlushEsp(MonoTime now) {
+  RunPending(now);
+  burst_ = {};
+}
+
+void SlotRunner::RunPending(MonoTime now) {
+  running_pending_ = true;
   // Each round takes one more tunnel layer at most (a decrypted packet may be sealed again,
-  // e.g. IPsec transit), so kMaxTunnelLayers + 1 rounds empty both lists.
-  for (int round = 0;
-       round <= kMaxTunnelLayers && (!opens_.empty() || !seals_.empty() || !ip_decaps_.empty());
-       ++round) {
+  // e.g. IPsec transit), so kMaxTunnelLayers + 1 rounds empty the lists.
+  for (int round = 0; round <= kMaxTunnelLayers && HasPending(); ++round) {
     RunIpDecaps(now);
     RunOpens(now);
     RunSeals(now);
@@ -113,7 +117,11 @@ void SlotRunner::FlushEsp(MonoTime now) {
   opens_.clear();
   seals_.clear();
   ip_decaps_.clear();
-  burst_ = {};
+  running_pending_ = false;
+}
+
+void SlotRunner::KeepOrder(MonoTime now) {
+  if (!running_pending_ && HasPending()) RunPending(now);
 }
 
 void SlotRunner::RunIpDecaps(MonoTime now) {
@@ -340,6 +348,7 @@ void SlotRunner::DecapIp(IpTunnelState& t, PacketRef& p, bool fragment, int dept
     ip_decaps_.push_back({&t, &p, &v, depth, outer_len});  // with the burst (FlushEsp)
     return;
   }
+  KeepOrder(now);
   const size_t mark = spares_.mark();
   // Spare buffers only for a fragment (the datagram it may complete is written to one).
   SpareBuffers sp = fragment ? spares_.TakeFree() : SpareBuffers{};
@@ -427,52 +436,51 @@ void SlotRunner::EncapIp(IpTunnelState& t, PacketRef& p, int depth, MonoTime now
                          EngineVerdict& v) {
   if (!t.installed || t.delivery_svc == nullptr) return Drop(v, DropReason::kTunnelDown);
   if (depth >= kMaxTunnelLayers) return Drop(v, DropReason::kTooManyTunnelLayers);
-  const size_t mark = spares_.mark();
-  // Spare buffers only for a packet that may be fragmented (above the ip-mtu).
+  // Encapsulated at once, not grouped with the burst's others as ESP is: the data-plane call
+  // has no per-call cost to share, and grouping measured slower (BM_EngineGreEncap 1886 vs
+  // 1622 ns per burst of 32). Spare buffers only for a packet that may be fragmented (above
+  // the ip-mtu); its fragments go after the burst's earlier packets (KeepOrder).
   const bool may_fragment = t.installed_mtu != 0 && p.length > t.installed_mtu;
+  if (may_fragment) KeepOrder(now);
+  const size_t mark = spares_.mark();
   SpareBuffers sp = may_fragment ? spares_.TakeFree() : SpareBuffers{};
   Verdict dv;
   t.slot->ip->Encap(t.handle, {&p, 1}, {&dv, 1}, now, may_fragment ? &sp : nullptr);
   if (may_fragment) spares_.Commit(sp);
-  auto send = [&](PacketRef& q, EngineVerdict& qv) {
-    const uint32_t inner = q.length > t.overhead ? q.length - t.overhead : 0;
-    Count(t.traffic, /*in=*/false, inner, q.length);
-    SendOuter(t, q, depth, now, qv);
-  };
-  switch (dv.action) {
-    case Verdict::Action::kForward:
-      send(p, v);
-      break;
-    case Verdict::Action::kDeliver:
-      // Too big for the ip-mtu with DF set: `p` is now the ICMP error for the sender, routed
-      // back in the tunnel's private service. The payload packet counts as dropped.
-      ++counters.drops[static_cast<size_t>(DropReason::kTooBigForMtu)];
-      if (t.private_svc == nullptr) {
-        Drop(v, DropReason::kTunnelDown);
-        break;
-      }
-      Forward(*t.private_svc, p, /*outer=*/false, depth, now, v);
-      if (!v.dropped()) v.reason = DropReason::kTooBigForMtu;
-      break;
-    default:
-      Drop(v, dv.reason);
-      break;
-  }
+  EncapIpResult(t, p, dv, depth, now, v);
   for (size_t k = 0; k < sp.used; ++k) {  // the fragments after the first
     EngineVerdict sv;
-    if (sp.verdicts[k].action == Verdict::Action::kForward) {
-      send(sp.packets[k], sv);
-    } else {
-      Drop(sv, sp.verdicts[k].reason);
-    }
+    EncapIpResult(t, sp.packets[k], sp.verdicts[k], depth, now, sv);
     v.outputs = static_cast<uint16_t>(v.outputs + sv.outputs);
   }
   spares_.Release(mark);
 }
 
+void SlotRunner::EncapIpResult(IpTunnelState& t, PacketRef& p, const Verdict& dv, int depth,
+                               MonoTime now, EngineVerdict& v) {
+  switch (dv.action) {
+    case Verdict::Action::kForward: {
+      const uint32_t inner = p.length > t.overhead ? p.length - t.overhead : 0;
+      Count(t.traffic, /*in=*/false, inner, p.length);
+      return SendOuter(t, p, depth, now, v);
+    }
+    case Verdict::Action::kDeliver:
+      // Too big for the ip-mtu with DF set: `p` is now the ICMP error for the sender, routed
+      // back in the tunnel's private service. The payload packet counts as dropped.
+      ++counters.drops[static_cast<size_t>(DropReason::kTooBigForMtu)];
+      if (t.private_svc == nullptr) return Drop(v, DropReason::kTunnelDown);
+      Forward(*t.private_svc, p, /*outer=*/false, depth, now, v);
+      if (!v.dropped()) v.reason = DropReason::kTooBigForMtu;
+      return;
+    default:
+      return Drop(v, dv.reason);
+  }
+}
+
 void SlotRunner::ReassembleEsp(IpsecTunnelState& t, PacketRef& p, int depth, MonoTime now,
                                EngineVerdict& v) {
   if (!t.reassembly || t.slot == nullptr) return Drop(v, DropReason::kReassemblyDisabled);
+  KeepOrder(now);
   const size_t mark = spares_.mark();
   SpareBuffers sp = spares_.TakeFree();
   PacketRef none;  // no spare: a fragment can still be held; completing one then fails
@@ -548,6 +556,7 @@ void SlotRunner::EncapEsp(IpsecTunnelState& t, PacketRef& p, int depth, MonoTime
   if (!v4 || inner.df) return EspTooBig(t, p, inner.version, depth, now, v);
   // RFC 791 fragmentation before encryption: the first fragment stays in `p`, the others go to
   // spare buffers; each is encrypted and sent on its own.
+  KeepOrder(now);
   const dataplane::Ipv4FragmentPlan plan = dataplane::PlanIpv4Fragments(p.data(), limit);
   const size_t mark = spares_.mark();
   SpareBuffers sp = spares_.TakeFree();

@@ -134,6 +134,27 @@ TEST(EngineIpsecMtu, LargeIpv4PayloadIsFragmentedBeforeEsp) {
   EXPECT_GT(a->transport.public_out[0].bytes.size(), kMtu);
 }
 
+TEST(EngineIpsecMtu, FragmentedPacketKeepsItsPlaceInTheBurst) {
+  // small, big (fragmented into three before ESP), small in one burst: sealed and sent in that
+  // order, so the ESP sequence numbers follow the order the packets came in.
+  std::unique_ptr<Router> a = RouterA("      ip-mtu 600\n", "");
+  std::unique_ptr<Router> b = MakeRouter(ReadEngineVector("router_b.cfg"));
+  const std::vector<std::vector<uint8_t>> in = {Payload(30, false), Payload(1372, false),
+                                                Payload(50, false)};
+  const std::vector<EngineVerdict> v = a->PrivateBurst(kVprn101, in);
+  ASSERT_EQ(v.size(), 3u);
+  EXPECT_EQ(v[1].outputs, 3);
+  const std::vector<Output>& out = a->transport.public_out;
+  ASSERT_EQ(out.size(), 5u);
+  for (size_t k = 0; k < out.size(); ++k) {
+    EXPECT_EQ(Load16(out[k].bytes, 24 + 2), k + 1) << k;  // ESP sequence number, low half
+  }
+  for (const Output& o : out) EXPECT_EQ(b->Public(o.bytes).action, Action::kDeliver);
+  ASSERT_EQ(b->transport.private_out.size(), 5u);
+  EXPECT_EQ(b->transport.private_out[0].bytes, in[0]);
+  EXPECT_EQ(b->transport.private_out[4].bytes, in[2]);
+}
+
 TEST(EngineIpsecMtu, WithoutIpMtuNothingIsFragmented) {
   std::unique_ptr<Router> a = RouterA("", "");
   EngineVerdict v = a->Private(kVprn101, Payload(1372, false));

@@ -262,6 +262,35 @@ TEST(EngineTraffic, IpMtuFragmentsAndReturnsIcmpError) {
   EXPECT_TRUE(pair.a().transport.public_out.empty());  // nothing was sent (Pump took the rest)
 }
 
+TEST(EngineTraffic, FragmentedPacketKeepsItsPlaceInTheBurst) {
+  // One burst into plain-ipip (ip-mtu 1000): small, 1400 bytes (fragmented, DF clear), small,
+  // then an IP-IP packet to another host. However the engine groups a burst's work, the
+  // fragments leave between the packets before and after theirs.
+  RouterPair pair;
+  const std::vector<std::vector<uint8_t>> in = {
+      MakeUdpPacket(Ip("172.18.1.10"), Ip("172.18.2.20"), 30, 1),
+      MakeUdpPacket(Ip("172.18.1.10"), Ip("172.18.2.20"), 1372, 2),
+      MakeUdpPacket(Ip("172.18.1.10"), Ip("172.18.2.20"), 50, 3),
+      MakeUdpPacket(Ip("172.18.1.10"), Ip("172.18.2.21"), 70, 4)};
+  const std::vector<EngineVerdict> v = pair.a().PrivateBurst(kVprn102, in);
+  ASSERT_EQ(v.size(), 4u);
+  EXPECT_EQ(v[1].outputs, 2);
+  std::vector<size_t> sizes;
+  for (const Output& o : pair.a().transport.public_out) sizes.push_back(o.bytes.size());
+  // Outer IPv4 (20) around each: 58, the two fragments (996 + 20 and 404 + 20), 78, 98.
+  ASSERT_EQ(sizes.size(), 5u);
+  EXPECT_EQ(sizes[0], in[0].size() + 20);
+  EXPECT_GT(sizes[1], 1000u);
+  EXPECT_EQ(sizes[1] + sizes[2], in[1].size() + 20 + 20 + 20);
+  EXPECT_EQ(sizes[3], in[2].size() + 20);
+  EXPECT_EQ(sizes[4], in[3].size() + 20);
+  pair.Pump();
+  ASSERT_EQ(pair.b().transport.private_out.size(), 5u);
+  EXPECT_EQ(pair.b().transport.private_out[0].bytes, in[0]);
+  EXPECT_EQ(pair.b().transport.private_out[3].bytes, in[2]);
+  EXPECT_EQ(pair.b().transport.private_out[4].bytes, in[3]);
+}
+
 // Fragment: the IPv4 fragment of `p` (20-byte header) with payload bytes [from, to).
 std::vector<uint8_t> Fragment(const std::vector<uint8_t>& p, size_t from, size_t to, bool more) {
   std::vector<uint8_t> f(20 + (to - from));

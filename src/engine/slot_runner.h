@@ -100,6 +100,9 @@ class SlotRunner {
                      int depth, MonoTime now, EngineVerdict& v);
   void DecapEsp(IpsecTunnelState& t, PacketRef& p, int depth, MonoTime now, EngineVerdict& v);
   void EncapIp(IpTunnelState& t, PacketRef& p, int depth, MonoTime now, EngineVerdict& v);
+  // EncapIpResult: what follows the encapsulation of one packet (or fragment) of tunnel `t`.
+  void EncapIpResult(IpTunnelState& t, PacketRef& p, const Verdict& dv, int depth, MonoTime now,
+                     EngineVerdict& v);
   void EncapEsp(IpsecTunnelState& t, PacketRef& p, int depth, MonoTime now, EngineVerdict& v);
   // ReassembleEsp: an outer fragment from an ipsec-tunnel's peer: held, or completing a
   // datagram (in a spare buffer) that is then decrypted; `v` is kConsumed unless the fragment
@@ -129,6 +132,14 @@ class SlotRunner {
   // and whatever they lead to, until none is left (bounded by kMaxTunnelLayers rounds).
   void BeginBurst(std::span<PacketRef> packets);
   void FlushEsp(MonoTime now);
+  // RunPending: the pending work's rounds (FlushEsp without ending the burst).
+  void RunPending(MonoTime now);
+  bool HasPending() const { return !opens_.empty() || !seals_.empty() || !ip_decaps_.empty(); }
+  // KeepOrder: before a packet of the burst takes a path that sends at once (fragmentation,
+  // reassembly), the earlier packets still waiting for their data-plane call go first, so a
+  // flow's packets leave in the order they came. Inside RunPending the runs keep their order.
+  void KeepOrder(MonoTime now);
+  bool running_pending_ = false;
   void RunSeals(MonoTime now);
   void RunOpens(MonoTime now);
   // DecapEspResult: what follows the decryption of one packet of tunnel `t`.
@@ -137,7 +148,8 @@ class SlotRunner {
   std::span<PacketRef> burst_;
   std::vector<PendingEsp> seals_, opens_, esp_work_;
   // GRE / IP-IP decapsulations of the burst's own (unfragmented) packets, done per slot in one
-  // IpTunnelDataplane::Decap each (RunIpDecaps, from FlushEsp).
+  // IpTunnelDataplane::Decap each (RunIpDecaps, from FlushEsp). Encapsulation is not grouped
+  // (EncapIp says why).
   struct PendingIp {
     IpTunnelState* tunnel;
     PacketRef* packet;
@@ -174,7 +186,7 @@ class SlotRunner {
   std::vector<PacketRef> batch_packets_;
   std::vector<Verdict> batch_verdicts_;
   std::vector<size_t> batch_items_;
-  std::vector<uint8_t> work_done_;  // esp_work_ items already handed to their slot's call
+  std::vector<uint8_t> work_done_;  // work items already handed to their slot's call
   // EspTooBig: a payload packet above the ip-mtu that may not be fragmented: counted
   // too-big-for-mtu and, when allowed and not rate-limited, turned into the ICMP error that
   // goes back to its sender through the private service.
