@@ -163,50 +163,56 @@ struct OuterEgress {
   uint32_t interface_id = 0;
 };
 
+// What every packet of the tunnel reads comes first, together (the fast path's cache lines; a
+// host with 1000s of tunnels misses them per packet): the services, slot, counters, egress.
 struct TunnelPlacement {
+  EngineService* private_svc = nullptr;  // set by BuildServices
+  EngineService* delivery_svc = nullptr;
+  EngineSlot* slot = nullptr;
+  TunnelTraffic* traffic = nullptr;  // null: not counted (ipsec-gw sessions)
+  bool installed = false;            // GRE / IP-IP: operationally up; ipsec-tunnel: SAs installed
+  OuterEgress egress;                // set by BuildServices / RelinkGws (CacheEgress)
   config::TunnelKey key;
   config::TunnelSapId sap;
   uint32_t private_service = 0;
   uint32_t delivery_service = 0;
-  EngineService* private_svc = nullptr;  // set by BuildServices
-  EngineService* delivery_svc = nullptr;
-  OuterEgress egress;  // set by BuildServices / RelinkGws (CacheEgress)
 };
 
 // IpTunnelState: one configured GRE/IP-IP tunnel; `installed` while operationally up.
 struct IpTunnelState : TunnelPlacement {
+  IpTunnelHandle handle;
+  uint32_t installed_mtu = 0;
+  uint32_t overhead = 0;  // outer header bytes the encapsulation adds
   // What the installed tunnel was built from (a change reinstalls it).
   config::IpTunnel installed_config;
   std::optional<config::InterfaceAddress> installed_interface;
-  uint32_t installed_mtu = 0;
   bool installed_reassembly = false;
-  EngineSlot* slot = nullptr;
-  IpTunnelHandle handle;
-  bool installed = false;
   TunnelRemote active = TunnelRemote::kPrimary;
-  uint32_t overhead = 0;             // outer header bytes the encapsulation adds
-  TunnelTraffic* traffic = nullptr;  // null: not counted (ipsec-gw sessions)
 };
 
 // IpsecTunnelState: one configured ipsec-tunnel; SAs installed while manual keying applies.
 struct IpsecTunnelState : TunnelPlacement {
-  // Fingerprint of the installed SAs: the tunnel, its transforms and security policy, slot.
-  config::IpsecTunnel installed_config;
-  std::vector<config::IpsecTransform> installed_transforms;
-  std::optional<config::SecurityPolicy> installed_policy;
-  EngineSlot* slot = nullptr;
+  // The fast path's fields first (with TunnelPlacement's): see TunnelPlacement.
   SaHandle outbound;
-  std::vector<SaHandle> inbound;
-  bool installed = false;
-  std::string down_reason;  // why the engine keeps it down ("" when up or down by config)
-  IpAddress local;
-  IpAddress peer;
+  // Dynamic keying: the tunnel's IKE peer id (0: none, manual keying or down).
+  uint64_t ike_peer = 0;
   // Payload size limit (the guide's "IP Fragmentation and Reassembly for IP Tunnels"), set at
   // each ApplyConfig: IPv4 payload above ip_mtu is fragmented before encryption (DF clear, or
   // cleared by clear-df-bit) or refused with ICMP "fragmentation needed"; IPv6 payload above
   // max(ip_mtu, 1280) with ICMPv6 Packet Too Big. 0: no limit.
   uint32_t ip_mtu = 0;
   bool clear_df = false;
+  // reassembly: the tunnel group's `reassembly` is on: outer fragments from the peer go through
+  // the slot's Reassembler before decryption; otherwise they are dropped (reassembly-disabled).
+  bool reassembly = false;
+  IpAddress local;
+  IpAddress peer;
+  // Fingerprint of the installed SAs: the tunnel, its transforms and security policy, slot.
+  config::IpsecTunnel installed_config;
+  std::vector<config::IpsecTransform> installed_transforms;
+  std::optional<config::SecurityPolicy> installed_policy;
+  std::vector<SaHandle> inbound;
+  std::string down_reason;  // why the engine keeps it down ("" when up or down by config)
   // Sources of those ICMP errors: the private tunnel interface's address (unset: no error of
   // that family; the packet is still dropped). Errors are rate-limited per tunnel like an
   // ip-tunnel's (IpTunnelConfig's icmp_rate / icmp_burst).
@@ -215,14 +221,9 @@ struct IpsecTunnelState : TunnelPlacement {
   dataplane::IcmpRateLimiter icmp;
   bool icmp_configured = false;
   uint16_t icmp_ip_id = 0;
-  // reassembly: the tunnel group's `reassembly` is on: outer fragments from the peer go through
-  // the slot's Reassembler before decryption; otherwise they are dropped (reassembly-disabled).
-  bool reassembly = false;
-  TunnelTraffic* traffic = nullptr;  // null: not counted (ipsec-gw sessions)
-  // Dynamic keying: the tunnel's IKE peer id (0: none, manual keying or down), its name in IKE
-  // events, every outbound SA IKE installed (the active one is `outbound`; inbound SAs are all
-  // in `inbound`), and the last traffic-triggered initiation.
-  uint64_t ike_peer = 0;
+  // Dynamic keying: the tunnel's name in IKE events, every outbound SA IKE installed (the
+  // active one is `outbound`; inbound SAs are all in `inbound`), and the last traffic-triggered
+  // initiation.
   std::string ike_name;
   std::vector<SaHandle> ike_outbound;
   MonoTime last_acquire;
