@@ -16,6 +16,10 @@
 //                                     one per private tunnel interface, spread the same way.
 //   BM_EngineGreDecap/<bytes>         OnPublicPackets of GRE packets from each of those tunnels'
 //                                     remotes (beside BM_GreDecap).
+//   BM_EspEncryptSpread/<suite>/<bytes>, BM_EspDecryptSpread/<suite>/<bytes>
+//                                     the ESP data plane alone over kTunnels SAs, bursts
+//                                     spread as above (one EncryptEach / Decrypt per burst):
+//                                     what the SAs' state costs, beside BM_EspEncrypt's one SA.
 //   BM_EngineSlots/threads:<n>        n worker threads, each EngineWorker::OnPrivatePackets of
 //                                     its own ISA slot (aes128gcm16, 64 bytes): packets per
 //                                     second of the engine as a whole.
@@ -38,7 +42,10 @@
 #include "tunnelisa/config/loader.h"
 #include "tunnelisa/crypto_backend.h"
 #include "tunnelisa/engine.h"
+#include "tunnelisa/esp_dataplane.h"
+#include "tunnelisa/ip_address.h"
 #include "tunnelisa/packet.h"
+#include "tunnelisa/sa_config.h"
 #include "tunnelisa/wire_constants.h"
 
 namespace tunnelisa::bench {
@@ -471,6 +478,141 @@ void BM_EngineSlots(benchmark::State& state) {
   SetCounters(state, kBytes);
 }
 
+// ---------------------------------------------------------------------------------------------
+// The data plane alone over the engine benchmarks' kTunnels SAs (keys, selectors and the spread
+// of a burst as BM_EngineEncrypt / BM_EngineDecrypt have them): BM_EngineX / BM_EspXSpread is
+// the engine's own cost; BM_EspXSpread / BM_EspX what 1000 SAs' state (cache misses) costs.
+
+struct SpreadPair {
+  std::unique_ptr<EspDataplane> a, b;
+  std::vector<SaHandle> out, in;
+};
+
+std::unique_ptr<SpreadPair> MakeSpreadPair(std::string_view suite_name, benchmark::State& state) {
+  const size_t dash = suite_name.find('-');
+  const std::string enc(suite_name.substr(0, dash));
+  const std::string auth(dash == std::string_view::npos ? "none" : suite_name.substr(dash + 1));
+  const EspSuite suite{*ParseEncryptionAlgorithm(enc),
+                       auth == "none" ? IntegrityAlgorithm::kNone : *ParseIntegrityAlgorithm(auth)};
+  auto p = std::make_unique<SpreadPair>();
+  p->a = EspDataplane::Create({.crypto = OpenSslRegistry()}).value();
+  p->b = EspDataplane::Create({.crypto = OpenSslRegistry()}).value();
+  for (uint32_t k = 0; k < kTunnels; ++k) {
+    // Sender and receiver see the same SA, the receiver's addresses and selectors reversed.
+    auto config = [&](SaDirection dir) {
+      const bool out = dir == SaDirection::kOutbound;
+      SaConfig c;
+      c.spi = 0x20000 + k;
+      c.direction = dir;
+      c.suite = suite;
+      c.enc_key = SecretBytes(std::vector<uint8_t>(GetEncryptionInfo(suite.enc).keymat_size(),
+                                                   static_cast<uint8_t>(k)));
+      c.auth_key = SecretBytes(std::vector<uint8_t>(GetIntegrityInfo(suite.integ).key_size,
+                                                    static_cast<uint8_t>(k + 1)));
+      const IpAddress gateway = *IpAddress::Parse("192.0.2.1"), peer = *IpAddress::Parse(Peer(k));
+      const IpPrefix lan = *IpPrefix::Parse("10.0.0.0/16"), far = *IpPrefix::Parse(FarLan(k));
+      c.local = out ? gateway : peer;
+      c.remote = out ? peer : gateway;
+      c.local_selectors = {out ? lan : far};
+      c.remote_selectors = {out ? far : lan};
+      c.backend = "openssl";
+      return c;
+    };
+    auto o = p->a->Install(config(SaDirection::kOutbound), MonoTime{});
+    auto i = p->b->Install(config(SaDirection::kInbound), MonoTime{});
+    if (!o.ok() || !i.ok()) {
+      state.SkipWithError((o.ok() ? i.status() : o.status()).ToString().c_str());
+      return nullptr;
+    }
+    p->out.push_back(*o);
+    p->in.push_back(*i);
+  }
+  return p;
+}
+
+// SealSpread: packet i of `arena` burst `a` (filled by Fill, so tunnel k's payload) on its SA.
+bool SealSpread(SpreadPair& pair, Arena& arena, size_t a, uint32_t first, MonoTime now) {
+  std::array<SaHandle, kBurst> sas;
+  std::array<Verdict, kBurst> v;
+  for (size_t i = 0; i < kBurst; ++i) sas[i] = pair.out[(first + i) % kTunnels];
+  pair.a->EncryptEach(sas, arena.refs[a], v, now);
+  for (const Verdict& x : v) {
+    if (x.action != Verdict::Action::kForward) return false;
+  }
+  return true;
+}
+
+void BM_EspEncryptSpread(benchmark::State& state, const char* suite, uint32_t bytes) {
+  auto pair = MakeSpreadPair(suite, state);
+  if (!pair) return;
+  Arena arena;
+  std::vector<std::array<uint8_t, kIpv4HeaderSize>> headers(kTunnels);
+  {
+    std::vector<uint8_t> p(bytes);
+    for (uint32_t k = 0; k < kTunnels; ++k) {
+      MakePayload(p.data(), bytes, k);
+      std::memcpy(headers[k].data(), p.data(), kIpv4HeaderSize);
+    }
+  }
+  uint32_t k = 0;
+  for (size_t a = 0; a < kArenas; ++a) k = Fill(arena, a, bytes, k);
+  size_t a = 0;
+  k = 0;
+  bool ok = true;
+  for (auto _ : state) {
+    // Restored as BM_EngineEncrypt restores its input (header and view).
+    for (size_t i = 0; i < kBurst; ++i) {
+      PacketRef& r = arena.refs[a][i];
+      r.offset = kPacketHeadroom;
+      r.length = bytes;
+      std::memcpy(r.mutable_data(), headers[(k + i) % kTunnels].data(), kIpv4HeaderSize);
+    }
+    ok &= SealSpread(*pair, arena, a, k, MonoTime{1});
+    k = static_cast<uint32_t>((k + kBurst) % kTunnels);
+    a = a + 1 == kArenas ? 0 : a + 1;
+  }
+  if (!ok) {
+    state.SkipWithError("encrypt failed");
+    return;
+  }
+  SetCounters(state, bytes);
+}
+
+void BM_EspDecryptSpread(benchmark::State& state, const char* suite, uint32_t bytes) {
+  auto pair = MakeSpreadPair(suite, state);
+  if (!pair) return;
+  Arena arena;
+  std::array<Verdict, kBurst> v;
+  uint32_t k = 0;
+  auto refill = [&]() -> bool {
+    for (size_t a = 0; a < kArenas; ++a) {
+      const uint32_t first = k;
+      k = Fill(arena, a, bytes, k);
+      if (!SealSpread(*pair, arena, a, first, MonoTime{1})) return false;
+    }
+    return true;
+  };
+  size_t a = 0;
+  for (auto _ : state) {
+    if (a == 0) {
+      state.PauseTiming();
+      if (!refill()) {
+        state.SkipWithError("refill: encrypt failed");
+        break;
+      }
+      state.ResumeTiming();
+    }
+    pair->b->Decrypt(arena.refs[a], v, MonoTime{2});
+    a = a + 1 == kArenas ? 0 : a + 1;
+  }
+  const DataplaneCounters& c = pair->b->counters();
+  if (c.total_drops() != 0 || c.decrypted_packets != state.iterations() * kBurst) {
+    state.SkipWithError(absl::StrFormat("decrypt: %d drops", c.total_drops()).c_str());
+    return;
+  }
+  SetCounters(state, bytes);
+}
+
 }  // namespace
 
 void RegisterEngineBenchmarks() {
@@ -481,6 +623,12 @@ void RegisterEngineBenchmarks() {
                                    BM_EngineEncrypt, suite, bytes);
       benchmark::RegisterBenchmark(absl::StrFormat("BM_EngineDecrypt/%s/%d", suite, bytes).c_str(),
                                    BM_EngineDecrypt, suite, bytes);
+      benchmark::RegisterBenchmark(
+          absl::StrFormat("BM_EspEncryptSpread/%s/%d", suite, bytes).c_str(), BM_EspEncryptSpread,
+          suite, bytes);
+      benchmark::RegisterBenchmark(
+          absl::StrFormat("BM_EspDecryptSpread/%s/%d", suite, bytes).c_str(), BM_EspDecryptSpread,
+          suite, bytes);
     }
   }
   for (uint32_t bytes : kSizes) {
