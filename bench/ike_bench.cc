@@ -12,6 +12,7 @@
 
 #include "crypto/ike_crypto.h"
 #include "crypto/ike_keymat.h"
+#include "ike/auth/psk_authenticator.h"
 #include "ike/v2/ike_manager.h"
 #include "tunnelisa/crypto_backend.h"
 #include "tunnelisa/esp_dataplane.h"
@@ -91,7 +92,7 @@ ike::IkePeerConfig Peer(DhGroup group, bool a_side) {
   p.local = *IpAddress::Parse(a_side ? "192.0.2.1" : "192.0.2.2");
   p.remote = *IpAddress::Parse(a_side ? "192.0.2.2" : "192.0.2.1");
   static const std::array<uint8_t, 16> kPsk = {'b', 'e', 'n', 'c', 'h', '-', 'p', 's', 'k'};
-  p.psk = std::make_shared<const SecretBytes>(kPsk);
+  p.auth = ike::PskAuthenticator::Both(std::make_shared<const SecretBytes>(kPsk));
   p.local_id = ike::IdPayload::FromAddress(p.local);
   p.ike = {EncryptionAlgorithm::kAes256Gcm16, IntegrityAlgorithm::kHmacSha256_128, group};
   p.child = {{EspSuite{EncryptionAlgorithm::kAes128Gcm16, IntegrityAlgorithm::kNone}, {}}};

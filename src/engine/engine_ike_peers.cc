@@ -2,6 +2,7 @@
 // an IkePeerConfig for each dynamic-keying ipsec-tunnel and each ipsec-gw. Control path.
 #include "common/str_cat.h"
 #include "engine/engine_impl.h"
+#include "ike/auth/psk_authenticator.h"
 
 namespace tunnelisa {
 namespace {
@@ -34,7 +35,7 @@ absl::StatusOr<ike::IkePeerConfig> IkePeerCommon(
                "; this engine negotiates IKEv2 (IKEv1 is not implemented yet)"));
   }
   if (!psk) return absl::FailedPreconditionError(StrCat("no SA: ", what, " has no pre-shared-key"));
-  p.psk = std::make_shared<const SecretBytes>(psk->bytes().Clone());
+  p.auth = ike::PskAuthenticator::Both(std::make_shared<const SecretBytes>(psk->bytes().Clone()));
   p.local = local;
   p.local_id = local_id ? IdFor(*local_id) : ike::IdPayload::FromAddress(local);
   if (remote_id) p.remote_id = IdFor(*remote_id);

@@ -18,6 +18,7 @@
 #include <memory>
 #include <vector>
 
+#include "ike/auth/psk_authenticator.h"
 #include "ike/v2/ike_manager.h"
 
 namespace {
@@ -58,7 +59,8 @@ IkePeerConfig Peer(bool initiator_side) {
   p.local = *IpAddress::Parse(initiator_side ? "192.0.2.1" : "192.0.2.2");
   p.remote = *IpAddress::Parse(initiator_side ? "192.0.2.2" : "192.0.2.1");
   static const uint8_t kPsk[] = {'f', 'u', 'z', 'z'};
-  p.psk = std::make_shared<const SecretBytes>(std::span<const uint8_t>(kPsk));
+  p.auth =
+      PskAuthenticator::Both(std::make_shared<const SecretBytes>(std::span<const uint8_t>(kPsk)));
   p.local_id = IdPayload::FromAddress(p.local);
   p.ike = {EncryptionAlgorithm::kAes128Gcm16, IntegrityAlgorithm::kHmacSha256_128,
            DhGroup::kCurve25519};

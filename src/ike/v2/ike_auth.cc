@@ -1,6 +1,5 @@
-// IKE_AUTH (RFC 7296 1.2, 2.15): PSK authentication in both roles and the first CHILD SA.
-#include <openssl/crypto.h>
-
+// IKE_AUTH (RFC 7296 1.2, 2.15): authentication in both roles (through the peer's
+// Authenticators, ike/auth) and the first CHILD SA.
 #include "common/str_cat.h"
 #include "crypto/ike_crypto.h"
 #include "ike/codec/writer.h"
@@ -25,13 +24,8 @@ std::string IdText(const IdPayload& id) {
 
 }  // namespace
 
-absl::StatusOr<std::vector<uint8_t>> IkeManager::AuthData(const IkeSa& sa, bool of_initiator,
-                                                          const IdPayload& id) const {
-  const IkePeerConfig* peer = Peer(sa.peer);
-  if (peer == nullptr || peer->psk == nullptr || peer->psk->empty()) {
-    return absl::FailedPreconditionError("no pre-shared key");
-  }
-  const auto prf = static_cast<crypto::PrfAlgorithm>(sa.negotiated.prf_id);
+absl::StatusOr<SecretBytes> IkeManager::MacedId(const IkeSa& sa, bool of_initiator,
+                                                const IdPayload& id) const {
   // RestOfInitIDPayload / RestOfRespIDPayload: the ID payload body (type, reserved, data).
   Writer w;
   if (absl::Status s = id.Serialize(w); !s.ok()) return s;
@@ -46,29 +40,46 @@ absl::StatusOr<std::vector<uint8_t>> IkeManager::AuthData(const IkeSa& sa, bool 
   //# RestOfInitIDPayload = IDType | RESERVED | InitIDData
   //# MACedIDForI = prf(SK_pi, RestOfInitIDPayload)
   const SecretBytes& sk_p = of_initiator ? sa.keys.sk_pi : sa.keys.sk_pr;
-  absl::StatusOr<std::unique_ptr<crypto::Prf>> id_prf = crypto::Prf::Create(prf, sk_p.span());
+  absl::StatusOr<std::unique_ptr<crypto::Prf>> id_prf =
+      crypto::Prf::Create(static_cast<crypto::PrfAlgorithm>(sa.negotiated.prf_id), sk_p.span());
   if (!id_prf.ok()) return id_prf.status();
   std::span<const uint8_t> id_parts[] = {id_body};
-  absl::StatusOr<SecretBytes> maced_id = (*id_prf)->Compute(id_parts);
-  if (!maced_id.ok()) return maced_id.status();
-  const std::vector<uint8_t>& message = of_initiator ? sa.init_request : sa.init_response;
-  const std::vector<uint8_t>& nonce = of_initiator ? sa.nonce_r : sa.nonce_i;
-  //= https://www.rfc-editor.org/rfc/rfc7296#section-2.15
-  //# AUTH = prf( prf(Shared Secret, "Key Pad for IKEv2"), <InitiatorSignedOctets>)
-  static constexpr char kKeyPad[] = "Key Pad for IKEv2";
-  absl::StatusOr<std::unique_ptr<crypto::Prf>> psk_prf =
-      crypto::Prf::Create(prf, peer->psk->span());
-  if (!psk_prf.ok()) return psk_prf.status();
-  std::span<const uint8_t> pad[] = {
-      {reinterpret_cast<const uint8_t*>(kKeyPad), sizeof(kKeyPad) - 1}};
-  absl::StatusOr<SecretBytes> key = (*psk_prf)->Compute(pad);
-  if (!key.ok()) return key.status();
-  absl::StatusOr<std::unique_ptr<crypto::Prf>> auth_prf = crypto::Prf::Create(prf, key->span());
-  if (!auth_prf.ok()) return auth_prf.status();
-  std::span<const uint8_t> signed_octets[] = {message, nonce, maced_id->span()};
-  absl::StatusOr<SecretBytes> auth = (*auth_prf)->Compute(signed_octets);
-  if (!auth.ok()) return auth.status();
-  return std::vector<uint8_t>(auth->span().begin(), auth->span().end());
+  return (*id_prf)->Compute(id_parts);
+}
+
+AuthInput IkeManager::SignedOctets(const IkeSa& sa, bool of_initiator,
+                                   const SecretBytes& maced_id) const {
+  AuthInput in;
+  in.prf = static_cast<crypto::PrfAlgorithm>(sa.negotiated.prf_id);
+  in.real_message = of_initiator ? sa.init_request : sa.init_response;
+  in.nonce = of_initiator ? sa.nonce_r : sa.nonce_i;
+  in.maced_id = maced_id.span();
+  return in;
+}
+
+absl::StatusOr<AuthPayload> IkeManager::OurAuth(const IkeSa& sa, const IdPayload& id) const {
+  const IkePeerConfig* peer = Peer(sa.peer);
+  if (peer == nullptr || peer->auth.own == nullptr) {
+    return absl::FailedPreconditionError("no authentication method");
+  }
+  absl::StatusOr<SecretBytes> maced = MacedId(sa, sa.initiator, id);
+  if (!maced.ok()) return maced.status();
+  return peer->auth.own->Create(SignedOctets(sa, sa.initiator, *maced));
+}
+
+std::string IkeManager::CheckPeerAuth(const IkeSa& sa, const IdPayload& id, const AuthPayload& auth,
+                                      std::span<const Payload> payloads) const {
+  const IkePeerConfig* peer = Peer(sa.peer);
+  if (peer->remote_id && !(*peer->remote_id == id)) {
+    return StrCat("peer ID ", IdText(id), " is not the configured remote-id ",
+                  IdText(*peer->remote_id));
+  }
+  if (peer->auth.peer == nullptr) return "no authentication method for the peer";
+  absl::StatusOr<SecretBytes> maced = MacedId(sa, !sa.initiator, id);
+  if (!maced.ok()) return std::string(maced.status().message());
+  AuthCheck check =
+      peer->auth.peer->Verify(SignedOctets(sa, !sa.initiator, *maced), auth, id, payloads);
+  return check.ok ? std::string() : std::move(check.failure);
 }
 
 void IkeManager::SendAuthRequest(IkeSa& sa, MonoTime now) {
@@ -86,14 +97,14 @@ void IkeManager::SendAuthRequest(IkeSa& sa, MonoTime now) {
   }
   std::vector<Payload> out;
   out.push_back(Payload::Make(PayloadType::kIdi, peer->local_id));
-  absl::StatusOr<std::vector<uint8_t>> auth = AuthData(sa, /*of_initiator=*/true, peer->local_id);
+  absl::StatusOr<AuthPayload> auth = OurAuth(sa, peer->local_id);
   if (!auth.ok()) {
     RemoveSa(sa, StrCat("cannot authenticate: ", auth.status().message()), now);
     return;
   }
   sa.local_id = peer->local_id;
   if (peer->remote_id) out.push_back(Payload::Make(PayloadType::kIdr, *peer->remote_id));
-  out.push_back(Payload::Make(PayloadType::kAuth, AuthPayload{AuthMethod::kSharedKeyMic, *auth}));
+  out.push_back(Payload::Make(PayloadType::kAuth, *std::move(auth)));
   if (MaySendInitialContact(sa)) {
     out.push_back(
         Payload::Make(PayloadType::kNotify, NotifyPayload::Of(NotifyType::kInitialContact)));
@@ -124,20 +135,7 @@ void IkeManager::RespondAuth(IkeSa& sa, const Received& in, MonoTime now) {
     return;
   }
   sa.peer_id_text = IdText(*idi);
-  std::string failure;
-  if (peer->remote_id && !(*peer->remote_id == *idi)) {
-    failure = StrCat("peer ID ", sa.peer_id_text, " is not the configured remote-id ",
-                     IdText(*peer->remote_id));
-  } else if (auth->method != AuthMethod::kSharedKeyMic) {
-    failure = StrCat("peer uses auth method ", static_cast<int>(auth->method),
-                     ", not the pre-shared key");
-  } else {
-    absl::StatusOr<std::vector<uint8_t>> expected = AuthData(sa, /*of_initiator=*/true, *idi);
-    if (!expected.ok() || expected->size() != auth->data.size() ||
-        CRYPTO_memcmp(expected->data(), auth->data.data(), expected->size()) != 0) {
-      failure = "AUTH payload does not match the pre-shared key";
-    }
-  }
+  const std::string failure = CheckPeerAuth(sa, *idi, *auth, in.inner);
   if (!failure.empty()) {
     //= https://www.rfc-editor.org/rfc/rfc7296#section-2.21.2
     //# If the error occurred on the responder, the notification is returned in the protected
@@ -150,8 +148,7 @@ void IkeManager::RespondAuth(IkeSa& sa, const Received& in, MonoTime now) {
     RemoveSa(sa, StrCat("authentication failed: ", failure), now, false);
     return;
   }
-  absl::StatusOr<std::vector<uint8_t>> our_auth =
-      AuthData(sa, /*of_initiator=*/false, peer->local_id);
+  absl::StatusOr<AuthPayload> our_auth = OurAuth(sa, peer->local_id);
   if (!our_auth.ok()) {
     RemoveSa(sa, StrCat("cannot authenticate: ", our_auth.status().message()), now);
     return;
@@ -160,8 +157,7 @@ void IkeManager::RespondAuth(IkeSa& sa, const Received& in, MonoTime now) {
   sa.peer_id = *idi;
   std::vector<Payload> out;
   out.push_back(Payload::Make(PayloadType::kIdr, peer->local_id));
-  out.push_back(Payload::Make(PayloadType::kAuth,
-                              AuthPayload{AuthMethod::kSharedKeyMic, *std::move(our_auth)}));
+  out.push_back(Payload::Make(PayloadType::kAuth, *std::move(our_auth)));
   Established(sa, now);
   if (in.inner.size() > 0 && FindBody<SaPayload>(in.inner, PayloadType::kSa) != nullptr) {
     if (ChildSa* c =
@@ -182,7 +178,6 @@ void IkeManager::RespondAuth(IkeSa& sa, const Received& in, MonoTime now) {
 }
 
 void IkeManager::ProcessAuthResponse(IkeSa& sa, const Received& in, MonoTime now) {
-  const IkePeerConfig* peer = Peer(sa.peer);
   const IdPayload* idr = FindBody<IdPayload>(in.inner, PayloadType::kIdr);
   const AuthPayload* auth = FindBody<AuthPayload>(in.inner, PayloadType::kAuth);
   if (auth == nullptr || idr == nullptr) {
@@ -197,18 +192,7 @@ void IkeManager::ProcessAuthResponse(IkeSa& sa, const Received& in, MonoTime now
     return;
   }
   sa.peer_id_text = IdText(*idr);
-  std::string failure;
-  if (peer->remote_id && !(*peer->remote_id == *idr)) {
-    failure = StrCat("peer ID ", sa.peer_id_text, " is not the configured remote-id ",
-                     IdText(*peer->remote_id));
-  } else {
-    absl::StatusOr<std::vector<uint8_t>> expected = AuthData(sa, /*of_initiator=*/false, *idr);
-    if (auth->method != AuthMethod::kSharedKeyMic || !expected.ok() ||
-        expected->size() != auth->data.size() ||
-        CRYPTO_memcmp(expected->data(), auth->data.data(), expected->size()) != 0) {
-      failure = "responder's AUTH payload does not match the pre-shared key";
-    }
-  }
+  const std::string failure = CheckPeerAuth(sa, *idr, *auth, in.inner);
   if (!failure.empty()) {
     ++stats_.auth_failures;
     Emit(IkeEventKind::kAuthFailed, sa, failure, now);

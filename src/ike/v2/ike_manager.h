@@ -169,8 +169,15 @@ class IkeManager {
   void SendAuthRequest(IkeSa& sa, MonoTime now);
   void RespondAuth(IkeSa& sa, const Received& in, MonoTime now);
   void ProcessAuthResponse(IkeSa& sa, const Received& in, MonoTime now);
-  absl::StatusOr<std::vector<uint8_t>> AuthData(const IkeSa& sa, bool of_initiator,
-                                                const IdPayload& id) const;
+  // MacedId / SignedOctets: what one side's AUTH covers (RFC 7296 2.15), `of_initiator` the
+  // side; OurAuth: our AUTH payload (the peer's `auth.own`); CheckPeerAuth: the peer's ID and
+  // AUTH (its `auth.peer`): "" when they pass, else why not.
+  absl::StatusOr<SecretBytes> MacedId(const IkeSa& sa, bool of_initiator,
+                                      const IdPayload& id) const;
+  AuthInput SignedOctets(const IkeSa& sa, bool of_initiator, const SecretBytes& maced_id) const;
+  absl::StatusOr<AuthPayload> OurAuth(const IkeSa& sa, const IdPayload& id) const;
+  std::string CheckPeerAuth(const IkeSa& sa, const IdPayload& id, const AuthPayload& auth,
+                            std::span<const Payload> payloads) const;
   void Established(IkeSa& sa, MonoTime now);
   // StartLifetimes: an IKE SA becomes established: its rekey, expiry and keepalive timers.
   void StartLifetimes(IkeSa& sa, MonoTime now);

@@ -9,6 +9,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "ike/auth/psk_authenticator.h"
 
 namespace tunnelisa::ike {
 namespace {
@@ -81,7 +82,8 @@ IkePeerConfig Peer(bool a) {
   p.local = *IpAddress::Parse(a ? "192.0.2.1" : "192.0.2.2");
   p.remote = *IpAddress::Parse(a ? "192.0.2.2" : "192.0.2.1");
   static const uint8_t kPsk[] = {'p', 's', 'k'};
-  p.psk = std::make_shared<const SecretBytes>(std::span<const uint8_t>(kPsk));
+  p.auth =
+      PskAuthenticator::Both(std::make_shared<const SecretBytes>(std::span<const uint8_t>(kPsk)));
   p.local_id = IdPayload::FromAddress(p.local);
   p.ike = {EncryptionAlgorithm::kAes128Gcm16, IntegrityAlgorithm::kHmacSha256_128,
            DhGroup::kCurve25519};
@@ -290,7 +292,8 @@ IkePeerConfig NewSettings(IkePeerConfig p) {
   p.ike_lifetime = Duration::Seconds(7200);
   p.child_lifetime = Duration::Seconds(600);
   static const uint8_t kNewPsk[] = {'n', 'e', 'w'};
-  p.psk = std::make_shared<const SecretBytes>(std::span<const uint8_t>(kNewPsk));
+  p.auth = PskAuthenticator::Both(
+      std::make_shared<const SecretBytes>(std::span<const uint8_t>(kNewPsk)));
   p.dpd = DpdPolicy{Duration::Seconds(5), 2, false};
   return p;
 }

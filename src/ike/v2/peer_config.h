@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "ike/auth/authenticator.h"
 #include "ike/codec/id_payload.h"
 #include "ike/negotiation/policy.h"
 #include "tunnelisa/ip_address.h"
@@ -38,9 +39,9 @@ struct IkePeerConfig {
   IpAddress local;   // our gateway address
   IpAddress remote;  // the peer's address
   uint16_t remote_port = 500;
-  std::shared_ptr<const SecretBytes> psk;  // shared, never copied into logs
+  IkeAuthConfig auth;  // how we prove ourselves and check the peer (PskAuthenticator::Both)
   IdPayload local_id;
-  std::optional<IdPayload> remote_id;  // nullopt: any ID (the PSK authenticates the peer)
+  std::optional<IdPayload> remote_id;  // nullopt: any ID (the authenticator checks the peer)
   IkeCryptoPolicy ike;
   std::vector<ChildTransformPolicy> child;  // 1..4, preference order
   std::vector<IpPrefix> local_ts;           // empty: any

@@ -13,10 +13,8 @@
 namespace tunnelisa::ike {
 
 bool IkePeerConfig::SameAs(const IkePeerConfig& o) const {
-  const bool psk_same =
-      (psk == nullptr) == (o.psk == nullptr) && (psk == nullptr || psk->Equals(*o.psk));
   return name == o.name && service == o.service && local == o.local && remote == o.remote &&
-         remote_port == o.remote_port && psk_same && local_id == o.local_id &&
+         remote_port == o.remote_port && auth.SameAs(o.auth) && local_id == o.local_id &&
          remote_id == o.remote_id && ike == o.ike && child == o.child && local_ts == o.local_ts &&
          remote_ts == o.remote_ts && ike_lifetime == o.ike_lifetime &&
          child_lifetime == o.child_lifetime && child_lifetime_bytes == o.child_lifetime_bytes &&

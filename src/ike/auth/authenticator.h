@@ -1,0 +1,74 @@
+// File: ike/auth/authenticator.h
+//
+// Authenticator: one IKE authentication method, as the exchanges see it. An IKE peer has two:
+// the one that proves us (our AUTH payload) and the one that checks the peer (its AUTH
+// payload and, for certificates, the CERT payloads it sent). They are the same object for a
+// pre-shared key, different ones for asymmetric authentication (RFC 7296 2.15 allows each
+// side its own method; the guide's `auth-method` / `own-auth-method`). IKEv1, XAUTH and EAP
+// plug in here too; the exchanges never compute an AUTH payload themselves.
+//
+// Threads: called on the control thread, from inside IkeManager calls; an authenticator may
+// be shared by several peers (it holds no per-exchange state).
+#ifndef TUNNELISA_SRC_IKE_AUTH_AUTHENTICATOR_H_
+#define TUNNELISA_SRC_IKE_AUTH_AUTHENTICATOR_H_
+
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "crypto/ike_crypto.h"
+#include "ike/codec/id_payload.h"
+#include "ike/codec/payload.h"
+
+namespace tunnelisa::ike {
+
+//= https://www.rfc-editor.org/rfc/rfc7296#section-2.15
+//# InitiatorSignedOctets = RealMessage1 | NonceRData | MACedIDForI
+// AuthInput: the octets one side signs (or MACs), in their three parts, and the negotiated PRF
+// (which the pre-shared key method also keys with the secret).
+struct AuthInput {
+  crypto::PrfAlgorithm prf = crypto::PrfAlgorithm::kHmacSha256;
+  std::span<const uint8_t> real_message;  // the side's IKE_SA_INIT message, as sent
+  std::span<const uint8_t> nonce;         // the other side's nonce data
+  std::span<const uint8_t> maced_id;      // prf(SK_px, the side's ID payload body)
+};
+
+// AuthCheck: the outcome of checking the peer: ok, or failed with the reason given in the
+// auth-failure event ("AUTH payload does not match the pre-shared key", "certificate
+// expired", ...).
+struct AuthCheck {
+  bool ok = false;
+  std::string failure;
+  static AuthCheck Ok() { return {true, {}}; }
+  static AuthCheck Failed(std::string why) { return {false, std::move(why)}; }
+};
+
+class Authenticator {
+ public:
+  virtual ~Authenticator() = default;
+  // name: for logs and `show` ("psk", "cert").
+  virtual std::string_view name() const = 0;
+  // Create: our AUTH payload over `in` (method and data). FailedPrecondition when this
+  // authenticator cannot prove us (no secret or key).
+  virtual absl::StatusOr<AuthPayload> Create(const AuthInput& in) const = 0;
+  // Verify: the peer's AUTH payload `auth` over `in`, the peer claiming identity `id`, with the
+  // other payloads of its IKE_AUTH message (`payloads`: CERT, CERTREQ...).
+  virtual AuthCheck Verify(const AuthInput& in, const AuthPayload& auth, const IdPayload& id,
+                           std::span<const Payload> payloads) const = 0;
+  // SameAs: `other` authenticates the same way with the same material (a configuration
+  // change that keeps it keeps the peer's SAs).
+  virtual bool SameAs(const Authenticator& other) const = 0;
+};
+
+// IkeAuthConfig: an IKE peer's two authenticators (see above). Both required.
+struct IkeAuthConfig {
+  std::shared_ptr<const Authenticator> own;   // proves us
+  std::shared_ptr<const Authenticator> peer;  // checks the peer
+  bool SameAs(const IkeAuthConfig& o) const;
+};
+
+}  // namespace tunnelisa::ike
+
+#endif  // TUNNELISA_SRC_IKE_AUTH_AUTHENTICATOR_H_
