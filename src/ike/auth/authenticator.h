@@ -12,6 +12,7 @@
 #ifndef TUNNELISA_SRC_IKE_AUTH_AUTHENTICATOR_H_
 #define TUNNELISA_SRC_IKE_AUTH_AUTHENTICATOR_H_
 
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
@@ -35,14 +36,18 @@ struct AuthInput {
   std::span<const uint8_t> maced_id;      // prf(SK_px, the side's ID payload body)
 };
 
-// AuthCheck: the outcome of checking the peer: ok, or failed with the reason given in the
+// AuthCheck: the outcome of checking the peer: ok; failed, with the reason given in the
 // auth-failure event ("AUTH payload does not match the pre-shared key", "certificate
-// expired", ...).
+// expired", ...); or pending (see Authenticator::Verify).
 struct AuthCheck {
-  bool ok = false;
+  enum class State : uint8_t { kOk, kFailed, kPending };
+  State state = State::kFailed;
   std::string failure;
-  static AuthCheck Ok() { return {true, {}}; }
-  static AuthCheck Failed(std::string why) { return {false, std::move(why)}; }
+  bool ok() const { return state == State::kOk; }
+  bool pending() const { return state == State::kPending; }
+  static AuthCheck Ok() { return {State::kOk, {}}; }
+  static AuthCheck Failed(std::string why) { return {State::kFailed, std::move(why)}; }
+  static AuthCheck Pending() { return {State::kPending, {}}; }
 };
 
 class Authenticator {
@@ -54,9 +59,15 @@ class Authenticator {
   // authenticator cannot prove us (no secret or key).
   virtual absl::StatusOr<AuthPayload> Create(const AuthInput& in) const = 0;
   // Verify: the peer's AUTH payload `auth` over `in`, the peer claiming identity `id`, with the
-  // other payloads of its IKE_AUTH message (`payloads`: CERT, CERTREQ...).
+  // other payloads of its IKE_AUTH message (`payloads`: CERT, CERTREQ...). The spans are valid
+  // during the call only.
+  // Pending: the check goes on elsewhere (a RADIUS server, an HSM, a slow verification); its
+  // outcome comes back later through IkeManager::CompleteAuth(ticket, outcome, now), on the
+  // control thread. Until then the exchange is suspended: the peer's retransmissions of that
+  // request are not answered (earlier exchanges' still are, from the cache); after
+  // IkeOptions::auth_timeout without an outcome it fails.
   virtual AuthCheck Verify(const AuthInput& in, const AuthPayload& auth, const IdPayload& id,
-                           std::span<const Payload> payloads) const = 0;
+                           std::span<const Payload> payloads, uint64_t ticket) const = 0;
   // SameAs: `other` authenticates the same way with the same material (a configuration
   // change that keeps it keeps the peer's SAs).
   virtual bool SameAs(const Authenticator& other) const = 0;

@@ -49,7 +49,8 @@ absl::StatusOr<AuthPayload> PskAuthenticator::Create(const AuthInput& in) const 
 
 AuthCheck PskAuthenticator::Verify(const AuthInput& in, const AuthPayload& auth,
                                    const IdPayload& /*id: any ID may use the key*/,
-                                   std::span<const Payload> /*payloads*/) const {
+                                   std::span<const Payload> /*payloads*/,
+                                   uint64_t /*ticket*/) const {
   if (auth.method != AuthMethod::kSharedKeyMic) {
     return AuthCheck::Failed(StrCat("peer uses auth method ", static_cast<int>(auth.method),
                                     ", not the pre-shared key"));

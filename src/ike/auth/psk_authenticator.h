@@ -21,8 +21,9 @@ class PskAuthenticator final : public Authenticator {
 
   std::string_view name() const override { return "psk"; }
   absl::StatusOr<AuthPayload> Create(const AuthInput& in) const override;
+  // Verify: never pending.
   AuthCheck Verify(const AuthInput& in, const AuthPayload& auth, const IdPayload& id,
-                   std::span<const Payload> payloads) const override;
+                   std::span<const Payload> payloads, uint64_t ticket) const override;
   bool SameAs(const Authenticator& other) const override;
 
  private:

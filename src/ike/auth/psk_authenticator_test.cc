@@ -51,7 +51,7 @@ TEST(PskAuthenticator, AuthIsThePrfOfThePaddedKeyOverTheSignedOctets) {
   octets.insert(octets.end(), o.nonce.begin(), o.nonce.end());
   octets.insert(octets.end(), o.maced_id.begin(), o.maced_id.end());
   EXPECT_EQ(auth->data, Hmac256(key, octets));
-  EXPECT_TRUE(psk.Verify(o.input(), *auth, kId, {}).ok);
+  EXPECT_TRUE(psk.Verify(o.input(), *auth, kId, {}, 0).ok());
 }
 
 TEST(PskAuthenticator, RefusesAnotherKeyOtherOctetsAnotherMethodAndTruncation) {
@@ -59,23 +59,23 @@ TEST(PskAuthenticator, RefusesAnotherKeyOtherOctetsAnotherMethodAndTruncation) {
   PskAuthenticator psk(Secret("secret"));
   const AuthPayload good = *psk.Create(o.input());
 
-  AuthCheck c = PskAuthenticator(Secret("guess")).Verify(o.input(), good, kId, {});
-  EXPECT_FALSE(c.ok);
+  AuthCheck c = PskAuthenticator(Secret("guess")).Verify(o.input(), good, kId, {}, 0);
+  EXPECT_FALSE(c.ok());
   EXPECT_EQ(c.failure, "AUTH payload does not match the pre-shared key");
 
   Octets other;
   other.nonce[0] ^= 1;  // a different exchange
-  EXPECT_FALSE(psk.Verify(other.input(), good, kId, {}).ok);
+  EXPECT_FALSE(psk.Verify(other.input(), good, kId, {}, 0).ok());
 
   AuthPayload truncated = good;
   truncated.data.pop_back();
-  EXPECT_FALSE(psk.Verify(o.input(), truncated, kId, {}).ok);
-  EXPECT_FALSE(psk.Verify(o.input(), AuthPayload{AuthMethod::kSharedKeyMic, {}}, kId, {}).ok);
+  EXPECT_FALSE(psk.Verify(o.input(), truncated, kId, {}, 0).ok());
+  EXPECT_FALSE(psk.Verify(o.input(), AuthPayload{AuthMethod::kSharedKeyMic, {}}, kId, {}, 0).ok());
 
   AuthPayload rsa = good;
   rsa.method = AuthMethod::kRsaSignature;
-  c = psk.Verify(o.input(), rsa, kId, {});
-  EXPECT_FALSE(c.ok);
+  c = psk.Verify(o.input(), rsa, kId, {}, 0);
+  EXPECT_FALSE(c.ok());
   EXPECT_EQ(c.failure, "peer uses auth method 1, not the pre-shared key");
 }
 
@@ -86,7 +86,7 @@ TEST(PskAuthenticator, WithoutASecretNothingIsCreatedOrAccepted) {
   PskAuthenticator empty(Secret(""));
   EXPECT_TRUE(absl::IsFailedPrecondition(empty.Create(o.input()).status()));
   const AuthPayload any{AuthMethod::kSharedKeyMic, std::vector<uint8_t>(32, 0)};
-  EXPECT_FALSE(empty.Verify(o.input(), any, kId, {}).ok);
+  EXPECT_FALSE(empty.Verify(o.input(), any, kId, {}, 0).ok());
 }
 
 TEST(PskAuthenticator, SameAsComparesTheSecretAndBothUsesOneObject) {

@@ -67,19 +67,58 @@ absl::StatusOr<AuthPayload> IkeManager::OurAuth(const IkeSa& sa, const IdPayload
   return peer->auth.own->Create(SignedOctets(sa, sa.initiator, *maced));
 }
 
-std::string IkeManager::CheckPeerAuth(const IkeSa& sa, const IdPayload& id, const AuthPayload& auth,
-                                      std::span<const Payload> payloads) const {
+AuthCheck IkeManager::CheckPeerAuth(IkeSa& sa, const IdPayload& id, const AuthPayload& auth,
+                                    std::span<const Payload> payloads) {
   const IkePeerConfig* peer = Peer(sa.peer);
   if (peer->remote_id && !(*peer->remote_id == id)) {
-    return StrCat("peer ID ", IdText(id), " is not the configured remote-id ",
-                  IdText(*peer->remote_id));
+    return AuthCheck::Failed(StrCat("peer ID ", IdText(id), " is not the configured remote-id ",
+                                    IdText(*peer->remote_id)));
   }
-  if (peer->auth.peer == nullptr) return "no authentication method for the peer";
+  if (peer->auth.peer == nullptr) return AuthCheck::Failed("no authentication method for the peer");
   absl::StatusOr<SecretBytes> maced = MacedId(sa, !sa.initiator, id);
-  if (!maced.ok()) return std::string(maced.status().message());
+  if (!maced.ok()) return AuthCheck::Failed(std::string(maced.status().message()));
+  const uint64_t ticket = next_auth_ticket_++;
   AuthCheck check =
-      peer->auth.peer->Verify(SignedOctets(sa, !sa.initiator, *maced), auth, id, payloads);
-  return check.ok ? std::string() : std::move(check.failure);
+      peer->auth.peer->Verify(SignedOctets(sa, !sa.initiator, *maced), auth, id, payloads, ticket);
+  if (check.pending()) auth_tickets_[ticket] = sa.our_spi();
+  return check;
+}
+
+void IkeManager::SuspendAuth(IkeSa& sa, const Header& h, std::vector<Payload> inner,
+                             OutstandingRequest child, MonoTime now) {
+  IkeSa::PendingAuth p;
+  p.ticket = next_auth_ticket_ - 1;  // the one CheckPeerAuth just gave out
+  p.header = h;
+  p.inner = std::move(inner);
+  p.child = std::move(child);
+  p.deadline = now + options_.auth_timeout;
+  sa.pending_auth = std::move(p);
+}
+
+void IkeManager::CompleteAuth(uint64_t ticket, AuthCheck outcome, MonoTime now) {
+  auto t = auth_tickets_.find(ticket);
+  if (t == auth_tickets_.end()) return;  // unknown, answered twice, or its SA is gone
+  auto it = sas_.find(t->second);
+  if (it == sas_.end() || !it->second->pending_auth || it->second->pending_auth->ticket != ticket) {
+    auth_tickets_.erase(t);
+    return;
+  }
+  ResumeAuth(*it->second, std::move(outcome), now);
+  Purge();
+}
+
+void IkeManager::ResumeAuth(IkeSa& sa, AuthCheck outcome, MonoTime now) {
+  if (!sa.pending_auth || sa.state == IkeState::kDead) return;
+  IkeSa::PendingAuth p = *std::move(sa.pending_auth);
+  sa.pending_auth.reset();
+  auth_tickets_.erase(p.ticket);
+  if (outcome.pending()) outcome = AuthCheck::Failed("the authenticator answered pending again");
+  if (sa.initiator) {
+    FinishAuthResponse(sa, p.inner, outcome, std::move(p.child), now);
+    StartNext(sa, now);
+  } else {
+    FinishRespondAuth(sa, p.header, p.inner, outcome, now);
+  }
 }
 
 void IkeManager::SendAuthRequest(IkeSa& sa, MonoTime now) {
@@ -123,7 +162,6 @@ void IkeManager::SendAuthRequest(IkeSa& sa, MonoTime now) {
 }
 
 void IkeManager::RespondAuth(IkeSa& sa, const Received& in, MonoTime now) {
-  const IkePeerConfig* peer = Peer(sa.peer);
   const Header& h = in.message.header;
   const IdPayload* idi = FindBody<IdPayload>(in.inner, PayloadType::kIdi);
   const AuthPayload* auth = FindBody<AuthPayload>(in.inner, PayloadType::kAuth);
@@ -135,8 +173,16 @@ void IkeManager::RespondAuth(IkeSa& sa, const Received& in, MonoTime now) {
     return;
   }
   sa.peer_id_text = IdText(*idi);
-  const std::string failure = CheckPeerAuth(sa, *idi, *auth, in.inner);
-  if (!failure.empty()) {
+  AuthCheck check = CheckPeerAuth(sa, *idi, *auth, in.inner);
+  if (check.pending()) return SuspendAuth(sa, h, in.inner, {}, now);
+  FinishRespondAuth(sa, h, in.inner, check, now);
+}
+
+void IkeManager::FinishRespondAuth(IkeSa& sa, const Header& h, const std::vector<Payload>& inner,
+                                   const AuthCheck& check, MonoTime now) {
+  const IkePeerConfig* peer = Peer(sa.peer);
+  if (!check.ok()) {
+    const std::string& failure = check.failure;
     //= https://www.rfc-editor.org/rfc/rfc7296#section-2.21.2
     //# If the error occurred on the responder, the notification is returned in the protected
     //# response, and is usually the only payload in that response.
@@ -154,20 +200,21 @@ void IkeManager::RespondAuth(IkeSa& sa, const Received& in, MonoTime now) {
     return;
   }
   sa.local_id = peer->local_id;
-  sa.peer_id = *idi;
+  // The ID the check passed for (present: RespondAuth checked).
+  if (const IdPayload* idi = FindBody<IdPayload>(inner, PayloadType::kIdi)) sa.peer_id = *idi;
   std::vector<Payload> out;
   out.push_back(Payload::Make(PayloadType::kIdr, peer->local_id));
   out.push_back(Payload::Make(PayloadType::kAuth, *std::move(our_auth)));
   Established(sa, now);
-  if (in.inner.size() > 0 && FindBody<SaPayload>(in.inner, PayloadType::kSa) != nullptr) {
+  if (FindBody<SaPayload>(inner, PayloadType::kSa) != nullptr) {
     if (ChildSa* c =
-            AcceptChild(sa, in.inner, /*create_child=*/false, sa.nonce_i, sa.nonce_r, out, now)) {
+            AcceptChild(sa, inner, /*create_child=*/false, sa.nonce_i, sa.nonce_r, out, now)) {
       host_->ActivateChild(sa.peer, c->sas);
       Emit(IkeEventKind::kChildUp, sa, c->negotiated.Describe(), now, c);
     }
   }
   // After the new CHILD SA carries the tunnel, so the old ones go without a gap.
-  HonourInitialContact(sa, in.inner, now);
+  HonourInitialContact(sa, inner, now);
   // A responder may assert it too (a restarted responder answering an initiator that still
   // holds an SA with it).
   if (MaySendInitialContact(sa)) {
@@ -192,23 +239,31 @@ void IkeManager::ProcessAuthResponse(IkeSa& sa, const Received& in, MonoTime now
     return;
   }
   sa.peer_id_text = IdText(*idr);
-  const std::string failure = CheckPeerAuth(sa, *idr, *auth, in.inner);
-  if (!failure.empty()) {
+  AuthCheck check = CheckPeerAuth(sa, *idr, *auth, in.inner);
+  OutstandingRequest child = std::move(sa.request);
+  sa.request = OutstandingRequest{};  // answered: no more retransmissions, whatever follows
+  if (check.pending()) return SuspendAuth(sa, in.message.header, in.inner, std::move(child), now);
+  FinishAuthResponse(sa, in.inner, check, std::move(child), now);
+}
+
+void IkeManager::FinishAuthResponse(IkeSa& sa, const std::vector<Payload>& inner,
+                                    const AuthCheck& check, OutstandingRequest child,
+                                    MonoTime now) {
+  if (!check.ok()) {
     ++stats_.auth_failures;
-    Emit(IkeEventKind::kAuthFailed, sa, failure, now);
-    RemoveSa(sa, StrCat("authentication failed: ", failure), now);
+    Emit(IkeEventKind::kAuthFailed, sa, check.failure, now);
+    RemoveSa(sa, StrCat("authentication failed: ", check.failure), now);
     return;
   }
-  sa.peer_id = *idr;
-  OutstandingRequest child = std::move(sa.request);
-  sa.request = OutstandingRequest{};
+  // The ID the check passed for (present: ProcessAuthResponse checked).
+  if (const IdPayload* idr = FindBody<IdPayload>(inner, PayloadType::kIdr)) sa.peer_id = *idr;
   Established(sa, now);
-  const SaPayload* reply = FindBody<SaPayload>(in.inner, PayloadType::kSa);
-  const TsPayload* tsi = FindBody<TsPayload>(in.inner, PayloadType::kTsi);
-  const TsPayload* tsr = FindBody<TsPayload>(in.inner, PayloadType::kTsr);
+  const SaPayload* reply = FindBody<SaPayload>(inner, PayloadType::kSa);
+  const TsPayload* tsi = FindBody<TsPayload>(inner, PayloadType::kTsi);
+  const TsPayload* tsr = FindBody<TsPayload>(inner, PayloadType::kTsr);
   std::string failed;
   if (reply == nullptr || tsi == nullptr || tsr == nullptr) {
-    const NotifyPayload* n = FirstErrorNotify(in.inner);
+    const NotifyPayload* n = FirstErrorNotify(inner);
     failed = StrCat("no CHILD SA: peer answered ",
                     n != nullptr ? NotifyTypeName(n->type) : std::string("without SA/TS"));
   } else {
@@ -231,7 +286,7 @@ void IkeManager::ProcessAuthResponse(IkeSa& sa, const Received& in, MonoTime now
   }
   // After the new CHILD SA carries the tunnel (and even if it failed: the peer's assertion
   // about its IKE SAs stands).
-  HonourInitialContact(sa, in.inner, now);
+  HonourInitialContact(sa, inner, now);
   if (!failed.empty()) {
     // An IKE SA without its CHILD SA carries nothing for a LAN-to-LAN tunnel: report and close.
     Emit(IkeEventKind::kNegotiationFailed, sa, failed, now);

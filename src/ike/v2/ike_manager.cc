@@ -448,6 +448,10 @@ MonoTime IkeManager::OnTimer(MonoTime now) {
         SendDatagrams(sa, sa.request.datagrams);
       }
     }
+    if (sa.pending_auth && now >= sa.pending_auth->deadline) {
+      ResumeAuth(sa, AuthCheck::Failed("the authenticator did not answer in time"), now);
+      if (sa.state == IkeState::kDead) continue;
+    }
     if (now >= sa.half_open_expiry) {
       RemoveSa(sa, "half-open IKE SA timed out", now, /*notify_down=*/false);
       continue;
@@ -502,6 +506,7 @@ MonoTime IkeManager::OnTimer(MonoTime now) {
     }
     if (sa.state == IkeState::kDead) continue;
     if (sa.request.kind != RequestKind::kNone) next = std::min(next, sa.request.next_send);
+    if (sa.pending_auth) next = std::min(next, sa.pending_auth->deadline);
     next = std::min(next, sa.half_open_expiry);
     next = std::min(next, sa.expire_at);
     next = std::min(next, sa.rekey_at);
@@ -545,6 +550,10 @@ void IkeManager::RemoveSa(IkeSa& sa, std::string reason, MonoTime now, bool noti
   const bool was_up = sa.state == IkeState::kEstablished || sa.state == IkeState::kDeleting;
   const bool rekeyed = sa.state == IkeState::kRekeyed;
   while (!sa.children.empty()) RemoveChild(sa, sa.children.back(), now, reason);
+  if (sa.pending_auth) {  // a late outcome finds nothing to resume
+    auth_tickets_.erase(sa.pending_auth->ticket);
+    sa.pending_auth.reset();
+  }
   sa.state = IkeState::kDead;
   sa.down_reason = std::move(reason);
   if (notify_down && !rekeyed && (was_up || sa.initiator)) {

@@ -57,6 +57,8 @@ struct IkeOptions {
   Duration rekeyed_child_linger = Duration::Seconds(10);
   // NAT keepalive interval when we are behind a NAT (RFC 3948 2.3).
   Duration natt_keepalive = Duration::Seconds(20);
+  // How long an IKE_AUTH waits for an authenticator that answered pending (then it fails).
+  Duration auth_timeout = Duration::Seconds(10);
   // Fuzz builds only (SkProtector::EnableNullCryptoForFuzzing): SK payloads unencrypted and
   // unchecked, so a fuzzer drives the protected exchanges. Ignored in other builds.
   bool null_crypto_for_fuzzing = false;
@@ -98,6 +100,10 @@ class IkeManager {
   // OnChildLifetime: the data plane's lifetime event for a CHILD SA (cookie = our inbound SPI
   // in the low 32 bits, see ChildCookie): soft -> rekey, hard -> delete.
   void OnChildLifetime(uint64_t cookie, bool hard, MonoTime now);
+
+  // CompleteAuth: the outcome of a check an Authenticator answered pending (Verify's
+  // `ticket`): the suspended IKE_AUTH goes on. Unknown or stale tickets are ignored.
+  void CompleteAuth(uint64_t ticket, AuthCheck outcome, MonoTime now);
 
   // OnTimer: retransmissions, DPD, rekeys, expiries; returns the next deadline.
   MonoTime OnTimer(MonoTime now);
@@ -176,8 +182,18 @@ class IkeManager {
                                       const IdPayload& id) const;
   AuthInput SignedOctets(const IkeSa& sa, bool of_initiator, const SecretBytes& maced_id) const;
   absl::StatusOr<AuthPayload> OurAuth(const IkeSa& sa, const IdPayload& id) const;
-  std::string CheckPeerAuth(const IkeSa& sa, const IdPayload& id, const AuthPayload& auth,
-                            std::span<const Payload> payloads) const;
+  AuthCheck CheckPeerAuth(IkeSa& sa, const IdPayload& id, const AuthPayload& auth,
+                          std::span<const Payload> payloads);
+  // Suspended IKE_AUTH (the peer's authenticator answered pending): SuspendAuth keeps what
+  // the rest of the exchange needs; ResumeAuth (from CompleteAuth, or OnTimer at the deadline)
+  // finishes it (Finish*), without purging dead SAs (OnTimer iterates them).
+  void SuspendAuth(IkeSa& sa, const Header& h, std::vector<Payload> inner, OutstandingRequest child,
+                   MonoTime now);
+  void ResumeAuth(IkeSa& sa, AuthCheck outcome, MonoTime now);
+  void FinishRespondAuth(IkeSa& sa, const Header& h, const std::vector<Payload>& inner,
+                         const AuthCheck& check, MonoTime now);
+  void FinishAuthResponse(IkeSa& sa, const std::vector<Payload>& inner, const AuthCheck& check,
+                          OutstandingRequest child, MonoTime now);
   void Established(IkeSa& sa, MonoTime now);
   // StartLifetimes: an IKE SA becomes established: its rekey, expiry and keepalive timers.
   void StartLifetimes(IkeSa& sa, MonoTime now);
@@ -257,6 +273,9 @@ class IkeManager {
   std::map<uint64_t, IkePeerConfig> peers_;
   // IKE SAs by our SPI (the initiator's SPI when we initiated, the responder's otherwise).
   std::map<uint64_t, std::unique_ptr<IkeSa>> sas_;
+  // Suspended IKE_AUTHs: each pending check's ticket -> our SPI of its IKE SA.
+  absl::flat_hash_map<uint64_t, uint64_t> auth_tickets_;
+  uint64_t next_auth_ticket_ = 1;
   // Half-open responder SAs by (initiator SPI, peer address), for IKE_SA_INIT retransmits.
   std::map<std::pair<uint64_t, IpAddress>, uint64_t> half_open_;
   // Rate limit of IKE_SA_INIT per peer address: count in the current second.

@@ -538,6 +538,122 @@ TEST(IkeManager, InitialContactFromAnotherIdentityKeepsOtherPeersSas) {
   EXPECT_EQ(ha.children.size(), 2u);
 }
 
+// DeferringAuthenticator: checks as `inner` does, but answers pending and keeps the outcome for
+// the test to hand back through IkeManager::CompleteAuth (as a RADIUS client would).
+class DeferringAuthenticator final : public Authenticator {
+ public:
+  explicit DeferringAuthenticator(std::shared_ptr<const Authenticator> inner)
+      : inner_(std::move(inner)) {}
+  std::string_view name() const override { return "deferring"; }
+  absl::StatusOr<AuthPayload> Create(const AuthInput& in) const override {
+    return inner_->Create(in);
+  }
+  AuthCheck Verify(const AuthInput& in, const AuthPayload& auth, const IdPayload& id,
+                   std::span<const Payload> payloads, uint64_t ticket) const override {
+    calls.push_back({ticket, inner_->Verify(in, auth, id, payloads, ticket)});
+    return AuthCheck::Pending();
+  }
+  bool SameAs(const Authenticator& o) const override { return &o == this; }
+  mutable std::vector<std::pair<uint64_t, AuthCheck>> calls;
+
+ private:
+  std::shared_ptr<const Authenticator> inner_;
+};
+
+// Defer: side A's (or B's) check of its peer goes through a DeferringAuthenticator.
+std::shared_ptr<DeferringAuthenticator> Defer(Pair& p, bool a) {
+  IkePeerConfig& c = a ? p.pa : p.pb;
+  auto d = std::make_shared<DeferringAuthenticator>(c.auth.peer);
+  c.auth.peer = d;
+  (a ? p.a : p.b).SetPeers({c}, p.now);
+  return d;
+}
+
+TEST(IkeManager, ResponderWaitsForAPendingCheckWithoutAnsweringRetransmissions) {
+  Pair p;
+  std::shared_ptr<DeferringAuthenticator> d = Defer(p, /*a=*/false);
+  ASSERT_TRUE(p.a.Initiate(7, p.now).ok());
+  ASSERT_TRUE(p.ToB());  // IKE_SA_INIT
+  ASSERT_TRUE(p.ToA());
+  ASSERT_TRUE(p.ToB());  // IKE_AUTH: B's check is pending, nothing is answered
+  EXPECT_TRUE(p.hb.out.empty());
+  ASSERT_EQ(d->calls.size(), 1u);
+  EXPECT_TRUE(d->calls[0].second.ok());
+  // A retransmits its IKE_AUTH request: B is still checking; not answered, not checked again.
+  const uint64_t dropped = p.b.stats().dropped;
+  p.now = p.now + Duration::Seconds(1);
+  p.a.OnTimer(p.now);
+  ASSERT_TRUE(p.ToB());
+  EXPECT_TRUE(p.hb.out.empty());
+  EXPECT_EQ(d->calls.size(), 1u);
+  EXPECT_EQ(p.b.stats().dropped, dropped + 1);
+  // The outcome arrives: B answers and both are up with one agreed CHILD SA.
+  p.b.CompleteAuth(d->calls[0].first, d->calls[0].second, p.now);
+  p.Flush();
+  ASSERT_NE(p.a.EstablishedSa(7), nullptr);
+  ASSERT_NE(p.b.EstablishedSa(7), nullptr);
+  p.ExpectOneAgreedPair();
+  // A second answer for the same ticket is ignored.
+  p.b.CompleteAuth(d->calls[0].first, AuthCheck::Failed("late"), p.now);
+  EXPECT_NE(p.b.EstablishedSa(7), nullptr);
+  EXPECT_EQ(p.hb.Count(IkeEventKind::kAuthFailed), 0u);
+}
+
+TEST(IkeManager, APendingCheckThatFailsIsAnsweredAuthenticationFailed) {
+  Pair p;
+  std::shared_ptr<DeferringAuthenticator> d = Defer(p, /*a=*/false);
+  ASSERT_TRUE(p.a.Initiate(7, p.now).ok());
+  p.Flush();
+  ASSERT_EQ(d->calls.size(), 1u);
+  p.b.CompleteAuth(d->calls[0].first, AuthCheck::Failed("the RADIUS server said no"), p.now);
+  p.Flush();
+  EXPECT_EQ(p.a.EstablishedSa(7), nullptr);
+  EXPECT_EQ(p.b.EstablishedSa(7), nullptr);
+  ASSERT_EQ(p.hb.Count(IkeEventKind::kAuthFailed), 1u);
+  EXPECT_THAT(p.hb.events.back().second, HasSubstr("the RADIUS server said no"));
+  EXPECT_EQ(p.ha.Count(IkeEventKind::kAuthFailed), 1u);  // A got AUTHENTICATION_FAILED
+  EXPECT_TRUE(p.hb.children.empty());
+}
+
+TEST(IkeManager, InitiatorWaitsForAPendingCheckOfTheResponse) {
+  Pair p;
+  std::shared_ptr<DeferringAuthenticator> d = Defer(p, /*a=*/true);
+  ASSERT_TRUE(p.a.Initiate(7, p.now).ok());
+  p.Flush();
+  ASSERT_EQ(d->calls.size(), 1u);
+  EXPECT_EQ(p.a.EstablishedSa(7), nullptr);  // B is up; A still checks B
+  EXPECT_NE(p.b.EstablishedSa(7), nullptr);
+  // Its request was answered: nothing is retransmitted while A waits.
+  p.now = p.now + Duration::Seconds(3);
+  p.a.OnTimer(p.now);
+  EXPECT_TRUE(p.ha.out.empty());
+  p.a.CompleteAuth(d->calls[0].first, d->calls[0].second, p.now);
+  p.Flush();
+  ASSERT_NE(p.a.EstablishedSa(7), nullptr);
+  p.ExpectOneAgreedPair();
+}
+
+TEST(IkeManager, ACheckWithoutOutcomeFailsAtTheAuthTimeout) {
+  Pair p;
+  std::shared_ptr<DeferringAuthenticator> d = Defer(p, /*a=*/false);
+  ASSERT_TRUE(p.a.Initiate(7, p.now).ok());
+  p.Flush();
+  ASSERT_EQ(d->calls.size(), 1u);
+  const MonoTime deadline = p.b.OnTimer(p.now);
+  EXPECT_LE(deadline, p.now + IkeOptions{}.auth_timeout);
+  p.now = p.now + IkeOptions{}.auth_timeout;
+  p.b.OnTimer(p.now);
+  ASSERT_EQ(p.hb.Count(IkeEventKind::kAuthFailed), 1u);
+  EXPECT_THAT(p.hb.events.back().second, HasSubstr("did not answer in time"));
+  EXPECT_EQ(p.b.ike_sa_count(), 0u);
+  ASSERT_TRUE(p.ToA());  // AUTHENTICATION_FAILED
+  EXPECT_EQ(p.ha.Count(IkeEventKind::kAuthFailed), 1u);
+  // The outcome arriving after all finds nothing to resume.
+  p.b.CompleteAuth(d->calls[0].first, d->calls[0].second, p.now);
+  EXPECT_EQ(p.b.ike_sa_count(), 0u);
+  EXPECT_TRUE(p.hb.out.empty());
+}
+
 TEST(IkeManager, OutOfWindowAndReplayedMessagesAreDropped) {
   Pair p;
   p.Establish();

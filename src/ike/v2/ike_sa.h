@@ -20,7 +20,9 @@
 #include "crypto/ike_crypto.h"
 #include "crypto/ike_keymat.h"
 #include "ike/codec/constants.h"
+#include "ike/codec/header.h"
 #include "ike/codec/id_payload.h"
+#include "ike/codec/payload.h"
 #include "ike/codec/sa_payload.h"
 #include "ike/codec/ts_payload.h"
 #include "ike/negotiation/proposals.h"
@@ -139,6 +141,17 @@ struct IkeSa {
   std::string peer_id_text;
   IdPayload local_id;
   IdPayload peer_id;
+  // An IKE_AUTH suspended while the peer's authenticator works (AuthCheck::kPending): the
+  // request's header and payloads (responder) or the response's payloads and our offer
+  // (initiator), until IkeManager::CompleteAuth or `deadline`.
+  struct PendingAuth {
+    uint64_t ticket = 0;
+    Header header;
+    std::vector<Payload> inner;
+    OutstandingRequest child;
+    MonoTime deadline = MonoTime::Infinite();
+  };
+  std::optional<PendingAuth> pending_auth;
 
   // Messages
   uint32_t next_message_id = 0;      // of our next request
