@@ -22,18 +22,33 @@ struct CryptoRegistry::Entry {
 CryptoRegistry::CryptoRegistry() = default;
 CryptoRegistry::~CryptoRegistry() = default;
 
+#ifndef TUNNELISA_HAVE_IPSECMB
+// Built without Intel IPsec-MB (CMake did not find libipsec-mb-dev): there is no such backend.
+std::unique_ptr<CryptoBackend> CreateIpsecMbBackend() { return nullptr; }
+#endif
+
 std::unique_ptr<CryptoRegistry> CryptoRegistry::CreateDefault() {
   auto registry = std::make_unique<CryptoRegistry>();
-  // Registration order is the default ranking: OpenSSL is the fastest here for every suite at
-  // the sizes that matter (docs/performance.md); libsodium is the fallback and the host's
-  // choice through Prefer().
+  // Registration order is the default ranking: OpenSSL first (it implements everything);
+  // libsodium and IPsec-MB are the host's choice through Prefer().
   if (auto openssl = CreateOpenSslBackend()) {
     (void)registry->Register(std::move(openssl));
   }
   if (auto sodium = CreateSodiumBackend()) {
     (void)registry->Register(std::move(sodium));
   }
+  if (auto ipsecmb = CreateIpsecMbBackend()) {
+    (void)registry->Register(std::move(ipsecmb));
+  }
   return registry;
+}
+
+std::string CryptoRegistry::Describe() const {
+  std::string out;
+  for (const auto& e : entries_) {
+    StrAppend(out, out.empty() ? "" : "\n", e->backend->name(), ": ", e->backend->description());
+  }
+  return out;
 }
 
 absl::Status CryptoRegistry::Register(std::unique_ptr<CryptoBackend> backend) {
