@@ -140,8 +140,8 @@ class CryptoRegistry {
   CryptoRegistry(const CryptoRegistry&) = delete;
   CryptoRegistry& operator=(const CryptoRegistry&) = delete;
 
-  // CreateDefault: OpenSSL, libsodium and (when built in and the CPU runs it) IPsec-MB,
-  // self-tested.
+  // CreateDefault: IPsec-MB (when built in and the CPU runs it), OpenSSL and libsodium,
+  // self-tested, in that order of preference (fastest measured first, docs/performance.md).
   static std::unique_ptr<CryptoRegistry> CreateDefault();
 
   // Register: runs the backend's known-answer tests for every suite it implements; suites

@@ -351,9 +351,9 @@ INSTANTIATE_TEST_SUITE_P(Arch, IpsecMbVsOpenSsl,
                                            IpsecMbArch::kAvx2, IpsecMbArch::kAvx512),
                          ArchName);
 
-// The default registry: IPsec-MB registered and self-tested for every algorithm, and the host
-// can pin it or another backend.
-TEST(IpsecMbRegistry, RegisteredSelfTestedAndPinnable) {
+// The default registry: IPsec-MB registered and self-tested for every algorithm, the default
+// pick, and the host can still pin another backend per suite or for all.
+TEST(IpsecMbRegistry, RegisteredSelfTestedFirstAndPinnable) {
   if (CreateIpsecMbBackend() == nullptr) GTEST_SKIP() << "IPsec-MB not built in";
   std::unique_ptr<CryptoRegistry> r = CryptoRegistry::CreateDefault();
   EXPECT_TRUE(r->FailedSuites().empty()) << r->FailedSuites().front();
@@ -362,6 +362,10 @@ TEST(IpsecMbRegistry, RegisteredSelfTestedAndPinnable) {
   }
   EXPECT_NE(r->Describe().find("ipsecmb: Intel IPsec-MB"), std::string::npos) << r->Describe();
   const EspSuite gcm{EncryptionAlgorithm::kAes128Gcm16, IntegrityAlgorithm::kNone};
+  // Fastest measured for every suite (docs/performance.md), so the default pick.
+  for (EspSuite s : AllSuites()) {
+    EXPECT_EQ(r->Select(s).value()->name(), "ipsecmb") << SuiteName(s);
+  }
   ASSERT_TRUE(r->PreferForAll("openssl").ok());
   EXPECT_EQ(r->Select(gcm).value()->name(), "openssl");
   ASSERT_TRUE(r->Prefer(EncryptionAlgorithm::kAes128Gcm16, "ipsecmb").ok());
