@@ -21,7 +21,7 @@ set(TUNNELISA_HAVE_IPSECMB OFF)
 if(TUNNELISA_IPSECMB)
   find_path(IPSECMB_INCLUDE_DIR intel-ipsec-mb.h)
   find_library(IPSECMB_LIBRARY NAMES IPSec_MB)
-  if(IPSECMB_INCLUDE_DIR AND IPSECMB_LIBRARY)
+  if(IPSECMB_INCLUDE_DIR AND IPSECMB_LIBRARY AND EXISTS ${IPSECMB_INCLUDE_DIR}/intel-ipsec-mb.h)
     file(STRINGS ${IPSECMB_INCLUDE_DIR}/intel-ipsec-mb.h _imb_version
          REGEX "^#define IMB_VERSION_STR ")
     string(REGEX REPLACE ".*\"(.*)\".*" "\\1" _imb_version "${_imb_version}")

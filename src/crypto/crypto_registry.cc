@@ -3,6 +3,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "common/str_cat.h"
+#include "crypto/ipsecmb_backend.h"
 #include "crypto/known_answers.h"
 #include "tunnelisa/crypto_backend.h"
 
@@ -25,6 +26,9 @@ CryptoRegistry::~CryptoRegistry() = default;
 #ifndef TUNNELISA_HAVE_IPSECMB
 // Built without Intel IPsec-MB (CMake did not find libipsec-mb-dev): there is no such backend.
 std::unique_ptr<CryptoBackend> CreateIpsecMbBackend() { return nullptr; }
+namespace crypto {
+std::unique_ptr<CryptoBackend> CreateIpsecMbBackendForArch(IpsecMbArch) { return nullptr; }
+}  // namespace crypto
 #endif
 
 std::unique_ptr<CryptoRegistry> CryptoRegistry::CreateDefault() {

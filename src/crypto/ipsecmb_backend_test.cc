@@ -67,7 +67,7 @@ struct Packet {
       op.auth = bytes.data();
       op.auth_len = 8 + iv_size + len;
     }
-    std::memcpy(op.aad, aad.data(), aad.size());
+    if (!aad.empty()) std::memcpy(op.aad, aad.data(), aad.size());
     op.aad_len = static_cast<uint8_t>(aad.size());
     return op;
   }
