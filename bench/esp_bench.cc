@@ -8,6 +8,12 @@
 //   BM_EspEncrypt/<suite>/<bytes>  EspDataplane::Encrypt: inner IPv4 packet -> outer IPv4 + ESP.
 //   BM_EspDecrypt/<suite>/<bytes>  EspDataplane::Decrypt: outer packet -> inner packet, anti-replay
 //                                  on (default 64-packet window), every sequence number fresh.
+//                                  Both pinned to the OpenSSL backend (the default pick before
+//                                  ipsecmb, and what BM_Engine* pin: their ratios stay valid).
+//   BM_EspEncrypt/<suite>/<bytes>/<backend>, BM_EspDecrypt/<suite>/<bytes>/<backend>: the same
+//                                  with the SAs pinned to backend openssl, sodium or ipsecmb
+//                                  (registered only where the backend passed its self-test for
+//                                  the suite).
 //   BM_RawSeal/<suite>/<bytes>     EVP baseline: keyed context reused, IV-only re-init, 8-byte
 //   BM_RawOpen/<suite>/<bytes>     AAD, tag get/verify; CBC suites: cipher pass + HMAC re-init
 //                                  with a NULL key, truncated ICV (CRYPTO_memcmp on open).
@@ -122,7 +128,10 @@ IpAddress V4(uint8_t a, uint8_t b, uint8_t c, uint8_t d) {
                        static_cast<uint32_t>(c) << 8 | d);
 }
 
-SaConfig MakeSaConfig(EspSuite suite, SaDirection dir, uint32_t spi, uint8_t key_seed = 1) {
+// MakeSaConfig: pinned to `backend`; the raw baselines are OpenSSL EVP, so by default
+// OpenSSL (compare like with like).
+SaConfig MakeSaConfig(EspSuite suite, SaDirection dir, uint32_t spi, uint8_t key_seed = 1,
+                      std::string_view backend = "openssl") {
   SaConfig c;
   c.spi = spi;
   c.direction = dir;
@@ -133,7 +142,7 @@ SaConfig MakeSaConfig(EspSuite suite, SaDirection dir, uint32_t spi, uint8_t key
   const IpAddress a = V4(192, 0, 2, 1), b = V4(192, 0, 2, 2);
   c.local = dir == SaDirection::kOutbound ? a : b;
   c.remote = dir == SaDirection::kOutbound ? b : a;
-  c.backend = "openssl";  // the raw baselines are OpenSSL EVP: compare like with like
+  c.backend = std::string(backend);
   return c;
 }
 
@@ -152,12 +161,15 @@ struct EspPair {
   SaHandle out, in;
 };
 
-std::unique_ptr<EspPair> MakePair(EspSuite suite, benchmark::State& state) {
+std::unique_ptr<EspPair> MakePair(EspSuite suite, std::string_view backend,
+                                  benchmark::State& state) {
   auto p = std::make_unique<EspPair>();
   p->a = EspDataplane::Create({.crypto = Registry()}).value();
   p->b = EspDataplane::Create({.crypto = Registry()}).value();
-  auto o = p->a->Install(MakeSaConfig(suite, SaDirection::kOutbound, 0x1000), MonoTime{});
-  auto i = p->b->Install(MakeSaConfig(suite, SaDirection::kInbound, 0x1000), MonoTime{});
+  auto o =
+      p->a->Install(MakeSaConfig(suite, SaDirection::kOutbound, 0x1000, 1, backend), MonoTime{});
+  auto i =
+      p->b->Install(MakeSaConfig(suite, SaDirection::kInbound, 0x1000, 1, backend), MonoTime{});
   if (!o.ok() || !i.ok()) {
     state.SkipWithError((o.ok() ? i.status() : o.status()).ToString().c_str());
     return nullptr;
@@ -167,8 +179,9 @@ std::unique_ptr<EspPair> MakePair(EspSuite suite, benchmark::State& state) {
   return p;
 }
 
-void BM_EspEncrypt(benchmark::State& state, EspSuite suite, uint32_t bytes) {
-  auto pair = MakePair(suite, state);
+void BM_EspEncrypt(benchmark::State& state, EspSuite suite, uint32_t bytes,
+                   std::string_view backend) {
+  auto pair = MakePair(suite, backend, state);
   if (!pair) return;
   const std::vector<uint8_t> inner = InnerPacket(bytes);
   Arena arena;
@@ -228,8 +241,9 @@ void BM_EncryptRestore(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kBurst));
 }
 
-void BM_EspDecrypt(benchmark::State& state, EspSuite suite, uint32_t bytes) {
-  auto pair = MakePair(suite, state);
+void BM_EspDecrypt(benchmark::State& state, EspSuite suite, uint32_t bytes,
+                   std::string_view backend) {
+  auto pair = MakePair(suite, backend, state);
   if (!pair) return;
   const std::vector<uint8_t> inner = InnerPacket(bytes);
   Arena arena;
@@ -644,12 +658,22 @@ void RegisterAll() {
   for (const char* name : kSuites) {
     const EspSuite suite = SuiteByName(name);
     for (uint32_t bytes : kSizes) {
-      benchmark::RegisterBenchmark(absl::StrFormat("BM_EspEncrypt/%s/%d", name, bytes).c_str(),
-                                   BM_EspEncrypt, suite, bytes);
+      // No suffix: OpenSSL, as before backends were a dimension; then each backend that
+      // passed its self-test for the suite, beside the raw OpenSSL baselines of the same bytes.
+      for (std::string_view backend : {"", "openssl", "sodium", "ipsecmb"}) {
+        if (!backend.empty() && !Registry()->Supported(backend, suite)) continue;
+        const std::string tail =
+            backend.empty() ? "" : absl::StrFormat("/%s", std::string(backend));
+        const std::string_view pin = backend.empty() ? "openssl" : backend;
+        benchmark::RegisterBenchmark(
+            absl::StrFormat("BM_EspEncrypt/%s/%d%s", name, bytes, tail).c_str(), BM_EspEncrypt,
+            suite, bytes, pin);
+        benchmark::RegisterBenchmark(
+            absl::StrFormat("BM_EspDecrypt/%s/%d%s", name, bytes, tail).c_str(), BM_EspDecrypt,
+            suite, bytes, pin);
+      }
       benchmark::RegisterBenchmark(absl::StrFormat("BM_RawSeal/%s/%d", name, bytes).c_str(),
                                    BM_RawSeal, suite, bytes);
-      benchmark::RegisterBenchmark(absl::StrFormat("BM_EspDecrypt/%s/%d", name, bytes).c_str(),
-                                   BM_EspDecrypt, suite, bytes);
       benchmark::RegisterBenchmark(absl::StrFormat("BM_RawOpen/%s/%d", name, bytes).c_str(),
                                    BM_RawOpen, suite, bytes);
     }

@@ -6,13 +6,15 @@ Usage:
       --benchmark_out=esp.json --benchmark_out_format=json
   python3 bench/ratios.py esp.json [sad.json ...] [--time cpu|real]
 
-Per benchmark it takes the median over repetitions (individual iteration runs, not the
-aggregates, so files may be merged), converts it to ns per packet (one iteration = one burst of
-32 packets, from items_per_second when present) and prints Markdown tables:
+Per benchmark it takes the median over repetitions (individual iteration runs, so files may be
+merged; or, for runs with --benchmark_report_aggregates_only=true, the "median" aggregate),
+converts it to ns per packet (one iteration = one burst of 32 packets) and prints Markdown
+tables:
   - per suite and size: ESP encrypt / raw seal and ESP decrypt / raw open time ratios, ns per
     packet and Gbit/s of inner packet bytes;
   - SadLookup / SadFind ns per packet for each n and the 1M/1k ratio;
   - engine / data plane (BM_Engine* against BM_Esp*, BM_EngineGreEncap against BM_GreEncap);
+  - backends side by side (BM_Esp*/<suite>/<bytes>/<backend> against BM_Raw*/<suite>/<bytes>);
   - the issue's targets, met or missed.
 """
 import argparse
@@ -26,6 +28,7 @@ BURST = 32
 SUITES = ["aes128gcm16", "aes256gcm16", "chacha20poly1305", "aes128-sha256", "aes256-sha512",
           "3des-sha1"]
 SIZES = [64, 512, 1420]
+BACKENDS = ["openssl", "sodium", "ipsecmb"]
 UNIT_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 
 
@@ -38,7 +41,12 @@ def load(paths, which):
             data = json.load(f)
         context = context or data.get("context")
         for b in data["benchmarks"]:
-            if b.get("run_type", "iteration") != "iteration" or b.get("error_occurred"):
+            if b.get("error_occurred"):
+                continue
+            kind = b.get("run_type", "iteration")
+            if kind == "aggregate" and b.get("aggregate_name") != "median":
+                continue
+            if kind not in ("iteration", "aggregate"):
                 continue
             name = b.get("run_name", b["name"])
             t = b[f"{which}_time"] * UNIT_NS[b.get("time_unit", "ns")]
@@ -49,6 +57,42 @@ def load(paths, which):
 def med(runs, name):
     v = runs.get(name)
     return statistics.median(v) if v else None
+
+
+def backends_table(runs, ratios):
+    """ESP per backend beside raw OpenSSL: ns per packet and the ESP/raw ratio."""
+    rows = []
+    for suite in SUITES:
+        for size in SIZES:
+            raw = {d: med(runs, f"BM_{k}/{suite}/{size}")
+                   for d, k in (("enc", "RawSeal"), ("dec", "RawOpen"))}
+            esp = {(d, be): med(runs, f"BM_{k}/{suite}/{size}/{be}")
+                   for d, k in (("enc", "EspEncrypt"), ("dec", "EspDecrypt")) for be in BACKENDS}
+            if all(v is None for v in esp.values()):
+                continue
+            rows.append((suite, size, raw, esp))
+    if not rows:
+        return
+    head = " | ".join(f"{d} {be}" for d in ("enc", "dec") for be in BACKENDS)
+    print(f"\n| suite | bytes | raw seal | raw open | {head} |")
+    print("|---|---:|" + "---:|" * (2 + 2 * len(BACKENDS)))
+    for suite, size, raw, esp in rows:
+        cells = []
+        for d in ("enc", "dec"):
+            best = min((v for (dd, _), v in esp.items() if dd == d and v), default=None)
+            for be in BACKENDS:
+                v = esp[(d, be)]
+                if v is None:
+                    cells.append("-")
+                    continue
+                r = v / raw[d] if raw[d] else None
+                ratios[("backend", be, d, suite, size)] = r
+                cell = f"{v:.0f} ({fmt(r)})"
+                cells.append(f"**{cell}**" if v == best else cell)
+        print(f"| {suite} | {size} | {fmt(raw['enc'], '{:.0f}')} | {fmt(raw['dec'], '{:.0f}')} | "
+              + " | ".join(cells) + " |")
+    print("\nCells: ESP ns per packet (ESP / raw OpenSSL of the same direction); bold: the "
+          "fastest backend of the row and direction.")
 
 
 def spread(runs, name):
@@ -83,8 +127,8 @@ def main():
             names = {k: f"BM_{k}/{suite}/{size}"
                      for k in ("EspEncrypt", "RawSeal", "EspDecrypt", "RawOpen")}
             t = {k: med(runs, n) for k, n in names.items()}
-            if all(v is None for v in t.values()):
-                continue
+            if t["EspEncrypt"] is None and t["EspDecrypt"] is None:
+                continue  # e.g. a run of the per-backend names only
             er = t["EspEncrypt"] / t["RawSeal"] if t["EspEncrypt"] and t["RawSeal"] else None
             dr = t["EspDecrypt"] / t["RawOpen"] if t["EspDecrypt"] and t["RawOpen"] else None
             ratios[(suite, size)] = (er, dr)
@@ -144,7 +188,17 @@ def main():
             print(f"\nBM_EngineGreEncap/{size}: {e:.1f} ns/packet, BM_GreEncap/{size}: "
                   f"{g:.1f} ns/packet: ratio **{e / g:.1f}**")
 
+    backends_table(runs, ratios)
+
     print("\n## Targets")
+    for suite, size, limit in (("aes128gcm16", 64, 0.67), ("aes128gcm16", 1420, 0.9),
+                               ("aes128-sha256", 1420, 0.5)):
+        for d in ("enc", "dec"):
+            r = ratios.get(("backend", "ipsecmb", d, suite, size))
+            if r is None:
+                continue
+            print(f"- ipsecmb {suite} {size} B {d}: ESP/raw {fmt(r)} (target <= {limit}): "
+                  f"{'MET' if r <= limit else 'MISSED'}")
     for size, limit in ((64, 1.25), (1420, 1.10)):
         er, dr = ratios.get(("engine", "aes128gcm16", size), (None, None))
         for label, r in (("encrypt", er), ("decrypt", dr)):

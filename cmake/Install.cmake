@@ -30,6 +30,11 @@ foreach(_l IN LISTS _layers)
 endforeach()
 # Relocatable: the prefix is found from the .pc file's own place, so `cmake --install
 # --prefix DIR` works wherever DIR is.
+# The optional IPsec-MB backend's library (no .pc file of its own): for static linking only.
+set(_pc_libs_private "")
+if(TUNNELISA_HAVE_IPSECMB)
+  set(_pc_libs_private "-lIPSec_MB")
+endif()
 file(RELATIVE_PATH _pc_to_prefix "/prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/prefix")
 configure_file(${PROJECT_SOURCE_DIR}/cmake/tunnelisa.pc.in ${PROJECT_BINARY_DIR}/tunnelisa.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/tunnelisa.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

@@ -14,6 +14,11 @@ PACKAGES=(
   strongswan-charon strongswan-swanctl libstrongswan-standard-plugins
   libstrongswan-extra-plugins libcharon-extra-plugins libcharon-extauth-plugins
 )
+# Intel IPsec-MB for the optional `ipsecmb` crypto backend: Debian builds it for amd64 only
+# (the build goes on without it elsewhere).
+if [ "$(dpkg --print-architecture)" = amd64 ]; then
+  PACKAGES+=(libipsec-mb-dev)
+fi
 if [ "${TUNNELISA_DEPS_FUZZ:-0}" = 1 ]; then
   PACKAGES+=(clang libclang-rt-14-dev)
 fi

@@ -424,6 +424,17 @@ int RunDemo(std::span<const std::string_view> args) {
       "tunnelisa demo: west %s <-> east %s, ESP tunnel mode, manual keys, %zu-byte "
       "packets, bursts of %zu\n\n",
       west.ToString().c_str(), east.ToString().c_str(), bytes, kBurst);
+  // The registered crypto backends (library, version, code path); the `backend` column below
+  // is the one the registry picked for each suite.
+  std::printf("crypto backends:\n");
+  std::string described = registry->Describe();
+  for (size_t pos = 0; pos < described.size();) {
+    size_t end = described.find('\n', pos);
+    if (end == std::string::npos) end = described.size();
+    std::printf("  %s\n", described.substr(pos, end - pos).c_str());
+    pos = end + 1;
+  }
+  std::printf("\n");
   std::printf("%-18s %-10s %12s %10s %10s %8s %s\n", "suite", "direction", "packets", "Mpps",
               "Gbit/s", "drops", "backend");
   int failures = 0;

@@ -47,7 +47,7 @@ constexpr char kUsage[] =
     "usage: tunnelisa esp decrypt|encrypt --spi 0xHEX --enc ALG --enc-key HEX\n"
     "                     [--auth ALG --auth-key HEX] [--esn] [--replay-window N]\n"
     "                     [--udp-encap] [--src IP --dst IP] [--first-seq N] [--burst N]\n"
-    "                     IN.pcap OUT.pcap\n"
+    "                     [--crypto openssl|sodium|ipsecmb] IN.pcap OUT.pcap\n"
     "\n"
     "  decrypt  IN holds ESP packets (outer IPv4/IPv6, ESP or ESP-in-UDP with --udp-encap;\n"
     "           pcap link type Ethernet or raw IP); OUT gets the inner IP packets. One line\n"
@@ -68,6 +68,7 @@ constexpr char kUsage[] =
     "  --udp-encap          ESP-in-UDP (RFC 3948)\n"
     "  --first-seq N        encrypt: first sequence number (default 1)\n"
     "  --burst N            packets per data plane call, 1..64 (default 32)\n"
+    "  --crypto NAME        crypto backend (default: the registry's pick for the suite)\n"
     "\n"
     "Timestamps are copied from IN. Exit status: 0 all packets passed, 1 some were dropped,\n"
     "2 bad arguments or unreadable input.\n";
@@ -76,7 +77,7 @@ constexpr ArgOption kOptions[] = {
     {"help", false},      {"spi", true},      {"enc", true},  {"enc-key", true},
     {"auth", true},       {"auth-key", true}, {"esn", false}, {"replay-window", true},
     {"udp-encap", false}, {"src", true},      {"dst", true},  {"first-seq", true},
-    {"burst", true},
+    {"burst", true},      {"crypto", true},
 };
 
 enum class Mode { kDecrypt, kEncrypt };
@@ -94,6 +95,7 @@ struct EspOptions {
   std::optional<IpAddress> dst;
   uint64_t first_seq = 1;
   size_t burst = kDefaultBurst;
+  std::string crypto;  // backend name; empty: the registry's pick
   std::string in_path;
   std::string out_path;
 };
@@ -201,6 +203,8 @@ absl::StatusOr<EspOptions> ParseOptions(const Args& a, Mode mode) {
     if (**burst == 0) return absl::InvalidArgumentError("--burst must be from 1 to 64");
     o.burst = static_cast<size_t>(**burst);
   }
+
+  o.crypto = Str(a.Value("crypto").value_or(""));
 
   if (a.Has("src") != a.Has("dst")) {
     return absl::InvalidArgumentError("give both --src and --dst, or neither");
@@ -310,6 +314,14 @@ class EspRunner {
 absl::Status EspRunner::Install(const std::optional<OuterInfo>& first) {
   registry_ = CryptoRegistry::CreateDefault();
   if (registry_ == nullptr) return absl::InternalError("no crypto backend available");
+  if (!o_.crypto.empty() && registry_->Find(o_.crypto) == nullptr) {
+    std::string have;
+    for (const CryptoBackend* b : registry_->backends()) {
+      have += (have.empty() ? "" : ", ") + std::string(b->name());
+    }
+    return absl::InvalidArgumentError("--crypto " + o_.crypto +
+                                      ": no such crypto backend here (have: " + have + ")");
+  }
   absl::StatusOr<std::unique_ptr<EspDataplane>> dp =
       EspDataplane::Create({.crypto = registry_.get()});
   if (!dp.ok()) return dp.status();
@@ -321,6 +333,7 @@ absl::Status EspRunner::Install(const std::optional<OuterInfo>& first) {
   c.enc_key = o_.enc_key.Clone();
   c.auth_key = o_.auth_key.Clone();
   c.esn = o_.esn;
+  c.backend = o_.crypto;
   if (o_.mode == Mode::kEncrypt) {
     c.direction = SaDirection::kOutbound;
     c.local = *o_.src;

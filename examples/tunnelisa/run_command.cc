@@ -30,7 +30,8 @@ namespace {
 
 constexpr char kUsage[] =
     "usage: tunnelisa run [--config] CONFIG [--ike-port N] [--natt-port N]\n"
-    "         [--control PATH|none] [--tun SERVICE=NAME]... [--crypto auto|openssl|sodium]\n"
+    "         [--control PATH|none] [--tun SERVICE=NAME]...\n"
+    "         [--crypto auto|openssl|sodium|ipsecmb]\n"
     "         [--pidfile PATH] [--ready-file PATH] [--log FILE] [--freebind] [--no-raw]\n"
     "         [--workers N]\n"
     "\n"
@@ -39,7 +40,8 @@ constexpr char kUsage[] =
     "  --control PATH           control socket (default /run/tunnelisa/PID.sock; none: off);\n"
     "                           query it with `tunnelisa show --control PATH WORDS...`\n"
     "  --tun SERVICE=NAME       TUN name of a service (default tl<SERVICE>); repeatable\n"
-    "  --crypto                 crypto backend for every suite it supports (default auto)\n"
+    "  --crypto                 crypto backend for every suite it supports (default auto:\n"
+    "                           the fastest measured per suite; ipsecmb only when built in)\n"
     "  --pidfile, --ready-file  written once TUNs and sockets are up; removed at exit\n"
     "  --log FILE               log there instead of stderr (appended)\n"
     "  --freebind               bind public addresses not (yet) configured on the host\n"
@@ -143,8 +145,9 @@ int RunRun(std::span<const std::string_view> raw_args) {
                      .freebind = a->Has("freebind"),
                      .raw = !a->Has("no-raw")};
   options.crypto = std::string(a->Value("crypto").value_or("auto"));
-  if (options.crypto != "auto" && options.crypto != "openssl" && options.crypto != "sodium") {
-    return Usage("--crypto must be auto, openssl or sodium");
+  if (options.crypto != "auto" && options.crypto != "openssl" && options.crypto != "sodium" &&
+      options.crypto != "ipsecmb") {
+    return Usage("--crypto must be auto, openssl, sodium or ipsecmb");
   }
   options.ready_file = std::string(a->Value("ready-file").value_or(""));
   absl::StatusOr<std::optional<uint64_t>> workers = a->GetUint("workers", 64);

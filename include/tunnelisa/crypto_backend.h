@@ -5,11 +5,13 @@
 // then seals or opens whole bursts of packets in place with Process(): one virtual call per
 // burst, no allocation, no locks.
 //
-// Backends shipped: "openssl" (OpenSSL 3 EVP, every algorithm of algorithms.h) and "sodium"
-// (libsodium: AES-256-GCM-16 where the CPU has AES-NI, ChaCha20-Poly1305, HMAC-SHA-256/512).
+// Backends shipped: "openssl" (OpenSSL 3 EVP, every algorithm of algorithms.h), "sodium"
+// (libsodium: AES-256-GCM-16 where the CPU has AES-NI, ChaCha20-Poly1305, HMAC-SHA-256/512)
+// and, when the build found Intel's IPsec-MB library (libipsec-mb-dev), "ipsecmb" (every
+// algorithm of algorithms.h, several packets at once in one job manager per thread).
 // A CryptoRegistry runs each backend's known-answer tests when it is registered and refuses
 // the algorithms that fail; it then picks, per suite, the host's preferred backend or the
-// fastest one available.
+// fastest one available (a ranking measured per suite, docs/performance.md).
 //
 // Example (host choosing libsodium for ChaCha20-Poly1305, OpenSSL for the rest):
 //   auto registry = CryptoRegistry::CreateDefault();
@@ -76,7 +78,9 @@ struct CryptoOp {
   // fill_iv (seal, non-AEAD ciphers): the backend writes a fresh unpredictable IV into `iv`
   // first (RFC 3602 section 2.3 requires CBC IVs that an attacker cannot predict).
   bool fill_iv = false;
-  // ok: set by Process. For open, false means the ICV did not verify (nothing is decrypted).
+  // ok: set by Process. For open, false means the ICV did not verify: with cipher + HMAC nothing
+  // is decrypted; an AEAD open may already have written (unauthenticated) plaintext to data,
+  // which the caller must drop.
   bool ok = false;
 };
 
@@ -85,8 +89,11 @@ struct CryptoOp {
 class CryptoBackend {
  public:
   virtual ~CryptoBackend() = default;
-  // name: short, stable identifier ("openssl", "sodium").
+  // name: short, stable identifier ("openssl", "sodium", "ipsecmb").
   virtual std::string_view name() const = 0;
+  // description: one line for people: library, version, code path (e.g. "Intel IPsec-MB
+  // 1.3.0, AVX512 job manager per thread"). Defaults to the name.
+  virtual std::string description() const { return std::string(name()); }
   // Implements: whether the backend has code for this suite (before self-tests).
   virtual bool Implements(EspSuite suite) const = 0;
   // CreateKey: key schedule for one SA direction. enc_key includes the salt for AEAD suites.
@@ -100,17 +107,25 @@ class CryptoBackend {
   // no allocation, no locks. Callers batch a burst into one call.
   // Threads: Process may run on several threads at once for disjoint sets of keys (each ISA
   // slot's worker seals and opens its own SAs' keys); one key is used by one thread at a time.
-  // A backend therefore keeps all per-packet mutable state in its keys (the shipped OpenSSL and
-  // libsodium backends do: contexts and the CBC IV generator are per key). CreateKey and the
-  // registry are control path.
+  // A backend therefore keeps all per-packet mutable state in its keys or in per-thread state,
+  // never in the backend object: the OpenSSL and libsodium backends keep contexts and the CBC
+  // IV generator per key; "ipsecmb" keeps its job manager thread_local (one per worker thread,
+  // made on the thread's first call, empty again when Process returns) and the IV generator per
+  // key. CreateKey and the registry are control path.
   virtual void Process(std::span<CryptoOp> ops) = 0;
 };
 
-// CreateOpenSslBackend / CreateSodiumBackend: the shipped backends. The OpenSSL backend uses
-// a library context of its own with the default and legacy providers (DES needs legacy);
-// sodium returns nullptr if sodium_init fails.
+// CreateOpenSslBackend / CreateSodiumBackend / CreateIpsecMbBackend: the shipped backends.
+// The OpenSSL backend uses a library context of its own with the default and legacy providers
+// (DES needs legacy); sodium returns nullptr if sodium_init fails. IPsec-MB returns nullptr
+// when the library was not found at build time (TUNNELISA_HAVE_IPSECMB) or the CPU has no
+// AES-NI; otherwise it uses the best of the library's SSE / AVX / AVX2 / AVX512 code paths,
+// chosen once (init_mb_mgr_auto) and named in description(). Its AEAD open decrypts while it
+// authenticates (as OpenSSL's does): on a bad tag op.ok is false and the data is garbage; its
+// cipher + HMAC open verifies first and decrypts nothing unless the ICV matched.
 std::unique_ptr<CryptoBackend> CreateOpenSslBackend();
 std::unique_ptr<CryptoBackend> CreateSodiumBackend();
+std::unique_ptr<CryptoBackend> CreateIpsecMbBackend();
 
 namespace crypto {
 class RegistryTestPeer;
@@ -125,7 +140,8 @@ class CryptoRegistry {
   CryptoRegistry(const CryptoRegistry&) = delete;
   CryptoRegistry& operator=(const CryptoRegistry&) = delete;
 
-  // CreateDefault: OpenSSL and libsodium, self-tested.
+  // CreateDefault: IPsec-MB (when built in and the CPU runs it), OpenSSL and libsodium,
+  // self-tested, in that order of preference (fastest measured first, docs/performance.md).
   static std::unique_ptr<CryptoRegistry> CreateDefault();
 
   // Register: runs the backend's known-answer tests for every suite it implements; suites
@@ -148,6 +164,8 @@ class CryptoRegistry {
   CryptoBackend* Find(std::string_view name) const;
   // Supported: passed its known-answer tests on `backend`.
   bool Supported(std::string_view backend, EspSuite suite) const;
+  // Describe: one line per backend, "name: description", in registration order.
+  std::string Describe() const;
   // FailedSuites: "backend: suite: why" for each self-test failure (empty when all passed).
   const std::vector<std::string>& FailedSuites() const { return failures_; }
   std::vector<CryptoBackend*> backends() const;

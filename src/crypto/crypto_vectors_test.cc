@@ -320,7 +320,9 @@ TEST(CryptoRegistry, DesWithoutTheLegacyProviderFailsClearly) {
   const char* old = std::getenv("OPENSSL_MODULES");
   std::string saved = old ? old : "";
   setenv("OPENSSL_MODULES", "/nonexistent-tunnelisa-test", 1);
-  std::unique_ptr<CryptoRegistry> r = CryptoRegistry::CreateDefault();
+  // OpenSSL alone: IPsec-MB (when built in) has a DES of its own and would take the SA.
+  auto r = std::make_unique<CryptoRegistry>();
+  ASSERT_TRUE(r->Register(CreateOpenSslBackend()).ok());
   if (old) {
     setenv("OPENSSL_MODULES", saved.c_str(), 1);
   } else {

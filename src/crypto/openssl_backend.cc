@@ -13,6 +13,7 @@
 #include <array>
 #include <cstring>
 #include <memory>
+#include <string>
 
 #include "common/str_cat.h"
 #include "tunnelisa/crypto_backend.h"
@@ -129,6 +130,9 @@ class OpenSslBackend final : public CryptoBackend {
   }
 
   std::string_view name() const override { return "openssl"; }
+  std::string description() const override {
+    return std::string(OpenSSL_version(OPENSSL_VERSION)) + " EVP, keyed contexts per SA";
+  }
 
   bool Implements(EspSuite suite) const override {
     const EncryptionInfo& e = GetEncryptionInfo(suite.enc);

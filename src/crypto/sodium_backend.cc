@@ -8,6 +8,7 @@
 
 #include <cstring>
 #include <memory>
+#include <string>
 
 #include "common/str_cat.h"
 #include "tunnelisa/crypto_backend.h"
@@ -38,6 +39,9 @@ class SodiumKey final : public EspKey {
 class SodiumBackend final : public CryptoBackend {
  public:
   std::string_view name() const override { return "sodium"; }
+  std::string description() const override {
+    return std::string("libsodium ") + sodium_version_string();
+  }
 
   bool Implements(EspSuite s) const override {
     using E = EncryptionAlgorithm;

@@ -2,12 +2,15 @@
 """ctest driver for one manifest case against the `tunnelisa` tool:
 
   check_case.py decrypt --tool BIN --manifest manifest.txt --case NAME --workdir DIR
+      [--crypto BACKEND]
       `tunnelisa esp decrypt` of the scapy-encrypted <case>.esp.pcap must exit 0 and give
       exactly the packets (bytes and timestamps) of <case>.inner.pcap. Needs no scapy.
   check_case.py encrypt --tool BIN --manifest manifest.txt --case NAME --workdir DIR
       `tunnelisa esp encrypt` of <case>.inner.pcap, decrypted by scapy (scapy_decrypt.py),
       must give the same inner packets. Sequence numbers start at the case's FirstSeq
       (--first-seq), so the ESN cases cross 2^32.
+  --crypto BACKEND pins the tool's crypto backend (openssl, sodium, ipsecmb; default: the
+  registry's pick).
 
 Exit status: 0 pass, 1 fail, 2 bad usage, 77 skipped (no scapy for `encrypt`)."""
 import argparse
@@ -19,8 +22,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import scapy_decrypt  # noqa: E402  (imports scapy only inside compare())
 
 
-def sa_args(f):
+def sa_args(f, crypto=None):
     args = ['--spi', f['Spi'], '--enc', f['Enc'], '--enc-key', f['EncKey']]
+    if crypto:
+        args += ['--crypto', crypto]
     if f['Auth'] != 'none':
         args += ['--auth', f['Auth'], '--auth-key', f['AuthKey']]
     if f['Esn'] == '1':
@@ -43,7 +48,7 @@ def run(cmd):
 
 def check_decrypt(a, f, base):
     out = os.path.join(a.workdir, f['Name'] + '.decrypted.pcap')
-    cmd = [a.tool, 'esp', 'decrypt'] + sa_args(f)
+    cmd = [a.tool, 'esp', 'decrypt'] + sa_args(f, a.crypto)
     # Half the cases name the tunnel endpoints, the others let the tool take them from the
     # first packet.
     if f['UdpEncap'] == '1':
@@ -85,7 +90,8 @@ def check_encrypt(a, f, base):
         return scapy_decrypt.SKIP
     out = os.path.join(a.workdir, f['Name'] + '.encrypted.pcap')
     inner = os.path.join(base, f['Inner'])
-    cmd = [a.tool, 'esp', 'encrypt'] + sa_args(f) + ['--src', f['Src'], '--dst', f['Dst']]
+    cmd = [a.tool, 'esp', 'encrypt'] + sa_args(f, a.crypto) + ['--src', f['Src'], '--dst',
+                                                                f['Dst']]
     first_seq = int(f['FirstSeq'], 0)
     p = run(cmd + ['--first-seq', f['FirstSeq'], inner, out])
     if p.returncode != 0:
@@ -110,6 +116,7 @@ def main():
     p.add_argument('--manifest', required=True)
     p.add_argument('--case', required=True)
     p.add_argument('--workdir', required=True)
+    p.add_argument('--crypto', default=None)
     a = p.parse_args()
     try:
         cases = scapy_decrypt.parse_manifest(a.manifest)
