@@ -5,7 +5,8 @@
 //
 // Benchmarks (one iteration = one burst of kBurst packets; items and bytes per packet, bytes
 // are inner IPv4 packet bytes):
-//   BM_EngineEncrypt/<suite>/<bytes>  OnPrivatePackets on an engine with kTunnels manual-keyed
+//   BM_EngineEncrypt/<suite>/<bytes>[/<backend>]  (OpenSSL unless a backend is named)
+//                                     OnPrivatePackets on an engine with kTunnels manual-keyed
 //                                     ipsec-tunnels (each its own peer, security policy and
 //                                     route); the packets of a burst go to kBurst different
 //                                     tunnels, cycling through all of them.
@@ -29,6 +30,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -161,14 +163,19 @@ void MakePayload(uint8_t* p, uint32_t bytes, uint32_t k) {
   WriteUdp(p, bytes, src, dst, k);
 }
 
-CryptoRegistry* OpenSslRegistry() {
-  static CryptoRegistry* r = [] {
-    CryptoRegistry* reg = CryptoRegistry::CreateDefault().release();
-    (void)reg->PreferForAll("openssl");
-    return reg;
-  }();
-  return r;
+// Registry: the default registry with `backend` preferred for every suite it passed (static,
+// one per backend); nullptr when that backend is not built in.
+CryptoRegistry* Registry(std::string_view backend) {
+  static auto* registries = new std::map<std::string, std::unique_ptr<CryptoRegistry>, std::less<>>;
+  auto it = registries->find(backend);
+  if (it == registries->end()) {
+    std::unique_ptr<CryptoRegistry> r = CryptoRegistry::CreateDefault();
+    if (!r->PreferForAll(backend).ok()) r.reset();
+    it = registries->emplace(std::string(backend), std::move(r)).first;
+  }
+  return it->second.get();
 }
+CryptoRegistry* OpenSslRegistry() { return Registry("openssl"); }
 
 // CountingTransport: counts; optionally copies SendPublic packets into `capture` buffers.
 class CountingTransport final : public Transport {
@@ -190,13 +197,20 @@ class CountingTransport final : public Transport {
   size_t captured = 0;
 };
 
-std::unique_ptr<Engine> MakeEngine(const std::string& text, Transport* t, benchmark::State& state) {
+std::unique_ptr<Engine> MakeEngine(const std::string& text, Transport* t, benchmark::State& state,
+                                   std::string_view backend = "openssl") {
+  CryptoRegistry* crypto = Registry(backend);
+  if (crypto == nullptr) {
+    state.SkipWithError(
+        absl::StrCat("no backend ", std::string(backend), " in this build").c_str());
+    return nullptr;
+  }
   config::LoadResult loaded = config::LoadConfigText(text, "bench.cfg");
   if (!loaded.ok()) {
     state.SkipWithError(loaded.errors.front().ToString().c_str());
     return nullptr;
   }
-  auto e = Engine::Create({.crypto = OpenSslRegistry(), .host = {.transport = t}});
+  auto e = Engine::Create({.crypto = crypto, .host = {.transport = t}});
   if (!e.ok()) {
     state.SkipWithError(e.status().ToString().c_str());
     return nullptr;
@@ -221,9 +235,10 @@ uint32_t Fill(Arena& arena, size_t a, uint32_t bytes, uint32_t k) {
 }
 
 // BM_EnginePrivate: shared by the ESP and GRE encapsulation benchmarks.
-void BM_EnginePrivate(benchmark::State& state, const std::string& text, uint32_t bytes) {
+void BM_EnginePrivate(benchmark::State& state, const std::string& text, uint32_t bytes,
+                      std::string_view backend = "openssl") {
   CountingTransport t;
-  std::unique_ptr<Engine> engine = MakeEngine(text, &t, state);
+  std::unique_ptr<Engine> engine = MakeEngine(text, &t, state, backend);
   if (!engine) return;
   Arena arena;
   // The inner IPv4 header of a packet to each tunnel's far LAN, prepared once: restoring an
@@ -264,8 +279,9 @@ void BM_EnginePrivate(benchmark::State& state, const std::string& text, uint32_t
   SetCounters(state, bytes);
 }
 
-void BM_EngineEncrypt(benchmark::State& state, const char* suite, uint32_t bytes) {
-  BM_EnginePrivate(state, EspConfig(suite, true), bytes);
+void BM_EngineEncrypt(benchmark::State& state, const char* suite, uint32_t bytes,
+                      const char* backend) {
+  BM_EnginePrivate(state, EspConfig(suite, true), bytes, backend);
 }
 
 void BM_EngineGreEncap(benchmark::State& state, uint32_t bytes) {
@@ -323,11 +339,12 @@ void BM_EngineGreDecap(benchmark::State& state, uint32_t bytes) {
   SetCounters(state, bytes);
 }
 
-void BM_EngineDecrypt(benchmark::State& state, const char* suite, uint32_t bytes) {
+void BM_EngineDecrypt(benchmark::State& state, const char* suite, uint32_t bytes,
+                      const char* backend) {
   CountingTransport ta, tb;
-  std::unique_ptr<Engine> a_engine = MakeEngine(EspConfig(suite, true), &ta, state);
+  std::unique_ptr<Engine> a_engine = MakeEngine(EspConfig(suite, true), &ta, state, backend);
   if (!a_engine) return;
-  std::unique_ptr<Engine> b_engine = MakeEngine(EspConfig(suite, false), &tb, state);
+  std::unique_ptr<Engine> b_engine = MakeEngine(EspConfig(suite, false), &tb, state, backend);
   if (!b_engine) return;
   Arena plain, wire;
   std::array<EngineVerdict, kBurst> v;
@@ -619,10 +636,18 @@ void RegisterEngineBenchmarks() {
   benchmark::RegisterBenchmark("BM_EngineSlots", BM_EngineSlots)->ThreadRange(1, 2)->UseRealTime();
   for (const char* suite : kSuites) {
     for (uint32_t bytes : kSizes) {
-      benchmark::RegisterBenchmark(absl::StrFormat("BM_EngineEncrypt/%s/%d", suite, bytes).c_str(),
-                                   BM_EngineEncrypt, suite, bytes);
-      benchmark::RegisterBenchmark(absl::StrFormat("BM_EngineDecrypt/%s/%d", suite, bytes).c_str(),
-                                   BM_EngineDecrypt, suite, bytes);
+      // Without a backend: OpenSSL, as BM_EspEncrypt/<suite>/<bytes>; with one, beside
+      // BM_EspEncrypt/<suite>/<bytes>/<backend> (esp_bench.cc).
+      for (const char* backend : {"", "openssl", "ipsecmb"}) {
+        const std::string tail = *backend ? absl::StrCat("/", backend) : "";
+        const char* use = *backend ? backend : "openssl";
+        benchmark::RegisterBenchmark(
+            absl::StrFormat("BM_EngineEncrypt/%s/%d%s", suite, bytes, tail).c_str(),
+            BM_EngineEncrypt, suite, bytes, use);
+        benchmark::RegisterBenchmark(
+            absl::StrFormat("BM_EngineDecrypt/%s/%d%s", suite, bytes, tail).c_str(),
+            BM_EngineDecrypt, suite, bytes, use);
+      }
       benchmark::RegisterBenchmark(
           absl::StrFormat("BM_EspEncryptSpread/%s/%d", suite, bytes).c_str(), BM_EspEncryptSpread,
           suite, bytes);
