@@ -38,6 +38,15 @@ struct MonoTime {
   constexpr Duration operator-(MonoTime o) const { return {ns - o.ns}; }
 };
 
+// WallTime: a point on the host's wall clock, in seconds since the Unix epoch (UTC). Only
+// certificate validity and CRL dates use it (X.509 has one-second resolution); everything
+// else runs on MonoTime.
+struct WallTime {
+  int64_t unix_seconds = 0;
+  static constexpr WallTime FromUnixSeconds(int64_t s) { return {s}; }
+  auto operator<=>(const WallTime&) const = default;
+};
+
 }  // namespace tunnelisa
 
 #endif  // TUNNELISA_TIME_H_
