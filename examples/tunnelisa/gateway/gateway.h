@@ -47,7 +47,7 @@ struct GatewayOptions {
   PublicSocketOptions sockets;
   std::map<uint32_t, std::string> tun_names;  // --tun overrides
   std::string control_path;                   // "" = no control socket
-  std::string crypto = "auto";                // auto | openssl | sodium
+  std::string crypto = "auto";                // auto | openssl | sodium | ipsecmb
   std::string ready_file;                     // "" = none
   // workers: worker threads (each serving ISA slots of the configuration as EngineWorkers);
   // -1: one per configured ISA, at most the CPU count; 0: none (one thread does everything).
