@@ -234,6 +234,17 @@ uint32_t Fill(Arena& arena, size_t a, uint32_t bytes, uint32_t k) {
   return k;
 }
 
+// InnerHeaders: the inner IPv4 header of a `bytes`-byte packet to each tunnel's far LAN.
+std::vector<std::array<uint8_t, kIpv4HeaderSize>> InnerHeaders(uint32_t bytes) {
+  std::vector<std::array<uint8_t, kIpv4HeaderSize>> headers(kTunnels);
+  std::vector<uint8_t> p(bytes);
+  for (uint32_t k = 0; k < kTunnels; ++k) {
+    MakePayload(p.data(), bytes, k);
+    std::memcpy(headers[k].data(), p.data(), kIpv4HeaderSize);
+  }
+  return headers;
+}
+
 // BM_EnginePrivate: shared by the ESP and GRE encapsulation benchmarks.
 void BM_EnginePrivate(benchmark::State& state, const std::string& text, uint32_t bytes,
                       std::string_view backend = "openssl") {
@@ -244,14 +255,7 @@ void BM_EnginePrivate(benchmark::State& state, const std::string& text, uint32_t
   // The inner IPv4 header of a packet to each tunnel's far LAN, prepared once: restoring an
   // input is a 20-byte copy and its view (only the header is read before the payload is
   // encrypted in place), as in BM_EspEncrypt.
-  std::vector<std::array<uint8_t, kIpv4HeaderSize>> headers(kTunnels);
-  {
-    std::vector<uint8_t> p(bytes);
-    for (uint32_t k = 0; k < kTunnels; ++k) {
-      MakePayload(p.data(), bytes, k);
-      std::memcpy(headers[k].data(), p.data(), kIpv4HeaderSize);
-    }
-  }
+  const std::vector<std::array<uint8_t, kIpv4HeaderSize>> headers = InnerHeaders(bytes);
   uint32_t k = 0;
   for (size_t a = 0; a < kArenas; ++a) k = Fill(arena, a, bytes, k);
   // kArenas x kBurst = 256 packets cover 256 tunnels; each round moves on to the next 256.
@@ -563,14 +567,7 @@ void BM_EspEncryptSpread(benchmark::State& state, const char* suite, uint32_t by
   auto pair = MakeSpreadPair(suite, state);
   if (!pair) return;
   Arena arena;
-  std::vector<std::array<uint8_t, kIpv4HeaderSize>> headers(kTunnels);
-  {
-    std::vector<uint8_t> p(bytes);
-    for (uint32_t k = 0; k < kTunnels; ++k) {
-      MakePayload(p.data(), bytes, k);
-      std::memcpy(headers[k].data(), p.data(), kIpv4HeaderSize);
-    }
-  }
+  const std::vector<std::array<uint8_t, kIpv4HeaderSize>> headers = InnerHeaders(bytes);
   uint32_t k = 0;
   for (size_t a = 0; a < kArenas; ++a) k = Fill(arena, a, bytes, k);
   size_t a = 0;

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "common/str_cat.h"
+#include "crypto/key_sizes.h"
 #include "tunnelisa/crypto_backend.h"
 
 namespace tunnelisa {
@@ -148,16 +149,7 @@ class OpenSslBackend final : public CryptoBackend {
       return absl::InvalidArgumentError("AEAD ciphers take no separate integrity algorithm");
     }
     const EncryptionInfo& e = GetEncryptionInfo(suite.enc);
-    const IntegrityInfo& i = GetIntegrityInfo(suite.integ);
-    if (enc_key.size() != e.keymat_size()) {
-      return absl::InvalidArgumentError(StrCat(e.name, " needs a ", e.keymat_size(), "-byte key",
-                                               e.salt_size ? " (with salt)" : "", ", got ",
-                                               enc_key.size()));
-    }
-    if (auth_key.size() != i.key_size) {
-      return absl::InvalidArgumentError(
-          StrCat("HMAC-", i.name, " needs a ", i.key_size, "-byte key, got ", auth_key.size()));
-    }
+    if (absl::Status s = crypto::CheckKeySizes(suite, enc_key, auth_key); !s.ok()) return s;
     auto key = std::make_unique<OpenSslKey>(this, suite, dir);
     key->iv_size = e.iv_size;
     key->aead = e.aead;
