@@ -147,30 +147,32 @@ void BM_IkeCryptoFloor(benchmark::State& state) {
   std::vector<uint8_t> ni(32, 1), nr(32, 2), spi_i(8, 3), spi_r(8, 4), message(400, 5), id(8, 6),
       psk(9, 7);
   for (auto _ : state) {
-    auto ka = crypto::DhKeyPair::Generate(group).value();
-    auto kb = crypto::DhKeyPair::Generate(group).value();
+    auto ka = crypto::OpenSslDhKeyPair(group).value();
+    auto kb = crypto::OpenSslDhKeyPair(group).value();
     SecretBytes sa = ka->Derive(kb->public_value()).value();
     SecretBytes sb = kb->Derive(ka->public_value()).value();
     for (const SecretBytes* shared : {&sa, &sb}) {
-      crypto::IkeSaKeys k = crypto::DeriveIkeSaKeys(prf, {.integrity = 0, .encryption = 36}, ni, nr,
-                                                    shared->span(), spi_i, spi_r)
-                                .value();
+      crypto::IkeSaKeys k =
+          crypto::DeriveIkeSaKeys(OpenSslIkeCrypto(), prf, {.integrity = 0, .encryption = 36}, ni,
+                                  nr, shared->span(), spi_i, spi_r)
+              .value();
       // Two AUTH values per side (ours and the peer's check): prf(SK_p, ID),
       // prf(PSK, pad), prf(that, message | nonce | maced ID).
       for (int n = 0; n < 2; ++n) {
-        auto p1 = crypto::Prf::Create(prf, k.sk_pi.span()).value();
+        auto p1 = crypto::OpenSslPrf(prf, k.sk_pi.span()).value();
         std::span<const uint8_t> idp[] = {id};
         SecretBytes maced = p1->Compute(idp).value();
-        auto p2 = crypto::Prf::Create(prf, psk).value();
+        auto p2 = crypto::OpenSslPrf(prf, psk).value();
         static const uint8_t kPad[] = "Key Pad for IKEv2";
         std::span<const uint8_t> pad[] = {{kPad, sizeof(kPad) - 1}};
         SecretBytes key = p2->Compute(pad).value();
-        auto p3 = crypto::Prf::Create(prf, key.span()).value();
+        auto p3 = crypto::OpenSslPrf(prf, key.span()).value();
         std::span<const uint8_t> parts[] = {message, nr, maced.span()};
         benchmark::DoNotOptimize(p3->Compute(parts).value());
       }
       benchmark::DoNotOptimize(
-          crypto::DeriveChildSaKeys(prf, k.sk_d.span(), {}, ni, nr, 20, 0).value());
+          crypto::DeriveChildSaKeys(OpenSslIkeCrypto(), prf, k.sk_d.span(), {}, ni, nr, 20, 0)
+              .value());
     }
   }
   state.counters["handshakes/s"] =

@@ -10,6 +10,10 @@
 //  - LogSink: control-path messages (configuration applied, SA install failures).
 //  - Random: IKE's nonces, SPIs and IVs (tests pass a seeded one; the default is OpenSSL's
 //    RAND_bytes).
+//  - WallClock: the date, for certificate validity and CRL next-update only (the default is
+//    the system clock); every timer runs on the monotonic `now` the host passes in.
+//  - IkeCryptoProvider (ike_crypto.h): IKE's PRF, DH, hashes and signatures (the default is
+//    OpenSSL).
 //
 // Example:
 //   class MyTransport final : public tunnelisa::Transport {
@@ -26,10 +30,12 @@
 #include "tunnelisa/events.h"
 #include "tunnelisa/ip_address.h"
 #include "tunnelisa/packet.h"
+#include "tunnelisa/time.h"
 
 namespace tunnelisa {
 
-struct SlotHandoff;  // handoff.h
+struct SlotHandoff;       // handoff.h
+class IkeCryptoProvider;  // ike_crypto.h
 
 // Egress: where a packet leaves the engine: the service whose route table chose the way out,
 // the interface of that route ("" when none) and the directly connected IP next hop the route
@@ -98,13 +104,27 @@ class Random {
   virtual void Fill(std::span<uint8_t> out) = 0;
 };
 
+// WallClock: the host's idea of the date (UTC), read on the control thread when IKE checks a
+// certificate's validity or a CRL's next-update. A test passes a settable one; a real host
+// leaves Host::wall_clock null (SystemWallNow). Must not call back into the Engine.
+class WallClock {
+ public:
+  virtual ~WallClock() = default;
+  virtual WallTime Now() = 0;
+};
+
+// SystemWallNow: the system's real-time clock (CLOCK_REALTIME).
+WallTime SystemWallNow();
+
 // Host: the bundle an Engine is created with. Nothing is owned; everything set must outlive
-// the Engine. `transport` is required; `events`, `log` and `random` may be null.
+// the Engine. `transport` is required; the others may be null (defaults as above).
 struct Host {
   Transport* transport = nullptr;
   EventListener* events = nullptr;
   LogSink* log = nullptr;
   Random* random = nullptr;
+  WallClock* wall_clock = nullptr;
+  const IkeCryptoProvider* ike_crypto = nullptr;
 };
 
 }  // namespace tunnelisa

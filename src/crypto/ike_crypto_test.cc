@@ -36,7 +36,7 @@ TEST(IkePrf, MatchesRfc2202AndRfc4231) {
       std::optional<PrfAlgorithm> prf = PrfByName(r.Get("Alg"));
       ASSERT_TRUE(prf.has_value());
       std::vector<uint8_t> key = r.Bytes("Key"), data = r.Bytes("Data"), mac = r.Bytes("Mac");
-      auto p = Prf::Create(*prf, key);
+      auto p = OpenSslPrf(*prf, key);
       ASSERT_TRUE(p.ok()) << p.status();
       std::span<const uint8_t> parts[] = {data};
       absl::StatusOr<SecretBytes> out = (*p)->Compute(parts);
@@ -63,11 +63,12 @@ TEST(IkePrf, PrfPlusIsTheRfc7296Construction) {
        {PrfAlgorithm::kHmacSha1, PrfAlgorithm::kHmacSha256, PrfAlgorithm::kHmacSha512}) {
     const size_t block = PrfOutputSize(prf);
     const size_t length = 3 * block + 7;
-    absl::StatusOr<SecretBytes> out = PrfPlus(prf, key, seed, length);
+    auto keyed = OpenSslPrf(prf, key).value();
+    absl::StatusOr<SecretBytes> out = PrfPlus(*keyed, seed, length);
     ASSERT_TRUE(out.ok()) << out.status();
     ASSERT_EQ(out->size(), length);
     // Build T1 | T2 | T3 | T4 by hand.
-    auto p = Prf::Create(prf, key).value();
+    auto p = OpenSslPrf(prf, key).value();
     std::vector<uint8_t> expect, t;
     for (uint8_t n = 1; n <= 4; ++n) {
       std::vector<uint8_t> input = t;
@@ -80,18 +81,18 @@ TEST(IkePrf, PrfPlusIsTheRfc7296Construction) {
     expect.resize(length);
     EXPECT_EQ(Bytes(*out), expect);
   }
-  EXPECT_TRUE(PrfPlus(PrfAlgorithm::kHmacSha1, key, seed, 255 * 20).ok());
-  EXPECT_EQ(PrfPlus(PrfAlgorithm::kHmacSha1, key, seed, 255 * 20 + 1).status().code(),
-            absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(Prf::Create(PrfAlgorithm::kHmacSha256, {}).status().code(),
+  auto sha1 = OpenSslPrf(PrfAlgorithm::kHmacSha1, key).value();
+  EXPECT_TRUE(PrfPlus(*sha1, seed, 255 * 20).ok());
+  EXPECT_EQ(PrfPlus(*sha1, seed, 255 * 20 + 1).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(OpenSslPrf(PrfAlgorithm::kHmacSha256, {}).status().code(),
             absl::StatusCode::kInvalidArgument);
 }
 
 class DhGroups : public ::testing::TestWithParam<DhGroup> {};
 
 TEST_P(DhGroups, BothSidesDeriveTheSameSecret) {
-  auto a = DhKeyPair::Generate(GetParam());
-  auto b = DhKeyPair::Generate(GetParam());
+  auto a = OpenSslDhKeyPair(GetParam());
+  auto b = OpenSslDhKeyPair(GetParam());
   ASSERT_TRUE(a.ok()) << a.status();
   ASSERT_TRUE(b.ok()) << b.status();
   EXPECT_EQ((*a)->public_value().size(), DhPublicValueSize(GetParam()));
@@ -119,7 +120,7 @@ INSTANTIATE_TEST_SUITE_P(All, DhGroups,
 
 // RFC 6989 section 2.1: for MODP groups 1 < y < p-1, else the exchange fails.
 TEST(IkeDh, ModpRejectsValuesOutsideTheRange) {
-  auto a = DhKeyPair::Generate(DhGroup::kModp2048).value();
+  auto a = OpenSslDhKeyPair(DhGroup::kModp2048).value();
   BIGNUM* p = BN_get_rfc3526_prime_2048(nullptr);
   std::vector<uint8_t> pm1(256), pv(256);
   BN_bn2binpad(p, pv.data(), 256);
@@ -138,8 +139,8 @@ TEST(IkeDh, ModpRejectsValuesOutsideTheRange) {
 
 // RFC 6989 section 2.3: an ECP value that is not a point on the curve is refused.
 TEST(IkeDh, EcpRejectsPointsOffTheCurve) {
-  auto a = DhKeyPair::Generate(DhGroup::kEcp256).value();
-  auto b = DhKeyPair::Generate(DhGroup::kEcp256).value();
+  auto a = OpenSslDhKeyPair(DhGroup::kEcp256).value();
+  auto b = OpenSslDhKeyPair(DhGroup::kEcp256).value();
   std::vector<uint8_t> off = b->public_value();
   off.back() ^= 1;  // y changes: (x, y') is not on the curve
   EXPECT_EQ(a->Derive(off).status().code(), absl::StatusCode::kInvalidArgument);
@@ -149,10 +150,10 @@ TEST(IkeDh, EcpRejectsPointsOffTheCurve) {
 
 // RFC 7748 section 6.1 (Alice and Bob), and the all-zero check of RFC 8031 section 2.3.
 TEST(IkeDh, Curve25519Rfc7748Vectors) {
-  auto alice = DhKeyPair::X25519FromPrivateForTest(
+  auto alice = X25519FromPrivateForTest(
                    FromHex("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a"))
                    .value();
-  auto bob = DhKeyPair::X25519FromPrivateForTest(
+  auto bob = X25519FromPrivateForTest(
                  FromHex("5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb"))
                  .value();
   EXPECT_EQ(alice->public_value(),

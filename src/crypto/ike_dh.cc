@@ -291,7 +291,7 @@ std::optional<DhGroup> DhGroupFromNumber(uint16_t number) {
   }
 }
 
-absl::StatusOr<std::unique_ptr<DhKeyPair>> DhKeyPair::Generate(DhGroup group) {
+absl::StatusOr<std::unique_ptr<DhKeyPair>> OpenSslDhKeyPair(DhGroup group) {
   if (std::optional<ModpInfo> m = Modp(group)) return GenerateModp(group, *m);
   if (const char* curve = EcpCurve(group)) {
     Pkey key(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", curve));
@@ -320,7 +320,7 @@ absl::StatusOr<std::unique_ptr<DhKeyPair>> DhKeyPair::Generate(DhGroup group) {
       StrCat("Diffie-Hellman group ", static_cast<int>(group), " is not supported"));
 }
 
-absl::StatusOr<std::unique_ptr<DhKeyPair>> DhKeyPair::X25519FromPrivateForTest(
+absl::StatusOr<std::unique_ptr<DhKeyPair>> X25519FromPrivateForTest(
     std::span<const uint8_t> private_key) {
   Pkey key(EVP_PKEY_new_raw_private_key_ex(nullptr, "X25519", nullptr, private_key.data(),
                                            private_key.size()));

@@ -20,7 +20,8 @@ std::vector<uint8_t> Concat(std::initializer_list<std::span<const uint8_t>> part
 
 }  // namespace
 
-absl::StatusOr<IkeSaKeys> DeriveIkeSaKeys(PrfAlgorithm prf, const IkeKeySizes& sizes,
+absl::StatusOr<IkeSaKeys> DeriveIkeSaKeys(const IkeCryptoProvider& provider, PrfAlgorithm prf,
+                                          const IkeKeySizes& sizes,
                                           std::span<const uint8_t> nonce_i,
                                           std::span<const uint8_t> nonce_r,
                                           std::span<const uint8_t> shared_secret,
@@ -33,15 +34,17 @@ absl::StatusOr<IkeSaKeys> DeriveIkeSaKeys(PrfAlgorithm prf, const IkeKeySizes& s
   //= https://www.rfc-editor.org/rfc/rfc7296#section-2.14
   //# SKEYSEED = prf(Ni | Nr, g^ir)
   const std::vector<uint8_t> nonces = Concat({nonce_i, nonce_r});
-  absl::StatusOr<std::unique_ptr<Prf>> p = Prf::Create(prf, nonces);
+  absl::StatusOr<std::unique_ptr<Prf>> p = provider.NewPrf(prf, nonces);
   if (!p.ok()) return p.status();
   std::span<const uint8_t> parts[] = {shared_secret};
   absl::StatusOr<SecretBytes> skeyseed = (*p)->Compute(parts);
   if (!skeyseed.ok()) return skeyseed.status();
-  return DeriveIkeSaKeysFromSkeyseed(prf, sizes, skeyseed->span(), nonce_i, nonce_r, spi_i, spi_r);
+  return DeriveIkeSaKeysFromSkeyseed(provider, prf, sizes, skeyseed->span(), nonce_i, nonce_r,
+                                     spi_i, spi_r);
 }
 
-absl::StatusOr<IkeSaKeys> DeriveIkeSaKeysFromSkeyseed(PrfAlgorithm prf, const IkeKeySizes& sizes,
+absl::StatusOr<IkeSaKeys> DeriveIkeSaKeysFromSkeyseed(const IkeCryptoProvider& provider,
+                                                      PrfAlgorithm prf, const IkeKeySizes& sizes,
                                                       std::span<const uint8_t> skeyseed,
                                                       std::span<const uint8_t> nonce_i,
                                                       std::span<const uint8_t> nonce_r,
@@ -57,7 +60,9 @@ absl::StatusOr<IkeSaKeys> DeriveIkeSaKeysFromSkeyseed(PrfAlgorithm prf, const Ik
   const size_t prf_size = PrfOutputSize(prf);
   const size_t total = 3 * prf_size + 2 * sizes.integrity + 2 * sizes.encryption;
   const std::vector<uint8_t> seed = Concat({nonce_i, nonce_r, spi_i, spi_r});
-  absl::StatusOr<SecretBytes> keymat = PrfPlus(prf, skeyseed, seed, total);
+  absl::StatusOr<std::unique_ptr<Prf>> p = provider.NewPrf(prf, skeyseed);
+  if (!p.ok()) return p.status();
+  absl::StatusOr<SecretBytes> keymat = PrfPlus(**p, seed, total);
   if (!keymat.ok()) return keymat.status();
   IkeSaKeys k;
   size_t pos = 0;
@@ -71,20 +76,22 @@ absl::StatusOr<IkeSaKeys> DeriveIkeSaKeysFromSkeyseed(PrfAlgorithm prf, const Ik
   return k;
 }
 
-absl::StatusOr<SecretBytes> DeriveRekeyedSkeyseed(PrfAlgorithm prf,
+absl::StatusOr<SecretBytes> DeriveRekeyedSkeyseed(const IkeCryptoProvider& provider,
+                                                  PrfAlgorithm prf,
                                                   std::span<const uint8_t> old_sk_d,
                                                   std::span<const uint8_t> shared_secret,
                                                   std::span<const uint8_t> nonce_i,
                                                   std::span<const uint8_t> nonce_r) {
   //= https://www.rfc-editor.org/rfc/rfc7296#section-2.18
   //# SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr)
-  absl::StatusOr<std::unique_ptr<Prf>> p = Prf::Create(prf, old_sk_d);
+  absl::StatusOr<std::unique_ptr<Prf>> p = provider.NewPrf(prf, old_sk_d);
   if (!p.ok()) return p.status();
   std::span<const uint8_t> parts[] = {shared_secret, nonce_i, nonce_r};
   return (*p)->Compute(parts);
 }
 
-absl::StatusOr<ChildSaKeys> DeriveChildSaKeys(PrfAlgorithm prf, std::span<const uint8_t> sk_d,
+absl::StatusOr<ChildSaKeys> DeriveChildSaKeys(const IkeCryptoProvider& provider, PrfAlgorithm prf,
+                                              std::span<const uint8_t> sk_d,
                                               std::span<const uint8_t> shared_secret,
                                               std::span<const uint8_t> nonce_i,
                                               std::span<const uint8_t> nonce_r,
@@ -93,7 +100,9 @@ absl::StatusOr<ChildSaKeys> DeriveChildSaKeys(PrfAlgorithm prf, std::span<const 
   //# KEYMAT = prf+(SK_d, g^ir (new) | Ni | Nr)
   const std::vector<uint8_t> seed = Concat({shared_secret, nonce_i, nonce_r});
   const size_t total = 2 * (encryption_size + integrity_size);
-  absl::StatusOr<SecretBytes> keymat = PrfPlus(prf, sk_d, seed, total);
+  absl::StatusOr<std::unique_ptr<Prf>> p = provider.NewPrf(prf, sk_d);
+  if (!p.ok()) return p.status();
+  absl::StatusOr<SecretBytes> keymat = PrfPlus(**p, seed, total);
   if (!keymat.ok()) return keymat.status();
   //= https://www.rfc-editor.org/rfc/rfc7296#section-2.17
   //# All keys for SAs carrying data from the initiator to the responder are taken before SAs

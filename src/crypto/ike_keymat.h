@@ -28,7 +28,8 @@ struct IkeSaKeys {
 // DeriveIkeSaKeys: SKEYSEED = prf(Ni | Nr, g^ir), then
 // {SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr} = prf+(SKEYSEED, Ni | Nr | SPIi | SPIr).
 // spi_i / spi_r are the 8-byte IKE SPIs. InvalidArgument on empty nonces or a wrong SPI size.
-absl::StatusOr<IkeSaKeys> DeriveIkeSaKeys(PrfAlgorithm prf, const IkeKeySizes& sizes,
+absl::StatusOr<IkeSaKeys> DeriveIkeSaKeys(const IkeCryptoProvider& provider, PrfAlgorithm prf,
+                                          const IkeKeySizes& sizes,
                                           std::span<const uint8_t> nonce_i,
                                           std::span<const uint8_t> nonce_r,
                                           std::span<const uint8_t> shared_secret,
@@ -37,7 +38,8 @@ absl::StatusOr<IkeSaKeys> DeriveIkeSaKeys(PrfAlgorithm prf, const IkeKeySizes& s
 
 // DeriveIkeSaKeysFromSkeyseed: the prf+ step alone, for an IKE SA made by rekeying (whose
 // SKEYSEED comes from DeriveRekeyedSkeyseed).
-absl::StatusOr<IkeSaKeys> DeriveIkeSaKeysFromSkeyseed(PrfAlgorithm prf, const IkeKeySizes& sizes,
+absl::StatusOr<IkeSaKeys> DeriveIkeSaKeysFromSkeyseed(const IkeCryptoProvider& provider,
+                                                      PrfAlgorithm prf, const IkeKeySizes& sizes,
                                                       std::span<const uint8_t> skeyseed,
                                                       std::span<const uint8_t> nonce_i,
                                                       std::span<const uint8_t> nonce_r,
@@ -46,7 +48,8 @@ absl::StatusOr<IkeSaKeys> DeriveIkeSaKeysFromSkeyseed(PrfAlgorithm prf, const Ik
 
 // DeriveRekeyedSkeyseed: the SKEYSEED of an IKE SA made by rekeying (RFC 7296 2.18):
 // prf(SK_d (old), g^ir (new) | Ni | Nr).
-absl::StatusOr<SecretBytes> DeriveRekeyedSkeyseed(PrfAlgorithm prf,
+absl::StatusOr<SecretBytes> DeriveRekeyedSkeyseed(const IkeCryptoProvider& provider,
+                                                  PrfAlgorithm prf,
                                                   std::span<const uint8_t> old_sk_d,
                                                   std::span<const uint8_t> shared_secret,
                                                   std::span<const uint8_t> nonce_i,
@@ -58,7 +61,8 @@ absl::StatusOr<SecretBytes> DeriveRekeyedSkeyseed(PrfAlgorithm prf,
 struct ChildSaKeys {
   SecretBytes encr_i, integ_i, encr_r, integ_r;
 };
-absl::StatusOr<ChildSaKeys> DeriveChildSaKeys(PrfAlgorithm prf, std::span<const uint8_t> sk_d,
+absl::StatusOr<ChildSaKeys> DeriveChildSaKeys(const IkeCryptoProvider& provider, PrfAlgorithm prf,
+                                              std::span<const uint8_t> sk_d,
                                               std::span<const uint8_t> shared_secret,
                                               std::span<const uint8_t> nonce_i,
                                               std::span<const uint8_t> nonce_r,

@@ -50,7 +50,8 @@ TEST(IkeKeymat, IkeSaKeysFollowRfc7296Section2_14) {
   const Bytes spi_i = Pattern(8, 4), spi_r = Pattern(8, 5);
   // aes128-cbc + hmac-sha256-128: integrity keys 32 bytes, encryption keys 16.
   IkeKeySizes sizes{.integrity = 32, .encryption = 16};
-  auto k = DeriveIkeSaKeys(PrfAlgorithm::kHmacSha256, sizes, ni, nr, gir, spi_i, spi_r);
+  auto k = DeriveIkeSaKeys(OpenSslIkeCrypto(), PrfAlgorithm::kHmacSha256, sizes, ni, nr, gir, spi_i,
+                           spi_r);
   ASSERT_TRUE(k.ok()) << k.status();
   const Bytes skeyseed = Hmac(Cat({ni, nr}), gir);
   const Bytes keymat = ReferencePrfPlus(skeyseed, Cat({ni, nr, spi_i, spi_r}), 32 * 3 + 64 + 32);
@@ -71,9 +72,9 @@ TEST(IkeKeymat, IkeSaKeysFollowRfc7296Section2_14) {
 
 TEST(IkeKeymat, AeadHasNoIntegrityKeys) {
   // aes256gcm16: 32-byte key + 4-byte salt (RFC 5282), no integrity transform.
-  auto k =
-      DeriveIkeSaKeys(PrfAlgorithm::kHmacSha256, {.integrity = 0, .encryption = 36}, Pattern(16, 1),
-                      Pattern(16, 2), Pattern(32, 3), Pattern(8, 4), Pattern(8, 5));
+  auto k = DeriveIkeSaKeys(OpenSslIkeCrypto(), PrfAlgorithm::kHmacSha256,
+                           {.integrity = 0, .encryption = 36}, Pattern(16, 1), Pattern(16, 2),
+                           Pattern(32, 3), Pattern(8, 4), Pattern(8, 5));
   ASSERT_TRUE(k.ok());
   EXPECT_TRUE(k->sk_ai.empty());
   EXPECT_EQ(k->sk_ei.size(), 36u);
@@ -83,7 +84,8 @@ TEST(IkeKeymat, AeadHasNoIntegrityKeys) {
 TEST(IkeKeymat, ChildSaKeysWithAndWithoutPfs) {
   const Bytes sk_d = Pattern(32, 9), ni = Pattern(32, 1), nr = Pattern(32, 2);
   for (const Bytes& gir : {Bytes{}, Pattern(64, 7)}) {
-    auto k = DeriveChildSaKeys(PrfAlgorithm::kHmacSha256, sk_d, gir, ni, nr, 20, 32);
+    auto k =
+        DeriveChildSaKeys(OpenSslIkeCrypto(), PrfAlgorithm::kHmacSha256, sk_d, gir, ni, nr, 20, 32);
     ASSERT_TRUE(k.ok());
     const Bytes keymat = ReferencePrfPlus(sk_d, Cat({gir, ni, nr}), 2 * (20 + 32));
     EXPECT_EQ(B(k->encr_i), Bytes(keymat.begin(), keymat.begin() + 20));
@@ -95,21 +97,25 @@ TEST(IkeKeymat, ChildSaKeysWithAndWithoutPfs) {
 
 TEST(IkeKeymat, RekeyedSkeyseed) {
   const Bytes sk_d = Pattern(32, 9), gir = Pattern(32, 3), ni = Pattern(16, 1), nr = Pattern(16, 2);
-  auto s = DeriveRekeyedSkeyseed(PrfAlgorithm::kHmacSha256, sk_d, gir, ni, nr);
+  auto s = DeriveRekeyedSkeyseed(OpenSslIkeCrypto(), PrfAlgorithm::kHmacSha256, sk_d, gir, ni, nr);
   ASSERT_TRUE(s.ok());
   EXPECT_EQ(B(*s), Hmac(sk_d, Cat({gir, ni, nr})));
 }
 
 TEST(IkeKeymat, BadInputsAreErrors) {
   const Bytes n = Pattern(16, 1), spi = Pattern(8, 2);
-  EXPECT_FALSE(
-      DeriveIkeSaKeys(PrfAlgorithm::kHmacSha256, {}, {}, n, Pattern(32, 3), spi, spi).ok());
-  EXPECT_FALSE(
-      DeriveIkeSaKeys(PrfAlgorithm::kHmacSha256, {}, n, n, Pattern(32, 3), Pattern(4, 1), spi)
-          .ok());
+  EXPECT_FALSE(DeriveIkeSaKeys(OpenSslIkeCrypto(), PrfAlgorithm::kHmacSha256, {}, {}, n,
+                               Pattern(32, 3), spi, spi)
+                   .ok());
+  EXPECT_FALSE(DeriveIkeSaKeys(OpenSslIkeCrypto(), PrfAlgorithm::kHmacSha256, {}, n, n,
+                               Pattern(32, 3), Pattern(4, 1), spi)
+                   .ok());
   // More key material than prf+ can make (255 blocks).
-  EXPECT_FALSE(DeriveChildSaKeys(PrfAlgorithm::kHmacSha1, Pattern(20, 1), {}, n, n, 3000, 0).ok());
-  EXPECT_FALSE(DeriveRekeyedSkeyseed(PrfAlgorithm::kHmacSha256, {}, n, n, n).ok());
+  EXPECT_FALSE(DeriveChildSaKeys(OpenSslIkeCrypto(), PrfAlgorithm::kHmacSha1, Pattern(20, 1), {}, n,
+                                 n, 3000, 0)
+                   .ok());
+  EXPECT_FALSE(
+      DeriveRekeyedSkeyseed(OpenSslIkeCrypto(), PrfAlgorithm::kHmacSha256, {}, n, n, n).ok());
 }
 
 }  // namespace

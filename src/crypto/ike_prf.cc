@@ -59,23 +59,7 @@ class HmacPrf final : public Prf {
 
 }  // namespace
 
-size_t PrfOutputSize(PrfAlgorithm prf) {
-  switch (prf) {
-    case PrfAlgorithm::kHmacMd5:
-      return 16;
-    case PrfAlgorithm::kHmacSha1:
-      return 20;
-    case PrfAlgorithm::kHmacSha256:
-      return 32;
-    case PrfAlgorithm::kHmacSha384:
-      return 48;
-    case PrfAlgorithm::kHmacSha512:
-      return 64;
-  }
-  return 0;
-}
-
-absl::StatusOr<std::unique_ptr<Prf>> Prf::Create(PrfAlgorithm prf, std::span<const uint8_t> key) {
+absl::StatusOr<std::unique_ptr<Prf>> OpenSslPrf(PrfAlgorithm prf, std::span<const uint8_t> key) {
   const char* digest = DigestName(prf);
   if (digest == nullptr) return absl::InvalidArgumentError("unknown PRF");
   if (key.empty()) return absl::InvalidArgumentError("PRF key is empty");
@@ -102,23 +86,20 @@ absl::StatusOr<std::unique_ptr<Prf>> Prf::Create(PrfAlgorithm prf, std::span<con
 //# T4 = prf (K, T3 | S | 0x04)
 //# ...
 //# The prf+ function is not defined beyond 255 times the size of the prf function output.
-absl::StatusOr<SecretBytes> PrfPlus(PrfAlgorithm prf, std::span<const uint8_t> key,
-                                    std::span<const uint8_t> seed, size_t length) {
-  const size_t block = PrfOutputSize(prf);
+absl::StatusOr<SecretBytes> PrfPlus(Prf& prf, std::span<const uint8_t> seed, size_t length) {
+  const size_t block = prf.output_size();
   if (block == 0) return absl::InvalidArgumentError("unknown PRF");
   if (length > 255 * block) {
     return absl::InvalidArgumentError(
         StrCat("prf+ output of ", length, " bytes exceeds 255 PRF blocks"));
   }
-  absl::StatusOr<std::unique_ptr<Prf>> p = Prf::Create(prf, key);
-  if (!p.ok()) return p.status();
   SecretBytes out(length);
   SecretBytes previous;
   size_t done = 0;
   for (uint8_t n = 1; done < length; ++n) {
     const uint8_t counter[1] = {n};
     std::span<const uint8_t> parts[] = {previous.span(), seed, counter};
-    absl::StatusOr<SecretBytes> t = (*p)->Compute(parts);
+    absl::StatusOr<SecretBytes> t = prf.Compute(parts);
     if (!t.ok()) return t.status();
     const size_t take = std::min(block, length - done);
     std::copy_n(t->data(), take, out.mutable_span().data() + done);
@@ -129,3 +110,23 @@ absl::StatusOr<SecretBytes> PrfPlus(PrfAlgorithm prf, std::span<const uint8_t> k
 }
 
 }  // namespace tunnelisa::crypto
+
+namespace tunnelisa {
+
+size_t PrfOutputSize(PrfAlgorithm prf) {
+  switch (prf) {
+    case PrfAlgorithm::kHmacMd5:
+      return 16;
+    case PrfAlgorithm::kHmacSha1:
+      return 20;
+    case PrfAlgorithm::kHmacSha256:
+      return 32;
+    case PrfAlgorithm::kHmacSha384:
+      return 48;
+    case PrfAlgorithm::kHmacSha512:
+      return 64;
+  }
+  return 0;
+}
+
+}  // namespace tunnelisa

@@ -179,6 +179,11 @@ class Engine::Impl::IkeBridge final : public ike::IkeHost {
     }
   }
 
+  WallTime WallNow() override {
+    return e_.options.host.wall_clock != nullptr ? e_.options.host.wall_clock->Now()
+                                                 : SystemWallNow();
+  }
+
   void Event(const IkeEvent& event) override {
     e_.OnIkeEvent(event);
     if (e_.options.host.events != nullptr) e_.options.host.events->OnIke(event);
@@ -200,6 +205,7 @@ void Engine::Impl::StartIke() {
   o.cookie_threshold = options.ike_cookie_threshold;
   o.half_open_limit = options.ike_half_open_limit;
   o.init_rate_per_peer = options.ike_init_rate_per_peer;
+  o.crypto = options.host.ike_crypto;
   ike = std::make_unique<ike::IkeManager>(ike_bridge.get(), o);
 }
 

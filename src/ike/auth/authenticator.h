@@ -14,14 +14,19 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "crypto/ike_crypto.h"
+#include "ike/codec/cert_payload.h"
 #include "ike/codec/id_payload.h"
 #include "ike/codec/payload.h"
+#include "tunnelisa/ike_crypto.h"
+#include "tunnelisa/time.h"
 
 namespace tunnelisa::ike {
 
@@ -34,6 +39,16 @@ struct AuthInput {
   std::span<const uint8_t> real_message;  // the side's IKE_SA_INIT message, as sent
   std::span<const uint8_t> nonce;         // the other side's nonce data
   std::span<const uint8_t> maced_id;      // prf(SK_px, the side's ID payload body)
+  // crypto: the IKE manager's provider (PRF, signatures); never null.
+  const IkeCryptoProvider* crypto = &OpenSslIkeCrypto();
+  // now: the host's wall clock (certificate and CRL validity).
+  WallTime now;
+  // peer_hashes: the hash algorithms the peer announced in SIGNATURE_HASH_ALGORITHMS
+  // (RFC 7427; empty when it sent none): which signatures it can verify (Create).
+  std::span<const uint16_t> peer_hashes;
+  // remote_id: the configured identity the peer must prove (Verify; null: any). Checked by
+  // IkeManager as an exact ID match unless the authenticator MatchesRemoteId().
+  const IdPayload* remote_id = nullptr;
 };
 
 // AuthCheck: the outcome of checking the peer: ok; failed, with the reason given in the
@@ -71,6 +86,17 @@ class Authenticator {
   // SameAs: `other` authenticates the same way with the same material (a configuration
   // change that keeps it keeps the peer's SAs).
   virtual bool SameAs(const Authenticator& other) const = 0;
+
+  // Certificates (defaults: none). OwnCertificates: the CERT payloads sent before our AUTH
+  // (our certificate first, then intermediates). CertRequest: the CERTREQ payload asking the
+  // peer for certificates under our trust anchors (nullopt: none).
+  virtual std::vector<CertPayload> OwnCertificates() const { return {}; }
+  virtual std::optional<CertPayload> CertRequest() const { return std::nullopt; }
+  // UsesSignatures: we announce SIGNATURE_HASH_ALGORITHMS (RFC 7427) for this method.
+  virtual bool UsesSignatures() const { return false; }
+  // MatchesRemoteId: Verify itself checks AuthInput::remote_id (a certificate must carry it
+  // as its subject DN or a subjectAltName), instead of IkeManager's exact ID comparison.
+  virtual bool MatchesRemoteId() const { return false; }
 };
 
 // IkeAuthConfig: an IKE peer's two authenticators (see above). Both required.

@@ -27,14 +27,13 @@ absl::StatusOr<SecretBytes> PskAuthenticator::Mic(const AuthInput& in) const {
   //= https://www.rfc-editor.org/rfc/rfc7296#section-2.15
   //# AUTH = prf( prf(Shared Secret, "Key Pad for IKEv2"), <InitiatorSignedOctets>)
   static constexpr char kKeyPad[] = "Key Pad for IKEv2";
-  absl::StatusOr<std::unique_ptr<crypto::Prf>> psk_prf =
-      crypto::Prf::Create(in.prf, secret_->span());
+  absl::StatusOr<std::unique_ptr<crypto::Prf>> psk_prf = in.crypto->NewPrf(in.prf, secret_->span());
   if (!psk_prf.ok()) return psk_prf.status();
   std::span<const uint8_t> pad[] = {
       {reinterpret_cast<const uint8_t*>(kKeyPad), sizeof(kKeyPad) - 1}};
   absl::StatusOr<SecretBytes> key = (*psk_prf)->Compute(pad);
   if (!key.ok()) return key.status();
-  absl::StatusOr<std::unique_ptr<crypto::Prf>> auth_prf = crypto::Prf::Create(in.prf, key->span());
+  absl::StatusOr<std::unique_ptr<crypto::Prf>> auth_prf = in.crypto->NewPrf(in.prf, key->span());
   if (!auth_prf.ok()) return auth_prf.status();
   std::span<const uint8_t> octets[] = {in.real_message, in.nonce, in.maced_id};
   return (*auth_prf)->Compute(octets);

@@ -34,7 +34,7 @@ absl::StatusOr<ChildSa*> IkeManager::InstallChild(
   //= https://www.rfc-editor.org/rfc/rfc7296#section-2.17
   //# KEYMAT = prf+(SK_d, Ni | Nr)
   absl::StatusOr<crypto::ChildSaKeys> keys =
-      crypto::DeriveChildSaKeys(prf, sa.keys.sk_d.span(), dh_secret, nonce_i, nonce_r,
+      crypto::DeriveChildSaKeys(crypto_, prf, sa.keys.sk_d.span(), dh_secret, nonce_i, nonce_r,
                                 negotiated.encryption_key_size, negotiated.integrity_key_size);
   if (!keys.ok()) return keys.status();
   absl::StatusOr<TsPrefixes> ts_i = TsToPrefixes(tsi);
@@ -130,7 +130,7 @@ ChildSa* IkeManager::AcceptChild(IkeSa& sa, const std::vector<Payload>& in, bool
       return nullptr;
     }
     absl::StatusOr<std::unique_ptr<crypto::DhKeyPair>> pair =
-        crypto::DhKeyPair::Generate(*chosen->pfs_group);
+        crypto_.NewDhKeyPair(*chosen->pfs_group);
     if (!pair.ok()) {
       out.push_back(ErrorNotify(NotifyType::kNoProposalChosen));
       return nullptr;
@@ -252,7 +252,7 @@ void IkeManager::SendCreateChild(IkeSa& sa, uint32_t rekey_spi, std::optional<Dh
   out.push_back(Payload::Make(PayloadType::kSa, ctx.offered));
   out.push_back(Payload::Make(PayloadType::kNonce, NoncePayload{ctx.nonce}));
   if (pfs) {
-    absl::StatusOr<std::unique_ptr<crypto::DhKeyPair>> dh = crypto::DhKeyPair::Generate(*pfs);
+    absl::StatusOr<std::unique_ptr<crypto::DhKeyPair>> dh = crypto_.NewDhKeyPair(*pfs);
     if (dh.ok()) {
       ctx.dh = *std::move(dh);
       out.push_back(Payload::Make(PayloadType::kKe,

@@ -2,6 +2,7 @@
 // Authenticators, ike/auth) and the first CHILD SA.
 #include "common/str_cat.h"
 #include "crypto/ike_crypto.h"
+#include "ike/auth/signature_methods.h"
 #include "ike/codec/writer.h"
 #include "ike/negotiation/traffic_selectors.h"
 #include "ike/v2/exchange_util.h"
@@ -41,7 +42,7 @@ absl::StatusOr<SecretBytes> IkeManager::MacedId(const IkeSa& sa, bool of_initiat
   //# MACedIDForI = prf(SK_pi, RestOfInitIDPayload)
   const SecretBytes& sk_p = of_initiator ? sa.keys.sk_pi : sa.keys.sk_pr;
   absl::StatusOr<std::unique_ptr<crypto::Prf>> id_prf =
-      crypto::Prf::Create(static_cast<crypto::PrfAlgorithm>(sa.negotiated.prf_id), sk_p.span());
+      crypto_.NewPrf(static_cast<crypto::PrfAlgorithm>(sa.negotiated.prf_id), sk_p.span());
   if (!id_prf.ok()) return id_prf.status();
   std::span<const uint8_t> id_parts[] = {id_body};
   return (*id_prf)->Compute(id_parts);
@@ -51,9 +52,15 @@ AuthInput IkeManager::SignedOctets(const IkeSa& sa, bool of_initiator,
                                    const SecretBytes& maced_id) const {
   AuthInput in;
   in.prf = static_cast<crypto::PrfAlgorithm>(sa.negotiated.prf_id);
+  in.crypto = &crypto_;
+  in.now = host_->WallNow();
   in.real_message = of_initiator ? sa.init_request : sa.init_response;
   in.nonce = of_initiator ? sa.nonce_r : sa.nonce_i;
   in.maced_id = maced_id.span();
+  in.peer_hashes = sa.peer_signature_hashes;
+  if (const IkePeerConfig* peer = Peer(sa.peer); peer != nullptr && peer->remote_id) {
+    in.remote_id = &*peer->remote_id;
+  }
   return in;
 }
 
@@ -70,7 +77,8 @@ absl::StatusOr<AuthPayload> IkeManager::OurAuth(const IkeSa& sa, const IdPayload
 AuthCheck IkeManager::CheckPeerAuth(IkeSa& sa, const IdPayload& id, const AuthPayload& auth,
                                     std::span<const Payload> payloads) {
   const IkePeerConfig* peer = Peer(sa.peer);
-  if (peer->remote_id && !(*peer->remote_id == id)) {
+  if (peer->remote_id && !(*peer->remote_id == id) &&
+      (peer->auth.peer == nullptr || !peer->auth.peer->MatchesRemoteId())) {
     return AuthCheck::Failed(StrCat("peer ID ", IdText(id), " is not the configured remote-id ",
                                     IdText(*peer->remote_id)));
   }
@@ -135,7 +143,13 @@ void IkeManager::SendAuthRequest(IkeSa& sa, MonoTime now) {
     sa.remote.port = kNatTPort;
   }
   std::vector<Payload> out;
+  //= https://www.rfc-editor.org/rfc/rfc7296#section-1.2
+  //# HDR, SK {IDi, [CERT,] [CERTREQ,]
+  //#     [IDr,] AUTH, SAi2,
+  //#     TSi, TSr}  -->
   out.push_back(Payload::Make(PayloadType::kIdi, peer->local_id));
+  AddOwnCertificates(*peer, out);
+  AddCertRequest(*peer, out);
   absl::StatusOr<AuthPayload> auth = OurAuth(sa, peer->local_id);
   if (!auth.ok()) {
     RemoveSa(sa, StrCat("cannot authenticate: ", auth.status().message()), now);
@@ -203,7 +217,11 @@ void IkeManager::FinishRespondAuth(IkeSa& sa, const Header& h, const std::vector
   // The ID the check passed for (present: RespondAuth checked).
   if (const IdPayload* idi = FindBody<IdPayload>(inner, PayloadType::kIdi)) sa.peer_id = *idi;
   std::vector<Payload> out;
+  //= https://www.rfc-editor.org/rfc/rfc7296#section-1.2
+  //# <--  HDR, SK {IDr, [CERT,] AUTH,
+  //#          SAr2, TSi, TSr}
   out.push_back(Payload::Make(PayloadType::kIdr, peer->local_id));
+  AddOwnCertificates(*peer, out);
   out.push_back(Payload::Make(PayloadType::kAuth, *std::move(our_auth)));
   Established(sa, now);
   if (FindBody<SaPayload>(inner, PayloadType::kSa) != nullptr) {
@@ -293,6 +311,39 @@ void IkeManager::FinishAuthResponse(IkeSa& sa, const std::vector<Payload>& inner
     SendDeleteIke(sa, now, /*wait_for_reply=*/false);
     RemoveSa(sa, failed, now);
   }
+}
+
+void IkeManager::AddSignatureHashes(const IkePeerConfig& peer, std::vector<Payload>& out) {
+  const bool signs = (peer.auth.own != nullptr && peer.auth.own->UsesSignatures()) ||
+                     (peer.auth.peer != nullptr && peer.auth.peer->UsesSignatures());
+  if (!signs) return;
+  out.push_back(Payload::Make(
+      PayloadType::kNotify,
+      NotifyPayload::Of(NotifyType::kSignatureHashAlgorithms, AnnouncedSignatureHashes())));
+}
+
+void IkeManager::AddCertRequest(const IkePeerConfig& peer, std::vector<Payload>& out) {
+  if (peer.auth.peer == nullptr) return;
+  if (std::optional<CertPayload> req = peer.auth.peer->CertRequest()) {
+    out.push_back(Payload::Make(PayloadType::kCertReq, *std::move(req)));
+  }
+}
+
+void IkeManager::AddOwnCertificates(const IkePeerConfig& peer, std::vector<Payload>& out) {
+  if (peer.auth.own == nullptr) return;
+  for (CertPayload& c : peer.auth.own->OwnCertificates()) {
+    out.push_back(Payload::Make(PayloadType::kCert, std::move(c)));
+  }
+}
+
+std::vector<uint16_t> IkeManager::PeerSignatureHashes(std::span<const Payload> payloads) {
+  for (const Payload& p : payloads) {
+    const auto* n = std::get_if<NotifyPayload>(&p.body);
+    if (n == nullptr || n->type != NotifyType::kSignatureHashAlgorithms) continue;
+    absl::StatusOr<std::vector<uint16_t>> hashes = ParseSignatureHashes(n->data);
+    return hashes.ok() ? *std::move(hashes) : std::vector<uint16_t>{};
+  }
+  return {};
 }
 
 void IkeManager::StartLifetimes(IkeSa& sa, MonoTime now) {

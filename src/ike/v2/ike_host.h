@@ -78,6 +78,8 @@ class IkeHost {
   virtual void UpdateChild(uint64_t peer, const ChildSaPair& pair, const SaUpdate& update) = 0;
   // QueryChild: counters of one SA (lifetime by bytes, DPD's "traffic seen").
   virtual absl::StatusOr<SaStats> QueryChild(uint64_t peer, SaHandle sa) const = 0;
+  // WallNow: the date, for certificate validity and CRLs (authenticators get it in AuthInput).
+  virtual WallTime WallNow() { return SystemWallNow(); }
   // RandomBytes: fills `out` (nonces, SPIs, cookies secrets).
   virtual void RandomBytes(std::span<uint8_t> out) = 0;
   virtual void Event(const IkeEvent& event) = 0;

@@ -12,7 +12,10 @@
 namespace tunnelisa::ike {
 
 IkeManager::IkeManager(IkeHost* host, IkeOptions options)
-    : host_(host), options_(options), cookie_secret_(32) {
+    : host_(host),
+      crypto_(options.crypto != nullptr ? *options.crypto : OpenSslIkeCrypto()),
+      options_(options),
+      cookie_secret_(32) {
   host_->RandomBytes(cookie_secret_.mutable_span());
 }
 

@@ -32,6 +32,7 @@
 #include "ike/v2/ike_host.h"
 #include "ike/v2/ike_sa.h"
 #include "ike/v2/peer_config.h"
+#include "tunnelisa/ike_crypto.h"
 
 namespace tunnelisa::ike {
 
@@ -59,6 +60,9 @@ struct IkeOptions {
   Duration natt_keepalive = Duration::Seconds(20);
   // How long an IKE_AUTH waits for an authenticator that answered pending (then it fails).
   Duration auth_timeout = Duration::Seconds(10);
+  // The PRF, DH, hashes and signatures of every exchange; null: OpenSslIkeCrypto(). Not
+  // owned; must outlive the IkeManager.
+  const IkeCryptoProvider* crypto = nullptr;
   // Fuzz builds only (SkProtector::EnableNullCryptoForFuzzing): SK payloads unencrypted and
   // unchecked, so a fuzzer drives the protected exchanges. Ignored in other builds.
   bool null_crypto_for_fuzzing = false;
@@ -195,6 +199,13 @@ class IkeManager {
   void FinishAuthResponse(IkeSa& sa, const std::vector<Payload>& inner, const AuthCheck& check,
                           OutstandingRequest child, MonoTime now);
   void Established(IkeSa& sa, MonoTime now);
+  // Certificates around AUTH: SIGNATURE_HASH_ALGORITHMS in IKE_SA_INIT when either
+  // authenticator signs; CERTREQ for the peer's authenticator's trust anchors; our CERTs;
+  // the peer's announced hashes (PeerSignatureHashes, unparsable data: none).
+  static void AddSignatureHashes(const IkePeerConfig& peer, std::vector<Payload>& out);
+  static void AddCertRequest(const IkePeerConfig& peer, std::vector<Payload>& out);
+  static void AddOwnCertificates(const IkePeerConfig& peer, std::vector<Payload>& out);
+  static std::vector<uint16_t> PeerSignatureHashes(std::span<const Payload> payloads);
   // StartLifetimes: an IKE SA becomes established: its rekey, expiry and keepalive timers.
   void StartLifetimes(IkeSa& sa, MonoTime now);
 
@@ -267,6 +278,7 @@ class IkeManager {
   };
 
   IkeHost* host_;
+  const IkeCryptoProvider& crypto_;
   HostRandom host_random_{host_};
   IkeOptions options_;
   IkeStats stats_;

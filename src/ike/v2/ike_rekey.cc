@@ -59,8 +59,8 @@ absl::StatusOr<std::unique_ptr<IkeSa>> IkeManager::RekeyedIkeSa(IkeSa& old_sa, b
   const auto old_prf = static_cast<crypto::PrfAlgorithm>(old_sa.negotiated.prf_id);
   //= https://www.rfc-editor.org/rfc/rfc7296#section-2.18
   //# SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr)
-  absl::StatusOr<SecretBytes> skeyseed =
-      crypto::DeriveRekeyedSkeyseed(old_prf, old_sa.keys.sk_d.span(), shared, nonce_i, nonce_r);
+  absl::StatusOr<SecretBytes> skeyseed = crypto::DeriveRekeyedSkeyseed(
+      crypto_, old_prf, old_sa.keys.sk_d.span(), shared, nonce_i, nonce_r);
   if (!skeyseed.ok()) return skeyseed.status();
   std::optional<SkSuite> suite = SkSuiteFromConfig(negotiated.encryption, negotiated.integrity);
   if (!suite) return absl::InvalidArgumentError("unsupported IKE cipher");
@@ -68,8 +68,8 @@ absl::StatusOr<std::unique_ptr<IkeSa>> IkeManager::RekeyedIkeSa(IkeSa& old_sa, b
   if (!sizes.ok()) return sizes.status();
   const auto prf = static_cast<crypto::PrfAlgorithm>(negotiated.prf_id);
   absl::StatusOr<crypto::IkeSaKeys> keys = crypto::DeriveIkeSaKeysFromSkeyseed(
-      prf, {.integrity = sizes->integ_key, .encryption = sizes->encr_key}, skeyseed->span(),
-      nonce_i, nonce_r, SpiBytes(spi_i), SpiBytes(spi_r));
+      crypto_, prf, {.integrity = sizes->integ_key, .encryption = sizes->encr_key},
+      skeyseed->span(), nonce_i, nonce_r, SpiBytes(spi_i), SpiBytes(spi_r));
   if (!keys.ok()) return keys.status();
   auto fresh = std::make_unique<IkeSa>();
   fresh->peer = old_sa.peer;
@@ -102,8 +102,7 @@ void IkeManager::StartIkeRekey(IkeSa& sa, MonoTime now) {
   ctx.new_ike_spi = NewSpi();
   ctx.nonce.assign(kNonceSize, 0);
   host_->RandomBytes(ctx.nonce);
-  absl::StatusOr<std::unique_ptr<crypto::DhKeyPair>> dh =
-      crypto::DhKeyPair::Generate(peer->ike.dh_group);
+  absl::StatusOr<std::unique_ptr<crypto::DhKeyPair>> dh = crypto_.NewDhKeyPair(peer->ike.dh_group);
   if (!dh.ok()) return;
   ctx.dh = *std::move(dh);
   ctx.offered = OfferIke(peer->ike, SpiBytes(ctx.new_ike_spi));
@@ -144,8 +143,7 @@ void IkeManager::RespondRekeyIke(IkeSa& sa, const Received& in, MonoTime now) {
                        NotifyPayload::InvalidKe(static_cast<uint16_t>(chosen->dh_group)))});
     return;
   }
-  absl::StatusOr<std::unique_ptr<crypto::DhKeyPair>> dh =
-      crypto::DhKeyPair::Generate(chosen->dh_group);
+  absl::StatusOr<std::unique_ptr<crypto::DhKeyPair>> dh = crypto_.NewDhKeyPair(chosen->dh_group);
   if (!dh.ok()) {
     SendResponse(sa, h, {ErrorNotify(NotifyType::kNoProposalChosen)});
     return;

@@ -122,6 +122,8 @@ struct IkeSa {
   bool nat_local = false;           // we are behind a NAT (our NAT-D hash did not match)
   bool nat_remote = false;          // the peer is behind a NAT
   bool peer_fragmentation = false;  // IKEV2_FRAGMENTATION_SUPPORTED received
+  // The peer's SIGNATURE_HASH_ALGORITHMS from IKE_SA_INIT (RFC 7427; empty: none sent).
+  std::vector<uint16_t> peer_signature_hashes;
 
   // IKE_SA_INIT
   std::unique_ptr<crypto::DhKeyPair> dh;

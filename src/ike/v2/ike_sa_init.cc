@@ -1,7 +1,6 @@
 // IKE_SA_INIT (RFC 7296 1.2, 2.6, 2.10, 2.23): both roles, with COOKIE, INVALID_KE_PAYLOAD,
 // NAT detection and the IKE SA key derivation.
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include <algorithm>
 
@@ -17,7 +16,8 @@ namespace {
 constexpr int kMaxInitAttempts = 4;  // INVALID_KE / COOKIE restarts of one initiation
 
 // NatHash: SHA-1(SPIi | SPIr | IP | Port) (RFC 7296 2.23).
-std::vector<uint8_t> NatHash(uint64_t spi_i, uint64_t spi_r, const IkeEndpoint& e) {
+std::vector<uint8_t> NatHash(const IkeCryptoProvider& crypto, uint64_t spi_i, uint64_t spi_r,
+                             const IkeEndpoint& e) {
   std::vector<uint8_t> in;
   PutBe64(spi_i, in);
   PutBe64(spi_r, in);
@@ -25,10 +25,15 @@ std::vector<uint8_t> NatHash(uint64_t spi_i, uint64_t spi_r, const IkeEndpoint& 
   in.insert(in.end(), addr.begin(), addr.end());
   in.push_back(static_cast<uint8_t>(e.port >> 8));
   in.push_back(static_cast<uint8_t>(e.port));
-  std::vector<uint8_t> out(kNatDetectionHashSize);
-  unsigned int len = 0;
-  EVP_Digest(in.data(), in.size(), out.data(), &len, EVP_sha1(), nullptr);
-  return out;
+  //= https://www.rfc-editor.org/rfc/rfc7296#section-2.23
+  //# The data associated with these Notify types is the SHA-1 digest of the SPIs (in the
+  //# order they appear in the header), IP address, and port from which this packet was sent.
+  absl::StatusOr<std::vector<uint8_t>> out = crypto.Hash(pki::HashAlgorithm::kSha1, in);
+  // A provider that cannot hash yields a value that matches nothing: NAT is assumed.
+  if (!out.ok() || out->size() != kNatDetectionHashSize) {
+    return std::vector<uint8_t>(kNatDetectionHashSize, 0xff);
+  }
+  return *std::move(out);
 }
 
 }  // namespace
@@ -54,12 +59,12 @@ void IkeManager::AddNatDetection(const IkeSa& sa, std::vector<Payload>& out) con
   //# The data associated with the NAT_DETECTION_DESTINATION_IP notification is a SHA-1
   //# digest of the SPIs (in the order they appear in the header), IP address, and port to
   //# which this packet was sent.
-  out.push_back(Payload::Make(
-      PayloadType::kNotify,
-      NotifyPayload::Of(NotifyType::kNatDetectionSourceIp, NatHash(sa.spi_i, sa.spi_r, sa.local))));
+  out.push_back(Payload::Make(PayloadType::kNotify,
+                              NotifyPayload::Of(NotifyType::kNatDetectionSourceIp,
+                                                NatHash(crypto_, sa.spi_i, sa.spi_r, sa.local))));
   out.push_back(Payload::Make(PayloadType::kNotify,
                               NotifyPayload::Of(NotifyType::kNatDetectionDestinationIp,
-                                                NatHash(sa.spi_i, sa.spi_r, sa.remote))));
+                                                NatHash(crypto_, sa.spi_i, sa.spi_r, sa.remote))));
 }
 
 // NatDetection: evaluates the peer's NAT_DETECTION_* notifies. Returns whether the peer sent
@@ -71,8 +76,8 @@ bool IkeManager::NatDetection(IkeSa& sa, const Received& in) {
   bool seen = false;
   bool source_matches = false;
   bool dest_matches = false;
-  const std::vector<uint8_t> our_dest = NatHash(h.initiator_spi, spi_r, in.local);
-  const std::vector<uint8_t> peer_source = NatHash(h.initiator_spi, spi_r, in.remote);
+  const std::vector<uint8_t> our_dest = NatHash(crypto_, h.initiator_spi, spi_r, in.local);
+  const std::vector<uint8_t> peer_source = NatHash(crypto_, h.initiator_spi, spi_r, in.remote);
   for (const Payload& p : in.message.payloads) {
     const NotifyPayload* n = p.As<NotifyPayload>();
     if (n == nullptr) continue;
@@ -102,11 +107,13 @@ std::vector<uint8_t> IkeManager::CookieFor(const Received& in, std::span<const u
   data.insert(data.end(), addr.begin(), addr.end());
   PutBe64(in.message.header.initiator_spi, data);
   data.insert(data.end(), cookie_secret_.data(), cookie_secret_.data() + cookie_secret_.size());
+  absl::StatusOr<std::vector<uint8_t>> digest = crypto_.Hash(pki::HashAlgorithm::kSha256, data);
+  OPENSSL_cleanse(data.data(), data.size());
+  // Empty when the provider cannot hash: RespondInit then refuses the request.
+  if (!digest.ok() || digest->size() != 32) return {};
   std::vector<uint8_t> cookie(1 + 32);
   cookie[0] = 1;  // version of the secret
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), cookie.data() + 1, &len, EVP_sha256(), nullptr);
-  OPENSSL_cleanse(data.data(), data.size());
+  std::copy(digest->begin(), digest->end(), cookie.begin() + 1);
   return cookie;
 }
 
@@ -134,8 +141,7 @@ void IkeManager::SendInitRequest(IkeSa& sa, MonoTime now) {
   // A retry with a COOKIE keeps the nonce and KE (RFC 7296 2.6: "all other payloads
   // unchanged"); only a new DH group makes new ones.
   if (sa.dh == nullptr || sa.dh->group() != sa.dh_group) {
-    absl::StatusOr<std::unique_ptr<crypto::DhKeyPair>> dh =
-        crypto::DhKeyPair::Generate(sa.dh_group);
+    absl::StatusOr<std::unique_ptr<crypto::DhKeyPair>> dh = crypto_.NewDhKeyPair(sa.dh_group);
     if (!dh.ok()) {
       RemoveSa(sa, StrCat("DH group ", static_cast<int>(sa.dh_group), ": ", dh.status().message()),
                now);
@@ -165,6 +171,7 @@ void IkeManager::SendInitRequest(IkeSa& sa, MonoTime now) {
   AddNatDetection(sa, out);
   out.push_back(Payload::Make(PayloadType::kNotify,
                               NotifyPayload::Of(NotifyType::kIkev2FragmentationSupported)));
+  AddSignatureHashes(*peer, out);
   Message m;
   m.header.initiator_spi = sa.spi_i;
   m.header.exchange_type = static_cast<uint8_t>(ExchangeType::kIkeSaInit);
@@ -249,6 +256,7 @@ void IkeManager::ProcessInitResponse(IkeSa& sa, const Received& in, std::span<co
   sa.nonce_r = nonce->nonce;
   sa.init_response.assign(raw.begin(), raw.end());
   sa.peer_fragmentation = m.FindNotify(NotifyType::kIkev2FragmentationSupported) != nullptr;
+  sa.peer_signature_hashes = PeerSignatureHashes(m.payloads);
   NatDetection(sa, in);
   if (absl::Status s = DeriveKeys(sa, ke->data); !s.ok()) {
     std::string detail = StrCat("key exchange failed: ", s.message());
@@ -274,8 +282,8 @@ absl::Status IkeManager::DeriveKeys(IkeSa& sa, std::span<const uint8_t> peer_ke)
   if (!sizes.ok()) return sizes.status();
   const auto prf = static_cast<crypto::PrfAlgorithm>(sa.negotiated.prf_id);
   absl::StatusOr<crypto::IkeSaKeys> keys = crypto::DeriveIkeSaKeys(
-      prf, {.integrity = sizes->integ_key, .encryption = sizes->encr_key}, sa.nonce_i, sa.nonce_r,
-      shared->span(), SpiBytes(sa.spi_i), SpiBytes(sa.spi_r));
+      crypto_, prf, {.integrity = sizes->integ_key, .encryption = sizes->encr_key}, sa.nonce_i,
+      sa.nonce_r, shared->span(), SpiBytes(sa.spi_i), SpiBytes(sa.spi_r));
   if (!keys.ok()) return keys.status();
   sa.keys = *std::move(keys);
   absl::StatusOr<std::unique_ptr<SkProtector>> p = MakeProtector(*suite, sa.keys, sa.initiator);
@@ -359,6 +367,10 @@ void IkeManager::HandleInitRequest(const Received& in, std::span<const uint8_t> 
   }
   if (half_open_.size() >= options_.cookie_threshold || rate_count > options_.init_rate_per_peer) {
     std::vector<uint8_t> expected = CookieFor(in, nonce->nonce);
+    if (expected.empty()) {
+      ++stats_.half_open_refused;
+      return;
+    }
     const NotifyPayload* cookie = in.message.FindNotify(NotifyType::kCookie);
     if (cookie == nullptr || cookie->data.size() != expected.size() ||
         CRYPTO_memcmp(cookie->data.data(), expected.data(), expected.size()) != 0) {
@@ -405,7 +417,8 @@ void IkeManager::HandleInitRequest(const Received& in, std::span<const uint8_t> 
   host_->RandomBytes(sa.nonce_r);
   sa.peer_fragmentation =
       in.message.FindNotify(NotifyType::kIkev2FragmentationSupported) != nullptr;
-  absl::StatusOr<std::unique_ptr<crypto::DhKeyPair>> dh = crypto::DhKeyPair::Generate(sa.dh_group);
+  sa.peer_signature_hashes = PeerSignatureHashes(in.message.payloads);
+  absl::StatusOr<std::unique_ptr<crypto::DhKeyPair>> dh = crypto_.NewDhKeyPair(sa.dh_group);
   if (!dh.ok()) {
     ++stats_.dropped;
     return;
@@ -431,6 +444,10 @@ void IkeManager::HandleInitRequest(const Received& in, std::span<const uint8_t> 
     out.push_back(Payload::Make(PayloadType::kNotify,
                                 NotifyPayload::Of(NotifyType::kIkev2FragmentationSupported)));
   }
+  //= https://www.rfc-editor.org/rfc/rfc7296#section-1.2
+  //# HDR, SAr1, KEr, Nr, [CERTREQ]
+  AddCertRequest(*peer, out);
+  AddSignatureHashes(*peer, out);
   Message m;
   m.header.initiator_spi = sa.spi_i;
   m.header.responder_spi = sa.spi_r;

@@ -1,0 +1,146 @@
+// IKEv2 with certificates between two IkeManagers (RFC 7296 2.15, 3.6, 3.7; RFC 7427):
+// CERTREQ in IKE_SA_INIT, CERT and signature AUTH in IKE_AUTH, asymmetric authentication, and
+// the refusals (revoked, expired on the host's wall clock, wrong remote-id) as auth-failure
+// events on the side that checks.
+#include <gtest/gtest.h>
+
+#include "ike/auth/auth_test_pki.h"
+#include "ike/auth/cert_authenticator.h"
+#include "ike/codec/message.h"
+#include "ike/v2/ike_manager_test_util.h"
+
+namespace tunnelisa::ike {
+namespace {
+
+using testing::Pair;
+using testing::Peer;
+using testing::Pki;
+
+std::shared_ptr<const CertAuthenticator> CertBoth(const pki::Certificate& cert,
+                                                  const pki::PrivateKey& key,
+                                                  std::vector<pki::Certificate> chain = {}) {
+  return *CertAuthenticator::Create(CertOwn{cert, key, std::move(chain)},
+                                    CertCheck{Pki().Verifier(), "root", Pki().root});
+}
+
+// CertPeer: side A (gw-ec, with its intermediate) or B (gw-rsa), proving and checking with
+// certificates; its identity is its certificate's subject DN.
+IkePeerConfig CertPeer(bool a) {
+  IkePeerConfig p = Peer(a);
+  const pki::Certificate& cert = a ? Pki().gw_ec : Pki().gw_rsa;
+  auto auth = a ? CertBoth(cert, Pki().ec_key, {Pki().sub}) : CertBoth(cert, Pki().rsa_key);
+  p.auth = {auth, auth};
+  p.local_id = CertAuthenticator::IdentityOf(cert);
+  return p;
+}
+
+bool HasPayload(const std::vector<uint8_t>& datagram, PayloadType type) {
+  absl::StatusOr<Message> m = Message::Parse(datagram);
+  return m.ok() && m->Find(type) != nullptr;
+}
+
+TEST(IkeCert, BothWaysWithAnIntermediate) {
+  Pair p({}, CertPeer(true), CertPeer(false));
+  ASSERT_TRUE(p.a.Initiate(7, p.now).ok());
+  ASSERT_FALSE(p.ha.out.empty());
+  EXPECT_TRUE(HasPayload(p.ha.out.front(), PayloadType::kNotify));
+  ASSERT_TRUE(p.ToB());
+  ASSERT_FALSE(p.hb.out.empty());
+  // RFC 7296 1.2: the responder may ask for certificates in IKE_SA_INIT.
+  EXPECT_TRUE(HasPayload(p.hb.out.front(), PayloadType::kCertReq));
+  p.Flush();
+  ASSERT_NE(p.a.EstablishedSa(7), nullptr);
+  ASSERT_NE(p.b.EstablishedSa(7), nullptr);
+  p.ExpectOneAgreedPair();
+  EXPECT_EQ(p.a.EstablishedSa(7)->peer_id, CertAuthenticator::IdentityOf(Pki().gw_rsa));
+  EXPECT_EQ(p.b.EstablishedSa(7)->peer_id, CertAuthenticator::IdentityOf(Pki().gw_ec));
+  EXPECT_EQ(p.a.stats().auth_failures + p.b.stats().auth_failures, 0u);
+}
+
+TEST(IkeCert, AsymmetricPskOneWayCertificateTheOther) {
+  // A proves itself with the pre-shared key and checks B's certificate; B the reverse.
+  IkePeerConfig a = Peer(true), b = Peer(false);
+  auto check_only =
+      *CertAuthenticator::Create(std::nullopt, CertCheck{Pki().Verifier(), "root", Pki().root});
+  auto prove_only =
+      *CertAuthenticator::Create(CertOwn{Pki().gw_rsa, Pki().rsa_key, {}}, std::nullopt);
+  a.auth.peer = check_only;  // a.auth.own stays the PSK
+  b.auth.own = prove_only;   // b.auth.peer stays the PSK
+  b.local_id = CertAuthenticator::IdentityOf(Pki().gw_rsa);
+  Pair p({}, a, b);
+  p.Establish();
+  p.ExpectOneAgreedPair();
+  // Both directions refused when the other side's method is the wrong one.
+  IkePeerConfig b_psk = Peer(false);
+  Pair q({}, a, b_psk);
+  ASSERT_TRUE(q.a.Initiate(7, q.now).ok());
+  q.Flush();
+  EXPECT_EQ(q.a.EstablishedSa(7), nullptr);
+  EXPECT_EQ(q.ha.Count(IkeEventKind::kAuthFailed), 1u);
+}
+
+TEST(IkeCert, RevokedPeerRefusedWithItsReason) {
+  IkePeerConfig b = CertPeer(false);
+  auto revoked = CertBoth(Pki().revoked, Pki().ec_key, {Pki().sub});
+  b.auth = {revoked, revoked};
+  b.local_id = CertAuthenticator::IdentityOf(Pki().revoked);
+  Pair p({}, CertPeer(true), b);
+  ASSERT_TRUE(p.a.Initiate(7, p.now).ok());
+  p.Flush();
+  EXPECT_EQ(p.a.EstablishedSa(7), nullptr);
+  EXPECT_EQ(p.a.stats().auth_failures, 1u);
+  ASSERT_EQ(p.ha.Count(IkeEventKind::kAuthFailed), 1u);
+  bool named = false;
+  for (const auto& [kind, detail] : p.ha.events) {
+    if (kind == IkeEventKind::kAuthFailed)
+      named = detail.find("certificate revoked") != std::string::npos;
+  }
+  EXPECT_TRUE(named);
+}
+
+TEST(IkeCert, ExpiryFollowsTheHostsWallClock) {
+  // gw-rsa is valid for a year after kNow; a year and a day later the responder refuses it.
+  Pair p({}, CertPeer(true), CertPeer(false));
+  p.ha.wall = WallTime::FromUnixSeconds(pki::testing::kNow + 366 * pki::testing::kDay);
+  p.hb.wall = p.ha.wall;
+  ASSERT_TRUE(p.a.Initiate(7, p.now).ok());
+  p.Flush();
+  EXPECT_EQ(p.b.EstablishedSa(7), nullptr);
+  EXPECT_EQ(p.hb.Count(IkeEventKind::kAuthFailed), 1u);
+  bool named = false;
+  for (const auto& [kind, detail] : p.hb.events) {
+    if (kind == IkeEventKind::kAuthFailed) named = detail.find("expired") != std::string::npos;
+  }
+  EXPECT_TRUE(named);
+}
+
+TEST(IkeCert, RemoteIdMayNameASubjectAltName) {
+  IkePeerConfig a = CertPeer(true);
+  a.remote_id = IdPayload::FromFqdn("gw-rsa.example.com");  // B sends its DN; its cert has the SAN
+  Pair p({}, a, CertPeer(false));
+  p.Establish();
+  IkePeerConfig wrong = CertPeer(true);
+  wrong.remote_id = IdPayload::FromFqdn("someone-else.example.com");
+  Pair q({}, wrong, CertPeer(false));
+  ASSERT_TRUE(q.a.Initiate(7, q.now).ok());
+  q.Flush();
+  EXPECT_EQ(q.a.EstablishedSa(7), nullptr);
+  EXPECT_EQ(q.ha.Count(IkeEventKind::kAuthFailed), 1u);
+}
+
+TEST(IkeCert, CertificatesFragmentOnASmallPath) {
+  IkeOptions o;
+  o.max_datagram = 400;
+  Pair p(o, CertPeer(true), CertPeer(false));
+  p.Establish();
+  EXPECT_LE(p.largest_datagram, 400u);
+  p.ExpectOneAgreedPair();
+  // The IKE SA rekeys and its CHILD SAs too, with certificates not involved again.
+  ASSERT_TRUE(p.a.RekeyIke(7, p.now).ok());
+  p.Flush();
+  ASSERT_NE(p.a.EstablishedSa(7), nullptr);
+  EXPECT_EQ(p.a.EstablishedSa(7)->peer_id, CertAuthenticator::IdentityOf(Pki().gw_rsa));
+}
+
+}  // namespace
+}  // namespace tunnelisa::ike
