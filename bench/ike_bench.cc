@@ -12,7 +12,11 @@
 
 #include "crypto/ike_crypto.h"
 #include "crypto/ike_keymat.h"
+#include "ike/auth/cert_authenticator.h"
 #include "ike/auth/psk_authenticator.h"
+#include "ike/auth/signature_methods.h"
+#include "pki/mint.h"
+#include "tunnelisa/pki/ca_profile.h"
 #include "ike/v2/ike_manager.h"
 #include "tunnelisa/crypto_backend.h"
 #include "tunnelisa/esp_dataplane.h"
@@ -78,6 +82,8 @@ class BenchHost final : public ike::IkeHost {
     if (e.kind == IkeEventKind::kChildUp) ++children_up;
   }
   void Log(LogLevel, std::string_view) override {}
+  // The minted certificates' time (pki/mint.h), not the system clock.
+  WallTime WallNow() override { return WallTime::FromUnixSeconds(pki::testing::kNow); }
   int children_up = 0;
 
  private:
@@ -178,6 +184,100 @@ void BM_IkeCryptoFloor(benchmark::State& state) {
   state.counters["handshakes/s"] =
       benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
+
+// CertWorld: one CA and a certificate for each side, all of `type` (the bench's PKI).
+struct CertWorld {
+  pki::KeyType type;
+  pki::PrivateKey ca_key, a_key, b_key;
+  pki::Certificate ca, a_cert, b_cert;
+  std::shared_ptr<const pki::ChainVerifier> verifier;
+
+  explicit CertWorld(pki::KeyType t)
+      : type(t),
+        ca_key(pki::GenerateKey(t, t == pki::KeyType::kRsa ? 2048 : 0)->key),
+        a_key(pki::GenerateKey(t, t == pki::KeyType::kRsa ? 2048 : 0)->key),
+        b_key(pki::GenerateKey(t, t == pki::KeyType::kRsa ? 2048 : 0)->key) {
+    using pki::testing::Mint;
+    ca = Mint({.subject = "O=Bench,CN=CA", .key = ca_key.public_key(), .issuer_key = ca_key,
+               .ca = true, .serial = 1});
+    a_cert = Mint({.subject = "O=Bench,CN=a", .key = a_key.public_key(), .issuer = &ca,
+                   .issuer_key = ca_key, .serial = 2});
+    b_cert = Mint({.subject = "O=Bench,CN=b", .key = b_key.public_key(), .issuer = &ca,
+                   .issuer_key = ca_key, .serial = 3});
+    pki::Crl crl = pki::testing::MintCrl({.issuer = &ca, .issuer_key = ca_key});
+    std::vector<pki::CaProfile> profiles = {*pki::CaProfile::Create("ca", ca, crl)};
+    verifier = std::shared_ptr<const pki::ChainVerifier>(*pki::ChainVerifier::Create(profiles));
+  }
+  ike::IkePeerConfig Peer(bool a_side) const {
+    ike::IkePeerConfig p = ::tunnelisa::Peer(DhGroup::kCurve25519, a_side);
+    auto auth = *ike::CertAuthenticator::Create(
+        ike::CertOwn{a_side ? a_cert : b_cert, a_side ? a_key : b_key, {}},
+        ike::CertCheck{verifier, "ca", ca});
+    p.auth = {auth, auth};
+    p.local_id = ike::CertAuthenticator::IdentityOf(a_side ? a_cert : b_cert);
+    return p;
+  }
+};
+
+pki::KeyType CertArg(int64_t arg) {
+  return arg == 0 ? pki::KeyType::kRsa : pki::KeyType::kEcdsaP256;
+}
+
+// BM_IkeHandshakeCert/<0 rsa2048 | 1 ecdsa-p256>: BM_IkeHandshake (x25519) with certificate
+// authentication both ways: CERTREQ, CERT, RFC 7427 signatures, chain verification against
+// a ca-profile with its CRL, at the host's wall-clock time.
+void BM_IkeHandshakeCert(benchmark::State& state) {
+  const CertWorld world(CertArg(state.range(0)));
+  state.SetLabel(state.range(0) == 0 ? "rsa2048" : "ecdsa-p256");
+  Wire w;
+  BenchHost ha(&w.to_b), hb(&w.to_a);
+  ike::IkeManager a(&ha, {}), b(&hb, {});
+  const ike::IkePeerConfig pa = world.Peer(true), pb = world.Peer(false);
+  a.SetPeers({pa}, MonoTime{});
+  b.SetPeers({pb}, MonoTime{});
+  for (auto _ : state) {
+    (void)a.Initiate(1, MonoTime{});
+    Pump(a, b, w, pa, pb);
+    state.PauseTiming();
+    if (a.EstablishedSa(1) == nullptr || b.EstablishedSa(1) == nullptr) {
+      state.SkipWithError("handshake failed");
+      break;
+    }
+    a.Shutdown(MonoTime{});
+    Pump(a, b, w, pa, pb);
+    state.ResumeTiming();
+  }
+  state.counters["handshakes/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+}
+
+// BM_IkeCertFloor/<0 rsa2048 | 1 ecdsa-p256>: the floor for a certificate handshake:
+// on both sides one x25519 pair and shared secret, one AUTH signature and one verification.
+void BM_IkeCertFloor(benchmark::State& state) {
+  const CertWorld world(CertArg(state.range(0)));
+  state.SetLabel(state.range(0) == 0 ? "rsa2048" : "ecdsa-p256");
+  const std::vector<uint16_t> hashes = {2, 3, 4, 5};
+  const ike::SignatureScheme scheme = *ike::ChooseSignatureScheme(world.a_key, hashes);
+  std::vector<uint8_t> octets(500, 9);
+  for (auto _ : state) {
+    auto ka = crypto::OpenSslDhKeyPair(DhGroup::kCurve25519).value();
+    auto kb = crypto::OpenSslDhKeyPair(DhGroup::kCurve25519).value();
+    benchmark::DoNotOptimize(ka->Derive(kb->public_value()).value());
+    benchmark::DoNotOptimize(kb->Derive(ka->public_value()).value());
+    std::vector<uint8_t> sig_a = world.a_key.Sign(octets, scheme.options).value();
+    std::vector<uint8_t> sig_b = world.b_key.Sign(octets, scheme.options).value();
+    if (!world.a_key.public_key().Verify(octets, sig_a, scheme.options).ok() ||
+        !world.b_key.public_key().Verify(octets, sig_b, scheme.options).ok()) {
+      state.SkipWithError("verification failed");
+      break;
+    }
+  }
+  state.counters["handshakes/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+}
+
+BENCHMARK(BM_IkeHandshakeCert)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_IkeCertFloor)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
 
 // Args: the DH group numbers (31 x25519, 19 ecp256, 14 modp2048).
 BENCHMARK(BM_IkeHandshake)->Arg(31)->Arg(19)->Arg(14)->Unit(benchmark::kMicrosecond);
