@@ -82,8 +82,8 @@ expect 0 "gen-keypair default (rsa 2048)" -- pki gen-keypair gw1.key &&
 openssl pkey -inform DER -in "$DIR/gw1.key" -passin pass:x >/dev/null 2>&1 &&
   fail "the stored key is readable without the store's key"
 for spec in "rsa 512" "rsa 1024" "dsa 1024"; do
-  set -- $spec
-  expect 0 "gen-keypair $spec" -- pki gen-keypair "k-$1-$2" type "$1" size "$2" &&
+  read -r ktype ksize <<<"$spec"
+  expect 0 "gen-keypair $spec" -- pki gen-keypair "k-$ktype-$ksize" type "$ktype" size "$ksize" &&
     has e "warning: " "weak $spec" && has e "weak" "weak $spec"
 done
 expect 0 "gen-keypair rsa 3072" -- pki gen-keypair k-rsa-3072 size 3072 type rsa &&
