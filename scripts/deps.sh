@@ -7,12 +7,17 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   libssl-dev libsodium-dev libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-scapy iproute2 iputils-ping
+  # The openssl command: the CA that signs certificates in `tunnelisa pki`'s tests.
+  openssl
   # The strongSwan peer of the interop tests (tests/interop/strongswan/): charon with the
   # kernel-libipsec plugin (ESP in user space), swanctl/VICI, and the crypto plugins (openssl,
   # gcm; curve25519, chapoly). No daemon is started in a container; on a systemd host the
   # package enables strongswan-starter (docs/testing.md).
   strongswan-charon strongswan-swanctl libstrongswan-standard-plugins
   libstrongswan-extra-plugins libcharon-extra-plugins libcharon-extauth-plugins
+  # strongSwan's `pki` tool: the CAs, certificates and CRLs of the certificate interop tests
+  # (tests/interop/strongswan/make_certs.sh).
+  strongswan-pki
 )
 # Intel IPsec-MB for the optional `ipsecmb` crypto backend: Debian builds it for amd64 only
 # (the build goes on without it elsewhere).

@@ -18,6 +18,8 @@ constexpr Command kCommands[] = {
     {"replay", "replay CONFIG --service ID [pcaps]: captured packets through an engine", RunReplay},
     {"run", "run CONFIG: a gateway on this host (TUN devices, UDP/raw sockets, control socket)",
      RunRun},
+    {"pki", "pki VERB: keys, requests, import/export/display of certificates, keys and CRLs",
+     RunPki},
 };
 
 void PrintUsage(std::FILE* out) {

@@ -194,6 +194,18 @@ TEST(CodecTest, CrlRoundTripsInEveryFormat) {
   EXPECT_FALSE(ImportCrl(F().crl.Der(), FileFormat::kPkcs10, "x").ok());
 }
 
+TEST(CodecTest, CrlListsItsRevokedSerials) {
+  std::vector<Crl::RevokedEntry> entries = F().crl.revoked();
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].serial_hex, F().leaf.SerialHex());
+  EXPECT_EQ(entries[0].serial_hex, "07");
+  EXPECT_GT(entries[0].revocation_date.unix_seconds, 0);
+  std::string summary = F().crl.Summary();
+  EXPECT_NE(summary.find("Serial 07"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("Revoked:     1 certificate(s)"), std::string::npos) << summary;
+  EXPECT_TRUE(Crl().revoked().empty());
+}
+
 TEST(CodecTest, PkcsTenIsARequestNotACertificate) {
   auto s = ImportCertificate(Bytes("whatever"), FileFormat::kPkcs10, "gw1.csr");
   ExpectError(s.status(), "gw1.csr", "request");

@@ -58,6 +58,23 @@ bool Crl::IsRevoked(const Certificate& cert) const {
   return X509_CRL_get0_by_serial(crl_.get(), &entry, X509_get0_serialNumber(cert.native())) == 1;
 }
 
+std::vector<Crl::RevokedEntry> Crl::revoked() const {
+  std::vector<RevokedEntry> out;
+  STACK_OF(X509_REVOKED)* list = crl_ ? X509_CRL_get_REVOKED(crl_.get()) : nullptr;
+  int n = list == nullptr ? 0 : sk_X509_REVOKED_num(list);
+  out.reserve(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    const X509_REVOKED* entry = sk_X509_REVOKED_value(list, i);
+    const ASN1_INTEGER* serial = X509_REVOKED_get0_serialNumber(entry);
+    std::span<const uint8_t> bytes(ASN1_STRING_get0_data(serial),
+                                   static_cast<size_t>(ASN1_STRING_length(serial)));
+    out.push_back(
+        {.serial_hex = ossl::ColonHex(bytes),
+         .revocation_date = {ossl::AsnTimeToUnix(X509_REVOKED_get0_revocationDate(entry))}});
+  }
+  return out;
+}
+
 absl::Status Crl::SignedBy(const Certificate& issuer) const {
   if (!crl_ || issuer.empty()) return absl::FailedPreconditionError("no CRL or no issuer");
   if (X509_NAME_cmp(X509_CRL_get_issuer(crl_.get()), X509_get_subject_name(issuer.native())) != 0) {
@@ -77,11 +94,20 @@ absl::Status Crl::SignedBy(const Certificate& issuer) const {
 std::string Crl::Summary() const {
   if (!crl_) return "(no CRL)\n";
   WallTime next = next_update();
-  return StrCat("CRL (v", version(), ")\n  Issuer:      ", IssuerText(),
-                "\n  Last update: ", ossl::FormatUnix(last_update().unix_seconds),
-                "\n  Next update: ",
-                next.unix_seconds == INT64_MAX ? "(none)" : ossl::FormatUnix(next.unix_seconds),
-                "\n  Revoked:     ", revoked_count(), " certificate(s)\n");
+  std::string text =
+      StrCat("CRL (v", version(), ")\n  Issuer:      ", IssuerText(),
+             "\n  Last update: ", ossl::FormatUnix(last_update().unix_seconds), "\n  Next update: ",
+             next.unix_seconds == INT64_MAX ? "(none)" : ossl::FormatUnix(next.unix_seconds),
+             "\n  Revoked:     ", revoked_count(), " certificate(s)\n");
+  std::vector<RevokedEntry> entries = revoked();
+  for (size_t i = 0; i < entries.size() && i < kSummaryMaxRevoked; ++i) {
+    absl::StrAppend(&text, "    Serial ", entries[i].serial_hex, "  revoked ",
+                    ossl::FormatUnix(entries[i].revocation_date.unix_seconds), "\n");
+  }
+  if (entries.size() > kSummaryMaxRevoked) {
+    absl::StrAppend(&text, "    ... and ", entries.size() - kSummaryMaxRevoked, " more\n");
+  }
+  return text;
 }
 
 // --- CertificateRequest ---

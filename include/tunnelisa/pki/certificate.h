@@ -119,9 +119,18 @@ class Crl {
   // IsRevoked: whether `cert`'s serial number is listed (the issuer is not compared: pair
   // the CRL with its CA first, as CaProfile does).
   bool IsRevoked(const Certificate& cert) const;
+  // RevokedEntry / revoked: the listed certificates in CRL order, serials as SerialHex
+  // prints them ("07", "01:A3:..."), for an operator's display.
+  struct RevokedEntry {
+    std::string serial_hex;
+    WallTime revocation_date;
+  };
+  std::vector<RevokedEntry> revoked() const;
   // SignedBy: OK when `issuer` issued this CRL (names match and the signature verifies with
   // its key); FailedPrecondition saying which check failed otherwise.
   absl::Status SignedBy(const Certificate& issuer) const;
+  // Summary: issuer, dates, and the revoked serials (the first kSummaryMaxRevoked of them).
+  static constexpr size_t kSummaryMaxRevoked = 50;
   std::string Summary() const;
 
   X509_crl_st* native() const { return crl_.get(); }
