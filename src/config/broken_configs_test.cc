@@ -40,8 +40,8 @@ TEST(BrokenConfigs, EachReportsItsExpectedFirstError) {
 }
 
 TEST(BrokenConfigs, GuideExamplesAndTheBaseVectorLoadCleanly) {
-  for (const char* file :
-       {"guide_tunnel_group.cfg", "guide_figure27_router_a.cfg", "two_tunnel_groups.cfg"}) {
+  for (const char* file : {"guide_tunnel_group.cfg", "guide_figure27_router_a.cfg",
+                           "two_tunnel_groups.cfg", "pki_cert_auth.cfg"}) {
     LoadResult r = LoadConfigText(testing::ReadVector(file), file);
     EXPECT_TRUE(r.ok()) << file << ": " << r.errors.front().ToString();
     EXPECT_TRUE(r.warnings.empty()) << file;

@@ -40,9 +40,37 @@ std::optional<IkeIdentity> Identity(ConfigBuilder* b, std::string_view command,
   return id;
 }
 
+CertAuth MakeCert(std::string_view cert, std::string_view key, std::string_view trust_anchor) {
+  return CertAuth{std::string(cert), std::string(key), std::string(trust_anchor)};
+}
+
 }  // namespace
 
 void ConfigBuilder::RecordError(std::string message) { errors_.push_back(std::move(message)); }
+
+// ---- system security pki ---------------------------------------------------------------------
+
+CaProfileBuilder ConfigBuilder::CaProfile(std::string_view name) {
+  auto [it, fresh] = config_.ca_profiles.try_emplace(std::string(name));
+  it->second.name = std::string(name);
+  return CaProfileBuilder(&it->second);
+}
+CaProfileBuilder& CaProfileBuilder::CertFile(std::string_view name) {
+  p_->cert_file = std::string(name);
+  return *this;
+}
+CaProfileBuilder& CaProfileBuilder::CrlFile(std::string_view name) {
+  p_->crl_file = std::string(name);
+  return *this;
+}
+CaProfileBuilder& CaProfileBuilder::Shutdown() {
+  p_->admin = AdminState::kDown;
+  return *this;
+}
+CaProfileBuilder& CaProfileBuilder::NoShutdown() {
+  p_->admin = AdminState::kUp;
+  return *this;
+}
 
 // ---- isa / ipsec -----------------------------------------------------------------------------
 
@@ -124,6 +152,18 @@ IkePolicyBuilder& IkePolicyBuilder::IpsecLifetime(uint32_t seconds) {
 }
 IkePolicyBuilder& IkePolicyBuilder::Dpd(config::Dpd dpd) {
   p_->dpd = dpd;
+  return *this;
+}
+IkePolicyBuilder& IkePolicyBuilder::AuthMethod(IkeAuthMethod method) {
+  p_->auth_method = method;
+  return *this;
+}
+IkePolicyBuilder& IkePolicyBuilder::OwnAuthMethod(IkeAuthMethod method) {
+  p_->own_auth_method = method;
+  return *this;
+}
+IkePolicyBuilder& IkePolicyBuilder::NoOwnAuthMethod() {
+  p_->own_auth_method.reset();
   return *this;
 }
 
@@ -374,7 +414,8 @@ IpsecTunnelBuilder& IpsecTunnelBuilder::DynamicKeying(uint32_t ike_policy,
   }
   auto& dk = std::get<config::DynamicKeying>(t_->keying);
   dk.ike_policy = ike_policy;
-  dk.pre_shared_key = ConfigSecret::FromText(pre_shared_key);
+  dk.pre_shared_key.reset();
+  if (!pre_shared_key.empty()) dk.pre_shared_key = ConfigSecret::FromText(pre_shared_key);
   dk.transforms = std::move(transforms);
   return *this;
 }
@@ -407,6 +448,15 @@ IpsecTunnelBuilder& IpsecTunnelBuilder::NoLocalId() {
 }
 IpsecTunnelBuilder& IpsecTunnelBuilder::NoRemoteId() {
   if (auto* dk = std::get_if<config::DynamicKeying>(&t_->keying)) dk->remote_id.reset();
+  return *this;
+}
+IpsecTunnelBuilder& IpsecTunnelBuilder::Cert(std::string_view cert, std::string_view key,
+                                             std::string_view trust_anchor) {
+  if (config::DynamicKeying* dk = Keying("cert")) dk->cert = MakeCert(cert, key, trust_anchor);
+  return *this;
+}
+IpsecTunnelBuilder& IpsecTunnelBuilder::NoCert() {
+  if (auto* dk = std::get_if<config::DynamicKeying>(&t_->keying)) dk->cert.reset();
   return *this;
 }
 IpsecTunnelBuilder& IpsecTunnelBuilder::ManualSa(uint32_t entry, SaDirection direction,
@@ -487,6 +537,15 @@ IpsecGwBuilder& IpsecGwBuilder::NoLocalId() {
 }
 IpsecGwBuilder& IpsecGwBuilder::NoRemoteId() {
   g_->remote_id.reset();
+  return *this;
+}
+IpsecGwBuilder& IpsecGwBuilder::Cert(std::string_view cert, std::string_view key,
+                                     std::string_view trust_anchor) {
+  g_->cert = MakeCert(cert, key, trust_anchor);
+  return *this;
+}
+IpsecGwBuilder& IpsecGwBuilder::NoCert() {
+  g_->cert.reset();
   return *this;
 }
 IpsecGwBuilder& IpsecGwBuilder::DefaultTunnelTemplate(uint32_t id) {

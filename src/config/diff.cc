@@ -45,6 +45,7 @@ class Planner {
     ListChanges();
     TunnelGroups();
     Policies();
+    CaProfiles();
     PublicServices();
     SecurityPolicies();
     Tunnels();
@@ -67,6 +68,8 @@ class Planner {
         out.push_back({ChangeKind::kModified, path(k)});
       };
     };
+    DiffMaps(old_.ca_profiles, new_.ca_profiles, out, internal::CaProfilePath,
+             simple(internal::CaProfilePath));
     DiffMaps(old_.tunnel_groups, new_.tunnel_groups, out, internal::TunnelGroupPath,
              simple(internal::TunnelGroupPath));
     DiffMaps(old_.ike_policies, new_.ike_policies, out, internal::IkePolicyPath,
@@ -257,6 +260,47 @@ class Planner {
       Note(absl::StrCat("ipsec-transform ", id,
                         " changed: established tunnels are not affected until they are "
                         "renegotiated (clear the tunnel to force renegotiation): ",
+                        absl::StrJoin(users, ", ")));
+    }
+  }
+
+  // TrustAnchorUsers: the candidate's tunnels and ipsec-gws whose cert block names ca-profile
+  // `name` as trust-anchor.
+  std::vector<std::string> TrustAnchorUsers(const std::string& name) const {
+    std::vector<std::string> users;
+    auto uses = [&](const std::optional<CertAuth>& cert) {
+      return cert && cert->trust_anchor == name;
+    };
+    internal::ForEachIpsecTunnel(new_, [&](const TunnelAt<IpsecTunnel>& at) {
+      const auto* dk = std::get_if<DynamicKeying>(&at.tunnel->keying);
+      if (dk != nullptr && uses(dk->cert))
+        users.push_back("ipsec-tunnel " + Quote(at.tunnel->name));
+    });
+    for (const auto& [sid, s] : new_.services) {
+      for (const auto& [ifname, i] : s.interfaces) {
+        if (!i.sap) continue;
+        for (const auto& [gname, g] : i.sap->ipsec_gws) {
+          if (uses(g.cert)) users.push_back("ipsec-gw " + Quote(gname));
+        }
+      }
+    }
+    return users;
+  }
+
+  // CaProfiles: a ca-profile's files and state are consulted at each authentication, so a
+  // change applies at once, unlike an ike-policy change (a cert block change, like a
+  // pre-shared-key change, is a change of its tunnel and needs no note). Removing or shutting
+  // a profile still in use is the validator's error (a trust-anchor must name an enabled
+  // ca-profile).
+  void CaProfiles() {
+    for (const auto& [name, p] : old_.ca_profiles) {
+      auto it = new_.ca_profiles.find(name);
+      if (it == new_.ca_profiles.end() || it->second == p) continue;
+      auto users = TrustAnchorUsers(name);
+      if (users.empty()) continue;
+      Note(absl::StrCat("ca-profile ", Quote(name),
+                        " changed: applies at once to the authentication of the tunnels that "
+                        "use it as trust-anchor: ",
                         absl::StrJoin(users, ", ")));
     }
   }

@@ -31,6 +31,20 @@ constexpr DscpNameEntry kDscpNames[] = {
     {"ef", 46},   {"cs6", 48},  {"cs7", 56},  {"nc1", 48},  {"nc2", 56},  {"cs0", 0},
 };
 
+struct AuthMethodName {
+  IkeAuthMethod method;
+  std::string_view name;
+};
+constexpr AuthMethodName kAuthMethodNames[] = {
+    {IkeAuthMethod::kPsk, "psk"},
+    {IkeAuthMethod::kCertAuth, "cert-auth"},
+};
+constexpr std::array<IkeAuthMethod, std::size(kAuthMethodNames)> kAuthMethods = [] {
+  std::array<IkeAuthMethod, std::size(kAuthMethodNames)> all{};
+  for (size_t i = 0; i < all.size(); ++i) all[i] = kAuthMethodNames[i].method;
+  return all;
+}();
+
 constexpr std::array<DhGroup, 9> kDhGroups = {
     DhGroup::kModp768,  DhGroup::kModp1024, DhGroup::kModp1536,
     DhGroup::kModp2048, DhGroup::kModp3072, DhGroup::kEcp256,
@@ -74,6 +88,26 @@ std::optional<DhGroup> ParseDhGroup(uint64_t number) {
 }
 
 std::span<const DhGroup> AllDhGroups() { return kDhGroups; }
+
+std::string_view IkeAuthMethodName(IkeAuthMethod method) {
+  for (const AuthMethodName& e : kAuthMethodNames) {
+    if (e.method == method) return e.name;
+  }
+  return "unknown";
+}
+
+std::optional<IkeAuthMethod> ParseIkeAuthMethod(std::string_view name) {
+  for (const AuthMethodName& e : kAuthMethodNames) {
+    if (e.name == name) return e.method;
+  }
+  return std::nullopt;
+}
+
+std::span<const IkeAuthMethod> AllIkeAuthMethods() { return kAuthMethods; }
+
+IkeAuthMethod OwnAuthMethod(const IkePolicy& policy) {
+  return policy.own_auth_method.value_or(policy.auth_method);
+}
 
 EspSuite IpsecTransform::suite() const {
   EspSuite s;

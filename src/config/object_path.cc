@@ -45,4 +45,6 @@ std::string StaticRoutePath(uint32_t service, const StaticRoute& route) {
                       route.NextHopText());
 }
 
+std::string CaProfilePath(std::string_view name) { return "ca-profile " + Quote(name); }
+
 }  // namespace tunnelisa::config::internal

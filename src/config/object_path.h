@@ -27,6 +27,15 @@ std::string IpTunnelPath(const std::string& sap_path, std::string_view name);
 std::string IpsecTunnelPath(const std::string& sap_path, std::string_view name);
 std::string IpsecGwPath(const std::string& sap_path, std::string_view name);
 std::string StaticRoutePath(uint32_t service, const StaticRoute& route);
+std::string CaProfilePath(std::string_view name);  // ca-profile "NAME"
+
+// The SourceMap fields of a tunnel's or ipsec-gw's `cert` block (recorded on the tunnel's or
+// gateway's own path, so that findings about them concern the tunnel): the block's `cert`
+// line, and the `cert`, `key` and `trust-anchor` lines inside it.
+inline constexpr std::string_view kCertBlockField = "cert-block";
+inline constexpr std::string_view kCertField = "cert";
+inline constexpr std::string_view kKeyField = "key";
+inline constexpr std::string_view kTrustAnchorField = "trust-anchor";
 
 }  // namespace tunnelisa::config::internal
 

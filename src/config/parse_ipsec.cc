@@ -144,6 +144,44 @@ void HandleIkeVersion(ParseState&, const Frame& frame, Args& args, bool negated)
   if (v && args.End()) p.ike_version = static_cast<uint8_t>(*v);
 }
 
+// HandleAuthMethod: `auth-method WORD` (the peer's) and `own-auth-method WORD` (this side's);
+// `no auth-method` is psk, `no own-auth-method` the same as auth-method.
+void HandleAuthMethod(ParseState& st, const Frame& frame, Args& args, bool negated) {
+  IkePolicy& p = *frame.ike_policy;
+  const std::string keyword(args.keyword().text);
+  const bool own = keyword == "own-auth-method";
+  if (negated) {
+    if (!args.End()) return;
+    if (own) {
+      p.own_auth_method.reset();
+    } else {
+      p.auth_method = IkePolicy{}.auth_method;
+    }
+    return;
+  }
+  std::string names;
+  for (IkeAuthMethod m : AllIkeAuthMethods()) {
+    absl::StrAppend(&names, names.empty() ? "" : ", ", std::string(IkeAuthMethodName(m)));
+  }
+  if (args.empty()) {
+    st.Error(args.keyword().column, absl::StrCat("'", keyword, "' needs a method (", names, ")"));
+    return;
+  }
+  const Token* t = args.Word(keyword);
+  auto method = t->quoted ? std::nullopt : ParseIkeAuthMethod(t->text);
+  if (!method) {
+    st.Error(t->column,
+             absl::StrCat("unknown ", keyword, " '", t->text.substr(0, 40), "' (", names, ")"));
+    return;
+  }
+  if (!args.End()) return;
+  if (own) {
+    p.own_auth_method = *method;
+  } else {
+    p.auth_method = *method;
+  }
+}
+
 void HandleIsakmpLifetime(ParseState&, const Frame& frame, Args& args, bool negated) {
   IkePolicy& p = *frame.ike_policy;
   if (negated) {
@@ -277,6 +315,8 @@ constexpr CommandSpec kIkePolicyCommands[] = {
     {"encryption-algorithm", HandleEncryptionAlgorithm},
     {"ike-mode", HandleIkeMode},
     {"ike-version", HandleIkeVersion},
+    {"auth-method", HandleAuthMethod},
+    {"own-auth-method", HandleAuthMethod},
     {"isakmp-lifetime", HandleIsakmpLifetime},
     {"ipsec-lifetime", HandleIkeIpsecLifetime},
     {"dpd", HandleDpd},

@@ -43,6 +43,11 @@ enum class Ctx : uint8_t {
   kDynamicKeying,
   kManualKeying,
   kIpsecGw,
+  kSystem,    // config>system
+  kSecurity,  // config>system>security
+  kPki,       // config>system>security>pki
+  kCaProfile,
+  kCertAuth,  // the `cert` block of dynamic-keying or an ipsec-gw
 };
 
 // Frame: one entered context and the objects it edits (each frame copies its parent's
@@ -66,6 +71,8 @@ struct Frame {
   DynamicKeying* dynamic_keying = nullptr;
   ManualKeying* manual_keying = nullptr;
   IpsecGw* ipsec_gw = nullptr;
+  CaProfile* ca_profile = nullptr;
+  CertAuth* cert = nullptr;
 };
 
 class ParseState;
@@ -168,6 +175,7 @@ std::span<const CommandSpec> IsaCommands(Ctx ctx);
 std::span<const CommandSpec> IpsecCommands(Ctx ctx);
 std::span<const CommandSpec> ServiceCommands(Ctx ctx);
 std::span<const CommandSpec> TunnelCommands(Ctx ctx);
+std::span<const CommandSpec> PkiCommands(Ctx ctx);
 
 // Shared handlers for commands that exist in many contexts.
 void HandleShutdown(ParseState& st, const Frame& frame, Args& args, bool negated);
@@ -181,6 +189,9 @@ void HandleIpMtuShared(ParseState& st, const Frame& frame, Args& args, bool nega
 void HandleSapQosShared(ParseState& st, const Frame& frame, Args& args, bool negated);
 // ReadTransformList: `transform ID [ID...]` (1..4 distinct ids) into *out; false on error.
 bool ReadTransformList(ParseState& st, Args& args, std::vector<uint32_t>* out);
+// HandleCertBlock: `cert` under dynamic-keying or an ipsec-gw (enters the cert block;
+// `no cert` removes it). In parse_pki.cc.
+void HandleCertBlock(ParseState& st, const Frame& frame, Args& args, bool negated);
 // Child: a frame for a context entered from `parent`.
 Frame Child(const Frame& parent, Ctx ctx, std::string path);
 

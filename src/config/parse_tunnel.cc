@@ -556,6 +556,7 @@ constexpr CommandSpec kDynamicKeyingCommands[] = {
     {"remote-id", HandleIkeId},
     {"transform", HandleKeyingTransform},
     {"auto-establish", HandleAutoEstablish},
+    {"cert", HandleCertBlock},
 };
 constexpr CommandSpec kManualKeyingCommands[] = {
     {"security-association", HandleSecurityAssociation},
@@ -566,6 +567,7 @@ constexpr CommandSpec kIpsecGwCommands[] = {
     {"pre-shared-key", HandlePreSharedKey},
     {"local-id", HandleIkeId},
     {"remote-id", HandleIkeId},
+    {"cert", HandleCertBlock},
     {"default-tunnel-template", HandleDefaultTemplate},
     {"default-secure-service", HandleSecureService},
     {"dpd", HandleDpd},

@@ -67,6 +67,7 @@ const CommandSpec* FindCommand(Ctx ctx, std::string_view keyword) {
       IpsecCommands(ctx),
       ServiceCommands(ctx),
       TunnelCommands(ctx),
+      PkiCommands(ctx),
   };
   for (std::span<const CommandSpec> table : tables) {
     for (const CommandSpec& spec : table) {
@@ -358,6 +359,9 @@ void HandleShutdown(ParseState& st, const Frame& frame, Args& args, bool negated
     case Ctx::kIpsecGw:
       admin = &frame.ipsec_gw->admin;
       break;
+    case Ctx::kCaProfile:
+      admin = &frame.ca_profile->admin;
+      break;
     default:
       st.Error(args.keyword().column, "'shutdown' is not available here");
       return;
@@ -399,6 +403,9 @@ void HandleDescription(ParseState& st, const Frame& frame, Args& args, bool nega
       break;
     case Ctx::kIpsecGw:
       text = &frame.ipsec_gw->description;
+      break;
+    case Ctx::kCaProfile:
+      text = &frame.ca_profile->description;
       break;
     default:
       st.Error(args.keyword().column, "'description' is not available here");

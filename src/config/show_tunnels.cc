@@ -56,11 +56,44 @@ void JsonIkeId(JsonWriter& j, std::string_view key, const std::optional<IkeIdent
   j.EndObject();
 }
 
-// LocalIdText: the identity IKE sends, "(default)" when it is the local gateway's address.
-std::string LocalIdText(const IpsecTunnel& t, const DynamicKeying& dk) {
+// Policy: the tunnel's ike-policy, or nullptr when it names none that exists.
+const IkePolicy* Policy(const Config& config, const DynamicKeying& dk) {
+  if (!dk.ike_policy) return nullptr;
+  auto it = config.ike_policies.find(*dk.ike_policy);
+  return it == config.ike_policies.end() ? nullptr : &it->second;
+}
+
+// LocalIdText: the identity IKE sends, "(default)" when it is the local gateway's address;
+// with certificate authentication and no local-id, the certificate's subject (the guide:
+// "the SR OS will use the subject of the configured certificate as its ID").
+std::string LocalIdText(const IpsecTunnel& t, const DynamicKeying& dk, const IkePolicy* policy) {
+  if (!dk.local_id && policy != nullptr && OwnAuthMethod(*policy) == IkeAuthMethod::kCertAuth &&
+      dk.cert && !dk.cert->cert.empty()) {
+    return absl::StrCat("subject of cert \"", dk.cert->cert, "\"");
+  }
   std::optional<IkeIdentity> id = EffectiveLocalId(t);
   if (!id) return "n/a";
   return dk.local_id ? id->ToString() : id->ToString() + " (default)";
+}
+
+std::string AuthMethodText(const IkePolicy* policy, bool own) {
+  if (policy == nullptr) return "n/a";
+  return std::string(IkeAuthMethodName(own ? OwnAuthMethod(*policy) : policy->auth_method));
+}
+
+// JsonCert: {"cert": ..., "key": ..., "trust_anchor": ...} (null for what is not set), or
+// null without a cert block.
+void JsonCert(JsonWriter& j, const std::optional<CertAuth>& cert) {
+  j.Key("cert");
+  if (!cert) {
+    j.Null();
+    return;
+  }
+  j.BeginObject();
+  j.OptionalField("cert", cert->cert);
+  j.OptionalField("key", cert->key);
+  j.OptionalField("trust_anchor", cert->trust_anchor);
+  j.EndObject();
 }
 
 void JsonService(JsonWriter& j, std::string_view key, const std::optional<ServiceRef>& ref) {
@@ -133,8 +166,8 @@ std::string DetailIpTunnel(const TunnelAt<IpTunnel>& at, const OperStatus& oper,
   return b.Render();
 }
 
-void JsonIpsecTunnel(JsonWriter& j, const TunnelAt<IpsecTunnel>& at, const OperStatus& oper,
-                     const std::optional<IpsecTunnelCounters>& counters) {
+void JsonIpsecTunnel(JsonWriter& j, const Config& config, const TunnelAt<IpsecTunnel>& at,
+                     const OperStatus& oper, const std::optional<IpsecTunnelCounters>& counters) {
   const IpsecTunnel& t = *at.tunnel;
   j.BeginObject();
   j.Field("name", t.name);
@@ -161,8 +194,12 @@ void JsonIpsecTunnel(JsonWriter& j, const TunnelAt<IpsecTunnel>& at, const OperS
     j.Key("transforms").BeginArray();
     for (uint32_t id : dk->transforms) j.Uint(id);
     j.EndArray();
+    const IkePolicy* policy = Policy(config, *dk);
+    j.OptionalField("auth_method", policy ? AuthMethodText(policy, false) : "");
+    j.OptionalField("own_auth_method", policy ? AuthMethodText(policy, true) : "");
     JsonIkeId(j, "local_id", dk->local_id);
     JsonIkeId(j, "remote_id", dk->remote_id);
+    JsonCert(j, dk->cert);
   }
   j.Key("ip_mtu");
   if (t.ip_mtu) {
@@ -193,7 +230,8 @@ void JsonIpsecTunnel(JsonWriter& j, const TunnelAt<IpsecTunnel>& at, const OperS
   j.EndObject();
 }
 
-std::string DetailIpsecTunnel(const TunnelAt<IpsecTunnel>& at, const OperStatus& oper,
+std::string DetailIpsecTunnel(const Config& config, const TunnelAt<IpsecTunnel>& at,
+                              const OperStatus& oper,
                               const std::optional<IpsecTunnelCounters>& counters) {
   const IpsecTunnel& t = *at.tunnel;
   internal::DetailBlock b("IPsec Tunnel Configuration Detail");
@@ -207,10 +245,19 @@ std::string DetailIpsecTunnel(const TunnelAt<IpsecTunnel>& at, const OperStatus&
   b.Add("Security Policy", t.security_policy ? std::to_string(*t.security_policy) : "n/a");
   b.Add("Keying Type", KeyingText(t));
   if (const auto* dk = std::get_if<DynamicKeying>(&t.keying)) {
+    const IkePolicy* policy = Policy(config, *dk);
     b.Add("IKE Policy", dk->ike_policy ? std::to_string(*dk->ike_policy) : "n/a");
+    b.Add("Auth Method", AuthMethodText(policy, false));
+    b.Add("Own Auth Method", AuthMethodText(policy, true));
     b.Add("Transforms", dk->transforms.empty() ? "n/a" : absl::StrJoin(dk->transforms, " "));
-    b.Add("Local IKE ID", LocalIdText(t, *dk));
+    b.Add("Local IKE ID", LocalIdText(t, *dk, policy));
     b.Add("Remote IKE ID", dk->remote_id ? dk->remote_id->ToString() : "any");
+    if (dk->cert) {
+      auto shown = [](const std::string& s) { return s.empty() ? std::string("n/a") : s; };
+      b.Add("Certificate", shown(dk->cert->cert));
+      b.Add("Private Key", shown(dk->cert->key));
+      b.Add("Trust Anchor", shown(dk->cert->trust_anchor));
+    }
   }
   b.Add("IP MTU", t.ip_mtu ? std::to_string(*t.ip_mtu) : "default");
   b.Add("Clear DF Bit", t.clear_df_bit ? "true" : "false");
@@ -303,7 +350,7 @@ absl::StatusOr<std::string> ShowIpsecTunnel(const Config& config, const RuntimeV
     j.BeginObject().Key("ipsec_tunnels").BeginArray();
     for (const auto& at : rows) {
       TunnelKey key{at.service->id, at.tunnel->name};
-      JsonIpsecTunnel(j, at, runtime.IpsecTunnelStatus(key), runtime.IpsecCounters(key));
+      JsonIpsecTunnel(j, config, at, runtime.IpsecTunnelStatus(key), runtime.IpsecCounters(key));
     }
     j.EndArray().EndObject();
     return j.Take();
@@ -312,7 +359,8 @@ absl::StatusOr<std::string> ShowIpsecTunnel(const Config& config, const RuntimeV
     std::string out;
     for (const auto& at : rows) {
       TunnelKey key{at.service->id, at.tunnel->name};
-      out += DetailIpsecTunnel(at, runtime.IpsecTunnelStatus(key), runtime.IpsecCounters(key));
+      out +=
+          DetailIpsecTunnel(config, at, runtime.IpsecTunnelStatus(key), runtime.IpsecCounters(key));
     }
     return out;
   }

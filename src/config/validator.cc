@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/str_cat.h"
 #include "config/object_path.h"
+#include "config/pki_names.h"
 
 namespace tunnelisa::config {
 namespace {
@@ -49,6 +50,7 @@ class Validator {
   explicit Validator(const Config& c) : c_(c) {}
 
   ValidationReport Run() {
+    for (const auto& [name, p] : c_.ca_profiles) CheckCaProfile(name, p);
     for (const auto& [id, g] : c_.tunnel_groups) CheckTunnelGroup(g);
     for (const auto& [id, p] : c_.ike_policies) CheckIkePolicy(p);
     for (const auto& [id, t] : c_.ipsec_transforms) CheckTransform(t);
@@ -77,6 +79,33 @@ class Validator {
   }
   void Down(const std::string& object, std::string_view field, std::string message) {
     report_.oper_down.push_back({object, std::string(field), std::move(message)});
+  }
+
+  // ---- system security pki ------------------------------------------------------------------
+
+  // CheckFileName: a PKI directory file name (`cert-file`, `crl-file`, `cert`, `key`).
+  void CheckFileName(const std::string& path, std::string_view field, const std::string& name) {
+    if (name.empty()) return;  // not set
+    std::string problem = internal::PkiFileNameProblem(name);
+    if (!problem.empty()) Error(path, field, StrCat("invalid ", field, ": ", problem));
+  }
+
+  void CheckCaProfile(const std::string& key, const CaProfile& p) {
+    std::string path = internal::CaProfilePath(key);
+    if (p.name != key) Error(path, "", "ca-profile name does not match its key");
+    if (!NameOk(p.name)) Error(path, "", "ca-profile names are 1..64 printable characters");
+    CheckFileName(path, "cert-file", p.cert_file);
+    CheckFileName(path, "crl-file", p.crl_file);
+    // The guide's ca-profile is a CA certificate and its CRLv2: an enabled profile without
+    // either could not verify a chain or a revocation.
+    if (p.admin == AdminState::kUp && (p.cert_file.empty() || p.crl_file.empty())) {
+      std::string_view missing = p.cert_file.empty() && p.crl_file.empty()
+                                     ? "cert-file and crl-file"
+                                 : p.cert_file.empty() ? "cert-file"
+                                                       : "crl-file";
+      Error(path, "shutdown",
+            StrCat("ca-profile ", Quote(p.name), " needs ", missing, " to be in no shutdown"));
+    }
   }
 
   // ---- isa ----------------------------------------------------------------------------------
@@ -136,6 +165,17 @@ class Validator {
     if (p.auth_algorithm == IntegrityAlgorithm::kNone) {
       Error(path, "auth-algorithm", "an ike-policy needs an auth-algorithm (it is also the PRF)");
     }
+    // The guide: "The SR OS supports X.509v3 certificate authentication for IKEv2 LAN-to-LAN
+    // tunnel"; asymmetric authentication is IKEv2's too (IKEv1 negotiates one method for both).
+    if (p.ike_version == 1) {
+      constexpr std::string_view kWhy =
+          " needs ike-version 2: certificate authentication is for IKEv2";
+      if (p.auth_method == IkeAuthMethod::kCertAuth) {
+        Error(path, "auth-method", StrCat("auth-method cert-auth", kWhy));
+      } else if (p.own_auth_method == IkeAuthMethod::kCertAuth) {
+        Error(path, "own-auth-method", StrCat("own-auth-method cert-auth", kWhy));
+      }
+    }
   }
 
   void CheckTransform(const IpsecTransform& t) {
@@ -179,6 +219,68 @@ class Validator {
   void CheckIkePolicyRef(const std::string& path, uint32_t id) {
     if (!c_.ike_policies.contains(id)) {
       Error(path, "ike-policy", absl::StrCat("ike-policy ", id, " does not exist"));
+    }
+  }
+
+  // CheckAuth: what a tunnel's dynamic-keying or an ipsec-gw needs for the authentication
+  // methods of its ike-policy (psk both ways when the policy is missing, its default): the
+  // pre-shared key when either side uses psk (a missing one keeps the tunnel down, as before
+  // certificates existed); when this side uses cert-auth, the cert block's cert and key; when
+  // the peer does, its trust-anchor, a ca-profile that exists and is not shut down.
+  // `no_psk` is the operationally-down reason for a missing key.
+  void CheckAuth(const std::string& path, std::string_view psk_field, std::string no_psk,
+                 std::optional<uint32_t> policy_id, const std::optional<ConfigSecret>& psk,
+                 const std::optional<CertAuth>& cert) {
+    auto policy = policy_id ? c_.ike_policies.find(*policy_id) : c_.ike_policies.end();
+    IkeAuthMethod peer = IkeAuthMethod::kPsk, own = IkeAuthMethod::kPsk;
+    if (policy != c_.ike_policies.end()) {
+      peer = policy->second.auth_method;
+      own = OwnAuthMethod(policy->second);
+    }
+    if (!psk) {
+      if (peer == IkeAuthMethod::kPsk || own == IkeAuthMethod::kPsk) {
+        Down(path, psk_field, std::move(no_psk));
+      }
+    } else if (!SecretTextOk(*psk)) {
+      Error(path, "pre-shared-key", "pre-shared-key must be 1..64 printable characters");
+    }
+    if (cert) {
+      CheckFileName(path, internal::kCertField, cert->cert);
+      CheckFileName(path, internal::kKeyField, cert->key);
+      if (!cert->trust_anchor.empty()) CheckTrustAnchor(path, cert->trust_anchor);
+    }
+    if (policy == c_.ike_policies.end()) return;
+    // Missing pieces are reported at the cert block, or where the ike-policy is named when
+    // there is no block.
+    std::string_view field = cert ? internal::kCertBlockField : "ike-policy";
+    std::string_view where = cert ? "the cert block needs" : "a cert block is required with";
+    if (own == IkeAuthMethod::kCertAuth) {
+      bool no_cert = !cert || cert->cert.empty(), no_key = !cert || cert->key.empty();
+      if (no_cert || no_key) {
+        Error(path, field,
+              StrCat("ike-policy ", *policy_id,
+                     " authenticates this side with a certificate: ", where, " ",
+                     no_cert && no_key ? "'cert' and 'key'"
+                     : no_cert         ? "'cert'"
+                                       : "'key'"));
+      }
+    }
+    if (peer == IkeAuthMethod::kCertAuth && (!cert || cert->trust_anchor.empty())) {
+      Error(path, field,
+            StrCat("ike-policy ", *policy_id, " authenticates the peer with a certificate: ", where,
+                   " 'trust-anchor'"));
+    }
+  }
+
+  void CheckTrustAnchor(const std::string& path, const std::string& name) {
+    auto profile = c_.ca_profiles.find(name);
+    if (profile == c_.ca_profiles.end()) {
+      Error(path, internal::kTrustAnchorField,
+            StrCat("trust-anchor: ca-profile ", Quote(name), " does not exist"));
+    } else if (profile->second.admin == AdminState::kDown) {
+      Error(path, internal::kTrustAnchorField,
+            StrCat("trust-anchor: ca-profile ", Quote(name),
+                   " is shut down (a trust anchor must be in no shutdown)"));
     }
   }
 
@@ -425,11 +527,8 @@ class Validator {
       } else {
         CheckIkePolicyRef(path, *dk->ike_policy);
       }
-      if (!dk->pre_shared_key) {
-        Down(path, "dynamic-keying", "dynamic-keying has no pre-shared-key");
-      } else if (!SecretTextOk(*dk->pre_shared_key)) {
-        Error(path, "pre-shared-key", "pre-shared-key must be 1..64 printable characters");
-      }
+      CheckAuth(path, "dynamic-keying", "dynamic-keying has no pre-shared-key", dk->ike_policy,
+                dk->pre_shared_key, dk->cert);
       CheckIds(path, dk->local_id, dk->remote_id);
       if (dk->transforms.empty()) {
         Down(path, "dynamic-keying", "dynamic-keying has no transform");
@@ -498,11 +597,7 @@ class Validator {
     } else {
       CheckIkePolicyRef(path, *g.ike_policy);
     }
-    if (!g.pre_shared_key) {
-      Down(path, "", "no pre-shared-key is configured");
-    } else if (!SecretTextOk(*g.pre_shared_key)) {
-      Error(path, "pre-shared-key", "pre-shared-key must be 1..64 printable characters");
-    }
+    CheckAuth(path, "", "no pre-shared-key is configured", g.ike_policy, g.pre_shared_key, g.cert);
     CheckIds(path, g.local_id, g.remote_id);
     if (!g.default_tunnel_template) {
       Down(path, "", "no default-tunnel-template is configured");

@@ -67,6 +67,30 @@ std::string DpdText(const Dpd& d) {
   return s;
 }
 
+// WriteCertBlock: a tunnel's or ipsec-gw's `cert` block, the files and trust anchor set.
+void WriteCertBlock(const std::optional<CertAuth>& cert, Emitter& e) {
+  if (!cert) return;
+  e.Open("cert");
+  if (!cert->cert.empty()) e.Line("cert " + Quote(cert->cert));
+  if (!cert->key.empty()) e.Line("key " + Quote(cert->key));
+  if (!cert->trust_anchor.empty()) e.Line("trust-anchor " + Quote(cert->trust_anchor));
+  e.Close();
+}
+
+void WritePki(const Config& c, Emitter& e) {
+  if (c.ca_profiles.empty()) return;
+  e.Open("config system security pki");
+  for (const auto& [name, p] : c.ca_profiles) {
+    e.Open(absl::StrCat("ca-profile ", Quote(name), " create"));
+    e.Description(p.description);
+    if (!p.cert_file.empty()) e.Line("cert-file " + Quote(p.cert_file));
+    if (!p.crl_file.empty()) e.Line("crl-file " + Quote(p.crl_file));
+    e.Admin(p.admin);
+    e.Close();
+  }
+  e.ExitAll();
+}
+
 void WriteIsa(const Config& c, Emitter& e) {
   if (c.tunnel_groups.empty()) return;
   e.Open("config isa");
@@ -98,6 +122,10 @@ void WriteIpsec(const Config& c, Emitter& e) {
                         std::string(GetEncryptionInfo(p.encryption_algorithm).name)));
     e.Line(absl::StrCat("ike-mode ", std::string(IkeModeName(p.ike_mode))));
     e.Line(absl::StrCat("ike-version ", static_cast<int>(p.ike_version)));
+    e.Line(absl::StrCat("auth-method ", std::string(IkeAuthMethodName(p.auth_method))));
+    if (p.own_auth_method) {
+      e.Line(absl::StrCat("own-auth-method ", std::string(IkeAuthMethodName(*p.own_auth_method))));
+    }
     e.Line(absl::StrCat("isakmp-lifetime ", p.isakmp_lifetime_s));
     e.Line(absl::StrCat("ipsec-lifetime ", p.ipsec_lifetime_s));
     if (p.dpd) e.Line(DpdText(*p.dpd));
@@ -167,6 +195,7 @@ void WriteIpsecTunnel(const IpsecTunnel& t, Emitter& e) {
     if (dk->remote_id) e.Line("remote-id " + dk->remote_id->ToString());
     if (!dk->transforms.empty()) e.Line("transform" + Ids(dk->transforms));
     if (dk->auto_establish) e.Line("auto-establish");
+    WriteCertBlock(dk->cert, e);
     e.Close();
   } else if (const auto* mk = std::get_if<ManualKeying>(&t.keying)) {
     e.Open("manual-keying");
@@ -199,6 +228,7 @@ void WriteIpsecGw(const IpsecGw& g, Emitter& e) {
   if (g.pre_shared_key) e.Line("pre-shared-key " + Text(*g.pre_shared_key));
   if (g.local_id) e.Line("local-id " + g.local_id->ToString());
   if (g.remote_id) e.Line("remote-id " + g.remote_id->ToString());
+  WriteCertBlock(g.cert, e);
   if (g.default_tunnel_template) {
     e.Line(absl::StrCat("default-tunnel-template ", *g.default_tunnel_template));
   }
@@ -275,6 +305,7 @@ void WriteService(const Service& s, Emitter& e) {
 
 std::string WriteConfig(const Config& config) {
   Emitter e;
+  WritePki(config, e);
   WriteIsa(config, e);
   WriteIpsec(config, e);
   if (!config.services.empty()) {

@@ -58,12 +58,33 @@ class IkePolicyBuilder {
   IkePolicyBuilder& IsakmpLifetime(uint32_t seconds);
   IkePolicyBuilder& IpsecLifetime(uint32_t seconds);
   IkePolicyBuilder& Dpd(config::Dpd dpd);
+  // AuthMethod: `auth-method`, what the peer authenticates with. OwnAuthMethod:
+  // `own-auth-method`, what this side uses; NoOwnAuthMethod: `no own-auth-method` (the same
+  // as the peer's).
+  IkePolicyBuilder& AuthMethod(IkeAuthMethod method);
+  IkePolicyBuilder& OwnAuthMethod(IkeAuthMethod method);
+  IkePolicyBuilder& NoOwnAuthMethod();
   IkePolicy& raw() { return *p_; }
 
  private:
   friend class ConfigBuilder;
   explicit IkePolicyBuilder(IkePolicy* p) : p_(p) {}
   IkePolicy* p_;
+};
+
+// CaProfileBuilder: `config system security pki ca-profile "NAME" create` (created shut down).
+class CaProfileBuilder {
+ public:
+  CaProfileBuilder& CertFile(std::string_view name);  // `cert-file`, a PKI directory file
+  CaProfileBuilder& CrlFile(std::string_view name);   // `crl-file`, a PKI directory file
+  CaProfileBuilder& Shutdown();
+  CaProfileBuilder& NoShutdown();
+  config::CaProfile& raw() { return *p_; }
+
+ private:
+  friend class ConfigBuilder;
+  explicit CaProfileBuilder(config::CaProfile* p) : p_(p) {}
+  config::CaProfile* p_;
 };
 
 class TransformBuilder {
@@ -110,7 +131,8 @@ class IpsecTunnelBuilder {
                                           ServiceRef delivery_service);
   // DynamicKeying: `dynamic-keying` with `ike-policy`, `pre-shared-key`, `transform ...`.
   // Replaces manual keying; on a tunnel that already has dynamic keying it sets these three
-  // and keeps the rest (local-id, remote-id, auto-establish), as the text does.
+  // and keeps the rest (local-id, remote-id, auto-establish, cert), as the text does. An
+  // empty pre_shared_key sets none (a policy with cert-auth both ways needs none).
   IpsecTunnelBuilder& DynamicKeying(uint32_t ike_policy, std::string_view pre_shared_key,
                                     std::vector<uint32_t> transforms);
   // LocalId / RemoteId: `dynamic-keying local-id TYPE VALUE` / `remote-id TYPE VALUE` (a
@@ -121,6 +143,12 @@ class IpsecTunnelBuilder {
   IpsecTunnelBuilder& RemoteId(IkeIdentity::Type type, std::string_view value);
   IpsecTunnelBuilder& NoLocalId();
   IpsecTunnelBuilder& NoRemoteId();
+  // Cert: the `dynamic-keying cert` block: this side's certificate and key (PKI directory
+  // file names) and the trust anchor (a ca-profile name); "" leaves one unset. Starts an
+  // empty dynamic-keying like LocalId. NoCert: `no cert`.
+  IpsecTunnelBuilder& Cert(std::string_view cert, std::string_view key,
+                           std::string_view trust_anchor);
+  IpsecTunnelBuilder& NoCert();
   // ManualSa: one `manual-keying security-association` (keys in hex, as in the text).
   IpsecTunnelBuilder& ManualSa(uint32_t entry, SaDirection direction, uint32_t spi,
                                uint32_t transform, std::string_view authentication_key_hex,
@@ -153,6 +181,9 @@ class IpsecGwBuilder {
   IpsecGwBuilder& RemoteId(IkeIdentity::Type type, std::string_view value);
   IpsecGwBuilder& NoLocalId();
   IpsecGwBuilder& NoRemoteId();
+  // Cert / NoCert: the gateway's `cert` block (see IpsecTunnelBuilder::Cert).
+  IpsecGwBuilder& Cert(std::string_view cert, std::string_view key, std::string_view trust_anchor);
+  IpsecGwBuilder& NoCert();
   IpsecGwBuilder& DefaultTunnelTemplate(uint32_t id);
   IpsecGwBuilder& DefaultSecureService(uint32_t service, std::string_view interface);
   IpsecGwBuilder& Shutdown();
@@ -227,6 +258,8 @@ class ConfigBuilder {
   ConfigBuilder() = default;
   explicit ConfigBuilder(Config start) : config_(std::move(start)) {}
 
+  // CaProfile: `config system security pki ca-profile "NAME" create` (or the existing one).
+  CaProfileBuilder CaProfile(std::string_view name);
   TunnelGroupBuilder TunnelGroup(uint32_t id,
                                  TunnelGroupMode mode = TunnelGroupMode::kSingleActive);
   IkePolicyBuilder IkePolicy(uint32_t id);

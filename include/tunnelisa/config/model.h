@@ -116,6 +116,17 @@ struct Dpd {
   bool operator==(const Dpd&) const = default;
 };
 
+// IkeAuthMethod: how one side of an IKE SA authenticates (`auth-method` / `own-auth-method`):
+// with the pre-shared key, or with an X.509 certificate (IKEv2; the guide's "Use Certificate
+// Authentication for IKEv2"). Words: "psk", "cert-auth".
+enum class IkeAuthMethod : uint8_t { kPsk, kCertAuth };
+// IkeAuthMethodName: the word the configuration writes. ParseIkeAuthMethod: the inverse;
+// nullopt for any other word. AllIkeAuthMethods: every method, in the order messages list
+// them (the words come from one table, so methods added later need no other change here).
+std::string_view IkeAuthMethodName(IkeAuthMethod method);
+std::optional<IkeAuthMethod> ParseIkeAuthMethod(std::string_view name);
+std::span<const IkeAuthMethod> AllIkeAuthMethods();
+
 // IkePolicy: `config ipsec ike-policy ID create`. The auth-algorithm is also the PRF.
 struct IkePolicy {
   uint32_t id = 0;  // 1..2048
@@ -126,10 +137,20 @@ struct IkePolicy {
   uint8_t ike_version = 1;             // 1 or 2
   uint32_t isakmp_lifetime_s = 86400;  // IKE SA, 1200..31536000
   uint32_t ipsec_lifetime_s = 3600;    // CHILD SA, 1200..31536000
+  // auth_method: `auth-method`, what the peer must authenticate with. own_auth_method:
+  // `own-auth-method`, what this side uses; nullopt: the same as auth_method. The two differ
+  // for asymmetric authentication (IKEv2 only): e.g. the peer proves itself with a
+  // certificate, this side with the pre-shared key.
+  IkeAuthMethod auth_method = IkeAuthMethod::kPsk;
+  std::optional<IkeAuthMethod> own_auth_method;
   std::optional<Dpd> dpd;
   std::string description;
   bool operator==(const IkePolicy&) const = default;
 };
+
+// OwnAuthMethod: the method this side authenticates with under `policy`: its own-auth-method,
+// else its auth-method.
+IkeAuthMethod OwnAuthMethod(const IkePolicy& policy);
 
 // IpsecTransform: `config ipsec ipsec-transform ID [create]`.
 struct IpsecTransform {
@@ -287,6 +308,20 @@ struct IkeIdentity {
 std::string_view IkeIdentityTypeName(IkeIdentity::Type type);
 std::optional<IkeIdentity::Type> ParseIkeIdentityType(std::string_view name);
 
+// CertAuth: the `cert` block of `dynamic-keying` or an `ipsec-gw`: this side's certificate and
+// private key, and the ca-profile the peer's certificate chain must lead to. `cert` and `key`
+// are file names in the PKI directory (pki::PkiStore names: no '/', not starting with '.'),
+// `trust_anchor` the name of a `ca-profile`; empty means not set. Which ones are required
+// depends on the ike-policy (docs/configuration.md, "Certificates"): `cert` and `key` when
+// this side uses cert-auth, `trust_anchor` when the peer does. With certificate
+// authentication this side's IKE identity is the subject DN of `cert` (the guide's note).
+struct CertAuth {
+  std::string cert;
+  std::string key;
+  std::string trust_anchor;
+  bool operator==(const CertAuth&) const = default;
+};
+
 // DynamicKeying: `dynamic-keying` of an ipsec-tunnel. local_id unset: IKE uses the tunnel's
 // local-gateway-address as an IP-address identity; remote_id unset: any identity the peer
 // presents is accepted (the pre-shared key authenticates it).
@@ -297,6 +332,7 @@ struct DynamicKeying {
   std::optional<IkeIdentity> remote_id;  // `remote-id TYPE VALUE` (tunnelisa extension)
   std::vector<uint32_t> transforms;      // 1..4, in preference order
   bool auto_establish = false;
+  std::optional<CertAuth> cert;  // the `cert` block; nullopt: none
   bool operator==(const DynamicKeying&) const = default;
 };
 
@@ -333,6 +369,7 @@ struct IpsecGw {
   // identity the peer presents (see DynamicKeying).
   std::optional<IkeIdentity> local_id;   // `local-id TYPE VALUE` (tunnelisa extension)
   std::optional<IkeIdentity> remote_id;  // `remote-id TYPE VALUE` (tunnelisa extension)
+  std::optional<CertAuth> cert;          // the `cert` block; nullopt: none
   std::optional<uint32_t> default_tunnel_template;
   std::optional<SecureServiceRef> default_secure_service;
   std::optional<Dpd> dpd;
@@ -428,8 +465,28 @@ struct Service {
   bool operator==(const Service&) const = default;
 };
 
+// ---------------------------------------------------------------------------------------------
+// config system security pki
+// ---------------------------------------------------------------------------------------------
+
+// CaProfile: `ca-profile "NAME" create`: a certificate authority the peers' certificates may
+// chain to (a `trust-anchor` names it). `cert_file` is the CA's certificate and `crl_file` its
+// CRLv2, both file names in the PKI directory (empty: not set). Created shut down, as on
+// SR OS; `no shutdown` needs both files. The files are read and checked (a CA certificate, a
+// v2 CRL signed by it) by ResolvePkiFiles (pki_files.h), not by the parser or validator.
+// Not to be confused with pki::CaProfile, the loaded profile that ResolvePkiFiles makes.
+struct CaProfile {
+  std::string name;
+  std::string cert_file;
+  std::string crl_file;
+  AdminState admin = AdminState::kDown;
+  std::string description;
+  bool operator==(const CaProfile&) const = default;
+};
+
 // Config: a whole router configuration.
 struct Config {
+  std::map<std::string, CaProfile> ca_profiles;  // `config system security pki`, by name
   std::map<uint32_t, TunnelGroup> tunnel_groups;
   std::map<uint32_t, IkePolicy> ike_policies;
   std::map<uint32_t, IpsecTransform> ipsec_transforms;

@@ -1,9 +1,10 @@
 // File: tunnelisa/config/writer.h
 //
 // WriteConfig: the canonical text of a configuration, in the SR OS syntax the parser reads:
-// `config isa`, `config ipsec` and `config service` trees, four-space indentation, every
-// context closed by `exit`, objects in key order, names quoted. For every Config x that the
-// validator accepts, ParseConfigText(WriteConfig(x)) gives back x (tested).
+// `config system security pki`, `config isa`, `config ipsec` and `config service` trees,
+// four-space indentation, every context closed by `exit`, objects in key order, names quoted.
+// For every Config x that the validator accepts, ParseConfigText(WriteConfig(x)) gives back x
+// (tested).
 //
 // The text contains the secrets (pre-shared keys, manual keys) as configured: treat it like
 // the configuration file it is. Thread-safe; never fails.
