@@ -1,6 +1,7 @@
 // `tunnelisa check`, `tunnelisa config print` and `tunnelisa show`: the configuration tools.
 //
-//   tunnelisa check FILE...                  validate; exit 0 with a summary line per file,
+//   tunnelisa check [--pki-dir DIR] FILE...  validate (PKI files too); exit 0 with a summary line
+//   per file,
 //                                            else every error as FILE:LINE:COL: message, exit 1
 //   tunnelisa config print FILE              the canonical form of FILE
 //   tunnelisa show [--json] FILE WORDS...    a show command rendered from FILE, e.g.
@@ -21,7 +22,9 @@
 #include "absl/strings/str_cat.h"
 #include "examples/tunnelisa/command.h"
 #include "examples/tunnelisa/gateway/control_client.h"
+#include "examples/tunnelisa/pki_command.h"
 #include "tunnelisa/config/loader.h"
+#include "tunnelisa/config/pki_files.h"
 #include "tunnelisa/config/runtime_view.h"
 #include "tunnelisa/config/show.h"
 #include "tunnelisa/config/writer.h"
@@ -76,13 +79,35 @@ std::string Summary(const config::Config& c, size_t warnings) {
 
 }  // namespace
 
-int RunCheck(std::span<const std::string_view> args) {
+int RunCheck(std::span<const std::string_view> raw_args) {
+  constexpr char kCheckUsage[] = "usage: tunnelisa check [--pki-dir DIR] FILE...\n";
+  std::vector<std::string_view> args(raw_args.begin(), raw_args.end());
   if (args.empty() || args[0] == "-h" || args[0] == "--help") {
-    std::fprintf(args.empty() ? stderr : stdout, "usage: tunnelisa check FILE...\n");
+    std::fputs(kCheckUsage, args.empty() ? stderr : stdout);
     return args.empty() ? 2 : 0;
   }
+  // --pki-dir DIR: the directory a configuration's certificate files are checked in (default
+  // ./system-pki, opened only for a configuration that names PKI files).
+  std::string pki_dir(pki_cli::kDefaultPkiDir);
+  std::vector<std::string_view> files;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--pki-dir" || args[i].starts_with("--pki-dir=")) {
+      if (args[i] == "--pki-dir" && i + 1 >= args.size()) {
+        std::fputs(kCheckUsage, stderr);
+        return 2;
+      }
+      pki_dir = std::string(args[i] == "--pki-dir" ? args[++i] : args[i].substr(10));
+    } else {
+      files.push_back(args[i]);
+    }
+  }
+  if (files.empty()) {
+    std::fputs(kCheckUsage, stderr);
+    return 2;
+  }
   int status = 0;
-  for (std::string_view arg : args) {
+  std::optional<pki::PkiStore> store;
+  for (std::string_view arg : files) {
     std::string path(arg);
     std::string text;
     if (!ReadFile("check", path, &text)) return 2;
@@ -91,6 +116,23 @@ int RunCheck(std::span<const std::string_view> args) {
       PrintDiagnostics(r.errors, stdout);
       status = 1;
       continue;
+    }
+    if (config::UsesPkiFiles(r.config)) {
+      if (!store) {
+        absl::StatusOr<pki::PkiStore> s = pki_cli::OpenPkiDir(pki_dir);
+        if (!s.ok()) {
+          Print(stdout, absl::StrCat(path, ": names PKI files: ", s.status().message(), "\n"));
+          status = 1;
+          continue;
+        }
+        store.emplace(*std::move(s));
+      }
+      config::PkiResolution pki = config::ResolvePkiFiles(r.config, *store, r.sources, path);
+      if (!pki.ok()) {
+        PrintDiagnostics(pki.errors, stdout);
+        status = 1;
+        continue;
+      }
     }
     PrintDiagnostics(r.warnings, stdout);
     Print(stdout, absl::StrCat(path, ": ", Summary(r.config, r.warnings.size()), "\n"));

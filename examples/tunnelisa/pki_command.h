@@ -78,6 +78,9 @@ absl::Status WriteOutput(std::string_view path, std::span<const uint8_t> bytes, 
 // OpenStore: the PKI directory of --pki-dir. `create`: make it (0700) with its key file on
 // first use; otherwise a missing directory is an error saying nothing was stored yet.
 absl::StatusOr<pki::PkiStore> OpenStore(const Invocation& inv, bool create);
+// OpenPkiDir: an existing PKI directory for `run` and `check` (never created: a missing one
+// says to import files first).
+absl::StatusOr<pki::PkiStore> OpenPkiDir(const std::string& dir);
 // CheckWritableName: a valid store name that is free, or taken and --force given.
 absl::Status CheckWritableName(const pki::PkiStore& store, std::string_view name, bool force);
 

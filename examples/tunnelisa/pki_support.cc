@@ -209,6 +209,12 @@ absl::StatusOr<pki::PkiStore> OpenStore(const Invocation& inv, bool create) {
   return pki::PkiStore::OpenWithKeyFile(inv.pki_dir);
 }
 
+absl::StatusOr<pki::PkiStore> OpenPkiDir(const std::string& dir) {
+  Invocation inv;
+  inv.pki_dir = dir;
+  return OpenStore(inv, /*create=*/false);
+}
+
 absl::Status CheckWritableName(const pki::PkiStore& store, std::string_view name, bool force) {
   auto path = store.PathOf(name);
   if (!path.ok()) return path.status();

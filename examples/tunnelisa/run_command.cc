@@ -33,7 +33,7 @@ constexpr char kUsage[] =
     "         [--control PATH|none] [--tun SERVICE=NAME]...\n"
     "         [--crypto auto|openssl|sodium|ipsecmb]\n"
     "         [--pidfile PATH] [--ready-file PATH] [--log FILE] [--freebind] [--no-raw]\n"
-    "         [--workers N]\n"
+    "         [--workers N] [--pki-dir DIR]\n"
     "\n"
     "Runs the configuration's tunnels on this host until SIGTERM or SIGINT (docs/gateway.md).\n"
     "  --ike-port, --natt-port  local UDP ports for IKE / NAT-T (default 500 / 4500)\n"
@@ -47,7 +47,9 @@ constexpr char kUsage[] =
     "  --freebind               bind public addresses not (yet) configured on the host\n"
     "  --no-raw                 no raw sockets: UDP only (IKE, ESP-in-UDP)\n"
     "  --workers N              worker threads serving the ISA slots (default: one per\n"
-    "                           configured ISA, at most the CPU count; 0: one thread)\n";
+    "                           configured ISA, at most the CPU count; 0: one thread)\n"
+    "  --pki-dir DIR            PKI directory the configuration's certificate files are in\n"
+    "                           (default ./system-pki; see `tunnelisa pki`)\n";
 
 int Usage(const std::string& message) {
   std::fprintf(stderr, "tunnelisa run: %s\n%s", message.c_str(), kUsage);
@@ -124,7 +126,8 @@ int RunRun(std::span<const std::string_view> raw_args) {
   constexpr ArgOption kOptions[] = {{"config", true},     {"ike-port", true}, {"natt-port", true},
                                     {"control", true},    {"crypto", true},   {"pidfile", true},
                                     {"ready-file", true}, {"log", true},      {"freebind", false},
-                                    {"no-raw", false},    {"workers", true},  {"help", false}};
+                                    {"no-raw", false},    {"workers", true},  {"help", false},
+                                    {"pki-dir", true}};
   absl::StatusOr<Args> a = Args::Parse(args, kOptions);
   if (!a.ok()) return Usage(std::string(a.status().message()));
   if (a->Has("help")) {
@@ -154,6 +157,10 @@ int RunRun(std::span<const std::string_view> raw_args) {
   if (!workers.ok()) return Usage(std::string(workers.status().message()));
   if (workers->has_value()) options.workers = static_cast<int>(**workers);
   const std::string pidfile(a->Value("pidfile").value_or(""));
+  if (std::optional<std::string_view> dir = a->Value("pki-dir")) {
+    options.pki_dir = std::string(*dir);
+    options.pki_dir_given = true;
+  }
 
   std::optional<config::Config> config = LoadConfig(options.config_path);
   if (!config) return 2;

@@ -73,6 +73,10 @@
 
 namespace tunnelisa {
 
+namespace pki {
+class PkiStore;  // pki/store.h
+}  // namespace pki
+
 // kMaxTunnelLayers: tunnel operations (encapsulations + decapsulations) one packet may go
 // through in one burst call. GRE over IPsec in one direction takes 2; a transit router
 // decapsulating GRE over IPsec into another GRE over IPsec tunnel takes 4.
@@ -181,6 +185,11 @@ struct EngineOptions {
   // says; it recovers when the worker calls in again). Zero: never.
   uint32_t park_buffers = 128;
   Duration worker_timeout = Duration::Seconds(2);
+  // pki_store: the PKI directory the configuration's ca-profiles and cert blocks name files
+  // in (pki/store.h), read at every ApplyConfig (a re-imported certificate or a new CRL takes
+  // effect at the next one). Null: a configuration naming PKI files is refused
+  // (FailedPrecondition). Not owned; outlives the engine.
+  const pki::PkiStore* pki_store = nullptr;
 };
 
 // EngineWorker: the fast path of one ISA slot, for the one thread that serves it (see

@@ -1,5 +1,6 @@
 // The `tunnelisa check`, `config print` and `show` subcommands
 // (examples/tunnelisa/config_commands.cc, compiled into this test): exit codes and output.
+#include <filesystem>
 #include <span>
 #include <string>
 #include <string_view>
@@ -61,6 +62,28 @@ TEST(CheckCommand, UnreadableFileIsExitTwo) {
   EXPECT_EQ(r.code, 2);
   EXPECT_THAT(r.err, HasSubstr("cannot read /nonexistent/x.cfg"));
   EXPECT_EQ(Invoke(cli::RunCheck, {}).code, 2);
+}
+
+TEST(CheckCommand, PkiFilesAreCheckedInThePkiDirectory) {
+  // pki_cert_auth.cfg names corp-ca.der / corp-ca.crl and certificates none of which are in
+  // an empty PKI directory: each is an error at the line naming it; no directory at all is
+  // said once.
+  const std::string cfg = VectorPath("pki_cert_auth.cfg");
+  const std::string dir = ::testing::TempDir() + "tunnelisa-check-pki";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directory(dir);
+  CliRun r = Invoke(cli::RunCheck, {"--pki-dir", dir, cfg});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.out, HasSubstr(cfg + ":8:"));
+  EXPECT_THAT(r.out, HasSubstr("\"corp-ca.der\": not in the PKI directory"));
+  r = Invoke(cli::RunCheck, {"--pki-dir=" + dir + "/absent", cfg});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.out, HasSubstr("names PKI files"));
+  // A configuration without PKI files needs no directory.
+  r = Invoke(cli::RunCheck, {"--pki-dir", dir + "/absent", VectorPath("guide_tunnel_group.cfg")});
+  EXPECT_EQ(r.code, 0);
+  EXPECT_EQ(Invoke(cli::RunCheck, {"--pki-dir"}).code, 2);
+  std::filesystem::remove_all(dir);
 }
 
 TEST(ConfigPrintCommand, PrintsTheCanonicalForm) {

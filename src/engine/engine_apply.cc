@@ -74,8 +74,14 @@ void Engine::Impl::Log(LogLevel level, const std::string& message) const {
 absl::Status Engine::Impl::Apply(const config::Config& candidate, MonoTime now) {
   // Validation and the change plan touch nothing the workers use (the runtime view reads the
   // slots in windows of its own): the workers run on while a large candidate is checked.
+  // The PKI files first: a candidate whose certificates do not load changes nothing. Read
+  // again on every apply, so a reload picks up a re-imported certificate or a new CRL.
+  absl::StatusOr<std::shared_ptr<const EnginePki>> loaded =
+      LoadEnginePki(candidate, options.pki_store);
+  if (!loaded.ok()) return loaded.status();
   absl::StatusOr<config::ChangePlan> plan = running.Apply(candidate, view);
   if (!plan.ok()) return plan.status();
+  pki = *std::move(loaded);
   ControlWindow w(*this);
   RaiseIsaEvents(groups.Configure(running.config()), now);
   Reconcile(now);
@@ -253,7 +259,7 @@ std::vector<ike::IkePeerConfig> Engine::Impl::ReconcileIpsec(const config::Confi
         const config::SecurityPolicy* pol = policy ? &*policy : nullptr;
         absl::StatusOr<ike::IkePeerConfig> peer =
             IkePeerForTunnel(config, t, *dynamic, Selectors(pol, true), Selectors(pol, false),
-                             tg != config.tunnel_groups.end() ? &tg->second : nullptr);
+                             tg != config.tunnel_groups.end() ? &tg->second : nullptr, pki.get());
         absl::StatusOr<EngineSlot*> slot = TunnelSlot(base, sap.id.tunnel_group, st.slot, config);
         if (!peer.ok() || !slot.ok()) {
           UninstallIpsec(st);

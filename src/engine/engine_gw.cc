@@ -20,7 +20,7 @@ void Engine::Impl::ReconcileGws(const config::Config& config, const config::Runt
             !base.TunnelGroupStatus(i.sap->id.tunnel_group).up()) {
           continue;
         }
-        absl::StatusOr<ike::IkePeerConfig> peer = IkePeerForGw(config, gw);
+        absl::StatusOr<ike::IkePeerConfig> peer = IkePeerForGw(config, gw, pki.get());
         auto existing = gws.find(name);
         absl::StatusOr<EngineSlot*> slot =
             TunnelSlot(base, i.sap->id.tunnel_group,

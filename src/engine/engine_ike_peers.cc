@@ -2,7 +2,7 @@
 // an IkePeerConfig for each dynamic-keying ipsec-tunnel and each ipsec-gw. Control path.
 #include "common/str_cat.h"
 #include "engine/engine_impl.h"
-#include "ike/auth/psk_authenticator.h"
+#include "engine/engine_pki.h"
 
 namespace tunnelisa {
 namespace {
@@ -14,12 +14,14 @@ ike::IdPayload IdFor(const config::IkeIdentity& id) {
   return p;
 }
 
-// IkePeerCommon: what tunnels and gateways share: the ike-policy (IKEv2 only), the pre-shared
-// key, identities, the transforms (their first one's ipsec-lifetime wins over the policy's),
-// lifetimes and DPD. `what` names the object in the reasons ("dynamic-keying", "ipsec-gw").
+// IkePeerCommon: what tunnels and gateways share: the ike-policy (IKEv2 only), the
+// authenticators (pre-shared key, certificates: engine_pki.cc), identities, the transforms (their
+// first one's ipsec-lifetime wins over the policy's), lifetimes and DPD. `what` names the object in
+// the reasons ("dynamic-keying", "ipsec-gw").
 absl::StatusOr<ike::IkePeerConfig> IkePeerCommon(
     const config::Config& config, std::string_view what, std::optional<uint32_t> ike_policy,
-    const std::optional<config::ConfigSecret>& psk, const IpAddress& local,
+    const std::optional<config::ConfigSecret>& psk, const std::optional<config::CertAuth>& cert,
+    const EnginePki* pki, const IpAddress& local,
     const std::optional<config::IkeIdentity>& local_id,
     const std::optional<config::IkeIdentity>& remote_id, std::span<const uint32_t> transforms,
     const std::optional<config::Dpd>& dpd) {
@@ -34,10 +36,15 @@ absl::StatusOr<ike::IkePeerConfig> IkePeerCommon(
         StrCat("no SA: ike-policy ", ip.id, " is ike-version ", static_cast<int>(ip.ike_version),
                "; this engine negotiates IKEv2 (IKEv1 is not implemented yet)"));
   }
-  if (!psk) return absl::FailedPreconditionError(StrCat("no SA: ", what, " has no pre-shared-key"));
-  p.auth = ike::PskAuthenticator::Both(std::make_shared<const SecretBytes>(psk->bytes().Clone()));
+  absl::StatusOr<IkeAuthSetup> auth = IkeAuthFor(what, ip, psk, cert, pki);
+  if (!auth.ok()) return auth.status();
+  p.auth = std::move(auth->auth);
   p.local = local;
-  p.local_id = local_id ? IdFor(*local_id) : ike::IdPayload::FromAddress(local);
+  // A configured local-id wins; with certificates the identity is the certificate's subject
+  // (the guide: "the SR OS will use the subject of the configured certificate as its ID").
+  p.local_id = local_id         ? IdFor(*local_id)
+               : auth->local_id ? *auth->local_id
+                                : ike::IdPayload::FromAddress(local);
   if (remote_id) p.remote_id = IdFor(*remote_id);
   p.ike = {ip.encryption_algorithm, ip.auth_algorithm, ip.dh_group};
   if (absl::Status s = ike::ValidateIkePolicy(p.ike); !s.ok()) {
@@ -70,16 +77,13 @@ absl::StatusOr<ike::IkePeerConfig> IkePeerCommon(
 
 }  // namespace
 
-absl::StatusOr<ike::IkePeerConfig> IkePeerForTunnel(const config::Config& config,
-                                                    const config::IpsecTunnel& t,
-                                                    const config::DynamicKeying& dynamic,
-                                                    std::vector<IpPrefix> local_ts,
-                                                    std::vector<IpPrefix> remote_ts,
-                                                    const config::TunnelGroup* group) {
-  absl::StatusOr<ike::IkePeerConfig> p =
-      IkePeerCommon(config, "dynamic-keying", dynamic.ike_policy, dynamic.pre_shared_key,
-                    *t.local_gateway_address, config::EffectiveLocalId(t), dynamic.remote_id,
-                    dynamic.transforms, t.dpd);
+absl::StatusOr<ike::IkePeerConfig> IkePeerForTunnel(
+    const config::Config& config, const config::IpsecTunnel& t,
+    const config::DynamicKeying& dynamic, std::vector<IpPrefix> local_ts,
+    std::vector<IpPrefix> remote_ts, const config::TunnelGroup* group, const EnginePki* pki) {
+  absl::StatusOr<ike::IkePeerConfig> p = IkePeerCommon(
+      config, "dynamic-keying", dynamic.ike_policy, dynamic.pre_shared_key, dynamic.cert, pki,
+      *t.local_gateway_address, dynamic.local_id, dynamic.remote_id, dynamic.transforms, t.dpd);
   if (!p.ok()) return p;
   p->remote = *t.peer;
   p->local_ts = std::move(local_ts);
@@ -90,7 +94,7 @@ absl::StatusOr<ike::IkePeerConfig> IkePeerForTunnel(const config::Config& config
 }
 
 absl::StatusOr<ike::IkePeerConfig> IkePeerForGw(const config::Config& config,
-                                                const config::IpsecGw& gw) {
+                                                const config::IpsecGw& gw, const EnginePki* pki) {
   if (!gw.gateway_address) return absl::FailedPreconditionError("no gateway-address");
   if (!gw.default_secure_service) {
     return absl::FailedPreconditionError("no default-secure-service");
@@ -101,9 +105,9 @@ absl::StatusOr<ike::IkePeerConfig> IkePeerForGw(const config::Config& config,
     return absl::FailedPreconditionError("no default-tunnel-template");
   }
   // Any remote and any traffic selectors: the peer's are taken as offered and routed to it.
-  absl::StatusOr<ike::IkePeerConfig> p =
-      IkePeerCommon(config, "ipsec-gw", gw.ike_policy, gw.pre_shared_key, *gw.gateway_address,
-                    config::EffectiveLocalId(gw), gw.remote_id, tmpl->second.transforms, gw.dpd);
+  absl::StatusOr<ike::IkePeerConfig> p = IkePeerCommon(
+      config, "ipsec-gw", gw.ike_policy, gw.pre_shared_key, gw.cert, pki, *gw.gateway_address,
+      gw.local_id, gw.remote_id, tmpl->second.transforms, gw.dpd);
   if (!p.ok()) return p;
   p->responder_only = true;  // a concentrator answers; it never knows whom to call
   return p;

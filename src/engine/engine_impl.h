@@ -19,6 +19,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "dataplane/icmp_error.h"
 #include "engine/address_index.h"
+#include "engine/engine_pki.h"
 #include "engine/engine_view.h"
 #include "engine/isa_groups.h"
 #include "engine/slot_gate.h"
@@ -279,14 +280,12 @@ struct EngineService {
 
 // The IKE view of a dynamic-keying ipsec-tunnel (its security policy's prefixes as traffic
 // selectors) and of an ipsec-gw (engine_ike_peers.cc). Fail with the reason it stays down.
-absl::StatusOr<ike::IkePeerConfig> IkePeerForTunnel(const config::Config& config,
-                                                    const config::IpsecTunnel& t,
-                                                    const config::DynamicKeying& dynamic,
-                                                    std::vector<IpPrefix> local_ts,
-                                                    std::vector<IpPrefix> remote_ts,
-                                                    const config::TunnelGroup* group);
+absl::StatusOr<ike::IkePeerConfig> IkePeerForTunnel(
+    const config::Config& config, const config::IpsecTunnel& t,
+    const config::DynamicKeying& dynamic, std::vector<IpPrefix> local_ts,
+    std::vector<IpPrefix> remote_ts, const config::TunnelGroup* group, const EnginePki* pki);
 absl::StatusOr<ike::IkePeerConfig> IkePeerForGw(const config::Config& config,
-                                                const config::IpsecGw& gw);
+                                                const config::IpsecGw& gw, const EnginePki* pki);
 
 class Engine::Impl {
  public:
@@ -421,6 +420,8 @@ class Engine::Impl {
   std::map<std::pair<uint64_t, uint64_t>, size_t> session_by_ike;
   std::unique_ptr<ike::IkeHost> ike_bridge;  // an IkeBridge (engine_ike.cc)
   std::unique_ptr<ike::IkeManager> ike;
+  // The running configuration's PKI files, loaded at Apply (null: it names none).
+  std::shared_ptr<const EnginePki> pki;
   std::map<uint64_t, config::TunnelKey> ike_peer_keys;  // IKE peer id -> tunnel
   std::map<config::TunnelKey, uint64_t> ike_peer_ids;   // stable ids per tunnel
   uint64_t next_ike_peer = 1;

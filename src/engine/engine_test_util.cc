@@ -150,7 +150,12 @@ std::unique_ptr<Router> MakeRouter(std::string_view config_text, uint64_t seed, 
   r->random = std::make_unique<SeededRandom>(seed);
   EngineOptions o = options != nullptr ? *options : EngineOptions{};
   o.crypto = Registry().get();
-  o.host = {.transport = &r->transport, .events = &r->events, .random = r->random.get()};
+  o.host = {.transport = &r->transport,
+            .events = &r->events,
+            .log = o.host.log,
+            .random = r->random.get(),
+            .wall_clock = o.host.wall_clock,
+            .ike_crypto = o.host.ike_crypto};
   absl::StatusOr<std::unique_ptr<Engine>> e = Engine::Create(o);
   EXPECT_TRUE(e.ok()) << e.status();
   r->engine = *std::move(e);

@@ -15,6 +15,8 @@
 
 #include "absl/strings/str_format.h"
 #include "examples/tunnelisa/gateway/worker_thread.h"
+#include "examples/tunnelisa/pki_command.h"
+#include "tunnelisa/config/pki_files.h"
 
 namespace tunnelisa::gateway {
 namespace {
@@ -96,10 +98,19 @@ absl::Status Gateway::Open(const config::Config& config, int* exit_code) {
     log_.Info("control socket " + options_.control_path);
   }
 
+  if (options_.pki_dir_given || config::UsesPkiFiles(config)) {
+    absl::StatusOr<pki::PkiStore> store = cli::pki_cli::OpenPkiDir(options_.pki_dir);
+    if (!store.ok()) {
+      *exit_code = 2;
+      return absl::InvalidArgumentError(absl::StrFormat("--pki-dir: %s", store.status().message()));
+    }
+    pki_store_.emplace(*std::move(store));
+    log_.Info("PKI directory " + options_.pki_dir);
+  }
   storage_.resize(kBurst * kBufferSize);
   Host host{.transport = this, .events = &log_, .log = &log_};
-  absl::StatusOr<std::unique_ptr<Engine>> engine =
-      Engine::Create({.crypto = crypto_.get(), .host = host});
+  absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(
+      {.crypto = crypto_.get(), .host = host, .pki_store = pki_store_ ? &*pki_store_ : nullptr});
   if (!engine.ok()) return engine.status();
   engine_ = *std::move(engine);
   const MonoTime now = Now();

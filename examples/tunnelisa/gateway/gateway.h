@@ -24,6 +24,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -39,6 +40,7 @@
 #include "tunnelisa/config/model.h"
 #include "tunnelisa/crypto_backend.h"
 #include "tunnelisa/engine.h"
+#include "tunnelisa/pki/store.h"
 
 namespace tunnelisa::gateway {
 
@@ -52,6 +54,10 @@ struct GatewayOptions {
   // workers: worker threads (each serving ISA slots of the configuration as EngineWorkers);
   // -1: one per configured ISA, at most the CPU count; 0: none (one thread does everything).
   int workers = -1;
+  // pki_dir: the PKI directory (tunnelisa pki) the configuration's ca-profiles and cert blocks
+  // name files in; opened at start when given or when the configuration names PKI files.
+  std::string pki_dir = "system-pki";
+  bool pki_dir_given = false;
 };
 
 // Counter: written by one thread (++ / +=, no read-modify-write instruction), read by any.
@@ -189,6 +195,7 @@ class Gateway final : private Transport {
   std::unique_ptr<PublicSockets> public_;
   std::unique_ptr<ControlServer> control_;
   std::unique_ptr<CryptoRegistry> crypto_;
+  std::optional<pki::PkiStore> pki_store_;  // --pki-dir, when open
   std::unique_ptr<Engine> engine_;
   int signal_fd_ = -1;
   MonoTime next_timer_;

@@ -7,11 +7,16 @@
 #include "ike/negotiation/traffic_selectors.h"
 #include "ike/v2/exchange_util.h"
 #include "ike/v2/ike_manager.h"
+#include "tunnelisa/pki/certificate.h"
 
 namespace tunnelisa::ike {
 namespace {
 
 std::string IdText(const IdPayload& id) {
+  if (id.type == IdType::kDerAsn1Dn) {
+    absl::StatusOr<std::string> dn = pki::DnToText(id.data);
+    if (dn.ok()) return *std::move(dn);
+  }
   if (std::optional<IpAddress> a = id.address()) return a->ToString();
   if (std::optional<std::string_view> t = id.text()) return std::string(*t);
   std::string hex;

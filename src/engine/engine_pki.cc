@@ -1,0 +1,112 @@
+// EnginePki and the IKE authenticators of a tunnel (see engine_pki.h).
+#include "engine/engine_pki.h"
+
+#include "common/str_cat.h"
+#include "ike/auth/cert_authenticator.h"
+#include "ike/auth/psk_authenticator.h"
+
+namespace tunnelisa {
+namespace {
+
+// Intermediates: the CA certificates between `cert` and its root among the loaded
+// ca-profiles, issuer by issuer (RFC 7296 3.6: the peer may need them to build the chain; a
+// root is left out, the peer has it or cannot trust it anyway).
+std::vector<pki::Certificate> Intermediates(const pki::Certificate& cert,
+                                            const config::PkiMaterial& material) {
+  std::vector<pki::Certificate> chain;
+  const pki::Certificate* at = &cert;
+  for (int depth = 0; depth < 8; ++depth) {
+    const pki::Certificate* issuer = nullptr;
+    for (const pki::CaProfile& p : material.ca_profiles) {
+      if (pki::DnEquals(p.certificate().SubjectDer(), at->IssuerDer()) &&
+          !(p.certificate() == *at)) {
+        issuer = &p.certificate();
+        break;
+      }
+    }
+    if (issuer == nullptr || issuer->is_self_signed()) break;
+    chain.push_back(*issuer);
+    at = &chain.back();
+  }
+  return chain;
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<const EnginePki>> LoadEnginePki(const config::Config& config,
+                                                               const pki::PkiStore* store) {
+  if (!config::UsesPkiFiles(config)) return std::shared_ptr<const EnginePki>();
+  if (store == nullptr) {
+    return absl::FailedPreconditionError(
+        "the configuration names PKI files (ca-profile, cert) but the engine has no PKI "
+        "directory (EngineOptions::pki_store; tunnelisa run --pki-dir)");
+  }
+  config::PkiResolution r = config::ResolvePkiFiles(config, *store);
+  if (!r.ok()) {
+    std::string message = "PKI files refused:";
+    for (const config::Diagnostic& d : r.errors) message += StrCat(" ", d.message, ";");
+    message.pop_back();
+    return absl::InvalidArgumentError(message);
+  }
+  auto pki = std::make_shared<EnginePki>();
+  absl::StatusOr<std::unique_ptr<pki::ChainVerifier>> verifier =
+      pki::ChainVerifier::Create(r.material.ca_profiles);
+  if (!verifier.ok()) return verifier.status();
+  pki->verifier = std::shared_ptr<const pki::ChainVerifier>(*std::move(verifier));
+  pki->material = std::move(r.material);
+  return std::shared_ptr<const EnginePki>(std::move(pki));
+}
+
+absl::StatusOr<IkeAuthSetup> IkeAuthFor(std::string_view what, const config::IkePolicy& policy,
+                                        const std::optional<config::ConfigSecret>& psk,
+                                        const std::optional<config::CertAuth>& cert,
+                                        const EnginePki* pki) {
+  const config::IkeAuthMethod own = config::OwnAuthMethod(policy);
+  const config::IkeAuthMethod peer = policy.auth_method;
+  IkeAuthSetup setup;
+  std::shared_ptr<const ike::Authenticator> psk_auth;
+  if (own == config::IkeAuthMethod::kPsk || peer == config::IkeAuthMethod::kPsk) {
+    if (!psk)
+      return absl::FailedPreconditionError(StrCat("no SA: ", what, " has no pre-shared-key"));
+    psk_auth = std::make_shared<const ike::PskAuthenticator>(
+        std::make_shared<const SecretBytes>(psk->bytes().Clone()));
+  }
+  std::optional<ike::CertOwn> cert_own;
+  std::optional<ike::CertCheck> cert_check;
+  const bool own_cert = own == config::IkeAuthMethod::kCertAuth;
+  const bool peer_cert = peer == config::IkeAuthMethod::kCertAuth;
+  if (own_cert || peer_cert) {
+    if (!cert) return absl::FailedPreconditionError(StrCat("no SA: ", what, " has no cert block"));
+    if (pki == nullptr) return absl::FailedPreconditionError("no SA: no PKI directory");
+  }
+  if (own_cert) {
+    auto c = pki->material.certs.find(cert->cert);
+    auto k = pki->material.keys.find(cert->key);
+    if (c == pki->material.certs.end() || k == pki->material.keys.end()) {
+      return absl::FailedPreconditionError(
+          StrCat("no SA: cert \"", cert->cert, "\" or key \"", cert->key, "\" not loaded"));
+    }
+    cert_own = ike::CertOwn{c->second, k->second, Intermediates(c->second, pki->material)};
+    setup.local_id = ike::CertAuthenticator::IdentityOf(c->second);
+  }
+  if (peer_cert) {
+    const pki::CaProfile* anchor = pki->material.FindCaProfile(cert->trust_anchor);
+    if (anchor == nullptr || anchor->shutdown()) {
+      return absl::FailedPreconditionError(
+          StrCat("no SA: trust-anchor \"", cert->trust_anchor, "\" is unknown or shut down"));
+    }
+    cert_check = ike::CertCheck{pki->verifier, cert->trust_anchor, anchor->certificate()};
+  }
+  std::shared_ptr<const ike::Authenticator> cert_auth;
+  if (cert_own || cert_check) {
+    absl::StatusOr<std::shared_ptr<const ike::CertAuthenticator>> a =
+        ike::CertAuthenticator::Create(std::move(cert_own), std::move(cert_check));
+    if (!a.ok()) return absl::FailedPreconditionError(StrCat("no SA: ", a.status().message()));
+    cert_auth = *std::move(a);
+  }
+  setup.auth.own = own_cert ? cert_auth : psk_auth;
+  setup.auth.peer = peer_cert ? cert_auth : psk_auth;
+  return setup;
+}
+
+}  // namespace tunnelisa
