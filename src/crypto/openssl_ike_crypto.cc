@@ -8,16 +8,21 @@
 namespace tunnelisa {
 namespace {
 
+// DigestOf: fetched once (the implicit EVP_sha1() looks the algorithm up on every call).
 const EVP_MD* DigestOf(pki::HashAlgorithm hash) {
+  static const EVP_MD* const kSha1 = EVP_MD_fetch(nullptr, "SHA1", nullptr);
+  static const EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA2-256", nullptr);
+  static const EVP_MD* const kSha384 = EVP_MD_fetch(nullptr, "SHA2-384", nullptr);
+  static const EVP_MD* const kSha512 = EVP_MD_fetch(nullptr, "SHA2-512", nullptr);
   switch (hash) {
     case pki::HashAlgorithm::kSha1:
-      return EVP_sha1();
+      return kSha1;
     case pki::HashAlgorithm::kSha256:
-      return EVP_sha256();
+      return kSha256;
     case pki::HashAlgorithm::kSha384:
-      return EVP_sha384();
+      return kSha384;
     case pki::HashAlgorithm::kSha512:
-      return EVP_sha512();
+      return kSha512;
     case pki::HashAlgorithm::kNone:
       break;
   }

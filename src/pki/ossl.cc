@@ -42,17 +42,24 @@ std::vector<uint8_t> BioBytes(BIO* bio) {
 }
 
 const EVP_MD* Md(HashAlgorithm hash) {
+  // Fetched once for the process (PERFORMANCE-NOTES: the implicit EVP_sha256() makes every
+  // EVP_DigestSignInit / VerifyInit look the algorithm up again under OpenSSL's locks).
+  // Never freed: they live as long as the default library context.
+  static const EVP_MD* const kSha1 = EVP_MD_fetch(nullptr, "SHA1", nullptr);
+  static const EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA2-256", nullptr);
+  static const EVP_MD* const kSha384 = EVP_MD_fetch(nullptr, "SHA2-384", nullptr);
+  static const EVP_MD* const kSha512 = EVP_MD_fetch(nullptr, "SHA2-512", nullptr);
   switch (hash) {
     case HashAlgorithm::kNone:
       return nullptr;
     case HashAlgorithm::kSha1:
-      return EVP_sha1();
+      return kSha1 != nullptr ? kSha1 : EVP_sha1();
     case HashAlgorithm::kSha256:
-      return EVP_sha256();
+      return kSha256 != nullptr ? kSha256 : EVP_sha256();
     case HashAlgorithm::kSha384:
-      return EVP_sha384();
+      return kSha384 != nullptr ? kSha384 : EVP_sha384();
     case HashAlgorithm::kSha512:
-      return EVP_sha512();
+      return kSha512 != nullptr ? kSha512 : EVP_sha512();
   }
   return nullptr;
 }

@@ -62,7 +62,10 @@ struct VerifyResult {
 
 // VerifyRequest: one verification. The spans are only read during Verify.
 struct VerifyRequest {
-  std::span<const uint8_t> peer_cert;                       // DER
+  std::span<const uint8_t> peer_cert;  // DER
+  // peer_parsed: `peer_cert` already parsed by the caller (optional; saves parsing it again,
+  // which OpenSSL 3 makes costly: the key is decoded through its provider decoders).
+  const Certificate* peer_parsed = nullptr;
   std::span<const std::span<const uint8_t>> intermediates;  // DER, any order
   std::string_view trust_anchor;                            // a ca-profile's name
   WallTime now;

@@ -171,6 +171,7 @@ AuthCheck CertAuthenticator::Verify(const AuthInput& in, const AuthPayload& auth
   const std::span<const std::span<const uint8_t>> intermediates =
       std::span<const std::span<const uint8_t>>(certs).subspan(1);
   pki::VerifyResult chain = check_->verifier->Verify({.peer_cert = certs.front(),
+                                                      .peer_parsed = &*peer,
                                                       .intermediates = intermediates,
                                                       .trust_anchor = check_->trust_anchor,
                                                       .now = in.now});
@@ -213,23 +214,27 @@ bool CertAuthenticator::SameAs(const Authenticator& other) const {
                      check_->anchor_cert == o->check_->anchor_cert);
 }
 
-std::vector<CertPayload> CertAuthenticator::OwnCertificates() const {
-  std::vector<CertPayload> out;
-  if (!own_) return out;
-  out.push_back({kCertX509Signature, own_->cert.Der()});
-  for (const pki::Certificate& c : own_->intermediates)
-    out.push_back({kCertX509Signature, c.Der()});
-  return out;
-}
+std::vector<CertPayload> CertAuthenticator::OwnCertificates() const { return own_certs_; }
 
 //= https://www.rfc-editor.org/rfc/rfc7296#section-3.7
 //# a concatenated list of SHA-1 hashes of the public keys of trusted Certification
 //# Authorities (CAs). Each is encoded as the SHA-1 hash of the Subject Public Key Info
 //# element
-std::optional<CertPayload> CertAuthenticator::CertRequest() const {
-  if (!check_ || check_->anchor_cert.empty()) return std::nullopt;
-  const std::array<uint8_t, 20> hash = check_->anchor_cert.SpkiSha1();
-  return CertPayload{kCertX509Signature, std::vector<uint8_t>(hash.begin(), hash.end())};
+std::optional<CertPayload> CertAuthenticator::CertRequest() const { return cert_request_; }
+
+CertAuthenticator::CertAuthenticator(std::optional<CertOwn> own, std::optional<CertCheck> check)
+    : own_(std::move(own)), check_(std::move(check)) {
+  // Encoded once: every IKE_AUTH sends them.
+  if (own_) {
+    own_certs_.push_back({kCertX509Signature, own_->cert.Der()});
+    for (const pki::Certificate& c : own_->intermediates) {
+      own_certs_.push_back({kCertX509Signature, c.Der()});
+    }
+  }
+  if (check_ && !check_->anchor_cert.empty()) {
+    const std::array<uint8_t, 20> hash = check_->anchor_cert.SpkiSha1();
+    cert_request_ = CertPayload{kCertX509Signature, std::vector<uint8_t>(hash.begin(), hash.end())};
+  }
 }
 
 }  // namespace tunnelisa::ike

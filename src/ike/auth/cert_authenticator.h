@@ -75,11 +75,12 @@ class CertAuthenticator final : public Authenticator {
   const std::optional<CertCheck>& check() const { return check_; }
 
  private:
-  CertAuthenticator(std::optional<CertOwn> own, std::optional<CertCheck> check)
-      : own_(std::move(own)), check_(std::move(check)) {}
+  CertAuthenticator(std::optional<CertOwn> own, std::optional<CertCheck> check);
 
   std::optional<CertOwn> own_;
   std::optional<CertCheck> check_;
+  std::vector<CertPayload> own_certs_;       // OwnCertificates()
+  std::optional<CertPayload> cert_request_;  // CertRequest()
 };
 
 }  // namespace tunnelisa::ike
