@@ -5,6 +5,7 @@
 
 #include "common/str_cat.h"
 #include "tunnelisa/config/model.h"
+#include "tunnelisa/pki/certificate.h"
 
 namespace tunnelisa::config {
 namespace {
@@ -22,18 +23,20 @@ constexpr uint8_t kIdIpv4Addr = 1;
 constexpr uint8_t kIdFqdn = 2;
 constexpr uint8_t kIdRfc822Addr = 3;
 constexpr uint8_t kIdIpv6Addr = 5;
+constexpr uint8_t kIdDerAsn1Dn = 9;
 constexpr uint8_t kIdKeyId = 11;
 
 struct TypeName {
   Type type;
   std::string_view name;
 };
-constexpr std::array<TypeName, 5> kTypeNames = {{
+constexpr std::array<TypeName, 6> kTypeNames = {{
     {Type::kIpv4Address, "ipv4-address"},
     {Type::kIpv6Address, "ipv6-address"},
     {Type::kFqdn, "fqdn"},
     {Type::kUserFqdn, "user-fqdn"},
     {Type::kKeyId, "key-id"},
+    {Type::kDn, "dn"},
 }};
 
 bool IsLetterOrDigit(char c) {
@@ -202,6 +205,19 @@ std::optional<IkeIdentity> IkeIdentity::Parse(Type type, std::string_view text,
     case Type::kKeyId:
       id.value = CanonicalKeyId(text, &reason);
       break;
+    case Type::kDn: {
+      // Canonical: OpenSSL's RFC 2253-like text of the parsed name, so two spellings of one
+      // name are one identity.
+      absl::StatusOr<std::vector<uint8_t>> der = pki::ParseDn(text);
+      absl::StatusOr<std::string> canonical =
+          der.ok() ? pki::DnToText(*der) : absl::StatusOr<std::string>(der.status());
+      if (!canonical.ok()) {
+        reason = std::string(canonical.status().message());
+      } else {
+        id.value = *std::move(canonical);
+      }
+      break;
+    }
     default:
       reason = "unknown identity type";
       break;
@@ -233,8 +249,9 @@ std::string IkeIdentity::Check() const {
 std::string IkeIdentity::ToString() const {
   std::string out(IkeIdentityTypeName(type));
   out += ' ';
-  if (!value.empty() && value[0] == '#') {
-    // '#' at the start of a word would begin a comment; quote (escaping " and \ as names are).
+  if (!value.empty() && (value[0] == '#' || value.find_first_of(" \t\"") != std::string::npos)) {
+    // '#' at the start of a word would begin a comment, and a DN has blanks: quote (escaping
+    // " and \ as names are).
     out += '"';
     for (char c : value) {
       if (c == '"' || c == '\\') out += '\\';
@@ -259,6 +276,8 @@ uint8_t IkeIdentity::WireType() const {
       return kIdRfc822Addr;
     case Type::kKeyId:
       return kIdKeyId;
+    case Type::kDn:
+      return kIdDerAsn1Dn;
   }
   return 0;
 }
@@ -281,6 +300,10 @@ std::vector<uint8_t> IkeIdentity::WireData() const {
         out.push_back(static_cast<uint8_t>(HexValue(value[i]) << 4 | HexValue(value[i + 1])));
       }
       return out;
+    }
+    case Type::kDn: {
+      absl::StatusOr<std::vector<uint8_t>> der = pki::ParseDn(value);
+      return der.ok() ? *std::move(der) : std::vector<uint8_t>{};
     }
   }
   return {};
@@ -314,6 +337,14 @@ std::optional<IkeIdentity> IkeIdentity::FromWire(uint8_t id_type, std::span<cons
       }
       return id;
     }
+    case kIdDerAsn1Dn: {
+      // Only a name the configuration could write back (an empty value, "CN=", cannot).
+      absl::StatusOr<std::string> text = pki::DnToText(data);
+      if (!text.ok()) return std::nullopt;
+      auto id = Parse(Type::kDn, *text);
+      if (!id || id->value != *text) return std::nullopt;
+      return id;
+    }
     default:
       return std::nullopt;
   }
@@ -340,6 +371,11 @@ bool IkeIdentity::Matches(const IkeIdentity& presented) const {
     }
     case Type::kKeyId:
       return value == presented.value;
+    case Type::kDn: {
+      absl::StatusOr<std::vector<uint8_t>> a = pki::ParseDn(value);
+      absl::StatusOr<std::vector<uint8_t>> b = pki::ParseDn(presented.value);
+      return a.ok() && b.ok() && pki::DnEquals(*a, *b);
+    }
   }
   return false;
 }

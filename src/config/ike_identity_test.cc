@@ -152,12 +152,13 @@ TEST(IkeIdentityParse, EveryInvalidFormHasItsMessage) {
   const std::vector<Case> cases = {
       {"local-id",
        "1: 'local-id' needs an identity type (ipv4-address, ipv6-address, fqdn, user-fqdn, "
-       "key-id) and a value"},
+       "key-id, dn) and a value"},
       {"remote-id email a@b.c",
        "11: unknown remote-id type 'email' (ipv4-address, ipv6-address, fqdn, user-fqdn, "
-       "key-id)"},
+       "key-id, dn)"},
       {"local-id \"fqdn\" a.b",
-       "10: unknown local-id type 'fqdn' (ipv4-address, ipv6-address, fqdn, user-fqdn, key-id)"},
+       "10: unknown local-id type 'fqdn' (ipv4-address, ipv6-address, fqdn, user-fqdn, key-id, "
+       "dn)"},
       {"local-id fqdn", "1: 'local-id fqdn' needs a value"},
       {"local-id fqdn a.example extra", "25: unexpected 'extra' after 'local-id'"},
       {"no local-id fqdn", "13: unexpected 'fqdn' after 'local-id'"},
@@ -680,6 +681,36 @@ TEST(IkeIdentityWire, ParseCheckAndWireAgree) {
     EXPECT_EQ(id->Check(), "");
     EXPECT_EQ(IkeIdentity::FromWire(id->WireType(), id->WireData()), id);
   }
+}
+
+}  // namespace
+}  // namespace tunnelisa::config
+
+namespace tunnelisa::config {
+namespace {
+
+TEST(IkeIdentityDn, CanonicalTextWireFormAndMatching) {
+  std::string error;
+  auto id = IkeIdentity::Parse(IkeIdentity::Type::kDn, "C=US,O=Example,CN=gw1", &error);
+  ASSERT_TRUE(id.has_value()) << error;
+  EXPECT_EQ(id->value, "C=US, O=Example, CN=gw1");
+  EXPECT_EQ(id->Check(), "");
+  EXPECT_EQ(id->ToString(), "dn \"C=US, O=Example, CN=gw1\"");  // one word for the parser
+  EXPECT_EQ(id->WireType(), 9);
+  const std::vector<uint8_t> der = id->WireData();
+  ASSERT_FALSE(der.empty());
+  EXPECT_EQ(der[0], 0x30);  // a DER SEQUENCE (RDNSequence)
+  EXPECT_EQ(IkeIdentity::FromWire(9, der), id);
+  auto spaced = IkeIdentity::Parse(IkeIdentity::Type::kDn, "C=US, O=Example, CN=gw1");
+  ASSERT_TRUE(spaced.has_value());
+  EXPECT_TRUE(id->Matches(*spaced));
+  auto other = IkeIdentity::Parse(IkeIdentity::Type::kDn, "C=US, O=Example, CN=gw2");
+  ASSERT_TRUE(other.has_value());
+  EXPECT_FALSE(id->Matches(*other));
+  EXPECT_FALSE(IkeIdentity::Parse(IkeIdentity::Type::kDn, "no equals sign", &error).has_value());
+  EXPECT_FALSE(error.empty());
+  EXPECT_FALSE(IkeIdentity::Parse(IkeIdentity::Type::kDn, "", &error).has_value());
+  EXPECT_EQ(ParseIkeIdentityType("dn"), IkeIdentity::Type::kDn);
 }
 
 }  // namespace

@@ -312,7 +312,7 @@ void HandleIkeId(ParseState& st, const Frame& frame, Args& args, bool negated) {
     if (args.End()) id.reset();
     return;
   }
-  constexpr std::string_view kTypes = "ipv4-address, ipv6-address, fqdn, user-fqdn, key-id";
+  constexpr std::string_view kTypes = "ipv4-address, ipv6-address, fqdn, user-fqdn, key-id, dn";
   if (args.empty()) {
     st.Error(args.keyword().column,
              StrCat("'", kw, "' needs an identity type (", kTypes, ") and a value"));

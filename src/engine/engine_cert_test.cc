@@ -135,6 +135,32 @@ TEST(EngineCert, RevokedPeerIsRefusedWithTheReason) {
   EXPECT_FALSE(Traffic(*c.pair, At(1)));
 }
 
+TEST(EngineCert, RemoteIdNamesTheSubjectOrASubjectAltName) {
+  // A asks for B's DN, or for a name in B's certificate; a name it does not carry is refused.
+  auto with_remote_id = [](std::string line) {
+    return Replace(WithCerts(RouterA(), "cert-auth", "cert-auth", "gw-rsa.der", "rsa.key", false),
+                   "        transform 1\n",
+                   "        transform 1\n        remote-id " + line + "\n");
+  };
+  const std::string b =
+      WithCerts(RouterB(), "cert-auth", "cert-auth", "gw-ec.der", "ec.key", false);
+  for (const std::string& good :
+       {std::string("dn \"O=Example,CN=gw-ec\""), std::string("fqdn gw-ec.example.com")}) {
+    CertPair c(with_remote_id(good), b);
+    c.pair->Pump(At(0));
+    EXPECT_EQ(c.pair->a().events.Count(IkeEventKind::kChildUp), 1u) << good;
+  }
+  CertPair c(with_remote_id("fqdn gw-rsa.example.com"), b);
+  c.pair->Pump(At(0));
+  EXPECT_EQ(c.pair->a().events.Count(IkeEventKind::kChildUp), 0u);
+  ASSERT_EQ(c.pair->a().events.Count(IkeEventKind::kAuthFailed), 1u);
+  for (const auto& e : c.pair->a().events.ike) {
+    if (e.kind == IkeEventKind::kAuthFailed) {
+      EXPECT_THAT(e.detail, HasSubstr("remote-id"));
+    }
+  }
+}
+
 TEST(EngineCert, BadFilesAndNoDirectoryRefuseTheConfiguration) {
   Store store;
   FixedWallClock clock;

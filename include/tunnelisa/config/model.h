@@ -265,8 +265,13 @@ struct ManualKeying {
 //                                            letters, digits and !#$%&'*+-/=?^_`{|}~. ;
 //                                            at most 255 characters in all
 //   kKeyId        "0a0b0c"                   1..64 octets as lowercase hex (no 0x)
+//   kDn           "C=US, O=Example, CN=gw1"  an X.509 distinguished name (ID_DER_ASN1_DN),
+//                                            written as pki::DnToText writes it (the word
+//                                            `dn`; quote it: it has blanks)
+// With certificate authentication a remote-id of any type must be carried by the peer's
+// certificate (its subject, or a subjectAltName of that type); see docs/configuration.md.
 struct IkeIdentity {
-  enum class Type : uint8_t { kIpv4Address, kIpv6Address, kFqdn, kUserFqdn, kKeyId };
+  enum class Type : uint8_t { kIpv4Address, kIpv6Address, kFqdn, kUserFqdn, kKeyId, kDn };
   Type type = Type::kFqdn;
   std::string value;
   bool operator==(const IkeIdentity&) const = default;
@@ -284,7 +289,7 @@ struct IkeIdentity {
   // value is quoted if it begins with '#').
   std::string ToString() const;
 
-  // WireType: the RFC 7296 ID Type: 1 ID_IPV4_ADDR, 2 ID_FQDN, 3 ID_RFC822_ADDR,
+  // WireType: the RFC 7296 ID Type: 1 ID_IPV4_ADDR, 2 ID_FQDN, 3 ID_RFC822_ADDR, 9 ID_DER_ASN1_DN,
   // 5 ID_IPV6_ADDR, 11 ID_KEY_ID.
   uint8_t WireType() const;
   // WireData: the ID payload's Identification Data: 4 or 16 address octets, the FQDN or
