@@ -144,3 +144,99 @@ TEST(IkeCert, CertificatesFragmentOnASmallPath) {
 
 }  // namespace
 }  // namespace tunnelisa::ike
+
+namespace tunnelisa::ike {
+namespace {
+
+// CountingCrypto: OpenSSL underneath, counting what the exchanges ask of the provider.
+class CountingCrypto final : public IkeCryptoProvider {
+ public:
+  std::string_view name() const override { return "counting"; }
+  absl::StatusOr<std::unique_ptr<Prf>> NewPrf(PrfAlgorithm prf,
+                                              std::span<const uint8_t> key) const override {
+    ++prfs;
+    return OpenSslIkeCrypto().NewPrf(prf, key);
+  }
+  absl::StatusOr<std::unique_ptr<DhKeyPair>> NewDhKeyPair(DhGroup group) const override {
+    ++dh;
+    return OpenSslIkeCrypto().NewDhKeyPair(group);
+  }
+  absl::StatusOr<std::vector<uint8_t>> Hash(pki::HashAlgorithm hash,
+                                            std::span<const uint8_t> data) const override {
+    ++hashes;
+    return OpenSslIkeCrypto().Hash(hash, data);
+  }
+  absl::StatusOr<std::vector<uint8_t>> Sign(const pki::PrivateKey& key,
+                                            std::span<const uint8_t> data,
+                                            const pki::SignatureOptions& o) const override {
+    ++signs;
+    return OpenSslIkeCrypto().Sign(key, data, o);
+  }
+  absl::Status Verify(const pki::PublicKey& key, std::span<const uint8_t> data,
+                      std::span<const uint8_t> sig, const pki::SignatureOptions& o) const override {
+    ++verifies;
+    return refuse_verify ? absl::InvalidArgumentError("bad signature (HSM says no)")
+                         : OpenSslIkeCrypto().Verify(key, data, sig, o);
+  }
+  mutable int prfs = 0, dh = 0, hashes = 0, signs = 0, verifies = 0;
+  bool refuse_verify = false;
+};
+
+// Exchange: delivers both hosts' datagrams until both are quiet (bounded).
+void Exchange(IkeManager& a, IkeManager& b, testing::TestHost& ha, testing::TestHost& hb,
+              const IkePeerConfig& pa, const IkePeerConfig& pb) {
+  for (int k = 0; k < 16 && (!ha.out.empty() || !hb.out.empty()); ++k) {
+    while (!ha.out.empty()) {
+      std::vector<uint8_t> d = std::move(ha.out.front());
+      ha.out.pop_front();
+      b.OnDatagram({pb.local, 500}, {pa.local, 500}, d, false, MonoTime{});
+    }
+    while (!hb.out.empty()) {
+      std::vector<uint8_t> d = std::move(hb.out.front());
+      hb.out.pop_front();
+      a.OnDatagram({pa.local, 500}, {pb.local, 500}, d, false, MonoTime{});
+    }
+  }
+}
+
+TEST(IkeCert, EveryExchangeCryptoGoesThroughTheHostsProvider) {
+  CountingCrypto crypto_a, crypto_b;
+  IkeOptions oa, ob;
+  oa.crypto = &crypto_a;
+  ob.crypto = &crypto_b;
+  testing::TestHost ha(1), hb(2);
+  IkeManager a(&ha, oa), b(&hb, ob);
+  IkePeerConfig pa = CertPeer(true), pb = CertPeer(false);
+  a.SetPeers({pa}, MonoTime{});
+  b.SetPeers({pb}, MonoTime{});
+  ASSERT_TRUE(a.Initiate(7, MonoTime{}).ok());
+  Exchange(a, b, ha, hb, pa, pb);
+  ASSERT_NE(a.EstablishedSa(7), nullptr);
+  for (const CountingCrypto* c : {&crypto_a, &crypto_b}) {
+    EXPECT_EQ(c->dh, 1);
+    EXPECT_GE(c->prfs, 4);    // SKEYSEED, prf+, two MACed IDs, CHILD SA KEYMAT
+    EXPECT_EQ(c->hashes, 4);  // NAT-D: source and destination, ours and the peer's check
+    EXPECT_EQ(c->signs, 1);
+    EXPECT_EQ(c->verifies, 1);
+  }
+}
+
+TEST(IkeCert, AProviderRefusingTheSignatureRefusesThePeer) {
+  CountingCrypto crypto_b;
+  crypto_b.refuse_verify = true;
+  IkeOptions ob;
+  ob.crypto = &crypto_b;
+  testing::TestHost ha(1), hb(2);
+  IkeManager a(&ha, {}), b(&hb, ob);
+  IkePeerConfig pa = CertPeer(true), pb = CertPeer(false);
+  a.SetPeers({pa}, MonoTime{});
+  b.SetPeers({pb}, MonoTime{});
+  ASSERT_TRUE(a.Initiate(7, MonoTime{}).ok());
+  Exchange(a, b, ha, hb, pa, pb);
+  EXPECT_EQ(b.EstablishedSa(7), nullptr);
+  EXPECT_EQ(hb.Count(IkeEventKind::kAuthFailed), 1u);
+  EXPECT_EQ(crypto_b.verifies, 1);
+}
+
+}  // namespace
+}  // namespace tunnelisa::ike
