@@ -275,6 +275,7 @@ void IkeManager::FinishAuthResponse(IkeSa& sa, const std::vector<Payload>& inner
   if (!check.ok()) {
     ++stats_.auth_failures;
     Emit(IkeEventKind::kAuthFailed, sa, check.failure, now);
+    SendAuthFailed(sa);
     RemoveSa(sa, StrCat("authentication failed: ", check.failure), now);
     return;
   }

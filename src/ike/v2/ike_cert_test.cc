@@ -98,6 +98,32 @@ TEST(IkeCert, RevokedPeerRefusedWithItsReason) {
   EXPECT_TRUE(named);
 }
 
+TEST(IkeCert, AnInitiatorRefusingTheResponderTakesTheResponderDownToo) {
+  // The responder installs its SAs when it sends its IKE_AUTH response; the initiator checks
+  // that response's certificate afterwards. A refusal there must reach the responder (RFC 7296
+  // 2.21.2: an INFORMATIONAL with AUTHENTICATION_FAILED), or the responder keeps an IKE SA and
+  // a CHILD SA nobody uses: strongSwan as the responder did, until its DPD found out.
+  IkePeerConfig b = CertPeer(false);
+  auto revoked = CertBoth(Pki().revoked, Pki().ec_key, {Pki().sub});
+  b.auth = {revoked, revoked};
+  b.local_id = CertAuthenticator::IdentityOf(Pki().revoked);
+  Pair p({}, CertPeer(true), b);
+  ASSERT_TRUE(p.a.Initiate(7, p.now).ok());
+  p.Flush();
+  EXPECT_EQ(p.a.EstablishedSa(7), nullptr);
+  EXPECT_EQ(p.b.EstablishedSa(7), nullptr);
+  EXPECT_TRUE(p.hb.children.empty());
+  // The responder reports it as an authentication failure (ours, refused by the peer).
+  EXPECT_EQ(p.b.stats().auth_failures, 1u);
+  ASSERT_EQ(p.hb.Count(IkeEventKind::kAuthFailed), 1u);
+  for (const auto& [kind, detail] : p.hb.events) {
+    if (kind == IkeEventKind::kAuthFailed) {
+      EXPECT_NE(detail.find("AUTHENTICATION_FAILED"), std::string::npos) << detail;
+    }
+  }
+  EXPECT_EQ(p.hb.Count(IkeEventKind::kIkeDown), 1u);
+}
+
 TEST(IkeCert, ExpiryFollowsTheHostsWallClock) {
   // gw-rsa is valid for a year after kNow; a year and a day later the responder refuses it.
   Pair p({}, CertPeer(true), CertPeer(false));
@@ -126,6 +152,9 @@ TEST(IkeCert, RemoteIdMayNameASubjectAltName) {
   q.Flush();
   EXPECT_EQ(q.a.EstablishedSa(7), nullptr);
   EXPECT_EQ(q.ha.Count(IkeEventKind::kAuthFailed), 1u);
+  // Refused by the initiator after the responder had installed its SAs: told, it drops them.
+  EXPECT_EQ(q.b.EstablishedSa(7), nullptr);
+  EXPECT_TRUE(q.hb.children.empty());
 }
 
 TEST(IkeCert, CertificatesFragmentOnASmallPath) {

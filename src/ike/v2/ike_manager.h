@@ -261,6 +261,11 @@ class IkeManager {
 
   // INFORMATIONAL (informational.cc)
   void SendDeleteIke(IkeSa& sa, MonoTime now, bool wait_for_reply);
+  // SendAuthFailed: tells the responder, once and without waiting for an answer, that we (the
+  // initiator) refused its IKE_AUTH response, so it drops the SAs it has already installed.
+  void SendAuthFailed(IkeSa& sa);
+  // SendOnce: an INFORMATIONAL request of `payloads`, sent once (best effort, no retransmission).
+  void SendOnce(IkeSa& sa, const std::vector<Payload>& payloads);
   void SendDeleteChild(IkeSa& sa, uint32_t child_spi, MonoTime now);
   void SendLiveness(IkeSa& sa, MonoTime now);
   void RespondInformational(IkeSa& sa, const Received& in, MonoTime now);

@@ -1,22 +1,36 @@
-// INFORMATIONAL exchanges (RFC 7296 1.4, 2.4, 2.25): Delete of IKE and CHILD SAs in both roles,
-// and liveness checks (DPD).
+// INFORMATIONAL exchanges (RFC 7296 1.4, 2.4, 2.21.2, 2.25): Delete of IKE and CHILD SAs in both
+// roles, liveness checks (DPD), and AUTHENTICATION_FAILED after IKE_AUTH in both roles.
 #include "common/str_cat.h"
 #include "ike/v2/ike_manager.h"
 
 namespace tunnelisa::ike {
+
+void IkeManager::SendOnce(IkeSa& sa, const std::vector<Payload>& payloads) {
+  Header h;
+  h.initiator_spi = sa.spi_i;
+  h.responder_spi = sa.spi_r;
+  h.exchange_type = static_cast<uint8_t>(ExchangeType::kInformational);
+  h.flags = sa.initiator ? kFlagInitiator : 0;
+  h.message_id = sa.next_message_id++;
+  SendDatagrams(sa, Protect(sa, h, payloads));
+}
+
+void IkeManager::SendAuthFailed(IkeSa& sa) {
+  //= https://www.rfc-editor.org/rfc/rfc7296#section-2.21.2
+  //# If the error occurs on the initiator, the notification MAY be returned in a separate
+  //# INFORMATIONAL exchange, usually with no other payloads.
+  // The responder installed its IKE SA and CHILD SA when it answered; without this it keeps
+  // them (strongSwan deletes its IKE SA on this notify, and so does RespondInformational).
+  SendOnce(sa, {Payload::Make(PayloadType::kNotify,
+                              NotifyPayload::Of(NotifyType::kAuthenticationFailed))});
+}
 
 void IkeManager::SendDeleteIke(IkeSa& sa, MonoTime now, bool wait_for_reply) {
   std::vector<Payload> out;
   out.push_back(Payload::Make(PayloadType::kDelete, DeletePayload{ProtocolId::kIke, {}}));
   if (!wait_for_reply) {
     // Best effort (shutdown, lifetime expiry, configuration change): sent once.
-    Header h;
-    h.initiator_spi = sa.spi_i;
-    h.responder_spi = sa.spi_r;
-    h.exchange_type = static_cast<uint8_t>(ExchangeType::kInformational);
-    h.flags = sa.initiator ? kFlagInitiator : 0;
-    h.message_id = sa.next_message_id++;
-    SendDatagrams(sa, Protect(sa, h, out));
+    SendOnce(sa, out);
     return;
   }
   if (sa.state == IkeState::kEstablished) sa.state = IkeState::kDeleting;
@@ -51,6 +65,7 @@ void IkeManager::RespondInformational(IkeSa& sa, const Received& in, MonoTime no
   const Header& h = in.message.header;
   std::vector<uint32_t> deleted;
   bool delete_ike = false;
+  bool auth_refused = false;
   for (const Payload& p : in.inner) {
     if (const DeletePayload* d = p.As<DeletePayload>()) {
       if (d->protocol == ProtocolId::kIke) delete_ike = true;
@@ -69,11 +84,23 @@ void IkeManager::RespondInformational(IkeSa& sa, const Received& in, MonoTime no
         RemoveChild(sa, *c, now);
       }
     } else if (const NotifyPayload* n = p.As<NotifyPayload>()) {
-      if (n->is_error()) {
+      if (n->type == NotifyType::kAuthenticationFailed) {
+        auth_refused = true;
+      } else if (n->is_error()) {
         LogLine(LogLevel::kWarning,
                 StrCat("IKE: peer reports ", NotifyTypeName(n->type), " in INFORMATIONAL"));
       }
     }
+  }
+  if (auth_refused) {
+    // The initiator refused our IKE_AUTH response (RFC 7296 2.21.2, the notify in a separate
+    // INFORMATIONAL): the SAs we installed when we answered go, as at a delete of the IKE SA.
+    SendResponse(sa, h, {});
+    ++stats_.auth_failures;
+    const std::string why = "peer refused our authentication (AUTHENTICATION_FAILED)";
+    Emit(IkeEventKind::kAuthFailed, sa, why, now);
+    RemoveSa(sa, StrCat("authentication failed: ", why), now);
+    return;
   }
   if (delete_ike) {
     //= https://www.rfc-editor.org/rfc/rfc7296#section-1.4.1

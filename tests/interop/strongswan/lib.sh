@@ -56,6 +56,17 @@ require_tools() {
   done
 }
 
+# require_cert_tools: what the cert-* cases need beyond require_tools: strongSwan's pki tool
+# (make_certs.sh) and charon's certificate plugins.
+require_cert_tools() {
+  command -v pki >/dev/null || skip_or_fail "needs strongSwan's pki tool (strongswan-pki)"
+  local p
+  for p in pem pkcs1 pkcs8 x509 pubkey revocation constraints; do
+    [ -e "/usr/lib/ipsec/plugins/libstrongswan-$p.so" ] ||
+      skip_or_fail "needs the strongSwan plugin $p (scripts/deps.sh)"
+  done
+}
+
 fail() {
   echo "FAIL: $*" >&2
   dump_logs
@@ -129,11 +140,31 @@ setup_namespaces() {
 # ---- strongSwan -------------------------------------------------------------------------
 
 # ss_write_conf: strongswan.conf and swanctl.conf of the charon, from
-#   SS_IKE, SS_ESP (proposals), SS_PSK, SS_DPD (dpd_delay, "" for none).
+#   SS_IKE, SS_ESP (proposals), SS_PSK, SS_DPD (dpd_delay, "" for none);
+# and for the certificate cases (all unset: the PSK configuration, as before)
+#   SS_LOCAL_AUTH / SS_REMOTE_AUTH (psk | pubkey; [psk]), SS_LOCAL_ID / SS_REMOTE_ID ([the
+#   addresses]; DNs are quoted), SS_CERT (our certificate's base name in make_certs.sh's
+#   directory, installed by ss_install_certs), SS_REMOTE_CA (the only CA the remote's
+#   certificate may chain to: `cacerts`, a CA of SS_CAS). A remote proving itself with a
+#   certificate is checked with `revocation = strict`: its certificate's status must be known
+#   to be good (from the CRLs in x509crl), so a CRL that does not apply fails the case.
 ss_write_conf() {
   local SS_PLUGINS="random nonce aes sha1 sha2 md5 hmac gcm chapoly curve25519 gmp openssl pem"
   SS_PLUGINS+=" pkcs1 pkcs8 x509 pubkey kdf kernel-libipsec kernel-netlink socket-default vici"
   SS_PLUGINS+=" updown"
+  local local_auth=${SS_LOCAL_AUTH:-psk} remote_auth=${SS_REMOTE_AUTH:-psk}
+  # Certificates: CRLs (revocation) and path constraints (constraints) are checked too.
+  [ "$local_auth/$remote_auth" = psk/psk ] || SS_PLUGINS+=" revocation constraints"
+  local local_sect remote_sect
+  local_sect="      auth = $local_auth
+      id = $(ss_quote "${SS_LOCAL_ID:-$SS_PUB}")"
+  [ -n "${SS_CERT:-}" ] &&
+    local_sect+=$'\n'"      certs = $(basename "$(cert_path "$SS_CERT.crt")")"
+  remote_sect="      auth = $remote_auth
+      id = $(ss_quote "${SS_REMOTE_ID:-$TL_PUB}")"
+  [ "$remote_auth" = pubkey ] && remote_sect+=$'\n'"      revocation = strict"
+  [ -n "${SS_REMOTE_CA:-}" ] &&
+    remote_sect+=$'\n'"      cacerts = $(basename "$(cert_path "$SS_REMOTE_CA.crt")")"
   mkdir -p "$SSDIR/run" "$SSDIR/swanctl"
   local x
   # Every directory `swanctl --load-all` scans, so it does not complain.
@@ -191,12 +222,10 @@ connections {
     proposals = $SS_IKE
     dpd_delay = ${SS_DPD:-0s}
     local {
-      auth = psk
-      id = $SS_PUB
+$local_sect
     }
     remote {
-      auth = psk
-      id = $TL_PUB
+$remote_sect
     }
     children {
       tl {
@@ -209,6 +238,11 @@ connections {
     }
   }
 }
+EOF
+  # The pre-shared key, when either side uses it (found by tunnelisa's address, whatever
+  # identity strongSwan has itself).
+  [ "$local_auth/$remote_auth" = pubkey/pubkey ] && return 0
+  cat >>"$SSDIR/swanctl/swanctl.conf" <<EOF
 secrets {
   ike-tl {
     id-tl = $TL_PUB
@@ -217,6 +251,87 @@ secrets {
   }
 }
 EOF
+}
+
+# ss_quote VALUE: VALUE for swanctl.conf, in double quotes when it has spaces or commas (a DN).
+ss_quote() {
+  case $1 in
+    *[\ ,]*) printf '"%s"' "$1" ;;
+    *) printf '%s' "$1" ;;
+  esac
+}
+
+# ---- certificates -------------------------------------------------------------------------
+# The cert-* cases: make_certs.sh (strongSwan's `pki`) writes every certificate, key and CRL
+# into $CERTS; tunnelisa gets its share through `tunnelisa pki import` into its PKI directory
+# (tl_import_pki), strongSwan copies in its swanctl directories (ss_install_certs). Names are
+# make_certs.sh's base names: ca-rsa, ca-ecdsa, int-rsa (CAs), tl-rsa, ss-ecdsa, ss-chain,
+# ss-revoked...
+CERTS=""
+TL_PKI_DIR=""
+
+# cert_path FILE: $CERTS/FILE, or $CERTS/FILE.pem where make_certs.sh wrote PEM.
+cert_path() {
+  if [ -e "$CERTS/$1" ]; then echo "$CERTS/$1"; else echo "$CERTS/$1.pem"; fi
+}
+
+# make_certs: a fresh set in $WORK/certs (new keys on every run).
+make_certs() {
+  CERTS=$WORK/certs
+  local rc=0
+  bash "$HERE/make_certs.sh" "$CERTS" >"$WORK/make_certs.out" 2>&1 || rc=$?
+  [ "$rc" -eq 77 ] && skip_or_fail "$(cat "$WORK/make_certs.out")"
+  [ "$rc" -eq 0 ] || fail "make_certs.sh: $(tail -n 5 "$WORK/make_certs.out")"
+  note "$(tail -n 1 "$WORK/make_certs.out")"
+}
+
+# ss_install_certs: strongSwan's files from SS_CAS (CA base names: certificate into x509ca,
+# CRL into x509crl) and SS_CERT (certificate into x509, key into rsa/ or ecdsa/ by its kind:
+# make_certs.sh writes RSA keys as PKCS#1 DER, ECDSA keys as SEC 1 PEM).
+ss_install_certs() {
+  local ca key
+  for ca in ${SS_CAS:-}; do
+    cp "$(cert_path "$ca.crt")" "$SSDIR/swanctl/x509ca/"
+    cp "$(cert_path "$ca.crl")" "$SSDIR/swanctl/x509crl/"
+  done
+  [ -n "${SS_CERT:-}" ] || return 0
+  cp "$(cert_path "$SS_CERT.crt")" "$SSDIR/swanctl/x509/"
+  key=$(cert_path "$SS_CERT.key")
+  if grep -q "EC PRIVATE KEY" "$key"; then
+    cp "$key" "$SSDIR/swanctl/ecdsa/"
+  else
+    cp "$key" "$SSDIR/swanctl/rsa/"
+  fi
+}
+
+# tl_pki_import TYPE FILE NAME: `tunnelisa pki import` of $CERTS/FILE (DER, or PEM where
+# make_certs.sh wrote FILE.pem) into tunnelisa's PKI directory as NAME.
+tl_pki_import() {
+  local f form=der
+  f=$(cert_path "$2")
+  [[ $f == *.pem ]] && form=pem
+  "$TL" pki import --pki-dir "$TL_PKI_DIR" type "$1" input "$f" output "$3" format "$form" \
+    >>"$WORK/pki_import.out" 2>&1 ||
+    fail "tunnelisa pki import type $1 input $f: $(tail -n 3 "$WORK/pki_import.out")"
+}
+
+# tl_import_pki: tunnelisa's PKI directory $WORK/pki: for each of TL_CA_PROFILES its
+# certificate NAME.der and CRL NAME.crl; TL_CERT's certificate and key as TL_CERT.der and
+# TL_CERT.key.
+tl_import_pki() {
+  TL_PKI_DIR=$WORK/pki
+  rm -rf "$TL_PKI_DIR" "$WORK/pki_import.out"
+  local ca
+  for ca in ${TL_CA_PROFILES:-}; do
+    tl_pki_import cert "$ca.crt" "$ca.der"
+    tl_pki_import crl "$ca.crl" "$ca.crl"
+  done
+  if [ -n "${TL_CERT:-}" ]; then
+    tl_pki_import cert "$TL_CERT.crt" "$TL_CERT.der"
+    tl_pki_import key "$TL_CERT.key" "$TL_CERT.key"
+  fi
+  note "tunnelisa's PKI directory:" \
+    "$("$TL" pki list --pki-dir "$TL_PKI_DIR" | awk 'NR > 2 { print $1 }' | tr '\n' ' ')"
 }
 
 # sw ARGS...: swanctl against our charon's VICI socket (bounded).
@@ -280,12 +395,36 @@ ss_ike_spis() {
 
 # tl_write_conf: the gateway's configuration from
 #   TL_IKE_ENC TL_IKE_AUTH TL_IKE_DH  (ike-policy), TL_DPD ("interval 10 max-retries 1" or ""),
-#   TL_ESP_ENC TL_ESP_AUTH ("" with AEAD) TL_PFS ("" or a group), TL_PSK, TL_AUTO (yes|no).
+#   TL_ESP_ENC TL_ESP_AUTH ("" with AEAD) TL_PFS ("" or a group), TL_PSK, TL_AUTO (yes|no);
+# and for the certificate cases (all unset: the PSK configuration, as before)
+#   TL_PEER_AUTH / TL_OWN_AUTH (the ike-policy's auth-method / own-auth-method: psk |
+#   cert-auth), TL_CA_PROFILES (ca-profiles NAME with NAME.der and NAME.crl, tl_import_pki's
+#   names), TL_CERT (our certificate NAME.der and key NAME.key), TL_ANCHOR (the trust anchor).
 tl_write_conf() {
+  local peer_auth=${TL_PEER_AUTH:-psk} own_auth=${TL_OWN_AUTH:-psk} ca
+  local kind=PSK
+  [ "$peer_auth/$own_auth" = psk/psk ] || kind=certificate
   {
     cat <<EOF
 # Written by tests/interop/strongswan/lib.sh: tunnelisa ($TL_PUB) against strongSwan
-# ($SS_PUB). VPRN 101: $TL_LAN <-> $SS_LAN over an IKEv2 (PSK) ipsec-tunnel.
+# ($SS_PUB). VPRN 101: $TL_LAN <-> $SS_LAN over an IKEv2 ($kind) ipsec-tunnel.
+EOF
+    [ "$kind" = PSK ] || echo "# The peer authenticates with $peer_auth, tunnelisa with $own_auth."
+    if [ -n "${TL_CA_PROFILES:-}" ]; then
+      echo "config system security pki"
+      for ca in $TL_CA_PROFILES; do
+        cat <<EOF
+  ca-profile "$ca" create
+    cert-file "$ca.der"
+    crl-file "$ca.crl"
+    no shutdown
+  exit
+EOF
+      done
+      echo "exit all"
+      echo
+    fi
+    cat <<EOF
 config isa
   tunnel-group 1 create
     primary 1/1
@@ -297,6 +436,12 @@ exit all
 config ipsec
   ike-policy 1 create
     ike-version 2
+EOF
+    if [ "$peer_auth/$own_auth" != psk/psk ]; then
+      echo "    auth-method $peer_auth"
+      echo "    own-auth-method $own_auth"
+    fi
+    cat <<EOF
     auth-algorithm $TL_IKE_AUTH
     encryption-algorithm $TL_IKE_ENC
     dh-group $TL_IKE_DH
@@ -335,10 +480,19 @@ config service vprn 101 customer 1 create
       local-gateway-address $TL_PUB peer $SS_PUB delivery-service 100
       dynamic-keying
         ike-policy 1
-        pre-shared-key "$TL_PSK"
-        transform 1
 EOF
+    [ "$peer_auth" = psk ] || [ "$own_auth" = psk ] && echo "        pre-shared-key \"$TL_PSK\""
+    echo "        transform 1"
     [ "${TL_AUTO:-no}" = yes ] && echo "        auto-establish"
+    if [ -n "${TL_ANCHOR:-}${TL_CERT:-}" ]; then
+      echo "        cert"
+      if [ -n "${TL_CERT:-}" ]; then
+        echo "          cert \"$TL_CERT.der\""
+        echo "          key \"$TL_CERT.key\""
+      fi
+      [ -n "${TL_ANCHOR:-}" ] && echo "          trust-anchor \"$TL_ANCHOR\""
+      echo "        exit"
+    fi
     cat <<EOF
       exit
       no shutdown
@@ -358,8 +512,10 @@ TL_PID=""
 start_tunnelisa() {
   rm -f "$TL_SOCK" "$WORK/tl.ready"
   # Not through in_t: $! must be the gateway itself (ip netns exec execs it), not a subshell.
+  local pki_args=()
+  [ -n "$TL_PKI_DIR" ] && pki_args=(--pki-dir "$TL_PKI_DIR")
   ip netns exec "$NS_T" "$TL" run "$WORK/tl.cfg" --control "$TL_SOCK" \
-    --ready-file "$WORK/tl.ready" --log "$WORK/tl.log" 2>>"$WORK/tl.stderr" &
+    --ready-file "$WORK/tl.ready" --log "$WORK/tl.log" "${pki_args[@]}" 2>>"$WORK/tl.stderr" &
   TL_PID=$!
   PIDS_TL+=("$TL_PID")
   for _ in $(seq 100); do
@@ -371,6 +527,16 @@ start_tunnelisa() {
   in_t ip addr add "$TL_HOST/24" dev tl101
   in_t ip route add "$SS_LAN" dev tl101
   note "tunnelisa $TL_PID up (tl101 $TL_HOST, route $SS_LAN)"
+}
+
+# tl_check_conf: `tunnelisa check` of the configuration (with the PKI directory when there is
+# one) must pass before the gateway runs it.
+tl_check_conf() {
+  local args=()
+  [ -n "$TL_PKI_DIR" ] && args=(--pki-dir "$TL_PKI_DIR")
+  "$TL" check "${args[@]}" "$WORK/tl.cfg" >"$WORK/check.out" 2>&1 ||
+    fail "tunnelisa check $WORK/tl.cfg: $(cat "$WORK/check.out")"
+  note "tunnelisa check: $(tail -n 1 "$WORK/check.out")"
 }
 
 tl_ctl() { timeout 10 "$TL" show --control "$TL_SOCK" "$@"; }

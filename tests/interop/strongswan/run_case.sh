@@ -41,9 +41,29 @@
 #                           stay, nothing is lost; a forbidden change (the peer address of the
 #                           up tunnel) is refused and changes nothing; SIGHUP reloads too;
 #                           then tunnelisa rekeys the CHILD SA with the new transform.
+#   cert-*                  certificate authentication: make_certs.sh (strongSwan's pki) makes
+#                           the certificates, tunnelisa's are imported with `tunnelisa pki
+#                           import`, its configuration passes `tunnelisa check --pki-dir`;
+#   cert-rsa-*, cert-ecdsa-*  certificates both ways (RSA 2048 from the RSA root, ECDSA P-256
+#                           from the ECDSA root): strongSwan shows tunnelisa's DN as the remote
+#                           ID, logs both signature authentications and tunnelisa's certificate
+#                           good in the CRL (revocation = strict); tunnelisa's sessions show
+#                           strongSwan's DN; pings; strongSwan rekeys the IKE SA;
+#   cert-chain-*            the same with end entities issued by the RSA intermediate, trust
+#                           anchored at the root: each side sends the intermediate, charon's
+#                           path has length 1;
+#   cert-asym-*             tunnelisa proves itself with the PSK and checks strongSwan's
+#                           certificate (strongSwan: local pubkey, remote psk);
+#   cert-revoked-*          strongSwan presents a certificate its CA's CRL revokes: tunnelisa
+#                           refuses ("certificate revoked" in the auth-failed event); as the
+#                           initiator (-tl) it tells charon in an INFORMATIONAL; no SA anywhere;
+#   cert-wrong-ca-ss        strongSwan wants tunnelisa's certificate from the ECDSA root and
+#                           refuses tunnelisa's IKE_AUTH response: tunnelisa drops the SAs it
+#                           had installed (auth-failed "peer refused our authentication").
 #
-# Needs root, iproute2, iputils-ping and strongSwan (scripts/deps.sh installs it); exits 77
-# (skipped) without them, or 1 with TUNNELISA_INTEROP_REQUIRED=1 (CI).
+# Needs root, iproute2, iputils-ping and strongSwan, and for cert-* its pki tool
+# (scripts/deps.sh installs them); exits 77 (skipped) without them, or 1 with
+# TUNNELISA_INTEROP_REQUIRED=1 (CI).
 set -euo pipefail
 
 TL=${1:?usage: run_case.sh TUNNELISA WORKDIR CASE}
@@ -165,6 +185,48 @@ case $CASE in
     SS_IKE=aes128gcm16-prfsha256-ecp256 SS_ESP=aes128gcm16,aes256gcm16
     SS_IKE_SHOWN=AES_GCM_16-128/PRF_HMAC_SHA2_256/ECP_256 SS_ESP_SHOWN=AES_GCM_16-128
     ;;
+  cert-rsa-* | cert-ecdsa-* | cert-chain-* | cert-asym-* | cert-revoked-* | cert-wrong-ca-ss)
+    # Certificates from strongSwan's pki (make_certs.sh), tunnelisa's imported with
+    # `tunnelisa pki import`. Each side proves itself with its own certificate and checks the
+    # other's against its CA and that CA's CRL, unless the case says otherwise.
+    SCENARIO=cert
+    TL_IKE_ENC=aes128gcm16 TL_IKE_AUTH=sha256 TL_IKE_DH=19 TL_ESP_ENC=aes128gcm16 TL_ESP_AUTH=""
+    SS_IKE=aes128gcm16-prfsha256-ecp256 SS_ESP=aes128gcm16
+    SS_IKE_SHOWN=AES_GCM_16-128/PRF_HMAC_SHA2_256/ECP_256 SS_ESP_SHOWN=AES_GCM_16-128
+    TL_PEER_AUTH=cert-auth TL_OWN_AUTH=cert-auth SS_LOCAL_AUTH=pubkey SS_REMOTE_AUTH=pubkey
+    TL_CA_PROFILES=ca-rsa TL_ANCHOR=ca-rsa SS_CAS=ca-rsa TL_CERT=tl-rsa SS_CERT=ss-rsa
+    SIG=RSA  # the signatures' kind, as charon's log names it
+    DN_O="C=US, O=tunnelisa interop"
+    TL_DN="$DN_O, CN=tl.example.com" SS_DN="$DN_O, CN=ss.example.com"
+    INT_DN="$DN_O, CN=RSA Intermediate CA"
+    case $CASE in
+      cert-ecdsa-*)
+        TL_CA_PROFILES=ca-ecdsa TL_ANCHOR=ca-ecdsa SS_CAS=ca-ecdsa
+        TL_CERT=tl-ecdsa SS_CERT=ss-ecdsa SIG=ECDSA
+        ;;
+      cert-chain-*)
+        # The end entities are issued by int-rsa; tunnelisa's trust anchor stays the root
+        # (its ChainVerifier wants int-rsa's CRL too, hence the second ca-profile).
+        TL_CA_PROFILES="ca-rsa int-rsa" SS_CAS="ca-rsa int-rsa" TL_CERT=tl-chain SS_CERT=ss-chain
+        ;;
+      cert-asym-*)
+        # tunnelisa proves itself with the pre-shared key and checks strongSwan's certificate.
+        TL_OWN_AUTH=psk SS_REMOTE_AUTH=psk TL_CERT=""
+        ;;
+      cert-revoked-*)
+        # strongSwan presents a certificate its CA's CRL revokes: tunnelisa must refuse it.
+        SCENARIO=cert-revoked TL_START=control
+        SS_CERT=ss-revoked SS_DN="$DN_O, CN=ss-revoked.example.com"
+        ;;
+      cert-wrong-ca-ss)
+        # strongSwan, the initiator, wants tunnelisa's certificate from the ECDSA root: it
+        # refuses tunnelisa's IKE_AUTH response after tunnelisa has installed its SAs.
+        SCENARIO=cert-refused-by-ss SS_CAS="ca-rsa ca-ecdsa" SS_REMOTE_CA=ca-ecdsa
+        ;;
+    esac
+    SS_LOCAL_ID=$SS_DN
+    if [ "$TL_OWN_AUTH" = cert-auth ]; then SS_REMOTE_ID=$TL_DN; else SS_REMOTE_ID=$TL_PUB; fi
+    ;;
   *)
     echo "unknown case $CASE" >&2
     exit 2
@@ -180,9 +242,17 @@ esac
 log "case $CASE: IKE $SS_IKE, ESP $SS_ESP; initiator $initiator"
 
 T0=$(now_ms)
+if [ -n "${TL_PEER_AUTH:-}" ]; then
+  require_cert_tools
+  log "certificates: strongSwan's pki (make_certs.sh); tunnelisa pki import into $WORK/pki"
+  make_certs
+  tl_import_pki
+fi
 setup_namespaces
 ss_write_conf
+ss_install_certs
 tl_write_conf
+[ -n "$TL_PKI_DIR" ] && tl_check_conf
 start_charon
 start_tunnelisa
 
@@ -217,6 +287,59 @@ check_algorithms() {
   grep -q "$SS_ESP_SHOWN" <<<"$sas" || fail "strongSwan's CHILD SA is not $SS_ESP_SHOWN"
   grep -q "$TL_PUB\[4500\]" <<<"$sas" || fail "strongSwan does not talk to tunnelisa on 4500"
   grep -q "INSTALLED, TUNNEL-in-UDP" <<<"$sas" || fail "strongSwan's CHILD SA is not ESP-in-UDP"
+}
+
+# tl_up_id_is ID: tunnelisa's one IKE session that is up has the peer ID ID (`sessions`: a
+# session's first line ends in its ID, `id "..."`, its last in ", up").
+tl_up_id_is() {
+  local ids
+  ids=$(tl_sessions |
+    awk '/^[^ ]/ { id = "" }
+         /^[^ ].* id "/ { id = $0; sub(/.* id "/, "", id); sub(/"$/, "", id) }
+         /, up$/ { print id }')
+  [ "$ids" = "$1" ]
+}
+
+# check_cert_auth: each side authenticated the other as configured, as each shows it.
+# strongSwan: `--list-sas` names both identities (tunnelisa's certificate's DN, or its address
+# with the pre-shared key), charon's log has tunnelisa's and its own authentication with the
+# expected method, and with tunnelisa's certificate found good in the CRL (revocation =
+# strict); tunnelisa: `sessions` names strongSwan's DN. The chain cases: each side sent the
+# intermediate with its certificate, and charon's path to the root went through it.
+check_cert_auth() {
+  local sas line want
+  sas=$(ss_sas)
+  grep -qF "local  '$SS_DN' @ $SS_PUB" <<<"$sas" ||
+    fail "strongSwan's IKE SA does not have '$SS_DN' as its own identity: $sas"
+  grep -qF "remote '$SS_REMOTE_ID' @ $TL_PUB" <<<"$sas" ||
+    fail "strongSwan's IKE SA does not name tunnelisa as '$SS_REMOTE_ID': $sas"
+  note "strongSwan: $(grep -F "remote '" <<<"$sas" | head -n 1 | sed 's/^ *//')"
+  if [ "$TL_OWN_AUTH" = cert-auth ]; then want="with $SIG"; else want="with pre-shared key"; fi
+  line=$(grep -F "authentication of '$SS_REMOTE_ID' with" "$SSDIR/charon.log" | head -n 1)
+  [[ $line == *"$want"*" successful" ]] ||
+    fail "charon did not authenticate tunnelisa $want: '${line:-no such line}'"
+  note "charon: ${line#*] }"
+  line=$(grep -F "authentication of '$SS_DN' (myself) with" "$SSDIR/charon.log" | head -n 1)
+  [[ $line == *"with $SIG"*" successful" ]] ||
+    fail "charon did not authenticate itself with $SIG: '${line:-no such line}'"
+  note "charon: ${line#*] }"
+  if [ "$TL_OWN_AUTH" = cert-auth ]; then
+    grep -q "certificate status is good" "$SSDIR/charon.log" ||
+      fail "charon did not find tunnelisa's certificate good in the CRL"
+    note "charon: $(grep -c "certificate status is good" "$SSDIR/charon.log") certificate(s)" \
+      "checked against the CRLs: good"
+  fi
+  tl_up_id_is "$SS_DN" || fail "tunnelisa's sessions do not show strongSwan's DN: $(tl_sessions)"
+  note "tunnelisa: $(tl_sessions | grep -F "id \"$SS_DN\"" | head -n 1)"
+  if [ "$TL_CERT" = tl-chain ]; then
+    grep -qF "received issuer cert \"$INT_DN\"" "$SSDIR/charon.log" ||
+      fail "tunnelisa did not send the intermediate CA's certificate"
+    grep -qF "sending issuer cert \"$INT_DN\"" "$SSDIR/charon.log" ||
+      fail "strongSwan did not send the intermediate CA's certificate"
+    grep -q "reached self-signed root ca with a path length of 1" "$SSDIR/charon.log" ||
+      fail "charon's path from tunnelisa's certificate to the root is not through the intermediate"
+    note "both sent \"$INT_DN\"; charon: root reached with a path length of 1"
+  fi
 }
 
 # start_rekey child|ike: the rekey starts, by strongSwan (`swanctl --rekey`) or by tunnelisa
@@ -510,6 +633,84 @@ case $SCENARIO in
     grep -E "event: ike (ike-down|child-down) .*INITIAL_CONTACT" "$WORK/tl.log" | sed 's/^/   /'
     ping_both 3
     tl_sessions | sed 's/^/   tunnelisa: /'
+    ;;
+
+  cert)
+    establish
+    check_algorithms
+    check_cert_auth
+    ping_both 3
+    log "strongSwan rekeys the IKE SA: the identities carry over"
+    rekey_ike
+    tl_one_session_up || fail "tunnelisa does not list exactly one IKE session up"
+    tl_up_id_is "$SS_DN" ||
+      fail "tunnelisa's rekeyed session does not show strongSwan's DN: $(tl_sessions)"
+    ping_both 2
+    ;;
+
+  cert-revoked)
+    if [ "$ROLE" = ss ]; then
+      log "strongSwan initiates with its revoked certificate: tunnelisa must refuse"
+      if sw --initiate --child tl --timeout 15 >"$WORK/initiate.out" 2>&1; then
+        fail "swanctl --initiate succeeded with a revoked certificate"
+      fi
+    else
+      log "tunnelisa initiates; strongSwan answers with its revoked certificate: refused"
+      tl_ctl initiate 101 to-ss >/dev/null || fail "control socket: initiate 101 to-ss refused"
+    fi
+    auth_failed_logged() { [ "$(tl_events auth-failed)" -ge 1 ]; }
+    wait_until 15 "an auth-failed event in tunnelisa's log" auth_failed_logged
+    line=$(grep -m 1 "event: ike auth-failed " "$WORK/tl.log")
+    note "tunnelisa: ${line#*event: }"
+    [[ $line == *"certificate revoked"* ]] ||
+      fail "the auth-failed event does not say 'certificate revoked'"
+    [[ $line == *"$SS_DN"* ]] || fail "the auth-failed event does not name '$SS_DN'"
+    # What strongSwan learnt of the refusal: in the IKE_AUTH response (-ss), or (-tl: it had
+    # installed its SAs when it answered) in an INFORMATIONAL after it (RFC 7296 2.21.2).
+    if [ "$ROLE" = ss ]; then
+      told="received AUTHENTICATION_FAILED notify"
+    else
+      told="parsed INFORMATIONAL request [0-9]* \[ N(AUTH_FAILED) \]"
+    fi
+    told_ss() { grep -q "$told" "$SSDIR/charon.log"; }
+    wait_until 5 "charon told of the refusal ('$told')" told_ss
+    note "charon: $(grep -m 1 "$told" "$SSDIR/charon.log" | sed 's/^[^]]*] //')"
+    sleep 1
+    tl_none_up || fail "tunnelisa lists an IKE session up"
+    ss_no_sa || fail "strongSwan has an SA: $(ss_sas)"
+    in_t ping -c 1 -W 1 -I "$TL_HOST" "$SS_HOST" >/dev/null 2>&1 && fail "ping passed without an SA"
+    note "no SA on either side; ping refused as expected"
+    ;;
+
+  cert-refused-by-ss)
+    log "strongSwan initiates and refuses tunnelisa's certificate (not from $SS_REMOTE_CA)"
+    if sw --initiate --child tl --timeout 15 >"$WORK/initiate.out" 2>&1; then
+      fail "swanctl --initiate succeeded although tunnelisa's certificate is from another CA"
+    fi
+    line=$(grep -m 1 "constraint check failed" "$SSDIR/charon.log" || true)
+    [ -n "$line" ] || fail "charon did not refuse tunnelisa's certificate by its CA constraint"
+    note "charon: ${line#*] }"
+    # RFC 7296 2.21.2: the initiator tells the responder in a separate INFORMATIONAL.
+    line=$(grep -m 1 "generating INFORMATIONAL request [0-9]* \[ N(AUTH_FAILED) \]" \
+      "$SSDIR/charon.log" || true)
+    [ -n "$line" ] || fail "charon did not send AUTHENTICATION_FAILED in an INFORMATIONAL"
+    note "charon: ${line#*] }"
+    # tunnelisa, the responder, had installed its SAs when it answered: told, it drops them.
+    auth_failed_logged() { [ "$(tl_events auth-failed)" -ge 1 ]; }
+    wait_until 10 "an auth-failed event in tunnelisa's log" auth_failed_logged
+    line=$(grep -m 1 "event: ike auth-failed " "$WORK/tl.log")
+    note "tunnelisa: ${line#*event: }"
+    [[ $line == *"peer refused our authentication"* ]] ||
+      fail "the auth-failed event does not say that the peer refused tunnelisa"
+    wait_until 5 "tunnelisa without an IKE session up" tl_none_up
+    # `show ipsec tunnel` lists SPIs only while the tunnel has a CHILD SA.
+    shown=$(tl_ctl ipsec tunnel to-ss) || fail "show ipsec tunnel to-ss failed"
+    if ! grep -q "Oper State" <<<"$shown" || grep -q "Inbound SPI" <<<"$shown"; then
+      fail "tunnelisa still has a CHILD SA: $shown"
+    fi
+    ss_no_sa || fail "strongSwan has an SA: $(ss_sas)"
+    in_t ping -c 1 -W 1 -I "$TL_HOST" "$SS_HOST" >/dev/null 2>&1 && fail "ping passed without an SA"
+    note "no SA on either side; ping refused as expected"
     ;;
 
   wrong-psk)
