@@ -399,7 +399,8 @@ ss_ike_spis() {
 # and for the certificate cases (all unset: the PSK configuration, as before)
 #   TL_PEER_AUTH / TL_OWN_AUTH (the ike-policy's auth-method / own-auth-method: psk |
 #   cert-auth), TL_CA_PROFILES (ca-profiles NAME with NAME.der and NAME.crl, tl_import_pki's
-#   names), TL_CERT (our certificate NAME.der and key NAME.key), TL_ANCHOR (the trust anchor).
+#   names), TL_CERT (our certificate NAME.der and key NAME.key), TL_ANCHOR (the trust anchor),
+#   TL_REMOTE_ID ("" or a remote-id line's TYPE VALUE: what strongSwan's certificate must carry).
 tl_write_conf() {
   local peer_auth=${TL_PEER_AUTH:-psk} own_auth=${TL_OWN_AUTH:-psk} ca
   local kind=PSK
@@ -483,6 +484,7 @@ config service vprn 101 customer 1 create
 EOF
     [ "$peer_auth" = psk ] || [ "$own_auth" = psk ] && echo "        pre-shared-key \"$TL_PSK\""
     echo "        transform 1"
+    [ -n "${TL_REMOTE_ID:-}" ] && echo "        remote-id $TL_REMOTE_ID"
     [ "${TL_AUTO:-no}" = yes ] && echo "        auto-establish"
     if [ -n "${TL_ANCHOR:-}${TL_CERT:-}" ]; then
       echo "        cert"

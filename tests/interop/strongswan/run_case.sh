@@ -203,11 +203,15 @@ case $CASE in
       cert-ecdsa-*)
         TL_CA_PROFILES=ca-ecdsa TL_ANCHOR=ca-ecdsa SS_CAS=ca-ecdsa
         TL_CERT=tl-ecdsa SS_CERT=ss-ecdsa SIG=ECDSA
+        # A subjectAltName of strongSwan's certificate. Only when strongSwan initiates: as
+        # initiator we would send it as IDr, which charon (id = its DN) does not answer to.
+        [ "$ROLE" = ss ] && TL_REMOTE_ID="fqdn ss.example.com"
         ;;
       cert-chain-*)
         # The end entities are issued by int-rsa; tunnelisa's trust anchor stays the root
         # (its ChainVerifier wants int-rsa's CRL too, hence the second ca-profile).
         TL_CA_PROFILES="ca-rsa int-rsa" SS_CAS="ca-rsa int-rsa" TL_CERT=tl-chain SS_CERT=ss-chain
+        TL_REMOTE_ID="dn \"$SS_DN\""  # strongSwan's subject
         ;;
       cert-asym-*)
         # tunnelisa proves itself with the pre-shared key and checks strongSwan's certificate.
