@@ -122,15 +122,17 @@ int RunCheck(std::span<const std::string_view> raw_args) {
         absl::StatusOr<pki::PkiStore> s = pki_cli::OpenPkiDir(pki_dir);
         if (!s.ok()) {
           Print(stdout, absl::StrCat(path, ": names PKI files: ", s.status().message(), "\n"));
-          status = 1;
+          status = 2;
           continue;
         }
         store.emplace(*std::move(s));
       }
       config::PkiResolution pki = config::ResolvePkiFiles(r.config, *store, r.sources, path);
       if (!pki.ok()) {
+        // Bad files (missing, unparsable, a key not matching its certificate): exit 2, as for
+        // an unreadable configuration file (issue 11: "Bad files: ... exit 2").
         PrintDiagnostics(pki.errors, stdout);
-        status = 1;
+        status = 2;
         continue;
       }
     }

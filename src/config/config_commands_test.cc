@@ -73,11 +73,11 @@ TEST(CheckCommand, PkiFilesAreCheckedInThePkiDirectory) {
   std::filesystem::remove_all(dir);
   std::filesystem::create_directory(dir);
   CliRun r = Invoke(cli::RunCheck, {"--pki-dir", dir, cfg});
-  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.code, 2);
   EXPECT_THAT(r.out, HasSubstr(cfg + ":8:"));
   EXPECT_THAT(r.out, HasSubstr("\"corp-ca.der\": not in the PKI directory"));
   r = Invoke(cli::RunCheck, {"--pki-dir=" + dir + "/absent", cfg});
-  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.code, 2);
   EXPECT_THAT(r.out, HasSubstr("names PKI files"));
   // A configuration without PKI files needs no directory.
   r = Invoke(cli::RunCheck, {"--pki-dir", dir + "/absent", VectorPath("guide_tunnel_group.cfg")});
