@@ -17,7 +17,8 @@
 //                                     one per private tunnel interface, spread the same way.
 //   BM_EngineGreDecap/<bytes>         OnPublicPackets of GRE packets from each of those tunnels'
 //                                     remotes (beside BM_GreDecap).
-//   BM_EspEncryptSpread/<suite>/<bytes>, BM_EspDecryptSpread/<suite>/<bytes>
+//   BM_EspEncryptSpread/<suite>/<bytes>[/<backend>],
+//   BM_EspDecryptSpread/<suite>/<bytes>[/<backend>]
 //                                     the ESP data plane alone over kTunnels SAs, bursts
 //                                     spread as above (one EncryptEach / Decrypt per burst):
 //                                     what the SAs' state costs, beside BM_EspEncrypt's one SA.
@@ -175,7 +176,6 @@ CryptoRegistry* Registry(std::string_view backend) {
   }
   return it->second.get();
 }
-CryptoRegistry* OpenSslRegistry() { return Registry("openssl"); }
 
 // CountingTransport: counts; optionally copies SendPublic packets into `capture` buffers.
 class CountingTransport final : public Transport {
@@ -509,15 +509,21 @@ struct SpreadPair {
   std::vector<SaHandle> out, in;
 };
 
-std::unique_ptr<SpreadPair> MakeSpreadPair(std::string_view suite_name, benchmark::State& state) {
+std::unique_ptr<SpreadPair> MakeSpreadPair(std::string_view suite_name, benchmark::State& state,
+                                           const char* backend) {
+  CryptoRegistry* crypto = Registry(backend);
+  if (crypto == nullptr) {
+    state.SkipWithError(absl::StrCat("no backend ", backend, " in this build").c_str());
+    return nullptr;
+  }
   const size_t dash = suite_name.find('-');
   const std::string enc(suite_name.substr(0, dash));
   const std::string auth(dash == std::string_view::npos ? "none" : suite_name.substr(dash + 1));
   const EspSuite suite{*ParseEncryptionAlgorithm(enc),
                        auth == "none" ? IntegrityAlgorithm::kNone : *ParseIntegrityAlgorithm(auth)};
   auto p = std::make_unique<SpreadPair>();
-  p->a = EspDataplane::Create({.crypto = OpenSslRegistry()}).value();
-  p->b = EspDataplane::Create({.crypto = OpenSslRegistry()}).value();
+  p->a = EspDataplane::Create({.crypto = crypto}).value();
+  p->b = EspDataplane::Create({.crypto = crypto}).value();
   for (uint32_t k = 0; k < kTunnels; ++k) {
     // Sender and receiver see the same SA, the receiver's addresses and selectors reversed.
     auto config = [&](SaDirection dir) {
@@ -536,7 +542,7 @@ std::unique_ptr<SpreadPair> MakeSpreadPair(std::string_view suite_name, benchmar
       c.remote = out ? peer : gateway;
       c.local_selectors = {out ? lan : far};
       c.remote_selectors = {out ? far : lan};
-      c.backend = "openssl";
+      c.backend = backend;
       return c;
     };
     auto o = p->a->Install(config(SaDirection::kOutbound), MonoTime{});
@@ -563,8 +569,9 @@ bool SealSpread(SpreadPair& pair, Arena& arena, size_t a, uint32_t first, MonoTi
   return true;
 }
 
-void BM_EspEncryptSpread(benchmark::State& state, const char* suite, uint32_t bytes) {
-  auto pair = MakeSpreadPair(suite, state);
+void BM_EspEncryptSpread(benchmark::State& state, const char* suite, uint32_t bytes,
+                         const char* backend) {
+  auto pair = MakeSpreadPair(suite, state, backend);
   if (!pair) return;
   Arena arena;
   const std::vector<std::array<uint8_t, kIpv4HeaderSize>> headers = InnerHeaders(bytes);
@@ -592,8 +599,9 @@ void BM_EspEncryptSpread(benchmark::State& state, const char* suite, uint32_t by
   SetCounters(state, bytes);
 }
 
-void BM_EspDecryptSpread(benchmark::State& state, const char* suite, uint32_t bytes) {
-  auto pair = MakeSpreadPair(suite, state);
+void BM_EspDecryptSpread(benchmark::State& state, const char* suite, uint32_t bytes,
+                         const char* backend) {
+  auto pair = MakeSpreadPair(suite, state, backend);
   if (!pair) return;
   Arena arena;
   std::array<Verdict, kBurst> v;
@@ -644,13 +652,13 @@ void RegisterEngineBenchmarks() {
         benchmark::RegisterBenchmark(
             absl::StrFormat("BM_EngineDecrypt/%s/%d%s", suite, bytes, tail).c_str(),
             BM_EngineDecrypt, suite, bytes, use);
+        benchmark::RegisterBenchmark(
+            absl::StrFormat("BM_EspEncryptSpread/%s/%d%s", suite, bytes, tail).c_str(),
+            BM_EspEncryptSpread, suite, bytes, use);
+        benchmark::RegisterBenchmark(
+            absl::StrFormat("BM_EspDecryptSpread/%s/%d%s", suite, bytes, tail).c_str(),
+            BM_EspDecryptSpread, suite, bytes, use);
       }
-      benchmark::RegisterBenchmark(
-          absl::StrFormat("BM_EspEncryptSpread/%s/%d", suite, bytes).c_str(), BM_EspEncryptSpread,
-          suite, bytes);
-      benchmark::RegisterBenchmark(
-          absl::StrFormat("BM_EspDecryptSpread/%s/%d", suite, bytes).c_str(), BM_EspDecryptSpread,
-          suite, bytes);
     }
   }
   for (uint32_t bytes : kSizes) {

@@ -502,6 +502,7 @@ void Engine::Impl::ReconcileIp(const config::Config& config) {
 void Engine::Impl::BuildServices(const config::Config& config) {
   services.clear();
   public_owner.clear();
+  public_owner_v4.Clear();
   for (const auto& [sid, s] : config.services) {
     for (const auto& [ifname, i] : s.interfaces) {
       if (interface_ids.emplace(std::make_pair(sid, ifname), next_interface_id).second) {
@@ -552,7 +553,10 @@ void Engine::Impl::BuildServices(const config::Config& config) {
     st.delivery_svc->ipsec_by_endpoints.Set(st.local, st.peer, &st);
   }
   for (auto& [sid, es] : services) {  // by service id: the lowest id owns a shared address
-    for (const IpAddress& a : es.terminated) public_owner.emplace(a, &es);
+    for (const IpAddress& a : es.terminated) {
+      public_owner.emplace(a, &es);
+      public_owner_v4.Add(a, &es);
+    }
     es.ResolveTargets(interface_ids);
     es.IndexLocal();
   }

@@ -5,6 +5,8 @@
 // the engine's SparePool, route and name lookups do not allocate.
 #include <algorithm>
 #include <cstring>
+#include <new>
+#include <type_traits>
 
 #include "dataplane/fragment.h"
 #include "dataplane/icmp_error.h"
@@ -203,17 +205,79 @@ void SlotRunner::Public(std::optional<uint32_t> service, std::span<PacketRef> pa
     if (s != e_.services.end()) in = &s->second;
   }
   BeginBurst(packets);
-  for (size_t i = 0; i < packets.size(); ++i) {
-    ++counters.public_in;
-    EngineVerdict& v = verdicts[i];
-    v = EngineVerdict{};
-    if (service && in == nullptr) {
-      Drop(v, DropReason::kUnknownService);
-      continue;
+  if (service && in == nullptr) {
+    for (size_t i = 0; i < packets.size(); ++i) {
+      ++counters.public_in;
+      verdicts[i] = EngineVerdict{};
+      Drop(verdicts[i], DropReason::kUnknownService);
     }
-    PublicOne(in, service.has_value(), packets[i], 0, now, v);
+  } else {
+    for (size_t base = 0; base < packets.size(); base += kDemuxChunk) {
+      const size_t n = std::min(kDemuxChunk, packets.size() - base);
+      PublicChunk(in, service.has_value(), packets.subspan(base, n), verdicts.subspan(base, n),
+                  now);
+    }
   }
   FlushEsp(now);
+}
+
+void SlotRunner::PublicChunk(EngineService* in, bool qualified, std::span<PacketRef> packets,
+                             std::span<EngineVerdict> verdicts, MonoTime now) {
+  // Passes over the chunk, so that the misses of its packets overlap instead of queueing
+  // (with 1000s of tunnels each step's entry is a miss): (1) parse every outer header and
+  // prefetch its destination's owner entry; (2) find the owner, prefetch its endpoint entry;
+  // (3) find the tunnel, prefetch its first line; (4) terminate, in packet order.
+  struct Demux {
+    PacketInfo ip;
+    EngineService* owner;
+    EndpointTunnels tunnels;
+  };
+  // Each entry is constructed from ParsePacket's result in place: value-initialising the
+  // array first and copying each result into it is work the parse does not need.
+  static_assert(std::is_trivially_destructible_v<Demux>);
+  alignas(Demux) unsigned char storage[sizeof(Demux) * kDemuxChunk];
+  Demux* d = reinterpret_cast<Demux*>(storage);
+  const size_t n = packets.size();
+  for (size_t i = 0; i < n; ++i) {
+    ++counters.public_in;
+    verdicts[i] = EngineVerdict{};
+    new (&d[i]) Demux{ParsePacket(packets[i]), nullptr, {}};
+    if (!d[i].ip.ok) continue;
+    if (qualified) {
+      in->local.Prefetch(d[i].ip.dst);
+    } else {
+      e_.public_owner_v4.Prefetch(d[i].ip.dst);
+    }
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (!d[i].ip.ok) continue;
+    const PacketInfo& ip = d[i].ip;
+    if (qualified) {
+      d[i].owner = (in->local.Find(ip.dst) & AddressIndex::kTerminated) ? in : nullptr;
+    } else {
+      d[i].owner = e_.PublicOwner(ip.dst);
+    }
+    if (d[i].owner != nullptr) PrefetchEndpoints(*d[i].owner, ip);
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (!d[i].ip.ok || d[i].owner == nullptr) continue;
+    d[i].tunnels = FindEndpoints(*d[i].owner, d[i].ip);
+    if (d[i].tunnels.ipsec != nullptr) __builtin_prefetch(d[i].tunnels.ipsec);
+    if (d[i].tunnels.ip != nullptr) __builtin_prefetch(d[i].tunnels.ip);
+  }
+  for (size_t i = 0; i < n; ++i) {
+    EngineVerdict& v = verdicts[i];
+    if (!d[i].ip.ok) {
+      Drop(v, DropReason::kBadOuterHeader);
+      continue;
+    }
+    // Not a terminated address: the guide's "Security": not answered.
+    if (d[i].owner == nullptr) {
+      Drop(v, DropReason::kNotForUs);
+      continue;
+    }
+    Terminate(*d[i].owner, packets[i], d[i].ip, d[i].tunnels, 0, now, v);
+  }
 }
 
 void SlotRunner::PublicOne(EngineService* in, bool qualified, PacketRef& p, int depth, MonoTime now,
@@ -222,14 +286,13 @@ void SlotRunner::PublicOne(EngineService* in, bool qualified, PacketRef& p, int 
   if (!ip.ok) return Drop(v, DropReason::kBadOuterHeader);
   EngineService* owner = in;
   if (!qualified) {
-    auto o = e_.public_owner.find(ip.dst);
-    if (o != e_.public_owner.end()) owner = o->second;
+    owner = e_.PublicOwner(ip.dst);
   } else if (!(owner->local.Find(ip.dst) & AddressIndex::kTerminated)) {
     owner = nullptr;
   }
   // Not a terminated address: the guide's "Security": not answered.
   if (owner == nullptr) return Drop(v, DropReason::kNotForUs);
-  Terminate(*owner, p, ip, depth, now, v);
+  Terminate(*owner, p, ip, FindEndpoints(*owner, ip), depth, now, v);
 }
 
 void SlotRunner::Private(uint32_t service, std::span<PacketRef> packets,
@@ -254,7 +317,9 @@ void SlotRunner::Forward(EngineService& s, PacketRef& p, bool outer, int depth, 
   PacketInfo ip = ParsePacket(p);
   if (!ip.ok) return Drop(v, outer ? DropReason::kBadOuterHeader : DropReason::kMalformedInner);
   const uint8_t local = s.local.Find(ip.dst);
-  if (local & AddressIndex::kTerminated) return Terminate(s, p, ip, depth, now, v);
+  if (local & AddressIndex::kTerminated) {
+    return Terminate(s, p, ip, FindEndpoints(s, ip), depth, now, v);
+  }
   if (local & AddressIndex::kOwn) {
     e_.options.host.transport->DeliverPrivate(Egress{s.id, {}, {}}, p);
     return Emit(v, Verdict::Action::kDeliver);
@@ -296,21 +361,44 @@ void SlotRunner::Forward(EngineService& s, PacketRef& p, bool outer, int depth, 
   Emit(v, Verdict::Action::kDeliver);
 }
 
-void SlotRunner::Terminate(EngineService& s, PacketRef& p, const PacketInfo& ip, int depth,
-                           MonoTime now, EngineVerdict& v) {
+namespace {
+
+bool IpTunnelProto(const PacketInfo& ip) {
+  return ip.proto == kProtoGre || ip.proto == kProtoIpv4InIp || ip.proto == kProtoIpv6InIp;
+}
+bool IpsecProto(const PacketInfo& ip) {
+  return ip.proto == kProtoEsp || ip.proto == kProtoUdp || ip.fragment;
+}
+
+}  // namespace
+
+EndpointTunnels SlotRunner::FindEndpoints(const EngineService& s, const PacketInfo& ip) {
+  EndpointTunnels t;
+  if (IpTunnelProto(ip) || ip.fragment) t.ip = s.ip_by_endpoints.Find(ip.dst, ip.src);
+  if (IpsecProto(ip)) t.ipsec = s.ipsec_by_endpoints.Find(ip.dst, ip.src);
+  return t;
+}
+
+void SlotRunner::PrefetchEndpoints(const EngineService& s, const PacketInfo& ip) {
+  if (IpTunnelProto(ip) || ip.fragment) s.ip_by_endpoints.Prefetch(ip.dst, ip.src);
+  if (IpsecProto(ip)) s.ipsec_by_endpoints.Prefetch(ip.dst, ip.src);
+}
+
+void SlotRunner::Terminate(EngineService& s, PacketRef& p, const PacketInfo& ip,
+                           const EndpointTunnels& found, int depth, MonoTime now,
+                           EngineVerdict& v) {
   if (depth >= kMaxTunnelLayers) return Drop(v, DropReason::kTooManyTunnelLayers);
-  const bool ip_tunnel_proto =
-      ip.proto == kProtoGre || ip.proto == kProtoIpv4InIp || ip.proto == kProtoIpv6InIp;
+  const bool ip_tunnel_proto = IpTunnelProto(ip);
   if (ip_tunnel_proto || ip.fragment) {
-    if (IpTunnelState* t = s.ip_by_endpoints.Find(ip.dst, ip.src); t != nullptr) {
+    if (IpTunnelState* t = found.ip; t != nullptr) {
       if (!Owns(t->slot)) return HandOff(p, v, *t->slot, SlotHandoff::Kind::kPublic, s.id, depth);
       return DecapIp(*t, p, ip.fragment, depth, now, v);
     }
     if (ip_tunnel_proto) return Drop(v, DropReason::kNotForUs);
   }
-  if (ip.proto == kProtoEsp || ip.proto == kProtoUdp || ip.fragment) {
+  if (IpsecProto(ip)) {
     // Point-to-point tunnels listen only to their configured peer (the guide's "Security").
-    IpsecTunnelState* t = s.ipsec_by_endpoints.Find(ip.dst, ip.src);
+    IpsecTunnelState* t = found.ipsec;
     if (t == nullptr) {
       // An ipsec-gw answers IKE from anyone (UDP 500, or 4500 with the non-ESP marker).
       if (ip.proto == kProtoUdp && !ip.fragment && s.gw_addresses.contains(ip.dst) &&
@@ -394,6 +482,8 @@ void SlotRunner::DecapEsp(IpsecTunnelState& t, PacketRef& p, int depth, MonoTime
   const uint32_t outer_len = p.length;
   if (InBurst(p) && t.slot != nullptr) {
     opens_.push_back({&t, &p, &v, depth, outer_len});  // decrypted with the burst (FlushEsp)
+    // Counted after decryption (DecapEspResult): the line loads meanwhile.
+    if (t.traffic != nullptr) __builtin_prefetch(t.traffic, 1);
     return;
   }
   Verdict dv;

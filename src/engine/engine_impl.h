@@ -48,6 +48,12 @@ struct PacketInfo {
   uint16_t dport = 0;     // UDP destination port (unfragmented UDP only)
   bool ok = false;        // false: not a well-formed IPv4/IPv6 header
 };
+// EndpointTunnels: the tunnels a public packet's (destination, source) pair names in the
+// service that terminates the destination (either may be null).
+struct EndpointTunnels {
+  IpTunnelState* ip = nullptr;
+  IpsecTunnelState* ipsec = nullptr;
+};
 // ParsePacket: fast path; never reads past p.length.
 PacketInfo ParsePacket(const PacketRef& p);
 // IpHeaderLength: the IPv4 header (with options) or IPv6 fixed header length of a packet
@@ -403,6 +409,18 @@ class Engine::Impl {
   std::map<std::pair<uint32_t, std::string>, uint32_t> interface_ids;
   uint32_t next_interface_id = 1;
   absl::flat_hash_map<IpAddress, EngineService*> public_owner;  // terminated address -> service
+  // public_owner_v4: public_owner's IPv4 addresses as BuildServices made it, for the public
+  // path's first probe (integer-keyed, prefetched per burst). Only BuildServices changes an
+  // address's owner (RelinkGws adds owners for addresses that had none), so an address found
+  // here has this owner in public_owner too; one not found here is looked up there.
+  OwnerIndex<EngineService> public_owner_v4;
+  // PublicOwner: the service that owns public address `a` (terminates it; the lowest id when
+  // two do), or nullptr. Fast path.
+  EngineService* PublicOwner(const IpAddress& a) const {
+    if (EngineService* s = public_owner_v4.Find(a)) return s;
+    auto o = public_owner.find(a);
+    return o == public_owner.end() ? nullptr : o->second;
+  }
   // Traffic counters, kept across ApplyConfig for objects that stay: each tunnel's own
   // (nodes are stable: the tunnel states point at them), where each counts besides
   // (LinkCounters), and what tunnels that left a SAP or service counted there.

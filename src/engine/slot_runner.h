@@ -91,8 +91,18 @@ class SlotRunner {
 
   void Forward(EngineService& s, PacketRef& p, bool outer, int depth, MonoTime now,
                EngineVerdict& v);
-  void Terminate(EngineService& s, PacketRef& p, const PacketInfo& ip, int depth, MonoTime now,
-                 EngineVerdict& v);
+  // Terminate: packet `p` to an address service `s` terminates, with the tunnels of its
+  // (destination, source) pair (FindEndpoints).
+  void Terminate(EngineService& s, PacketRef& p, const PacketInfo& ip, const EndpointTunnels& found,
+                 int depth, MonoTime now, EngineVerdict& v);
+  // FindEndpoints: the tunnels of `s` that `ip`'s (destination, source) may be for: an
+  // ip-tunnel for GRE / IP-IP and fragments, an ipsec-tunnel for ESP, UDP and fragments.
+  static EndpointTunnels FindEndpoints(const EngineService& s, const PacketInfo& ip);
+  static void PrefetchEndpoints(const EngineService& s, const PacketInfo& ip);
+  // PublicChunk: Public for at most kDemuxChunk packets (a received service: `qualified`).
+  static constexpr size_t kDemuxChunk = 32;
+  void PublicChunk(EngineService* in, bool qualified, std::span<PacketRef> packets,
+                   std::span<EngineVerdict> verdicts, MonoTime now);
   // DecapIp: `fragment`: an outer fragment (it may complete a datagram: spare buffers).
   void DecapIp(IpTunnelState& t, PacketRef& p, bool fragment, int depth, MonoTime now,
                EngineVerdict& v);
