@@ -15,11 +15,11 @@
 #include "ike/auth/cert_authenticator.h"
 #include "ike/auth/psk_authenticator.h"
 #include "ike/auth/signature_methods.h"
-#include "pki/mint.h"
-#include "tunnelisa/pki/ca_profile.h"
 #include "ike/v2/ike_manager.h"
+#include "pki/mint.h"
 #include "tunnelisa/crypto_backend.h"
 #include "tunnelisa/esp_dataplane.h"
+#include "tunnelisa/pki/ca_profile.h"
 
 namespace tunnelisa {
 namespace {
@@ -123,12 +123,13 @@ void Pump(ike::IkeManager& a, ike::IkeManager& b, Wire& w, const ike::IkePeerCon
   }
 }
 
-void BM_IkeHandshake(benchmark::State& state) {
-  const DhGroup group = GroupArg(state.range(0));
+// RunHandshakes: one whole negotiation per iteration between two IkeManagers configured with
+// `pa` / `pb` (the teardown between iterations is not timed).
+void RunHandshakes(benchmark::State& state, const ike::IkePeerConfig& pa,
+                   const ike::IkePeerConfig& pb) {
   Wire w;
   BenchHost ha(&w.to_b), hb(&w.to_a);
   ike::IkeManager a(&ha, {}), b(&hb, {});
-  const ike::IkePeerConfig pa = Peer(group, true), pb = Peer(group, false);
   a.SetPeers({pa}, MonoTime{});
   b.SetPeers({pb}, MonoTime{});
   for (auto _ : state) {
@@ -145,6 +146,11 @@ void BM_IkeHandshake(benchmark::State& state) {
   }
   state.counters["handshakes/s"] =
       benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+}
+
+void BM_IkeHandshake(benchmark::State& state) {
+  const DhGroup group = GroupArg(state.range(0));
+  RunHandshakes(state, Peer(group, true), Peer(group, false));
 }
 
 void BM_IkeCryptoFloor(benchmark::State& state) {
@@ -198,12 +204,21 @@ struct CertWorld {
         a_key(pki::GenerateKey(t, t == pki::KeyType::kRsa ? 2048 : 0)->key),
         b_key(pki::GenerateKey(t, t == pki::KeyType::kRsa ? 2048 : 0)->key) {
     using pki::testing::Mint;
-    ca = Mint({.subject = "O=Bench,CN=CA", .key = ca_key.public_key(), .issuer_key = ca_key,
-               .ca = true, .serial = 1});
-    a_cert = Mint({.subject = "O=Bench,CN=a", .key = a_key.public_key(), .issuer = &ca,
-                   .issuer_key = ca_key, .serial = 2});
-    b_cert = Mint({.subject = "O=Bench,CN=b", .key = b_key.public_key(), .issuer = &ca,
-                   .issuer_key = ca_key, .serial = 3});
+    ca = Mint({.subject = "O=Bench,CN=CA",
+               .key = ca_key.public_key(),
+               .issuer_key = ca_key,
+               .ca = true,
+               .serial = 1});
+    a_cert = Mint({.subject = "O=Bench,CN=a",
+                   .key = a_key.public_key(),
+                   .issuer = &ca,
+                   .issuer_key = ca_key,
+                   .serial = 2});
+    b_cert = Mint({.subject = "O=Bench,CN=b",
+                   .key = b_key.public_key(),
+                   .issuer = &ca,
+                   .issuer_key = ca_key,
+                   .serial = 3});
     pki::Crl crl = pki::testing::MintCrl({.issuer = &ca, .issuer_key = ca_key});
     std::vector<pki::CaProfile> profiles = {*pki::CaProfile::Create("ca", ca, crl)};
     verifier = std::shared_ptr<const pki::ChainVerifier>(*pki::ChainVerifier::Create(profiles));
@@ -229,26 +244,7 @@ pki::KeyType CertArg(int64_t arg) {
 void BM_IkeHandshakeCert(benchmark::State& state) {
   const CertWorld world(CertArg(state.range(0)));
   state.SetLabel(state.range(0) == 0 ? "rsa2048" : "ecdsa-p256");
-  Wire w;
-  BenchHost ha(&w.to_b), hb(&w.to_a);
-  ike::IkeManager a(&ha, {}), b(&hb, {});
-  const ike::IkePeerConfig pa = world.Peer(true), pb = world.Peer(false);
-  a.SetPeers({pa}, MonoTime{});
-  b.SetPeers({pb}, MonoTime{});
-  for (auto _ : state) {
-    (void)a.Initiate(1, MonoTime{});
-    Pump(a, b, w, pa, pb);
-    state.PauseTiming();
-    if (a.EstablishedSa(1) == nullptr || b.EstablishedSa(1) == nullptr) {
-      state.SkipWithError("handshake failed");
-      break;
-    }
-    a.Shutdown(MonoTime{});
-    Pump(a, b, w, pa, pb);
-    state.ResumeTiming();
-  }
-  state.counters["handshakes/s"] =
-      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  RunHandshakes(state, world.Peer(true), world.Peer(false));
 }
 
 // BM_IkeCertFloor/<0 rsa2048 | 1 ecdsa-p256>: the floor for a certificate handshake:
