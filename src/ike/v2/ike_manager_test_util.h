@@ -53,6 +53,14 @@ class TestHost final : public IkeHost {
   void Event(const IkeEvent& e) override { events.push_back({e.kind, std::string(e.detail)}); }
   void Log(LogLevel, std::string_view) override {}
   WallTime WallNow() override { return wall; }
+  // Detail: the text of the last event of kind `k` ("" when there is none).
+  std::string Detail(IkeEventKind k) const {
+    std::string d;
+    for (const auto& e : events) {
+      if (e.first == k) d = e.second;
+    }
+    return d;
+  }
   size_t Count(IkeEventKind k) const {
     size_t n = 0;
     for (const auto& e : events) n += e.first == k ? 1 : 0;
