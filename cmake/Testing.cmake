@@ -20,6 +20,8 @@ function(tunnelisa_test name)
   if(NOT T_LABELS)
     set(T_LABELS unit)
   endif()
+  # One label only: CMake 3.25's gtest_discover_tests splits a list value in PROPERTIES, so a
+  # second label would be read as a property name.
   gtest_discover_tests(${name} TEST_PREFIX "${T_PREFIX}" PROPERTIES LABELS "${T_LABELS}"
                        DISCOVERY_TIMEOUT 60)
 endfunction()
