@@ -16,8 +16,12 @@
 // thread must not wait for a RADIUS server, so this client is built around the host's loop.
 //
 // Threads: one thread (the host's control thread) calls everything on one RadiusClient.
-// Nothing here is on the packet fast path. Memory is bounded: at most 256 requests in flight
-// per server port (the Identifier space) plus `max_queued` waiting for an Identifier; more are
+// Nothing here is on the packet fast path. A callback may call Authenticate, Account and
+// Cancel, but must not destroy the client or call OnDatagram / OnTimer.
+//
+// Memory is bounded: at most 256 requests in flight per server port (the Identifier space);
+// a new request that finds them all busy waits, up to `max_queued` such waiting requests; and
+// at most 512 x servers + max_queued requests exist at once. Beyond that a new request is
 // refused with ResourceExhausted.
 //
 // Failure behaviour: a server's faults (silence, malformed or forged packets, wrong
@@ -145,7 +149,9 @@ enum class AuthOutcome : uint8_t {
 std::string_view AuthOutcomeName(AuthOutcome outcome);  // "accept", "reject", ...
 
 // AuthResult: what the server said. The typed fields are copies of the attributes the IKE
-// side uses; `attributes` holds every attribute of the answer as received, in order.
+// side uses: the authorization ones (address, netmask, pool, classes, session timeout) from
+// an Access-Accept only; reply_message, eap_message (EAP-Success / Failure too) and state
+// from any answer. `attributes` holds every attribute of the answer as received, in order.
 struct AuthResult {
   AuthOutcome outcome = AuthOutcome::kTimeout;
   std::string detail;          // for logs: who answered what, or why it failed

@@ -199,6 +199,14 @@ absl::StatusOr<uint64_t> RadiusClient::Impl::Start(
         StrCat("RADIUS: all 256 Identifiers to ", AddressOf(*server, kind).ToString(),
                " are in use and ", queued_, " requests already wait (max_queued)"));
   }
+  // Failovers may queue past max_queued (a request already taken is not dropped for it), so
+  // the total is capped too: every Identifier of every port busy, plus the queue.
+  const size_t cap = kIdentifiers * 2 * servers_.size() + options_.max_queued;
+  if (requests_.size() >= cap) {
+    ++stats_.queue_full;
+    return absl::ResourceExhaustedError(
+        StrCat("RADIUS: ", requests_.size(), " requests pending, the most this policy allows"));
+  }
   ++stats_.requests;
   const uint64_t id = r.id;
   Request& stored = requests_.emplace(id, std::move(r)).first->second;

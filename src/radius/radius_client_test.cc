@@ -418,6 +418,35 @@ TEST_F(RadiusClientTest, IdentifiersAreUniquePerServerPortThenRequestsQueueThenA
   EXPECT_NE(StartAuth("q3", At(1)), 0u);
 }
 
+TEST_F(RadiusClientTest, FailoversMayQueuePastMaxQueuedButTheTotalIsCapped) {
+  RadiusClientOptions o = DefaultOptions();
+  o.tries = 1;
+  o.hold_down = Duration::Seconds(1);
+  o.max_queued = 0;
+  Make(std::move(o));
+  AccountingRequest acct;
+  acct.session_id = "y";
+  StartAcct(acct, At(0));  // times out at 5 s: server 1 in hold-down until 6 s
+  for (int i = 0; i < 256; ++i) StartAuth(absl::StrCat("b", i), At(1));  // server 1, due 6 s
+  client_->OnTimer(At(5));
+  for (int i = 0; i < 256; ++i) StartAuth(absl::StrCat("a", i), At(5));  // server 2, due 10 s
+  EXPECT_EQ(transport_.sent.back().to, Auth2());
+  // The 256 on server 1 time out and fail over to server 2, whose Identifiers are all busy:
+  // they queue there although max_queued is 0 (they were taken before).
+  client_->OnTimer(At(6));
+  EXPECT_EQ(client_->stats().queued, 256u);
+  EXPECT_EQ(client_->pending(), 513u);
+  // Server 1's new hold-down (from those timeouts) ends at 7 s: it takes requests again.
+  for (int i = 0; i < 256; ++i) StartAuth(absl::StrCat("c", i), At(7));
+  for (int i = 0; i < 255; ++i) StartAcct(acct, At(7));
+  EXPECT_EQ(client_->pending(), 1024u);  // 512 x 2 servers + max_queued 0
+  absl::StatusOr<uint64_t> refused = client_->Account(acct, At(7), nullptr);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_NE(refused.status().message().find("1024 requests pending"), std::string::npos)
+      << refused.status();
+}
+
 TEST_F(RadiusClientTest, CancelledRequestGetsNoCallbackAndItsAnswerIsUnknown) {
   const uint64_t id = StartAuth();
   EXPECT_TRUE(client_->Cancel(id, At(1)));

@@ -289,6 +289,29 @@ TEST(RadiusResponse, AuthenticAcceptIsInterpreted) {
   EXPECT_EQ(r.detail, "Access-Accept from 127.0.0.1:1812: hello\nworld");
 }
 
+TEST(RadiusResponse, RejectGrantsNothingEvenWithReplyItems) {
+  const SecretBytes secret = Secret("k");
+  const std::vector<uint8_t> wire = Response(
+      PacketCode::kAccessReject, 5,
+      {AddressAttribute(attr::kFramedIpAddress, *IpAddress::Parse("10.0.0.9")),
+       U32Attribute(attr::kSessionTimeout, 600), RadiusAttribute{attr::kClass, {1}},
+       TextAttribute(attr::kReplyMessage, "no"), RadiusAttribute{attr::kEapMessage, {4, 1, 0, 4}}},
+      SomeAuthenticator(), secret);
+  CheckedResponse checked =
+      CheckResponse(wire, PacketCode::kAccessRequest, SomeAuthenticator(), secret);
+  ASSERT_EQ(checked.verdict, ResponseVerdict::kAuthentic) << checked.reason;
+  bool malformed = true;
+  AuthResult r = InterpretAccessResponse(checked.packet, {}, &malformed);
+  EXPECT_FALSE(malformed);
+  EXPECT_EQ(r.outcome, AuthOutcome::kReject);
+  EXPECT_FALSE(r.framed_ip_address.has_value());
+  EXPECT_FALSE(r.session_timeout.has_value());
+  EXPECT_TRUE(r.classes.empty());
+  EXPECT_EQ(r.reply_message, "no");
+  EXPECT_EQ(r.eap_message, (std::vector<uint8_t>{4, 1, 0, 4}));  // EAP-Failure, relayed
+  EXPECT_EQ(r.attributes.size(), 6u);
+}
+
 TEST(RadiusResponse, ChallengeCarriesStateAndJoinedEap) {
   const SecretBytes secret = Secret("k");
   std::vector<RadiusAttribute> attrs = {RadiusAttribute{attr::kState, {0xaa, 0xbb}}};

@@ -124,7 +124,12 @@ AuthResult InterpretAccessResponse(const Packet& packet, const RadiusServerAddre
     return result;
   }
   result.eap_message = *std::move(eap);
+  // Authorization (address, pool, Class, timeout) comes from an Accept only: a Reject may
+  // carry the user's reply items (freeradius without attr_filter does), which must not be
+  // mistaken for a grant.
+  const bool accept = result.outcome == AuthOutcome::kAccept;
   for (const RadiusAttribute& a : packet.attributes) {
+    if (!accept && a.type != attr::kState) continue;
     switch (a.type) {
       case attr::kFramedIpAddress:
         result.framed_ip_address = Ipv4Value(a);

@@ -230,6 +230,9 @@ case "$CASE" in
     start_freeradius "$ONE"
     probe --server "$SERVER" auth:alice:not-her-password auth:mallory:x
     expect "auth alice reject server=127.0.0.1:$PORT"
+    # This minimal freeradius (no attr_filter) sends alice's reply items with the Reject; the
+    # client must not report them as a grant.
+    ! grep -q "framed_ip" "$WORK/probe.out" || fail "a Reject reported a Framed-IP-Address"
     expect "auth mallory reject server=127.0.0.1:$PORT"
     expect "rejects=2"
     expect "bad_message_authenticators=0"
