@@ -149,11 +149,13 @@ TEST(RadiusCrypto, AccountingRequestAuthenticatorFollowsRfc2866) {
   p.authenticator.fill(0x77);  // ignored: the computation uses 16 zero octets
   p.attributes = {U32Attribute(attr::kAcctStatusType, 1),
                   TextAttribute(attr::kAcctSessionId, "0001")};
-  std::vector<uint8_t> wire = *SerializePacket(p);
+  absl::StatusOr<std::vector<uint8_t>> wire = SerializePacket(p);
+  ASSERT_TRUE(wire.ok()) << wire.status();
+  ASSERT_EQ(wire->size(), 20u + 6 + 6);
   const std::vector<uint8_t> secret = Bytes("acct-secret");
-  std::vector<uint8_t> zeroed = wire;
-  std::fill(zeroed.begin() + 4, zeroed.begin() + 20, 0);
-  EXPECT_EQ(AccountingRequestAuthenticator(wire, SecretBytes(secret)),
+  std::vector<uint8_t> zeroed = *wire;
+  for (size_t i = 4; i < 20; ++i) zeroed[i] = 0;
+  EXPECT_EQ(AccountingRequestAuthenticator(*wire, SecretBytes(secret)),
             ToAuth(Md5Of(Cat({zeroed, secret}))));
 }
 
