@@ -8,8 +8,8 @@
 //  - gives every datagram that arrives from a server to OnDatagram,
 //  - calls OnTimer(now) at (or after) the deadline the client last returned.
 // A request's outcome arrives through the callback given with it, always from inside a later
-// OnDatagram, OnTimer or Cancel call (never from inside Authenticate / Account), so the
-// caller's own state is settled by then. An IKE exchange therefore waits for RADIUS without
+// OnDatagram or OnTimer call (never from inside Authenticate / Account, and a cancelled
+// request gets none), so the caller's own state is settled by then. An IKE exchange therefore waits for RADIUS without
 // blocking anything else.
 //
 // Why not a library: Debian's libradcli blocks in its send call; an IKE gateway's control
@@ -27,7 +27,8 @@
 // Failure behaviour: a server's faults (silence, malformed or forged packets, wrong
 // authenticators) never end a request early: they are counted (RadiusClientStats) and the
 // request keeps waiting for a genuine answer until its tries run out; then it fails over to
-// the next server, and when every server has failed the callback gets kTimeout.
+// the next server, and when every server has failed the callback gets kTimeout. An authentic
+// Accept or Challenge whose attributes are malformed ends as kReject (RFC 2865 5).
 //
 // Example:
 //   class UdpTransport final : public tunnelisa::radius::RadiusTransport {
