@@ -9,8 +9,8 @@
 //  - calls OnTimer(now) at (or after) the deadline the client last returned.
 // A request's outcome arrives through the callback given with it, always from inside a later
 // OnDatagram or OnTimer call (never from inside Authenticate / Account, and a cancelled
-// request gets none), so the caller's own state is settled by then. An IKE exchange therefore waits
-// for RADIUS without blocking anything else.
+// request gets none), so the caller's own state is settled by then. An IKE exchange
+// therefore waits for RADIUS without blocking anything else.
 //
 // Why not a library: Debian's libradcli blocks in its send call; an IKE gateway's control
 // thread must not wait for a RADIUS server, so this client is built around the host's loop.
