@@ -1,10 +1,11 @@
-# tunnelisa_test(NAME SOURCES ... [LIBS ...] [LABELS ...]): one gtest binary in <build>/bin,
-# each test case registered with ctest (label `unit` unless told otherwise).
+# tunnelisa_test(NAME SOURCES ... [LIBS ...] [LABELS ...] [PREFIX p]): one gtest binary in
+# <build>/bin, each test case registered with ctest (label `unit` unless told otherwise; with
+# PREFIX, named `p<Suite>.<Case>` so that `ctest -R p` selects them).
 function(tunnelisa_test name)
   if(NOT TUNNELISA_BUILD_TESTS)
     return()
   endif()
-  cmake_parse_arguments(T "" "" "SOURCES;LIBS;LABELS" ${ARGN})
+  cmake_parse_arguments(T "" "PREFIX" "SOURCES;LIBS;LABELS" ${ARGN})
   add_executable(${name} ${T_SOURCES})
   target_link_libraries(${name} PRIVATE ${T_LIBS} tunnelisa_test_tools GTest::gtest
                         GTest::gmock GTest::gtest_main)
@@ -19,5 +20,8 @@ function(tunnelisa_test name)
   if(NOT T_LABELS)
     set(T_LABELS unit)
   endif()
-  gtest_discover_tests(${name} PROPERTIES LABELS "${T_LABELS}" DISCOVERY_TIMEOUT 60)
+  # One label only: CMake 3.25's gtest_discover_tests splits a list value in PROPERTIES, so a
+  # second label would be read as a property name.
+  gtest_discover_tests(${name} TEST_PREFIX "${T_PREFIX}" PROPERTIES LABELS "${T_LABELS}"
+                       DISCOVERY_TIMEOUT 60)
 endfunction()

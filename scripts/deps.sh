@@ -18,6 +18,11 @@ PACKAGES=(
   # strongSwan's `pki` tool: the CAs, certificates and CRLs of the certificate interop tests
   # (tests/interop/strongswan/make_certs.sh).
   strongswan-pki
+  # freeradius for the RADIUS client's tests (tests/radius/, label `radius`): started by the
+  # test on loopback with its own configuration; radclient from freeradius-utils for manual
+  # checks. No daemon is started in a container (policy-rc.d); on a systemd host the package
+  # enables freeradius.service, which the tests do not need (they use other ports).
+  freeradius freeradius-utils
 )
 # Intel IPsec-MB for the optional `ipsecmb` crypto backend: Debian builds it for amd64 only
 # (the build goes on without it elsewhere).

@@ -1,0 +1,329 @@
+#!/usr/bin/env bash
+# tests/radius/run_freeradius_test.sh PROBE WORKDIR CASE
+#
+# One case of tunnelisa's RADIUS client (driven by radius_probe over UDP) against Debian's
+# freeradius 3.2, which this script starts on 127.0.0.1 with a configuration directory it
+# writes into WORKDIR (radiusd.conf with pap, files and detail modules, a users file, the
+# client with require_message_authenticator) on random free high ports, and stops by PID at
+# the end. Cases (tests/radius/CMakeLists.txt lists them): accept, reject, failover,
+# accounting, wrong-secret, no-message-authenticator.
+#
+# Every wait is bounded; only the PIDs started here are stopped. No root needed.
+# Exit 0 pass, 1 fail, 77 skip (no freeradius) unless TUNNELISA_INTEROP_REQUIRED=1.
+set -euo pipefail
+
+PROBE=$1
+WORK=$2
+CASE=$3
+FREERADIUS=${FREERADIUS:-/usr/sbin/freeradius}
+DICTDIR=${FREERADIUS_DICTDIR:-/usr/share/freeradius}
+SECRET="probe-secret-$$"
+start_s=$(date +%s.%N)
+
+skip_or_fail() {
+  if [ "${TUNNELISA_INTEROP_REQUIRED:-0}" = 1 ]; then
+    echo "FAIL: $* (TUNNELISA_INTEROP_REQUIRED=1)" >&2
+    exit 1
+  fi
+  echo "SKIP: $*" >&2
+  exit 77
+}
+fail() {
+  echo "FAIL [$CASE]: $*" >&2
+  for log in "$WORK"/*/freeradius.log; do
+    [ -f "$log" ] && { echo "--- last lines of $log" >&2; tail -n 40 "$log" >&2; }
+  done
+  exit 1
+}
+
+[ -x "$FREERADIUS" ] || skip_or_fail "freeradius not installed ($FREERADIUS; scripts/deps.sh)"
+[ -f "$DICTDIR/dictionary" ] || skip_or_fail "freeradius dictionaries missing ($DICTDIR)"
+command -v python3 > /dev/null || skip_or_fail "python3 missing (free port search)"
+
+rm -rf "$WORK"
+mkdir -p "$WORK"
+
+STARTED_PIDS=()
+stop_pid() {
+  local pid=$1 i=0
+  kill "$pid" 2> /dev/null || return 0
+  while [ $i -lt 50 ] && kill -0 "$pid" 2> /dev/null; do sleep 0.1; i=$((i + 1)); done
+  kill -0 "$pid" 2> /dev/null && kill -9 "$pid" 2> /dev/null
+  wait "$pid" 2> /dev/null || true
+}
+cleanup() {
+  for pid in "${STARTED_PIDS[@]}"; do stop_pid "$pid"; done
+}
+trap cleanup EXIT
+
+# free_port_pair: prints P such that UDP ports P and P+1 on 127.0.0.1 are free right now.
+free_port_pair() {
+  python3 - << 'EOF'
+import random, socket
+for _ in range(200):
+    p = random.randrange(20000, 60000, 2)
+    socks = []
+    try:
+        for port in (p, p + 1):
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            socks.append(s)
+            s.bind(("127.0.0.1", port))
+        print(p)
+        break
+    except OSError:
+        pass
+    finally:
+        for s in socks:
+            s.close()
+else:
+    raise SystemExit("no free UDP port pair found")
+EOF
+}
+
+# write_config DIR AUTH_PORT SIGN_ANSWERS(yes|no): a complete, private freeradius
+# configuration. SIGN_ANSWERS=yes adds Message-Authenticator to every Access-Accept and
+# Access-Reject, as freeradius >= 3.2.5 does by default against BlastRADIUS (CVE-2024-3596);
+# Debian 12's 3.2.1 sends it only with EAP, which is what SIGN_ANSWERS=no leaves.
+write_config() {
+  local dir=$1 auth=$2 sign=$3
+  local acct=$((auth + 1))
+  mkdir -p "$dir/raddb" "$dir/log" "$dir/run"
+  local post_auth=""
+  if [ "$sign" = yes ]; then
+    post_auth='
+  post-auth {
+    update reply {
+      &Message-Authenticator := 0x00
+    }
+    Post-Auth-Type REJECT {
+      update reply {
+        &Message-Authenticator := 0x00
+      }
+    }
+  }'
+  fi
+  cat > "$dir/raddb/radiusd.conf" << EOF
+prefix = /usr
+raddbdir = $dir/raddb
+confdir = \${raddbdir}
+logdir = $dir/log
+run_dir = $dir/run
+libdir = /usr/lib/freeradius
+dictdir = $DICTDIR
+pidfile = \${run_dir}/radiusd.pid
+max_request_time = 5
+cleanup_delay = 2
+max_requests = 1024
+hostname_lookups = no
+log {
+  destination = stdout
+  auth = yes
+}
+security {
+  allow_core_dumps = no
+  max_attributes = 200
+  reject_delay = 0
+  status_server = no
+}
+client probe {
+  ipaddr = 127.0.0.1
+  secret = "$SECRET"
+  require_message_authenticator = yes
+}
+modules {
+  pap {
+  }
+  files {
+    filename = \${confdir}/users
+  }
+  detail {
+    filename = \${logdir}/detail
+    header = "%t"
+    permissions = 0600
+    locking = no
+  }
+}
+server default {
+  listen {
+    type = auth
+    ipaddr = 127.0.0.1
+    port = $auth
+  }
+  listen {
+    type = acct
+    ipaddr = 127.0.0.1
+    port = $acct
+  }
+  authorize {
+    files
+    pap
+  }
+  authenticate {
+    Auth-Type PAP {
+      pap
+    }
+  }
+  accounting {
+    detail
+  }$post_auth
+}
+EOF
+  cat > "$dir/raddb/users" << 'EOF'
+alice Cleartext-Password := "alice-password"
+      Framed-IP-Address = 10.99.0.5,
+      Framed-IP-Netmask = 255.255.255.255,
+      Class = "cls-alice",
+      Session-Timeout = 3600,
+      Reply-Message = "welcome alice"
+EOF
+}
+
+# start_freeradius DIR: runs freeradius -X on DIR's configuration; waits (at most 10 s) until
+# it is ready.
+start_freeradius() {
+  local dir=$1 i=0
+  "$FREERADIUS" -X -d "$dir/raddb" > "$dir/freeradius.log" 2>&1 &
+  local pid=$!
+  STARTED_PIDS+=("$pid")
+  while [ $i -lt 100 ] && ! grep -q "Ready to process requests" "$dir/freeradius.log"; do
+    kill -0 "$pid" 2> /dev/null || break
+    sleep 0.1
+    i=$((i + 1))
+  done
+  grep -q "Ready to process requests" "$dir/freeradius.log" || fail "freeradius did not start"
+}
+
+# probe ARGS...: runs radius_probe (its own 60 s bound; `timeout` as a second one).
+probe() {
+  local rc=0
+  timeout 90 "$PROBE" "$@" > "$WORK/probe.out" 2> "$WORK/probe.err" || rc=$?
+  cat "$WORK/probe.out"
+  [ -s "$WORK/probe.err" ] && cat "$WORK/probe.err" >&2
+  [ $rc -eq 0 ] || fail "radius_probe exited $rc"
+}
+expect() {
+  grep -qF -- "$1" "$WORK/probe.out" || fail "expected '$1' in the probe's output"
+}
+expect_log() {
+  grep -qF -- "$2" "$1/freeradius.log" || fail "expected '$2' in freeradius's log"
+}
+
+PORT=$(free_port_pair)
+SERVER="127.0.0.1:$PORT:$((PORT + 1)):$SECRET"
+ONE="$WORK/one"
+
+case "$CASE" in
+  accept)
+    write_config "$ONE" "$PORT" yes
+    start_freeradius "$ONE"
+    probe --server "$SERVER" auth:alice:alice-password
+    expect "auth alice accept server=127.0.0.1:$PORT framed_ip=10.99.0.5 netmask=255.255.255.255"
+    expect "class=636c732d616c696365 session_timeout=3600 reply=\"welcome alice\""
+    expect "sent=1 retransmits=0 failovers=0 timeouts=0 accepts=1"
+    expect "bad_authenticators=0 bad_message_authenticators=0 malformed=0"
+    # The server saw (and, with require_message_authenticator, checked) ours.
+    expect_log "$ONE" "Message-Authenticator = 0x"
+    expect_log "$ONE" "Login OK: [alice]"
+    ;;
+  reject)
+    write_config "$ONE" "$PORT" yes
+    start_freeradius "$ONE"
+    probe --server "$SERVER" auth:alice:not-her-password auth:mallory:x
+    expect "auth alice reject server=127.0.0.1:$PORT"
+    # This minimal freeradius (no attr_filter) sends alice's reply items with the Reject; the
+    # client must not report them as a grant.
+    ! grep -q "framed_ip" "$WORK/probe.out" || fail "a Reject reported a Framed-IP-Address"
+    expect "auth mallory reject server=127.0.0.1:$PORT"
+    expect "rejects=2"
+    expect "bad_message_authenticators=0"
+    expect_log "$ONE" "Login incorrect"
+    ;;
+  failover)
+    # The first server's ports have nothing listening: 2 tries of 0.5 s, then the second.
+    DEAD=$(free_port_pair)
+    write_config "$ONE" "$PORT" yes
+    start_freeradius "$ONE"
+    probe --timeout-ms 500 --tries 2 --server "127.0.0.1:$DEAD:$((DEAD + 1)):$SECRET" \
+      --server "$SERVER" auth:alice:alice-password acct:start:failover-$$:alice
+    expect "auth alice accept server=127.0.0.1:$PORT framed_ip=10.99.0.5"
+    # The accounting record then goes to the second server first (the first is in hold-down).
+    expect "acct start failover-$$ response server=127.0.0.1:$((PORT + 1))"
+    expect "sent=3 retransmits=1 failovers=1 timeouts=0 accepts=1"
+    ;;
+  accounting)
+    write_config "$ONE" "$PORT" yes
+    start_freeradius "$ONE"
+    SESSION="sess-$$-$RANDOM"
+    # Interim: 5000 in, 2^32 + 100 out; Stop: 123456 in, 2 * 2^32 + 1234 out.
+    probe --server "$SERVER" "acct:start:$SESSION:alice" \
+      "acct:interim:$SESSION:alice:5000:4294967396:50:70:60" \
+      "acct:stop:$SESSION:alice:123456:8589935826:100:200:120"
+    expect "acct start $SESSION response server=127.0.0.1:$((PORT + 1))"
+    expect "acct interim $SESSION response"
+    expect "acct stop $SESSION response"
+    expect "accounting_responses=3"
+    DETAIL="$ONE/log/detail"
+    [ -f "$DETAIL" ] || fail "no detail file $DETAIL"
+    # Split the detail file into its three records (blank-line separated), in order.
+    python3 - "$DETAIL" "$SESSION" << 'EOF' || fail "detail records do not match"
+import sys
+path, session = sys.argv[1], sys.argv[2]
+records = [r for r in open(path).read().split("\n\n") if r.strip()]
+def attrs(record):
+    out = {}
+    for line in record.splitlines()[1:]:
+        if "=" in line:
+            k, v = line.split("=", 1)
+            out[k.strip()] = v.strip().strip('"')
+    return out
+want = [
+    {"Acct-Status-Type": "Start"},
+    {"Acct-Status-Type": "Interim-Update", "Acct-Input-Octets": "5000",
+     "Acct-Input-Gigawords": "0", "Acct-Output-Octets": "100", "Acct-Output-Gigawords": "1",
+     "Acct-Input-Packets": "50", "Acct-Output-Packets": "70", "Acct-Session-Time": "60"},
+    {"Acct-Status-Type": "Stop", "Acct-Input-Octets": "123456", "Acct-Input-Gigawords": "0",
+     "Acct-Output-Octets": "1234", "Acct-Output-Gigawords": "2", "Acct-Input-Packets": "100",
+     "Acct-Output-Packets": "200", "Acct-Session-Time": "120",
+     "Acct-Terminate-Cause": "User-Request"},
+]
+if len(records) != 3:
+    sys.exit(f"{len(records)} records in {path}, expected 3")
+for record, expected in zip(records, want):
+    got = attrs(record)
+    expected = dict(expected, **{"Acct-Session-Id": session, "User-Name": "alice",
+                                 "Framed-IP-Address": "10.99.0.5",
+                                 "NAS-Identifier": "tunnelisa-probe", "Acct-Delay-Time": "0"})
+    for k, v in expected.items():
+        if got.get(k) != v:
+            sys.exit(f"{expected['Acct-Status-Type']}: {k} = {got.get(k)!r}, expected {v!r}")
+print("detail: 3 records match")
+EOF
+    ;;
+  wrong-secret)
+    write_config "$ONE" "$PORT" yes
+    start_freeradius "$ONE"
+    probe --timeout-ms 500 --tries 2 --server "127.0.0.1:$PORT:$((PORT + 1)):not-$SECRET" \
+      auth:alice:alice-password
+    expect "auth alice timeout"
+    expect "sent=1 retransmits=1 failovers=0 timeouts=1 accepts=0"
+    expect_log "$ONE" "invalid Message-Authenticator"
+    ;;
+  no-message-authenticator)
+    write_config "$ONE" "$PORT" no
+    start_freeradius "$ONE"
+    probe --timeout-ms 500 --tries 2 --server "$SERVER" auth:alice:alice-password
+    # freeradius accepted, but its unsigned answer (and the copy it resends for our
+    # retransmission) is dropped: an attacker could have forged it (BlastRADIUS).
+    expect_log "$ONE" "Login OK: [alice]"
+    expect "auth alice timeout"
+    expect "accepts=0"
+    grep -Eq "bad_message_authenticators=[12] " "$WORK/probe.out" ||
+      fail "expected the unsigned answers counted as bad_message_authenticators"
+    ;;
+  *)
+    echo "unknown case $CASE" >&2
+    exit 2
+    ;;
+esac
+
+awk -v c="$CASE" -v a="$start_s" -v b="$(date +%s.%N)" 'BEGIN { printf "PASS [%s] in %.1f s\n", c, b - a }'
