@@ -243,6 +243,11 @@ TEST(V1ProtectorTest, RefusesPlaintextAndBrokenFraming) {
   lying[27] ^= 0x10;  // Length disagrees with the datagram
   EXPECT_FALSE(p.r->Open(lying).ok());
   EXPECT_FALSE(p.i->Seal(Header(V1Exchange::kInformational, 4), {}).ok());
+  std::vector<uint8_t> no_payload = *sealed;
+  no_payload[16] = 0;  // Next Payload NONE
+  absl::Status s = p.r->Open(no_payload).status();
+  EXPECT_FALSE(s.ok());
+  EXPECT_TRUE(GetV1NotifyToSend(s).has_value());
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_format.h"
+#include "ike/codec/v1/v1_errors.h"
 #include "ike/codec/v1/v1_message.h"
 
 namespace tunnelisa::ike::v1 {
@@ -48,6 +49,10 @@ absl::StatusOr<V1Opened> V1Protector::Open(std::span<const uint8_t> datagram) {
   if (!d.ok()) return d.status();
   if (!d->header.encrypted()) {
     return absl::FailedPreconditionError("ISAKMP message is not encrypted (E flag clear)");
+  }
+  // Every encrypted IKEv1 message starts with a payload (HASH, or ID in Main Mode 5/6).
+  if (d->header.next_payload == V1PayloadType::kNone) {
+    return V1CodecError("encrypted ISAKMP message names no first payload");
   }
   absl::StatusOr<std::vector<uint8_t>> iv = ivs_.Iv(d->header.message_id);
   if (!iv.ok()) return iv.status();

@@ -57,7 +57,8 @@ class V1Protector {
                                             std::span<const V1Payload> payloads);
   // Open: SplitV1Datagram, decrypt with the IV of the message's ID, ParseV1Payloads (padding
   // allowed). The chain does not move. Errors: the header's (with their notify); E flag clear
-  // (FailedPrecondition); the cipher's; the payload chain's.
+  // (FailedPrecondition); Next Payload NONE (PAYLOAD-MALFORMED: an encrypted message always
+  // carries payloads); the cipher's; the payload chain's.
   absl::StatusOr<V1Opened> Open(std::span<const uint8_t> datagram);
   // Accept: the opened message is authentic; its last block continues its exchange's chain.
   absl::Status Accept(const V1Opened& opened) {
