@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_format.h"
+#include "crypto/evp_names.h"
 #include "ike/protect/openssl_lib.h"
 
 namespace tunnelisa::ike {
@@ -41,7 +42,7 @@ absl::StatusOr<std::unique_ptr<CbcCipher>> CbcCipher::Create(EncryptionAlgorithm
   }
   std::unique_ptr<CbcCipher> c(new CbcCipher(alg, info.block_size));
   Contexts& x = *c->ctx_;
-  const char* name = internal::EvpCipherName(alg);
+  const char* name = crypto::EvpCipherName(alg);
   x.cipher = EVP_CIPHER_fetch(internal::IkeLibCtx(), name, nullptr);
   if (x.cipher == nullptr) {
     return absl::UnavailableError(

@@ -10,8 +10,6 @@
 
 #include <openssl/types.h>
 
-#include "tunnelisa/algorithms.h"
-
 namespace tunnelisa::ike::internal {
 
 // IkeLibCtx: created on first use (thread-safe), lives until exit; never null unless OpenSSL
@@ -19,10 +17,6 @@ namespace tunnelisa::ike::internal {
 // Whether the legacy provider loaded is reported by LegacyProviderLoaded. Any thread.
 OSSL_LIB_CTX* IkeLibCtx();
 bool LegacyProviderLoaded();
-
-// EvpCipherName: OpenSSL's name of `alg` ("AES-128-CBC", "DES-EDE3-CBC", "AES-256-GCM",
-// "ChaCha20-Poly1305"), or nullptr for kNull. The one mapping SkProtector and CbcCipher use.
-const char* EvpCipherName(EncryptionAlgorithm alg);
 
 }  // namespace tunnelisa::ike::internal
 

@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "absl/strings/str_format.h"
+#include "crypto/evp_names.h"
 #include "ike/codec/constants.h"
 #include "ike/codec/errors.h"
 #include "ike/codec/reader.h"
@@ -30,7 +31,7 @@ constexpr size_t kMaxMacSize = 64;
 // CipherName: OpenSSL's name for a suite SkSizesFor accepted (nullptr otherwise).
 const char* CipherName(const SkSuite& s) {
   const std::optional<EncryptionAlgorithm> alg = EncryptionAlgorithmFor(s);
-  return alg.has_value() ? internal::EvpCipherName(*alg) : nullptr;
+  return alg.has_value() ? crypto::EvpCipherName(*alg) : nullptr;
 }
 
 const char* DigestName(IkeIntegId integ) {
