@@ -105,7 +105,8 @@ class IkeCryptoProvider {
   // NewDhKeyPair: a fresh ephemeral key pair. InvalidArgument for a group the provider does
   // not know, Unavailable when it cannot generate one.
   virtual absl::StatusOr<std::unique_ptr<DhKeyPair>> NewDhKeyPair(DhGroup group) const = 0;
-  // Hash: the digest of `data` (SHA-1 for NAT detection and CERTREQ, SHA-256 for cookies).
+  // Hash: the digest of `data` (SHA-1 for NAT detection and CERTREQ, SHA-256 for cookies, the
+  // negotiated hash, MD5 included, for IKEv1's phase-1 IVs).
   // kNone is InvalidArgument.
   virtual absl::StatusOr<std::vector<uint8_t>> Hash(pki::HashAlgorithm hash,
                                                     std::span<const uint8_t> data) const = 0;

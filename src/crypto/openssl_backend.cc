@@ -16,6 +16,7 @@
 #include <string>
 
 #include "common/str_cat.h"
+#include "crypto/evp_names.h"
 #include "crypto/key_sizes.h"
 #include "tunnelisa/crypto_backend.h"
 
@@ -31,38 +32,7 @@ struct MacCtxDeleter {
 using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, CipherCtxDeleter>;
 using MacCtx = std::unique_ptr<EVP_MAC_CTX, MacCtxDeleter>;
 
-// OpenSSL names of our algorithms (nullptr: not an EVP cipher).
-const char* EvpCipherName(EncryptionAlgorithm a) {
-  switch (a) {
-    case EncryptionAlgorithm::kNull:
-      return nullptr;
-    case EncryptionAlgorithm::kDesCbc:
-      return "DES-CBC";
-    case EncryptionAlgorithm::k3DesCbc:
-      return "DES-EDE3-CBC";
-    case EncryptionAlgorithm::kAes128Cbc:
-      return "AES-128-CBC";
-    case EncryptionAlgorithm::kAes192Cbc:
-      return "AES-192-CBC";
-    case EncryptionAlgorithm::kAes256Cbc:
-      return "AES-256-CBC";
-    case EncryptionAlgorithm::kAes128Gcm8:
-    case EncryptionAlgorithm::kAes128Gcm12:
-    case EncryptionAlgorithm::kAes128Gcm16:
-      return "AES-128-GCM";
-    case EncryptionAlgorithm::kAes192Gcm8:
-    case EncryptionAlgorithm::kAes192Gcm12:
-    case EncryptionAlgorithm::kAes192Gcm16:
-      return "AES-192-GCM";
-    case EncryptionAlgorithm::kAes256Gcm8:
-    case EncryptionAlgorithm::kAes256Gcm12:
-    case EncryptionAlgorithm::kAes256Gcm16:
-      return "AES-256-GCM";
-    case EncryptionAlgorithm::kChaCha20Poly1305:
-      return "ChaCha20-Poly1305";
-  }
-  return nullptr;
-}
+using crypto::EvpCipherName;
 
 const char* DigestName(IntegrityAlgorithm a) {
   switch (a) {

@@ -14,6 +14,7 @@ const EVP_MD* DigestOf(pki::HashAlgorithm hash) {
   static const EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA2-256", nullptr);
   static const EVP_MD* const kSha384 = EVP_MD_fetch(nullptr, "SHA2-384", nullptr);
   static const EVP_MD* const kSha512 = EVP_MD_fetch(nullptr, "SHA2-512", nullptr);
+  static const EVP_MD* const kMd5 = EVP_MD_fetch(nullptr, "MD5", nullptr);  // IKEv1 IVs
   switch (hash) {
     case pki::HashAlgorithm::kSha1:
       return kSha1;
@@ -23,6 +24,8 @@ const EVP_MD* DigestOf(pki::HashAlgorithm hash) {
       return kSha384;
     case pki::HashAlgorithm::kSha512:
       return kSha512;
+    case pki::HashAlgorithm::kMd5:
+      return kMd5;
     case pki::HashAlgorithm::kNone:
       break;
   }

@@ -125,7 +125,9 @@ absl::StatusOr<ossl::MdCtxPtr> InitDigest(EVP_PKEY* key, const SignatureOptions&
   KeyType type = TypeOf(key);
   const EVP_MD* md = ossl::Md(options.hash);
   if (type == KeyType::kEd25519) {
-    if (md != nullptr) return absl::InvalidArgumentError("Ed25519 signs without a hash");
+    if (options.hash != HashAlgorithm::kNone) {
+      return absl::InvalidArgumentError("Ed25519 signs without a hash");
+    }
     if (options.rsa_pss || options.raw_rs) {
       return absl::InvalidArgumentError("PSS / r|s options do not apply to Ed25519");
     }

@@ -129,6 +129,10 @@ TEST(KeyTest, PssAndPkcs1AreNotInterchangeable) {
 TEST(KeyTest, RefusesOptionsThatDoNotFitTheKey) {
   EXPECT_FALSE(Key(KeyType::kEd25519).Sign(kData, {.hash = HashAlgorithm::kSha256}).ok());
   EXPECT_FALSE(Key(KeyType::kEcdsaP256).Sign(kData, {.hash = HashAlgorithm::kNone}).ok());
+  // MD5 exists for IKEv1's IVs only: never a signature hash, for any key.
+  for (KeyType t : {KeyType::kRsa, KeyType::kEcdsaP256, KeyType::kEd25519}) {
+    EXPECT_FALSE(Key(t).Sign(kData, {.hash = HashAlgorithm::kMd5}).ok()) << KeyTypeName(t);
+  }
   EXPECT_FALSE(
       Key(KeyType::kEcdsaP256).Sign(kData, {.hash = HashAlgorithm::kSha256, .rsa_pss = true}).ok());
   EXPECT_FALSE(

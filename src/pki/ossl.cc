@@ -51,6 +51,7 @@ const EVP_MD* Md(HashAlgorithm hash) {
   static const EVP_MD* const kSha512 = EVP_MD_fetch(nullptr, "SHA2-512", nullptr);
   switch (hash) {
     case HashAlgorithm::kNone:
+    case HashAlgorithm::kMd5:  // IKEv1 IVs only (IkeCryptoProvider::Hash), never a signature
       return nullptr;
     case HashAlgorithm::kSha1:
       return kSha1 != nullptr ? kSha1 : EVP_sha1();

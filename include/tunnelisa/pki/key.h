@@ -47,8 +47,9 @@ std::string_view KeyTypeName(KeyType type);
 absl::StatusOr<KeyType> ParseKeyType(std::string_view name);
 
 // HashAlgorithm: the hash a signature covers. kNone is for Ed25519, which hashes internally
-// (RFC 8032); any other value is refused for Ed25519.
-enum class HashAlgorithm : uint8_t { kNone, kSha1, kSha256, kSha384, kSha512 };
+// (RFC 8032); any other value is refused for Ed25519. kMd5 exists for IKEv1 only (its phase-1
+// IVs hash with the negotiated hash, IkeCryptoProvider::Hash); signatures refuse it.
+enum class HashAlgorithm : uint8_t { kNone, kSha1, kSha256, kSha384, kSha512, kMd5 };
 
 // SignatureOptions: how to sign or verify.
 struct SignatureOptions {

@@ -40,6 +40,7 @@ const EVP_MD* MdOf(HashAlgorithm h) {
     case HashAlgorithm::kSha512:
       return EVP_sha512();
     case HashAlgorithm::kNone:
+    case HashAlgorithm::kMd5:  // never a signature hash
       break;
   }
   return nullptr;
@@ -70,6 +71,8 @@ std::string_view HashName(HashAlgorithm h) {
       return "SHA-384";
     case HashAlgorithm::kSha512:
       return "SHA-512";
+    case HashAlgorithm::kMd5:
+      return "MD5";
     case HashAlgorithm::kNone:
       break;
   }

@@ -9,9 +9,11 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_format.h"
+#include "crypto/evp_names.h"
 #include "ike/codec/constants.h"
 #include "ike/codec/errors.h"
 #include "ike/codec/reader.h"
@@ -26,24 +28,10 @@ constexpr size_t kMaxPayloadLength = 0xffff;
 constexpr size_t kNonceSize = 12;  // salt (4) || IV (8), RFC 5282 section 4 / RFC 7634
 constexpr size_t kMaxMacSize = 64;
 
+// CipherName: OpenSSL's name for a suite SkSizesFor accepted (nullptr otherwise).
 const char* CipherName(const SkSuite& s) {
-  switch (s.encr) {
-    case IkeEncrId::kDesCbc:
-      return "DES-CBC";
-    case IkeEncrId::k3DesCbc:
-      return "DES-EDE3-CBC";
-    case IkeEncrId::kAesCbc:
-      return s.key_bits == 128 ? "AES-128-CBC" : s.key_bits == 192 ? "AES-192-CBC" : "AES-256-CBC";
-    case IkeEncrId::kAesGcm8:
-    case IkeEncrId::kAesGcm12:
-    case IkeEncrId::kAesGcm16:
-      return s.key_bits == 128 ? "AES-128-GCM" : s.key_bits == 192 ? "AES-192-GCM" : "AES-256-GCM";
-    case IkeEncrId::kChaCha20Poly1305:
-      return "ChaCha20-Poly1305";
-    case IkeEncrId::kNull:  // ESP only; SkSizesFor refuses it before this is asked
-      return nullptr;
-  }
-  return nullptr;
+  const std::optional<EncryptionAlgorithm> alg = EncryptionAlgorithmFor(s);
+  return alg.has_value() ? crypto::EvpCipherName(*alg) : nullptr;
 }
 
 const char* DigestName(IkeIntegId integ) {
