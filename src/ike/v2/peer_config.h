@@ -54,6 +54,10 @@ struct IkePeerConfig {
   std::optional<DpdPolicy> dpd;
   bool auto_establish = false;
   bool responder_only = false;  // the tunnel group's ipsec-responder-only
+  // ike_version: the ike-policy's `ike-version`: 2 (IkeManager) or 1 (v1::Ikev1Manager);
+  // aggressive: IKEv1's `ike-mode aggressive` (else main mode).
+  uint8_t ike_version = 2;
+  bool aggressive = false;
 
   // SameAs: everything but `id` is equal (a changed peer: auto-establish is looked at again).
   bool SameAs(const IkePeerConfig& o) const;
