@@ -4,10 +4,12 @@
 // proposals, and garbage.
 #include "ike/v1/ikev1_manager.h"
 
+#include <algorithm>
 #include <random>
 
 #include "gtest/gtest.h"
 #include "ike/auth/psk_authenticator.h"
+#include "ike/v1/v1_proposals.h"
 #include "ike/v2/ike_manager_test_util.h"
 
 namespace tunnelisa::ike::v1 {
@@ -496,6 +498,100 @@ TEST(Ikev1Manager, GarbageAndTruncationsAreCountedDrops) {
   p.Flush();
   EXPECT_NE(p.b.EstablishedSa(7), nullptr);
   EXPECT_EQ(p.hb.children.size(), 1u);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Found against strongSwan 5.9.8 (tests/interop/strongswan, cases v1-*)
+// ---------------------------------------------------------------------------------------------
+
+// Reorder: `attributes` with the one of class `a` moved to just before the one of class `b`.
+void Reorder(std::vector<V1Attribute>& attributes, uint16_t a, uint16_t b) {
+  auto is = [](uint16_t type) { return [type](const V1Attribute& x) { return x.type == type; }; };
+  auto from = std::find_if(attributes.begin(), attributes.end(), is(a));
+  ASSERT_NE(from, attributes.end());
+  const V1Attribute moved = *from;
+  attributes.erase(from);
+  attributes.insert(std::find_if(attributes.begin(), attributes.end(), is(b)), moved);
+}
+
+// Replace: the value of the attribute of class `type`.
+void Replace(std::vector<V1Attribute>& attributes, uint16_t type, V1Attribute with) {
+  for (V1Attribute& x : attributes) {
+    if (x.type == type) x = with;
+  }
+}
+
+TEST(Ikev1Interop, Phase1AnswerIsCheckedByMeaningNotByBytes) {
+  // strongSwan answers Main Mode message 1 with the transform it chose re-encoded: Group
+  // Description before Authentication Method (seen on the wire). Refused as "not a transform
+  // we offered" before.
+  using P1 = V1Phase1Attribute;
+  const IkeCryptoPolicy policy{EncryptionAlgorithm::kAes256Cbc, IntegrityAlgorithm::kHmacSha256_128,
+                               DhGroup::kModp2048};
+  const uint16_t psk = static_cast<uint16_t>(V1AuthMethod::kPreSharedKey);
+  const V1SaPayload offered = OfferPhase1(policy, psk, Duration::Seconds(86400));
+  V1SaPayload answer = offered;
+  std::vector<V1Attribute>& attrs = answer.proposals[0].transforms[0].attributes;
+  Reorder(attrs, static_cast<uint16_t>(P1::kGroupDescription),
+          static_cast<uint16_t>(P1::kAuthenticationMethod));
+  ASSERT_NE(answer, offered);
+  absl::StatusOr<V1Negotiated> n = CheckPhase1Answer(answer, offered);
+  ASSERT_TRUE(n.ok()) << n.status();
+  EXPECT_EQ(n->Describe(), "aes256-sha256-modp2048");
+  // Its own lifetime is its business (Phase1Done keeps the shorter).
+  Replace(attrs, static_cast<uint16_t>(P1::kLifeDuration),
+          V1Attribute::Integer(static_cast<uint16_t>(P1::kLifeDuration), 10800));
+  n = CheckPhase1Answer(answer, offered);
+  ASSERT_TRUE(n.ok()) << n.status();
+  EXPECT_EQ(n->lifetime, Duration::Seconds(10800));
+  // What was not offered is still refused: another group, another key length.
+  V1SaPayload other_group = answer;
+  Replace(other_group.proposals[0].transforms[0].attributes,
+          static_cast<uint16_t>(P1::kGroupDescription),
+          V1Attribute::Tv(static_cast<uint16_t>(P1::kGroupDescription), 5));
+  EXPECT_FALSE(CheckPhase1Answer(other_group, offered).ok());
+  V1SaPayload other_key = answer;
+  Replace(other_key.proposals[0].transforms[0].attributes, static_cast<uint16_t>(P1::kKeyLength),
+          V1Attribute::Tv(static_cast<uint16_t>(P1::kKeyLength), 128));
+  EXPECT_FALSE(CheckPhase1Answer(other_key, offered).ok());
+}
+
+TEST(Ikev1Interop, QuickModeAnswerIsCheckedByMeaningNotByBytes) {
+  using P2 = V1Phase2Attribute;
+  const std::vector<ChildTransformPolicy> ours = {
+      {EspSuite{EncryptionAlgorithm::kAes256Cbc, IntegrityAlgorithm::kHmacSha1_96},
+       DhGroup::kModp2048}};
+  QuickOffer offer;
+  offer.transforms = ours;
+  offer.spi = 0x11223344;
+  offer.lifetime = Duration::Seconds(3600);
+  offer.udp_encap = true;
+  std::optional<DhGroup> pfs;
+  const V1SaPayload offered = OfferQuick(offer, pfs);
+  V1SaPayload answer = offered;
+  answer.proposals[0].spi = {0xc1, 0x00, 0x00, 0x01};
+  std::vector<V1Attribute>& attrs = answer.proposals[0].transforms[0].attributes;
+  Reorder(attrs, static_cast<uint16_t>(P2::kAuthenticationAlgorithm),
+          static_cast<uint16_t>(P2::kSaLifeType));
+  Replace(attrs, static_cast<uint16_t>(P2::kSaLifeDuration),
+          V1Attribute::Integer(static_cast<uint16_t>(P2::kSaLifeDuration), 3960));
+  absl::StatusOr<NegotiatedChild> n = CheckQuickAnswer(answer, offered);
+  ASSERT_TRUE(n.ok()) << n.status();
+  EXPECT_EQ(n->peer_spi, 0xc1000001u);
+  EXPECT_EQ(n->pfs_group, DhGroup::kModp2048);
+  EXPECT_EQ(n->suite, ours[0].suite);
+  // Another encapsulation mode or group than offered: refused.
+  V1SaPayload plain_tunnel = answer;
+  Replace(plain_tunnel.proposals[0].transforms[0].attributes,
+          static_cast<uint16_t>(P2::kEncapsulationMode),
+          V1Attribute::Tv(static_cast<uint16_t>(P2::kEncapsulationMode),
+                          static_cast<uint16_t>(V1EncapsulationMode::kTunnel)));
+  EXPECT_FALSE(CheckQuickAnswer(plain_tunnel, offered).ok());
+  V1SaPayload other_group = answer;
+  Replace(other_group.proposals[0].transforms[0].attributes,
+          static_cast<uint16_t>(P2::kGroupDescription),
+          V1Attribute::Tv(static_cast<uint16_t>(P2::kGroupDescription), 5));
+  EXPECT_FALSE(CheckQuickAnswer(other_group, offered).ok());
 }
 
 }  // namespace
