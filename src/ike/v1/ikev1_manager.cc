@@ -168,7 +168,13 @@ void Ikev1Manager::HandleEncrypted(V1Sa& sa, const V1Datagram& d, std::span<cons
       ++stats_.dropped;
       if (sa.state == Phase1State::kMm4Sent || sa.state == Phase1State::kAm2Sent) {
         // CBC has no integrity of its own: a message that does not parse under our keys was
-        // encrypted with others, i.e. a different pre-shared key.
+        // encrypted with others, i.e. a different pre-shared key. The initiator has floated
+        // to the NAT-T port for it (RFC 3947 4): the refusal goes there, with the marker.
+        if (natt_port && !sa.natt) {
+          sa.natt = true;
+          sa.local = local;
+          sa.remote = remote;
+        }
         Phase1Failed(sa, IkeEventKind::kAuthFailed,
                      "the peer's phase 1 message does not decrypt: pre-shared keys differ", now);
       }

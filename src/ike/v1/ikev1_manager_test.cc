@@ -594,5 +594,27 @@ TEST(Ikev1Interop, QuickModeAnswerIsCheckedByMeaningNotByBytes) {
   EXPECT_FALSE(CheckQuickAnswer(other_group, offered).ok());
 }
 
+TEST(Ikev1Interop, WrongKeyRefusalGoesToTheNatTPortTheInitiatorFloatedTo) {
+  // strongSwan (libipsec fakes a NAT) floats to 4500 for Main Mode message 5; a responder
+  // with another key refused it on 500, without the non-ESP marker, where strongSwan no longer
+  // listens for this SA.
+  V1Pair p(V1Peer(true, "secret"), V1Peer(false, "other"));
+  p.nat_port = 40000;
+  ASSERT_TRUE(p.a.Initiate(7, p.now).ok());
+  for (int k = 0; k < 16 && p.hb.Count(IkeEventKind::kAuthFailed) == 0; ++k) {
+    if (!p.ToB()) p.ToA();
+  }
+  ASSERT_EQ(p.hb.Count(IkeEventKind::kAuthFailed), 1u);
+  ASSERT_FALSE(p.hb.out.empty());
+  const std::vector<uint8_t>& refusal = p.hb.out.back();
+  ASSERT_GT(refusal.size(), 4u + 28u);
+  EXPECT_EQ(std::vector<uint8_t>(refusal.begin(), refusal.begin() + 4),
+            std::vector<uint8_t>(4, 0));  // the non-ESP marker: sent on the NAT-T port
+  EXPECT_EQ(refusal[4 + 18], static_cast<uint8_t>(V1Exchange::kInformational));
+  p.Flush();
+  EXPECT_EQ(p.ha.Count(IkeEventKind::kAuthFailed), 1u);  // and the initiator takes it
+  EXPECT_EQ(p.a.ike_sa_count(), 0u);
+}
+
 }  // namespace
 }  // namespace tunnelisa::ike::v1
