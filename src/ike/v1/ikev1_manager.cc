@@ -210,6 +210,10 @@ void Ikev1Manager::HandleEncrypted(V1Sa& sa, const V1Datagram& d, std::span<cons
     return;
   }
   if (sa.state != Phase1State::kEstablished && sa.state != Phase1State::kRekeyed) {
+    if (sa.state == Phase1State::kMm5Sent && h.exchange == V1Exchange::kInformational) {
+      HandleMm5Refusal(sa, h.message_id, raw, now);
+      return;
+    }
     ++stats_.dropped;  // phase 2 before phase 1 finished
     return;
   }

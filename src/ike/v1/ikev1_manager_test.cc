@@ -616,5 +616,32 @@ TEST(Ikev1Interop, WrongKeyRefusalGoesToTheNatTPortTheInitiatorFloatedTo) {
   EXPECT_EQ(p.a.ike_sa_count(), 0u);
 }
 
+TEST(Ikev1Interop, InitiatorWithTheWrongKeyTakesTheResponderRefusalOfMessage5) {
+  // strongSwan, the responder, cannot decrypt message 5 made with another key and answers
+  // with HASH(1), N(PAYLOAD-MALFORMED) under its own keys. The initiator dropped that as phase
+  // 2 before phase 1 and repeated message 5 until its retransmissions gave up (63 s). Here the
+  // responder's informational is one our keys cannot open: message 5's ciphertext sent back
+  // as an informational (the IV of a new message ID makes it garbage).
+  V1Pair p;
+  ASSERT_TRUE(p.a.Initiate(7, p.now).ok());
+  ASSERT_TRUE(p.ToB());  // message 1
+  ASSERT_TRUE(p.ToA());  // 2
+  ASSERT_TRUE(p.ToB());  // 3
+  ASSERT_TRUE(p.ToA());  // 4: A sends message 5
+  ASSERT_EQ(p.ha.out.size(), 1u);
+  std::vector<uint8_t> refusal = V1Pair::Strip(p.ha.out.front()).first;
+  p.ha.out.clear();
+  ASSERT_GT(refusal.size(), 28u);
+  ASSERT_NE(refusal[19] & 0x01, 0);  // encrypted
+  refusal[18] = static_cast<uint8_t>(V1Exchange::kInformational);
+  refusal[20] = 0x5a;  // a message ID of its own
+  p.a.OnDatagram({p.pa.local, 4500}, {p.pb.local, 4500}, refusal, true, p.now);
+  EXPECT_EQ(p.ha.Count(IkeEventKind::kAuthFailed), 1u);
+  EXPECT_NE(p.ha.Detail(IkeEventKind::kAuthFailed).find("pre-shared keys differ"),
+            std::string::npos);
+  EXPECT_EQ(p.a.ike_sa_count(), 0u);
+  EXPECT_TRUE(p.ha.children.empty());
+}
+
 }  // namespace
 }  // namespace tunnelisa::ike::v1

@@ -161,6 +161,35 @@ void Ikev1Manager::HandlePlainInformational(const V1Message& m, const IkeEndpoin
   RemoveSa(sa, detail, now);
 }
 
+void Ikev1Manager::HandleMm5Refusal(V1Sa& sa, uint32_t message_id, std::span<const uint8_t> raw,
+                                    MonoTime now) {
+  // A responder that cannot take message 5 may say so under its phase 1 keys: strongSwan 5.9.8
+  // answers a message 5 it cannot decrypt with HASH(1), N(PAYLOAD-MALFORMED). Under keys that
+  // are not ours, it does not open or its HASH(1) does not verify: as the responder concludes
+  // from a message 5 that does not decrypt, the pre-shared keys differ. (Otherwise we would
+  // repeat message 5 into nothing until the retransmissions give up.)
+  absl::StatusOr<V1Opened> in = sa.protector->Open(raw);
+  const bool verified = in.ok() && VerifyHash1(sa, *in);
+  sa.protector->ivs().Forget(message_id);
+  if (!verified) {
+    Phase1Failed(sa, IkeEventKind::kAuthFailed,
+                 "the peer's answer to message 5 does not decrypt: pre-shared keys differ", now);
+    return;
+  }
+  for (size_t k = 1; k < in->payloads.size(); ++k) {
+    const V1NotifyPayload* n = in->payloads[k].As<V1NotifyPayload>();
+    // RFC 2408 3.14.1: error types are 1 to 16383 (status types, INITIAL-CONTACT..., above).
+    if (n == nullptr || static_cast<uint16_t>(n->type) >= 16384) continue;
+    const bool auth = n->type == V1NotifyType::kAuthenticationFailed ||
+                      n->type == V1NotifyType::kInvalidIdInformation ||
+                      n->type == V1NotifyType::kInvalidHashInformation;
+    Phase1Failed(sa, auth ? IkeEventKind::kAuthFailed : IkeEventKind::kNegotiationFailed,
+                 StrCat("the peer refused phase 1: ", V1NotifyTypeName(n->type)), now);
+    return;
+  }
+  ++stats_.dropped;
+}
+
 bool Ikev1Manager::MaySendInitialContact(const V1Sa& sa) const {
   for (const auto& [c, other] : sas_) {
     if (other.get() != &sa && other->peer == sa.peer && other->state != Phase1State::kDead) {
