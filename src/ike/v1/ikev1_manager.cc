@@ -336,7 +336,7 @@ void Ikev1Manager::SetPeers(std::vector<IkePeerConfig> peers, MonoTime now) {
       reason = "gateway addresses changed";
     }
     if (reason.empty()) continue;
-    if (sa->state == Phase1State::kEstablished) {
+    if (sa->state == Phase1State::kEstablished || sa->state == Phase1State::kRekeyed) {
       for (const ChildSa& child : sa->children) SendDeleteChild(*sa, child.inbound_spi);
       SendDeleteIsakmp(*sa);
     }
@@ -417,7 +417,10 @@ MonoTime Ikev1Manager::OnTimer(MonoTime now) {
     if (now >= sa.expire_at) {
       for (const ChildSa& child : sa.children) SendDeleteChild(sa, child.inbound_spi);
       SendDeleteIsakmp(sa);
-      RemoveSa(sa, "ISAKMP SA lifetime expired", now);
+      RemoveSa(sa,
+               sa.state == Phase1State::kRekeyed ? "replaced by a new ISAKMP SA"
+                                                 : "ISAKMP SA lifetime expired",
+               now);
       continue;
     }
     // Quick Modes: retransmissions, and forgetting finished or abandoned ones.
@@ -536,7 +539,8 @@ void Ikev1Manager::OnChildLifetime(uint64_t cookie, bool hard, MonoTime now) {
 
 void Ikev1Manager::Shutdown(MonoTime now) {
   for (auto& [c, sa] : sas_) {
-    if (sa->state == Phase1State::kEstablished) {
+    // (A replaced ISAKMP SA, lingering without IPsec SAs, is deleted at the peer too.)
+    if (sa->state == Phase1State::kEstablished || sa->state == Phase1State::kRekeyed) {
       for (const ChildSa& child : sa->children) SendDeleteChild(*sa, child.inbound_spi);
       SendDeleteIsakmp(*sa);
     }

@@ -378,8 +378,16 @@ TEST(Ikev1Manager, Phase1RekeyKeepsTheIpsecSas) {
   p.Flush();
   ASSERT_NE(p.a.EstablishedSa(7), nullptr);
   EXPECT_NE(p.a.EstablishedSa(7)->cky_i, old_cookie);
+  // The old ISAKMP SA is not deleted at once, not even by the side that renewed it: a peer
+  // may move its IPsec SAs to the new one later (strongSwan 5.9.8 does, in a job of its own)
+  // and loses them if the old one is deleted first (seen in interop case v1-rekey-tl-ss).
+  EXPECT_EQ(p.a.ike_sa_count(), 2u);
+  EXPECT_EQ(p.b.ike_sa_count(), 2u);
+  p.Run(11);  // rekeyed_child_linger later: gone on both sides
   EXPECT_EQ(p.a.ike_sa_count(), 1u);
   EXPECT_EQ(p.b.ike_sa_count(), 1u);
+  EXPECT_EQ(p.ha.Count(IkeEventKind::kIkeDown), 0u);
+  EXPECT_EQ(p.hb.Count(IkeEventKind::kIkeDown), 0u);
   EXPECT_EQ(ActiveOf(p.ha).install.inbound_spi, spi);
   EXPECT_EQ(p.ha.children.size(), 1u);
   EXPECT_EQ(p.hb.children.size(), 1u);
@@ -641,6 +649,21 @@ TEST(Ikev1Interop, InitiatorWithTheWrongKeyTakesTheResponderRefusalOfMessage5) {
             std::string::npos);
   EXPECT_EQ(p.a.ike_sa_count(), 0u);
   EXPECT_TRUE(p.ha.children.empty());
+}
+
+TEST(Ikev1Interop, ShutdownAlsoDeletesAReplacedIsakmpSaStillLingering) {
+  // The replaced ISAKMP SA lingers after a phase 1 renewal (Phase1RekeyKeepsTheIpsecSas); a
+  // shutdown meanwhile deletes it at the peer too, not only the new one.
+  V1Pair p;
+  p.Establish();
+  ASSERT_TRUE(p.a.RekeyIke(7, p.now).ok());
+  p.Flush();
+  ASSERT_EQ(p.b.ike_sa_count(), 2u);
+  p.a.Shutdown(p.now);
+  p.Flush();
+  EXPECT_EQ(p.a.ike_sa_count(), 0u);
+  EXPECT_EQ(p.b.ike_sa_count(), 0u);
+  EXPECT_TRUE(p.hb.children.empty());
 }
 
 }  // namespace

@@ -223,19 +223,16 @@ bool Ikev1Manager::AdoptChildren(V1Sa& fresh, MonoTime now) {
       continue;
     }
     // The newer ISAKMP SA carries on: it rekeys and deletes the IPsec SAs from now on, the
-    // old one stays until its Delete (ours if we made the new one, else the peer's) or its
-    // lifetime.
+    // old one stays until the peer's Delete or, a little later, ours (OnTimer). Not at once
+    // even when we made the new one: the peer moves its IPsec SAs to the new ISAKMP SA on
+    // its own time (strongSwan 5.9.8 in a job queued when it sends message 6), and an ISAKMP
+    // SA deleted before that takes its IPsec SAs with it there.
     for (ChildSa& child : other->children) fresh.children.push_back(std::move(child));
     other->children.clear();
     other->state = Phase1State::kRekeyed;
     if (!renewed) Emit(IkeEventKind::kIkeRekeyed, fresh, fresh.negotiated.Describe(), now);
     renewed = true;
-    if (fresh.initiator) {
-      SendDeleteIsakmp(*other);
-      RemoveSa(*other, "replaced by a new ISAKMP SA", now, /*notify_down=*/false);
-    } else {
-      other->expire_at = std::min(other->expire_at, now + options_.rekeyed_child_linger);
-    }
+    other->expire_at = std::min(other->expire_at, now + options_.rekeyed_child_linger);
   }
   return renewed;
 }
