@@ -438,6 +438,11 @@ MonoTime Ikev1Manager::OnTimer(MonoTime now) {
         forget.push_back(mid);
         continue;
       }
+      if (now >= q.activate_at) {
+        SendOn(sa, q.our_spi);
+        q.activate_at = MonoTime::Infinite();
+      }
+      next = std::min(next, q.activate_at);
       if (now >= q.expires) forget.push_back(mid);
       if (q.flight.waiting) next = std::min(next, q.flight.next_send);
       next = std::min(next, q.expires);

@@ -174,6 +174,8 @@ class Ikev1Manager {
   void RemoveChild(V1Sa& sa, ChildSa& child, MonoTime now, std::string_view reason = "deleted");
   // RetireChild: `old` was replaced by `fresh`: its inbound SA lingers, then a Delete.
   void RetireChild(V1Sa& sa, uint32_t old_spi, uint32_t fresh_spi, MonoTime now);
+  // SendOn: outbound traffic goes on the IPsec SA `inbound_spi` from now on (once).
+  void SendOn(V1Sa& sa, uint32_t inbound_spi);
 
   // Informational (v1_informational.cc).
   void SendInformational(V1Sa& sa, std::vector<V1Payload> payloads);

@@ -341,13 +341,19 @@ TEST(Ikev1Manager, QuickModeRekeyMakesBeforeItBreaks) {
   EXPECT_EQ(p.hb.children.size(), 2u);
   EXPECT_EQ(ActiveOf(p.hb).install.outbound_spi, old_a);
   p.Flush();
+  // B sends on the new SAs from message 3 on; A, which sent message 3, stays on the old ones
+  // a moment longer, since a responder may install the new ones only when message 3 arrives
+  // (strongSwan 5.9.8: the first packets on the new SA were lost in v1-rekey-tl-ss).
+  EXPECT_EQ(ActiveOf(p.ha).install.inbound_spi, old_a);
+  EXPECT_NE(ActiveOf(p.hb).install.outbound_spi, old_a);
+  p.Run(1);
   p.ExpectOneAgreedPair();
   EXPECT_NE(ActiveOf(p.ha).install.inbound_spi, old_a);
   EXPECT_EQ(p.ha.Count(IkeEventKind::kChildRekeyed), 1u);
   EXPECT_EQ(p.hb.Count(IkeEventKind::kChildRekeyed), 1u);
   // The old SAs linger for late packets, then go with a Delete both sides act on.
   EXPECT_EQ(p.ha.children.size(), 2u);
-  p.Run(12);
+  p.Run(11);
   EXPECT_EQ(p.ha.children.size(), 1u);
   EXPECT_EQ(p.hb.children.size(), 1u);
   p.ExpectOneAgreedPair();
@@ -396,6 +402,7 @@ TEST(Ikev1Manager, Phase1RekeyKeepsTheIpsecSas) {
   // The adopted IPsec SA rekeys under the new ISAKMP SA.
   ASSERT_TRUE(p.a.RekeyChild(7, p.now).ok());
   p.Flush();
+  p.Run(1);  // (A sends on the new SA a moment after message 3)
   p.ExpectOneAgreedPair();
   EXPECT_NE(ActiveOf(p.ha).install.inbound_spi, spi);
 }
@@ -664,6 +671,24 @@ TEST(Ikev1Interop, ShutdownAlsoDeletesAReplacedIsakmpSaStillLingering) {
   EXPECT_EQ(p.a.ike_sa_count(), 0u);
   EXPECT_EQ(p.b.ike_sa_count(), 0u);
   EXPECT_TRUE(p.hb.children.empty());
+}
+
+TEST(Ikev1Interop, ReplacedIpsecSaGoneEarlyHandsOverAtOnce) {
+  // The initiator of a rekey stays on the old IPsec SA a moment after message 3; if the peer
+  // deletes the old one meanwhile, the new one takes the traffic at once.
+  V1Pair p;
+  p.Establish();
+  const uint32_t old_a = ActiveOf(p.ha).install.inbound_spi;
+  ASSERT_TRUE(p.a.RekeyChild(7, p.now).ok());
+  p.Flush();
+  ASSERT_EQ(ActiveOf(p.ha).install.inbound_spi, old_a);
+  // B's IPsec SA that A sends on (old_a's partner): B deletes it.
+  p.b.Shutdown(p.now);  // deletes every IPsec SA, the old one first...
+  p.hb.out.erase(p.hb.out.begin() + 1, p.hb.out.end());  // ...of which A gets only that Delete
+  ASSERT_TRUE(p.ToA());
+  const TestHost::Child* now_active = p.ha.Active();
+  ASSERT_NE(now_active, nullptr);
+  EXPECT_NE(now_active->install.inbound_spi, old_a);
 }
 
 }  // namespace
