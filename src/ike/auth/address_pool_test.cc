@@ -76,7 +76,7 @@ TEST(AddressPool, StickinessYieldsToWhoeverHoldsTheAddressNow) {
 TEST(AddressPool, ARequestedAddressIsAHintGrantedOnlyWhenFreeAndOurs) {
   auto pool = Pool("10.9.0.10", "10.9.0.20");
   EXPECT_EQ(Take(*pool, "alice", A("10.9.0.15")).address, A("10.9.0.15"));
-  EXPECT_EQ(Take(*pool, "bob", A("10.9.0.15")).address, A("10.9.0.16"));   // taken: next free
+  EXPECT_EQ(Take(*pool, "bob", A("10.9.0.15")).address, A("10.9.0.16"));    // taken: next free
   EXPECT_EQ(Take(*pool, "carol", A("192.0.2.1")).address, A("10.9.0.17"));  // not ours
 }
 
