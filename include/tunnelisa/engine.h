@@ -135,6 +135,8 @@ struct IkeCounters {
   uint64_t cookies_sent = 0;        // COOKIE challenges (RFC 7296 2.6)
   uint64_t half_open_refused = 0;   // IKE_SA_INIT dropped at the half-open limit
   uint64_t auth_failures = 0;       // AUTHENTICATION_FAILED, either way
+  uint64_t addresses_assigned = 0;  // remote-access clients given an inner address (CP)
+  uint64_t address_failures = 0;    // CP requests refused: INTERNAL_ADDRESS_FAILURE
 };
 
 // TrafficCounters: the guide's billing statistics ("Statistics Collection"). For a tunnel:
@@ -390,6 +392,9 @@ class Engine {
     IpAddress peer;
     std::string peer_id;
     std::string algorithms;  // "IKE aes256-sha256-modp2048, ESP aes256gcm16"
+    // inner_address: remote access: the address an ipsec-gw assigned to the client (CP), or
+    // the one a tunnel with request-address was given; unset for LAN-to-LAN sessions.
+    std::optional<IpAddress> inner_address;
     MonoTime setup;
     std::optional<MonoTime> teardown;
     std::string teardown_reason;

@@ -108,6 +108,8 @@ void Engine::Impl::Reconcile(MonoTime now) {
   LinkCounters(config);
   // After the services: a removed peer's IKE Delete still finds its way out.
   SetIkePeers(std::move(peers), now);
+  ike->RevokeAddressLeases(revoked_leases_, now);
+  revoked_leases_.clear();
   // Dynamic tunnels moved to another ISA renegotiate from there at once (RFC 7296
   // INITIAL_CONTACT tells the peer to drop what it had with the failed ISA); responder-only
   // groups wait for the peer to come back.
