@@ -2,8 +2,9 @@
 // an EspDataplane with a manual-keyed SA pair per ESP suite (the guide's "Manual Keying"),
 // pass traffic both ways through every suite, then print per-suite counters and throughput.
 // Then two routers configured from text (the guide's Figure 27 Router A and its mirror), each
-// an Engine, negotiate their IPsec tunnel with IKEv2 (pre-shared key) and pass traffic over GRE
-// over IPsec, plain GRE and IP-IP; it prints the IKE session, `show ip tunnel`,
+// an Engine, negotiate their IPsec tunnel with IKEv1 Main Mode and a pre-shared key, exactly
+// as the guide's text says, and pass traffic over GRE over IPsec, plain GRE and IP-IP; it
+// prints the IKE session, `show ip tunnel`,
 // `show ipsec tunnel`, counters and throughput.
 #include <chrono>
 #include <cstdio>
@@ -141,9 +142,10 @@ Result Pump(Endpoint& from, Endpoint& to, size_t size, double budget, uint32_t s
 
 // ---------------------------------------------------------------------------------------------
 // Part two: two routers (the guide's Figure 27 Router A and its mirror Router B, the same
-// configurations as tests/vectors/engine/router_{a,b}.cfg, whose IPsec tunnel the demo switches
-// from manual keys to IKEv2 dynamic keying, as the guide's own Figure 27 has it), each an
-// Engine, wired back to back in memory: GRE over IPsec, plain GRE and IP-IP, both ways.
+// configurations as tests/vectors/engine/figure27_ikev1_{a,b}.cfg: IKEv1 Main Mode with a
+// pre-shared key, as the guide writes it), each an Engine, wired back to back in memory: GRE
+// over IPsec, plain GRE and IP-IP, both ways. Router A's host asks for the tunnel
+// (Engine::Initiate), as an operator's `admin ipsec tunnel ... establish` would.
 // ---------------------------------------------------------------------------------------------
 
 // kRouterA / kRouterB come from demo_configs.h (generated from those files).
@@ -180,35 +182,9 @@ struct DemoRouter {
   std::unique_ptr<Engine> engine;
 };
 
-// UseIkev2: the configuration's ipsec-tunnels keyed by IKEv2 with a pre-shared key instead of
-// manual keys (ike-policy 1 becomes ike-version 2 with aes256 / sha256 / group 14, transform 1
-// is kept), through the typed model; `initiator` auto-establishes.
-void UseIkev2(config::Config& c, bool initiator) {
-  config::IkePolicy& policy = c.ike_policies.at(1);
-  policy.ike_version = 2;
-  policy.encryption_algorithm = EncryptionAlgorithm::kAes256Cbc;
-  policy.auth_algorithm = IntegrityAlgorithm::kHmacSha256_128;
-  policy.dh_group = DhGroup::kModp2048;
-  for (auto& [sid, s] : c.services) {
-    for (auto& [ifname, i] : s.interfaces) {
-      if (!i.sap) continue;
-      for (auto& [name, t] : i.sap->ipsec_tunnels) {
-        config::DynamicKeying d;
-        d.ike_policy = 1;
-        d.pre_shared_key = config::ConfigSecret::FromText("figure-27-demo-key");
-        d.transforms = {1};
-        d.auto_establish = initiator;
-        t.keying = std::move(d);
-      }
-    }
-  }
-}
-
-absl::Status BuildRouter(DemoRouter& r, std::string_view text, CryptoRegistry* registry,
-                         bool initiator) {
+absl::Status BuildRouter(DemoRouter& r, std::string_view text, CryptoRegistry* registry) {
   config::LoadResult loaded = config::LoadConfigText(text, r.name);
   if (!loaded.ok()) return absl::InvalidArgumentError(loaded.errors.front().ToString());
-  UseIkev2(loaded.config, initiator);
   absl::StatusOr<std::unique_ptr<Engine>> e =
       Engine::Create({.crypto = registry, .host = {.transport = &r.wire}});
   if (!e.ok()) return e.status();
@@ -341,27 +317,35 @@ int RunRouters(CryptoRegistry* registry, double budget) {
   DemoRouter a{"router-a", {}, nullptr};
   DemoRouter b{"router-b", {}, nullptr};
   for (auto [router, text] : {std::pair{&a, kRouterA}, std::pair{&b, kRouterB}}) {
-    if (absl::Status s = BuildRouter(*router, text, registry, router == &a); !s.ok()) {
+    if (absl::Status s = BuildRouter(*router, text, registry); !s.ok()) {
       std::printf("%s: %s\n", router->name, std::string(s.message()).c_str());
       return 1;
     }
   }
   const auto ike_start = std::chrono::steady_clock::now();
+  const config::TunnelKey figure27{101, "ipsec-tunnel-for-n-gre-tunnels"};
+  if (absl::Status s = a.engine->Initiate(
+          figure27, MonoTime{std::chrono::steady_clock::now().time_since_epoch().count()});
+      !s.ok()) {
+    std::printf("router-a: %s\n", std::string(s.message()).c_str());
+    return 1;
+  }
   Negotiate(a, b);
   const double ike_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - ike_start)
           .count();
   std::vector<Engine::SessionRecord> sessions = a.engine->IkeSessions();
   if (sessions.empty()) {
-    std::printf("\nFigure 27: IKEv2 did not establish the IPsec tunnel\n");
+    std::printf("\nFigure 27: IKEv1 did not establish the IPsec tunnel\n");
     return 1;
   }
-  std::printf("\nFigure 27: IKEv2 (pre-shared key) established %s with peer %s in %.1f ms: %s\n",
-              sessions[0].tunnel.c_str(), sessions[0].peer_id.c_str(), ike_ms,
-              sessions[0].algorithms.c_str());
+  std::printf(
+      "\nFigure 27: IKEv1 (main mode, pre-shared key) established %s with peer %s in %.1f ms: %s\n",
+      sessions[0].tunnel.c_str(), sessions[0].peer_id.c_str(), ike_ms,
+      sessions[0].algorithms.c_str());
   constexpr size_t kSize = 1000;  // fits plain-ipip's ip-mtu 1000 unfragmented
   std::printf(
-      "Figure 27: router-a <-> router-b, GRE over IPsec (IKEv2 keys), plain GRE and IP-IP; "
+      "Figure 27: router-a <-> router-b, GRE over IPsec (IKEv1 keys), plain GRE and IP-IP; "
       "%zu-byte packets, bursts of %zu\n\n",
       kSize, kBurst);
   std::printf("%-18s %-10s %12s %10s %10s %8s\n", "path", "direction", "packets", "Mpps", "Gbit/s",

@@ -196,7 +196,7 @@ MonoTime Engine::OnTimer(MonoTime now) {
   impl_->SnapshotSequences(now);
   MonoTime next = impl_->RunSlotTimers(now);
   impl_->DrainControl(now);  // what the bursts and the timers above queued
-  next = std::min(next, impl_->ike->OnTimer(now));
+  next = std::min(next, impl_->IkeTimer(now));
   return next;
 }
 

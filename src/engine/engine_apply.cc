@@ -107,14 +107,14 @@ void Engine::Impl::Reconcile(MonoTime now) {
   RelinkGws();
   LinkCounters(config);
   // After the services: a removed peer's IKE Delete still finds its way out.
-  ike->SetPeers(std::move(peers), now);
+  SetIkePeers(std::move(peers), now);
   ike->RevokeAddressLeases(revoked_leases_, now);
   revoked_leases_.clear();
   // Dynamic tunnels moved to another ISA renegotiate from there at once (RFC 7296
   // INITIAL_CONTACT tells the peer to drop what it had with the failed ISA); responder-only
   // groups wait for the peer to come back.
   for (uint64_t id : reinitiate_) {
-    if (absl::Status s = ike->Initiate(id, now); !s.ok()) {
+    if (absl::Status s = IkeInitiate(id, now); !s.ok()) {
       Log(LogLevel::kInfo, StrCat("IKE peer ", id, " not renegotiated: ", s.message()));
     }
   }

@@ -207,6 +207,23 @@ void Engine::Impl::StartIke() {
   o.init_rate_per_peer = options.ike_init_rate_per_peer;
   o.crypto = options.host.ike_crypto;
   ike = std::make_unique<ike::IkeManager>(ike_bridge.get(), o);
+  ike_v1 = std::make_unique<ike::v1::Ikev1Manager>(ike_bridge.get(), o);
+}
+
+void Engine::Impl::SetIkePeers(std::vector<ike::IkePeerConfig> peers, MonoTime now) {
+  std::vector<ike::IkePeerConfig> v1;
+  std::vector<ike::IkePeerConfig> v2;
+  for (ike::IkePeerConfig& p : peers) (p.ike_version == 1 ? v1 : v2).push_back(std::move(p));
+  ike->SetPeers(std::move(v2), now);
+  ike_v1->SetPeers(std::move(v1), now);
+}
+
+absl::Status Engine::Impl::IkeInitiate(uint64_t peer, MonoTime now) {
+  return ike_v1->HasPeer(peer) ? ike_v1->Initiate(peer, now) : ike->Initiate(peer, now);
+}
+
+MonoTime Engine::Impl::IkeTimer(MonoTime now) {
+  return std::min(ike->OnTimer(now), ike_v1->OnTimer(now));
 }
 
 Engine::Impl::~Impl() = default;
@@ -334,6 +351,11 @@ void Engine::Impl::Control(const PacketRef& packet, MonoTime now) {
     ++control_counters.ike_drops;
     return;
   }
+  // The ISAKMP header's version octet (offset 17) says which IKE this is: major 1 or 2.
+  if (payload.size() > 17 && (payload[17] >> 4) == 1) {
+    ike_v1->OnDatagram({info.dst, dport}, {info.src, sport}, payload, natt, now);
+    return;
+  }
   ike->OnDatagram({info.dst, dport}, {info.src, sport}, payload, natt, now);
 }
 
@@ -348,7 +370,7 @@ absl::Status Engine::Impl::Initiate(const config::TunnelKey& tunnel, MonoTime no
         "ipsec-tunnel \"", tunnel.name, "\" is not an operationally up dynamic-keying tunnel",
         it->second.down_reason.empty() ? "" : ": ", it->second.down_reason));
   }
-  return ike->Initiate(it->second.ike_peer, now);
+  return IkeInitiate(it->second.ike_peer, now);
 }
 
 void Engine::Impl::Acquire(IpsecTunnelState& t, MonoTime now) {
@@ -383,18 +405,26 @@ void Engine::Impl::DrainControl(MonoTime now) {
   for (const ControlWork& w : work) {
     switch (w.kind) {
       case ControlWork::kAcquire:
-        (void)ike->Initiate(w.peer, now);
+        (void)IkeInitiate(w.peer, now);
         break;
       case ControlWork::kLifetime:
-        // IKE's CHILD SAs carry their inbound SPI as cookie; manual SAs carry 0.
-        if (w.event.cookie != 0) ike->OnChildLifetime(w.event.cookie, w.event.hard, w.event.at);
+        // IKE's CHILD SAs carry their inbound SPI as cookie (IKEv1's with a tag above it);
+        // manual SAs carry 0.
+        if ((w.event.cookie & ike::v1::kV1ChildCookieTag) != 0) {
+          ike_v1->OnChildLifetime(w.event.cookie, w.event.hard, w.event.at);
+        } else if (w.event.cookie != 0) {
+          ike->OnChildLifetime(w.event.cookie, w.event.hard, w.event.at);
+        }
         if (options.host.events != nullptr) options.host.events->OnSaLifetime(w.event);
         break;
     }
   }
 }
 
-void Engine::Impl::Shutdown(MonoTime now) { ike->Shutdown(now); }
+void Engine::Impl::Shutdown(MonoTime now) {
+  ike->Shutdown(now);
+  ike_v1->Shutdown(now);
+}
 
 void Engine::OnControlPacket(const PacketRef& packet, MonoTime now) {
   ControlWindow w(*impl_);
@@ -422,24 +452,29 @@ absl::Status Engine::Rekey(const config::TunnelKey& tunnel, bool ike, MonoTime n
     return absl::FailedPreconditionError(
         StrCat("ipsec-tunnel \"", tunnel.name, "\" is not dynamically keyed (or is down)"));
   }
-  return ike ? impl_->ike->RekeyIke(it->second.ike_peer, now)
-             : impl_->ike->RekeyChild(it->second.ike_peer, now);
+  const uint64_t peer = it->second.ike_peer;
+  if (impl_->ike_v1->HasPeer(peer)) {
+    return ike ? impl_->ike_v1->RekeyIke(peer, now) : impl_->ike_v1->RekeyChild(peer, now);
+  }
+  return ike ? impl_->ike->RekeyIke(peer, now) : impl_->ike->RekeyChild(peer, now);
 }
 
 std::vector<Engine::SessionRecord> Engine::IkeSessions() const { return impl_->sessions; }
 
 IkeCounters Engine::ike_counters() const {
+  // IKEv1 and IKEv2 together: the counters mean the same in both.
   const ike::IkeStats& s = impl_->ike->stats();
+  const ike::IkeStats& s1 = impl_->ike_v1->stats();
   IkeCounters c;
-  c.ike_sas = impl_->ike->ike_sa_count();
-  c.half_open = impl_->ike->half_open_count();
-  c.datagrams_in = s.datagrams_in;
-  c.dropped = s.dropped;
-  c.retransmits = s.retransmits;
-  c.responses_replayed = s.responses_replayed;
-  c.cookies_sent = s.cookies_sent;
-  c.half_open_refused = s.half_open_refused;
-  c.auth_failures = s.auth_failures;
+  c.ike_sas = impl_->ike->ike_sa_count() + impl_->ike_v1->ike_sa_count();
+  c.half_open = impl_->ike->half_open_count() + impl_->ike_v1->half_open_count();
+  c.datagrams_in = s.datagrams_in + s1.datagrams_in;
+  c.dropped = s.dropped + s1.dropped;
+  c.retransmits = s.retransmits + s1.retransmits;
+  c.responses_replayed = s.responses_replayed + s1.responses_replayed;
+  c.cookies_sent = s.cookies_sent + s1.cookies_sent;
+  c.half_open_refused = s.half_open_refused + s1.half_open_refused;
+  c.auth_failures = s.auth_failures + s1.auth_failures;
   c.addresses_assigned = s.addresses_assigned;
   c.address_failures = s.address_failures;
   return c;

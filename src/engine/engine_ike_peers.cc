@@ -3,6 +3,7 @@
 #include "common/str_cat.h"
 #include "engine/engine_impl.h"
 #include "engine/engine_pki.h"
+#include "ike/v1/v1_proposals.h"
 
 namespace tunnelisa {
 namespace {
@@ -14,7 +15,7 @@ ike::IdPayload IdFor(const config::IkeIdentity& id) {
   return p;
 }
 
-// IkePeerCommon: what tunnels and gateways share: the ike-policy (IKEv2 only), the
+// IkePeerCommon: what tunnels and gateways share: the ike-policy (IKEv1 or IKEv2), the
 // authenticators (pre-shared key, certificates: engine_pki.cc), identities, the transforms (their
 // first one's ipsec-lifetime wins over the policy's), lifetimes and DPD. `what` names the object in
 // the reasons ("dynamic-keying", "ipsec-gw").
@@ -31,10 +32,9 @@ absl::StatusOr<ike::IkePeerConfig> IkePeerCommon(
     return absl::FailedPreconditionError(StrCat("no SA: ", what, " has no ike-policy"));
   }
   const config::IkePolicy& ip = policy->second;
-  if (ip.ike_version != 2) {
+  if (ip.ike_version != 1 && ip.ike_version != 2) {
     return absl::FailedPreconditionError(
-        StrCat("no SA: ike-policy ", ip.id, " is ike-version ", static_cast<int>(ip.ike_version),
-               "; this engine negotiates IKEv2 (IKEv1 is not implemented yet)"));
+        StrCat("no SA: ike-policy ", ip.id, " is ike-version ", static_cast<int>(ip.ike_version)));
   }
   absl::StatusOr<IkeAuthSetup> auth = IkeAuthFor(what, ip, psk, cert, pki);
   if (!auth.ok()) return auth.status();
@@ -47,8 +47,17 @@ absl::StatusOr<ike::IkePeerConfig> IkePeerCommon(
                                 : ike::IdPayload::FromAddress(local);
   if (remote_id) p.remote_id = IdFor(*remote_id);
   p.ike = {ip.encryption_algorithm, ip.auth_algorithm, ip.dh_group};
-  if (absl::Status s = ike::ValidateIkePolicy(p.ike); !s.ok()) {
+  p.ike_version = ip.ike_version;
+  p.aggressive = ip.ike_version == 1 && ip.ike_mode == config::IkeMode::kAggressive;
+  if (absl::Status s =
+          ip.ike_version == 1 ? ike::v1::ValidateV1Policy(p.ike) : ike::ValidateIkePolicy(p.ike);
+      !s.ok()) {
     return absl::FailedPreconditionError(StrCat("no SA: ike-policy ", ip.id, ": ", s.message()));
+  }
+  if (ip.ike_version == 1 && (p.auth.own == nullptr || p.auth.own->PreSharedKey() == nullptr ||
+                              p.auth.peer != p.auth.own)) {
+    return absl::FailedPreconditionError(StrCat(
+        "no SA: ike-policy ", ip.id, ": IKEv1 authenticates with a pre-shared key both ways"));
   }
   Duration child_life = Duration::Seconds(ip.ipsec_lifetime_s);
   for (uint32_t id : transforms) {

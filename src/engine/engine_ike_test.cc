@@ -394,31 +394,6 @@ TEST(EngineIke, GarbageAndForgeriesAreCountedNotAnswered) {
   EXPECT_TRUE(Traffic(*pair, At(3)));
 }
 
-// Napt: A behind a NAT that keeps A's address but maps its UDP ports (500 -> 40500, 4500 ->
-// 44500, or 45500 once `rebound`), as a port-translating home router does.
-struct Napt {
-  bool rebound = false;
-  uint16_t Map(uint16_t port) const {
-    if (port == 500) return 40500;
-    if (port == 4500) return rebound ? 45500 : 44500;
-    return port;
-  }
-  uint16_t Unmap(uint16_t port) const {
-    if (port == 40500) return 500;
-    if (port == 44500 || port == 45500) return 4500;
-    return port;
-  }
-  void operator()(std::vector<uint8_t>& p, bool a_to_b) const {
-    if (p.size() < 28 || p[9] != kProtoUdp) return;
-    uint8_t* udp = &p[20];
-    const int field = a_to_b ? 0 : 2;  // A's port: the source going out, the destination back
-    uint16_t port = static_cast<uint16_t>(udp[field] << 8 | udp[field + 1]);
-    port = a_to_b ? Map(port) : Unmap(port);
-    udp[field] = static_cast<uint8_t>(port >> 8);
-    udp[field + 1] = static_cast<uint8_t>(port);
-    udp[6] = udp[7] = 0;  // IPv4 UDP checksum off, as IKE and ESP-in-UDP send it
-  }
-};
 
 TEST(EngineIke, NatTraversalAndAPortChange) {
   IkeSettings s;

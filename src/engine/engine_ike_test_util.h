@@ -29,16 +29,22 @@ struct IkeSettings {
   std::string psk = "secret";
   std::string dpd;        // "" or e.g. "dpd interval 10 max-retries 2"
   std::string lifetimes;  // extra ike-policy lines
+  int ike_version = 2;    // 1: the text's own `ike-version 1` stays (with `ike-mode`)
+  std::string ike_mode = "main";
 };
 
-// Dynamic: router_a.cfg / router_b.cfg with the IPsec tunnel keyed by IKEv2 (and A, the
-// initiator, auto-establishing when `auto_establish`).
+// Dynamic: router_a.cfg / router_b.cfg with the IPsec tunnel keyed by IKEv2, or by IKEv1 with
+// `s.ike_version` 1 (and A, the initiator, auto-establishing when `auto_establish`).
 inline std::string Dynamic(std::string text, const IkeSettings& s, bool auto_establish) {
   text = Replace(text, "    auth-algorithm sha1\n    dh-group 5\n    encryption-algorithm aes128\n",
                  "    auth-algorithm " + s.ike_auth + "\n    dh-group " + s.dh_group +
                      "\n    encryption-algorithm " + s.ike_encryption + "\n" + s.lifetimes +
                      (s.dpd.empty() ? "" : "    " + s.dpd + "\n"));
-  text = Replace(text, "ike-version 1", "ike-version 2");
+  if (s.ike_version == 2) {
+    text = Replace(text, "ike-version 1", "ike-version 2");
+  } else {
+    text = Replace(text, "ike-mode main", "ike-mode " + s.ike_mode);
+  }
   text = Replace(text, "    esp-auth-algorithm sha1\n    esp-encryption-algorithm aes256\n",
                  (s.esp_auth.empty() ? "" : "    esp-auth-algorithm " + s.esp_auth + "\n") +
                      "    esp-encryption-algorithm " + s.esp_encryption + "\n" +
@@ -135,6 +141,32 @@ inline bool TrafficBursts(RouterPair& pair, MonoTime now, int rounds = 4, int bu
   }
   return ok;
 }
+
+// Napt: A behind a NAT that keeps A's address but maps its UDP ports (500 -> 40500, 4500 ->
+// 44500, or 45500 once `rebound`), as a port-translating home router does.
+struct Napt {
+  bool rebound = false;
+  uint16_t Map(uint16_t port) const {
+    if (port == 500) return 40500;
+    if (port == 4500) return rebound ? 45500 : 44500;
+    return port;
+  }
+  uint16_t Unmap(uint16_t port) const {
+    if (port == 40500) return 500;
+    if (port == 44500 || port == 45500) return 4500;
+    return port;
+  }
+  void operator()(std::vector<uint8_t>& p, bool a_to_b) const {
+    if (p.size() < 28 || p[9] != kProtoUdp) return;
+    uint8_t* udp = &p[20];
+    const int field = a_to_b ? 0 : 2;  // A's port: the source going out, the destination back
+    uint16_t port = static_cast<uint16_t>(udp[field] << 8 | udp[field + 1]);
+    port = a_to_b ? Map(port) : Unmap(port);
+    udp[field] = static_cast<uint8_t>(port >> 8);
+    udp[field + 1] = static_cast<uint8_t>(port);
+    udp[6] = udp[7] = 0;  // IPv4 UDP checksum off, as IKE and ESP-in-UDP send it
+  }
+};
 
 }  // namespace tunnelisa::testing
 

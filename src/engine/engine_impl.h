@@ -24,6 +24,7 @@
 #include "engine/isa_groups.h"
 #include "engine/slot_gate.h"
 #include "engine/spare_pool.h"
+#include "ike/v1/ikev1_manager.h"
 #include "ike/auth/address_pool.h"
 #include "ike/v2/ike_manager.h"
 #include "tunnelisa/config/diff.h"
@@ -351,6 +352,10 @@ class Engine::Impl {
   void StartIke();
   void Control(const PacketRef& packet, MonoTime now);
   absl::Status Initiate(const config::TunnelKey& tunnel, MonoTime now);
+  // The two IKE managers as one: peers split by ike-version, each peer's calls to its own.
+  void SetIkePeers(std::vector<ike::IkePeerConfig> peers, MonoTime now);
+  absl::Status IkeInitiate(uint64_t peer, MonoTime now);
+  MonoTime IkeTimer(MonoTime now);
   // Acquire: fast path (the runner of t's slot): a packet for a dynamic tunnel without SAs
   // queues an initiation on the slot, at most once a second per tunnel.
   static void Acquire(IpsecTunnelState& t, MonoTime now);
@@ -448,8 +453,9 @@ class Engine::Impl {
   size_t sessions_dropped = 0;                  // records dropped from the front
   // IKE SA (SPIi, SPIr) -> absolute session index (sessions_dropped + position).
   std::map<std::pair<uint64_t, uint64_t>, size_t> session_by_ike;
-  std::unique_ptr<ike::IkeHost> ike_bridge;  // an IkeBridge (engine_ike.cc)
-  std::unique_ptr<ike::IkeManager> ike;
+  std::unique_ptr<ike::IkeHost> ike_bridge;       // an IkeBridge (engine_ike.cc)
+  std::unique_ptr<ike::IkeManager> ike;           // IKEv2 peers
+  std::unique_ptr<ike::v1::Ikev1Manager> ike_v1;  // IKEv1 peers (ike-version 1)
   // The running configuration's PKI files, loaded at Apply (null: it names none).
   std::shared_ptr<const EnginePki> pki;
   std::map<uint64_t, config::TunnelKey> ike_peer_keys;  // IKE peer id -> tunnel

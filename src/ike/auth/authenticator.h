@@ -26,6 +26,7 @@
 #include "ike/codec/id_payload.h"
 #include "ike/codec/payload.h"
 #include "tunnelisa/ike_crypto.h"
+#include "tunnelisa/secret.h"
 #include "tunnelisa/time.h"
 
 namespace tunnelisa::ike {
@@ -97,6 +98,10 @@ class Authenticator {
   // MatchesRemoteId: Verify itself checks AuthInput::remote_id (a certificate must carry it
   // as its subject DN or a subjectAltName), instead of IkeManager's exact ID comparison.
   virtual bool MatchesRemoteId() const { return false; }
+  // PreSharedKey: the secret itself, for IKEv1, whose keys derive from it (RFC 2409 5:
+  // "SKEYID = prf(pre-shared-key, Ni_b | Nr_b)") so that it cannot be a separate check;
+  // nullptr for methods without one (the default).
+  virtual const SecretBytes* PreSharedKey() const { return nullptr; }
 };
 
 // IkeAuthConfig: an IKE peer's two authenticators (see above). Both required.

@@ -25,6 +25,7 @@ class PskAuthenticator final : public Authenticator {
   AuthCheck Verify(const AuthInput& in, const AuthPayload& auth, const IdPayload& id,
                    std::span<const Payload> payloads, uint64_t ticket) const override;
   bool SameAs(const Authenticator& other) const override;
+  const SecretBytes* PreSharedKey() const override { return secret_.get(); }
 
  private:
   // Mic: prf(prf(secret, "Key Pad for IKEv2"), in's octets).

@@ -8,27 +8,9 @@
 #include "ike/v2/exchange_util.h"
 #include "ike/v2/ike_manager.h"
 #include "tunnelisa/pki/certificate.h"
+#include "ike/auth/id_text.h"
 
 namespace tunnelisa::ike {
-namespace {
-
-std::string IdText(const IdPayload& id) {
-  if (id.type == IdType::kDerAsn1Dn) {
-    absl::StatusOr<std::string> dn = pki::DnToText(id.data);
-    if (dn.ok()) return *std::move(dn);
-  }
-  if (std::optional<IpAddress> a = id.address()) return a->ToString();
-  if (std::optional<std::string_view> t = id.text()) return std::string(*t);
-  std::string hex;
-  static constexpr char kDigits[] = "0123456789abcdef";
-  for (uint8_t b : id.data) {
-    hex.push_back(kDigits[b >> 4]);
-    hex.push_back(kDigits[b & 15]);
-  }
-  return StrCat("keyid:", hex);
-}
-
-}  // namespace
 
 absl::StatusOr<SecretBytes> IkeManager::MacedId(const IkeSa& sa, bool of_initiator,
                                                 const IdPayload& id) const {

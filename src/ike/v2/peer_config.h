@@ -55,6 +55,10 @@ struct IkePeerConfig {
   std::optional<DpdPolicy> dpd;
   bool auto_establish = false;
   bool responder_only = false;  // the tunnel group's ipsec-responder-only
+  // ike_version: the ike-policy's `ike-version`: 2 (IkeManager) or 1 (v1::Ikev1Manager);
+  // aggressive: IKEv1's `ike-mode aggressive` (else main mode).
+  uint8_t ike_version = 2;
+  bool aggressive = false;
   // address_assigner: remote-access address assignment of an ipsec-gw (its
   // local-address-assignment pool, later RADIUS); null: none, the peer is a LAN-to-LAN peer
   // and a CP request gets no address. Shared: every IKE SA holding a lease keeps the assigner

@@ -1,0 +1,215 @@
+// File: ike/v1/ikev1_manager.h
+//
+// Ikev1Manager: IKEv1 (RFC 2407, 2408, 2409) for the configured peers whose ike-policy says
+// `ike-version 1`, on behalf of one embedder (the Engine), beside the IKEv2 IkeManager and
+// with the same seams: IkeHost for datagrams, the data plane's SAs, events and logs;
+// IkePeerConfig for what a peer asks; the Authenticator for the pre-shared key.
+//
+// Exchanges (one file each): Main Mode and Aggressive Mode (main_mode.cc, aggressive_mode.cc;
+// phase 1 with pre-shared keys), Quick Mode with and without PFS (quick_mode.cc), the
+// informational exchange: Delete, INITIAL-CONTACT, DPD R-U-THERE (v1_informational.cc), and
+// the proposals of both phases (v1_proposals.cc). NAT-T per RFC 3947 (NAT-D, floating to
+// 4500, UDP-encapsulated tunnel mode) is in main_mode.cc. This file's .cc holds dispatch,
+// retransmission, timers, rekeying and teardown.
+//
+// Threads: control thread only. Never on the packet fast path (allocates).
+//
+// Example (what the Engine does, next to its IkeManager):
+//   Ikev1Manager v1(&host, {});
+//   v1.SetPeers(ikev1_peers, now);
+//   v1.OnDatagram(local, remote, payload, natt, now);  // UDP 500 / 4500 with major version 1
+//   MonoTime next = v1.OnTimer(now);
+#ifndef TUNNELISA_SRC_IKE_V1_IKEV1_MANAGER_H_
+#define TUNNELISA_SRC_IKE_V1_IKEV1_MANAGER_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "ike/codec/v1/v1_message.h"
+#include "ike/v1/v1_sa.h"
+#include "ike/v2/ike_host.h"
+#include "ike/v2/ike_manager.h"
+#include "ike/v2/peer_config.h"
+
+namespace tunnelisa::ike::v1 {
+
+// kV1ChildCookieTag: set in the data plane cookie of IPsec SAs IKEv1 negotiated, so the
+// embedder can tell which manager a lifetime event is for (IKEv2's cookies are the SPI alone).
+inline constexpr uint64_t kV1ChildCookieTag = uint64_t{1} << 32;
+
+class Ikev1Manager {
+ public:
+  // Ikev1Manager: `host` must outlive it. The options are IKEv2's (retransmission, half-open
+  // limits, rekey margin, NAT keepalive, crypto provider), applied the same way.
+  Ikev1Manager(IkeHost* host, IkeOptions options);
+  ~Ikev1Manager();
+  Ikev1Manager(const Ikev1Manager&) = delete;
+  Ikev1Manager& operator=(const Ikev1Manager&) = delete;
+
+  // SetPeers: the IKEv1 peers. As IkeManager::SetPeers: a peer that stays keeps its SAs
+  // (new settings apply from the next negotiation); a removed peer or changed gateway
+  // addresses end them with a Delete. New auto-establish peers are initiated.
+  void SetPeers(std::vector<IkePeerConfig> peers, MonoTime now);
+
+  // OnDatagram: an ISAKMP message (major version 1) received on `local` from `remote`,
+  // without the non-ESP marker. Bad input is counted and dropped; never fails.
+  void OnDatagram(const IkeEndpoint& local, const IkeEndpoint& remote,
+                  std::span<const uint8_t> datagram, bool natt_port, MonoTime now);
+
+  // Initiate: start phase 1 with `peer` (a Quick Mode if phase 1 is up but no IPsec SA is).
+  absl::Status Initiate(uint64_t peer, MonoTime now);
+  // HasPeer: `peer` is one of ours.
+  bool HasPeer(uint64_t peer) const { return peers_.contains(peer); }
+
+  // OnChildLifetime: the data plane's lifetime event for an IPsec SA negotiated here (cookie
+  // = kV1ChildCookieTag | our inbound SPI): soft -> a new Quick Mode, hard -> delete.
+  void OnChildLifetime(uint64_t cookie, bool hard, MonoTime now);
+
+  // OnTimer: retransmissions, DPD, rekeys, expiries; returns the next deadline.
+  MonoTime OnTimer(MonoTime now);
+
+  // Shutdown: a Delete for every established ISAKMP SA and its IPsec SAs, then forgets all.
+  void Shutdown(MonoTime now);
+
+  // Queries for tests and show commands.
+  const V1Sa* EstablishedSa(uint64_t peer) const;
+  size_t ike_sa_count() const { return sas_.size(); }
+  size_t half_open_count() const;
+  const IkeStats& stats() const { return stats_; }
+
+  // Test hooks: drive a rekey or liveness check now.
+  absl::Status RekeyChild(uint64_t peer, MonoTime now);
+  absl::Status RekeyIke(uint64_t peer, MonoTime now);
+  absl::Status CheckLiveness(uint64_t peer, MonoTime now);
+
+ private:
+  // Dispatch, sending, timers (ikev1_manager.cc).
+  V1Sa* FindSa(uint64_t cky_i, uint64_t cky_r);
+  void HandleEncrypted(V1Sa& sa, const V1Datagram& d, std::span<const uint8_t> raw,
+                       const IkeEndpoint& local, const IkeEndpoint& remote, bool natt_port,
+                       MonoTime now);
+  // Repeat: `raw` is the datagram last received in `flight`: answer with our last message.
+  bool Repeat(V1Sa& sa, V1Flight& flight, std::span<const uint8_t> raw);
+  void SendRaw(const IkeEndpoint& local, const IkeEndpoint& remote, bool natt,
+               std::span<const uint8_t> datagram);
+  // Send: sends `datagram` in `flight`, kept for repeats; `wait`: retransmit until answered.
+  void Send(V1Sa& sa, V1Flight& flight, std::vector<uint8_t> datagram, bool wait, MonoTime now);
+  // Seal: the encrypted datagram of `exchange` / `message_id` with `payloads`.
+  absl::StatusOr<std::vector<uint8_t>> Seal(V1Sa& sa, V1Exchange exchange, uint32_t message_id,
+                                            std::span<const V1Payload> payloads);
+  V1Header HeaderFor(const V1Sa& sa, V1Exchange exchange, uint32_t message_id) const;
+  void RemoveSa(V1Sa& sa, std::string reason, MonoTime now, bool notify_down = true);
+  void Purge();
+  const IkePeerConfig* Peer(uint64_t id) const;
+  uint64_t NewCookie();
+  uint32_t NewChildSpi();
+  uint32_t NewMessageId(const V1Sa& sa);
+  void Emit(IkeEventKind kind, const V1Sa& sa, std::string_view detail, MonoTime now,
+            const ChildSa* child = nullptr);
+  void LogLine(LogLevel level, std::string message);
+  void Retransmit(V1Sa& sa, V1Flight& flight, MonoTime now, bool& gave_up);
+  void FollowPeer(V1Sa& sa, const IkeEndpoint& remote, const IkeEndpoint& local);
+  static uint64_t ChildCookie(uint32_t inbound_spi) { return kV1ChildCookieTag | inbound_spi; }
+
+  // Phase 1 (main_mode.cc, aggressive_mode.cc).
+  absl::Status StartMainMode(const IkePeerConfig& peer, MonoTime now);
+  void HandlePhase1Plain(const V1Message& m, std::span<const uint8_t> raw, const IkeEndpoint& local,
+                         const IkeEndpoint& remote, bool natt_port, MonoTime now);
+  void RespondMm1(const V1Message& m, std::span<const uint8_t> raw, const IkeEndpoint& local,
+                  const IkeEndpoint& remote, bool natt_port, MonoTime now);
+  void ProcessMm2(V1Sa& sa, const V1Message& m, MonoTime now);
+  void RespondMm3(V1Sa& sa, const V1Message& m, MonoTime now);
+  void ProcessMm4(V1Sa& sa, const V1Message& m, MonoTime now);
+  void RespondMm5(V1Sa& sa, const V1Opened& in, MonoTime now);
+  void ProcessMm6(V1Sa& sa, const V1Opened& in, MonoTime now);
+  absl::Status StartAggressive(const IkePeerConfig& peer, MonoTime now);
+  void RespondAm1(const V1Message& m, std::span<const uint8_t> raw, const IkeEndpoint& local,
+                  const IkeEndpoint& remote, bool natt_port, MonoTime now);
+  void ProcessAm2(V1Sa& sa, const V1Message& m, MonoTime now);
+  void ProcessAm3(V1Sa& sa, const V1Opened& in, MonoTime now);
+  // ResponderPeer: the configured peer an initiator at `remote` reaching us on `local` may
+  // be (a static tunnel to that address first, then an ipsec-gw on `local`), or nullptr.
+  const IkePeerConfig* ResponderPeer(const IkeEndpoint& local, const IkeEndpoint& remote) const;
+  // Phase1Keys: g^xy, SKEYID..., the protector; false (SA removed) on failure.
+  bool DerivePhase1(V1Sa& sa, std::span<const uint8_t> peer_ke, MonoTime now);
+  std::vector<V1Payload> OurVendorIds() const;
+  void NoteVendorIds(V1Sa& sa, std::span<const V1Payload> payloads) const;
+  void AddNatD(const V1Sa& sa, std::vector<V1Payload>& out) const;
+  void CheckNatD(V1Sa& sa, std::span<const V1Payload> payloads);
+  // OurHash / CheckPeerHash: HASH_I / HASH_R of phase 1 (pre-shared key).
+  absl::StatusOr<SecretBytes> Phase1HashOf(const V1Sa& sa, V1Side side,
+                                           std::span<const uint8_t> id_body) const;
+  // PeerIdentityOk: the peer's phase 1 ID against the peer's remote-id ("" when fine).
+  std::string CheckPeerId(const V1Sa& sa, const V1IdPayload& id) const;
+  V1IdPayload OurId(const IkePeerConfig& peer) const;
+  void Phase1Done(V1Sa& sa, const V1IdPayload& peer_id, std::span<const V1Payload> payloads,
+                  MonoTime now);
+  // Phase1Failed: the exchange cannot go on: an AUTH failure event or a negotiation failure.
+  void Phase1Failed(V1Sa& sa, IkeEventKind kind, std::string detail, MonoTime now);
+  // SendPlainNotify: an unencrypted informational with one notification (phase 1 errors).
+  void SendPlainNotify(const IkeEndpoint& local, const IkeEndpoint& remote, bool natt,
+                       uint64_t cky_i, uint64_t cky_r, V1NotifyType type);
+
+  // Quick Mode (quick_mode.cc).
+  void StartQuickModes(V1Sa& sa, MonoTime now);
+  void StartQuick(V1Sa& sa, const IpPrefix& local_ts, const IpPrefix& remote_ts, uint32_t rekey_of,
+                  MonoTime now);
+  void HandleQuick(V1Sa& sa, const V1Opened& in, std::span<const uint8_t> raw, MonoTime now);
+  void RespondQm1(V1Sa& sa, const V1Opened& in, std::span<const uint8_t> raw, MonoTime now);
+  void ProcessQm2(V1Sa& sa, QuickState& q, const V1Opened& in, MonoTime now);
+  void ProcessQm3(V1Sa& sa, QuickState& q, const V1Opened& in, MonoTime now);
+  absl::StatusOr<ChildSa*> InstallQuickChild(V1Sa& sa, QuickState& q,
+                                             const NegotiatedChild& negotiated, uint32_t peer_spi,
+                                             std::span<const uint8_t> g_qm, MonoTime now);
+  // ChildPairs: the (local, remote) selector pairs a peer's IPsec SAs cover.
+  static std::vector<std::pair<IpPrefix, IpPrefix>> ChildPairs(const V1Sa& sa,
+                                                               const IkePeerConfig& peer);
+  ChildSa* FindChild(V1Sa& sa, uint32_t inbound_spi);
+  void RemoveChild(V1Sa& sa, ChildSa& child, MonoTime now, std::string_view reason = "deleted");
+  // RetireChild: `old` was replaced by `fresh`: its inbound SA lingers, then a Delete.
+  void RetireChild(V1Sa& sa, uint32_t old_spi, uint32_t fresh_spi, MonoTime now);
+
+  // Informational (v1_informational.cc).
+  void SendInformational(V1Sa& sa, std::vector<V1Payload> payloads);
+  void SendDeleteIsakmp(V1Sa& sa);
+  void SendDeleteChild(V1Sa& sa, uint32_t inbound_spi);
+  void SendDpd(V1Sa& sa, bool ack, uint32_t seq);
+  void HandleInformational(V1Sa& sa, const V1Opened& in, MonoTime now);
+  void HandlePlainInformational(const V1Message& m, const IkeEndpoint& remote, MonoTime now);
+  // MaySendInitialContact: `sa` is the only ISAKMP SA we hold with its peer.
+  bool MaySendInitialContact(const V1Sa& sa) const;
+  void HonourInitialContact(V1Sa& fresh, MonoTime now);
+  // AdoptChildren: phase 1 was renegotiated: the IPsec SAs of older ISAKMP SAs with the same
+  // peer and identity move to `fresh`, and the old ones retire (kIkeRekeyed). False when
+  // there was no older one.
+  bool AdoptChildren(V1Sa& fresh, MonoTime now);
+  // VerifyHash1: the message's first payload is HASH(1) = prf(SKEYID_a, M-ID | rest).
+  bool VerifyHash1(const V1Sa& sa, const V1Opened& in) const;
+  absl::StatusOr<std::vector<V1Payload>> WithHash1(const V1Sa& sa, uint32_t message_id,
+                                                   std::vector<V1Payload> rest) const;
+
+  IkeHost* host_;
+  const IkeCryptoProvider& crypto_;
+  IkeOptions options_;
+  IkeStats stats_;
+  std::map<uint64_t, IkePeerConfig> peers_;
+  // ISAKMP SAs by our cookie (the initiator cookie when we initiated, else the responder's).
+  std::map<uint64_t, std::unique_ptr<V1Sa>> sas_;
+  // Responder SAs by (initiator cookie, peer address): copies of message 1 find their SA
+  // (answered again while phase 1 runs, dropped after); half_open_ the unfinished ones.
+  std::map<std::pair<uint64_t, IpAddress>, uint64_t> responders_;
+  std::map<std::pair<uint64_t, IpAddress>, uint64_t> half_open_;
+  // Rate limit of new phase 1 exchanges per peer address: count in the current second.
+  absl::flat_hash_map<IpAddress, std::pair<int64_t, uint32_t>> init_rate_;
+  std::vector<uint64_t> dead_;  // our cookies to purge after the current call
+};
+
+}  // namespace tunnelisa::ike::v1
+
+#endif  // TUNNELISA_SRC_IKE_V1_IKEV1_MANAGER_H_
