@@ -73,6 +73,9 @@
 
 namespace tunnelisa {
 
+namespace radius {
+struct RadiusServerAddress;  // radius.h
+}  // namespace radius
 namespace pki {
 class PkiStore;  // pki/store.h
 }  // namespace pki
@@ -319,6 +322,14 @@ class Engine {
   // local gateway address, routed by its delivery service. Malformed, forged or unexpected
   // datagrams are counted (ike_drops) and dropped, or answered as RFC 7296 says.
   void OnControlPacket(const PacketRef& packet, MonoTime now);
+
+  // OnRadiusDatagram: control path. A UDP datagram the host received from a RADIUS server's
+  // port (`from`: the server's address and the port it answered from) on the socket behind
+  // Host::radius. Answers complete the RADIUS requests they authentically answer; anything
+  // else (unknown sources, forged or malformed datagrams) is counted by the RADIUS client and
+  // dropped. The bytes are read during the call only.
+  void OnRadiusDatagram(const radius::RadiusServerAddress& from, std::span<const uint8_t> datagram,
+                        MonoTime now);
 
   // Initiate: control path. Starts IKE for a dynamic-keying ipsec-tunnel now (what
   // auto-establish does at ApplyConfig, and what the first packet routed into a tunnel without

@@ -95,6 +95,7 @@ void Engine::Impl::Reconcile(MonoTime now) {
   config::ConfigRuntimeView base(config, groups.assignments());
   CountIsaLoad();
   reinitiate_.clear();
+  radius.Reconcile(config);  // before the gateways: they need their RADIUS clients
   std::vector<ike::IkePeerConfig> peers = ReconcileIpsec(config, base, now);
   ReconcileGws(config, base, peers);
   std::map<TunnelKey, std::string> down;

@@ -21,6 +21,7 @@ void Engine::Impl::ReconcileGws(const config::Config& config, const config::Runt
           continue;
         }
         absl::StatusOr<ike::IkePeerConfig> peer = IkePeerForGw(config, gw, pki.get());
+        if (absl::Status r = radius.UsableFor(config, gw); !r.ok()) peer = r;
         auto existing = gws.find(name);
         absl::StatusOr<EngineSlot*> slot =
             TunnelSlot(base, i.sap->id.tunnel_group,

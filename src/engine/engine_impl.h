@@ -20,12 +20,13 @@
 #include "dataplane/icmp_error.h"
 #include "engine/address_index.h"
 #include "engine/engine_pki.h"
+#include "engine/engine_radius.h"
 #include "engine/engine_view.h"
 #include "engine/isa_groups.h"
 #include "engine/slot_gate.h"
 #include "engine/spare_pool.h"
-#include "ike/v1/ikev1_manager.h"
 #include "ike/auth/address_pool.h"
+#include "ike/v1/ikev1_manager.h"
 #include "ike/v2/ike_manager.h"
 #include "tunnelisa/config/diff.h"
 #include "tunnelisa/config/route_table.h"
@@ -458,6 +459,8 @@ class Engine::Impl {
   std::unique_ptr<ike::v1::Ikev1Manager> ike_v1;  // IKEv1 peers (ike-version 1)
   // The running configuration's PKI files, loaded at Apply (null: it names none).
   std::shared_ptr<const EnginePki> pki;
+  // The RADIUS clients of the running configuration's radius-server-policies (Reconcile).
+  EngineRadius radius;
   std::map<uint64_t, config::TunnelKey> ike_peer_keys;  // IKE peer id -> tunnel
   std::map<config::TunnelKey, uint64_t> ike_peer_ids;   // stable ids per tunnel
   uint64_t next_ike_peer = 1;
