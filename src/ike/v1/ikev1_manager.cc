@@ -168,7 +168,13 @@ void Ikev1Manager::HandleEncrypted(V1Sa& sa, const V1Datagram& d, std::span<cons
       ++stats_.dropped;
       if (sa.state == Phase1State::kMm4Sent || sa.state == Phase1State::kAm2Sent) {
         // CBC has no integrity of its own: a message that does not parse under our keys was
-        // encrypted with others, i.e. a different pre-shared key.
+        // encrypted with others, i.e. a different pre-shared key. The initiator has floated
+        // to the NAT-T port for it (RFC 3947 4): the refusal goes there, with the marker.
+        if (natt_port && !sa.natt) {
+          sa.natt = true;
+          sa.local = local;
+          sa.remote = remote;
+        }
         Phase1Failed(sa, IkeEventKind::kAuthFailed,
                      "the peer's phase 1 message does not decrypt: pre-shared keys differ", now);
       }
@@ -204,6 +210,10 @@ void Ikev1Manager::HandleEncrypted(V1Sa& sa, const V1Datagram& d, std::span<cons
     return;
   }
   if (sa.state != Phase1State::kEstablished && sa.state != Phase1State::kRekeyed) {
+    if (sa.state == Phase1State::kMm5Sent && h.exchange == V1Exchange::kInformational) {
+      HandleMm5Refusal(sa, h.message_id, raw, now);
+      return;
+    }
     ++stats_.dropped;  // phase 2 before phase 1 finished
     return;
   }
@@ -326,7 +336,7 @@ void Ikev1Manager::SetPeers(std::vector<IkePeerConfig> peers, MonoTime now) {
       reason = "gateway addresses changed";
     }
     if (reason.empty()) continue;
-    if (sa->state == Phase1State::kEstablished) {
+    if (sa->state == Phase1State::kEstablished || sa->state == Phase1State::kRekeyed) {
       for (const ChildSa& child : sa->children) SendDeleteChild(*sa, child.inbound_spi);
       SendDeleteIsakmp(*sa);
     }
@@ -407,7 +417,10 @@ MonoTime Ikev1Manager::OnTimer(MonoTime now) {
     if (now >= sa.expire_at) {
       for (const ChildSa& child : sa.children) SendDeleteChild(sa, child.inbound_spi);
       SendDeleteIsakmp(sa);
-      RemoveSa(sa, "ISAKMP SA lifetime expired", now);
+      RemoveSa(sa,
+               sa.state == Phase1State::kRekeyed ? "replaced by a new ISAKMP SA"
+                                                 : "ISAKMP SA lifetime expired",
+               now);
       continue;
     }
     // Quick Modes: retransmissions, and forgetting finished or abandoned ones.
@@ -425,6 +438,11 @@ MonoTime Ikev1Manager::OnTimer(MonoTime now) {
         forget.push_back(mid);
         continue;
       }
+      if (now >= q.activate_at) {
+        SendOn(sa, q.our_spi);
+        q.activate_at = MonoTime::Infinite();
+      }
+      next = std::min(next, q.activate_at);
       if (now >= q.expires) forget.push_back(mid);
       if (q.flight.waiting) next = std::min(next, q.flight.next_send);
       next = std::min(next, q.expires);
@@ -526,7 +544,8 @@ void Ikev1Manager::OnChildLifetime(uint64_t cookie, bool hard, MonoTime now) {
 
 void Ikev1Manager::Shutdown(MonoTime now) {
   for (auto& [c, sa] : sas_) {
-    if (sa->state == Phase1State::kEstablished) {
+    // (A replaced ISAKMP SA, lingering without IPsec SAs, is deleted at the peer too.)
+    if (sa->state == Phase1State::kEstablished || sa->state == Phase1State::kRekeyed) {
       for (const ChildSa& child : sa->children) SendDeleteChild(*sa, child.inbound_spi);
       SendDeleteIsakmp(*sa);
     }

@@ -174,6 +174,8 @@ class Ikev1Manager {
   void RemoveChild(V1Sa& sa, ChildSa& child, MonoTime now, std::string_view reason = "deleted");
   // RetireChild: `old` was replaced by `fresh`: its inbound SA lingers, then a Delete.
   void RetireChild(V1Sa& sa, uint32_t old_spi, uint32_t fresh_spi, MonoTime now);
+  // SendOn: outbound traffic goes on the IPsec SA `inbound_spi` from now on (once).
+  void SendOn(V1Sa& sa, uint32_t inbound_spi);
 
   // Informational (v1_informational.cc).
   void SendInformational(V1Sa& sa, std::vector<V1Payload> payloads);
@@ -182,6 +184,9 @@ class Ikev1Manager {
   void SendDpd(V1Sa& sa, bool ack, uint32_t seq);
   void HandleInformational(V1Sa& sa, const V1Opened& in, MonoTime now);
   void HandlePlainInformational(const V1Message& m, const IkeEndpoint& remote, MonoTime now);
+  // HandleMm5Refusal: an encrypted informational while we wait for Main Mode message 6: the
+  // responder's refusal of message 5, under its keys (not ours: the pre-shared keys differ).
+  void HandleMm5Refusal(V1Sa& sa, uint32_t message_id, std::span<const uint8_t> raw, MonoTime now);
   // MaySendInitialContact: `sa` is the only ISAKMP SA we hold with its peer.
   bool MaySendInitialContact(const V1Sa& sa) const;
   void HonourInitialContact(V1Sa& fresh, MonoTime now);

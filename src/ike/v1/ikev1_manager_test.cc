@@ -4,10 +4,12 @@
 // proposals, and garbage.
 #include "ike/v1/ikev1_manager.h"
 
+#include <algorithm>
 #include <random>
 
 #include "gtest/gtest.h"
 #include "ike/auth/psk_authenticator.h"
+#include "ike/v1/v1_proposals.h"
 #include "ike/v2/ike_manager_test_util.h"
 
 namespace tunnelisa::ike::v1 {
@@ -339,13 +341,19 @@ TEST(Ikev1Manager, QuickModeRekeyMakesBeforeItBreaks) {
   EXPECT_EQ(p.hb.children.size(), 2u);
   EXPECT_EQ(ActiveOf(p.hb).install.outbound_spi, old_a);
   p.Flush();
+  // B sends on the new SAs from message 3 on; A, which sent message 3, stays on the old ones
+  // a moment longer, since a responder may install the new ones only when message 3 arrives
+  // (strongSwan 5.9.8: the first packets on the new SA were lost in v1-rekey-tl-ss).
+  EXPECT_EQ(ActiveOf(p.ha).install.inbound_spi, old_a);
+  EXPECT_NE(ActiveOf(p.hb).install.outbound_spi, old_a);
+  p.Run(1);
   p.ExpectOneAgreedPair();
   EXPECT_NE(ActiveOf(p.ha).install.inbound_spi, old_a);
   EXPECT_EQ(p.ha.Count(IkeEventKind::kChildRekeyed), 1u);
   EXPECT_EQ(p.hb.Count(IkeEventKind::kChildRekeyed), 1u);
   // The old SAs linger for late packets, then go with a Delete both sides act on.
   EXPECT_EQ(p.ha.children.size(), 2u);
-  p.Run(12);
+  p.Run(11);
   EXPECT_EQ(p.ha.children.size(), 1u);
   EXPECT_EQ(p.hb.children.size(), 1u);
   p.ExpectOneAgreedPair();
@@ -376,8 +384,16 @@ TEST(Ikev1Manager, Phase1RekeyKeepsTheIpsecSas) {
   p.Flush();
   ASSERT_NE(p.a.EstablishedSa(7), nullptr);
   EXPECT_NE(p.a.EstablishedSa(7)->cky_i, old_cookie);
+  // The old ISAKMP SA is not deleted at once, not even by the side that renewed it: a peer
+  // may move its IPsec SAs to the new one later (strongSwan 5.9.8 does, in a job of its own)
+  // and loses them if the old one is deleted first (seen in interop case v1-rekey-tl-ss).
+  EXPECT_EQ(p.a.ike_sa_count(), 2u);
+  EXPECT_EQ(p.b.ike_sa_count(), 2u);
+  p.Run(11);  // rekeyed_child_linger later: gone on both sides
   EXPECT_EQ(p.a.ike_sa_count(), 1u);
   EXPECT_EQ(p.b.ike_sa_count(), 1u);
+  EXPECT_EQ(p.ha.Count(IkeEventKind::kIkeDown), 0u);
+  EXPECT_EQ(p.hb.Count(IkeEventKind::kIkeDown), 0u);
   EXPECT_EQ(ActiveOf(p.ha).install.inbound_spi, spi);
   EXPECT_EQ(p.ha.children.size(), 1u);
   EXPECT_EQ(p.hb.children.size(), 1u);
@@ -386,6 +402,7 @@ TEST(Ikev1Manager, Phase1RekeyKeepsTheIpsecSas) {
   // The adopted IPsec SA rekeys under the new ISAKMP SA.
   ASSERT_TRUE(p.a.RekeyChild(7, p.now).ok());
   p.Flush();
+  p.Run(1);  // (A sends on the new SA a moment after message 3)
   p.ExpectOneAgreedPair();
   EXPECT_NE(ActiveOf(p.ha).install.inbound_spi, spi);
 }
@@ -496,6 +513,182 @@ TEST(Ikev1Manager, GarbageAndTruncationsAreCountedDrops) {
   p.Flush();
   EXPECT_NE(p.b.EstablishedSa(7), nullptr);
   EXPECT_EQ(p.hb.children.size(), 1u);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Found against strongSwan 5.9.8 (tests/interop/strongswan, cases v1-*)
+// ---------------------------------------------------------------------------------------------
+
+// Reorder: `attributes` with the one of class `a` moved to just before the one of class `b`.
+void Reorder(std::vector<V1Attribute>& attributes, uint16_t a, uint16_t b) {
+  auto is = [](uint16_t type) { return [type](const V1Attribute& x) { return x.type == type; }; };
+  auto from = std::find_if(attributes.begin(), attributes.end(), is(a));
+  ASSERT_NE(from, attributes.end());
+  const V1Attribute moved = *from;
+  attributes.erase(from);
+  attributes.insert(std::find_if(attributes.begin(), attributes.end(), is(b)), moved);
+}
+
+// Replace: the value of the attribute of class `type`.
+void Replace(std::vector<V1Attribute>& attributes, uint16_t type, V1Attribute with) {
+  for (V1Attribute& x : attributes) {
+    if (x.type == type) x = with;
+  }
+}
+
+TEST(Ikev1Interop, Phase1AnswerIsCheckedByMeaningNotByBytes) {
+  // strongSwan answers Main Mode message 1 with the transform it chose re-encoded: Group
+  // Description before Authentication Method (seen on the wire). Refused as "not a transform
+  // we offered" before.
+  using P1 = V1Phase1Attribute;
+  const IkeCryptoPolicy policy{EncryptionAlgorithm::kAes256Cbc, IntegrityAlgorithm::kHmacSha256_128,
+                               DhGroup::kModp2048};
+  const uint16_t psk = static_cast<uint16_t>(V1AuthMethod::kPreSharedKey);
+  const V1SaPayload offered = OfferPhase1(policy, psk, Duration::Seconds(86400));
+  V1SaPayload answer = offered;
+  std::vector<V1Attribute>& attrs = answer.proposals[0].transforms[0].attributes;
+  Reorder(attrs, static_cast<uint16_t>(P1::kGroupDescription),
+          static_cast<uint16_t>(P1::kAuthenticationMethod));
+  ASSERT_NE(answer, offered);
+  absl::StatusOr<V1Negotiated> n = CheckPhase1Answer(answer, offered);
+  ASSERT_TRUE(n.ok()) << n.status();
+  EXPECT_EQ(n->Describe(), "aes256-sha256-modp2048");
+  // Its own lifetime is its business (Phase1Done keeps the shorter).
+  Replace(attrs, static_cast<uint16_t>(P1::kLifeDuration),
+          V1Attribute::Integer(static_cast<uint16_t>(P1::kLifeDuration), 10800));
+  n = CheckPhase1Answer(answer, offered);
+  ASSERT_TRUE(n.ok()) << n.status();
+  EXPECT_EQ(n->lifetime, Duration::Seconds(10800));
+  // What was not offered is still refused: another group, another key length.
+  V1SaPayload other_group = answer;
+  Replace(other_group.proposals[0].transforms[0].attributes,
+          static_cast<uint16_t>(P1::kGroupDescription),
+          V1Attribute::Tv(static_cast<uint16_t>(P1::kGroupDescription), 5));
+  EXPECT_FALSE(CheckPhase1Answer(other_group, offered).ok());
+  V1SaPayload other_key = answer;
+  Replace(other_key.proposals[0].transforms[0].attributes, static_cast<uint16_t>(P1::kKeyLength),
+          V1Attribute::Tv(static_cast<uint16_t>(P1::kKeyLength), 128));
+  EXPECT_FALSE(CheckPhase1Answer(other_key, offered).ok());
+}
+
+TEST(Ikev1Interop, QuickModeAnswerIsCheckedByMeaningNotByBytes) {
+  using P2 = V1Phase2Attribute;
+  const std::vector<ChildTransformPolicy> ours = {
+      {EspSuite{EncryptionAlgorithm::kAes256Cbc, IntegrityAlgorithm::kHmacSha1_96},
+       DhGroup::kModp2048}};
+  QuickOffer offer;
+  offer.transforms = ours;
+  offer.spi = 0x11223344;
+  offer.lifetime = Duration::Seconds(3600);
+  offer.udp_encap = true;
+  std::optional<DhGroup> pfs;
+  const V1SaPayload offered = OfferQuick(offer, pfs);
+  V1SaPayload answer = offered;
+  answer.proposals[0].spi = {0xc1, 0x00, 0x00, 0x01};
+  std::vector<V1Attribute>& attrs = answer.proposals[0].transforms[0].attributes;
+  Reorder(attrs, static_cast<uint16_t>(P2::kAuthenticationAlgorithm),
+          static_cast<uint16_t>(P2::kSaLifeType));
+  Replace(attrs, static_cast<uint16_t>(P2::kSaLifeDuration),
+          V1Attribute::Integer(static_cast<uint16_t>(P2::kSaLifeDuration), 3960));
+  absl::StatusOr<NegotiatedChild> n = CheckQuickAnswer(answer, offered);
+  ASSERT_TRUE(n.ok()) << n.status();
+  EXPECT_EQ(n->peer_spi, 0xc1000001u);
+  EXPECT_EQ(n->pfs_group, DhGroup::kModp2048);
+  EXPECT_EQ(n->suite, ours[0].suite);
+  // Another encapsulation mode or group than offered: refused.
+  V1SaPayload plain_tunnel = answer;
+  Replace(plain_tunnel.proposals[0].transforms[0].attributes,
+          static_cast<uint16_t>(P2::kEncapsulationMode),
+          V1Attribute::Tv(static_cast<uint16_t>(P2::kEncapsulationMode),
+                          static_cast<uint16_t>(V1EncapsulationMode::kTunnel)));
+  EXPECT_FALSE(CheckQuickAnswer(plain_tunnel, offered).ok());
+  V1SaPayload other_group = answer;
+  Replace(other_group.proposals[0].transforms[0].attributes,
+          static_cast<uint16_t>(P2::kGroupDescription),
+          V1Attribute::Tv(static_cast<uint16_t>(P2::kGroupDescription), 5));
+  EXPECT_FALSE(CheckQuickAnswer(other_group, offered).ok());
+}
+
+TEST(Ikev1Interop, WrongKeyRefusalGoesToTheNatTPortTheInitiatorFloatedTo) {
+  // strongSwan (libipsec fakes a NAT) floats to 4500 for Main Mode message 5; a responder
+  // with another key refused it on 500, without the non-ESP marker, where strongSwan no longer
+  // listens for this SA.
+  V1Pair p(V1Peer(true, "secret"), V1Peer(false, "other"));
+  p.nat_port = 40000;
+  ASSERT_TRUE(p.a.Initiate(7, p.now).ok());
+  for (int k = 0; k < 16 && p.hb.Count(IkeEventKind::kAuthFailed) == 0; ++k) {
+    if (!p.ToB()) p.ToA();
+  }
+  ASSERT_EQ(p.hb.Count(IkeEventKind::kAuthFailed), 1u);
+  ASSERT_FALSE(p.hb.out.empty());
+  const std::vector<uint8_t>& refusal = p.hb.out.back();
+  ASSERT_GT(refusal.size(), 4u + 28u);
+  EXPECT_EQ(std::vector<uint8_t>(refusal.begin(), refusal.begin() + 4),
+            std::vector<uint8_t>(4, 0));  // the non-ESP marker: sent on the NAT-T port
+  EXPECT_EQ(refusal[4 + 18], static_cast<uint8_t>(V1Exchange::kInformational));
+  p.Flush();
+  EXPECT_EQ(p.ha.Count(IkeEventKind::kAuthFailed), 1u);  // and the initiator takes it
+  EXPECT_EQ(p.a.ike_sa_count(), 0u);
+}
+
+TEST(Ikev1Interop, InitiatorWithTheWrongKeyTakesTheResponderRefusalOfMessage5) {
+  // strongSwan, the responder, cannot decrypt message 5 made with another key and answers
+  // with HASH(1), N(PAYLOAD-MALFORMED) under its own keys. The initiator dropped that as phase
+  // 2 before phase 1 and repeated message 5 until its retransmissions gave up (63 s). Here the
+  // responder's informational is one our keys cannot open: message 5's ciphertext sent back
+  // as an informational (the IV of a new message ID makes it garbage).
+  V1Pair p;
+  ASSERT_TRUE(p.a.Initiate(7, p.now).ok());
+  ASSERT_TRUE(p.ToB());  // message 1
+  ASSERT_TRUE(p.ToA());  // 2
+  ASSERT_TRUE(p.ToB());  // 3
+  ASSERT_TRUE(p.ToA());  // 4: A sends message 5
+  ASSERT_EQ(p.ha.out.size(), 1u);
+  std::vector<uint8_t> refusal = V1Pair::Strip(p.ha.out.front()).first;
+  p.ha.out.clear();
+  ASSERT_GT(refusal.size(), 28u);
+  ASSERT_NE(refusal[19] & 0x01, 0);  // encrypted
+  refusal[18] = static_cast<uint8_t>(V1Exchange::kInformational);
+  refusal[20] = 0x5a;  // a message ID of its own
+  p.a.OnDatagram({p.pa.local, 4500}, {p.pb.local, 4500}, refusal, true, p.now);
+  EXPECT_EQ(p.ha.Count(IkeEventKind::kAuthFailed), 1u);
+  EXPECT_NE(p.ha.Detail(IkeEventKind::kAuthFailed).find("pre-shared keys differ"),
+            std::string::npos);
+  EXPECT_EQ(p.a.ike_sa_count(), 0u);
+  EXPECT_TRUE(p.ha.children.empty());
+}
+
+TEST(Ikev1Interop, ShutdownAlsoDeletesAReplacedIsakmpSaStillLingering) {
+  // The replaced ISAKMP SA lingers after a phase 1 renewal (Phase1RekeyKeepsTheIpsecSas); a
+  // shutdown meanwhile deletes it at the peer too, not only the new one.
+  V1Pair p;
+  p.Establish();
+  ASSERT_TRUE(p.a.RekeyIke(7, p.now).ok());
+  p.Flush();
+  ASSERT_EQ(p.b.ike_sa_count(), 2u);
+  p.a.Shutdown(p.now);
+  p.Flush();
+  EXPECT_EQ(p.a.ike_sa_count(), 0u);
+  EXPECT_EQ(p.b.ike_sa_count(), 0u);
+  EXPECT_TRUE(p.hb.children.empty());
+}
+
+TEST(Ikev1Interop, ReplacedIpsecSaGoneEarlyHandsOverAtOnce) {
+  // The initiator of a rekey stays on the old IPsec SA a moment after message 3; if the peer
+  // deletes the old one meanwhile, the new one takes the traffic at once.
+  V1Pair p;
+  p.Establish();
+  const uint32_t old_a = ActiveOf(p.ha).install.inbound_spi;
+  ASSERT_TRUE(p.a.RekeyChild(7, p.now).ok());
+  p.Flush();
+  ASSERT_EQ(ActiveOf(p.ha).install.inbound_spi, old_a);
+  // B's IPsec SA that A sends on (old_a's partner): B deletes it.
+  p.b.Shutdown(p.now);  // deletes every IPsec SA, the old one first...
+  p.hb.out.erase(p.hb.out.begin() + 1, p.hb.out.end());  // ...of which A gets only that Delete
+  ASSERT_TRUE(p.ToA());
+  const TestHost::Child* now_active = p.ha.Active();
+  ASSERT_NE(now_active, nullptr);
+  EXPECT_NE(now_active->install.inbound_spi, old_a);
 }
 
 }  // namespace

@@ -26,6 +26,9 @@ namespace {
 constexpr size_t kNonceSize = 32;
 // How long a finished or unanswered Quick Mode is remembered (copies of its last message).
 constexpr Duration kQuickLinger = Duration::Seconds(60);
+// How long the initiator of a rekey keeps sending on the old IPsec SA after message 3 (see
+// ProcessQm2).
+constexpr Duration kRekeySendDelay = Duration::Milliseconds(500);
 
 template <typename T>
 const T* FindV1(std::span<const V1Payload> payloads, V1PayloadType type) {
@@ -389,15 +392,28 @@ void Ikev1Manager::ProcessQm2(V1Sa& sa, QuickState& q, const V1Opened& in, MonoT
   if (!child.ok()) return fail(StrCat("cannot install the IPsec SA: ", child.status().message()));
   Send(sa, q.flight, *std::move(datagram), /*wait=*/false, now);
   q.step = 3;
-  (*child)->active = true;
-  host_->ActivateChild(sa.peer, (*child)->sas);
   const uint32_t fresh = (*child)->inbound_spi;
   if (q.rekey_of != 0 && FindChild(sa, q.rekey_of) != nullptr) {
+    //= https://www.rfc-editor.org/rfc/rfc2408#section-3.1
+    //# It is used to ensure that encrypted material is not received prior to completion of
+    //# the SA establishment.
+    // (The Commit bit, which peers do not set.) A responder may install the new SA only when
+    // message 3 arrives (strongSwan 5.9.8 does, in another thread than its ESP): packets on
+    // it before then are lost. The old SA still works both ways, so we stay on it a moment.
+    q.activate_at = now + kRekeySendDelay;
     Emit(IkeEventKind::kChildRekeyed, sa, (*child)->negotiated.Describe(), now, *child);
     RetireChild(sa, q.rekey_of, fresh, now);
   } else {
+    SendOn(sa, fresh);
     Emit(IkeEventKind::kChildUp, sa, (*child)->negotiated.Describe(), now, *child);
   }
+}
+
+void Ikev1Manager::SendOn(V1Sa& sa, uint32_t inbound_spi) {
+  ChildSa* c = FindChild(sa, inbound_spi);
+  if (c == nullptr || c->active) return;
+  c->active = true;
+  host_->ActivateChild(sa.peer, c->sas);
 }
 
 void Ikev1Manager::ProcessQm3(V1Sa& sa, QuickState& q, const V1Opened& in, MonoTime now) {
@@ -513,6 +529,8 @@ void Ikev1Manager::RemoveChild(V1Sa& sa, ChildSa& child, MonoTime now, std::stri
   host_->RemoveChild(sa.peer, child.sas);
   const ChildSa copy = child;
   sa.children.erase(sa.children.begin() + (&child - sa.children.data()));
+  // A replaced SA gone before its successor took over (ProcessQm2): the successor at once.
+  if (copy.state == ChildState::kRekeyed) SendOn(sa, copy.successor_spi);
   if (copy.state != ChildState::kRekeyed) {
     Emit(IkeEventKind::kChildDown, sa, reason, now, &copy);
   }

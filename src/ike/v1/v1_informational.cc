@@ -161,6 +161,35 @@ void Ikev1Manager::HandlePlainInformational(const V1Message& m, const IkeEndpoin
   RemoveSa(sa, detail, now);
 }
 
+void Ikev1Manager::HandleMm5Refusal(V1Sa& sa, uint32_t message_id, std::span<const uint8_t> raw,
+                                    MonoTime now) {
+  // A responder that cannot take message 5 may say so under its phase 1 keys: strongSwan 5.9.8
+  // answers a message 5 it cannot decrypt with HASH(1), N(PAYLOAD-MALFORMED). Under keys that
+  // are not ours, it does not open or its HASH(1) does not verify: as the responder concludes
+  // from a message 5 that does not decrypt, the pre-shared keys differ. (Otherwise we would
+  // repeat message 5 into nothing until the retransmissions give up.)
+  absl::StatusOr<V1Opened> in = sa.protector->Open(raw);
+  const bool verified = in.ok() && VerifyHash1(sa, *in);
+  sa.protector->ivs().Forget(message_id);
+  if (!verified) {
+    Phase1Failed(sa, IkeEventKind::kAuthFailed,
+                 "the peer's answer to message 5 does not decrypt: pre-shared keys differ", now);
+    return;
+  }
+  for (size_t k = 1; k < in->payloads.size(); ++k) {
+    const V1NotifyPayload* n = in->payloads[k].As<V1NotifyPayload>();
+    // RFC 2408 3.14.1: error types are 1 to 16383 (status types, INITIAL-CONTACT..., above).
+    if (n == nullptr || static_cast<uint16_t>(n->type) >= 16384) continue;
+    const bool auth = n->type == V1NotifyType::kAuthenticationFailed ||
+                      n->type == V1NotifyType::kInvalidIdInformation ||
+                      n->type == V1NotifyType::kInvalidHashInformation;
+    Phase1Failed(sa, auth ? IkeEventKind::kAuthFailed : IkeEventKind::kNegotiationFailed,
+                 StrCat("the peer refused phase 1: ", V1NotifyTypeName(n->type)), now);
+    return;
+  }
+  ++stats_.dropped;
+}
+
 bool Ikev1Manager::MaySendInitialContact(const V1Sa& sa) const {
   for (const auto& [c, other] : sas_) {
     if (other.get() != &sa && other->peer == sa.peer && other->state != Phase1State::kDead) {
@@ -194,19 +223,16 @@ bool Ikev1Manager::AdoptChildren(V1Sa& fresh, MonoTime now) {
       continue;
     }
     // The newer ISAKMP SA carries on: it rekeys and deletes the IPsec SAs from now on, the
-    // old one stays until its Delete (ours if we made the new one, else the peer's) or its
-    // lifetime.
+    // old one stays until the peer's Delete or, a little later, ours (OnTimer). Not at once
+    // even when we made the new one: the peer moves its IPsec SAs to the new ISAKMP SA on
+    // its own time (strongSwan 5.9.8 in a job queued when it sends message 6), and an ISAKMP
+    // SA deleted before that takes its IPsec SAs with it there.
     for (ChildSa& child : other->children) fresh.children.push_back(std::move(child));
     other->children.clear();
     other->state = Phase1State::kRekeyed;
     if (!renewed) Emit(IkeEventKind::kIkeRekeyed, fresh, fresh.negotiated.Describe(), now);
     renewed = true;
-    if (fresh.initiator) {
-      SendDeleteIsakmp(*other);
-      RemoveSa(*other, "replaced by a new ISAKMP SA", now, /*notify_down=*/false);
-    } else {
-      other->expire_at = std::min(other->expire_at, now + options_.rekeyed_child_linger);
-    }
+    other->expire_at = std::min(other->expire_at, now + options_.rekeyed_child_linger);
   }
   return renewed;
 }

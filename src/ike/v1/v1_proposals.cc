@@ -216,13 +216,22 @@ absl::StatusOr<V1Negotiated> CheckPhase1Answer(const V1SaPayload& answer,
       answer.proposals[0].protocol != V1ProtocolId::kIsakmp) {
     return absl::InvalidArgumentError("the answer is not one ISAKMP proposal with one transform");
   }
-  const V1Transform& t = answer.proposals[0].transforms[0];
+  // What the answer means, not its bytes: a responder re-encodes the transform it chose
+  // (strongSwan puts the group before the authentication method), and each side keeps its own
+  // lifetime (Phase1Done takes the shorter).
+  absl::StatusOr<V1Negotiated> n = Phase1Of(answer.proposals[0].transforms[0]);
+  if (!n.ok()) return n.status();
   for (const V1Proposal& p : offered.proposals) {
     for (const V1Transform& o : p.transforms) {
-      if (o.id == t.id && o.attributes == t.attributes) return Phase1Of(t);
+      absl::StatusOr<V1Negotiated> ours = Phase1Of(o);
+      if (ours.ok() && ours->encryption == n->encryption && ours->prf == n->prf &&
+          ours->dh_group == n->dh_group && ours->auth_method == n->auth_method) {
+        return n;
+      }
     }
   }
-  return absl::InvalidArgumentError("the answer is not a transform we offered");
+  return absl::InvalidArgumentError(
+      StrCat("the answer is not a transform we offered (", n->Describe(), ")"));
 }
 
 V1SaPayload OfferQuick(const QuickOffer& offer, std::optional<DhGroup>& pfs) {
@@ -322,13 +331,18 @@ absl::StatusOr<NegotiatedChild> CheckQuickAnswer(const V1SaPayload& answer,
       answer.proposals[0].spi.size() != 4) {
     return absl::InvalidArgumentError("the answer is not one ESP proposal with one transform");
   }
+  // As in phase 1: the answer's meaning (cipher, key length, integrity, group, encapsulation),
+  // whatever the order of its attributes and its lifetimes.
   const V1Transform& t = answer.proposals[0].transforms[0];
+  absl::StatusOr<ChildOf> c = QuickTransformOf(t);
+  if (!c.ok()) return c.status();
   for (const V1Proposal& p : offered.proposals) {
     for (const V1Transform& o : p.transforms) {
-      if (o.id != t.id || o.attributes != t.attributes) continue;
-      absl::StatusOr<ChildOf> c = QuickTransformOf(t);
-      if (!c.ok()) return c.status();
-      return NegotiatedFrom(*c, Spi4(answer.proposals[0].spi));
+      absl::StatusOr<ChildOf> ours = QuickTransformOf(o);
+      if (o.id == t.id && ours.ok() && ours->suite == c->suite && ours->pfs == c->pfs &&
+          ours->encap == c->encap) {
+        return NegotiatedFrom(*c, Spi4(answer.proposals[0].spi));
+      }
     }
   }
   return absl::InvalidArgumentError("the answer is not a transform we offered");

@@ -82,6 +82,8 @@ struct QuickState {
   V1SaPayload offered;
   // Responder: the IPsec SA installed with QM2, activated by QM3.
   uint32_t installed_spi = 0;
+  // Initiator of a rekey: when to start sending on the new IPsec SA (Infinite: done).
+  MonoTime activate_at = MonoTime::Infinite();
   MonoTime expires = MonoTime::Infinite();  // forgotten after this (done or abandoned)
 };
 
