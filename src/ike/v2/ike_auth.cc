@@ -2,13 +2,13 @@
 // Authenticators, ike/auth) and the first CHILD SA.
 #include "common/str_cat.h"
 #include "crypto/ike_crypto.h"
+#include "ike/auth/id_text.h"
 #include "ike/auth/signature_methods.h"
 #include "ike/codec/writer.h"
 #include "ike/negotiation/traffic_selectors.h"
 #include "ike/v2/exchange_util.h"
 #include "ike/v2/ike_manager.h"
 #include "tunnelisa/pki/certificate.h"
-#include "ike/auth/id_text.h"
 
 namespace tunnelisa::ike {
 
