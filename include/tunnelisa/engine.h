@@ -73,6 +73,9 @@
 
 namespace tunnelisa {
 
+namespace radius {
+struct RadiusServerAddress;  // radius.h
+}  // namespace radius
 namespace pki {
 class PkiStore;  // pki/store.h
 }  // namespace pki
@@ -135,6 +138,8 @@ struct IkeCounters {
   uint64_t cookies_sent = 0;        // COOKIE challenges (RFC 7296 2.6)
   uint64_t half_open_refused = 0;   // IKE_SA_INIT dropped at the half-open limit
   uint64_t auth_failures = 0;       // AUTHENTICATION_FAILED, either way
+  uint64_t addresses_assigned = 0;  // remote-access clients given an inner address (CP)
+  uint64_t address_failures = 0;    // CP requests refused: INTERNAL_ADDRESS_FAILURE
 };
 
 // TrafficCounters: the guide's billing statistics ("Statistics Collection"). For a tunnel:
@@ -318,6 +323,14 @@ class Engine {
   // datagrams are counted (ike_drops) and dropped, or answered as RFC 7296 says.
   void OnControlPacket(const PacketRef& packet, MonoTime now);
 
+  // OnRadiusDatagram: control path. A UDP datagram the host received from a RADIUS server's
+  // port (`from`: the server's address and the port it answered from) on the socket behind
+  // Host::radius. Answers complete the RADIUS requests they authentically answer; anything
+  // else (unknown sources, forged or malformed datagrams) is counted by the RADIUS client and
+  // dropped. The bytes are read during the call only.
+  void OnRadiusDatagram(const radius::RadiusServerAddress& from, std::span<const uint8_t> datagram,
+                        MonoTime now);
+
   // Initiate: control path. Starts IKE for a dynamic-keying ipsec-tunnel now (what
   // auto-establish does at ApplyConfig, and what the first packet routed into a tunnel without
   // SAs does). OK if an IKE SA exists or is being set up; NotFound for an unknown tunnel;
@@ -390,6 +403,9 @@ class Engine {
     IpAddress peer;
     std::string peer_id;
     std::string algorithms;  // "IKE aes256-sha256-modp2048, ESP aes256gcm16"
+    // inner_address: remote access: the address an ipsec-gw assigned to the client (CP), or
+    // the one a tunnel with request-address was given; unset for LAN-to-LAN sessions.
+    std::optional<IpAddress> inner_address;
     MonoTime setup;
     std::optional<MonoTime> teardown;
     std::string teardown_reason;

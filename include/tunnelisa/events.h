@@ -57,6 +57,10 @@ struct IkeEvent {
   uint32_t child_spi_out = 0;  // CHILD events: the peer's (our outbound) SPI
   std::string_view detail;     // algorithms on up, the reason on down / failure
   MonoTime at;
+  // inner_address: remote access, the connection's inner address (set from kIkeUp on): the one
+  // an ipsec-gw assigned to the client through the configuration payload, or, for a tunnel
+  // with request-address, the one the gateway gave us. Unset otherwise.
+  IpAddress inner_address;
 };
 
 // IsaEventKind: ISA health (reported by the host, or declared by the engine) and the tunnel

@@ -14,6 +14,9 @@
 //    the system clock); every timer runs on the monotonic `now` the host passes in.
 //  - IkeCryptoProvider (ike_crypto.h): IKE's PRF, DH, hashes and signatures (the default is
 //    OpenSSL).
+//  - radius::RadiusTransport (radius.h): UDP datagrams to the RADIUS servers of the
+//    configuration's radius-server-policies; their answers come back through
+//    Engine::OnRadiusDatagram.
 //
 // Example:
 //   class MyTransport final : public tunnelisa::Transport {
@@ -36,6 +39,9 @@ namespace tunnelisa {
 
 struct SlotHandoff;       // handoff.h
 class IkeCryptoProvider;  // ike_crypto.h
+namespace radius {
+class RadiusTransport;  // radius.h
+}  // namespace radius
 
 // Egress: where a packet leaves the engine: the service whose route table chose the way out,
 // the interface of that route ("" when none) and the directly connected IP next hop the route
@@ -125,6 +131,12 @@ struct Host {
   Random* random = nullptr;
   WallClock* wall_clock = nullptr;
   const IkeCryptoProvider* ike_crypto = nullptr;
+  // radius: the way to the RADIUS servers (one UDP socket: every datagram to a server leaves
+  // from the same local address and port, and what comes back from a server's port goes to
+  // Engine::OnRadiusDatagram). Null: the engine asks no RADIUS server, and ipsec-gws whose
+  // ike-policy checks users through RADIUS (plain-psk-xauth ...) stay down with that reason.
+  // Called on the control thread, from inside the Engine's control calls.
+  radius::RadiusTransport* radius = nullptr;
 };
 
 }  // namespace tunnelisa

@@ -70,6 +70,14 @@ class Planner {
     };
     DiffMaps(old_.ca_profiles, new_.ca_profiles, out, internal::CaProfilePath,
              simple(internal::CaProfilePath));
+    DiffMaps(old_.radius_servers, new_.radius_servers, out, internal::RadiusServerPath,
+             simple(internal::RadiusServerPath));
+    DiffMaps(old_.radius_server_policies, new_.radius_server_policies, out,
+             internal::RadiusServerPolicyPath, simple(internal::RadiusServerPolicyPath));
+    DiffMaps(old_.radius_authentication_policies, new_.radius_authentication_policies, out,
+             internal::RadiusAuthPolicyPath, simple(internal::RadiusAuthPolicyPath));
+    DiffMaps(old_.radius_accounting_policies, new_.radius_accounting_policies, out,
+             internal::RadiusAcctPolicyPath, simple(internal::RadiusAcctPolicyPath));
     DiffMaps(old_.tunnel_groups, new_.tunnel_groups, out, internal::TunnelGroupPath,
              simple(internal::TunnelGroupPath));
     DiffMaps(old_.ike_policies, new_.ike_policies, out, internal::IkePolicyPath,

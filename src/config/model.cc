@@ -38,6 +38,10 @@ struct AuthMethodName {
 constexpr AuthMethodName kAuthMethodNames[] = {
     {IkeAuthMethod::kPsk, "psk"},
     {IkeAuthMethod::kCertAuth, "cert-auth"},
+    {IkeAuthMethod::kPlainPskXauth, "plain-psk-xauth"},
+    {IkeAuthMethod::kPskRadius, "psk-radius"},
+    {IkeAuthMethod::kCertRadius, "cert-radius"},
+    {IkeAuthMethod::kEap, "eap"},
 };
 constexpr std::array<IkeAuthMethod, std::size(kAuthMethodNames)> kAuthMethods = [] {
   std::array<IkeAuthMethod, std::size(kAuthMethodNames)> all{};
@@ -105,8 +109,43 @@ std::optional<IkeAuthMethod> ParseIkeAuthMethod(std::string_view name) {
 
 std::span<const IkeAuthMethod> AllIkeAuthMethods() { return kAuthMethods; }
 
+bool UsesRadius(IkeAuthMethod method) {
+  return method != IkeAuthMethod::kPsk && method != IkeAuthMethod::kCertAuth;
+}
+
+std::optional<IkeAuthMethod> PeerProof(IkeAuthMethod method) {
+  switch (method) {
+    case IkeAuthMethod::kPsk:
+    case IkeAuthMethod::kPlainPskXauth:
+    case IkeAuthMethod::kPskRadius:
+      return IkeAuthMethod::kPsk;
+    case IkeAuthMethod::kCertAuth:
+    case IkeAuthMethod::kCertRadius:
+      return IkeAuthMethod::kCertAuth;
+    case IkeAuthMethod::kEap:
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+uint8_t IkeAuthMethodVersion(IkeAuthMethod method) {
+  switch (method) {
+    case IkeAuthMethod::kPsk:
+      return 0;
+    case IkeAuthMethod::kPlainPskXauth:
+      return 1;
+    case IkeAuthMethod::kCertAuth:
+    case IkeAuthMethod::kPskRadius:
+    case IkeAuthMethod::kCertRadius:
+    case IkeAuthMethod::kEap:
+      return 2;
+  }
+  return 0;
+}
+
 IkeAuthMethod OwnAuthMethod(const IkePolicy& policy) {
-  return policy.own_auth_method.value_or(policy.auth_method);
+  if (policy.own_auth_method) return *policy.own_auth_method;
+  return PeerProof(policy.auth_method).value_or(IkeAuthMethod::kCertAuth);
 }
 
 EspSuite IpsecTransform::suite() const {

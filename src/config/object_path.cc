@@ -46,5 +46,15 @@ std::string StaticRoutePath(uint32_t service, const StaticRoute& route) {
 }
 
 std::string CaProfilePath(std::string_view name) { return "ca-profile " + Quote(name); }
+std::string RadiusServerPath(std::string_view name) { return "radius-server " + Quote(name); }
+std::string RadiusServerPolicyPath(std::string_view name) {
+  return "radius-server-policy " + Quote(name);
+}
+std::string RadiusAuthPolicyPath(std::string_view name) {
+  return "radius-authentication-policy " + Quote(name);
+}
+std::string RadiusAcctPolicyPath(std::string_view name) {
+  return "radius-accounting-policy " + Quote(name);
+}
 
 }  // namespace tunnelisa::config::internal

@@ -27,7 +27,19 @@ std::string IpTunnelPath(const std::string& sap_path, std::string_view name);
 std::string IpsecTunnelPath(const std::string& sap_path, std::string_view name);
 std::string IpsecGwPath(const std::string& sap_path, std::string_view name);
 std::string StaticRoutePath(uint32_t service, const StaticRoute& route);
-std::string CaProfilePath(std::string_view name);  // ca-profile "NAME"
+std::string CaProfilePath(std::string_view name);           // ca-profile "NAME"
+std::string RadiusServerPath(std::string_view name);        // radius-server "NAME"
+std::string RadiusServerPolicyPath(std::string_view name);  // radius-server-policy "NAME"
+std::string RadiusAuthPolicyPath(std::string_view name);    // radius-authentication-policy "NAME"
+std::string RadiusAcctPolicyPath(std::string_view name);    // radius-accounting-policy "NAME"
+
+// The SourceMap fields of an ipsec-gw's remote-access settings (recorded on the gateway's
+// path): the `local-address-assignment` line, the `address-range` and `dns-server` lines of
+// its ipv4 block; a radius-server-policy's `server INDEX` lines are recorded on the policy as
+// "server INDEX".
+inline constexpr std::string_view kLocalAddressAssignmentField = "local-address-assignment";
+inline constexpr std::string_view kAddressRangeField = "address-range";
+inline constexpr std::string_view kDnsServerField = "dns-server";
 
 // The SourceMap fields of a tunnel's or ipsec-gw's `cert` block (recorded on the tunnel's or
 // gateway's own path, so that findings about them concern the tunnel): the block's `cert`

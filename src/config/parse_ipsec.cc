@@ -159,8 +159,11 @@ void HandleAuthMethod(ParseState& st, const Frame& frame, Args& args, bool negat
     }
     return;
   }
+  // own-auth-method: this side proves itself with its key or certificate; the remote-access
+  // methods describe how the client (the peer) is checked.
   std::string names;
   for (IkeAuthMethod m : AllIkeAuthMethods()) {
+    if (own && UsesRadius(m)) continue;
     absl::StrAppend(&names, names.empty() ? "" : ", ", std::string(IkeAuthMethodName(m)));
   }
   if (args.empty()) {
@@ -169,6 +172,12 @@ void HandleAuthMethod(ParseState& st, const Frame& frame, Args& args, bool negat
   }
   const Token* t = args.Word(keyword);
   auto method = t->quoted ? std::nullopt : ParseIkeAuthMethod(t->text);
+  if (method && own && UsesRadius(*method)) {
+    st.Error(t->column, absl::StrCat("own-auth-method ", t->text,
+                                     " is not allowed: this side authenticates with ", names, " (",
+                                     t->text, " is a client's method, for auth-method)"));
+    return;
+  }
   if (!method) {
     st.Error(t->column,
              absl::StrCat("unknown ", keyword, " '", t->text.substr(0, 40), "' (", names, ")"));

@@ -47,7 +47,17 @@ enum class Ctx : uint8_t {
   kSecurity,  // config>system>security
   kPki,       // config>system>security>pki
   kCaProfile,
-  kCertAuth,  // the `cert` block of dynamic-keying or an ipsec-gw
+  kCertAuth,                // the `cert` block of dynamic-keying or an ipsec-gw
+  kRouter,                  // config>router
+  kRouterRadius,            // config>router>radius-server
+  kRadiusServer,            // config>router>radius-server>server
+  kAaa,                     // config>aaa
+  kRadiusServerPolicy,      // config>aaa>radius-server-policy
+  kRadiusServers,           // config>aaa>radius-server-policy>servers
+  kRadiusAuthPolicy,        // config>ipsec>radius-authentication-policy
+  kRadiusAcctPolicy,        // config>ipsec>radius-accounting-policy
+  kLocalAddressAssignment,  // ipsec-gw>local-address-assignment
+  kLaaIpv4,                 // ipsec-gw>local-address-assignment>ipv4
 };
 
 // Frame: one entered context and the objects it edits (each frame copies its parent's
@@ -73,6 +83,12 @@ struct Frame {
   IpsecGw* ipsec_gw = nullptr;
   CaProfile* ca_profile = nullptr;
   CertAuth* cert = nullptr;
+  RadiusServer* radius_server = nullptr;
+  RadiusServerPolicy* radius_server_policy = nullptr;
+  RadiusAuthenticationPolicy* radius_auth_policy = nullptr;
+  RadiusAccountingPolicy* radius_acct_policy = nullptr;
+  LocalAddressAssignment* local_address_assignment = nullptr;
+  Ipv4AddressAssignment* laa_ipv4 = nullptr;
 };
 
 class ParseState;
@@ -176,6 +192,7 @@ std::span<const CommandSpec> IpsecCommands(Ctx ctx);
 std::span<const CommandSpec> ServiceCommands(Ctx ctx);
 std::span<const CommandSpec> TunnelCommands(Ctx ctx);
 std::span<const CommandSpec> PkiCommands(Ctx ctx);
+std::span<const CommandSpec> AaaCommands(Ctx ctx);  // RADIUS trees and remote access (parse_aaa.cc)
 
 // Shared handlers for commands that exist in many contexts.
 void HandleShutdown(ParseState& st, const Frame& frame, Args& args, bool negated);
@@ -192,6 +209,12 @@ bool ReadTransformList(ParseState& st, Args& args, std::vector<uint32_t>* out);
 // HandleCertBlock: `cert` under dynamic-keying or an ipsec-gw (enters the cert block;
 // `no cert` removes it). In parse_pki.cc.
 void HandleCertBlock(ParseState& st, const Frame& frame, Args& args, bool negated);
+// HandleGwRadiusPolicy / HandleLocalAddressAssignment / HandleRequestAddress: the remote-access
+// commands of an ipsec-gw (`radius-authentication-policy`, `radius-accounting-policy`,
+// `local-address-assignment`) and of dynamic-keying (`request-address`). In parse_aaa.cc.
+void HandleGwRadiusPolicy(ParseState& st, const Frame& frame, Args& args, bool negated);
+void HandleLocalAddressAssignment(ParseState& st, const Frame& frame, Args& args, bool negated);
+void HandleRequestAddress(ParseState& st, const Frame& frame, Args& args, bool negated);
 // Child: a frame for a context entered from `parent`.
 Frame Child(const Frame& parent, Ctx ctx, std::string path);
 

@@ -557,6 +557,7 @@ constexpr CommandSpec kDynamicKeyingCommands[] = {
     {"transform", HandleKeyingTransform},
     {"auto-establish", HandleAutoEstablish},
     {"cert", HandleCertBlock},
+    {"request-address", HandleRequestAddress},
 };
 constexpr CommandSpec kManualKeyingCommands[] = {
     {"security-association", HandleSecurityAssociation},
@@ -571,6 +572,9 @@ constexpr CommandSpec kIpsecGwCommands[] = {
     {"default-tunnel-template", HandleDefaultTemplate},
     {"default-secure-service", HandleSecureService},
     {"dpd", HandleDpd},
+    {"radius-authentication-policy", HandleGwRadiusPolicy},
+    {"radius-accounting-policy", HandleGwRadiusPolicy},
+    {"local-address-assignment", HandleLocalAddressAssignment},
     {"shutdown", HandleShutdown},
     {"description", HandleDescription},
 };

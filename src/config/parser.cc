@@ -68,6 +68,7 @@ const CommandSpec* FindCommand(Ctx ctx, std::string_view keyword) {
       ServiceCommands(ctx),
       TunnelCommands(ctx),
       PkiCommands(ctx),
+      AaaCommands(ctx),
   };
   for (std::span<const CommandSpec> table : tables) {
     for (const CommandSpec& spec : table) {
@@ -406,6 +407,18 @@ void HandleDescription(ParseState& st, const Frame& frame, Args& args, bool nega
       break;
     case Ctx::kCaProfile:
       text = &frame.ca_profile->description;
+      break;
+    case Ctx::kRadiusServer:
+      text = &frame.radius_server->description;
+      break;
+    case Ctx::kRadiusServerPolicy:
+      text = &frame.radius_server_policy->description;
+      break;
+    case Ctx::kRadiusAuthPolicy:
+      text = &frame.radius_auth_policy->description;
+      break;
+    case Ctx::kRadiusAcctPolicy:
+      text = &frame.radius_acct_policy->description;
       break;
     default:
       st.Error(args.keyword().column, "'description' is not available here");

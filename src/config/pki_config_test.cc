@@ -139,7 +139,8 @@ INSTANTIATE_TEST_SUITE_P(
     All, PkiParserErrors,
     ::testing::Values(
         ErrorCase{"config ipsec ike-policy 1 create\nauth-method rsa\n",
-                  "test.cfg:2:13: unknown auth-method 'rsa' (psk, cert-auth)"},
+                  "test.cfg:2:13: unknown auth-method 'rsa' (psk, cert-auth, plain-psk-xauth, "
+                  "psk-radius, cert-radius, eap)"},
         ErrorCase{"config ipsec ike-policy 1 create\nown-auth-method \"psk\"\n",
                   "test.cfg:2:17: unknown own-auth-method 'psk' (psk, cert-auth)"},
         ErrorCase{"config ipsec ike-policy 1 create\nown-auth-method\n",

@@ -10,6 +10,7 @@
 #include "common/str_cat.h"
 #include "config/object_path.h"
 #include "config/pki_names.h"
+#include "config/validator_remote_access.h"
 
 namespace tunnelisa::config {
 namespace {
@@ -55,6 +56,7 @@ class Validator {
     for (const auto& [id, p] : c_.ike_policies) CheckIkePolicy(p);
     for (const auto& [id, t] : c_.ipsec_transforms) CheckTransform(t);
     for (const auto& [id, t] : c_.tunnel_templates) CheckTemplate(t);
+    remote_access_.CheckRadius();
     CollectSaps();
     std::map<std::string, uint32_t> names;
     for (const auto& [id, s] : c_.services) {
@@ -167,14 +169,30 @@ class Validator {
     }
     // The guide: "The SR OS supports X.509v3 certificate authentication for IKEv2 LAN-to-LAN
     // tunnel"; asymmetric authentication is IKEv2's too (IKEv1 negotiates one method for both).
-    if (p.ike_version == 1) {
-      constexpr std::string_view kWhy =
-          " needs ike-version 2: certificate authentication is for IKEv2";
-      if (p.auth_method == IkeAuthMethod::kCertAuth) {
-        Error(path, "auth-method", StrCat("auth-method cert-auth", kWhy));
-      } else if (p.own_auth_method == IkeAuthMethod::kCertAuth) {
-        Error(path, "own-auth-method", StrCat("own-auth-method cert-auth", kWhy));
+    // XAUTH is an IKEv1 extension; IKEv2 authenticates users with EAP instead.
+    if (p.own_auth_method && UsesRadius(*p.own_auth_method)) {
+      Error(path, "own-auth-method",
+            StrCat("own-auth-method ", IkeAuthMethodName(*p.own_auth_method),
+                   " is not allowed: this side authenticates with psk or cert-auth"));
+    }
+    auto version_error = [&](IkeAuthMethod m, std::string_view keyword) {
+      const uint8_t need = IkeAuthMethodVersion(m);
+      if (need == 0 || need == p.ike_version || (p.ike_version != 1 && p.ike_version != 2)) {
+        return false;
       }
+      std::string_view why = m == IkeAuthMethod::kCertAuth
+                                 ? "certificate authentication is for IKEv2"
+                             : m == IkeAuthMethod::kPlainPskXauth
+                                 ? "XAUTH is an IKEv1 extension (IKEv2 checks users with EAP: "
+                                   "psk-radius, cert-radius, eap)"
+                                 : "EAP is IKEv2's (IKEv1 checks users with XAUTH: "
+                                   "plain-psk-xauth)";
+      Error(path, keyword,
+            StrCat(keyword, " ", IkeAuthMethodName(m), " needs ike-version ", need, ": ", why));
+      return true;
+    };
+    if (!version_error(p.auth_method, "auth-method") && p.own_auth_method) {
+      version_error(*p.own_auth_method, "own-auth-method");
     }
   }
 
@@ -232,9 +250,11 @@ class Validator {
                  std::optional<uint32_t> policy_id, const std::optional<ConfigSecret>& psk,
                  const std::optional<CertAuth>& cert) {
     auto policy = policy_id ? c_.ike_policies.find(*policy_id) : c_.ike_policies.end();
-    IkeAuthMethod peer = IkeAuthMethod::kPsk, own = IkeAuthMethod::kPsk;
+    // `peer`: what the peer's AUTH payload is checked with (nullopt: EAP only).
+    std::optional<IkeAuthMethod> peer = IkeAuthMethod::kPsk;
+    IkeAuthMethod own = IkeAuthMethod::kPsk;
     if (policy != c_.ike_policies.end()) {
-      peer = policy->second.auth_method;
+      peer = PeerProof(policy->second.auth_method);
       own = OwnAuthMethod(policy->second);
     }
     if (!psk) {
@@ -529,6 +549,7 @@ class Validator {
       }
       CheckAuth(path, "dynamic-keying", "dynamic-keying has no pre-shared-key", dk->ike_policy,
                 dk->pre_shared_key, dk->cert);
+      CheckTunnelRemoteAccess(path, *dk);
       CheckIds(path, dk->local_id, dk->remote_id);
       if (dk->transforms.empty()) {
         Down(path, "dynamic-keying", "dynamic-keying has no transform");
@@ -598,6 +619,7 @@ class Validator {
       CheckIkePolicyRef(path, *g.ike_policy);
     }
     CheckAuth(path, "", "no pre-shared-key is configured", g.ike_policy, g.pre_shared_key, g.cert);
+    remote_access_.CheckGw(path, g);
     CheckIds(path, g.local_id, g.remote_id);
     if (!g.default_tunnel_template) {
       Down(path, "", "no default-tunnel-template is configured");
@@ -634,8 +656,29 @@ class Validator {
     (void)s;
   }
 
+  // CheckTunnelRemoteAccess: a static tunnel has no client to authenticate, so its ike-policy
+  // may not use a RADIUS method; `request-address` (CP) is IKEv2's.
+  void CheckTunnelRemoteAccess(const std::string& path, const DynamicKeying& dk) {
+    auto policy = dk.ike_policy ? c_.ike_policies.find(*dk.ike_policy) : c_.ike_policies.end();
+    if (policy == c_.ike_policies.end()) return;
+    const IkePolicy& p = policy->second;
+    if (UsesRadius(p.auth_method)) {
+      Error(path, "ike-policy",
+            StrCat("ike-policy ", p.id, " uses auth-method ", IkeAuthMethodName(p.auth_method),
+                   ", which authenticates remote-access users: only an ipsec-gw can use it (a "
+                   "static ipsec-tunnel has no client to authenticate)"));
+    }
+    if (dk.request_address && p.ike_version != 2) {
+      Error(path, "request-address",
+            StrCat("request-address needs ike-version 2 (the IKEv2 configuration payload); "
+                   "ike-policy ",
+                   p.id, " is ike-version ", static_cast<int>(p.ike_version)));
+    }
+  }
+
   const Config& c_;
   ValidationReport report_;
+  internal::RemoteAccessChecker remote_access_{c_, report_};
   std::map<uint32_t, std::string> inbound_spis_;
 };
 

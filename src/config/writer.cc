@@ -91,6 +91,85 @@ void WritePki(const Config& c, Emitter& e) {
   e.ExitAll();
 }
 
+// WriteRadius: `config router radius-server` and `config aaa` (the servers and the policies
+// listing them). Secrets are written as pre-shared keys are: quoted, as configured.
+void WriteRadius(const Config& c, Emitter& e) {
+  if (!c.radius_servers.empty()) {
+    e.Open("config router");
+    e.Open("radius-server");
+    for (const auto& [name, r] : c.radius_servers) {
+      e.Open(absl::StrCat("server ", Quote(name), " address ", r.address.ToString(), " secret ",
+                          Text(r.secret), " create"));
+      e.Description(r.description);
+      if (r.auth_port != kDefaultRadiusAuthPort) e.Line(absl::StrCat("auth-port ", r.auth_port));
+      if (r.acct_port != kDefaultRadiusAcctPort) e.Line(absl::StrCat("acct-port ", r.acct_port));
+      e.Close();
+    }
+    e.ExitAll();
+  }
+  if (!c.radius_server_policies.empty()) {
+    e.Open("config aaa");
+    for (const auto& [name, p] : c.radius_server_policies) {
+      e.Open(absl::StrCat("radius-server-policy ", Quote(name), " create"));
+      e.Description(p.description);
+      if (!p.nas_identifier.empty()) e.Line("nas-identifier " + Quote(p.nas_identifier));
+      e.Open("servers");
+      e.Line(absl::StrCat("timeout ", p.timeout_s));
+      e.Line(absl::StrCat("retry ", p.retry));
+      for (const auto& [index, server] : p.servers) {
+        e.Line(absl::StrCat("server ", index, " name ", Quote(server)));
+      }
+      e.Close();
+      e.Close();
+    }
+    e.ExitAll();
+  }
+}
+
+// WriteRadiusPolicies: the `config ipsec` radius-authentication-policy and
+// radius-accounting-policy objects.
+void WriteRadiusPolicies(const Config& c, Emitter& e) {
+  for (const auto& [name, p] : c.radius_authentication_policies) {
+    e.Open(absl::StrCat("radius-authentication-policy ", Quote(name), " create"));
+    e.Description(p.description);
+    if (!p.radius_server_policy.empty()) {
+      e.Line("radius-server-policy " + Quote(p.radius_server_policy));
+    }
+    e.Close();
+  }
+  for (const auto& [name, p] : c.radius_accounting_policies) {
+    e.Open(absl::StrCat("radius-accounting-policy ", Quote(name), " create"));
+    e.Description(p.description);
+    if (!p.radius_server_policy.empty()) {
+      e.Line("radius-server-policy " + Quote(p.radius_server_policy));
+    }
+    if (p.update_interval_min) e.Line(absl::StrCat("update-interval ", *p.update_interval_min));
+    e.Close();
+  }
+}
+
+// WriteRemoteAccess: an ipsec-gw's RADIUS policies and local-address-assignment.
+void WriteRemoteAccess(const IpsecGw& g, Emitter& e) {
+  if (!g.radius_authentication_policy.empty()) {
+    e.Line("radius-authentication-policy " + Quote(g.radius_authentication_policy));
+  }
+  if (!g.radius_accounting_policy.empty()) {
+    e.Line("radius-accounting-policy " + Quote(g.radius_accounting_policy));
+  }
+  if (!g.local_address_assignment) return;
+  e.Open("local-address-assignment");
+  if (const auto& v4 = g.local_address_assignment->ipv4) {
+    e.Open("ipv4");
+    if (v4->range_start && v4->range_end) {
+      e.Line(absl::StrCat("address-range ", v4->range_start->ToString(), " ",
+                          v4->range_end->ToString()));
+    }
+    for (const IpAddress& dns : v4->dns_servers) e.Line("dns-server " + dns.ToString());
+    e.Close();
+  }
+  e.Close();
+}
+
 void WriteIsa(const Config& c, Emitter& e) {
   if (c.tunnel_groups.empty()) return;
   e.Open("config isa");
@@ -111,7 +190,10 @@ void WriteIsa(const Config& c, Emitter& e) {
 }
 
 void WriteIpsec(const Config& c, Emitter& e) {
-  if (c.ike_policies.empty() && c.ipsec_transforms.empty() && c.tunnel_templates.empty()) return;
+  if (c.ike_policies.empty() && c.ipsec_transforms.empty() && c.tunnel_templates.empty() &&
+      c.radius_authentication_policies.empty() && c.radius_accounting_policies.empty()) {
+    return;
+  }
   e.Open("config ipsec");
   for (const auto& [id, p] : c.ike_policies) {
     e.Open(absl::StrCat("ike-policy ", id, " create"));
@@ -150,6 +232,7 @@ void WriteIpsec(const Config& c, Emitter& e) {
     if (!t.transforms.empty()) e.Line("transform" + Ids(t.transforms));
     e.Close();
   }
+  WriteRadiusPolicies(c, e);
   e.ExitAll();
 }
 
@@ -195,6 +278,7 @@ void WriteIpsecTunnel(const IpsecTunnel& t, Emitter& e) {
     if (dk->remote_id) e.Line("remote-id " + dk->remote_id->ToString());
     if (!dk->transforms.empty()) e.Line("transform" + Ids(dk->transforms));
     if (dk->auto_establish) e.Line("auto-establish");
+    if (dk->request_address) e.Line("request-address");
     WriteCertBlock(dk->cert, e);
     e.Close();
   } else if (const auto* mk = std::get_if<ManualKeying>(&t.keying)) {
@@ -237,6 +321,7 @@ void WriteIpsecGw(const IpsecGw& g, Emitter& e) {
                         Quote(g.default_secure_service->interface)));
   }
   if (g.dpd) e.Line(DpdText(*g.dpd));
+  WriteRemoteAccess(g, e);
   e.Admin(g.admin);
   e.Close();
 }
@@ -306,6 +391,7 @@ void WriteService(const Service& s, Emitter& e) {
 std::string WriteConfig(const Config& config) {
   Emitter e;
   WritePki(config, e);
+  WriteRadius(config, e);
   WriteIsa(config, e);
   WriteIpsec(config, e);
   if (!config.services.empty()) {

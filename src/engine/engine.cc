@@ -60,7 +60,8 @@ MonoTime Engine::Impl::RunSlotTimers(MonoTime now) {
   return next;
 }
 
-Engine::Impl::Impl(const EngineOptions& o) : options(o) {
+Engine::Impl::Impl(const EngineOptions& o)
+    : options(o), radius(o.host.radius, o.host.random, o.host.log) {
   control_runner = std::make_unique<SlotRunner>(*this, std::nullopt);
   StartIke();
   // The view is read on the control thread, also outside Engine's methods (runtime()): what it
@@ -197,7 +198,14 @@ MonoTime Engine::OnTimer(MonoTime now) {
   MonoTime next = impl_->RunSlotTimers(now);
   impl_->DrainControl(now);  // what the bursts and the timers above queued
   next = std::min(next, impl_->IkeTimer(now));
+  next = std::min(next, impl_->radius.OnTimer(now));
   return next;
+}
+
+void Engine::OnRadiusDatagram(const radius::RadiusServerAddress& from,
+                              std::span<const uint8_t> datagram, MonoTime now) {
+  ControlWindow w(*impl_);
+  impl_->radius.OnDatagram(from, datagram, now);
 }
 
 EngineCounters Engine::counters() const {

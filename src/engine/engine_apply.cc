@@ -95,6 +95,7 @@ void Engine::Impl::Reconcile(MonoTime now) {
   config::ConfigRuntimeView base(config, groups.assignments());
   CountIsaLoad();
   reinitiate_.clear();
+  radius.Reconcile(config);  // before the gateways: they need their RADIUS clients
   std::vector<ike::IkePeerConfig> peers = ReconcileIpsec(config, base, now);
   ReconcileGws(config, base, peers);
   std::map<TunnelKey, std::string> down;
@@ -108,6 +109,8 @@ void Engine::Impl::Reconcile(MonoTime now) {
   LinkCounters(config);
   // After the services: a removed peer's IKE Delete still finds its way out.
   SetIkePeers(std::move(peers), now);
+  ike->RevokeAddressLeases(revoked_leases_, now);
+  revoked_leases_.clear();
   // Dynamic tunnels moved to another ISA renegotiate from there at once (RFC 7296
   // INITIAL_CONTACT tells the peer to drop what it had with the failed ISA); responder-only
   // groups wait for the peer to come back.

@@ -352,6 +352,7 @@ void SlotRunner::Forward(EngineService& s, PacketRef& p, bool outer, int depth, 
     return EncapEsp(*t, p, depth, now, v);
   }
   if (target->names_tunnel) return Drop(v, DropReason::kTunnelDown);
+  if (target->clients_only) return Drop(v, DropReason::kNoRoute);
   Egress e{s.id, r->interface, r->gateway, target->interface_id};
   if (outer) {
     e_.options.host.transport->SendPublic(e, p);

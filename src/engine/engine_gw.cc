@@ -21,6 +21,7 @@ void Engine::Impl::ReconcileGws(const config::Config& config, const config::Runt
           continue;
         }
         absl::StatusOr<ike::IkePeerConfig> peer = IkePeerForGw(config, gw, pki.get());
+        if (absl::Status r = radius.UsableFor(config, gw); !r.ok()) peer = r;
         auto existing = gws.find(name);
         absl::StatusOr<EngineSlot*> slot =
             TunnelSlot(base, i.sap->id.tunnel_group,
@@ -46,6 +47,10 @@ void Engine::Impl::ReconcileGws(const config::Config& config, const config::Runt
         g.delivery_service = sid;
         g.secure_service = gw.default_secure_service->service;
         g.interface = gw.default_secure_service->interface;
+        if (absl::Status pool = ReconcilePool(g, gw); !pool.ok()) {
+          Log(LogLevel::kWarning, StrCat("ipsec-gw \"", name, "\": ", pool.message()));
+        }
+        peer->address_assigner = g.pool;
         peer->id = g.peer;
         peer->service = g.secure_service;
         peer->name = StrCat("ipsec-gw ", name);
@@ -65,6 +70,31 @@ void Engine::Impl::ReconcileGws(const config::Config& config, const config::Runt
       it = gws.erase(it);
     }
   }
+}
+
+absl::Status Engine::Impl::ReconcilePool(GwState& g, const config::IpsecGw& gw) {
+  const config::Ipv4AddressAssignment* v4 =
+      gw.local_address_assignment && gw.local_address_assignment->ipv4
+          ? &*gw.local_address_assignment->ipv4
+          : nullptr;
+  if (v4 == nullptr || !v4->range_start || !v4->range_end) {
+    // No pool any more: the clients keep their addresses until they leave (their IKE SAs hold
+    // the old pool); new clients get none.
+    g.pool.reset();
+    return absl::OkStatus();
+  }
+  if (g.pool == nullptr) {
+    absl::StatusOr<std::shared_ptr<ike::AddressPool>> pool =
+        ike::AddressPool::Create(*v4->range_start, *v4->range_end, v4->dns_servers);
+    if (!pool.ok()) return pool.status();
+    g.pool = *std::move(pool);
+    return absl::OkStatus();
+  }
+  absl::StatusOr<std::vector<uint64_t>> revoked =
+      g.pool->SetRange(*v4->range_start, *v4->range_end, v4->dns_servers);
+  if (!revoked.ok()) return revoked.status();
+  revoked_leases_.insert(revoked_leases_.end(), revoked->begin(), revoked->end());
+  return absl::OkStatus();
 }
 
 void Engine::Impl::RemoveGwSessions(GwState& g) {
@@ -117,6 +147,18 @@ void Engine::Impl::RelinkGws() {
       secure->gw_routes = config::RouteTable();
       secure->gw_route_targets.clear();
       secure->has_gw_routes = false;
+      // A remote-access pool's subnet: an address without a connected client goes nowhere
+      // (the private tunnel interface leads only into the clients' tunnels).
+      if (g.pool != nullptr) {
+        for (size_t i = 0; i < secure->routes.size(); ++i) {
+          const config::Route& r = secure->routes.route(i);
+          RouteTarget& t = secure->route_targets[i];
+          if (r.interface == g.interface && r.via == config::NextHopKind::kIp && t.ip == nullptr &&
+              t.ipsec == nullptr) {
+            t.clients_only = true;
+          }
+        }
+      }
     }
     for (auto& [remote, st] : g.sessions) {
       st->private_svc = secure;

@@ -270,6 +270,7 @@ void Engine::Impl::OnIkeEvent(const IkeEvent& e) {
       r.peer_id = std::string(e.peer_id);
       r.algorithms = StrCat("IKE ", e.detail);
       r.setup = e.at;
+      if (e.inner_address.is_set()) r.inner_address = e.inner_address;
       for (auto& [k, t] : ipsec_tunnels) {
         if (t.ike_name == e.tunnel) r.service = t.private_service;
       }
@@ -474,6 +475,8 @@ IkeCounters Engine::ike_counters() const {
   c.cookies_sent = s.cookies_sent + s1.cookies_sent;
   c.half_open_refused = s.half_open_refused + s1.half_open_refused;
   c.auth_failures = s.auth_failures + s1.auth_failures;
+  c.addresses_assigned = s.addresses_assigned;
+  c.address_failures = s.address_failures;
   return c;
 }
 

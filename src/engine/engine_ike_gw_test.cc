@@ -14,32 +14,6 @@
 namespace tunnelisa::testing {
 namespace {
 
-// GatewayConfig: Router B answering as an ipsec-gw "gw1" on 2.2.2.2 (any peer with the PSK)
-// instead of its static ipsec-tunnel; sessions are routed into VPRN 101.
-std::string GatewayConfig(const std::string& remote_id = "") {
-  std::string text = Dynamic(ReadEngineVector("router_b.cfg"), {}, false);
-  const size_t begin = text.find("    ipsec-tunnel \"ipsec-tunnel-for-n-gre-tunnels\" create\n");
-  const size_t end = text.find("      no shutdown\n    exit\n", begin) +
-                     std::string("      no shutdown\n    exit\n").size();
-  EXPECT_NE(begin, std::string::npos);
-  text.erase(begin, end - begin);
-  text = Replace(text, "  static-route 192.168.1.0/24 next-hop ipsec-tunnel", "  #");
-  text = Replace(text, "config ipsec\n",
-                 "config ipsec\n  tunnel-template 1 create\n    transform 1\n  exit\n");
-  text = Replace(text, "    sap tunnel-1.public:200 create\n",
-                 "    sap tunnel-1.public:200 create\n"
-                 "      ipsec-gw \"gw1\" create\n"
-                 "        gateway-address 2.2.2.2\n"
-                 "        ike-policy 1\n"
-                 "        pre-shared-key \"secret\"\n" +
-                     remote_id +
-                     "        default-tunnel-template 1\n"
-                     "        default-secure-service 101 interface \"private-ipsec-1\"\n"
-                     "        no shutdown\n"
-                     "      exit\n");
-  return text;
-}
-
 TEST(EngineIkeGw, IpsecGwAnswersAnyPeerAndRoutesItsSelectors) {
   RouterPair pair(Dynamic(ReadEngineVector("router_a.cfg"), {}, true), GatewayConfig());
   pair.Pump(At(0));

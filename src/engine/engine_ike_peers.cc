@@ -98,6 +98,7 @@ absl::StatusOr<ike::IkePeerConfig> IkePeerForTunnel(
   p->local_ts = std::move(local_ts);
   p->remote_ts = std::move(remote_ts);
   p->auto_establish = dynamic.auto_establish;
+  p->request_address = dynamic.request_address;
   p->responder_only = group != nullptr && group->ipsec_responder_only;
   return p;
 }

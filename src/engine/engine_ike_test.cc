@@ -394,7 +394,6 @@ TEST(EngineIke, GarbageAndForgeriesAreCountedNotAnswered) {
   EXPECT_TRUE(Traffic(*pair, At(3)));
 }
 
-
 TEST(EngineIke, NatTraversalAndAPortChange) {
   IkeSettings s;
   s.dpd = "dpd interval 10 max-retries 3";

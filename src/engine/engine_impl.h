@@ -20,10 +20,12 @@
 #include "dataplane/icmp_error.h"
 #include "engine/address_index.h"
 #include "engine/engine_pki.h"
+#include "engine/engine_radius.h"
 #include "engine/engine_view.h"
 #include "engine/isa_groups.h"
 #include "engine/slot_gate.h"
 #include "engine/spare_pool.h"
+#include "ike/auth/address_pool.h"
 #include "ike/v1/ikev1_manager.h"
 #include "ike/v2/ike_manager.h"
 #include "tunnelisa/config/diff.h"
@@ -253,6 +255,10 @@ struct RouteTarget {
   IpTunnelState* ip = nullptr;
   IpsecTunnelState* ipsec = nullptr;
   bool names_tunnel = false;  // the route names a tunnel (missing: tunnel-down, not egress)
+  // clients_only: the connected route of an ipsec-gw's default-secure-service interface (its
+  // remote-access clients' subnet): only the clients' own /32 routes lead anywhere; the rest
+  // of the subnet is no route (RelinkGws sets it).
+  bool clients_only = false;
   uint32_t interface_id = 0;  // the route's interface (Egress::interface_id)
 };
 
@@ -387,10 +393,17 @@ class Engine::Impl {
       }
     };
     std::map<SessionKey, std::unique_ptr<IpsecTunnelState>> sessions;
+    // pool: the local-address-assignment pool (null: none). Kept across reloads that keep a
+    // pool (SetRange), so leases still inside the range survive; IKE SAs holding a lease keep
+    // the pool alive (shared) until they release it.
+    std::shared_ptr<ike::AddressPool> pool;
   };
   void ReconcileGws(const config::Config& config, const config::RuntimeView& base,
                     std::vector<ike::IkePeerConfig>& peers);
   void RemoveGwSessions(GwState& g);
+  // ReconcilePool: the gateway's local-address-assignment pool after a configuration change:
+  // created, resized (revoked leases queued in revoked_leases_) or dropped.
+  absl::Status ReconcilePool(GwState& g, const config::IpsecGw& gw);
   GwState* GwForPeer(uint64_t peer);
   IpsecTunnelState* GwSession(GwState& g, const GwState::SessionKey& key, bool create);
   // RelinkGws: after BuildServices or a session change: terminated addresses, endpoints,
@@ -446,6 +459,8 @@ class Engine::Impl {
   std::unique_ptr<ike::v1::Ikev1Manager> ike_v1;  // IKEv1 peers (ike-version 1)
   // The running configuration's PKI files, loaded at Apply (null: it names none).
   std::shared_ptr<const EnginePki> pki;
+  // The RADIUS clients of the running configuration's radius-server-policies (Reconcile).
+  EngineRadius radius;
   std::map<uint64_t, config::TunnelKey> ike_peer_keys;  // IKE peer id -> tunnel
   std::map<config::TunnelKey, uint64_t> ike_peer_ids;   // stable ids per tunnel
   uint64_t next_ike_peer = 1;
@@ -466,6 +481,9 @@ class Engine::Impl {
   std::map<config::IsaSlot, size_t> isa_load;
   // Dynamic tunnels that moved to another ISA in this Reconcile: initiated afterwards.
   std::vector<uint64_t> reinitiate_;
+  // revoked_leases_: address leases a reloaded pool gave up (ReconcileGws); their IKE SAs end
+  // once the new peers are set.
+  std::vector<uint64_t> revoked_leases_;
   // kFailoverSequenceMargin: sequence numbers skipped when a manual-keyed tunnel is
   // re-established on another ISA: more than a tunnel sends between two snapshots
   // (kSnapshotInterval: a million packets is a second at 1 Mpps), far less than the 2^32 a

@@ -61,6 +61,14 @@ absl::StatusOr<IkeAuthSetup> IkeAuthFor(std::string_view what, const config::Ike
                                         const std::optional<config::ConfigSecret>& psk,
                                         const std::optional<config::CertAuth>& cert,
                                         const EnginePki* pki) {
+  // The remote-access methods check users through RADIUS (XAUTH, EAP), which the engine does
+  // not speak yet: such a tunnel or gateway stays down with the reason rather than letting a
+  // client in on half of its authentication.
+  if (config::UsesRadius(policy.auth_method)) {
+    return absl::FailedPreconditionError(
+        StrCat("no SA: auth-method ", config::IkeAuthMethodName(policy.auth_method),
+               " needs RADIUS user authentication, which this engine does not support yet"));
+  }
   const config::IkeAuthMethod own = config::OwnAuthMethod(policy);
   const config::IkeAuthMethod peer = policy.auth_method;
   IkeAuthSetup setup;

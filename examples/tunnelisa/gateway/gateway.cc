@@ -108,7 +108,14 @@ absl::Status Gateway::Open(const config::Config& config, int* exit_code) {
     log_.Info("PKI directory " + options_.pki_dir);
   }
   storage_.resize(kBurst * kBufferSize);
-  Host host{.transport = this, .events = &log_, .log = &log_};
+  // The RADIUS socket: without it the gateway still runs; gateways that check users through
+  // RADIUS stay down and say why.
+  if (absl::StatusOr<std::unique_ptr<RadiusSocket>> r = RadiusSocket::Create(); r.ok()) {
+    radius_ = *std::move(r);
+  } else {
+    log_.Error(std::string(r.status().message()));
+  }
+  Host host{.transport = this, .events = &log_, .log = &log_, .radius = radius_.get()};
   absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(
       {.crypto = crypto_.get(), .host = host, .pki_store = pki_store_ ? &*pki_store_ : nullptr});
   if (!engine.ok()) return engine.status();
@@ -207,6 +214,8 @@ int Gateway::Run() {
     }
     const size_t event_at = fds.size();
     if (control_event_fd_ >= 0) fds.push_back({control_event_fd_, POLLIN, 0});
+    const size_t radius_at = fds.size();
+    if (radius_) radius_->AddPollFds(fds);
 
     if (poll(fds.data(), fds.size(), timeout_ms) < 0) {
       if (errno == EINTR) continue;
@@ -232,6 +241,7 @@ int Gateway::Run() {
     for (size_t i = 0; i < public_->sources().size(); ++i) {
       if (fds[public_at + i].revents != 0) ReadPublic(public_->sources()[i]);
     }
+    if (radius_) radius_->Read(std::span<const pollfd>(fds).subspan(radius_at), *engine_, Now());
     if (control_event_fd_ >= 0 && fds[event_at].revents != 0) {
       uint64_t ignored;
       (void)!read(control_event_fd_, &ignored, sizeof ignored);

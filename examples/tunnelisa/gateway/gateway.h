@@ -9,6 +9,7 @@
 //   deadline      -> Engine::OnTimer (at the deadline it returned, and at least once a second
 //                    because packets can create timers the last deadline did not know of)
 //   Transport     -> SendPublic: UDP socket or raw socket; DeliverPrivate: the service's TUN
+//   RADIUS socket -> Engine::OnRadiusDatagram (Host::radius: RadiusSocket, ephemeral port)
 //   SIGTERM/INT   -> Engine::Shutdown (IKE deletes go out), then everything is closed
 //   SIGHUP        -> Reload of the configuration file (as the control request
 //                    `config reload [FILE]`)
@@ -36,6 +37,7 @@
 #include "examples/tunnelisa/gateway/gateway_log.h"
 #include "examples/tunnelisa/gateway/gateway_plan.h"
 #include "examples/tunnelisa/gateway/public_sockets.h"
+#include "examples/tunnelisa/gateway/radius_socket.h"
 #include "examples/tunnelisa/gateway/tun_device.h"
 #include "tunnelisa/config/model.h"
 #include "tunnelisa/crypto_backend.h"
@@ -196,6 +198,7 @@ class Gateway final : private Transport {
   std::unique_ptr<ControlServer> control_;
   std::unique_ptr<CryptoRegistry> crypto_;
   std::optional<pki::PkiStore> pki_store_;  // --pki-dir, when open
+  std::unique_ptr<RadiusSocket> radius_;    // Host::radius (null: it could not be opened)
   std::unique_ptr<Engine> engine_;
   int signal_fd_ = -1;
   MonoTime next_timer_;

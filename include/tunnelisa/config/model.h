@@ -116,16 +116,43 @@ struct Dpd {
   bool operator==(const Dpd&) const = default;
 };
 
-// IkeAuthMethod: how one side of an IKE SA authenticates (`auth-method` / `own-auth-method`):
-// with the pre-shared key, or with an X.509 certificate (IKEv2; the guide's "Use Certificate
-// Authentication for IKEv2"). Words: "psk", "cert-auth".
-enum class IkeAuthMethod : uint8_t { kPsk, kCertAuth };
+// IkeAuthMethod: how one side of an IKE SA authenticates (`auth-method` / `own-auth-method`).
+// Words in parentheses.
+//   kPsk           ("psk") the pre-shared key.
+//   kCertAuth      ("cert-auth") an X.509 certificate (IKEv2; the guide's "Use Certificate
+//                  Authentication for IKEv2").
+// The remote-access methods (the guide's "xauth with RADIUS support"), `auth-method` only, and
+// only on an ipsec-gw with a radius-authentication-policy (the user is checked by RADIUS):
+//   kPlainPskXauth ("plain-psk-xauth") IKEv1: the client proves the pre-shared key, then the
+//                  gateway, as XAUTH server, asks for a user name and password.
+//   kPskRadius     ("psk-radius") IKEv2: the client's pre-shared key, then an EAP exchange
+//                  relayed to RADIUS.
+//   kCertRadius    ("cert-radius") IKEv2: the client's certificate, then EAP relayed to RADIUS.
+//   kEap           ("eap") IKEv2: EAP only, relayed to RADIUS.
+enum class IkeAuthMethod : uint8_t {
+  kPsk,
+  kCertAuth,
+  kPlainPskXauth,
+  kPskRadius,
+  kCertRadius,
+  kEap,
+};
 // IkeAuthMethodName: the word the configuration writes. ParseIkeAuthMethod: the inverse;
 // nullopt for any other word. AllIkeAuthMethods: every method, in the order messages list
 // them (the words come from one table, so methods added later need no other change here).
 std::string_view IkeAuthMethodName(IkeAuthMethod method);
 std::optional<IkeAuthMethod> ParseIkeAuthMethod(std::string_view name);
 std::span<const IkeAuthMethod> AllIkeAuthMethods();
+// UsesRadius: whether `method` authenticates a user through RADIUS (the four remote-access
+// methods above).
+bool UsesRadius(IkeAuthMethod method);
+// PeerProof: what the peer's own IKE authentication (its AUTH payload) is checked with under
+// `method`: kPsk (psk, plain-psk-xauth, psk-radius), kCertAuth (cert-auth, cert-radius), or
+// nullopt for eap (EAP alone authenticates the client).
+std::optional<IkeAuthMethod> PeerProof(IkeAuthMethod method);
+// IkeAuthMethodVersion: the IKE version `method` needs (1 for plain-psk-xauth, 2 for cert-auth
+// and the RADIUS IKEv2 methods), or 0 when it works with both (psk).
+uint8_t IkeAuthMethodVersion(IkeAuthMethod method);
 
 // IkePolicy: `config ipsec ike-policy ID create`. The auth-algorithm is also the PRF.
 struct IkePolicy {
@@ -148,8 +175,10 @@ struct IkePolicy {
   bool operator==(const IkePolicy&) const = default;
 };
 
-// OwnAuthMethod: the method this side authenticates with under `policy`: its own-auth-method,
-// else its auth-method.
+// OwnAuthMethod: the method this side authenticates with under `policy`: its own-auth-method
+// (psk or cert-auth), else the one auth-method implies: psk for psk, plain-psk-xauth and
+// psk-radius; cert-auth for cert-auth, cert-radius and eap (RFC 7296 2.16: with EAP the
+// responder proves itself with a public-key signature).
 IkeAuthMethod OwnAuthMethod(const IkePolicy& policy);
 
 // IpsecTransform: `config ipsec ipsec-transform ID [create]`.
@@ -338,6 +367,9 @@ struct DynamicKeying {
   std::vector<uint32_t> transforms;      // 1..4, in preference order
   bool auto_establish = false;
   std::optional<CertAuth> cert;  // the `cert` block; nullopt: none
+  // request_address: `request-address` (tunnelisa extension, IKEv2): this side is a
+  // remote-access client and asks the peer's ipsec-gw for an inner address (CP(CFG_REQUEST)).
+  bool request_address = false;
   bool operator==(const DynamicKeying&) const = default;
 };
 
@@ -364,7 +396,32 @@ struct SecureServiceRef {
   bool operator==(const SecureServiceRef&) const = default;
 };
 
-// IpsecGw: `ipsec-gw "NAME" create` under a public tunnel SAP: a dynamic LAN-to-LAN responder.
+// Ipv4AddressAssignment: the `ipv4` block of an ipsec-gw's `local-address-assignment`: the
+// pool remote-access clients get their inner address from (`address-range START END`, inside
+// the subnet of the default-secure-service's private tunnel interface, at most 65536
+// addresses, not the interface's own) and the DNS servers announced to them (`dns-server
+// A.B.C.D`, one line each, at most 2, in the order configured).
+struct Ipv4AddressAssignment {
+  std::optional<IpAddress> range_start;  // set together with range_end
+  std::optional<IpAddress> range_end;
+  std::vector<IpAddress> dns_servers;
+  bool operator==(const Ipv4AddressAssignment&) const = default;
+};
+
+inline constexpr uint64_t kMaxAddressRangeSize = 65536;
+inline constexpr size_t kMaxDnsServers = 2;
+
+// LocalAddressAssignment: `local-address-assignment` of an ipsec-gw: addresses for
+// remote-access clients from a local pool (an address RADIUS returns, Framed-IP-Address, is
+// used instead when there is one).
+struct LocalAddressAssignment {
+  std::optional<Ipv4AddressAssignment> ipv4;  // the `ipv4` block
+  bool operator==(const LocalAddressAssignment&) const = default;
+};
+
+// IpsecGw: `ipsec-gw "NAME" create` under a public tunnel SAP: a dynamic LAN-to-LAN responder,
+// and with a remote-access auth-method or a local-address-assignment a remote-access
+// concentrator (the guide's Figure 28).
 struct IpsecGw {
   std::string name;
   std::optional<IpAddress> gateway_address;  // in the SAP interface's subnet
@@ -378,6 +435,12 @@ struct IpsecGw {
   std::optional<uint32_t> default_tunnel_template;
   std::optional<SecureServiceRef> default_secure_service;
   std::optional<Dpd> dpd;
+  // radius_authentication_policy / radius_accounting_policy: `radius-authentication-policy
+  // "NAME"` / `radius-accounting-policy "NAME"`, names in Config; empty: none. The first is
+  // required when the ike-policy's auth-method uses RADIUS.
+  std::string radius_authentication_policy;
+  std::string radius_accounting_policy;
+  std::optional<LocalAddressAssignment> local_address_assignment;
   AdminState admin = AdminState::kDown;
   std::string description;
   bool operator==(const IpsecGw&) const = default;
@@ -489,9 +552,70 @@ struct CaProfile {
   bool operator==(const CaProfile&) const = default;
 };
 
+// ---------------------------------------------------------------------------------------------
+// RADIUS: config router radius-server, config aaa, config ipsec radius-*-policy
+// ---------------------------------------------------------------------------------------------
+
+inline constexpr uint16_t kDefaultRadiusAuthPort = 1812;
+inline constexpr uint16_t kDefaultRadiusAcctPort = 1813;
+
+// RadiusServer: `config router radius-server server "NAME" address A.B.C.D secret "S"
+// create`, with `auth-port N` (1812) and `acct-port N` (1813) inside. The secret is the
+// RFC 2865 shared secret (1..64 printable characters), written back as pre-shared keys are.
+struct RadiusServer {
+  std::string name;
+  IpAddress address;
+  ConfigSecret secret;
+  uint16_t auth_port = kDefaultRadiusAuthPort;
+  uint16_t acct_port = kDefaultRadiusAcctPort;
+  std::string description;
+  bool operator==(const RadiusServer&) const = default;
+};
+
+inline constexpr uint32_t kMaxRadiusServerIndex = 16;
+
+// RadiusServerPolicy: `config aaa radius-server-policy "NAME" create`: which servers to ask,
+// in failover order (the `servers` block's `server INDEX name "NAME"`, INDEX 1..16, lowest
+// first), how long to wait for each answer (`timeout`, 1..90 s) and how often to send a
+// request to one server before the next (`retry`, 1..10), and the NAS-Identifier to send
+// (`nas-identifier "X"` at the policy level; empty: none).
+struct RadiusServerPolicy {
+  std::string name;
+  uint32_t timeout_s = 5;
+  uint32_t retry = 3;
+  std::map<uint32_t, std::string> servers;  // index -> radius-server name
+  std::string nas_identifier;
+  std::string description;
+  bool operator==(const RadiusServerPolicy&) const = default;
+};
+
+// RadiusAuthenticationPolicy: `config ipsec radius-authentication-policy "NAME" create` with
+// `radius-server-policy "NAME"`: how an ipsec-gw checks its remote-access users.
+struct RadiusAuthenticationPolicy {
+  std::string name;
+  std::string radius_server_policy;  // required
+  std::string description;
+  bool operator==(const RadiusAuthenticationPolicy&) const = default;
+};
+
+// RadiusAccountingPolicy: `config ipsec radius-accounting-policy "NAME" create` with
+// `radius-server-policy "NAME"` and `update-interval MINUTES` (5..1440; nullopt: no interim
+// updates, only start and stop).
+struct RadiusAccountingPolicy {
+  std::string name;
+  std::string radius_server_policy;  // required
+  std::optional<uint32_t> update_interval_min;
+  std::string description;
+  bool operator==(const RadiusAccountingPolicy&) const = default;
+};
+
 // Config: a whole router configuration.
 struct Config {
-  std::map<std::string, CaProfile> ca_profiles;  // `config system security pki`, by name
+  std::map<std::string, CaProfile> ca_profiles;        // `config system security pki`, by name
+  std::map<std::string, RadiusServer> radius_servers;  // `config router`
+  std::map<std::string, RadiusServerPolicy> radius_server_policies;  // `config aaa`
+  std::map<std::string, RadiusAuthenticationPolicy> radius_authentication_policies;
+  std::map<std::string, RadiusAccountingPolicy> radius_accounting_policies;
   std::map<uint32_t, TunnelGroup> tunnel_groups;
   std::map<uint32_t, IkePolicy> ike_policies;
   std::map<uint32_t, IpsecTransform> ipsec_transforms;

@@ -28,7 +28,14 @@ inline constexpr uint64_t kSpiR = 0x1112131415161718;
 // Raw: a generic payload header (`next`, `flags`, length computed) followed by `body`.
 inline Bytes Raw(uint8_t next, uint8_t flags, const Bytes& body) {
   const size_t length = body.size() + 4;
-  Bytes out = {next, flags, static_cast<uint8_t>(length >> 8), static_cast<uint8_t>(length)};
+  // Reserved first and filled in place: g++ -O3 sees a 4-octet buffer grown by insert() as an
+  // out-of-bounds copy (-Warray-bounds false positive).
+  Bytes out;
+  out.reserve(length);
+  out.push_back(next);
+  out.push_back(flags);
+  out.push_back(static_cast<uint8_t>(length >> 8));
+  out.push_back(static_cast<uint8_t>(length));
   out.insert(out.end(), body.begin(), body.end());
   return out;
 }

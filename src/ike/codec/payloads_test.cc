@@ -351,6 +351,21 @@ TEST(CpPayloadTest, RoundTripOfRequestAndReply) {
   EXPECT_EQ(reply.attributes[0].address(), *IpAddress::Parse("10.9.0.2"));
 }
 
+TEST(CpPayloadTest, UnknownAndUnsizedAttributesAreKeptAsBytes) {
+  // An unknown type (0x4321) with 3 octets, then INTERNAL_IP4_ADDRESS empty: both parse, the
+  // unknown one kept for the exchange code to ignore.
+  const std::vector<uint8_t> body = {1, 0, 0, 0, 0x43, 0x21, 0, 3, 7, 8, 9, 0, 1, 0, 0};
+  Reader r(body);
+  absl::StatusOr<CpPayload> cp = CpPayload::Parse(r);
+  ASSERT_TRUE(cp.ok()) << cp.status();
+  ASSERT_EQ(cp->attributes.size(), 2u);
+  EXPECT_EQ(static_cast<uint16_t>(cp->attributes[0].type), 0x4321);
+  EXPECT_EQ(cp->attributes[0].value, (std::vector<uint8_t>{7, 8, 9}));
+  EXPECT_EQ(cp->attributes[0].address(), std::nullopt);
+  EXPECT_EQ(cp->attributes[1].type, ConfigAttributeType::kInternalIp4Address);
+  EXPECT_TRUE(cp->attributes[1].value.empty());
+}
+
 TEST(CpPayloadTest, AttributeLengthsAreChecked) {
   ExpectError(ParseOne(PayloadType::kCp, {2, 0, 0, 0, 0, 1, 0, 8, 10, 0, 0, 1}),
               "length 8 runs past the CP payload");

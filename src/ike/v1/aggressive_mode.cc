@@ -9,39 +9,14 @@
 //
 // The responder's HASH_R goes out before the initiator proved anything, keyed with the
 // pre-shared key: an offline dictionary target, which SetPeers warns about.
-#include <openssl/crypto.h>
 
 #include "common/str_cat.h"
+#include "ike/v1/exchange_util.h"
 #include "ike/v1/ikev1_manager.h"
 #include "ike/v1/v1_proposals.h"
 #include "tunnelisa/wire_constants.h"
 
 namespace tunnelisa::ike::v1 {
-namespace {
-
-constexpr size_t kNonceSize = 32;
-
-template <typename T>
-const T* FindV1(std::span<const V1Payload> payloads, V1PayloadType type) {
-  for (const V1Payload& p : payloads) {
-    if (p.type == type) return p.As<T>();
-  }
-  return nullptr;
-}
-
-const V1Payload* FindPayload(std::span<const V1Payload> payloads, V1PayloadType type) {
-  for (const V1Payload& p : payloads) {
-    if (p.type == type) return &p;
-  }
-  return nullptr;
-}
-
-bool HashMatches(const absl::StatusOr<SecretBytes>& expected, const V1HashPayload& got) {
-  return expected.ok() && expected->size() == got.data.size() &&
-         CRYPTO_memcmp(expected->data(), got.data.data(), got.data.size()) == 0;
-}
-
-}  // namespace
 
 absl::Status Ikev1Manager::StartAggressive(const IkePeerConfig& peer, MonoTime now) {
   if (absl::Status s = ValidateV1Policy(peer.ike); !s.ok()) {
@@ -69,7 +44,7 @@ absl::Status Ikev1Manager::StartAggressive(const IkePeerConfig& peer, MonoTime n
   sa.last_heard = now;
   sa.dh = *std::move(dh);
   sa.g_xi = sa.dh->public_value();
-  sa.nonce_i.assign(kNonceSize, 0);
+  sa.nonce_i.assign(kV1NonceSize, 0);
   host_->RandomBytes(sa.nonce_i);
   sa.offered =
       OfferPhase1(peer.ike, static_cast<uint16_t>(V1AuthMethod::kPreSharedKey), peer.ike_lifetime);
@@ -117,7 +92,7 @@ void Ikev1Manager::ProcessAm2(V1Sa& sa, const V1Message& m, MonoTime now) {
   NoteVendorIds(sa, m.payloads);
   CheckNatD(sa, m.payloads);
   if (!DerivePhase1(sa, ke->data, now)) return;
-  if (!HashMatches(Phase1HashOf(sa, V1Side::kResponder, id->raw_body()), *hash)) {
+  if (!HashMatches(Phase1HashOf(sa, V1Side::kResponder, id->raw_body()), hash)) {
     Phase1Failed(sa, IkeEventKind::kAuthFailed, "HASH_R does not match the pre-shared key", now);
     return;
   }
@@ -173,21 +148,7 @@ void Ikev1Manager::RespondAm1(const V1Message& m, std::span<const uint8_t> raw,
     SendPlainNotify(local, remote, natt_port, m.header.icookie, 0, V1NotifyType::kNoProposalChosen);
     return;
   }
-  if (half_open_.size() >= options_.half_open_limit) {
-    ++stats_.half_open_refused;
-    return;
-  }
-  const int64_t second = now.ns / 1000000000;
-  auto& [rate_second, rate_count] = init_rate_[remote.address];
-  if (rate_second != second) {
-    rate_second = second;
-    rate_count = 0;
-  }
-  if (init_rate_.size() > 4096) init_rate_.clear();
-  if (++rate_count > options_.init_rate_per_peer) {
-    ++stats_.half_open_refused;
-    return;
-  }
+  if (!AdmitNewPhase1(remote, now)) return;
   auto owned = std::make_unique<V1Sa>();
   V1Sa& sa = *owned;
   sa.peer = peer->id;
@@ -226,7 +187,7 @@ void Ikev1Manager::RespondAm1(const V1Message& m, std::span<const uint8_t> raw,
   sa.g_xi = ke->data;
   sa.g_xr = sa.dh->public_value();
   sa.nonce_i = nonce->data;
-  sa.nonce_r.assign(kNonceSize, 0);
+  sa.nonce_r.assign(kV1NonceSize, 0);
   host_->RandomBytes(sa.nonce_r);
   const std::span<const uint8_t> sa_body = sa_payload->raw_body();
   const std::span<const uint8_t> peer_id_body = id->raw_body();
@@ -270,7 +231,7 @@ void Ikev1Manager::ProcessAm3(V1Sa& sa, const V1Opened& in, MonoTime now) {
     Phase1Failed(sa, IkeEventKind::kAuthFailed, "message 3 without HASH", now);
     return;
   }
-  if (!HashMatches(Phase1HashOf(sa, V1Side::kInitiator, sa.id_i_body), *hash)) {
+  if (!HashMatches(Phase1HashOf(sa, V1Side::kInitiator, sa.id_i_body), hash)) {
     Phase1Failed(sa, IkeEventKind::kAuthFailed, "HASH_I does not match the pre-shared key", now);
     return;
   }

@@ -136,6 +136,9 @@ class Ikev1Manager {
   // ResponderPeer: the configured peer an initiator at `remote` reaching us on `local` may
   // be (a static tunnel to that address first, then an ipsec-gw on `local`), or nullptr.
   const IkePeerConfig* ResponderPeer(const IkeEndpoint& local, const IkeEndpoint& remote) const;
+  // AdmitNewPhase1: a new responder phase 1 from `remote` is within the half-open cap and the
+  // per-peer rate (else counted in half_open_refused).
+  bool AdmitNewPhase1(const IkeEndpoint& remote, MonoTime now);
   // Phase1Keys: g^xy, SKEYID..., the protector; false (SA removed) on failure.
   bool DerivePhase1(V1Sa& sa, std::span<const uint8_t> peer_ke, MonoTime now);
   std::vector<V1Payload> OurVendorIds() const;

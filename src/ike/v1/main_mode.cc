@@ -10,7 +10,6 @@
 //                               <--    HDR, KE, Nr [, NAT-D, NAT-D]
 //   HDR*, IDii, HASH_I          -->
 //                               <--    HDR*, IDir, HASH_R
-#include <openssl/crypto.h>
 
 #include <algorithm>
 
@@ -18,39 +17,12 @@
 #include "common/str_cat.h"
 #include "ike/auth/id_text.h"
 #include "ike/v1/crypto/v1_suite.h"
+#include "ike/v1/exchange_util.h"
 #include "ike/v1/ikev1_manager.h"
 #include "ike/v1/v1_proposals.h"
 #include "tunnelisa/wire_constants.h"
 
 namespace tunnelisa::ike::v1 {
-namespace {
-
-constexpr size_t kNonceSize = 32;
-
-template <typename T>
-const T* FindV1(std::span<const V1Payload> payloads, V1PayloadType type) {
-  for (const V1Payload& p : payloads) {
-    if (p.type == type) return p.As<T>();
-  }
-  return nullptr;
-}
-
-const V1Payload* FindPayload(std::span<const V1Payload> payloads, V1PayloadType type) {
-  for (const V1Payload& p : payloads) {
-    if (p.type == type) return &p;
-  }
-  return nullptr;
-}
-
-std::vector<uint8_t> CookieBytes(uint64_t a, uint64_t b) {
-  std::vector<uint8_t> out;
-  for (uint64_t v : {a, b}) {
-    for (int k = 7; k >= 0; --k) out.push_back(static_cast<uint8_t>(v >> (8 * k)));
-  }
-  return out;
-}
-
-}  // namespace
 
 // ---------------------------------------------------------------------------------------------
 // Shared by Main Mode and Aggressive Mode
@@ -318,6 +290,27 @@ void Ikev1Manager::HandlePhase1Plain(const V1Message& m, std::span<const uint8_t
   }
 }
 
+bool Ikev1Manager::AdmitNewPhase1(const IkeEndpoint& remote, MonoTime now) {
+  // DoS protection as far as IKEv1 allows: a cap on half-open SAs and a per-peer rate (IKEv1
+  // has no cookie exchange before state is kept).
+  if (half_open_.size() >= options_.half_open_limit) {
+    ++stats_.half_open_refused;
+    return false;
+  }
+  const int64_t second = now.ns / 1000000000;
+  if (init_rate_.size() > 4096) init_rate_.clear();  // bounded memory under a spoofed flood
+  auto& [rate_second, rate_count] = init_rate_[remote.address];
+  if (rate_second != second) {
+    rate_second = second;
+    rate_count = 0;
+  }
+  if (++rate_count > options_.init_rate_per_peer) {
+    ++stats_.half_open_refused;
+    return false;
+  }
+  return true;
+}
+
 const IkePeerConfig* Ikev1Manager::ResponderPeer(const IkeEndpoint& local,
                                                  const IkeEndpoint& remote) const {
   // Static tunnels answer only their configured peer (the guide's "Security"); an ipsec-gw
@@ -395,7 +388,7 @@ void Ikev1Manager::ProcessMm2(V1Sa& sa, const V1Message& m, MonoTime now) {
   }
   sa.dh = *std::move(dh);
   sa.g_xi = sa.dh->public_value();
-  sa.nonce_i.assign(kNonceSize, 0);
+  sa.nonce_i.assign(kV1NonceSize, 0);
   host_->RandomBytes(sa.nonce_i);
   std::vector<V1Payload> out;
   out.push_back(V1Payload::Make(V1PayloadType::kKe, V1KePayload{sa.g_xi}));
@@ -459,9 +452,7 @@ void Ikev1Manager::ProcessMm6(V1Sa& sa, const V1Opened& in, MonoTime now) {
     ++stats_.dropped;
     return;
   }
-  absl::StatusOr<SecretBytes> expected = Phase1HashOf(sa, V1Side::kResponder, id->raw_body());
-  if (!expected.ok() || expected->size() != hash->data.size() ||
-      CRYPTO_memcmp(expected->data(), hash->data.data(), hash->data.size()) != 0) {
+  if (!HashMatches(Phase1HashOf(sa, V1Side::kResponder, id->raw_body()), hash)) {
     Phase1Failed(sa, IkeEventKind::kAuthFailed, "HASH_R does not match the pre-shared key", now);
     return;
   }
@@ -489,23 +480,7 @@ void Ikev1Manager::RespondMm1(const V1Message& m, std::span<const uint8_t> raw,
     ++stats_.dropped;
     return;
   }
-  // DoS protection as far as IKEv1 allows: a cap on half-open SAs and a per-peer rate (IKEv1
-  // has no cookie exchange before state is kept).
-  if (half_open_.size() >= options_.half_open_limit) {
-    ++stats_.half_open_refused;
-    return;
-  }
-  const int64_t second = now.ns / 1000000000;
-  auto& [rate_second, rate_count] = init_rate_[remote.address];
-  if (rate_second != second) {
-    rate_second = second;
-    rate_count = 0;
-  }
-  if (init_rate_.size() > 4096) init_rate_.clear();  // bounded memory under a spoofed flood
-  if (++rate_count > options_.init_rate_per_peer) {
-    ++stats_.half_open_refused;
-    return;
-  }
+  if (!AdmitNewPhase1(remote, now)) return;
   auto owned = std::make_unique<V1Sa>();
   V1Sa& sa = *owned;
   sa.peer = peer->id;
@@ -566,7 +541,7 @@ void Ikev1Manager::RespondMm3(V1Sa& sa, const V1Message& m, MonoTime now) {
   sa.g_xi = ke->data;
   sa.g_xr = sa.dh->public_value();
   sa.nonce_i = nonce->data;
-  sa.nonce_r.assign(kNonceSize, 0);
+  sa.nonce_r.assign(kV1NonceSize, 0);
   host_->RandomBytes(sa.nonce_r);
   CheckNatD(sa, m.payloads);
   std::vector<V1Payload> out;
@@ -588,9 +563,7 @@ void Ikev1Manager::RespondMm5(V1Sa& sa, const V1Opened& in, MonoTime now) {
     Phase1Failed(sa, IkeEventKind::kAuthFailed, "message 5 without ID or HASH", now);
     return;
   }
-  absl::StatusOr<SecretBytes> expected = Phase1HashOf(sa, V1Side::kInitiator, id->raw_body());
-  if (!expected.ok() || expected->size() != hash->data.size() ||
-      CRYPTO_memcmp(expected->data(), hash->data.data(), hash->data.size()) != 0) {
+  if (!HashMatches(Phase1HashOf(sa, V1Side::kInitiator, id->raw_body()), hash)) {
     Phase1Failed(sa, IkeEventKind::kAuthFailed, "HASH_I does not match the pre-shared key", now);
     return;
   }

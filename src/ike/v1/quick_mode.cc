@@ -13,39 +13,28 @@
 // message 2. The SA it replaces keeps receiving for IkeOptions::rekeyed_child_linger, then is
 // deleted with a Delete the peer sees. The responder keeps message 2 going until message 3
 // arrives; a copy of message 2 makes the initiator send message 3 again.
-#include <openssl/crypto.h>
 
 #include "absl/strings/str_format.h"
 #include "common/str_cat.h"
+#include "ike/v1/exchange_util.h"
 #include "ike/v1/ikev1_manager.h"
 #include "ike/v1/v1_proposals.h"
 
 namespace tunnelisa::ike::v1 {
 namespace {
 
-constexpr size_t kNonceSize = 32;
 // How long a finished or unanswered Quick Mode is remembered (copies of its last message).
 constexpr Duration kQuickLinger = Duration::Seconds(60);
 // How long the initiator of a rekey keeps sending on the old IPsec SA after message 3 (see
 // ProcessQm2).
 constexpr Duration kRekeySendDelay = Duration::Milliseconds(500);
 
-template <typename T>
-const T* FindV1(std::span<const V1Payload> payloads, V1PayloadType type) {
-  for (const V1Payload& p : payloads) {
-    if (p.type == type) return p.As<T>();
-  }
-  return nullptr;
-}
-
 // Fresh: a copy of a received payload to send back (re-serialized from its body, so the hash
 // covers exactly what goes out).
 V1Payload Fresh(const V1Payload& p) { return V1Payload::Make(p.type, p.body); }
 
 bool HashEquals(const absl::StatusOr<SecretBytes>& expected, const V1Payload& first) {
-  const V1HashPayload* got = first.As<V1HashPayload>();
-  return got != nullptr && expected.ok() && expected->size() == got->data.size() &&
-         CRYPTO_memcmp(expected->data(), got->data.data(), got->data.size()) == 0;
+  return HashMatches(expected, first.As<V1HashPayload>());
 }
 
 IpPrefix AnyOf(const IpAddress& like) {
@@ -151,7 +140,7 @@ void Ikev1Manager::StartQuick(V1Sa& sa, const IpPrefix& local_ts, const IpPrefix
   q.rekey_of = rekey_of;
   q.local_ts = local_ts;
   q.remote_ts = remote_ts;
-  q.nonce_i.assign(kNonceSize, 0);
+  q.nonce_i.assign(kV1NonceSize, 0);
   host_->RandomBytes(q.nonce_i);
   q.expires = now + kQuickLinger;
   QuickOffer offer;
@@ -284,7 +273,7 @@ void Ikev1Manager::RespondQm1(V1Sa& sa, const V1Opened& in, std::span<const uint
   q.remote_ts = remote_ts;
   q.ids_sent = ids.size() == 2;
   q.nonce_i = nonce->data;
-  q.nonce_r.assign(kNonceSize, 0);
+  q.nonce_r.assign(kV1NonceSize, 0);
   host_->RandomBytes(q.nonce_r);
   q.expires = now + kQuickLinger;
   SecretBytes g_qm;

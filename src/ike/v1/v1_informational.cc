@@ -8,18 +8,11 @@
 // once; lost Deletes are made up for by lifetimes and DPD.
 #include "absl/strings/str_format.h"
 #include "common/str_cat.h"
+#include "ike/v1/exchange_util.h"
 #include "ike/v1/ikev1_manager.h"
 
 namespace tunnelisa::ike::v1 {
 namespace {
-
-std::vector<uint8_t> CookieBytes(uint64_t a, uint64_t b) {
-  std::vector<uint8_t> out;
-  for (uint64_t v : {a, b}) {
-    for (int k = 7; k >= 0; --k) out.push_back(static_cast<uint8_t>(v >> (8 * k)));
-  }
-  return out;
-}
 
 uint32_t Be32(std::span<const uint8_t> b) {
   return (uint32_t{b[0]} << 24) | (uint32_t{b[1]} << 16) | (uint32_t{b[2]} << 8) | b[3];

@@ -143,8 +143,8 @@ ChildSa* IkeManager::AcceptChild(IkeSa& sa, const std::vector<Payload>& in, bool
     }
     shared = *std::move(s);
   }
-  absl::StatusOr<NarrowedTs> narrowed =
-      NarrowAsResponder(*tsi, *tsr, peer->remote_ts, peer->local_ts);
+  const std::vector<IpPrefix> remote_ts = ChildRemoteTs(sa, *peer);
+  absl::StatusOr<NarrowedTs> narrowed = NarrowAsResponder(*tsi, *tsr, remote_ts, peer->local_ts);
   if (!narrowed.ok()) {
     std::string detail = StrCat("TS_UNACCEPTABLE: ", narrowed.status().message());
     LogLine(LogLevel::kWarning, StrCat("IKE: ", peer->name, ": ", detail));
@@ -224,7 +224,10 @@ void IkeManager::StartNewChild(IkeSa& sa, MonoTime now) {
   for (const ChildSa& c : sa.children) {
     if (c.state == ChildState::kInstalled) return;  // it has one again
   }
-  SendCreateChild(sa, 0, peer->child.front().pfs_group, peer->local_ts, peer->remote_ts, now);
+  // A remote-access client's CHILD SAs carry its assigned address only.
+  std::vector<IpPrefix> local_ts = peer->local_ts;
+  if (sa.assigned_address) local_ts = {IpPrefix::Make(*sa.assigned_address, 32)};
+  SendCreateChild(sa, 0, peer->child.front().pfs_group, local_ts, peer->remote_ts, now);
 }
 
 // SendCreateChild: the CREATE_CHILD_SA request for a new CHILD SA, rekeying `rekey_spi` (our

@@ -2,13 +2,13 @@
 // Authenticators, ike/auth) and the first CHILD SA.
 #include "common/str_cat.h"
 #include "crypto/ike_crypto.h"
+#include "ike/auth/id_text.h"
 #include "ike/auth/signature_methods.h"
 #include "ike/codec/writer.h"
 #include "ike/negotiation/traffic_selectors.h"
 #include "ike/v2/exchange_util.h"
 #include "ike/v2/ike_manager.h"
 #include "tunnelisa/pki/certificate.h"
-#include "ike/auth/id_text.h"
 
 namespace tunnelisa::ike {
 
@@ -149,6 +149,7 @@ void IkeManager::SendAuthRequest(IkeSa& sa, MonoTime now) {
     out.push_back(
         Payload::Make(PayloadType::kNotify, NotifyPayload::Of(NotifyType::kInitialContact)));
   }
+  AddAddressRequest(*peer, out);
   OutstandingRequest child;
   child.new_spi = NewChildSpi();
   child.offered = OfferChild(peer->child, child.new_spi, /*include_dh=*/false);
@@ -210,8 +211,12 @@ void IkeManager::FinishRespondAuth(IkeSa& sa, const Header& h, const std::vector
   out.push_back(Payload::Make(PayloadType::kIdr, peer->local_id));
   AddOwnCertificates(*peer, out);
   out.push_back(Payload::Make(PayloadType::kAuth, *std::move(our_auth)));
+  // Remote access: the inner address before the IKE SA is up, so its events carry it.
+  std::string no_address;
+  const bool child_allowed = AssignAddress(sa, inner, out, &no_address);
   Established(sa, now);
-  if (FindBody<SaPayload>(inner, PayloadType::kSa) != nullptr) {
+  if (!child_allowed) Emit(IkeEventKind::kNegotiationFailed, sa, no_address, now);
+  if (child_allowed && FindBody<SaPayload>(inner, PayloadType::kSa) != nullptr) {
     if (ChildSa* c =
             AcceptChild(sa, inner, /*create_child=*/false, sa.nonce_i, sa.nonce_r, out, now)) {
       host_->ActivateChild(sa.peer, c->sas);
@@ -263,6 +268,8 @@ void IkeManager::FinishAuthResponse(IkeSa& sa, const std::vector<Payload>& inner
   }
   // The ID the check passed for (present: ProcessAuthResponse checked).
   if (const IdPayload* idr = FindBody<IdPayload>(inner, PayloadType::kIdr)) sa.peer_id = *idr;
+  std::string no_address;
+  const bool have_address = TakeAssignedAddress(sa, inner, &no_address);
   Established(sa, now);
   const SaPayload* reply = FindBody<SaPayload>(inner, PayloadType::kSa);
   const TsPayload* tsi = FindBody<TsPayload>(inner, PayloadType::kTsi);
@@ -272,6 +279,8 @@ void IkeManager::FinishAuthResponse(IkeSa& sa, const std::vector<Payload>& inner
     const NotifyPayload* n = FirstErrorNotify(inner);
     failed = StrCat("no CHILD SA: peer answered ",
                     n != nullptr ? NotifyTypeName(n->type) : std::string("without SA/TS"));
+  } else if (!have_address) {
+    failed = StrCat("no CHILD SA: ", no_address);
   } else {
     absl::StatusOr<NegotiatedChild> chosen = AcceptChildReply(*reply, child.offered);
     absl::Status ts = CheckNarrowedReply(*tsi, *tsr, child.offered_tsi, child.offered_tsr);

@@ -77,6 +77,7 @@ void IkeManager::Emit(IkeEventKind kind, const IkeSa& sa, std::string_view detai
   }
   e.detail = detail;
   e.at = now;
+  if (std::optional<IpAddress> inner = sa.inner_address()) e.inner_address = *inner;
   host_->Event(e);
 }
 
@@ -557,6 +558,11 @@ void IkeManager::RemoveSa(IkeSa& sa, std::string reason, MonoTime now, bool noti
     auth_tickets_.erase(sa.pending_auth->ticket);
     sa.pending_auth.reset();
   }
+  //= https://www.rfc-editor.org/rfc/rfc7296#section-3.15.1
+  //# The requested address is valid as long as this IKE SA (or its rekeyed successors)
+  //# requesting the address is valid.
+  // A rekeyed IKE SA handed its lease on (MoveAddressLease); any other goes back now.
+  ReleaseAddress(sa);
   sa.state = IkeState::kDead;
   sa.down_reason = std::move(reason);
   if (notify_down && !rekeyed && (was_up || sa.initiator)) {

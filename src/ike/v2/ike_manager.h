@@ -76,6 +76,8 @@ struct IkeStats {
   uint64_t cookies_sent = 0;
   uint64_t half_open_refused = 0;
   uint64_t auth_failures = 0;
+  uint64_t addresses_assigned = 0;  // CP requests answered with an address
+  uint64_t address_failures = 0;    // CP requests answered INTERNAL_ADDRESS_FAILURE
 };
 
 class IkeManager {
@@ -114,6 +116,11 @@ class IkeManager {
 
   // Shutdown: sends one Delete per established IKE SA, then forgets every SA.
   void Shutdown(MonoTime now);
+
+  // RevokeAddressLeases: the engine's address pool took these leases back (a reloaded pool no
+  // longer contains them, AddressPool::SetRange): the IKE SAs holding them are deleted (a
+  // Delete to each client), since their CHILD SAs carry an address that is no longer theirs.
+  void RevokeAddressLeases(std::span<const uint64_t> leases, MonoTime now);
 
   // Queries for tests and show commands.
   const IkeSa* EstablishedSa(uint64_t peer) const;
@@ -208,6 +215,24 @@ class IkeManager {
   static std::vector<uint16_t> PeerSignatureHashes(std::span<const Payload> payloads);
   // StartLifetimes: an IKE SA becomes established: its rekey, expiry and keepalive timers.
   void StartLifetimes(IkeSa& sa, MonoTime now);
+
+  // Remote access: the configuration payload (config_payload.cc). AddAddressRequest: our
+  // CP(CFG_REQUEST) when the peer config asks for an address. AssignAddress: the responder's
+  // answer to a CP request in IKE_AUTH (`inner`): with an assigner, a lease and CP(CFG_REPLY)
+  // in `out`; false when the CHILD SA must not be created (INTERNAL_ADDRESS_FAILURE in `out`,
+  // the reason in *failure).
+  // TakeAssignedAddress: the initiator reads the gateway's CFG_REPLY; false when it asked and
+  // got no address. ReleaseAddress: gives the lease back (RemoveSa). MoveAddressLease: an IKE
+  // SA rekey hands the connection's lease to its successor.
+  void AddAddressRequest(const IkePeerConfig& peer, std::vector<Payload>& out) const;
+  bool AssignAddress(IkeSa& sa, const std::vector<Payload>& inner, std::vector<Payload>& out,
+                     std::string* failure);
+  bool TakeAssignedAddress(IkeSa& sa, const std::vector<Payload>& inner, std::string* why);
+  static void ReleaseAddress(IkeSa& sa);
+  static void MoveAddressLease(IkeSa& from, IkeSa& to);
+  // ChildRemoteTs: the remote side a CHILD SA of `sa` may have: the client's assigned /32 on a
+  // remote-access IKE SA, else the peer config's remote_ts.
+  std::vector<IpPrefix> ChildRemoteTs(const IkeSa& sa, const IkePeerConfig& peer) const;
 
   // CHILD SAs (create_child.cc)
   absl::StatusOr<ChildSa*> InstallChild(IkeSa& sa, const NegotiatedChild& negotiated,

@@ -205,6 +205,7 @@ void IkeManager::ResolveIkeRekeyCollision(IkeSa& ours, IkeSa& theirs, MonoTime n
   IkeSa& winner = ours_redundant ? theirs : ours;
   for (ChildSa& c : loser.children) winner.children.push_back(std::move(c));
   loser.children.clear();
+  MoveAddressLease(loser, winner);
   loser.state = IkeState::kRekeyed;
   loser.rekeyed_into = winner.our_spi();
   loser.rekey_at = MonoTime::Infinite();
@@ -215,6 +216,7 @@ void IkeManager::ResolveIkeRekeyCollision(IkeSa& ours, IkeSa& theirs, MonoTime n
         sa->rekeyed_into == loser.our_spi()) {
       for (ChildSa& c : sa->children) winner.children.push_back(std::move(c));
       sa->children.clear();
+      MoveAddressLease(*sa, winner);
       sa->rekeyed_into = winner.our_spi();
     }
   }
@@ -232,6 +234,7 @@ void IkeManager::FinishIkeRekey(IkeSa& old_sa, std::unique_ptr<IkeSa> fresh, Mon
   const IkePeerConfig* peer = Peer(old_sa.peer);
   for (ChildSa& c : old_sa.children) fresh->children.push_back(std::move(c));
   old_sa.children.clear();
+  MoveAddressLease(old_sa, *fresh);
   IkeSa& n = AdoptIkeSa(std::move(fresh), now);
   old_sa.state = IkeState::kRekeyed;
   old_sa.rekeyed_into = n.our_spi();

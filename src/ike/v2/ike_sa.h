@@ -155,6 +155,22 @@ struct IkeSa {
   };
   std::optional<PendingAuth> pending_auth;
 
+  // Remote access (RFC 7296 2.19, config_payload.cc). `address_lease`: as an ipsec-gw with an
+  // address assigner, the inner address the client got through CP, with the assigner that
+  // takes it back when the connection ends (RemoveSa); an IKE SA rekey moves it to the new
+  // IKE SA. `assigned_address`: as a client (request_address), the address the gateway gave.
+  struct AddressLease {
+    ClientAddress address;
+    std::shared_ptr<ClientAddressAssigner> owner;
+  };
+  std::optional<AddressLease> address_lease;
+  std::optional<IpAddress> assigned_address;
+  // inner_address: the remote-access address of this connection, either way (unset: none).
+  std::optional<IpAddress> inner_address() const {
+    if (address_lease) return address_lease->address.address;
+    return assigned_address;
+  }
+
   // Messages
   uint32_t next_message_id = 0;      // of our next request
   uint32_t expected_message_id = 0;  // of the peer's next request

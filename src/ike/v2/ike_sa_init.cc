@@ -347,13 +347,15 @@ void IkeManager::HandleInitRequest(const Received& in, std::span<const uint8_t> 
     return;
   }
   const int64_t second = now.ns / 1000000000;
+  // Bounded memory under a spoofed flood; cleared before the entry is taken, which a clear()
+  // would otherwise leave dangling.
+  if (init_rate_.size() > 4096) init_rate_.clear();
   auto& [rate_second, rate_count] = init_rate_[in.remote.address];
   if (rate_second != second) {
     rate_second = second;
     rate_count = 0;
   }
   ++rate_count;
-  if (init_rate_.size() > 4096) init_rate_.clear();  // bounded memory under a spoofed flood
   if (absl::Status rules = CheckRules(in.message, {}); !rules.ok()) {
     ++stats_.dropped;
     return;

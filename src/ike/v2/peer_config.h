@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "ike/auth/address_assigner.h"
 #include "ike/auth/authenticator.h"
 #include "ike/codec/id_payload.h"
 #include "ike/negotiation/policy.h"
@@ -58,6 +59,15 @@ struct IkePeerConfig {
   // aggressive: IKEv1's `ike-mode aggressive` (else main mode).
   uint8_t ike_version = 2;
   bool aggressive = false;
+  // address_assigner: remote-access address assignment of an ipsec-gw (its
+  // local-address-assignment pool, later RADIUS); null: none, the peer is a LAN-to-LAN peer
+  // and a CP request gets no address. Shared: every IKE SA holding a lease keeps the assigner
+  // alive until it releases the lease, even across a reconfiguration that replaced it.
+  std::shared_ptr<ClientAddressAssigner> address_assigner;
+  // request_address: as initiator, ask the responder for an inner address (CP(CFG_REQUEST)
+  // with INTERNAL_IP4_ADDRESS and INTERNAL_IP4_DNS; a remote-access client). The address
+  // granted becomes the CHILD SA's local traffic selector.
+  bool request_address = false;
 
   // SameAs: everything but `id` is equal (a changed peer: auto-establish is looked at again).
   bool SameAs(const IkePeerConfig& o) const;

@@ -19,7 +19,8 @@ bool IkePeerConfig::SameAs(const IkePeerConfig& o) const {
          remote_ts == o.remote_ts && ike_lifetime == o.ike_lifetime &&
          child_lifetime == o.child_lifetime && child_lifetime_bytes == o.child_lifetime_bytes &&
          dpd == o.dpd && auto_establish == o.auto_establish && responder_only == o.responder_only &&
-         ike_version == o.ike_version && aggressive == o.aggressive;
+         ike_version == o.ike_version && aggressive == o.aggressive &&
+         address_assigner == o.address_assigner && request_address == o.request_address;
 }
 
 bool IkePeerConfig::SamePath(const IkePeerConfig& o) const {

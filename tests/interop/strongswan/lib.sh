@@ -231,7 +231,8 @@ connections {
     local_addrs = $SS_PUB
     remote_addrs = $TL_PUB
     mobike = no
-    proposals = $SS_IKE
+    proposals = $SS_IKE${SS_VIPS:+
+    vips = $SS_VIPS}
     dpd_delay = ${SS_DPD:-0s}
     local {
 $local_sect
@@ -241,7 +242,7 @@ $remote_sect
     }
     children {
       tl {
-        local_ts = $SS_LAN
+        local_ts = ${SS_LOCAL_TS:-$SS_LAN}
         remote_ts = $TL_LAN
         esp_proposals = $SS_ESP
         start_action = none${SS_LIFE_BYTES:+
@@ -558,6 +559,72 @@ EOF
   } >"$WORK/tl.cfg"
 }
 
+# tl_write_ra_conf: the gateway as a remote-access concentrator: ipsec-gw "ra" on $TL_PUB
+# (IKEv2, PSK) whose clients get an address from the pool $TL_POOL ("FIRST LAST") in the
+# private tunnel interface "clients" ($TL_POOL_IF, e.g. 10.9.0.1/24) of VPRN 101, with the
+# DNS server $TL_DNS; the algorithms from the same variables as tl_write_conf.
+tl_write_ra_conf() {
+  cat >"$WORK/tl.cfg" <<EOF
+# Written by tests/interop/strongswan/lib.sh: tunnelisa ($TL_PUB) as a remote-access gateway:
+# IKEv2 clients get an inner address from the pool $TL_POOL (CP), routed into their tunnel
+# in VPRN 101, whose LAN is $TL_LAN.
+config isa
+  tunnel-group 1 create
+    primary 1/1
+    no shutdown
+  exit
+exit all
+
+config ipsec
+  ike-policy 1 create
+    ike-version 2
+    auth-algorithm $TL_IKE_AUTH
+    encryption-algorithm $TL_IKE_ENC
+    dh-group $TL_IKE_DH
+  exit
+  ipsec-transform 1
+    esp-encryption-algorithm $TL_ESP_ENC
+  exit
+  tunnel-template 1 create
+    transform 1
+  exit
+exit all
+
+config service ies 100 customer 1 create
+  interface "public" create
+    address $TL_PUB/24
+    sap tunnel-1.public:1 create
+      ipsec-gw "ra" create
+        gateway-address $TL_PUB
+        ike-policy 1
+        pre-shared-key "$TL_PSK"
+        default-tunnel-template 1
+        default-secure-service 101 interface "clients"
+        local-address-assignment
+          ipv4
+            address-range $TL_POOL
+            dns-server $TL_DNS
+          exit
+        exit
+        no shutdown
+      exit
+    exit
+  exit
+exit all
+
+config service vprn 101 customer 1 create
+  interface "clients" tunnel create
+    address $TL_POOL_IF
+    sap tunnel-1.private:1 create
+    exit
+  exit
+  interface "lan" create
+    address 10.1.0.1/24
+  exit
+exit all
+EOF
+}
+
 TL_SOCK=""
 TL_PID=""
 start_tunnelisa() {
@@ -576,8 +643,8 @@ start_tunnelisa() {
   done
   [ -f "$WORK/tl.ready" ] || fail "tunnelisa: no ready file after 10 s"
   in_t ip addr add "$TL_HOST/24" dev tl101
-  in_t ip route add "$SS_LAN" dev tl101
-  note "tunnelisa $TL_PID up (tl101 $TL_HOST, route $SS_LAN)"
+  in_t ip route add "${TL_ROUTE:-$SS_LAN}" dev tl101
+  note "tunnelisa $TL_PID up (tl101 $TL_HOST, route ${TL_ROUTE:-$SS_LAN})"
 }
 
 # tl_check_conf: `tunnelisa check` of the configuration (with the PKI directory when there is

@@ -57,6 +57,13 @@
 #   cert-revoked-*          strongSwan presents a certificate its CA's CRL revokes: tunnelisa
 #                           refuses ("certificate revoked" in the auth-failed event); as the
 #                           initiator (-tl) it tells charon in an INFORMATIONAL; no SA anywhere;
+#   ra-cp-ss                remote access: tunnelisa runs an ipsec-gw with a
+#                           local-address-assignment pool; strongSwan, a remote-access client
+#                           (`vips = 0.0.0.0`), gets the pool's first address through the
+#                           configuration payload (CP), installs it, and pings tunnelisa's LAN
+#                           host from it both ways; tunnelisa's sessions show the inner
+#                           address; after a disconnect the address's route is gone, and the
+#                           reconnected client gets the same address back (sticky).
 #   cert-wrong-ca-ss        strongSwan wants tunnelisa's certificate from the ECDSA root and
 #                           refuses tunnelisa's IKE_AUTH response: tunnelisa drops the SAs it
 #                           had installed (auth-failed "peer refused our authentication").
@@ -326,6 +333,14 @@ case $CASE in
         ;;
     esac
     ;;
+  ra-cp-ss)
+    SCENARIO=remote-access
+    TL_IKE_ENC=aes128gcm16 TL_IKE_AUTH=sha256 TL_IKE_DH=19 TL_ESP_ENC=aes128gcm16 TL_ESP_AUTH=""
+    SS_IKE=aes128gcm16-prfsha256-ecp256 SS_ESP=aes128gcm16
+    SS_IKE_SHOWN=AES_GCM_16-128/PRF_HMAC_SHA2_256/ECP_256 SS_ESP_SHOWN=AES_GCM_16-128
+    SS_VIPS=0.0.0.0 SS_LOCAL_TS=dynamic
+    TL_POOL="10.9.0.10 10.9.0.20" TL_POOL_IF=10.9.0.1/24 TL_DNS=10.9.0.1 TL_ROUTE=10.9.0.0/24
+    ;;
   *)
     echo "unknown case $CASE" >&2
     exit 2
@@ -359,7 +374,7 @@ fi
 setup_namespaces
 ss_write_conf
 ss_install_certs
-tl_write_conf
+if [ "$SCENARIO" = remote-access ]; then tl_write_ra_conf; else tl_write_conf; fi
 [ -n "$TL_PKI_DIR" ] && tl_check_conf
 start_charon
 start_tunnelisa
@@ -379,8 +394,13 @@ establish() {
   fi
   wait_until 15 "tunnelisa's IKE session up" tl_up
   wait_until 15 "strongSwan's IKE and CHILD SA up" ss_established
-  wait_until 5 "both sides agreeing on the CHILD SA's SPIs" spis_agree
-  note "IKE SA and CHILD SA up $(($(now_ms) - t0)) ms after initiation; SPIs $(tl_spis) (in/out)"
+  if [ "$SCENARIO" = remote-access ]; then
+    # An ipsec-gw session has no `show ipsec tunnel` of its own: its SPIs are not compared.
+    note "IKE SA and CHILD SA up $(($(now_ms) - t0)) ms after initiation"
+  else
+    wait_until 5 "both sides agreeing on the CHILD SA's SPIs" spis_agree
+    note "IKE SA and CHILD SA up $(($(now_ms) - t0)) ms after initiation; SPIs $(tl_spis) (in/out)"
+  fi
   tl_sessions | sed 's/^/   tunnelisa: /'
   ss_sas | sed 's/^/   strongSwan: /'
 }
@@ -1004,6 +1024,48 @@ case $SCENARIO in
     ss_no_sa || fail "strongSwan has an SA: $(ss_sas)"
     in_t ping -c 1 -W 1 -I "$TL_HOST" "$SS_HOST" >/dev/null 2>&1 && fail "ping passed without an SA"
     note "no SA on either side; ping refused as expected"
+    ;;
+  remote-access)
+    # ss_vip: the virtual IP strongSwan's IKE SA shows ("local ... [10.9.0.10]").
+    ss_vip() { ss_sas | grep -o '\[10\.9\.0\.[0-9]*\]' | head -n 1 | tr -d '[]' || true; }
+    # ra_ping NS FROM TO: three pings through the tunnel.
+    ra_ping() {
+      local out
+      out=$(ip netns exec "$1" ping -c 3 -i 0.2 -W 2 -I "$2" "$3" 2>&1) ||
+        fail "ping $2 -> $3: $out"
+      note "$2 -> $3: $(echo "$out" | grep "packets transmitted")"
+    }
+    log "strongSwan connects as a remote-access client (vips = 0.0.0.0)"
+    establish
+    check_algorithms
+    vip=$(ss_vip)
+    [ "$vip" = 10.9.0.10 ] ||
+      fail "strongSwan's virtual IP is '${vip:-none}', not 10.9.0.10: $(ss_sas)"
+    grep -q "installing new virtual IP 10.9.0.10" "$SSDIR/charon.log" ||
+      fail "charon did not install the virtual IP 10.9.0.10"
+    note "charon: $(grep -m 1 "installing new virtual IP" "$SSDIR/charon.log" | sed 's/^[^]]*] //')"
+    grep -q "TS 10.9.0.10/32 === $TL_LAN" "$SSDIR/charon.log" ||
+      fail "strongSwan's CHILD SA is not 10.9.0.10/32 === $TL_LAN: $(ss_sas)"
+    note "charon: $(grep -m 1 -o "CHILD_SA tl{1} established .*" "$SSDIR/charon.log")"
+    grep -q "inner 10.9.0.10" <<<"$(tl_sessions)" ||
+      fail "tunnelisa's sessions do not show the inner address: $(tl_sessions)"
+    note "tunnelisa: $(tl_sessions | grep -m 1 "inner 10.9.0.10")"
+    log "pings from the client's inner address and back"
+    ra_ping "$NS_S" 10.9.0.10 "$TL_HOST"
+    ra_ping "$NS_T" "$TL_HOST" 10.9.0.10
+    log "the client disconnects: its address and route go; it reconnects and gets it back"
+    sw --terminate --ike tl --timeout 10 >"$WORK/terminate.out" 2>&1 ||
+      fail "swanctl --terminate: $(cat "$WORK/terminate.out")"
+    wait_until 10 "tunnelisa without an IKE session up" tl_none_up
+    in_t ping -c 1 -W 1 -I "$TL_HOST" 10.9.0.10 >/dev/null 2>&1 &&
+      fail "a ping to the released address passed"
+    note "ping to 10.9.0.10 after the disconnect: no answer (no route)"
+    establish
+    vip=$(ss_vip)
+    [ "$vip" = 10.9.0.10 ] || fail "the reconnected client got '${vip:-none}', not 10.9.0.10"
+    note "reconnected with 10.9.0.10 again"
+    ra_ping "$NS_S" 10.9.0.10 "$TL_HOST"
+    ra_ping "$NS_T" "$TL_HOST" 10.9.0.10
     ;;
 esac
 
