@@ -141,6 +141,13 @@ setup_namespaces() {
 
 # ss_write_conf: strongswan.conf and swanctl.conf of the charon, from
 #   SS_IKE, SS_ESP (proposals), SS_PSK, SS_DPD (dpd_delay, "" for none);
+#   SS_LIFE_BYTES (the CHILD SA's life_bytes: IKEv1 Quick Modes then carry a lifetime in
+#   kilobytes beside the one in seconds);
+#   SS_LOG_IKE / SS_LOG_CFG / SS_LOG_ENC / SS_LOG_NET (charon's log levels, for debugging: ike
+#   4 and enc 3 show the exchanges in detail, net 4 the datagrams' bytes);
+#   SS_VERSION (the connection's IKE version: 1 or [2]) and SS_AGGRESSIVE (yes: IKEv1
+#   Aggressive Mode; charon then also answers Aggressive Mode with a pre-shared key, which it
+#   refuses unless told i_dont_care_about_security_and_use_aggressive_mode_psk);
 # and for the certificate cases (all unset: the PSK configuration, as before)
 #   SS_LOCAL_AUTH / SS_REMOTE_AUTH (psk | pubkey; [psk]), SS_LOCAL_ID / SS_REMOTE_ID ([the
 #   addresses]; DNs are quoted), SS_CERT (our certificate's base name in make_certs.sh's
@@ -175,6 +182,8 @@ ss_write_conf() {
   cat >"$SSDIR/strongswan.conf" <<EOF
 # Written by tests/interop/strongswan/lib.sh: one self-contained charon (no includes).
 charon {
+  # IKEv1 Aggressive Mode with a pre-shared key: charon refuses to answer it unless told.
+  i_dont_care_about_security_and_use_aggressive_mode_psk = ${SS_AGGRESSIVE:-no}
   # kernel-libipsec (ESP in user space over a TUN) must come before kernel-netlink, which
   # still provides addresses, routes and interfaces.
   load = $SS_PLUGINS
@@ -189,11 +198,13 @@ charon {
       path = $SSDIR/charon.log
       time_format = %H:%M:%S
       default = 1
-      ike = 2
+      ike = ${SS_LOG_IKE:-2}
       chd = 1
-      cfg = 1
+      cfg = ${SS_LOG_CFG:-1}
       knl = 1
       esp = 1
+      enc = ${SS_LOG_ENC:-1}
+      net = ${SS_LOG_NET:-1}
       flush_line = yes
     }
   }
@@ -215,7 +226,8 @@ EOF
   cat >"$SSDIR/swanctl/swanctl.conf" <<EOF
 connections {
   tl {
-    version = 2
+    version = ${SS_VERSION:-2}
+    aggressive = ${SS_AGGRESSIVE:-no}
     local_addrs = $SS_PUB
     remote_addrs = $TL_PUB
     mobike = no
@@ -233,7 +245,8 @@ $remote_sect
         local_ts = ${SS_LOCAL_TS:-$SS_LAN}
         remote_ts = $TL_LAN
         esp_proposals = $SS_ESP
-        start_action = none
+        start_action = none${SS_LIFE_BYTES:+
+        life_bytes = $SS_LIFE_BYTES}
         dpd_action = clear
       }
     }
@@ -394,9 +407,55 @@ ss_ike_spis() {
 
 # ---- tunnelisa ---------------------------------------------------------------------------
 
+# tl_write_v2_policies / tl_write_v1_policies: ike-policy 1's commands and ipsec-transform 1
+# (tl_write_conf's variables).
+tl_write_v2_policies() {
+  local peer_auth=${TL_PEER_AUTH:-psk} own_auth=${TL_OWN_AUTH:-psk}
+  echo "    ike-version 2"
+  if [ "$peer_auth/$own_auth" != psk/psk ]; then
+    echo "    auth-method $peer_auth"
+    echo "    own-auth-method $own_auth"
+  fi
+  cat <<EOF
+    auth-algorithm $TL_IKE_AUTH
+    encryption-algorithm $TL_IKE_ENC
+    dh-group $TL_IKE_DH
+EOF
+  [ -n "${TL_DPD:-}" ] && echo "    dpd $TL_DPD"
+  cat <<EOF
+  exit
+  ipsec-transform 1
+    esp-encryption-algorithm $TL_ESP_ENC
+EOF
+  [ -n "${TL_ESP_AUTH:-}" ] && echo "    esp-auth-algorithm $TL_ESP_AUTH"
+  [ -n "${TL_PFS:-}" ] && echo "    pfs-dh-group $TL_PFS"
+  echo "  exit"
+}
+tl_write_v1_policies() {
+  cat <<EOF
+    auth-algorithm $TL_IKE_AUTH
+    dh-group $TL_IKE_DH
+    encryption-algorithm $TL_IKE_ENC
+    ike-mode ${TL_IKE_MODE:-main}
+    ike-version 1
+EOF
+  [ -n "${TL_DPD:-}" ] && echo "    dpd $TL_DPD"
+  echo "  exit"
+  echo "  ipsec-transform 1"
+  [ -n "${TL_ESP_AUTH:-}" ] && echo "    esp-auth-algorithm $TL_ESP_AUTH"
+  echo "    esp-encryption-algorithm $TL_ESP_ENC"
+  [ -n "${TL_PFS:-}" ] && echo "    pfs-dh-group $TL_PFS"
+  echo "  exit"
+}
+
 # tl_write_conf: the gateway's configuration from
 #   TL_IKE_ENC TL_IKE_AUTH TL_IKE_DH  (ike-policy), TL_DPD ("interval 10 max-retries 1" or ""),
 #   TL_ESP_ENC TL_ESP_AUTH ("" with AEAD) TL_PFS ("" or a group), TL_PSK, TL_AUTO (yes|no);
+#   TL_IKE_VERSION (1 or [2]) and, with 1, TL_IKE_MODE (main | aggressive): IKEv1 policies are
+#   written as the guide writes Figure 27's (its commands in its order: auth-algorithm,
+#   dh-group, encryption-algorithm, ike-mode, ike-version; esp-auth-algorithm before
+#   esp-encryption-algorithm), and with TL_FIGURE27=yes the tunnel's dynamic-keying is the
+#   guide's too (`transform 1` after the pre-shared key, at the tunnel's indentation);
 # and for the certificate cases (all unset: the PSK configuration, as before)
 #   TL_PEER_AUTH / TL_OWN_AUTH (the ike-policy's auth-method / own-auth-method: psk |
 #   cert-auth), TL_CA_PROFILES (ca-profiles NAME with NAME.der and NAME.crl, tl_import_pki's
@@ -409,7 +468,7 @@ tl_write_conf() {
   {
     cat <<EOF
 # Written by tests/interop/strongswan/lib.sh: tunnelisa ($TL_PUB) against strongSwan
-# ($SS_PUB). VPRN 101: $TL_LAN <-> $SS_LAN over an IKEv2 ($kind) ipsec-tunnel.
+# ($SS_PUB). VPRN 101: $TL_LAN <-> $SS_LAN over an IKEv${TL_IKE_VERSION:-2} ($kind) ipsec-tunnel.
 EOF
     [ "$kind" = PSK ] || echo "# The peer authenticates with $peer_auth, tunnelisa with $own_auth."
     if [ -n "${TL_CA_PROFILES:-}" ]; then
@@ -437,27 +496,13 @@ exit all
 
 config ipsec
   ike-policy 1 create
-    ike-version 2
 EOF
-    if [ "$peer_auth/$own_auth" != psk/psk ]; then
-      echo "    auth-method $peer_auth"
-      echo "    own-auth-method $own_auth"
+    if [ "${TL_IKE_VERSION:-2}" = 1 ]; then
+      tl_write_v1_policies
+    else
+      tl_write_v2_policies
     fi
     cat <<EOF
-    auth-algorithm $TL_IKE_AUTH
-    encryption-algorithm $TL_IKE_ENC
-    dh-group $TL_IKE_DH
-EOF
-    [ -n "${TL_DPD:-}" ] && echo "    dpd $TL_DPD"
-    cat <<EOF
-  exit
-  ipsec-transform 1
-    esp-encryption-algorithm $TL_ESP_ENC
-EOF
-    [ -n "${TL_ESP_AUTH:-}" ] && echo "    esp-auth-algorithm $TL_ESP_AUTH"
-    [ -n "${TL_PFS:-}" ] && echo "    pfs-dh-group $TL_PFS"
-    cat <<EOF
-  exit
 exit all
 
 config service ies 100 customer 1 create
@@ -484,7 +529,11 @@ config service vprn 101 customer 1 create
         ike-policy 1
 EOF
     [ "$peer_auth" = psk ] || [ "$own_auth" = psk ] && echo "        pre-shared-key \"$TL_PSK\""
-    echo "        transform 1"
+    if [ "${TL_FIGURE27:-no}" = yes ]; then
+      echo "      transform 1"
+    else
+      echo "        transform 1"
+    fi
     [ -n "${TL_REMOTE_ID:-}" ] && echo "        remote-id $TL_REMOTE_ID"
     [ "${TL_AUTO:-no}" = yes ] && echo "        auto-establish"
     if [ -n "${TL_ANCHOR:-}${TL_CERT:-}" ]; then

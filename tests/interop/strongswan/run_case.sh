@@ -67,6 +67,34 @@
 #   cert-wrong-ca-ss        strongSwan wants tunnelisa's certificate from the ECDSA root and
 #                           refuses tunnelisa's IKE_AUTH response: tunnelisa drops the SAs it
 #                           had installed (auth-failed "peer refused our authentication").
+#   v1-*                    IKEv1 (tunnelisa's ike-policy `ike-version 1`, swanctl `version = 1`),
+#                           pre-shared keys; by default Figure 27's algorithms (IKE
+#                           aes128-sha1-modp1536, ESP aes256-sha1) in Main Mode. Both sides must
+#                           show IKEv1, the mode and the algorithms. The SAs an IKEv1 rekey
+#                           replaces live on beside the new ones until a Delete, so a rekey is
+#                           done when tunnelisa uses the new SA, and v1_converged checks later
+#                           that one IKE SA and one CHILD SA are left:
+#   v1-main-psk-*           Main Mode, IKE aes256-sha256-modp2048, ESP aes128-sha256: the suite
+#                           (pings, CHILD SA and IKE SA rekeys by strongSwan), then the initiator
+#                           deletes everything (swanctl --terminate / tunnelisa's SIGTERM) and the
+#                           other side must drop the SAs at once;
+#   v1-aggr-psk-*           Aggressive Mode (charon answers it only with
+#                           i_dont_care_about_security_and_use_aggressive_mode_psk), IKE
+#                           aes128-sha1-modp2048, ESP aes128gcm16: the suite;
+#   v1-pfs-*                Quick Modes with a KE: modp2048 (-tl), ecp256 with charon's lifetime
+#                           in kilobytes too (-ss); the rekeyed CHILD SA shows the group;
+#   v1-rekey-*, v1-rekey-tl-*  as rekey-* and rekey-tl-* (tunnelisa's Quick Modes with PFS
+#                           modp2048);
+#   v1-dpd-tl, v1-dpd-ss    as dpd-*, with RFC 3706's R-U-THERE / R-U-THERE-ACK;
+#   v1-psk-wrong-ss         strongSwan initiates with a wrong PSK: tunnelisa cannot decrypt
+#                           message 5, logs auth-failed and says AUTHENTICATION-FAILED on 4500
+#                           (unprotected: charon ignores it and gives up after its retransmits);
+#   v1-psk-wrong-tl         tunnelisa initiates with a wrong PSK: charon cannot decrypt message 5
+#                           and answers PAYLOAD-MALFORMED under its keys, which tunnelisa cannot
+#                           open either: auth-failed; no SA anywhere;
+#   v1-figure27-tl          tunnelisa's ike-policy, ipsec-transform and dynamic-keying as the
+#                           guide's Figure 27 writes them (checked in tl.cfg), started by a packet
+#                           into the tunnel: the suite.
 #
 # Needs root, iproute2, iputils-ping and strongSwan, and for cert-* its pki tool
 # (scripts/deps.sh installs them); exits 77 (skipped) without them, or 1 with
@@ -103,6 +131,8 @@ trap cleanup EXIT
 ROLE=${CASE##*-}
 [ "$ROLE" = tl ] || [ "$ROLE" = ss ] || { echo "unknown case $CASE" >&2; exit 2; }
 SCENARIO=suite
+SS_VERSION=2 TL_IKE_VERSION=2 SS_AGGRESSIVE=no TL_FIGURE27=no
+TEARDOWN=no  # suite: end with the initiator deleting everything (teardown_by_initiator)
 TL_PSK="interop-strongswan-psk-0123" SS_PSK="interop-strongswan-psk-0123"
 TL_DPD="" SS_DPD="" TL_PFS="" TL_AUTO=no TL_START=auto
 SS_ESP_DH=""  # what strongSwan must show for the CHILD SA's D-H group after a rekey
@@ -238,6 +268,71 @@ case $CASE in
     SS_LOCAL_ID=$SS_DN
     if [ "$TL_OWN_AUTH" = cert-auth ]; then SS_REMOTE_ID=$TL_DN; else SS_REMOTE_ID=$TL_PUB; fi
     ;;
+  v1-*)
+    # IKEv1 (tunnelisa's ike-policy `ike-version 1`, swanctl `version = 1`), pre-shared keys.
+    # Defaults: the algorithms of the guide's Figure 27 (aes128-sha1-modp1536, ESP
+    # aes256-sha1), Main Mode.
+    SS_VERSION=1 TL_IKE_VERSION=1 TL_IKE_MODE=main
+    TL_IKE_ENC=aes128 TL_IKE_AUTH=sha1 TL_IKE_DH=5 TL_ESP_ENC=aes256 TL_ESP_AUTH=sha1
+    SS_IKE=aes128-sha1-modp1536 SS_ESP=aes256-sha1
+    SS_IKE_SHOWN=AES_CBC-128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1536
+    SS_ESP_SHOWN=AES_CBC-256/HMAC_SHA1_96
+    case $CASE in
+      v1-main-psk-*)
+        TEARDOWN=yes
+        TL_IKE_ENC=aes256 TL_IKE_AUTH=sha256 TL_IKE_DH=14 TL_ESP_ENC=aes128 TL_ESP_AUTH=sha256
+        SS_IKE=aes256-sha256-modp2048 SS_ESP=aes128-sha256
+        SS_IKE_SHOWN=AES_CBC-256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048
+        SS_ESP_SHOWN=AES_CBC-128/HMAC_SHA2_256_128
+        ;;
+      v1-aggr-psk-*)
+        TL_IKE_MODE=aggressive SS_AGGRESSIVE=yes
+        TL_IKE_DH=14 TL_ESP_ENC=aes128gcm16 TL_ESP_AUTH=""
+        SS_IKE=aes128-sha1-modp2048 SS_ESP=aes128gcm16
+        SS_IKE_SHOWN=AES_CBC-128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_2048 SS_ESP_SHOWN=AES_GCM_16-128
+        ;;
+      v1-pfs-tl)
+        TL_START=control TL_PFS=14 SS_ESP=aes256-sha1-modp2048 SS_ESP_DH=MODP_2048
+        ;;
+      v1-pfs-ss)
+        TL_PFS=19 SS_ESP=aes256-sha1-ecp256 SS_ESP_DH=ECP_256
+        # charon's Quick Modes also say a lifetime in kilobytes (RFC 2407 4.5).
+        SS_LIFE_BYTES=2000000000
+        ;;
+      v1-rekey-*)
+        SCENARIO=rekey TL_START=control
+        TL_IKE_ENC=aes256 TL_IKE_AUTH=sha256 TL_IKE_DH=14 TL_ESP_ENC=aes256 TL_ESP_AUTH=sha256
+        SS_IKE=aes256-sha256-modp2048 SS_ESP=aes256-sha256
+        # tunnelisa's rekeys with PFS: its Quick Modes carry a KE under traffic.
+        case $CASE in
+          v1-rekey-tl-*) REKEY_BY=tl TL_PFS=14 SS_ESP=aes256-sha256-modp2048 SS_ESP_DH=MODP_2048 ;;
+        esac
+        SS_IKE_SHOWN=AES_CBC-256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048
+        SS_ESP_SHOWN=AES_CBC-256/HMAC_SHA2_256_128
+        ;;
+      v1-dpd-tl)
+        SCENARIO=dpd-tunnelisa TL_DPD="interval 10 max-retries 1" TL_START=control
+        ;;
+      v1-dpd-ss)
+        SCENARIO=dpd-strongswan SS_DPD=2s
+        ;;
+      v1-psk-wrong-*)
+        # The initiator has the wrong key: the responder must refuse it.
+        SCENARIO=wrong-psk TL_START=control SS_IKE_SHOWN="" SS_ESP_SHOWN=""
+        if [ "$ROLE" = tl ]; then TL_PSK="not-the-right-psk"; else SS_PSK="not-the-right-psk"; fi
+        ;;
+      v1-figure27-tl)
+        # tunnelisa's ike-policy, ipsec-transform and dynamic-keying as the guide's Figure 27
+        # writes them (its pre-shared key "secret" too); the first packet into the tunnel
+        # starts IKE, as nobody auto-establishes there.
+        TL_FIGURE27=yes TL_PSK=secret SS_PSK=secret TL_START=traffic
+        ;;
+      *)
+        echo "unknown case $CASE" >&2
+        exit 2
+        ;;
+    esac
+    ;;
   ra-cp-ss)
     SCENARIO=remote-access
     TL_IKE_ENC=aes128gcm16 TL_IKE_AUTH=sha256 TL_IKE_DH=19 TL_ESP_ENC=aes128gcm16 TL_ESP_AUTH=""
@@ -252,6 +347,15 @@ case $CASE in
     ;;
 esac
 [ "$ROLE" = tl ] && [ "$TL_START" = auto ] && TL_AUTO=yes
+# How charon logs a liveness check it receives (DPD_REQ) and the answer to its own (DPD_ACK):
+# IKEv2 an empty INFORMATIONAL, IKEv1 an R-U-THERE / R-U-THERE-ACK notify (RFC 3706).
+if [ "$SS_VERSION" = 1 ]; then
+  DPD_REQ="parsed INFORMATIONAL_V1 request [0-9]* \[ HASH N(DPD) \]"
+  DPD_ACK="parsed INFORMATIONAL_V1 request [0-9]* \[ HASH N(DPD_ACK) \]"
+else
+  DPD_REQ="parsed INFORMATIONAL request [0-9]* \[ \]"
+  DPD_ACK="parsed INFORMATIONAL response [0-9]* \[ \]"
+fi
 case $ROLE/$TL_START in
   tl/auto) initiator="tunnelisa (auto-establish)" ;;
   tl/control) initiator="tunnelisa (control socket: initiate)" ;;
@@ -311,6 +415,70 @@ check_algorithms() {
   grep -q "$SS_ESP_SHOWN" <<<"$sas" || fail "strongSwan's CHILD SA is not $SS_ESP_SHOWN"
   grep -q "$TL_PUB\[4500\]" <<<"$sas" || fail "strongSwan does not talk to tunnelisa on 4500"
   grep -q "INSTALLED, TUNNEL-in-UDP" <<<"$sas" || fail "strongSwan's CHILD SA is not ESP-in-UDP"
+  grep -q "ESTABLISHED, IKEv$SS_VERSION," <<<"$sas" ||
+    fail "strongSwan's IKE SA is not IKEv$SS_VERSION: $(grep ESTABLISHED <<<"$sas")"
+  if [ "$SS_VERSION" = 1 ]; then
+    # tunnelisa's session names the mode and both phases' algorithms as swanctl writes them.
+    local want="IKE $TL_IKE_MODE mode, $SS_IKE, ESP $SS_ESP"
+    tl_sessions | grep -qF "$want" || fail "tunnelisa's session does not show '$want'"
+  fi
+}
+
+# teardown_by_initiator: the IKE SA's initiator ends it: strongSwan with `swanctl --terminate
+# --ike` (IKEv1: a Delete of the IPsec SA by its SPI, then of the ISAKMP SA by its cookies),
+# tunnelisa at SIGTERM (its Shutdown's Deletes). The other side must drop both at once.
+teardown_by_initiator() {
+  local t0
+  t0=$(now_ms)
+  if [ "$ROLE" = ss ]; then
+    log "strongSwan deletes the IKE SA and its CHILD SA (swanctl --terminate --ike)"
+    sw --terminate --ike tl --timeout 10 >"$WORK/terminate.out" 2>&1 ||
+      fail "swanctl --terminate: $(tail -n 3 "$WORK/terminate.out")"
+    wait_until 5 "tunnelisa without an IKE session up" tl_none_up
+    grep -q "event: ike child-down .*deleted by the peer" "$WORK/tl.log" ||
+      fail "tunnelisa did not take the CHILD SA down as deleted by the peer"
+    grep -q "event: ike ike-down .*deleted by the peer" "$WORK/tl.log" ||
+      fail "tunnelisa did not take the IKE SA down as deleted by the peer"
+    grep "event: ike \(child\|ike\)-down " "$WORK/tl.log" | sed 's/^/   /'
+    in_t ping -c 1 -W 1 -I "$TL_HOST" "$SS_HOST" >/dev/null 2>&1 &&
+      fail "ping passed after the SAs were deleted"
+  else
+    log "tunnelisa stops (SIGTERM): its Deletes must clear strongSwan's SAs"
+    stop_pid "$TL_PID" TERM
+    PIDS_TL=()
+    wait_until 5 "strongSwan without SAs" ss_no_sa
+    grep -q "received DELETE for ESP CHILD_SA with SPI" "$SSDIR/charon.log" ||
+      fail "charon did not receive a Delete for the CHILD SA"
+    grep -q "received DELETE for IKE_SA" "$SSDIR/charon.log" ||
+      fail "charon did not receive a Delete for the IKE SA"
+    grep "received DELETE for" "$SSDIR/charon.log" | sed 's/^[^]]*] /   charon: /'
+  fi
+  note "both sides clear $(($(now_ms) - t0)) ms after the teardown started"
+}
+
+# check_figure27_text: tunnelisa's configuration has the guide's Figure 27 text as written:
+# its ike-policy and ipsec-transform, and the tunnel's dynamic-keying with `transform 1`.
+check_figure27_text() {
+  local conf part
+  conf=$(cat "$WORK/tl.cfg")
+  for part in "config ipsec
+  ike-policy 1 create
+    auth-algorithm sha1
+    dh-group 5
+    encryption-algorithm aes128
+    ike-mode main
+    ike-version 1
+  exit
+  ipsec-transform 1
+    esp-auth-algorithm sha1
+    esp-encryption-algorithm aes256
+  exit" "      dynamic-keying
+        ike-policy 1
+        pre-shared-key \"secret\"
+      transform 1"; do
+    [[ $conf == *"$part"* ]] || fail "tl.cfg lacks Figure 27's text: $part"
+  done
+  note "tunnelisa's ike-policy 1, ipsec-transform 1 and dynamic-keying: Figure 27's text"
 }
 
 # tl_up_id_is ID: tunnelisa's one IKE session that is up has the peer ID ID (`sessions`: a
@@ -388,18 +556,56 @@ rekey_child() {
   start_rekey child
   wait_until 15 "tunnelisa logging the CHILD SA rekey" \
     test_gt "$n_before" tl_events child-rekeyed
-  wait_until 15 "strongSwan with one new CHILD SA" ss_child_changed "$before"
-  # The responder of the rekey moves its outbound traffic when the initiator deletes the old
-  # SA.
-  wait_until 15 "both sides agreeing on the new CHILD SA's SPIs" spis_agree
+  if [ "$SS_VERSION" = 1 ]; then
+    # IKEv1: a Quick Mode makes the new IPsec SA beside the old one, which stays until its
+    # Delete: tunnelisa's, rekeyed_child_linger (10 s) later, as charon keeps a rekeyed SA
+    # (delete_rekeyed = no). Done when tunnelisa sends and receives on a new pair that
+    # strongSwan lists installed; v1_converged checks later that the old ones went.
+    wait_until 15 "tunnelisa on a new CHILD SA strongSwan lists" tl_on_new_child "$before"
+  else
+    wait_until 15 "strongSwan with one new CHILD SA" ss_child_changed "$before"
+    # The responder of the rekey moves its outbound traffic when the initiator deletes the old
+    # SA.
+    wait_until 15 "both sides agreeing on the new CHILD SA's SPIs" spis_agree
+  fi
   note "CHILD SA rekeyed in $(($(now_ms) - t0)) ms: $before-> $(ss_child_spis)" \
     "(tunnelisa $(tl_spis))"
   if [ -n "$SS_ESP_DH" ]; then
     local child
     child=$(ss_sas | grep "INSTALLED")
-    grep -q "$SS_ESP_DH" <<<"$child" || fail "the rekeyed CHILD SA has no $SS_ESP_DH (PFS): $child"
+    # Every installed one (IKEv1: the old one too, until its Delete; its first Quick Mode
+    # carried a KE as well).
+    if grep -v -q "$SS_ESP_DH" <<<"$child"; then
+      fail "a rekeyed CHILD SA has no $SS_ESP_DH (PFS): $child"
+    fi
     note "rekeyed CHILD SA used PFS: $SS_ESP_DH"
   fi
+}
+# tl_on_new_child BEFORE: the CHILD SA of tunnelisa's last child-rekeyed event (in/out) is a
+# pair strongSwan lists installed (as out/in) that was not among BEFORE (ss_child_spis's
+# list), and tunnelisa sends on it. (`show ipsec tunnel` shows the oldest inbound SA while the
+# replaced one lingers.)
+tl_on_new_child() {
+  local ev in out pair
+  ev=$(grep "event: ike child-rekeyed " "$WORK/tl.log" | tail -n 1)
+  in=$(sed -n 's/.*child-spi in 0x\([0-9a-f]*\) out 0x\([0-9a-f]*\).*/\1/p' <<<"$ev")
+  out=$(sed -n 's/.*child-spi in 0x\([0-9a-f]*\) out 0x\([0-9a-f]*\).*/\2/p' <<<"$ev")
+  [ -n "$in" ] && [ -n "$out" ] || return 1
+  [ "$(tl_spis | cut -d/ -f2)" = "$((16#$out))" ] || return 1
+  for pair in $(ss_child_spis); do
+    [[ " $1 " == *" $pair "* ]] && continue
+    [ "$pair" = "$out/$in" ] && return 0
+  done
+  return 1
+}
+# v1_converged: after IKEv1 rekeys, the replaced SAs are deleted (tunnelisa's Deletes after
+# rekeyed_child_linger): strongSwan with one IKE SA and one CHILD SA, which tunnelisa uses.
+v1_converged() {
+  local t0
+  t0=$(now_ms)
+  ss_one_each() { [ "$(ss_ike_spis | wc -w)" -eq 1 ] && spis_agree; }
+  wait_until 20 "strongSwan with one IKE SA and one CHILD SA, tunnelisa's" ss_one_each
+  note "the replaced SAs deleted: one IKE SA and one CHILD SA left after $(($(now_ms) - t0)) ms"
 }
 rekey_ike() {
   local before n_before t0
@@ -409,8 +615,15 @@ rekey_ike() {
   start_rekey ike
   wait_until 15 "tunnelisa logging the IKE SA rekey" \
     test_gt "$n_before" tl_events ike-rekeyed
-  wait_until 15 "strongSwan with one new IKE SA" ss_ike_changed "$before"
-  spis_agree || fail "the CHILD SA's SPIs differ after the IKE SA rekey"
+  if [ "$SS_VERSION" = 1 ]; then
+    # IKEv1: a new Main / Aggressive Mode beside the old ISAKMP SA, which lingers until a
+    # Delete (tunnelisa's, rekeyed_child_linger later, or charon's): done when strongSwan has
+    # a new IKE SA established (it moves its CHILD SAs to it in a job of its own).
+    wait_until 15 "strongSwan with a new IKE SA" ss_new_ike "$before"
+  else
+    wait_until 15 "strongSwan with one new IKE SA" ss_ike_changed "$before"
+    spis_agree || fail "the CHILD SA's SPIs differ after the IKE SA rekey"
+  fi
   note "IKE SA rekeyed in $(($(now_ms) - t0)) ms: $before-> $(ss_ike_spis)"
 }
 # pings_start N: N pings every 20 ms each way in the background (-w bounds each at 30 s);
@@ -447,6 +660,17 @@ ss_child_changed() {
   now=$(ss_child_spis)
   [ -n "$now" ] && [ "$now" != "$1" ] && [ "$(echo "$now" | wc -w)" -eq 1 ]
 }
+# ss_new_ike BEFORE: strongSwan lists an established IKE SA whose SPIs are not among BEFORE.
+ss_new_ike() {
+  local s
+  s=$(ss_sas | grep "ESTABLISHED" | grep -o '[0-9a-f]\{16\}_i[*]\? [0-9a-f]\{16\}_r[*]\?' |
+    tr -d '*' | tr ' ' '/') || return 1
+  local spis
+  for spis in $s; do
+    [[ " $1 " == *" $spis "* ]] || return 0
+  done
+  return 1
+}
 ss_ike_changed() {
   local now
   now=$(ss_ike_spis)
@@ -475,12 +699,19 @@ check_rekey_refusals() {
   expect_rc 2 "usage: rekey" rekey 101 to-ss both
   expect_rc 2 "usage: rekey" rekey 101 to-ss
   expect_rc 2 "usage: rekey" rekey x to-ss child
-  expect_rc 2 "no established CHILD SA" rekey 101 to-ss child
-  expect_rc 2 "no established IKE SA" rekey 101 to-ss ike
+  # (IKEv1 names them as RFC 2409 does: IPsec SA and ISAKMP SA.)
+  if [ "$SS_VERSION" = 1 ]; then
+    expect_rc 2 "no established IPsec SA" rekey 101 to-ss child
+    expect_rc 2 "no established ISAKMP SA" rekey 101 to-ss ike
+  else
+    expect_rc 2 "no established CHILD SA" rekey 101 to-ss child
+    expect_rc 2 "no established IKE SA" rekey 101 to-ss ike
+  fi
 }
 
 case $SCENARIO in
   suite)
+    [ "$TL_FIGURE27" = yes ] && check_figure27_text
     establish
     check_algorithms
     log "pings both ways"
@@ -492,6 +723,11 @@ case $SCENARIO in
     rekey_ike
     tl_one_session_up || fail "tunnelisa does not list exactly one IKE session up"
     ping_both 2
+    if [ "$SS_VERSION" = 1 ]; then
+      v1_converged
+      ping_both 2
+    fi
+    [ "$TEARDOWN" = yes ] && teardown_by_initiator
     ;;
 
   rekey)
@@ -514,6 +750,7 @@ case $SCENARIO in
     rekey_child
     pings_check "rekeys"
     tl_one_session_up || fail "tunnelisa does not list exactly one IKE session up"
+    [ "$SS_VERSION" = 1 ] && v1_converged
     # For the record: what tunnelisa's engine dropped meanwhile (TUN chatter is no-route).
     tl_ctl counters | awk '/^engine drops by reason:/ { f = 1; next } /^[a-z]/ { f = 0 }
                            f { print "   tunnelisa drop: " $1 " " $2 }'
@@ -562,11 +799,11 @@ case $SCENARIO in
     establish
     ping_both 1
     log "idle: tunnelisa's liveness check (after 10 s without traffic) must be answered"
-    liveness_seen() { grep -q "parsed INFORMATIONAL request [0-9]* \[ \]" "$SSDIR/charon.log"; }
+    liveness_seen() { grep -q "$DPD_REQ" "$SSDIR/charon.log"; }
     wait_until 30 "charon receiving tunnelisa's liveness check" liveness_seen
     sleep 0.5
     tl_up || fail "tunnelisa took the IKE SA down although charon answered"
-    note "charon: $(grep -m 1 "parsed INFORMATIONAL request [0-9]* \[ \]" "$SSDIR/charon.log")"
+    note "charon: $(grep -m 1 "$DPD_REQ" "$SSDIR/charon.log")"
     log "kill -KILL charon ($CHARON_PID): tunnelisa's DPD must take the IKE SA down"
     t0=$(now_ms)
     kill -KILL "$CHARON_PID"
@@ -585,7 +822,7 @@ case $SCENARIO in
     establish
     ping_both 1
     log "idle: strongSwan's DPD (2 s) must be answered by tunnelisa"
-    dpd_answered() { grep -q "parsed INFORMATIONAL response [0-9]* \[ \]" "$SSDIR/charon.log"; }
+    dpd_answered() { grep -q "$DPD_ACK" "$SSDIR/charon.log"; }
     wait_until 15 "tunnelisa answering strongSwan's DPD" dpd_answered
     ss_established || fail "strongSwan dropped the SA although tunnelisa answered"
     log "kill -KILL tunnelisa ($TL_PID): strongSwan's DPD must clear the SA"
@@ -596,7 +833,9 @@ case $SCENARIO in
     # 2 s DPD delay, then 3 retransmits (1 s, x1.4 each) and a last wait: about 10 s.
     wait_until 40 "strongSwan's DPD clearing the SA" ss_no_sa
     note "strongSwan cleared the SA $(($(now_ms) - t0)) ms after tunnelisa was killed"
-    grep -E "giving up after|retransmit" "$SSDIR/charon.log" | tail -n 2 | sed 's/^/   charon: /'
+    # (IKEv2: its retransmits unanswered; IKEv1: no R-U-THERE-ACK in time.)
+    grep -E "giving up after|retransmit|DPD check timed out" "$SSDIR/charon.log" | tail -n 2 |
+      sed 's/^/   charon: /'
     ;;
 
   failover)
@@ -745,15 +984,36 @@ case $SCENARIO in
       fi
       auth_failed_logged() { [ "$(tl_events auth-failed)" -ge 1 ]; }
       wait_until 10 "an auth-failed event in tunnelisa's log" auth_failed_logged
-      grep -q "received AUTHENTICATION_FAILED notify" "$SSDIR/charon.log" ||
-        fail "charon did not receive AUTHENTICATION_FAILED"
+      if [ "$SS_VERSION" = 1 ]; then
+        # IKEv1: with different keys nothing protected can pass, so tunnelisa's refusal is an
+        # unprotected AUTHENTICATION-FAILED, which charon ignores once it has keys (it gives
+        # up after its retransmits): it must at least arrive where charon floated to, 4500.
+        line=$(awk '/received packet: from/ { split($2, t, "["); rx[t[1]] = $0 }
+                    /parsed INFORMATIONAL_V1 request 0 \[ N\(AUTH_FAILED\) \]/ {
+                      split($2, t, "["); print rx[t[1]]; exit }' "$SSDIR/charon.log")
+        [[ $line == *"from ${TL_PUB}[4500]"* ]] ||
+          fail "charon did not receive tunnelisa's AUTHENTICATION-FAILED on 4500 (${line:-none})"
+        note "charon: ${line#*] } [ N(AUTH_FAILED) ]"
+      else
+        grep -q "received AUTHENTICATION_FAILED notify" "$SSDIR/charon.log" ||
+          fail "charon did not receive AUTHENTICATION_FAILED"
+      fi
     else
       log "tunnelisa initiates with a wrong PSK: strongSwan must refuse"
       tl_ctl initiate 101 to-ss >/dev/null || fail "control socket: initiate 101 to-ss refused"
-      mac_mismatch() { grep -q "MAC mismatched" "$SSDIR/charon.log"; }
-      wait_until 15 "charon refusing tunnelisa's AUTH" mac_mismatch
-      note "charon: $(grep "MAC mismatched" "$SSDIR/charon.log" | head -n 1)"
-      # strongSwan answers IKE_AUTH with AUTHENTICATION_FAILED: tunnelisa reports it as such.
+      # IKEv2: IKE_AUTH's AUTH does not verify. IKEv1: Main Mode message 5 does not decrypt
+      # (different keys), and charon answers with HASH(1), N(PAYLOAD-MALFORMED) under its
+      # keys, which tunnelisa cannot open either.
+      refusal="MAC mismatched"
+      [ "$SS_VERSION" = 1 ] && refusal="could not decrypt payloads"
+      refused() { grep -q "$refusal" "$SSDIR/charon.log"; }
+      wait_until 15 "charon refusing tunnelisa's authentication" refused
+      note "charon: $(grep "$refusal" "$SSDIR/charon.log" | head -n 1)"
+      if [ "$SS_VERSION" = 1 ]; then
+        note "charon: $(grep -m 1 "generating INFORMATIONAL_V1 request" "$SSDIR/charon.log")"
+      fi
+      # strongSwan answers with AUTHENTICATION_FAILED (IKEv2) or a PAYLOAD-MALFORMED tunnelisa
+      # cannot decrypt (IKEv1): tunnelisa reports either as an authentication failure.
       tl_failed() { [ "$(tl_events auth-failed)" -ge 1 ]; }
       wait_until 15 "an auth-failed event in tunnelisa's log" tl_failed
     fi
