@@ -403,9 +403,12 @@ class Engine {
     IpAddress peer;
     std::string peer_id;
     std::string algorithms;  // "IKE aes256-sha256-modp2048, ESP aes256gcm16"
-    // inner_address: remote access: the address an ipsec-gw assigned to the client (CP), or
-    // the one a tunnel with request-address was given; unset for LAN-to-LAN sessions.
+    // inner_address: remote access: the address an ipsec-gw assigned to the client (IKEv2 CP,
+    // IKEv1 Mode Config), or the one a tunnel with request-address was given; unset for
+    // LAN-to-LAN sessions.
     std::optional<IpAddress> inner_address;
+    // user: remote access, the user the client authenticated as (IKEv1 XAUTH); "" otherwise.
+    std::string user;
     MonoTime setup;
     std::optional<MonoTime> teardown;
     std::string teardown_reason;

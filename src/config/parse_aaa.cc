@@ -407,6 +407,43 @@ void HandleRequestAddress(ParseState&, const Frame& frame, Args& args, bool nega
   frame.dynamic_keying->request_address = !negated;
 }
 
+// HandleXauthUser: `xauth-user "NAME" password "SECRET"` under dynamic-keying (both parts);
+// `no xauth-user` removes the login.
+void HandleXauthUser(ParseState& st, const Frame& frame, Args& args, bool negated) {
+  DynamicKeying& dk = *frame.dynamic_keying;
+  if (negated) {
+    if (args.End()) {
+      dk.xauth_user.clear();
+      dk.xauth_password.reset();
+    }
+    return;
+  }
+  const Token* user = args.Word("xauth-user");
+  if (user == nullptr) return;
+  // RFC 2865 5.1: a User-Name is at most 253 octets (the gateway relays it to RADIUS).
+  if (user->text.empty() || user->text.size() > 253) {
+    st.Error(user->column, "xauth-user must be 1..253 characters long");
+    return;
+  }
+  if (!args.TryKeyword("password")) {
+    if (args.End())
+      st.Error(user->column,
+               "xauth-user needs its password: xauth-user \"NAME\" password \"SECRET\"");
+    return;
+  }
+  const Token* password = args.Word("password");
+  if (password == nullptr) return;
+  // RFC 2865 5.2: User-Password carries at most 128 octets.
+  if (password->text.empty() || password->text.size() > 128) {
+    st.Error(password->column, "xauth-user password must be 1..128 characters long");
+    return;
+  }
+  if (!args.End()) return;
+  args.RecordField("xauth-user", args.keyword());
+  dk.xauth_user = std::string(user->text);
+  dk.xauth_password = ConfigSecret::FromText(password->text);
+}
+
 std::span<const CommandSpec> AaaCommands(Ctx ctx) {
   switch (ctx) {
     case Ctx::kConfig:

@@ -211,10 +211,12 @@ bool ReadTransformList(ParseState& st, Args& args, std::vector<uint32_t>* out);
 void HandleCertBlock(ParseState& st, const Frame& frame, Args& args, bool negated);
 // HandleGwRadiusPolicy / HandleLocalAddressAssignment / HandleRequestAddress: the remote-access
 // commands of an ipsec-gw (`radius-authentication-policy`, `radius-accounting-policy`,
-// `local-address-assignment`) and of dynamic-keying (`request-address`). In parse_aaa.cc.
+// `local-address-assignment`) and of dynamic-keying (`request-address`, `xauth-user`). In
+// parse_aaa.cc.
 void HandleGwRadiusPolicy(ParseState& st, const Frame& frame, Args& args, bool negated);
 void HandleLocalAddressAssignment(ParseState& st, const Frame& frame, Args& args, bool negated);
 void HandleRequestAddress(ParseState& st, const Frame& frame, Args& args, bool negated);
+void HandleXauthUser(ParseState& st, const Frame& frame, Args& args, bool negated);
 // Child: a frame for a context entered from `parent`.
 Frame Child(const Frame& parent, Ctx ctx, std::string path);
 

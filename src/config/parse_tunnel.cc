@@ -558,6 +558,7 @@ constexpr CommandSpec kDynamicKeyingCommands[] = {
     {"auto-establish", HandleAutoEstablish},
     {"cert", HandleCertBlock},
     {"request-address", HandleRequestAddress},
+    {"xauth-user", HandleXauthUser},
 };
 constexpr CommandSpec kManualKeyingCommands[] = {
     {"security-association", HandleSecurityAssociation},

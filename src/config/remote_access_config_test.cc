@@ -216,10 +216,34 @@ TEST(RemoteAccessConfig, AStaticTunnelCannotUseARadiusMethod) {
                           "static ipsec-tunnel has no client to authenticate)"));
 }
 
-TEST(RemoteAccessConfig, RequestAddressNeedsIkev2) {
-  EXPECT_THAT(Errors(Base() + "config ipsec ike-policy 3 ike-version 1\n"),
-              ElementsAre("ra.cfg:101:21: request-address needs ike-version 2 (the IKEv2 "
-                          "configuration payload); ike-policy 3 is ike-version 1"));
+TEST(RemoteAccessConfig, RequestAddressWorksWithBothIkeVersions) {
+  // IKEv2 asks with CP(CFG_REQUEST), IKEv1 with Mode Config.
+  EXPECT_THAT(Errors(Base() + "config ipsec ike-policy 3 ike-version 1\n"), ElementsAre());
+}
+
+TEST(RemoteAccessConfig, AnXauthLoginNeedsIkev1AndAPreSharedKey) {
+  const std::string v1 = "config ipsec ike-policy 3 ike-version 1\n";
+  Config c = ParseOk(Base() + v1 + kClient + "xauth-user \"alice\" password \"pw\"\n");
+  EXPECT_EQ(Client(c).xauth_user, "alice");
+  ASSERT_TRUE(Client(c).xauth_password.has_value());
+  EXPECT_EQ(*Client(c).xauth_password, ConfigSecret::FromText("pw"));
+  Config gone = ParseOk(Base() + v1 + kClient + "xauth-user \"alice\" password \"pw\"\n" + kClient +
+                        "no xauth-user\n");
+  EXPECT_EQ(Client(gone).xauth_user, "");
+  EXPECT_FALSE(Client(gone).xauth_password.has_value());
+  // ike-policy 3 of the vector is IKEv2.
+  EXPECT_THAT(Errors(Base() + kClient + "xauth-user \"alice\" password \"pw\"\n"),
+              ElementsAre("ra.cfg:109:1: xauth-user needs ike-version 1 and auth-method psk (the "
+                          "client proves the gateway's pre-shared key, then XAUTH); ike-policy 3 "
+                          "is ike-version 2, auth-method psk"));
+  EXPECT_THAT(Errors(Base() + v1 + kClient + "xauth-user \"\" password \"pw\"\n"),
+              ElementsAre("ra.cfg:110:12: xauth-user must be 1..253 characters long"));
+  EXPECT_THAT(Errors(Base() + v1 + kClient + "xauth-user \"alice\" password \"\"\n"),
+              ElementsAre("ra.cfg:110:29: xauth-user password must be 1..128 characters long"));
+  EXPECT_THAT(Errors(Base() + v1 + kClient + "xauth-user \"alice\"\n"),
+              ElementsAre("ra.cfg:110:12: xauth-user needs its password: xauth-user \"NAME\" "
+                          "password \"SECRET\""));
+  EXPECT_EQ(Errors(Base() + v1 + kClient + "xauth-user \"alice\" password\n").size(), 1u);
 }
 
 TEST(RemoteAccessConfig, ARadiusMethodNeedsAnAuthenticationPolicy) {

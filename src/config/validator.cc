@@ -657,7 +657,8 @@ class Validator {
   }
 
   // CheckTunnelRemoteAccess: a static tunnel has no client to authenticate, so its ike-policy
-  // may not use a RADIUS method; `request-address` (CP) is IKEv2's.
+  // may not use a RADIUS method; `xauth-user` (the XAUTH client's login) is IKEv1's, over a
+  // pre-shared key.
   void CheckTunnelRemoteAccess(const std::string& path, const DynamicKeying& dk) {
     auto policy = dk.ike_policy ? c_.ike_policies.find(*dk.ike_policy) : c_.ike_policies.end();
     if (policy == c_.ike_policies.end()) return;
@@ -668,11 +669,12 @@ class Validator {
                    ", which authenticates remote-access users: only an ipsec-gw can use it (a "
                    "static ipsec-tunnel has no client to authenticate)"));
     }
-    if (dk.request_address && p.ike_version != 2) {
-      Error(path, "request-address",
-            StrCat("request-address needs ike-version 2 (the IKEv2 configuration payload); "
-                   "ike-policy ",
-                   p.id, " is ike-version ", static_cast<int>(p.ike_version)));
+    if (!dk.xauth_user.empty() && (p.ike_version != 1 || p.auth_method != IkeAuthMethod::kPsk)) {
+      Error(path, "xauth-user",
+            StrCat("xauth-user needs ike-version 1 and auth-method psk (the client proves the "
+                   "gateway's pre-shared key, then XAUTH); ike-policy ",
+                   p.id, " is ike-version ", static_cast<int>(p.ike_version), ", auth-method ",
+                   IkeAuthMethodName(p.auth_method)));
     }
   }
 

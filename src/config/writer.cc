@@ -279,6 +279,9 @@ void WriteIpsecTunnel(const IpsecTunnel& t, Emitter& e) {
     if (!dk->transforms.empty()) e.Line("transform" + Ids(dk->transforms));
     if (dk->auto_establish) e.Line("auto-establish");
     if (dk->request_address) e.Line("request-address");
+    if (!dk->xauth_user.empty() && dk->xauth_password) {
+      e.Line("xauth-user " + Quote(dk->xauth_user) + " password " + Text(*dk->xauth_password));
+    }
     WriteCertBlock(dk->cert, e);
     e.Close();
   } else if (const auto* mk = std::get_if<ManualKeying>(&t.keying)) {

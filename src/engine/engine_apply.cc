@@ -110,7 +110,13 @@ void Engine::Impl::Reconcile(MonoTime now) {
   // After the services: a removed peer's IKE Delete still finds its way out.
   SetIkePeers(std::move(peers), now);
   ike->RevokeAddressLeases(revoked_leases_, now);
+  ike_v1->RevokeAddressLeases(revoked_leases_, now);
   revoked_leases_.clear();
+  // XAUTH checks whose RADIUS client the reload rebuilt or removed cannot be answered: their
+  // users are refused now instead of waiting for nothing.
+  for (auto& [name, g] : gws) {
+    if (g.xauth != nullptr) g.xauth->Sweep(now);
+  }
   // Dynamic tunnels moved to another ISA renegotiate from there at once (RFC 7296
   // INITIAL_CONTACT tells the peer to drop what it had with the failed ISA); responder-only
   // groups wait for the peer to come back.

@@ -51,6 +51,8 @@ void Engine::Impl::ReconcileGws(const config::Config& config, const config::Runt
           Log(LogLevel::kWarning, StrCat("ipsec-gw \"", name, "\": ", pool.message()));
         }
         peer->address_assigner = g.pool;
+        ReconcileXauth(g, config, gw);
+        peer->xauth_verifier = g.xauth;
         peer->id = g.peer;
         peer->service = g.secure_service;
         peer->name = StrCat("ipsec-gw ", name);
@@ -95,6 +97,27 @@ absl::Status Engine::Impl::ReconcilePool(GwState& g, const config::IpsecGw& gw) 
   if (!revoked.ok()) return revoked.status();
   revoked_leases_.insert(revoked_leases_.end(), revoked->begin(), revoked->end());
   return absl::OkStatus();
+}
+
+void Engine::Impl::ReconcileXauth(GwState& g, const config::Config& config,
+                                  const config::IpsecGw& gw) {
+  auto policy =
+      gw.ike_policy ? config.ike_policies.find(*gw.ike_policy) : config.ike_policies.end();
+  auto auth = config.radius_authentication_policies.find(gw.radius_authentication_policy);
+  if (policy == config.ike_policies.end() ||
+      policy->second.auth_method != config::IkeAuthMethod::kPlainPskXauth ||
+      auth == config.radius_authentication_policies.end()) {
+    g.xauth.reset();
+    g.xauth_server_policy.clear();
+    return;
+  }
+  const std::string& server_policy = auth->second.radius_server_policy;
+  if (g.xauth != nullptr && g.xauth_server_policy == server_policy) return;
+  g.xauth = std::make_shared<RadiusXauthVerifier>(
+      radius, server_policy, [this](uint64_t ticket, const ike::XauthResult& result, MonoTime now) {
+        ike_v1->CompleteXauth(ticket, result, now);
+      });
+  g.xauth_server_policy = server_policy;
 }
 
 void Engine::Impl::RemoveGwSessions(GwState& g) {

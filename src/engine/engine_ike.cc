@@ -226,7 +226,12 @@ MonoTime Engine::Impl::IkeTimer(MonoTime now) {
   return std::min(ike->OnTimer(now), ike_v1->OnTimer(now));
 }
 
-Engine::Impl::~Impl() = default;
+Engine::Impl::~Impl() {
+  // The IKE managers and the gateways hold XAUTH verifiers, whose destructors cancel their
+  // RADIUS requests: they go while `radius` (a later member, destroyed first) still exists.
+  ike_v1.reset();
+  gws.clear();
+}
 
 IpsecTunnelState* Engine::Impl::TunnelForPeer(uint64_t peer) {
   auto k = ike_peer_keys.find(peer);
@@ -271,6 +276,7 @@ void Engine::Impl::OnIkeEvent(const IkeEvent& e) {
       r.algorithms = StrCat("IKE ", e.detail);
       r.setup = e.at;
       if (e.inner_address.is_set()) r.inner_address = e.inner_address;
+      r.user = std::string(e.user);
       for (auto& [k, t] : ipsec_tunnels) {
         if (t.ike_name == e.tunnel) r.service = t.private_service;
       }
@@ -301,6 +307,8 @@ void Engine::Impl::OnIkeEvent(const IkeEvent& e) {
         if (r.algorithms.find(", ESP ") == std::string::npos) {
           StrAppend(r.algorithms, ", ESP ", e.detail);
         }
+        // IKEv1 Mode Config gives the address after the connection is up.
+        if (!r.inner_address && e.inner_address.is_set()) r.inner_address = e.inner_address;
       }
       break;
     case IkeEventKind::kIkeDown:

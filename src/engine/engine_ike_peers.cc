@@ -99,6 +99,11 @@ absl::StatusOr<ike::IkePeerConfig> IkePeerForTunnel(
   p->remote_ts = std::move(remote_ts);
   p->auto_establish = dynamic.auto_establish;
   p->request_address = dynamic.request_address;
+  if (!dynamic.xauth_user.empty() && dynamic.xauth_password) {
+    p->xauth_login = ike::XauthLogin{
+        dynamic.xauth_user,
+        std::make_shared<const SecretBytes>(dynamic.xauth_password->bytes().Clone())};
+  }
   p->responder_only = group != nullptr && group->ipsec_responder_only;
   return p;
 }

@@ -22,6 +22,7 @@
 #include "engine/engine_pki.h"
 #include "engine/engine_radius.h"
 #include "engine/engine_view.h"
+#include "engine/engine_xauth.h"
 #include "engine/isa_groups.h"
 #include "engine/slot_gate.h"
 #include "engine/spare_pool.h"
@@ -397,7 +398,14 @@ class Engine::Impl {
     // pool (SetRange), so leases still inside the range survive; IKE SAs holding a lease keep
     // the pool alive (shared) until they release it.
     std::shared_ptr<ike::AddressPool> pool;
+    // xauth: the XAUTH users' checker of an IKEv1 gateway with auth-method plain-psk-xauth
+    // (RADIUS, through xauth_server_policy); null otherwise. Kept across reloads that keep
+    // the radius-server-policy; an ISAKMP SA whose check is in flight keeps its own.
+    std::shared_ptr<RadiusXauthVerifier> xauth;
+    std::string xauth_server_policy;
   };
+  // ReconcileXauth: g.xauth as ipsec-gw `gw` needs it.
+  void ReconcileXauth(GwState& g, const config::Config& config, const config::IpsecGw& gw);
   void ReconcileGws(const config::Config& config, const config::RuntimeView& base,
                     std::vector<ike::IkePeerConfig>& peers);
   void RemoveGwSessions(GwState& g);

@@ -61,10 +61,12 @@ absl::StatusOr<IkeAuthSetup> IkeAuthFor(std::string_view what, const config::Ike
                                         const std::optional<config::ConfigSecret>& psk,
                                         const std::optional<config::CertAuth>& cert,
                                         const EnginePki* pki) {
-  // The remote-access methods check users through RADIUS (XAUTH, EAP), which the engine does
-  // not speak yet: such a tunnel or gateway stays down with the reason rather than letting a
-  // client in on half of its authentication.
-  if (config::UsesRadius(policy.auth_method)) {
+  // plain-psk-xauth: phase 1 is the pre-shared key both ways; the gateway checks the user
+  // afterwards (XAUTH through RADIUS: engine_gw.cc ReconcileXauth). The IKEv2 methods relay
+  // EAP to RADIUS, which this engine does not speak yet: such a gateway stays down with the
+  // reason rather than letting a client in on half of its authentication.
+  if (config::UsesRadius(policy.auth_method) &&
+      policy.auth_method != config::IkeAuthMethod::kPlainPskXauth) {
     return absl::FailedPreconditionError(
         StrCat("no SA: auth-method ", config::IkeAuthMethodName(policy.auth_method),
                " needs RADIUS user authentication, which this engine does not support yet"));

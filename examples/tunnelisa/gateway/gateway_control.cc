@@ -146,6 +146,7 @@ std::string Gateway::FormatSessions(MonoTime now) const {
   for (const Engine::SessionRecord& s : sessions) {
     absl::StrAppendFormat(&out, "%s  service %d  peer %s", s.tunnel, s.service, s.peer.ToString());
     if (!s.peer_id.empty()) absl::StrAppendFormat(&out, "  id \"%s\"", s.peer_id);
+    if (!s.user.empty()) absl::StrAppendFormat(&out, "  user \"%s\"", s.user);
     if (s.inner_address) absl::StrAppendFormat(&out, "  inner %s", s.inner_address->ToString());
     absl::StrAppendFormat(&out, "\n  %s\n  setup %s", s.algorithms, Ago(s.setup, now));
     if (s.teardown) {

@@ -367,9 +367,17 @@ struct DynamicKeying {
   std::vector<uint32_t> transforms;      // 1..4, in preference order
   bool auto_establish = false;
   std::optional<CertAuth> cert;  // the `cert` block; nullopt: none
-  // request_address: `request-address` (tunnelisa extension, IKEv2): this side is a
-  // remote-access client and asks the peer's ipsec-gw for an inner address (CP(CFG_REQUEST)).
+  // request_address: `request-address` (tunnelisa extension): this side is a remote-access
+  // client and asks the peer's ipsec-gw for an inner address (IKEv2: CP(CFG_REQUEST); IKEv1:
+  // Mode Config REQUEST).
   bool request_address = false;
+  // xauth_user / xauth_password: `xauth-user "NAME" password "SECRET"` (tunnelisa extension,
+  // IKEv1): this side is a remote-access client of an ipsec-gw with auth-method
+  // plain-psk-xauth: phase 1 offers XAUTHInitPreShared and the gateway's XAUTH request is
+  // answered with this user and password (with request-address, Mode Config then asks for
+  // the inner address). Empty user: none.
+  std::string xauth_user;
+  std::optional<ConfigSecret> xauth_password;
   bool operator==(const DynamicKeying&) const = default;
 };
 

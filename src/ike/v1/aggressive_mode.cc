@@ -46,8 +46,7 @@ absl::Status Ikev1Manager::StartAggressive(const IkePeerConfig& peer, MonoTime n
   sa.g_xi = sa.dh->public_value();
   sa.nonce_i.assign(kV1NonceSize, 0);
   host_->RandomBytes(sa.nonce_i);
-  sa.offered =
-      OfferPhase1(peer.ike, static_cast<uint16_t>(V1AuthMethod::kPreSharedKey), peer.ike_lifetime);
+  sa.offered = OfferPhase1(peer.ike, Phase1AuthMethod(peer), peer.ike_lifetime);
   std::vector<V1Payload> out;
   out.push_back(V1Payload::Make(V1PayloadType::kSa, sa.offered));
   out.push_back(V1Payload::Make(V1PayloadType::kKe, V1KePayload{sa.g_xi}));
@@ -163,7 +162,7 @@ void Ikev1Manager::RespondAm1(const V1Message& m, std::span<const uint8_t> raw,
   sa.last_heard = now;
   V1SaPayload reply;
   absl::StatusOr<V1Negotiated> chosen =
-      SelectPhase1(*offered, peer->ike, static_cast<uint16_t>(V1AuthMethod::kPreSharedKey), reply);
+      SelectPhase1(*offered, peer->ike, Phase1AuthMethod(*peer), reply);
   const V1IdPayload& peer_id = *id->As<V1IdPayload>();
   std::string bad = !chosen.ok() ? std::string(chosen.status().message()) : "";
   if (bad.empty() && peer->auth.own->PreSharedKey() == nullptr) bad = "no pre-shared key";

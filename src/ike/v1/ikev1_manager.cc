@@ -50,7 +50,7 @@ uint32_t Ikev1Manager::NewMessageId(const V1Sa& sa) {
   for (;;) {
     uint32_t mid = 0;
     host_->RandomBytes({reinterpret_cast<uint8_t*>(&mid), sizeof(mid)});
-    if (mid != 0 && !sa.quick.contains(mid)) return mid;
+    if (mid != 0 && !sa.quick.contains(mid) && !sa.transactions.contains(mid)) return mid;
   }
 }
 
@@ -80,6 +80,8 @@ void Ikev1Manager::Emit(IkeEventKind kind, const V1Sa& sa, std::string_view deta
   }
   e.detail = detail;
   e.at = now;
+  e.user = sa.remote_access.user;
+  if (std::optional<IpAddress> inner = sa.remote_access.inner_address()) e.inner_address = *inner;
   host_->Event(e);
 }
 
@@ -228,6 +230,25 @@ void Ikev1Manager::HandleEncrypted(V1Sa& sa, const V1Datagram& d, std::span<cons
       }
       FollowPeer(sa, remote, local);
       HandleQuick(sa, *in, raw, now);
+      return;
+    }
+    case V1Exchange::kTransaction: {
+      // XAUTH and Mode Config (transaction.cc).
+      auto t = sa.transactions.find(h.message_id);
+      if (t != sa.transactions.end() && Repeat(sa, t->second.flight, raw)) return;
+      absl::StatusOr<V1Opened> in = sa.protector->Open(raw);
+      if (!in.ok() || !VerifyTransactionHash(sa, *in)) {
+        ++stats_.dropped;
+        if (t == sa.transactions.end()) sa.protector->ivs().Forget(h.message_id);
+        return;
+      }
+      (void)sa.protector->Accept(*in);
+      sa.last_heard = now;
+      FollowPeer(sa, remote, local);
+      HandleTransaction(sa, *in, raw, now);
+      if (sa.state != Phase1State::kDead && !sa.transactions.contains(h.message_id)) {
+        sa.protector->ivs().Forget(h.message_id);  // dropped: nothing continues its chain
+      }
       return;
     }
     case V1Exchange::kInformational: {
@@ -451,6 +472,29 @@ MonoTime Ikev1Manager::OnTimer(MonoTime now) {
       sa.quick.erase(mid);
       sa.protector->ivs().Forget(mid);
     }
+    // Transactions (XAUTH, Mode Config): the same.
+    forget.clear();
+    bool transaction_gave_up = false;
+    for (auto& [mid, t] : sa.transactions) {
+      bool quit = false;
+      Retransmit(sa, t.flight, now, quit);
+      transaction_gave_up = transaction_gave_up || quit;
+      if (!t.flight.waiting && now >= t.expires) forget.push_back(mid);
+      if (t.flight.waiting) next = std::min(next, t.flight.next_send);
+      next = std::min(next, t.expires);
+    }
+    for (uint32_t mid : forget) {
+      sa.transactions.erase(mid);
+      sa.protector->ivs().Forget(mid);
+    }
+    if (transaction_gave_up) {
+      RemoveSa(sa,
+               sa.remote_access.xauth == XauthStep::kSetSent && !sa.remote_access.accepted
+                   ? StrCat("XAUTH user \"", sa.remote_access.user, "\" refused")
+                   : std::string("peer not responding (XAUTH / Mode Config)"),
+               now, /*notify_down=*/sa.announced);
+      continue;
+    }
     const IkePeerConfig* peer = Peer(sa.peer);
     if (sa.state == Phase1State::kEstablished && peer != nullptr) {
       if (now >= sa.rekey_at) {
@@ -556,9 +600,10 @@ void Ikev1Manager::Shutdown(MonoTime now) {
 
 void Ikev1Manager::RemoveSa(V1Sa& sa, std::string reason, MonoTime now, bool notify_down) {
   if (sa.state == Phase1State::kDead) return;
-  const bool was_up = sa.state == Phase1State::kEstablished;
+  const bool was_up = sa.state == Phase1State::kEstablished && sa.announced;
   const bool rekeyed = sa.state == Phase1State::kRekeyed;
   while (!sa.children.empty()) RemoveChild(sa, sa.children.back(), now, reason);
+  EndRemoteAccess(sa, now);
   sa.state = Phase1State::kDead;
   sa.down_reason = std::move(reason);
   if (notify_down && !rekeyed && (was_up || sa.initiator)) {

@@ -32,6 +32,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "ike/codec/v1/v1_message.h"
+#include "ike/codec/v1/v1_payloads.h"
 #include "ike/v1/v1_sa.h"
 #include "ike/v2/ike_host.h"
 #include "ike/v2/ike_manager.h"
@@ -70,6 +71,16 @@ class Ikev1Manager {
   // OnChildLifetime: the data plane's lifetime event for an IPsec SA negotiated here (cookie
   // = kV1ChildCookieTag | our inbound SPI): soft -> a new Quick Mode, hard -> delete.
   void OnChildLifetime(uint64_t cookie, bool hard, MonoTime now);
+
+  // CompleteXauth: the outcome of the XAUTH check the manager started with `ticket` on its
+  // peer's XauthVerifier: the gateway tells the client (SET OK / FAIL); on acceptance the
+  // connection is up and Mode Config / Quick Modes may follow, on refusal it ends. Unknown or
+  // cancelled tickets (the client went away meanwhile): ignored.
+  void CompleteXauth(uint64_t ticket, const XauthResult& result, MonoTime now);
+
+  // RevokeAddressLeases: the address pool took these leases back (a reconfigured range):
+  // the connections holding them end (Delete), as IkeManager::RevokeAddressLeases.
+  void RevokeAddressLeases(std::span<const uint64_t> leases, MonoTime now);
 
   // OnTimer: retransmissions, DPD, rekeys, expiries; returns the next deadline.
   MonoTime OnTimer(MonoTime now);
@@ -180,6 +191,40 @@ class Ikev1Manager {
   // SendOn: outbound traffic goes on the IPsec SA `inbound_spi` from now on (once).
   void SendOn(V1Sa& sa, uint32_t inbound_spi);
 
+  // Remote access: XAUTH and Mode Config (transaction.cc).
+  // UsesXauth: phase 1 said XAUTHInitPreShared. UserAccepted: no XAUTH, or it accepted the
+  // user (the gateway decided; the client was told).
+  static bool UsesXauth(const V1Sa& sa);
+  static bool UserAccepted(const V1Sa& sa);
+  uint16_t NewIdentifier();
+  absl::StatusOr<std::vector<V1Payload>> WithTransactionHash(const V1Sa& sa, uint32_t message_id,
+                                                             V1AttributePayload attributes) const;
+  bool VerifyTransactionHash(const V1Sa& sa, const V1Opened& in) const;
+  // SendTransaction: HDR*, HASH, ATTR in transaction `message_id`; `wait` for an answer.
+  bool SendTransaction(V1Sa& sa, uint32_t message_id, V1AttributePayload attributes, bool wait,
+                       MonoTime now);
+  void HandleTransaction(V1Sa& sa, const V1Opened& in, std::span<const uint8_t> raw, MonoTime now);
+  void StartXauth(V1Sa& sa, MonoTime now);
+  void ProcessXauthReply(V1Sa& sa, const V1AttributePayload& attr, MonoTime now);
+  void FinishXauth(V1Sa& sa, const XauthResult& result, MonoTime now);
+  void ProcessXauthAck(V1Sa& sa, const V1AttributePayload& attr, MonoTime now);
+  void AnswerModeCfg(V1Sa& sa, uint32_t mid, const V1AttributePayload& attr, MonoTime now);
+  void AnswerXauthRequest(V1Sa& sa, uint32_t mid, const V1AttributePayload& attr, MonoTime now);
+  void AnswerXauthSet(V1Sa& sa, uint32_t mid, const V1AttributePayload& attr, MonoTime now);
+  void StartModeCfg(V1Sa& sa, MonoTime now);
+  void ProcessModeCfgReply(V1Sa& sa, const V1AttributePayload& attr, MonoTime now);
+  // RemoteAccessUp: XAUTH accepted the user: Mode Config (client with request_address) or
+  // the connection is announced and the client's Quick Modes start.
+  void RemoteAccessUp(V1Sa& sa, MonoTime now);
+  // EndRemoteAccess: the ISAKMP SA ends: its XAUTH check is cancelled, its lease released.
+  void EndRemoteAccess(V1Sa& sa, MonoTime now);
+  // Announce: the connection is up: INITIAL-CONTACT honoured, older ISAKMP SAs of the same
+  // client renewed (AdoptChildren, kIkeRekeyed) or kIkeUp.
+  void Announce(V1Sa& sa, MonoTime now);
+  // SameClient: `a` and `b` are ISAKMP SAs of the same peer and identity; for an ipsec-gw
+  // (whose clients may share a group identity) also the same address and XAUTH user.
+  bool SameClient(const V1Sa& a, const V1Sa& b) const;
+
   // Informational (v1_informational.cc).
   void SendInformational(V1Sa& sa, std::vector<V1Payload> payloads);
   void SendDeleteIsakmp(V1Sa& sa);
@@ -216,6 +261,9 @@ class Ikev1Manager {
   // Rate limit of new phase 1 exchanges per peer address: count in the current second.
   absl::flat_hash_map<IpAddress, std::pair<int64_t, uint32_t>> init_rate_;
   std::vector<uint64_t> dead_;  // our cookies to purge after the current call
+  // XAUTH checks in flight: ticket -> our cookie of the ISAKMP SA waiting for it.
+  absl::flat_hash_map<uint64_t, uint64_t> xauth_tickets_;
+  uint64_t next_xauth_ticket_ = 1;
 };
 
 }  // namespace tunnelisa::ike::v1

@@ -218,16 +218,40 @@ void Ikev1Manager::Phase1Done(V1Sa& sa, const V1IdPayload& peer_id,
       StrCat(sa.aggressive ? "aggressive" : "main", " mode, ", sa.negotiated.Describe());
   LogLine(LogLevel::kInfo, StrCat("IKEv1: ", peer->name, ": ISAKMP SA up with ", sa.peer_id_text,
                                   " at ", sa.remote.address.ToString(), ", ", detail));
-  bool initial_contact = false;
   for (const V1Payload& p : payloads) {
     const V1NotifyPayload* n = p.As<V1NotifyPayload>();
-    initial_contact = initial_contact || (n != nullptr && n->type == V1NotifyType::kInitialContact);
+    sa.initial_contact =
+        sa.initial_contact || (n != nullptr && n->type == V1NotifyType::kInitialContact);
   }
-  if (initial_contact) HonourInitialContact(sa, now);
+  if (UsesXauth(sa)) {
+    // Remote access: phase 1 proved the group's pre-shared key, not the user. The connection
+    // is announced once XAUTH accepted the user (transaction.cc); the gateway asks now.
+    sa.remote_access.xauth = XauthStep::kRequested;
+    if (!sa.initiator) StartXauth(sa, now);
+    return;
+  }
+  Announce(sa, now);
+  if (sa.initiator) StartQuickModes(sa, now);
+}
+
+void Ikev1Manager::Announce(V1Sa& sa, MonoTime now) {
+  if (sa.announced) return;
+  sa.announced = true;
+  if (sa.initial_contact) HonourInitialContact(sa, now);
   // A renewed phase 1 (an older ISAKMP SA with the same peer) continues the same session:
   // kIkeRekeyed, as an IKEv2 IKE SA rekey says; otherwise a new one is up.
-  if (initial_contact || !AdoptChildren(sa, now)) Emit(IkeEventKind::kIkeUp, sa, detail, now);
-  if (sa.initiator) StartQuickModes(sa, now);
+  if (sa.initial_contact || !AdoptChildren(sa, now)) {
+    Emit(IkeEventKind::kIkeUp, sa,
+         StrCat(sa.aggressive ? "aggressive" : "main", " mode, ", sa.negotiated.Describe()), now);
+  }
+}
+
+bool Ikev1Manager::SameClient(const V1Sa& a, const V1Sa& b) const {
+  if (a.peer != b.peer || !(a.peer_id == b.peer_id)) return false;
+  const IkePeerConfig* peer = Peer(a.peer);
+  if (peer != nullptr && peer->remote.is_set()) return true;  // a static tunnel: one peer
+  // An ipsec-gw: its clients may all present the same group identity.
+  return a.remote.address == b.remote.address && a.remote_access.user == b.remote_access.user;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -349,8 +373,7 @@ absl::Status Ikev1Manager::StartMainMode(const IkePeerConfig& peer, MonoTime now
   if (sa.natt) sa.local.port = kNatTPort;
   sa.created = now;
   sa.last_heard = now;
-  sa.offered =
-      OfferPhase1(peer.ike, static_cast<uint16_t>(V1AuthMethod::kPreSharedKey), peer.ike_lifetime);
+  sa.offered = OfferPhase1(peer.ike, Phase1AuthMethod(peer), peer.ike_lifetime);
   std::vector<V1Payload> out;
   out.push_back(V1Payload::Make(V1PayloadType::kSa, sa.offered));
   for (V1Payload& v : OurVendorIds()) out.push_back(std::move(v));
@@ -494,7 +517,7 @@ void Ikev1Manager::RespondMm1(const V1Message& m, std::span<const uint8_t> raw,
   sa.last_heard = now;
   V1SaPayload reply;
   absl::StatusOr<V1Negotiated> chosen =
-      SelectPhase1(*offered, peer->ike, static_cast<uint16_t>(V1AuthMethod::kPreSharedKey), reply);
+      SelectPhase1(*offered, peer->ike, Phase1AuthMethod(*peer), reply);
   if (!chosen.ok() || peer->auth.own == nullptr || peer->auth.own->PreSharedKey() == nullptr) {
     const std::string why =
         chosen.ok() ? "no pre-shared key configured" : std::string(chosen.status().message());

@@ -58,6 +58,8 @@ std::vector<std::pair<IpPrefix, IpPrefix>> Ikev1Manager::ChildPairs(const V1Sa& 
                                                                     const IkePeerConfig& peer) {
   std::vector<IpPrefix> locals = peer.local_ts;
   std::vector<IpPrefix> remotes = peer.remote_ts;
+  // A remote-access client's side of its IPsec SAs is the address Mode Config gave it.
+  if (sa.remote_access.inner) locals = {Host(*sa.remote_access.inner)};
   if (locals.empty()) locals.push_back(AnyOf(sa.local.address));
   if (remotes.empty()) remotes.push_back(AnyOf(sa.remote.address));
   // IKEv1 carries one selector per side in a Quick Mode: one IPsec SA per security-policy
@@ -216,6 +218,14 @@ void Ikev1Manager::RespondQm1(V1Sa& sa, const V1Opened& in, std::span<const uint
     sa.protector->ivs().Forget(mid);
     return;
   }
+  if (!UserAccepted(sa)) {
+    // Phase 1 proved only the group's pre-shared key: no IPsec SA before XAUTH let the user in.
+    ++stats_.dropped;
+    LogLine(LogLevel::kWarning, StrCat("IKEv1: ", peer->name, ": Quick Mode from ",
+                                       sa.remote.address.ToString(), " before XAUTH: ignored"));
+    sa.protector->ivs().Forget(mid);
+    return;
+  }
   (void)sa.protector->Accept(in);
   sa.last_heard = now;
   const std::span<const V1Payload> body = std::span<const V1Payload>(in.payloads).subspan(1);
@@ -250,6 +260,19 @@ void Ikev1Manager::RespondQm1(V1Sa& sa, const V1Opened& in, std::span<const uint
     }
     remote_ts = *ci;  // IDci: the initiator's side
     local_ts = *cr;
+  }
+  if (peer->address_assigner != nullptr && !sa.initiator) {
+    // A remote-access client's IPsec SAs are for the address it was given (Mode Config),
+    // nothing else: its IDci is routed into its tunnel.
+    const std::optional<IpAddress> lease = sa.remote_access.inner_address();
+    if (!lease || ids.size() != 2 || !(remote_ts == Host(*lease))) {
+      refuse(V1NotifyType::kInvalidIdInformation,
+             lease ? StrCat("client ID ", remote_ts.ToString(), " is not ", Host(*lease).ToString(),
+                            ", the address Mode Config gave it")
+                   : std::string("a remote-access client must get its address (Mode Config) "
+                                 "before Quick Mode"));
+      return;
+    }
   }
   if (!Covered(local_ts, peer->local_ts) || !Covered(remote_ts, peer->remote_ts)) {
     refuse(V1NotifyType::kInvalidIdInformation,

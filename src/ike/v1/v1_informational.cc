@@ -200,8 +200,7 @@ void Ikev1Manager::HonourInitialContact(V1Sa& fresh, MonoTime now) {
   //# sending system under the assumption that the sending system has rebooted and no longer
   //# has access to the original SA's and their associated keying material.
   for (auto& [c, other] : sas_) {
-    if (other.get() == &fresh || other->peer != fresh.peer || other->state == Phase1State::kDead ||
-        !(other->peer_id == fresh.peer_id)) {
+    if (other.get() == &fresh || other->state == Phase1State::kDead || !SameClient(*other, fresh)) {
       continue;
     }
     RemoveSa(*other, "the peer restarted (INITIAL-CONTACT)", now);
@@ -211,8 +210,8 @@ void Ikev1Manager::HonourInitialContact(V1Sa& fresh, MonoTime now) {
 bool Ikev1Manager::AdoptChildren(V1Sa& fresh, MonoTime now) {
   bool renewed = false;
   for (auto& [c, other] : sas_) {
-    if (other.get() == &fresh || other->peer != fresh.peer ||
-        other->state != Phase1State::kEstablished || !(other->peer_id == fresh.peer_id)) {
+    if (other.get() == &fresh || other->state != Phase1State::kEstablished ||
+        !SameClient(*other, fresh) || !other->announced) {
       continue;
     }
     // The newer ISAKMP SA carries on: it rekeys and deletes the IPsec SAs from now on, the
@@ -222,6 +221,15 @@ bool Ikev1Manager::AdoptChildren(V1Sa& fresh, MonoTime now) {
     // SA deleted before that takes its IPsec SAs with it there.
     for (ChildSa& child : other->children) fresh.children.push_back(std::move(child));
     other->children.clear();
+    // A remote-access client keeps its address across the renewal.
+    V1RemoteAccess& from = other->remote_access;
+    if (from.lease && !fresh.remote_access.lease) {
+      fresh.remote_access.lease = std::move(from.lease);
+      fresh.remote_access.lease_owner = std::move(from.lease_owner);
+    }
+    from.lease.reset();
+    from.lease_owner.reset();
+    if (from.inner && !fresh.remote_access.inner) fresh.remote_access.inner = from.inner;
     other->state = Phase1State::kRekeyed;
     if (!renewed) Emit(IkeEventKind::kIkeRekeyed, fresh, fresh.negotiated.Describe(), now);
     renewed = true;

@@ -151,6 +151,12 @@ absl::Status ValidateV1Policy(const IkeCryptoPolicy& policy) {
   return absl::OkStatus();
 }
 
+uint16_t Phase1AuthMethod(const IkePeerConfig& peer) {
+  const bool xauth = peer.xauth_verifier != nullptr || peer.xauth_login.has_value();
+  return static_cast<uint16_t>(xauth ? V1AuthMethod::kXauthInitPreShared
+                                     : V1AuthMethod::kPreSharedKey);
+}
+
 V1SaPayload OfferPhase1(const IkeCryptoPolicy& policy, uint16_t auth_method, Duration lifetime) {
   V1Transform t;
   t.number = 1;

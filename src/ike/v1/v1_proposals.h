@@ -28,6 +28,7 @@
 #include "ike/negotiation/policy.h"
 #include "ike/negotiation/proposals.h"
 #include "ike/v1/v1_sa.h"
+#include "ike/v2/peer_config.h"
 
 namespace tunnelisa::ike::v1 {
 
@@ -42,6 +43,13 @@ absl::Status ValidateV1Policy(const IkeCryptoPolicy& policy);
 
 // OfferPhase1: our phase 1 SA payload. Call ValidateV1Policy first.
 V1SaPayload OfferPhase1(const IkeCryptoPolicy& policy, uint16_t auth_method, Duration lifetime);
+
+// Phase1AuthMethod: the Authentication Method attribute a peer's phase 1 offers or accepts:
+// XAUTHInitPreShared (65001, draft-beaulieu-ike-xauth-02 section 7.2) for a remote-access
+// connection with XAUTH (either side), else pre-shared key (1). The pre-shared key
+// authenticates phase 1 the same way under both (SKEYID, HASH_I/R); 65001 says XAUTH follows,
+// the initiator being the XAUTH client.
+uint16_t Phase1AuthMethod(const IkePeerConfig& peer);
 
 // SelectPhase1: responder. The first transform of the initiator's ISAKMP proposals matching
 // `policy` and `auth_method` exactly; `reply` gets the SA payload to answer with (that

@@ -20,6 +20,8 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "ike/auth/address_assigner.h"
+#include "ike/auth/xauth_verifier.h"
 #include "ike/codec/v1/v1_payload.h"
 #include "ike/v1/crypto/v1_keymat.h"
 #include "ike/v1/crypto/v1_protector.h"
@@ -87,6 +89,50 @@ struct QuickState {
   MonoTime expires = MonoTime::Infinite();  // forgotten after this (done or abandoned)
 };
 
+// XauthStep: where XAUTH (draft-beaulieu-ike-xauth-02) stands on an ISAKMP SA of a remote-
+// access connection. The gateway (the XAUTH server) drives it: REQUEST, the client's REPLY,
+// the check, SET, the client's ACK. Phase 1 alone lets nothing through: no Quick Mode and no
+// Mode Config before kAccepted.
+enum class XauthStep : uint8_t {
+  kNone,       // no XAUTH on this ISAKMP SA (LAN-to-LAN)
+  kRequested,  // gateway: REQUEST sent, waiting for the REPLY; client: waiting for a REQUEST
+  kChecking,   // gateway: the verifier checks the user; client: REPLY sent, waiting for SET
+  kSetSent,    // gateway: SET(OK) or SET(FAIL) sent, waiting for the ACK
+  kAccepted,   // the user is in
+  kRefused,    // the user was refused: the ISAKMP SA ends
+};
+
+// V1Transaction: one transaction exchange (exchange type 6: XAUTH or Mode Config) by message
+// ID, kept until `expires` to answer copies of its messages.
+struct V1Transaction {
+  V1Flight flight;
+  MonoTime expires = MonoTime::Infinite();
+};
+
+// V1RemoteAccess: XAUTH and Mode Config state of one ISAKMP SA (either side).
+struct V1RemoteAccess {
+  XauthStep xauth = XauthStep::kNone;
+  uint16_t identifier = 0;  // of our REQUEST / SET in flight (gateway)
+  uint32_t mid = 0;         // its message ID (gateway), or the client's Mode Config REQUEST's
+  // Gateway: the check in flight (ticket != 0) and the verifier it runs on.
+  uint64_t ticket = 0;
+  std::shared_ptr<XauthVerifier> verifier;
+  bool accepted = false;  // gateway: what our SET said
+  std::string user;       // the user the client authenticated as (either side)
+  XauthResult result;     // gateway: the verifier's answer (RADIUS Framed-IP-Address...)
+  // Gateway: the Mode Config lease (released when the connection ends; moves with a phase 1
+  // renewal, as the IPsec SAs do).
+  std::optional<ClientAddress> lease;
+  std::shared_ptr<ClientAddressAssigner> lease_owner;
+  // Client: the inner address Mode Config gave us.
+  std::optional<IpAddress> inner;
+  // inner_address: the connection's remote-access address, either side (unset: none).
+  std::optional<IpAddress> inner_address() const {
+    if (lease) return lease->address;
+    return inner;
+  }
+};
+
 struct V1Sa {
   uint64_t peer = 0;       // IkePeerConfig::id
   bool initiator = false;  // our role in phase 1
@@ -117,11 +163,19 @@ struct V1Sa {
   std::unique_ptr<V1Protector> protector;
   V1Flight flight;  // phase 1's messages
 
+  // announced: kIkeUp (or kIkeRekeyed) was emitted for this ISAKMP SA: after phase 1, or after
+  // XAUTH (and the client's Mode Config) when the connection has them. initial_contact: the
+  // peer's phase 1 carried INITIAL-CONTACT (honoured when the connection is announced).
+  bool announced = false;
+  bool initial_contact = false;
+
   // Identities, once phase 1 is authenticated.
   std::string peer_id_text;
   IdPayload peer_id;
 
-  absl::flat_hash_map<uint32_t, QuickState> quick;  // Quick Modes by message ID
+  absl::flat_hash_map<uint32_t, QuickState> quick;            // Quick Modes by message ID
+  absl::flat_hash_map<uint32_t, V1Transaction> transactions;  // XAUTH, Mode Config by M-ID
+  V1RemoteAccess remote_access;
   std::vector<ChildSa> children;
 
   // DPD (RFC 3706).

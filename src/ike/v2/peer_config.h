@@ -14,6 +14,7 @@
 
 #include "ike/auth/address_assigner.h"
 #include "ike/auth/authenticator.h"
+#include "ike/auth/xauth_verifier.h"
 #include "ike/codec/id_payload.h"
 #include "ike/negotiation/policy.h"
 #include "tunnelisa/ip_address.h"
@@ -31,6 +32,13 @@ struct DpdPolicy {
   uint32_t max_retries = 3;
   bool reply_only = false;
   bool operator==(const DpdPolicy&) const = default;
+};
+
+// XauthLogin: what an IKEv1 remote-access client answers a gateway's XAUTH request with.
+struct XauthLogin {
+  std::string user;
+  std::shared_ptr<const SecretBytes> password;  // never null in a configured login
+  bool operator==(const XauthLogin& o) const;
 };
 
 struct IkePeerConfig {
@@ -68,6 +76,17 @@ struct IkePeerConfig {
   // with INTERNAL_IP4_ADDRESS and INTERNAL_IP4_DNS; a remote-access client). The address
   // granted becomes the CHILD SA's local traffic selector.
   bool request_address = false;
+  // IKEv1 remote access (draft-beaulieu-ike-xauth-02, draft-dukes-ike-mode-cfg), either side:
+  // xauth_verifier: we are an ipsec-gw whose clients authenticate with the pre-shared key and
+  // then XAUTH (auth-method plain-psk-xauth): phase 1 accepts only XAUTHInitPreShared, the
+  // gateway asks for a user name and password once phase 1 is up and hands them to the
+  // verifier; no Quick Mode until it accepted them. Shared like address_assigner: an ISAKMP
+  // SA whose check is in flight keeps the verifier it started it on (to cancel it).
+  std::shared_ptr<XauthVerifier> xauth_verifier;
+  // xauth_login: we are the client: offer XAUTHInitPreShared and answer the gateway's XAUTH
+  // request with this user and password; with request_address, Mode Config then asks for the
+  // inner address, which becomes the local selector of our Quick Modes.
+  std::optional<XauthLogin> xauth_login;
 
   // SameAs: everything but `id` is equal (a changed peer: auto-establish is looked at again).
   bool SameAs(const IkePeerConfig& o) const;

@@ -20,7 +20,13 @@ bool IkePeerConfig::SameAs(const IkePeerConfig& o) const {
          child_lifetime == o.child_lifetime && child_lifetime_bytes == o.child_lifetime_bytes &&
          dpd == o.dpd && auto_establish == o.auto_establish && responder_only == o.responder_only &&
          ike_version == o.ike_version && aggressive == o.aggressive &&
-         address_assigner == o.address_assigner && request_address == o.request_address;
+         address_assigner == o.address_assigner && request_address == o.request_address &&
+         xauth_verifier == o.xauth_verifier && xauth_login == o.xauth_login;
+}
+
+bool XauthLogin::operator==(const XauthLogin& o) const {
+  if (user != o.user || (password == nullptr) != (o.password == nullptr)) return false;
+  return password == nullptr || password->Equals(*o.password);
 }
 
 bool IkePeerConfig::SamePath(const IkePeerConfig& o) const {
