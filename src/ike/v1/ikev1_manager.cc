@@ -444,6 +444,13 @@ MonoTime Ikev1Manager::OnTimer(MonoTime now) {
                now);
       continue;
     }
+    if (now >= sa.remote_access.deadline) {
+      for (const ChildSa& child : sa.children) SendDeleteChild(sa, child.inbound_spi);
+      SendDeleteIsakmp(sa);
+      RemoveSa(sa, "the RADIUS Session-Timeout ended the session", now);
+      continue;
+    }
+    next = std::min(next, sa.remote_access.deadline);
     // Quick Modes: retransmissions, and forgetting finished or abandoned ones.
     std::vector<uint32_t> forget;
     for (auto& [mid, q] : sa.quick) {

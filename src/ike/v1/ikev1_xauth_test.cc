@@ -423,5 +423,46 @@ TEST(Ikev1Xauth, TwoClientsWithTheSameGroupIdentityStaySeparate) {
   EXPECT_EQ(c.EstablishedSa(7)->remote_access.inner->ToString(), "10.9.0.11");
 }
 
+TEST(Ikev1Xauth, ModeConfigWithoutXauthOnAPreSharedKeyGateway) {
+  // auth-method psk on the gateway, a pool: the client asks Mode Config right after phase 1.
+  Gateway gw;
+  IkePeerConfig a = Client();
+  a.xauth_login.reset();
+  IkePeerConfig b = gw.Config();
+  b.xauth_verifier.reset();
+  V1Pair p(a, b);
+  ASSERT_TRUE(p.a.Initiate(7, p.now).ok());
+  p.Flush();
+  EXPECT_TRUE(gw.verifier->started.empty());
+  const V1Sa* client = p.a.EstablishedSa(7);
+  ASSERT_NE(client, nullptr);
+  EXPECT_EQ(client->remote_access.xauth, XauthStep::kNone);
+  ASSERT_TRUE(client->remote_access.inner.has_value());
+  EXPECT_EQ(client->remote_access.inner->ToString(), "10.9.0.10");
+  ASSERT_NE(p.hb.Active(), nullptr);
+  EXPECT_EQ(p.hb.Active()->install.remote_selectors[0].ToString(), "10.9.0.10/32");
+  EXPECT_EQ(p.ha.Count(IkeEventKind::kIkeUp), 1u);
+}
+
+TEST(Ikev1Xauth, TheRadiusSessionTimeoutEndsTheSession) {
+  Gateway gw;
+  V1Pair p(Client(), gw.Config());
+  ASSERT_TRUE(p.a.Initiate(7, p.now).ok());
+  p.Flush();
+  ASSERT_EQ(gw.verifier->pending.size(), 1u);
+  p.b.CompleteXauth(gw.verifier->pending[0],
+                    XauthResult{.accepted = true, .reason = "ok", .session_timeout_s = 30}, p.now);
+  gw.verifier->pending.clear();
+  p.Flush();
+  ExpectConnected(p, "10.9.0.10");
+  p.Run(29);
+  EXPECT_NE(GatewaySa(p), nullptr);
+  p.Run(2);
+  EXPECT_EQ(GatewaySa(p), nullptr);
+  EXPECT_EQ(p.a.EstablishedSa(7), nullptr);  // the client saw the Delete
+  EXPECT_EQ(p.hb.Detail(IkeEventKind::kIkeDown), "the RADIUS Session-Timeout ended the session");
+  EXPECT_EQ(gw.pool->leases(), 0u);
+}
+
 }  // namespace
 }  // namespace tunnelisa::ike::v1

@@ -230,8 +230,7 @@ void Ikev1Manager::Phase1Done(V1Sa& sa, const V1IdPayload& peer_id,
     if (!sa.initiator) StartXauth(sa, now);
     return;
   }
-  Announce(sa, now);
-  if (sa.initiator) StartQuickModes(sa, now);
+  RemoteAccessUp(sa, now);  // a client asking for an address: Mode Config first
 }
 
 void Ikev1Manager::Announce(V1Sa& sa, MonoTime now) {

@@ -87,6 +87,9 @@ ChildSa* Ikev1Manager::FindChild(V1Sa& sa, uint32_t inbound_spi) {
 void Ikev1Manager::StartQuickModes(V1Sa& sa, MonoTime now) {
   const IkePeerConfig* peer = Peer(sa.peer);
   if (peer == nullptr || !peer->remote.is_set()) return;  // an ipsec-gw only answers
+  // A remote-access client waits for XAUTH to accept it and, asking for an address, for Mode
+  // Config to give it one (its IPsec SAs are for that address): transaction.cc starts them.
+  if (!UserAccepted(sa) || (peer->request_address && !sa.remote_access.inner)) return;
   for (const auto& [local, remote] : ChildPairs(sa, *peer)) {
     bool covered = false;
     for (const ChildSa& c : sa.children) {

@@ -232,6 +232,12 @@ void Ikev1Manager::FinishXauth(V1Sa& sa, const XauthResult& result, MonoTime now
     return;
   }
   if (result.accepted) {
+    if (result.session_timeout_s) {
+      //= https://www.rfc-editor.org/rfc/rfc2865#section-5.27
+      //# This Attribute sets the maximum number of seconds of service to be provided to the
+      //# user before termination of the session or prompt.
+      ra.deadline = now + Duration::Seconds(*result.session_timeout_s);
+    }
     LogLine(LogLevel::kInfo,
             StrCat("IKEv1: ", name, ": XAUTH user ", Quoted(ra.user), " at ",
                    sa.remote.address.ToString(), " accepted (", result.reason, ")"));
@@ -402,6 +408,7 @@ void Ikev1Manager::ProcessModeCfgReply(V1Sa& sa, const V1AttributePayload& attr,
 // ---------------------------------------------------------------------------------------------
 
 void Ikev1Manager::RemoteAccessUp(V1Sa& sa, MonoTime now) {
+  // (Also the end of every phase 1 without XAUTH: then it announces and starts Quick Modes.)
   const IkePeerConfig* peer = Peer(sa.peer);
   if (peer == nullptr) return;
   if (sa.initiator && peer->request_address) {

@@ -120,6 +120,9 @@ struct V1RemoteAccess {
   bool accepted = false;  // gateway: what our SET said
   std::string user;       // the user the client authenticated as (either side)
   XauthResult result;     // gateway: the verifier's answer (RADIUS Framed-IP-Address...)
+  // Gateway: the end of the session the verifier allowed (RADIUS Session-Timeout, RFC 2865
+  // 5.27); Infinite: none. A phase 1 renewal checks the user again and gets its own.
+  MonoTime deadline = MonoTime::Infinite();
   // Gateway: the Mode Config lease (released when the connection ends; moves with a phase 1
   // renewal, as the IPsec SAs do).
   std::optional<ClientAddress> lease;
