@@ -14,6 +14,8 @@
 
 #include "ike/auth/address_assigner.h"
 #include "ike/auth/authenticator.h"
+#include "ike/auth/eap_client.h"
+#include "ike/auth/eap_relay.h"
 #include "ike/codec/id_payload.h"
 #include "ike/negotiation/policy.h"
 #include "tunnelisa/ip_address.h"
@@ -68,6 +70,13 @@ struct IkePeerConfig {
   // with INTERNAL_IP4_ADDRESS and INTERNAL_IP4_DNS; a remote-access client). The address
   // granted becomes the CHILD SA's local traffic selector.
   bool request_address = false;
+  // EAP (RFC 7296 2.16). eap_relay: as responder (an ipsec-gw whose auth-method is eap), a
+  // client that leaves AUTH out of its first IKE_AUTH request is authenticated by EAP through
+  // this relay (null: EAP is refused); `auth.own` proves us in the first response; `auth.peer`
+  // may be null (no other way in). eap_client: as initiator, we leave AUTH out and answer the
+  // gateway's EAP requests as this user (nullopt: we authenticate with `auth.own`).
+  std::shared_ptr<EapRelay> eap_relay;
+  std::optional<EapCredentials> eap_client;
 
   // SameAs: everything but `id` is equal (a changed peer: auto-establish is looked at again).
   bool SameAs(const IkePeerConfig& o) const;

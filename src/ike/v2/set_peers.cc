@@ -20,7 +20,8 @@ bool IkePeerConfig::SameAs(const IkePeerConfig& o) const {
          child_lifetime == o.child_lifetime && child_lifetime_bytes == o.child_lifetime_bytes &&
          dpd == o.dpd && auto_establish == o.auto_establish && responder_only == o.responder_only &&
          ike_version == o.ike_version && aggressive == o.aggressive &&
-         address_assigner == o.address_assigner && request_address == o.request_address;
+         address_assigner == o.address_assigner && request_address == o.request_address &&
+         eap_relay == o.eap_relay && eap_client == o.eap_client;
 }
 
 bool IkePeerConfig::SamePath(const IkePeerConfig& o) const {
