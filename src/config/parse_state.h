@@ -215,6 +215,10 @@ void HandleCertBlock(ParseState& st, const Frame& frame, Args& args, bool negate
 void HandleGwRadiusPolicy(ParseState& st, const Frame& frame, Args& args, bool negated);
 void HandleLocalAddressAssignment(ParseState& st, const Frame& frame, Args& args, bool negated);
 void HandleRequestAddress(ParseState& st, const Frame& frame, Args& args, bool negated);
+// HandleEapIdentity / HandleEapPassword: dynamic-keying's `eap-identity` and `eap-password`
+// (an IKEv2 EAP client). In parse_aaa.cc.
+void HandleEapIdentity(ParseState& st, const Frame& frame, Args& args, bool negated);
+void HandleEapPassword(ParseState& st, const Frame& frame, Args& args, bool negated);
 // Child: a frame for a context entered from `parent`.
 Frame Child(const Frame& parent, Ctx ctx, std::string path);
 

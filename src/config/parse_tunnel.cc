@@ -558,6 +558,8 @@ constexpr CommandSpec kDynamicKeyingCommands[] = {
     {"auto-establish", HandleAutoEstablish},
     {"cert", HandleCertBlock},
     {"request-address", HandleRequestAddress},
+    {"eap-identity", HandleEapIdentity},
+    {"eap-password", HandleEapPassword},
 };
 constexpr CommandSpec kManualKeyingCommands[] = {
     {"security-association", HandleSecurityAssociation},

@@ -668,6 +668,15 @@ class Validator {
                    ", which authenticates remote-access users: only an ipsec-gw can use it (a "
                    "static ipsec-tunnel has no client to authenticate)"));
     }
+    if (dk.eap_identity.has_value() != dk.eap_password.has_value()) {
+      Error(path, dk.eap_identity ? "eap-identity" : "eap-password",
+            "eap-identity and eap-password go together (an EAP client needs both)");
+    }
+    if (dk.eap_identity && p.ike_version != 2) {
+      Error(path, "eap-identity",
+            StrCat("eap-identity needs ike-version 2 (EAP in IKE_AUTH); ike-policy ", p.id,
+                   " is ike-version ", static_cast<int>(p.ike_version)));
+    }
     if (dk.request_address && p.ike_version != 2) {
       Error(path, "request-address",
             StrCat("request-address needs ike-version 2 (the IKEv2 configuration payload); "

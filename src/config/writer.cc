@@ -279,6 +279,8 @@ void WriteIpsecTunnel(const IpsecTunnel& t, Emitter& e) {
     if (!dk->transforms.empty()) e.Line("transform" + Ids(dk->transforms));
     if (dk->auto_establish) e.Line("auto-establish");
     if (dk->request_address) e.Line("request-address");
+    if (dk->eap_identity) e.Line("eap-identity " + Quote(*dk->eap_identity));
+    if (dk->eap_password) e.Line("eap-password " + Text(*dk->eap_password));
     WriteCertBlock(dk->cert, e);
     e.Close();
   } else if (const auto* mk = std::get_if<ManualKeying>(&t.keying)) {

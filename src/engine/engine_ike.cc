@@ -226,7 +226,9 @@ MonoTime Engine::Impl::IkeTimer(MonoTime now) {
   return std::min(ike->OnTimer(now), ike_v1->OnTimer(now));
 }
 
-Engine::Impl::~Impl() = default;
+// IKE first: its SAs hold the gateways' EAP relays, which cancel their RADIUS requests on the
+// way out and so need the RADIUS clients (declared after `ike`, destroyed before it).
+Engine::Impl::~Impl() { ike.reset(); }
 
 IpsecTunnelState* Engine::Impl::TunnelForPeer(uint64_t peer) {
   auto k = ike_peer_keys.find(peer);

@@ -99,6 +99,11 @@ absl::StatusOr<ike::IkePeerConfig> IkePeerForTunnel(
   p->remote_ts = std::move(remote_ts);
   p->auto_establish = dynamic.auto_establish;
   p->request_address = dynamic.request_address;
+  if (dynamic.eap_identity && dynamic.eap_password) {
+    p->eap_client = ike::EapCredentials{
+        *dynamic.eap_identity,
+        std::make_shared<const SecretBytes>(dynamic.eap_password->bytes().Clone())};
+  }
   p->responder_only = group != nullptr && group->ipsec_responder_only;
   return p;
 }

@@ -19,6 +19,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "dataplane/icmp_error.h"
 #include "engine/address_index.h"
+#include "engine/engine_eap.h"
 #include "engine/engine_pki.h"
 #include "engine/engine_radius.h"
 #include "engine/engine_view.h"
@@ -397,6 +398,9 @@ class Engine::Impl {
     // pool (SetRange), so leases still inside the range survive; IKE SAs holding a lease keep
     // the pool alive (shared) until they release it.
     std::shared_ptr<ike::AddressPool> pool;
+    // eap_relay: auth-method eap: the clients' EAP relayed to RADIUS (engine_eap.h); kept
+    // while the radius-server-policy stays, so conversations in progress survive a reload.
+    std::shared_ptr<RadiusEapRelay> eap_relay;
   };
   void ReconcileGws(const config::Config& config, const config::RuntimeView& base,
                     std::vector<ike::IkePeerConfig>& peers);
@@ -404,6 +408,9 @@ class Engine::Impl {
   // ReconcilePool: the gateway's local-address-assignment pool after a configuration change:
   // created, resized (revoked leases queued in revoked_leases_) or dropped.
   absl::Status ReconcilePool(GwState& g, const config::IpsecGw& gw);
+  // ReconcileEapRelay: the gateway's RadiusEapRelay after a configuration change (auth-method
+  // eap with a radius-authentication-policy: created or kept; otherwise dropped).
+  void ReconcileEapRelay(GwState& g, const config::Config& config, const config::IpsecGw& gw);
   GwState* GwForPeer(uint64_t peer);
   IpsecTunnelState* GwSession(GwState& g, const GwState::SessionKey& key, bool create);
   // RelinkGws: after BuildServices or a session change: terminated addresses, endpoints,

@@ -19,8 +19,9 @@
 // Initiator (EapCredentials): the mirror image, with EapClient answering the requests.
 //
 // Bounds: kMaxEapRounds EAP round trips per IKE SA, one relay request outstanding per
-// conversation, IkeOptions::auth_timeout for each relay answer, and the half-open timeout
-// over the whole (the IKE SA is not established before the final AUTH).
+// conversation, IkePeerConfig::eap_relay_timeout (else IkeOptions::auth_timeout) for each
+// relay answer, and the half-open timeout over the whole (the IKE SA is not established
+// before the final AUTH).
 #include "common/str_cat.h"
 #include "ike/auth/id_text.h"
 #include "ike/auth/psk_authenticator.h"
@@ -200,7 +201,9 @@ void IkeManager::RespondEap(IkeSa& sa, const Received& in, MonoTime now) {
   EapRelayStep step{e.identity, eap->message, sa.remote.address, sa.local.address};
   e.waiting = true;  // before Relay: an answer is never delivered from inside it, but be sure
   e.waiting_header = h;
-  e.deadline = now + options_.auth_timeout;
+  const IkePeerConfig* peer = Peer(sa.peer);
+  e.deadline = now + (peer != nullptr && peer->eap_relay_timeout.ns > 0 ? peer->eap_relay_timeout
+                                                                        : options_.auth_timeout);
   if (absl::Status s = e.relay->Relay(e.conversation, std::move(step), now); !s.ok()) {
     e.waiting = false;
     return FailEap(sa, h, StrCat("cannot reach the EAP server: ", s.message()), now);

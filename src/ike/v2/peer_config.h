@@ -77,6 +77,10 @@ struct IkePeerConfig {
   // gateway's EAP requests as this user (nullopt: we authenticate with `auth.own`).
   std::shared_ptr<EapRelay> eap_relay;
   std::optional<EapCredentials> eap_client;
+  // eap_relay_timeout: how long one relayed EAP-Response may wait for its answer (then the
+  // client gets EAP-Failure); zero: IkeOptions::auth_timeout. The engine sets what its RADIUS
+  // policy may take (every server's tries), so a failover is not cut short.
+  Duration eap_relay_timeout;
 
   // SameAs: everything but `id` is equal (a changed peer: auto-establish is looked at again).
   bool SameAs(const IkePeerConfig& o) const;
