@@ -391,5 +391,48 @@ TEST(IkeEap, AClientRefusesAGatewayThatDoesNotProveItself) {
   EXPECT_EQ(p.a.stats().eap_succeeded, 0u);
 }
 
+// INITIAL_CONTACT from an EAP client ends the older SAs of the same user only: two users
+// whose clients send the same IDi (an address) keep each other's SAs.
+TEST(IkeEap, InitialContactEndsOnlyTheSameUsersOlderSas) {
+  for (const std::string second_user : {"bob", "alice"}) {
+    auto server = std::make_shared<TestEapServer>();
+    auto p = EapPair(server, "alice", "alice-password");
+    ASSERT_TRUE(p->a.Initiate(7, p->now).ok());
+    Serve(*p, *server);
+    ASSERT_NE(p->b.EstablishedSa(7), nullptr);
+    // A second client, C, with A's configuration (so A's IDi) but its own user.
+    testing::TestHost hc(9);
+    IkeManager c(&hc, {});
+    IkePeerConfig pc = p->pa;
+    pc.eap_client = EapCredentials{
+        second_user, std::make_shared<const SecretBytes>(Secret(second_user + "-password"))};
+    c.SetPeers({pc}, p->now);
+    server->user = second_user;
+    server->password = second_user + "-password";
+    ASSERT_TRUE(c.Initiate(7, p->now).ok());
+    for (int k = 0; k < 16; ++k) {
+      while (!hc.out.empty()) {
+        std::vector<uint8_t> d = std::move(hc.out.front());
+        hc.out.pop_front();
+        p->b.OnDatagram({p->pb.local, 500}, {p->pa.local, 500}, d, false, p->now);
+      }
+      std::vector<TestEapServer::Step> steps = std::move(server->pending);
+      server->pending.clear();
+      for (const auto& st : steps) p->b.CompleteEap(st.conversation, server->Answer(st), p->now);
+      while (!p->hb.out.empty()) {
+        std::vector<uint8_t> d = std::move(p->hb.out.front());
+        p->hb.out.pop_front();
+        c.OnDatagram({p->pa.local, 500}, {p->pb.local, 500}, d, false, p->now);
+      }
+    }
+    ASSERT_NE(c.EstablishedSa(7), nullptr) << second_user;
+    size_t up = 0;
+    for (const auto& e : p->hb.events) up += e.first == IkeEventKind::kIkeUp ? 1 : 0;
+    EXPECT_EQ(up, 2u);
+    // bob: both users stay; alice again: her older SA goes.
+    EXPECT_EQ(p->b.ike_sa_count(), second_user == "bob" ? 2u : 1u) << second_user;
+  }
+}
+
 }  // namespace
 }  // namespace tunnelisa::ike
