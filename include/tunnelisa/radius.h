@@ -166,6 +166,14 @@ struct AuthResult {
   std::vector<uint8_t> eap_message;           // the EAP-Message attributes, joined
   std::vector<uint8_t> state;
   std::vector<RadiusAttribute> attributes;
+  // mppe_recv_key / mppe_send_key: an Access-Accept's MS-MPPE-Recv-Key and MS-MPPE-Send-Key
+  // (RFC 2548 2.4.2, 2.4.3: Microsoft Vendor-Specific attributes, decrypted with the shared
+  // secret and the Request Authenticator), the keys an EAP method exported for the NAS (an
+  // IKEv2 gateway's MSK is Recv-Key | Send-Key); null when the Accept carried none. Shared:
+  // an AuthResult is copied, a key is not. An Accept whose key does not decrypt to a sound
+  // length is kReject (its detail says so).
+  std::shared_ptr<const SecretBytes> mppe_recv_key;
+  std::shared_ptr<const SecretBytes> mppe_send_key;
 };
 
 // AcctStatusType: Acct-Status-Type (RFC 2866 5.1).

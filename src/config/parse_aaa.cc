@@ -444,6 +444,35 @@ void HandleXauthUser(ParseState& st, const Frame& frame, Args& args, bool negate
   dk.xauth_password = ConfigSecret::FromText(password->text);
 }
 
+void HandleEapIdentity(ParseState&, const Frame& frame, Args& args, bool negated) {
+  std::optional<std::string>& identity = frame.dynamic_keying->eap_identity;
+  if (negated) {
+    if (args.End()) identity.reset();
+    return;
+  }
+  args.RecordField("eap-identity", args.keyword());
+  auto name = args.Name("eap-identity");
+  if (name && args.End()) identity = std::move(*name);
+}
+
+void HandleEapPassword(ParseState& st, const Frame& frame, Args& args, bool negated) {
+  std::optional<ConfigSecret>& password = frame.dynamic_keying->eap_password;
+  if (negated) {
+    if (args.End()) password.reset();
+    return;
+  }
+  args.RecordField("eap-password", args.keyword());
+  const Token* t = args.Word("eap-password");
+  if (t == nullptr) return;
+  // 128: what a RADIUS User-Password could carry, and far more than MSCHAPv2's 256 UTF-16
+  // characters need.
+  if (t->text.empty() || t->text.size() > 128) {
+    st.Error(t->column, "eap-password must be 1..128 characters long");
+    return;
+  }
+  if (args.End()) password = ConfigSecret::FromText(t->text);
+}
+
 std::span<const CommandSpec> AaaCommands(Ctx ctx) {
   switch (ctx) {
     case Ctx::kConfig:

@@ -217,6 +217,10 @@ void HandleGwRadiusPolicy(ParseState& st, const Frame& frame, Args& args, bool n
 void HandleLocalAddressAssignment(ParseState& st, const Frame& frame, Args& args, bool negated);
 void HandleRequestAddress(ParseState& st, const Frame& frame, Args& args, bool negated);
 void HandleXauthUser(ParseState& st, const Frame& frame, Args& args, bool negated);
+// HandleEapIdentity / HandleEapPassword: dynamic-keying's `eap-identity` and `eap-password`
+// (an IKEv2 EAP client). In parse_aaa.cc.
+void HandleEapIdentity(ParseState& st, const Frame& frame, Args& args, bool negated);
+void HandleEapPassword(ParseState& st, const Frame& frame, Args& args, bool negated);
 // Child: a frame for a context entered from `parent`.
 Frame Child(const Frame& parent, Ctx ctx, std::string path);
 

@@ -559,6 +559,8 @@ constexpr CommandSpec kDynamicKeyingCommands[] = {
     {"cert", HandleCertBlock},
     {"request-address", HandleRequestAddress},
     {"xauth-user", HandleXauthUser},
+    {"eap-identity", HandleEapIdentity},
+    {"eap-password", HandleEapPassword},
 };
 constexpr CommandSpec kManualKeyingCommands[] = {
     {"security-association", HandleSecurityAssociation},

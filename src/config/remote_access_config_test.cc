@@ -246,6 +246,36 @@ TEST(RemoteAccessConfig, AnXauthLoginNeedsIkev1AndAPreSharedKey) {
   EXPECT_EQ(Errors(Base() + v1 + kClient + "xauth-user \"alice\" password\n").size(), 1u);
 }
 
+TEST(RemoteAccessConfig, EapClientCredentialsParseWriteAndUndo) {
+  Config c =
+      ParseOk(Base() + kClient + "eap-identity \"alice\"\neap-password \"alice-password\"\n");
+  EXPECT_EQ(Client(c).eap_identity, "alice");
+  EXPECT_EQ(Client(c).eap_password, ConfigSecret::FromText("alice-password"));
+  const std::string text = WriteConfig(c);
+  EXPECT_THAT(text, HasSubstr("eap-identity \"alice\""));
+  EXPECT_THAT(text, HasSubstr("eap-password \"alice-password\""));
+  EXPECT_EQ(ParseOk(text, "written.cfg"), c);
+  Config undone = ParseOk(Base() + kClient +
+                          "eap-identity \"alice\"\neap-password \"alice-password\"\n"
+                          "no eap-identity\nno eap-password\n");
+  EXPECT_FALSE(Client(undone).eap_identity.has_value());
+  EXPECT_FALSE(Client(undone).eap_password.has_value());
+}
+
+TEST(RemoteAccessConfig, EapClientRulesAreErrorsAtTheirLine) {
+  EXPECT_THAT(Errors(Base() + kClient + "eap-identity \"alice\"\n"),
+              ElementsAre(::testing::AllOf(
+                  HasSubstr("ra.cfg:109:"),
+                  HasSubstr("eap-identity and eap-password go together (an EAP client needs "
+                            "both)"))));
+  EXPECT_THAT(Errors(Base() + kClient + "eap-password \"\"\n"),
+              ElementsAre("ra.cfg:109:14: eap-password must be 1..128 characters long"));
+  EXPECT_THAT(Errors(Base() + kClient + "eap-identity \"alice\"\neap-password \"pw\"\n" +
+                     "config ipsec ike-policy 3 ike-version 1\n"),
+              ::testing::Contains(HasSubstr("eap-identity needs ike-version 2 (EAP in IKE_AUTH); "
+                                            "ike-policy 3 is ike-version 1")));
+}
+
 TEST(RemoteAccessConfig, ARadiusMethodNeedsAnAuthenticationPolicy) {
   EXPECT_THAT(Errors(Base() + kGw + "no radius-authentication-policy\n"),
               ElementsAre("ra.cfg:64:28: ike-policy 1 uses auth-method psk-radius, which checks "

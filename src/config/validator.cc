@@ -676,6 +676,15 @@ class Validator {
                    p.id, " is ike-version ", static_cast<int>(p.ike_version), ", auth-method ",
                    IkeAuthMethodName(p.auth_method)));
     }
+    if (dk.eap_identity.has_value() != dk.eap_password.has_value()) {
+      Error(path, dk.eap_identity ? "eap-identity" : "eap-password",
+            "eap-identity and eap-password go together (an EAP client needs both)");
+    }
+    if (dk.eap_identity && p.ike_version != 2) {
+      Error(path, "eap-identity",
+            StrCat("eap-identity needs ike-version 2 (EAP in IKE_AUTH); ike-policy ", p.id,
+                   " is ike-version ", static_cast<int>(p.ike_version)));
+    }
   }
 
   const Config& c_;

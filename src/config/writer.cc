@@ -282,6 +282,8 @@ void WriteIpsecTunnel(const IpsecTunnel& t, Emitter& e) {
     if (!dk->xauth_user.empty() && dk->xauth_password) {
       e.Line("xauth-user " + Quote(dk->xauth_user) + " password " + Text(*dk->xauth_password));
     }
+    if (dk->eap_identity) e.Line("eap-identity " + Quote(*dk->eap_identity));
+    if (dk->eap_password) e.Line("eap-password " + Text(*dk->eap_password));
     WriteCertBlock(dk->cert, e);
     e.Close();
   } else if (const auto* mk = std::get_if<ManualKeying>(&t.keying)) {

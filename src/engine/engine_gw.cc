@@ -3,11 +3,28 @@
 // engine creates when IKE installs the first CHILD SA) whose remote traffic selectors become
 // routes in the default secure service, and which goes away with its last SA. Control path
 // (the sessions' packets take the ordinary ipsec-tunnel paths).
+#include <algorithm>
+
 #include "absl/strings/str_format.h"
 #include "common/str_cat.h"
 #include "engine/engine_impl.h"
 
 namespace tunnelisa {
+namespace {
+
+// EapRelayTimeout: what one relayed EAP-Response may take: every server of the gateway's
+// radius-server-policy tried `retry` times `timeout` apart, and a second to spare.
+Duration EapRelayTimeout(const config::Config& config, const config::IpsecGw& gw) {
+  auto auth = config.radius_authentication_policies.find(gw.radius_authentication_policy);
+  if (auth == config.radius_authentication_policies.end()) return Duration();
+  auto policy = config.radius_server_policies.find(auth->second.radius_server_policy);
+  if (policy == config.radius_server_policies.end()) return Duration();
+  const int64_t s = int64_t{policy->second.timeout_s} * policy->second.retry *
+                    static_cast<int64_t>(std::max<size_t>(1, policy->second.servers.size()));
+  return Duration::Seconds(s + 1);
+}
+
+}  // namespace
 
 void Engine::Impl::ReconcileGws(const config::Config& config, const config::RuntimeView& base,
                                 std::vector<ike::IkePeerConfig>& peers) {
@@ -50,6 +67,9 @@ void Engine::Impl::ReconcileGws(const config::Config& config, const config::Runt
         if (absl::Status pool = ReconcilePool(g, gw); !pool.ok()) {
           Log(LogLevel::kWarning, StrCat("ipsec-gw \"", name, "\": ", pool.message()));
         }
+        ReconcileEapRelay(g, config, gw);
+        peer->eap_relay = g.eap_relay;
+        if (g.eap_relay != nullptr) peer->eap_relay_timeout = EapRelayTimeout(config, gw);
         peer->address_assigner = g.pool;
         ReconcileXauth(g, config, gw);
         peer->xauth_verifier = g.xauth;
@@ -72,6 +92,29 @@ void Engine::Impl::ReconcileGws(const config::Config& config, const config::Runt
       it = gws.erase(it);
     }
   }
+}
+
+void Engine::Impl::ReconcileEapRelay(GwState& g, const config::Config& config,
+                                     const config::IpsecGw& gw) {
+  auto policy =
+      gw.ike_policy ? config.ike_policies.find(*gw.ike_policy) : config.ike_policies.end();
+  auto auth = config.radius_authentication_policies.find(gw.radius_authentication_policy);
+  if (policy == config.ike_policies.end() ||
+      policy->second.auth_method != config::IkeAuthMethod::kEap ||
+      auth == config.radius_authentication_policies.end()) {
+    g.eap_relay.reset();  // conversations in progress end with it (no answer: IKE times out)
+    return;
+  }
+  const std::string& server_policy = auth->second.radius_server_policy;
+  if (g.eap_relay == nullptr || g.eap_relay->server_policy() != server_policy) {
+    g.eap_relay = std::make_shared<RadiusEapRelay>(
+        radius, server_policy,
+        [this](uint64_t conversation, ike::EapRelayAnswer answer, MonoTime now) {
+          if (ike != nullptr) ike->CompleteEap(conversation, std::move(answer), now);
+        });
+  }
+  // A rebuilt RADIUS client lost the requests in flight: their clients are told now.
+  g.eap_relay->Sweep(radius.now());
 }
 
 absl::Status Engine::Impl::ReconcilePool(GwState& g, const config::IpsecGw& gw) {

@@ -227,8 +227,10 @@ MonoTime Engine::Impl::IkeTimer(MonoTime now) {
 }
 
 Engine::Impl::~Impl() {
-  // The IKE managers and the gateways hold XAUTH verifiers, whose destructors cancel their
-  // RADIUS requests: they go while `radius` (a later member, destroyed first) still exists.
+  // IKE first: its SAs hold the gateways' EAP relays and XAUTH verifiers, whose destructors
+  // cancel their RADIUS requests and so need the RADIUS clients (`radius`, declared after the
+  // managers, is destroyed before them); the gateways hold them too.
+  ike.reset();
   ike_v1.reset();
   gws.clear();
 }

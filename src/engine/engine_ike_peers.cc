@@ -104,6 +104,11 @@ absl::StatusOr<ike::IkePeerConfig> IkePeerForTunnel(
         dynamic.xauth_user,
         std::make_shared<const SecretBytes>(dynamic.xauth_password->bytes().Clone())};
   }
+  if (dynamic.eap_identity && dynamic.eap_password) {
+    p->eap_client = ike::EapCredentials{
+        *dynamic.eap_identity,
+        std::make_shared<const SecretBytes>(dynamic.eap_password->bytes().Clone())};
+  }
   p->responder_only = group != nullptr && group->ipsec_responder_only;
   return p;
 }

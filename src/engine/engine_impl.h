@@ -19,6 +19,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "dataplane/icmp_error.h"
 #include "engine/address_index.h"
+#include "engine/engine_eap.h"
 #include "engine/engine_pki.h"
 #include "engine/engine_radius.h"
 #include "engine/engine_view.h"
@@ -403,6 +404,9 @@ class Engine::Impl {
     // the radius-server-policy; an ISAKMP SA whose check is in flight keeps its own.
     std::shared_ptr<RadiusXauthVerifier> xauth;
     std::string xauth_server_policy;
+    // eap_relay: auth-method eap: the clients' EAP relayed to RADIUS (engine_eap.h); kept
+    // while the radius-server-policy stays, so conversations in progress survive a reload.
+    std::shared_ptr<RadiusEapRelay> eap_relay;
   };
   // ReconcileXauth: g.xauth as ipsec-gw `gw` needs it.
   void ReconcileXauth(GwState& g, const config::Config& config, const config::IpsecGw& gw);
@@ -412,6 +416,9 @@ class Engine::Impl {
   // ReconcilePool: the gateway's local-address-assignment pool after a configuration change:
   // created, resized (revoked leases queued in revoked_leases_) or dropped.
   absl::Status ReconcilePool(GwState& g, const config::IpsecGw& gw);
+  // ReconcileEapRelay: the gateway's RadiusEapRelay after a configuration change (auth-method
+  // eap with a radius-authentication-policy: created or kept; otherwise dropped).
+  void ReconcileEapRelay(GwState& g, const config::Config& config, const config::IpsecGw& gw);
   GwState* GwForPeer(uint64_t peer);
   IpsecTunnelState* GwSession(GwState& g, const GwState::SessionKey& key, bool create);
   // RelinkGws: after BuildServices or a session change: terminated addresses, endpoints,

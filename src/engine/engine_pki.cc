@@ -61,18 +61,23 @@ absl::StatusOr<IkeAuthSetup> IkeAuthFor(std::string_view what, const config::Ike
                                         const std::optional<config::ConfigSecret>& psk,
                                         const std::optional<config::CertAuth>& cert,
                                         const EnginePki* pki) {
-  // plain-psk-xauth: phase 1 is the pre-shared key both ways; the gateway checks the user
-  // afterwards (XAUTH through RADIUS: engine_gw.cc ReconcileXauth). The IKEv2 methods relay
-  // EAP to RADIUS, which this engine does not speak yet: such a gateway stays down with the
-  // reason rather than letting a client in on half of its authentication.
-  if (config::UsesRadius(policy.auth_method) &&
-      policy.auth_method != config::IkeAuthMethod::kPlainPskXauth) {
-    return absl::FailedPreconditionError(
-        StrCat("no SA: auth-method ", config::IkeAuthMethodName(policy.auth_method),
-               " needs RADIUS user authentication, which this engine does not support yet"));
+  // The remote-access methods check users through RADIUS. IKEv2's `eap` relays the client's
+  // EAP to RADIUS (engine_eap.h): the gateway proves itself with `own` and no AUTH of the
+  // client counts (auth.peer stays null). psk-radius and cert-radius want the client's key or
+  // certificate and then EAP, two authentications of one IKE SA (RFC 4739), which IKE does not
+  // do yet: such a gateway stays down with the reason rather than letting a client in on half
+  // of its authentication. plain-psk-xauth: phase 1 is the pre-shared key both ways; the
+  // gateway checks the user afterwards (XAUTH through RADIUS: engine_gw.cc ReconcileXauth).
+  if (policy.auth_method == config::IkeAuthMethod::kPskRadius ||
+      policy.auth_method == config::IkeAuthMethod::kCertRadius) {
+    return absl::FailedPreconditionError(StrCat(
+        "no SA: auth-method ", config::IkeAuthMethodName(policy.auth_method),
+        " needs two client authentications in one IKE SA (RFC 4739: the client's ",
+        policy.auth_method == config::IkeAuthMethod::kPskRadius ? "pre-shared key" : "certificate",
+        ", then EAP), which this engine does not support yet; auth-method eap works"));
   }
   const config::IkeAuthMethod own = config::OwnAuthMethod(policy);
-  const config::IkeAuthMethod peer = policy.auth_method;
+  const std::optional<config::IkeAuthMethod> peer = config::PeerProof(policy.auth_method);
   IkeAuthSetup setup;
   std::shared_ptr<const ike::Authenticator> psk_auth;
   if (own == config::IkeAuthMethod::kPsk || peer == config::IkeAuthMethod::kPsk) {
@@ -115,7 +120,9 @@ absl::StatusOr<IkeAuthSetup> IkeAuthFor(std::string_view what, const config::Ike
     cert_auth = *std::move(a);
   }
   setup.auth.own = own_cert ? cert_auth : psk_auth;
-  setup.auth.peer = peer_cert ? cert_auth : psk_auth;
+  setup.auth.peer = peer_cert                             ? cert_auth
+                    : peer == config::IkeAuthMethod::kPsk ? psk_auth
+                                                          : nullptr;
   return setup;
 }
 

@@ -35,6 +35,44 @@ namespace tunnelisa::radius {
 namespace {
 
 constexpr size_t kMaxServers = 16;
+
+// Microsoft's Vendor-Id and its MPPE key attributes (RFC 2548 2.4.2, 2.4.3).
+constexpr uint32_t kVendorMicrosoft = 311;
+constexpr uint8_t kMsMppeSendKey = 16;
+constexpr uint8_t kMsMppeRecvKey = 17;
+
+// TakeMppeKeys: decrypts the MS-MPPE-Send-Key / Recv-Key of Access-Accept `packet` into
+// `result`; false (and `result` turned into a reject that says why) when one is malformed.
+bool TakeMppeKeys(const Packet& packet, const SecretBytes& secret,
+                  const Authenticator& request_authenticator, AuthResult& result) {
+  for (const RadiusAttribute& a : packet.attributes) {
+    if (a.type != attr::kVendorSpecific || a.value.size() < 6) continue;
+    const uint32_t vendor = (uint32_t{a.value[0]} << 24) | (uint32_t{a.value[1]} << 16) |
+                            (uint32_t{a.value[2]} << 8) | a.value[3];
+    const uint8_t type = a.value[4];
+    if (vendor != kVendorMicrosoft || (type != kMsMppeSendKey && type != kMsMppeRecvKey)) {
+      continue;
+    }
+    const size_t length = a.value[5];
+    absl::StatusOr<SecretBytes> key =
+        length < 2 || 4 + length > a.value.size()
+            ? absl::InvalidArgumentError(StrCat("Vendor-Length ", length, " does not fit"))
+            : DecryptMppeKey(std::span<const uint8_t>(a.value).subspan(6, length - 2), secret,
+                             request_authenticator);
+    if (!key.ok()) {
+      result.outcome = AuthOutcome::kReject;
+      result.mppe_recv_key.reset();
+      result.mppe_send_key.reset();
+      result.detail = StrCat("Access-Accept from ", result.server.ToString(), " with a malformed ",
+                             type == kMsMppeSendKey ? "MS-MPPE-Send-Key" : "MS-MPPE-Recv-Key", " (",
+                             key.status().message(), "): treated as Access-Reject");
+      return false;
+    }
+    (type == kMsMppeSendKey ? result.mppe_send_key : result.mppe_recv_key) =
+        std::make_shared<const SecretBytes>(*std::move(key));
+  }
+  return true;
+}
 constexpr int kMaxTries = 10;
 constexpr size_t kIdentifiers = 256;
 
@@ -431,6 +469,11 @@ void RadiusClient::Impl::OnDatagram(const RadiusServerAddress& from,
   } else {
     bool malformed = false;
     AuthResult result = InterpretAccessResponse(checked.packet, from, &malformed);
+    if (result.outcome == AuthOutcome::kAccept &&
+        !TakeMppeKeys(checked.packet, options_.servers[*server].secret, AuthenticatorOf(r.wire),
+                      result)) {
+      malformed = true;
+    }
     if (malformed) ++stats_.malformed;
     switch (result.outcome) {
       case AuthOutcome::kAccept:

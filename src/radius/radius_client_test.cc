@@ -367,6 +367,57 @@ TEST_F(RadiusClientTest, ChallengeForEapRelay) {
   EXPECT_EQ(client_->stats().challenges, 1u);
 }
 
+// MsMppeKey: a Microsoft Vendor-Specific MS-MPPE key attribute (RFC 2548 2.4.2) as a server
+// encrypts it for `request`.
+RadiusAttribute MsMppeKey(uint8_t vendor_type, const std::vector<uint8_t>& key,
+                          const std::vector<uint8_t>& request, const SecretBytes& secret) {
+  Authenticator ra{};
+  std::copy_n(request.begin() + 4, 16, ra.begin());
+  std::vector<uint8_t> value = EncryptMppeKey(SecretBytes(key), 0x8abc, secret, ra);
+  std::vector<uint8_t> vsa = {0, 0, 1, 55, vendor_type, static_cast<uint8_t>(2 + value.size())};
+  vsa.insert(vsa.end(), value.begin(), value.end());
+  return {attr::kVendorSpecific, vsa};
+}
+
+TEST_F(RadiusClientTest, AcceptDecryptsTheMppeKeys) {
+  const uint64_t id = StartAuth();
+  const std::vector<uint8_t>& request = transport_.sent[0].bytes;
+  const std::vector<uint8_t> recv(16, 0x11), send(16, 0x22);
+  client_->OnDatagram(Auth1(),
+                      Answer(request, PacketCode::kAccessAccept,
+                             {MsMppeKey(17, recv, request, Secret("secret-one")),
+                              MsMppeKey(16, send, request, Secret("secret-one"))},
+                             Secret("secret-one")),
+                      At(0.1));
+  const AuthResult& r = auth_results_[id];
+  ASSERT_EQ(r.outcome, AuthOutcome::kAccept);
+  ASSERT_NE(r.mppe_recv_key, nullptr);
+  ASSERT_NE(r.mppe_send_key, nullptr);
+  EXPECT_EQ(std::vector<uint8_t>(r.mppe_recv_key->span().begin(), r.mppe_recv_key->span().end()),
+            recv);
+  EXPECT_EQ(std::vector<uint8_t>(r.mppe_send_key->span().begin(), r.mppe_send_key->span().end()),
+            send);
+}
+
+TEST_F(RadiusClientTest, AcceptWithAnUndecryptableMppeKeyIsAReject) {
+  const uint64_t id = StartAuth();
+  // Encrypted for another secret: the Key-Length octet decrypts to garbage (or, rarely, to a
+  // length that fits: then the key is wrong, which the IKE AUTH check catches).
+  RadiusAttribute bad = MsMppeKey(17, std::vector<uint8_t>(16, 1), transport_.sent[0].bytes,
+                                  Secret("not-the-secret"));
+  bad.value[6] &= 0x7f;  // and a Salt without its high bit: certainly malformed
+  client_->OnDatagram(
+      Auth1(),
+      Answer(transport_.sent[0].bytes, PacketCode::kAccessAccept, {bad}, Secret("secret-one")),
+      At(0.1));
+  const AuthResult& r = auth_results_[id];
+  EXPECT_EQ(r.outcome, AuthOutcome::kReject);
+  EXPECT_NE(r.detail.find("malformed MS-MPPE-Recv-Key"), std::string::npos) << r.detail;
+  EXPECT_EQ(r.mppe_recv_key, nullptr);
+  EXPECT_EQ(client_->stats().malformed, 1u);
+  EXPECT_EQ(client_->stats().rejects, 1u);
+}
+
 TEST_F(RadiusClientTest, IdentifiersAreUniquePerServerPortThenRequestsQueueThenAreRefused) {
   RadiusClientOptions o = DefaultOptions();
   o.max_queued = 2;

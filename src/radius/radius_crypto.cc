@@ -5,6 +5,7 @@
 #include <openssl/hmac.h>
 
 #include <algorithm>
+#include <array>
 #include <initializer_list>
 
 #include "absl/status/status.h"
@@ -160,6 +161,61 @@ bool VerifyMessageAuthenticator(std::span<const uint8_t> packet, const Authentic
   if (!at.has_value()) return false;
   const Authenticator expected = MessageAuthenticator(packet, *at, authenticator, secret);
   return ConstantTimeEquals(expected, packet.subspan(*at, kAuthenticatorSize));
+}
+
+//= https://www.rfc-editor.org/rfc/rfc2548#section-2.4.2
+//# b(1) = MD5(S + R + A)    c(1) = p(1) xor b(1)   C = c(1)
+//# b(2) = MD5(S + c(1))     c(2) = p(2) xor b(2)   C = C + c(2)
+absl::StatusOr<SecretBytes> DecryptMppeKey(std::span<const uint8_t> value,
+                                           const SecretBytes& secret,
+                                           const Authenticator& request_authenticator) {
+  if (value.size() < 2 + 16) {
+    return absl::InvalidArgumentError(
+        StrCat("MS-MPPE key of ", value.size(), " octets (at least a Salt and 16)"));
+  }
+  //# The most significant bit (leftmost) of the Salt field MUST be set (1).
+  if ((value[0] & 0x80) == 0) {
+    return absl::InvalidArgumentError("MS-MPPE key Salt without its high bit");
+  }
+  const std::span<const uint8_t> salt = value.first(2);
+  const std::span<const uint8_t> cipher = value.subspan(2);
+  if (cipher.size() % 16 != 0) {
+    return absl::InvalidArgumentError(
+        StrCat("MS-MPPE key String of ", cipher.size(), " octets (a multiple of 16)"));
+  }
+  SecretBytes plain(cipher.size());
+  std::span<uint8_t> p = plain.mutable_span();
+  for (size_t i = 0; i < cipher.size(); i += 16) {
+    const Authenticator b = i == 0 ? Md5({secret.span(), request_authenticator, salt})
+                                   : Md5({secret.span(), cipher.subspan(i - 16, 16)});
+    for (size_t k = 0; k < 16; ++k) p[i + k] = cipher[i + k] ^ b[k];
+  }
+  const size_t length = p[0];
+  if (length == 0 || 1 + length > p.size()) {
+    return absl::InvalidArgumentError(
+        StrCat("MS-MPPE Key-Length ", length, " beyond its ", p.size() - 1, " octets"));
+  }
+  return SecretBytes(p.subspan(1, length));
+}
+
+std::vector<uint8_t> EncryptMppeKey(const SecretBytes& key, uint16_t salt,
+                                    const SecretBytes& secret,
+                                    const Authenticator& request_authenticator) {
+  std::vector<uint8_t> plain;
+  plain.push_back(static_cast<uint8_t>(key.size()));
+  plain.insert(plain.end(), key.span().begin(), key.span().end());
+  plain.resize((plain.size() + 15) / 16 * 16, 0);
+  std::vector<uint8_t> out = {static_cast<uint8_t>(salt >> 8), static_cast<uint8_t>(salt)};
+  const std::span<const uint8_t> salt_span(out.data(), 2);
+  const std::array<uint8_t, 2> salt_copy = {salt_span[0], salt_span[1]};
+  for (size_t i = 0; i < plain.size(); i += 16) {
+    const Authenticator b =
+        i == 0 ? Md5({secret.span(), request_authenticator, salt_copy})
+               : Md5({secret.span(), std::span<const uint8_t>(out.data() + 2 + i - 16, 16)});
+    for (size_t k = 0; k < 16; ++k) out.push_back(plain[i + k] ^ b[k]);
+  }
+  OPENSSL_cleanse(plain.data(), plain.size());
+  return out;
 }
 
 }  // namespace tunnelisa::radius

@@ -69,6 +69,20 @@ void SignMessageAuthenticator(std::span<uint8_t> packet, size_t value_offset,
 bool VerifyMessageAuthenticator(std::span<const uint8_t> packet, const Authenticator& authenticator,
                                 const SecretBytes& secret);
 
+// DecryptMppeKey: the key in an MS-MPPE-Send-Key or MS-MPPE-Recv-Key value `value` (RFC 2548
+// 2.4.2: a 2-octet Salt with its high bit set, then the encrypted String: Key-Length, the
+// key, padding, a multiple of 16 octets), decrypted with `secret` and the Request
+// Authenticator of the request it answers. InvalidArgument naming the fault: a value too
+// short, a Salt without its high bit, a String not a multiple of 16, a Key-Length beyond the
+// String.
+absl::StatusOr<SecretBytes> DecryptMppeKey(std::span<const uint8_t> value,
+                                           const SecretBytes& secret,
+                                           const Authenticator& request_authenticator);
+// EncryptMppeKey: the inverse (what a server sends), for tests: `salt` must have its high bit.
+std::vector<uint8_t> EncryptMppeKey(const SecretBytes& key, uint16_t salt,
+                                    const SecretBytes& secret,
+                                    const Authenticator& request_authenticator);
+
 // ConstantTimeEquals: equal sizes and contents, without a data-dependent early exit.
 bool ConstantTimeEquals(std::span<const uint8_t> a, std::span<const uint8_t> b);
 

@@ -253,5 +253,53 @@ TEST(RadiusCrypto, ConstantTimeEqualsComparesSizeAndContent) {
   EXPECT_TRUE(ConstantTimeEquals({}, {}));
 }
 
+// RFC 2548 2.4.2 written out independently: P = Key-Length | key | zero padding to 16k;
+// c(1) = p(1) xor MD5(S + R + A), c(i) = p(i) xor MD5(S + c(i-1)).
+TEST(RadiusCrypto, MppeKeyDecryptsWhatTheRfcEncrypts) {
+  const std::vector<uint8_t> s = Bytes("radius-secret");
+  const std::vector<uint8_t> ra = FromHex("0123456789abcdef0123456789abcdef");
+  Authenticator request{};
+  std::copy(ra.begin(), ra.end(), request.begin());
+  const std::vector<uint8_t> key = FromHex("8b7cdc149b993a1ba118cb153f56dccb0102030405060708");
+  std::vector<uint8_t> plain = Cat({{static_cast<uint8_t>(key.size())}, key});
+  plain.resize(32, 0);
+  const std::vector<uint8_t> salt = {0x81, 0x23};
+  std::vector<uint8_t> value = salt;
+  std::vector<uint8_t> b = Md5Of(Cat({s, ra, salt}));
+  for (size_t i = 0; i < 16; ++i) value.push_back(plain[i] ^ b[i]);
+  b = Md5Of(Cat({s, std::vector<uint8_t>(value.begin() + 2, value.begin() + 18)}));
+  for (size_t i = 0; i < 16; ++i) value.push_back(plain[16 + i] ^ b[i]);
+
+  absl::StatusOr<SecretBytes> got = DecryptMppeKey(value, Secret("radius-secret"), request);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(std::vector<uint8_t>(got->span().begin(), got->span().end()), key);
+  EXPECT_EQ(EncryptMppeKey(SecretBytes(key), 0x8123, Secret("radius-secret"), request), value);
+  // Another secret or request: the length octet decrypts to garbage, or the key differs.
+  absl::StatusOr<SecretBytes> wrong = DecryptMppeKey(value, Secret("other"), request);
+  EXPECT_TRUE(!wrong.ok() ||
+              std::vector<uint8_t>(wrong->span().begin(), wrong->span().end()) != key);
+}
+
+TEST(RadiusCrypto, MalformedMppeKeysAreRefusedWithTheirFault) {
+  const Authenticator request{};
+  const SecretBytes secret = Secret("s");
+  std::vector<uint8_t> short_value(17, 0x80);
+  EXPECT_NE(DecryptMppeKey(short_value, secret, request).status().message().find("at least"),
+            std::string::npos);
+  std::vector<uint8_t> no_high_bit(18, 0);
+  EXPECT_NE(DecryptMppeKey(no_high_bit, secret, request).status().message().find("high bit"),
+            std::string::npos);
+  std::vector<uint8_t> ragged(2 + 17, 0x80);
+  EXPECT_NE(DecryptMppeKey(ragged, secret, request).status().message().find("multiple of 16"),
+            std::string::npos);
+  // A Key-Length of 200 in a 16-octet String.
+  std::vector<uint8_t> value =
+      EncryptMppeKey(SecretBytes(std::vector<uint8_t>(15, 7)), 0x8001, secret, request);
+  std::vector<uint8_t> b = Md5Of(Cat({Bytes("s"), std::vector<uint8_t>(16, 0), {0x80, 0x01}}));
+  value[2] = static_cast<uint8_t>(200 ^ b[0]);
+  EXPECT_NE(DecryptMppeKey(value, secret, request).status().message().find("Key-Length 200"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace tunnelisa::radius

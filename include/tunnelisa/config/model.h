@@ -378,6 +378,13 @@ struct DynamicKeying {
   // the inner address). Empty user: none.
   std::string xauth_user;
   std::optional<ConfigSecret> xauth_password;
+  // eap_identity / eap_password: `eap-identity NAME`, `eap-password SECRET` (tunnelisa
+  // extensions, IKEv2, both or neither): this side is a remote-access client that
+  // authenticates to an ipsec-gw with EAP (MD5-Challenge or MSCHAPv2, whichever the gateway's
+  // RADIUS server asks for) as this user, instead of an AUTH payload of its own; the
+  // ike-policy's auth-method still says how the gateway proves itself (psk or cert-auth).
+  std::optional<std::string> eap_identity;
+  std::optional<ConfigSecret> eap_password;
   bool operator==(const DynamicKeying&) const = default;
 };
 

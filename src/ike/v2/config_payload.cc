@@ -60,6 +60,8 @@ bool IkeManager::AssignAddress(IkeSa& sa, const std::vector<Payload>& inner,
   }
   AddressRequest ask;
   ask.identity = sa.peer_id_text;
+  // An EAP user's RADIUS Framed-IP-Address binds (as XAUTH's does).
+  if (sa.eap_server != nullptr) ask.preassigned = sa.eap_server->framed_address;
   // A zero-length value, or 0.0.0.0 as some clients send, asks for any address.
   if (std::optional<IpAddress> a = want->address(); a && a->v4_host_order() != 0) {
     ask.requested = *a;

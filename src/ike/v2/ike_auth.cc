@@ -135,16 +135,27 @@ void IkeManager::SendAuthRequest(IkeSa& sa, MonoTime now) {
   //#     [IDr,] AUTH, SAi2,
   //#     TSi, TSr}  -->
   out.push_back(Payload::Make(PayloadType::kIdi, peer->local_id));
-  AddOwnCertificates(*peer, out);
+  const bool eap = peer->eap_client.has_value();
+  if (!eap) AddOwnCertificates(*peer, out);
   AddCertRequest(*peer, out);
-  absl::StatusOr<AuthPayload> auth = OurAuth(sa, peer->local_id);
-  if (!auth.ok()) {
-    RemoveSa(sa, StrCat("cannot authenticate: ", auth.status().message()), now);
-    return;
+  std::optional<AuthPayload> auth;
+  if (eap) {
+    // AUTH left out: we ask for EAP (RFC 7296 2.16); ProcessEapResponse takes it from here.
+    sa.eap_client = std::make_unique<IkeSa::EapClientState>();
+    sa.eap_client->client = std::make_unique<EapClient>(
+        *peer->eap_client, [this](std::span<uint8_t> bytes) { host_->RandomBytes(bytes); });
+    ++stats_.eap_started;
+  } else {
+    absl::StatusOr<AuthPayload> ours = OurAuth(sa, peer->local_id);
+    if (!ours.ok()) {
+      RemoveSa(sa, StrCat("cannot authenticate: ", ours.status().message()), now);
+      return;
+    }
+    auth = *std::move(ours);
   }
   sa.local_id = peer->local_id;
   if (peer->remote_id) out.push_back(Payload::Make(PayloadType::kIdr, *peer->remote_id));
-  out.push_back(Payload::Make(PayloadType::kAuth, *std::move(auth)));
+  if (auth) out.push_back(Payload::Make(PayloadType::kAuth, *std::move(auth)));
   if (MaySendInitialContact(sa)) {
     out.push_back(
         Payload::Make(PayloadType::kNotify, NotifyPayload::Of(NotifyType::kInitialContact)));
@@ -165,8 +176,15 @@ void IkeManager::SendAuthRequest(IkeSa& sa, MonoTime now) {
 
 void IkeManager::RespondAuth(IkeSa& sa, const Received& in, MonoTime now) {
   const Header& h = in.message.header;
+  if (sa.eap_server != nullptr) return RespondEap(sa, in, now);
   const IdPayload* idi = FindBody<IdPayload>(in.inner, PayloadType::kIdi);
   const AuthPayload* auth = FindBody<AuthPayload>(in.inner, PayloadType::kAuth);
+  //= https://www.rfc-editor.org/rfc/rfc7296#section-2.16
+  //# An initiator indicates a desire to use EAP by leaving out the AUTH payload from the
+  //# first message in the IKE_AUTH exchange.
+  if (idi != nullptr && auth == nullptr && Peer(sa.peer)->eap_relay != nullptr) {
+    return StartEapServer(sa, in, now);
+  }
   if (idi == nullptr || auth == nullptr) {
     SendResponse(
         sa, h,
@@ -204,13 +222,23 @@ void IkeManager::FinishRespondAuth(IkeSa& sa, const Header& h, const std::vector
   sa.local_id = peer->local_id;
   // The ID the check passed for (present: RespondAuth checked).
   if (const IdPayload* idi = FindBody<IdPayload>(inner, PayloadType::kIdi)) sa.peer_id = *idi;
+  RespondAuthenticated(sa, h, inner, *std::move(our_auth), now);
+}
+
+void IkeManager::RespondAuthenticated(IkeSa& sa, const Header& h, const std::vector<Payload>& inner,
+                                      AuthPayload our_auth, MonoTime now) {
+  const IkePeerConfig* peer = Peer(sa.peer);
   std::vector<Payload> out;
   //= https://www.rfc-editor.org/rfc/rfc7296#section-1.2
   //# <--  HDR, SK {IDr, [CERT,] AUTH,
   //#          SAr2, TSi, TSr}
-  out.push_back(Payload::Make(PayloadType::kIdr, peer->local_id));
-  AddOwnCertificates(*peer, out);
-  out.push_back(Payload::Make(PayloadType::kAuth, *std::move(our_auth)));
+  // After EAP the final response carries only AUTH (RFC 7296 2.16): IDr and CERT went out
+  // with the first one.
+  if (sa.eap_server == nullptr) {
+    out.push_back(Payload::Make(PayloadType::kIdr, peer->local_id));
+    AddOwnCertificates(*peer, out);
+  }
+  out.push_back(Payload::Make(PayloadType::kAuth, std::move(our_auth)));
   // Remote access: the inner address before the IKE SA is up, so its events carry it.
   std::string no_address;
   const bool child_allowed = AssignAddress(sa, inner, out, &no_address);
@@ -235,6 +263,7 @@ void IkeManager::FinishRespondAuth(IkeSa& sa, const Header& h, const std::vector
 }
 
 void IkeManager::ProcessAuthResponse(IkeSa& sa, const Received& in, MonoTime now) {
+  if (sa.eap_client != nullptr) return ProcessEapResponse(sa, in, now);
   const IdPayload* idr = FindBody<IdPayload>(in.inner, PayloadType::kIdr);
   const AuthPayload* auth = FindBody<AuthPayload>(in.inner, PayloadType::kAuth);
   if (auth == nullptr || idr == nullptr) {

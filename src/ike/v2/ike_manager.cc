@@ -452,6 +452,12 @@ MonoTime IkeManager::OnTimer(MonoTime now) {
         SendDatagrams(sa, sa.request.datagrams);
       }
     }
+    if (sa.eap_server != nullptr && sa.eap_server->waiting && now >= sa.eap_server->deadline) {
+      sa.eap_server->waiting = false;
+      ++stats_.eap_refused;
+      FailEap(sa, sa.eap_server->waiting_header, "the EAP server did not answer in time", now);
+      continue;
+    }
     if (sa.pending_auth && now >= sa.pending_auth->deadline) {
       ResumeAuth(sa, AuthCheck::Failed("the authenticator did not answer in time"), now);
       if (sa.state == IkeState::kDead) continue;
@@ -511,6 +517,9 @@ MonoTime IkeManager::OnTimer(MonoTime now) {
     if (sa.state == IkeState::kDead) continue;
     if (sa.request.kind != RequestKind::kNone) next = std::min(next, sa.request.next_send);
     if (sa.pending_auth) next = std::min(next, sa.pending_auth->deadline);
+    if (sa.eap_server != nullptr && sa.eap_server->waiting) {
+      next = std::min(next, sa.eap_server->deadline);
+    }
     next = std::min(next, sa.half_open_expiry);
     next = std::min(next, sa.expire_at);
     next = std::min(next, sa.rekey_at);
@@ -557,6 +566,12 @@ void IkeManager::RemoveSa(IkeSa& sa, std::string reason, MonoTime now, bool noti
   if (sa.pending_auth) {  // a late outcome finds nothing to resume
     auth_tickets_.erase(sa.pending_auth->ticket);
     sa.pending_auth.reset();
+  }
+  if (sa.eap_server != nullptr) {  // the relay forgets the conversation; no answer follows
+    if (sa.eap_server->relay != nullptr)
+      sa.eap_server->relay->End(sa.eap_server->conversation, now);
+    eap_conversations_.erase(sa.eap_server->conversation);
+    sa.eap_server->conversation = 0;
   }
   //= https://www.rfc-editor.org/rfc/rfc7296#section-3.15.1
   //# The requested address is valid as long as this IKE SA (or its rekeyed successors)

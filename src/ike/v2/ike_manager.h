@@ -78,6 +78,11 @@ struct IkeStats {
   uint64_t auth_failures = 0;
   uint64_t addresses_assigned = 0;  // CP requests answered with an address
   uint64_t address_failures = 0;    // CP requests answered INTERNAL_ADDRESS_FAILURE
+  // EAP (ike_eap.cc): conversations started (either role), users authenticated, and EAP
+  // packets refused as malformed or out of turn (from the peer or from the relay).
+  uint64_t eap_started = 0;
+  uint64_t eap_succeeded = 0;
+  uint64_t eap_refused = 0;
 };
 
 class IkeManager {
@@ -110,6 +115,11 @@ class IkeManager {
   // CompleteAuth: the outcome of a check an Authenticator answered pending (Verify's
   // `ticket`): the suspended IKE_AUTH goes on. Unknown or stale tickets are ignored.
   void CompleteAuth(uint64_t ticket, AuthCheck outcome, MonoTime now);
+
+  // CompleteEap: the EapRelay's answer for `conversation` (EapRelay::Relay): the client's
+  // suspended IKE_AUTH gets the next EAP-Request, EAP-Success or EAP-Failure. Unknown or
+  // stale conversations are ignored.
+  void CompleteEap(uint64_t conversation, EapRelayAnswer answer, MonoTime now);
 
   // OnTimer: retransmissions, DPD, rekeys, expiries; returns the next deadline.
   MonoTime OnTimer(MonoTime now);
@@ -206,6 +216,26 @@ class IkeManager {
   void FinishAuthResponse(IkeSa& sa, const std::vector<Payload>& inner, const AuthCheck& check,
                           OutstandingRequest child, MonoTime now);
   void Established(IkeSa& sa, MonoTime now);
+  // The initiator's IKE_AUTH requests and the responder's answer once the peer is
+  // authenticated (AUTH checked, or EAP's final AUTH): `inner` the request that carries the
+  // CHILD SA and CP payloads, `our_auth` our AUTH payload.
+  void RespondAuthenticated(IkeSa& sa, const Header& h, const std::vector<Payload>& inner,
+                            AuthPayload our_auth, MonoTime now);
+
+  // EAP (ike_eap.cc), RFC 7296 2.16. Responder: StartEapServer (the first IKE_AUTH request
+  // without AUTH), RespondEap (the requests that follow), FailEap (EAP-Failure and
+  // AUTHENTICATION_FAILED, the SA removed), EapTimedOut (the relay did not answer).
+  // Initiator: ProcessEapResponse (every IKE_AUTH response once we asked for EAP),
+  // FailEapClient. EapAuthKey: the key of the AUTH payloads after EAP (the MSK, else SK_pi /
+  // SK_pr of the side `of_initiator`).
+  void StartEapServer(IkeSa& sa, const Received& in, MonoTime now);
+  void RespondEap(IkeSa& sa, const Received& in, MonoTime now);
+  void FailEap(IkeSa& sa, const Header& h, std::string reason, MonoTime now,
+               std::vector<uint8_t> eap_failure = {});
+  void ProcessEapResponse(IkeSa& sa, const Received& in, MonoTime now);
+  void FailEapClient(IkeSa& sa, std::string reason, bool auth_failed, MonoTime now);
+  static std::shared_ptr<const SecretBytes> EapAuthKey(const IkeSa& sa, const SecretBytes& msk,
+                                                       bool of_initiator);
   // Certificates around AUTH: SIGNATURE_HASH_ALGORITHMS in IKE_SA_INIT when either
   // authenticator signs; CERTREQ for the peer's authenticator's trust anchors; our CERTs;
   // the peer's announced hashes (PeerSignatureHashes, unparsable data: none).
@@ -318,6 +348,9 @@ class IkeManager {
   // Suspended IKE_AUTHs: each pending check's ticket -> our SPI of its IKE SA.
   absl::flat_hash_map<uint64_t, uint64_t> auth_tickets_;
   uint64_t next_auth_ticket_ = 1;
+  // EAP conversations of ipsec-gw clients: conversation -> our SPI of its IKE SA.
+  absl::flat_hash_map<uint64_t, uint64_t> eap_conversations_;
+  uint64_t next_eap_conversation_ = 1;
   // Half-open responder SAs by (initiator SPI, peer address), for IKE_SA_INIT retransmits.
   std::map<std::pair<uint64_t, IpAddress>, uint64_t> half_open_;
   // Rate limit of IKE_SA_INIT per peer address: count in the current second.

@@ -19,6 +19,8 @@
 
 #include "crypto/ike_crypto.h"
 #include "crypto/ike_keymat.h"
+#include "ike/auth/eap_client.h"
+#include "ike/auth/eap_relay.h"
 #include "ike/codec/constants.h"
 #include "ike/codec/header.h"
 #include "ike/codec/id_payload.h"
@@ -154,6 +156,40 @@ struct IkeSa {
     MonoTime deadline = MonoTime::Infinite();
   };
   std::optional<PendingAuth> pending_auth;
+
+  // EAP (RFC 7296 2.16, ike_eap.cc), responder side: an ipsec-gw relaying the client's EAP to
+  // its EapRelay. `first`: the payloads of the client's first IKE_AUTH request (SA, TS, CP,
+  // notifies), answered only once EAP and the final AUTH succeeded. One Relay outstanding at a
+  // time (`waiting`, until `deadline`); the client's request it answers is `waiting_header`.
+  struct EapServerState {
+    uint64_t conversation = 0;
+    std::shared_ptr<EapRelay> relay;
+    std::vector<Payload> first;
+    IdPayload idi;
+    std::string identity;    // from the client's EAP-Response/Identity
+    uint8_t identifier = 0;  // of our outstanding EAP-Request
+    uint32_t rounds = 0;
+    bool waiting = false;
+    Header waiting_header;
+    MonoTime deadline = MonoTime::Infinite();
+    bool succeeded = false;  // EAP-Success sent: the next request carries the final AUTH
+    SecretBytes msk;         // empty: the method exported none (AUTH keyed with SK_pi/SK_pr)
+    std::optional<IpAddress> framed_address;
+  };
+  std::unique_ptr<EapServerState> eap_server;
+  // EAP, initiator side (a client with EapCredentials): the conversation, our first
+  // request's CHILD SA offer (answered in the last response), where we are.
+  struct EapClientState {
+    std::unique_ptr<EapClient> client;
+    OutstandingRequest child;
+    bool responder_checked = false;  // the gateway's AUTH (message 4) checked out
+    bool succeeded = false;          // EAP-Success received, our final AUTH sent
+    uint32_t rounds = 0;
+    SecretBytes msk;
+  };
+  std::unique_ptr<EapClientState> eap_client;
+  // eap_identity: the user EAP authenticated (either role), for the session's log line.
+  std::string eap_identity;
 
   // Remote access (RFC 7296 2.19, config_payload.cc). `address_lease`: as an ipsec-gw with an
   // address assigner, the inner address the client got through CP, with the assigner that

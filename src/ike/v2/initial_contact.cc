@@ -61,6 +61,9 @@ void IkeManager::HonourInitialContact(IkeSa& fresh, const std::vector<Payload>& 
   for (auto& [spi, other] : sas_) {
     if (other.get() == &fresh || other->peer != fresh.peer || !Authenticated(*other)) continue;
     if (!(other->local_id == fresh.local_id) || !(other->peer_id == fresh.peer_id)) continue;
+    // With EAP the user is the authenticated identity (clients often all send their address
+    // as IDi, one private address behind many NATs): another user's SAs stay.
+    if (other->eap_identity != fresh.eap_identity) continue;
     // RemoveSa sends nothing; it uninstalls the CHILD SAs through IkeHost and raises the IKE
     // down / CHILD down events with `reason`.
     RemoveSa(*other, reason, now);

@@ -15,6 +15,8 @@
 #include "ike/auth/address_assigner.h"
 #include "ike/auth/authenticator.h"
 #include "ike/auth/xauth_verifier.h"
+#include "ike/auth/eap_client.h"
+#include "ike/auth/eap_relay.h"
 #include "ike/codec/id_payload.h"
 #include "ike/negotiation/policy.h"
 #include "tunnelisa/ip_address.h"
@@ -87,6 +89,17 @@ struct IkePeerConfig {
   // request with this user and password; with request_address, Mode Config then asks for the
   // inner address, which becomes the local selector of our Quick Modes.
   std::optional<XauthLogin> xauth_login;
+  // EAP (RFC 7296 2.16). eap_relay: as responder (an ipsec-gw whose auth-method is eap), a
+  // client that leaves AUTH out of its first IKE_AUTH request is authenticated by EAP through
+  // this relay (null: EAP is refused); `auth.own` proves us in the first response; `auth.peer`
+  // may be null (no other way in). eap_client: as initiator, we leave AUTH out and answer the
+  // gateway's EAP requests as this user (nullopt: we authenticate with `auth.own`).
+  std::shared_ptr<EapRelay> eap_relay;
+  std::optional<EapCredentials> eap_client;
+  // eap_relay_timeout: how long one relayed EAP-Response may wait for its answer (then the
+  // client gets EAP-Failure); zero: IkeOptions::auth_timeout. The engine sets what its RADIUS
+  // policy may take (every server's tries), so a failover is not cut short.
+  Duration eap_relay_timeout;
 
   // SameAs: everything but `id` is equal (a changed peer: auto-establish is looked at again).
   bool SameAs(const IkePeerConfig& o) const;

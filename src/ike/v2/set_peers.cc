@@ -21,7 +21,9 @@ bool IkePeerConfig::SameAs(const IkePeerConfig& o) const {
          dpd == o.dpd && auto_establish == o.auto_establish && responder_only == o.responder_only &&
          ike_version == o.ike_version && aggressive == o.aggressive &&
          address_assigner == o.address_assigner && request_address == o.request_address &&
-         xauth_verifier == o.xauth_verifier && xauth_login == o.xauth_login;
+         xauth_verifier == o.xauth_verifier && xauth_login == o.xauth_login &&
+         eap_relay == o.eap_relay && eap_client == o.eap_client &&
+         eap_relay_timeout == o.eap_relay_timeout;
 }
 
 bool XauthLogin::operator==(const XauthLogin& o) const {

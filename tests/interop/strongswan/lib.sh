@@ -75,7 +75,8 @@ fail() {
 
 dump_logs() {
   local f
-  for f in "$WORK/tl.log" "$WORK/tl.stderr" "$SSDIR/charon.log" "$SSDIR/charon.stdout"; do
+  for f in "$WORK/tl.log" "$WORK/tl.stderr" "$SSDIR/charon.log" "$SSDIR/charon.stdout" \
+    "${FR_DIR:-$WORK}/freeradius.log"; do
     [ -s "$f" ] && { echo "--- $f (last 40 lines)" >&2; tail -n 40 "$f" >&2; }
   done
   return 0
@@ -157,6 +158,7 @@ setup_namespaces() {
 #   to be good (from the CRLs in x509crl), so a CRL that does not apply fails the case.
 ss_write_conf() {
   local SS_PLUGINS="random nonce aes sha1 sha2 md5 hmac gcm chapoly curve25519 gmp openssl pem"
+  [ -n "${SS_EAP_ID:-}" ] && SS_PLUGINS+=" eap-identity eap-md5 eap-mschapv2"
   SS_PLUGINS+=" pkcs1 pkcs8 x509 pubkey kdf kernel-libipsec kernel-netlink socket-default vici"
   SS_PLUGINS+=" updown"
   local local_auth=${SS_LOCAL_AUTH:-psk} remote_auth=${SS_REMOTE_AUTH:-psk}
@@ -167,6 +169,8 @@ ss_write_conf() {
       id = $(ss_quote "${SS_LOCAL_ID:-$SS_PUB}")"
   [ -n "${SS_CERT:-}" ] &&
     local_sect+=$'\n'"      certs = $(basename "$(cert_path "$SS_CERT.crt")")"
+  # EAP (eap-* cases): the user strongSwan authenticates as (eap_id) and its password below.
+  [ -n "${SS_EAP_ID:-}" ] && local_sect+=$'\n'"      eap_id = $SS_EAP_ID"
   remote_sect="      auth = $remote_auth
       id = $(ss_quote "${SS_REMOTE_ID:-$TL_PUB}")"
   [ "$remote_auth" = pubkey ] && remote_sect+=$'\n'"      revocation = strict"
@@ -262,7 +266,11 @@ secrets {
     id-tl = $TL_PUB
     id-ss = $SS_PUB
     secret = "$SS_PSK"
-  }
+  }${SS_EAP_ID:+
+  eap-user {
+    id = $SS_EAP_ID
+    secret = "$SS_EAP_SECRET"
+  \}}
 }
 EOF
 }
@@ -703,4 +711,40 @@ ping_both() {
   out=$(in_s ping -c "$n" -i 0.2 -W 2 -I "$SS_HOST" "$TL_HOST" 2>&1) ||
     fail "ping $SS_HOST -> $TL_HOST: $out"
   note "$SS_HOST -> $TL_HOST: $(echo "$out" | grep "packets transmitted")"
+}
+
+# ---- EAP relayed to RADIUS (eap-* cases) -------------------------------------------------
+
+# tl_add_eap_conf: turns tl_write_ra_conf's gateway into an EAP one: ike-policy 1 with
+# `auth-method eap` (the client proves itself with EAP only) and `own-auth-method psk` (the
+# gateway with the pre-shared key), and a radius-authentication-policy whose server is the
+# freeradius on 127.0.0.1:$FR_PORT in tunnelisa's namespace (timeout 1 s, 2 tries).
+tl_add_eap_conf() {
+  local cfg=$WORK/tl.cfg tmp=$WORK/tl.cfg.tmp
+  {
+    cat <<EOF
+config router
+  radius-server
+    server "fr" address 127.0.0.1 secret "$FR_SECRET" create
+      auth-port $FR_PORT
+      acct-port $((FR_PORT + 1))
+    exit
+  exit
+exit all
+config aaa
+  radius-server-policy "rsp" create
+    nas-identifier "tunnelisa-interop"
+    servers
+      timeout 1
+      retry 2
+      server 1 name "fr"
+    exit
+  exit
+exit all
+EOF
+    sed -e 's/^    dh-group .*$/&\n    auth-method eap\n    own-auth-method psk/' \
+      -e 's/^  tunnel-template 1 create$/  radius-authentication-policy "ra-auth" create\n    radius-server-policy "rsp"\n  exit\n&/' \
+      -e 's/^        pre-shared-key .*$/&\n        radius-authentication-policy "ra-auth"/' "$cfg"
+  } >"$tmp"
+  mv "$tmp" "$cfg"
 }

@@ -64,6 +64,15 @@
 #                           host from it both ways; tunnelisa's sessions show the inner
 #                           address; after a disconnect the address's route is gone, and the
 #                           reconnected client gets the same address back (sticky).
+#   eap-md5-ss              EAP relayed to RADIUS: tunnelisa's ipsec-gw has `auth-method eap`
+#   eap-mschapv2-ss         (proving itself with the PSK) and a freeradius on 127.0.0.1 in its
+#                           namespace (tests/radius/freeradius_eap.sh); strongSwan connects
+#                           with eap-md5 / eap-mschapv2 as alice, gets 10.9.0.10, pings pass;
+#                           MSCHAPv2's MSK (from the MS-MPPE keys) keys both AUTHs, MD5 has none
+#   eap-reject-ss           the wrong password: freeradius rejects, EAP-Failure and
+#                           AUTHENTICATION_FAILED, auth-failed "rejected by RADIUS server"
+#   eap-timeout-ss          freeradius stopped: tunnelisa's RADIUS client gives up (1 s x 2),
+#                           EAP-Failure, auth-failed "no RADIUS server answered"
 #   cert-wrong-ca-ss        strongSwan wants tunnelisa's certificate from the ECDSA root and
 #                           refuses tunnelisa's IKE_AUTH response: tunnelisa drops the SAs it
 #                           had installed (auth-failed "peer refused our authentication").
@@ -341,6 +350,18 @@ case $CASE in
     SS_VIPS=0.0.0.0 SS_LOCAL_TS=dynamic
     TL_POOL="10.9.0.10 10.9.0.20" TL_POOL_IF=10.9.0.1/24 TL_DNS=10.9.0.1 TL_ROUTE=10.9.0.0/24
     ;;
+  eap-md5-ss | eap-mschapv2-ss | eap-reject-ss | eap-timeout-ss)
+    SCENARIO=eap
+    TL_IKE_ENC=aes128gcm16 TL_IKE_AUTH=sha256 TL_IKE_DH=19 TL_ESP_ENC=aes128gcm16 TL_ESP_AUTH=""
+    SS_IKE=aes128gcm16-prfsha256-ecp256 SS_ESP=aes128gcm16
+    SS_IKE_SHOWN=AES_GCM_16-128/PRF_HMAC_SHA2_256/ECP_256 SS_ESP_SHOWN=AES_GCM_16-128
+    SS_VIPS=0.0.0.0 SS_LOCAL_TS=dynamic
+    TL_POOL="10.9.0.10 10.9.0.20" TL_POOL_IF=10.9.0.1/24 TL_DNS=10.9.0.1 TL_ROUTE=10.9.0.0/24
+    SS_LOCAL_AUTH=eap-md5 SS_EAP_ID=alice SS_EAP_SECRET=alice-password FR_EAP_TYPE=md5
+    [ "$CASE" = eap-mschapv2-ss ] && SS_LOCAL_AUTH=eap-mschapv2 FR_EAP_TYPE=mschapv2
+    [ "$CASE" = eap-reject-ss ] && SS_EAP_SECRET=not-alices-password
+    FR_PORT=18120 FR_SECRET="interop-radius-secret"
+    ;;
   *)
     echo "unknown case $CASE" >&2
     exit 2
@@ -374,8 +395,24 @@ fi
 setup_namespaces
 ss_write_conf
 ss_install_certs
-if [ "$SCENARIO" = remote-access ]; then tl_write_ra_conf; else tl_write_conf; fi
+case $SCENARIO in
+  remote-access) tl_write_ra_conf ;;
+  eap) tl_write_ra_conf && tl_add_eap_conf ;;
+  *) tl_write_conf ;;
+esac
 [ -n "$TL_PKI_DIR" ] && tl_check_conf
+if [ "$SCENARIO" = eap ]; then
+  # shellcheck source-path=SCRIPTDIR source=../../radius/freeradius_eap.sh
+  . "$HERE/../../radius/freeradius_eap.sh"
+  [ -x "$FREERADIUS" ] || skip_or_fail "freeradius not installed ($FREERADIUS; scripts/deps.sh)"
+  tl_check_conf
+  FR_DIR=$WORK/freeradius
+  rm -rf "$FR_DIR"
+  fr_write_eap_conf "$FR_DIR" "$FR_PORT" "$FR_SECRET" "$FR_EAP_TYPE"
+  fr_start_eap "$FR_DIR" ip netns exec "$NS_T" || fail "freeradius did not start: $(tail -n 5 "$FR_DIR/freeradius.log")"
+  EXTRA_PIDS+=("$FR_PID")
+  note "freeradius $FR_PID on 127.0.0.1:$FR_PORT in $NS_T (EAP $FR_EAP_TYPE first)"
+fi
 start_charon
 start_tunnelisa
 
@@ -394,7 +431,7 @@ establish() {
   fi
   wait_until 15 "tunnelisa's IKE session up" tl_up
   wait_until 15 "strongSwan's IKE and CHILD SA up" ss_established
-  if [ "$SCENARIO" = remote-access ]; then
+  if [ "$SCENARIO" = remote-access ] || [ "$SCENARIO" = eap ]; then
     # An ipsec-gw session has no `show ipsec tunnel` of its own: its SPIs are not compared.
     note "IKE SA and CHILD SA up $(($(now_ms) - t0)) ms after initiation"
   else
@@ -1066,6 +1103,63 @@ case $SCENARIO in
     note "reconnected with 10.9.0.10 again"
     ra_ping "$NS_S" 10.9.0.10 "$TL_HOST"
     ra_ping "$NS_T" "$TL_HOST" 10.9.0.10
+    ;;
+  eap)
+    # The EAP user's session: strongSwan authenticates as alice with EAP, which tunnelisa
+    # relays to the freeradius in its namespace; the gateway proves itself with the PSK.
+    ss_vip() { ss_sas | grep -o '\[10\.9\.0\.[0-9]*\]' | head -n 1 | tr -d '[]' || true; }
+    case $CASE in
+      eap-md5-ss | eap-mschapv2-ss)
+        log "strongSwan connects with $SS_LOCAL_AUTH as alice; freeradius checks her"
+        establish
+        check_algorithms
+        grep -q "authentication of 'alice' with EAP successful" "$SSDIR/charon.log" ||
+          grep -q "EAP method EAP_[A-Z0-9]* succeeded" "$SSDIR/charon.log" ||
+          fail "charon did not finish EAP: $(grep -i eap "$SSDIR/charon.log" | tail -n 5)"
+        note "charon: $(grep -m 1 -o "EAP method [A-Z0-9_]* succeeded.*" "$SSDIR/charon.log")"
+        if [ "$CASE" = eap-mschapv2-ss ]; then
+          grep -q "MSK established" "$SSDIR/charon.log" ||
+            fail "charon has no MSK from MSCHAPv2"
+          note "charon: MSK established (tunnelisa's AUTH keyed with the MPPE keys)"
+        fi
+        grep -q "Login OK: \[alice\]" "$FR_DIR/freeradius.log" ||
+          fail "freeradius did not log alice's login"
+        note "freeradius: $(grep -m 1 -o "Login OK: \[alice\].*" "$FR_DIR/freeradius.log")"
+        grep -q 'user alice (EAP' <<<"$(tl_sessions)" ||
+          fail "tunnelisa's sessions do not name the EAP user: $(tl_sessions)"
+        note "tunnelisa: $(tl_sessions | grep -m 1 'user alice')"
+        vip=$(ss_vip)
+        [ "$vip" = 10.9.0.10 ] || fail "strongSwan's virtual IP is '${vip:-none}', not 10.9.0.10"
+        ra_ping() {
+          local out
+          out=$(ip netns exec "$1" ping -c 3 -i 0.2 -W 2 -I "$2" "$3" 2>&1) ||
+            fail "ping $2 -> $3: $out"
+          note "$2 -> $3: $(echo "$out" | grep "packets transmitted")"
+        }
+        ra_ping "$NS_S" 10.9.0.10 "$TL_HOST"
+        ra_ping "$NS_T" "$TL_HOST" 10.9.0.10
+        ;;
+      eap-reject-ss | eap-timeout-ss)
+        if [ "$CASE" = eap-timeout-ss ]; then
+          log "freeradius stops: nobody answers tunnelisa's Access-Requests"
+          stop_pid "$FR_PID"
+        else
+          log "strongSwan connects as alice with the wrong password"
+        fi
+        sw --initiate --child tl --timeout 20 >"$WORK/initiate.out" 2>&1 &&
+          fail "swanctl --initiate succeeded: $(tail -n 3 "$WORK/initiate.out")"
+        grep -qF "[ EAP/FAIL N(AUTH_FAILED) ]" "$SSDIR/charon.log" ||
+          fail "charon got no EAP-Failure: $(grep -i eap "$SSDIR/charon.log" | tail -n 5)"
+        note "charon: $(grep -m 1 -o "parsed IKE_AUTH response .*EAP/FAIL.*" "$SSDIR/charon.log")"
+        want="rejected by RADIUS server 127.0.0.1:$FR_PORT"
+        [ "$CASE" = eap-timeout-ss ] && want="no RADIUS server answered"
+        grep -q "event: ike auth-failed .*$want" "$WORK/tl.log" ||
+          fail "tunnelisa's log has no auth-failed '$want': $(grep "event: ike" "$WORK/tl.log" | tail -n 3)"
+        note "tunnelisa: $(grep -m 1 -o "event: ike auth-failed.*" "$WORK/tl.log" | cut -c1-160)"
+        tl_none_up || fail "tunnelisa lists an IKE session up"
+        ss_no_sa || fail "strongSwan has an SA: $(ss_sas)"
+        ;;
+    esac
     ;;
 esac
 
