@@ -1,3 +1,29 @@
+# _tunnelisa_test_flags(TARGET): what every test binary compiles with, and so the tests'
+# precompiled header too (it is only valid in compilations with its own flags). No target of
+# ours is linked here: the header's owner must not wait for the library to be built.
+function(_tunnelisa_test_flags target)
+  target_link_libraries(${target} PRIVATE GTest::gtest GTest::gmock)
+  tunnelisa_warnings(${target})
+  # g++ 12 at -O3 reports "potential null pointer dereference" all over test code that indexes
+  # freshly sized std::vectors and inside gtest's own EXPECT_EQ (false positives: the vectors
+  # are never empty). The library and tools keep the warning as an error at every level
+  # (.ci/run's Release build); the tests only at the levels where it is reliable.
+  target_compile_options(${target} PRIVATE $<$<CONFIG:Release>:-Wno-null-dereference>)
+  # TUNNELISA_SOURCE_DIR also comes with tunnelisa_test_tools (CMake keeps one copy).
+  target_compile_definitions(${target} PRIVATE TUNNELISA_BINARY_DIR="${PROJECT_BINARY_DIR}"
+                             TUNNELISA_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+endfunction()
+
+# The tests' precompiled header (cmake/PrecompiledHeaders.cmake): its owner is an executable
+# like the tests (-fPIE), built only because the tests reuse its header.
+if(TUNNELISA_BUILD_TESTS AND TUNNELISA_PCH)
+  add_executable(tunnelisa_test_pch EXCLUDE_FROM_ALL ${_tunnelisa_pch_main})
+  set_target_properties(tunnelisa_test_pch PROPERTIES RUNTIME_OUTPUT_DIRECTORY
+                        ${PROJECT_BINARY_DIR}/pch)
+  _tunnelisa_test_flags(tunnelisa_test_pch)
+  target_precompile_headers(tunnelisa_test_pch PRIVATE ${TUNNELISA_PCH_TEST_HEADERS})
+endif()
+
 # tunnelisa_test(NAME SOURCES ... [LIBS ...] [LABELS ...] [PREFIX p]): one gtest binary in
 # <build>/bin, each test case registered with ctest (label `unit` unless told otherwise; with
 # PREFIX, named `p<Suite>.<Case>` so that `ctest -R p` selects them).
@@ -7,16 +33,12 @@ function(tunnelisa_test name)
   endif()
   cmake_parse_arguments(T "" "PREFIX" "SOURCES;LIBS;LABELS" ${ARGN})
   add_executable(${name} ${T_SOURCES})
-  target_link_libraries(${name} PRIVATE ${T_LIBS} tunnelisa_test_tools GTest::gtest
-                        GTest::gmock GTest::gtest_main)
-  tunnelisa_warnings(${name})
-  # g++ 12 at -O3 reports "potential null pointer dereference" all over test code that indexes
-  # freshly sized std::vectors and inside gtest's own EXPECT_EQ (false positives: the vectors
-  # are never empty). The library and tools keep the warning as an error at every level
-  # (.ci/run's Release build); the tests only at the levels where it is reliable.
-  target_compile_options(${name} PRIVATE $<$<CONFIG:Release>:-Wno-null-dereference>)
-  target_compile_definitions(${name} PRIVATE
-    TUNNELISA_BINARY_DIR="${PROJECT_BINARY_DIR}")  # TUNNELISA_SOURCE_DIR: from test tools
+  target_link_libraries(${name} PRIVATE ${T_LIBS} tunnelisa_test_tools)
+  _tunnelisa_test_flags(${name})
+  target_link_libraries(${name} PRIVATE GTest::gtest_main)
+  if(TUNNELISA_PCH)
+    target_precompile_headers(${name} REUSE_FROM tunnelisa_test_pch)
+  endif()
   if(NOT T_LABELS)
     set(T_LABELS unit)
   endif()

@@ -29,8 +29,10 @@ PACKAGES=(
 if [ "$(dpkg --print-architecture)" = amd64 ]; then
   PACKAGES+=(libipsec-mb-dev)
 fi
+# CI's extras (.ci/run): clang and its libFuzzer for the fuzz build; lld, the linker of CI's
+# builds (faster than GNU ld on the big sanitizer test binaries).
 if [ "${TUNNELISA_DEPS_FUZZ:-0}" = 1 ]; then
-  PACKAGES+=(clang libclang-rt-14-dev)
+  PACKAGES+=(clang libclang-rt-14-dev lld)
 fi
 
 missing=()
