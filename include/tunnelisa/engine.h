@@ -407,7 +407,8 @@ class Engine {
     // IKEv1 Mode Config), or the one a tunnel with request-address was given; unset for
     // LAN-to-LAN sessions.
     std::optional<IpAddress> inner_address;
-    // user: remote access, the user the client authenticated as (IKEv1 XAUTH); "" otherwise.
+    // user: remote access, the user the client authenticated as (IKEv1 XAUTH, IKEv2 EAP); ""
+    // otherwise.
     std::string user;
     MonoTime setup;
     std::optional<MonoTime> teardown;

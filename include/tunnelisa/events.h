@@ -61,7 +61,8 @@ struct IkeEvent {
   // an ipsec-gw assigned to the client through the configuration payload, or, for a tunnel
   // with request-address, the one the gateway gave us. Unset otherwise.
   IpAddress inner_address;
-  // user: remote access, the user the client authenticated as (IKEv1 XAUTH; "" otherwise).
+  // user: remote access, the user the client authenticated as (IKEv1 XAUTH, IKEv2 EAP; ""
+  // otherwise).
   std::string_view user;
 };
 

@@ -78,6 +78,7 @@ void IkeManager::Emit(IkeEventKind kind, const IkeSa& sa, std::string_view detai
   e.detail = detail;
   e.at = now;
   if (std::optional<IpAddress> inner = sa.inner_address()) e.inner_address = *inner;
+  e.user = sa.eap_identity;
   host_->Event(e);
 }
 
