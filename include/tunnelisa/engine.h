@@ -142,6 +142,21 @@ struct IkeCounters {
   uint64_t address_failures = 0;    // CP requests refused: INTERNAL_ADDRESS_FAILURE
 };
 
+// AccountingCounters: RADIUS accounting of remote-access sessions (RFC 2866; ipsec-gws with a
+// radius-accounting-policy), since the engine started (control path).
+struct AccountingCounters {
+  uint64_t sessions = 0;  // sessions accounted now (Start sent, no Stop yet)
+  uint64_t starts = 0;    // Accounting-Requests handed to the RADIUS client, by type
+  uint64_t interims = 0;
+  uint64_t stops = 0;
+  uint64_t responses = 0;         // acknowledged by a server (Accounting-Response)
+  uint64_t timeouts = 0;          // every server of the policy was tried; none answered
+  uint64_t refused = 0;           // the RADIUS client refused them (queue full, no client)
+  uint64_t interims_skipped = 0;  // due while the session's previous one was unanswered
+  uint64_t stops_resent = 0;      // unanswered Stops sent again on a rebuilt RADIUS client
+  uint64_t stops_lost = 0;        // unanswered Stops whose radius-server-policy went away
+};
+
 // TrafficCounters: the guide's billing statistics ("Statistics Collection"). For a tunnel:
 // in = payload packets decapsulated from it, out = payload packets encapsulated into it
 // (each fragment counts), octets of the payload (inner) packets. For a private SAP the same
@@ -416,6 +431,7 @@ class Engine {
   // counters: the sums over every worker and the one-thread calls (control path).
   EngineCounters counters() const;
   IkeCounters ike_counters() const;
+  AccountingCounters accounting_counters() const;
   // Traffic counters; nullopt for an object the running configuration lacks.
   std::optional<TrafficCounters> IpTunnelTraffic(const config::TunnelKey& tunnel) const;
   std::optional<TrafficCounters> IpsecTunnelTraffic(const config::TunnelKey& tunnel) const;

@@ -3,6 +3,8 @@
 // engine creates when IKE installs the first CHILD SA) whose remote traffic selectors become
 // routes in the default secure service, and which goes away with its last SA. Control path
 // (the sessions' packets take the ordinary ipsec-tunnel paths).
+#include <algorithm>
+
 #include "absl/strings/str_format.h"
 #include "common/str_cat.h"
 #include "engine/engine_impl.h"
@@ -37,7 +39,7 @@ void Engine::Impl::ReconcileGws(const config::Config& config, const config::Runt
         if (g.slot != nullptr && g.slot != *slot) {
           // The sessions' SAs lived in the old slot: a new IKE peer id makes IKE drop their
           // IKE SAs too (a configuration change that keeps the slot keeps them all).
-          RemoveGwSessions(g);
+          RemoveGwSessions(g, AcctTerminateCause::kNasError);
           gw_peer_names.erase(g.peer);
           g.peer = 0;
         }
@@ -65,7 +67,7 @@ void Engine::Impl::ReconcileGws(const config::Config& config, const config::Runt
     if (seen.contains(it->first)) {
       ++it;
     } else {
-      RemoveGwSessions(it->second);
+      RemoveGwSessions(it->second, AcctTerminateCause::kAdminReset);
       gw_peer_names.erase(it->second.peer);
       it = gws.erase(it);
     }
@@ -97,8 +99,13 @@ absl::Status Engine::Impl::ReconcilePool(GwState& g, const config::IpsecGw& gw) 
   return absl::OkStatus();
 }
 
-void Engine::Impl::RemoveGwSessions(GwState& g) {
-  for (auto& [remote, st] : g.sessions) UninstallIpsec(*st);
+void Engine::Impl::RemoveGwSessions(GwState& g, AcctTerminateCause cause) {
+  for (auto& [remote, st] : g.sessions) {
+    // The final counters before the SAs go.
+    accounting->SessionDown(st->key, GwSessionCounters(*st), cause);
+    gw_session_by_key.erase(st->key);
+    UninstallIpsec(*st);
+  }
   g.sessions.clear();
 }
 
@@ -126,6 +133,7 @@ IpsecTunnelState* Engine::Impl::GwSession(GwState& g, const GwState::SessionKey&
   st->ike_peer = g.peer;
   st->ike_name = g.name;
   IpsecTunnelState* raw = st.get();
+  gw_session_by_key[raw->key] = raw;
   g.sessions.emplace(key, std::move(st));
   return raw;
 }
@@ -206,8 +214,71 @@ void Engine::Impl::DropGwSessionIfEmpty(GwState& g, IpsecTunnelState& st) {
   if (!st.inbound.empty() || !st.ike_outbound.empty() || st.outbound.valid()) return;
   if (st.delivery_svc != nullptr) st.delivery_svc->ipsec_by_endpoints.Erase(st.local, st.peer);
   if (st.private_svc != nullptr) st.private_svc->ipsec_by_name.erase(st.key.name);
+  // Every SA is retired by now: the counters are final. Why the session ended, the IKE SA's
+  // down event that follows (if any) tells (EngineAccounting::SessionDown).
+  accounting->SessionDown(st.key, st.gw_retired, std::nullopt);
+  gw_session_by_key.erase(st.key);
   g.sessions.erase(GwState::SessionKey{st.peer, st.gw_port});  // `st` is gone
   RelinkGws();
+}
+
+void Engine::Impl::RetireGwSa(IpsecTunnelState& st, SaHandle sa) {
+  if (st.slot == nullptr || !sa.valid()) return;
+  absl::StatusOr<SaStats> stats = st.slot->esp->Query(sa);
+  if (!stats.ok()) return;
+  if (stats->direction == SaDirection::kInbound) {
+    st.gw_retired.input_packets += stats->packets;
+    st.gw_retired.input_octets += stats->bytes;
+  } else {
+    st.gw_retired.output_packets += stats->packets;
+    st.gw_retired.output_octets += stats->bytes;
+  }
+}
+
+SessionCounters Engine::Impl::GwSessionCounters(const IpsecTunnelState& st) const {
+  // As `show` reads SA counters (IpsecCounters): each SA's own, from its slot, inside the
+  // caller's control window. `outbound` is one of `ike_outbound`.
+  SessionCounters c = st.gw_retired;
+  if (st.slot == nullptr) return c;
+  for (const SaHandle& h : st.inbound) {
+    if (absl::StatusOr<SaStats> s = st.slot->esp->Query(h); s.ok()) {
+      c.input_packets += s->packets;
+      c.input_octets += s->bytes;
+    }
+  }
+  for (const SaHandle& h : st.ike_outbound) {
+    if (absl::StatusOr<SaStats> s = st.slot->esp->Query(h); s.ok()) {
+      c.output_packets += s->packets;
+      c.output_octets += s->bytes;
+    }
+  }
+  return c;
+}
+
+void Engine::Impl::GwSessionUp(const IkeEvent& e) {
+  for (auto& [name, g] : gws) {
+    if (g.name != e.tunnel || g.slot == nullptr) continue;
+    // The session whose inbound SA the event names (the CHILD SA just activated), among
+    // those of the client's address (sessions are keyed by address first).
+    for (auto it = g.sessions.lower_bound({e.peer, 0});
+         it != g.sessions.end() && it->first.address == e.peer; ++it) {
+      IpsecTunnelState* st = it->second.get();
+      const bool holds = std::any_of(st->inbound.begin(), st->inbound.end(), [&](SaHandle h) {
+        absl::StatusOr<SaStats> s = g.slot->esp->Query(h);
+        return s.ok() && s->spi == e.child_spi_in;
+      });
+      if (!holds || !st->installed) continue;
+      accounting->SessionUp({.gateway = name,
+                             .session = st->key,
+                             .ike_identity = std::string(e.peer_id),
+                             .client = e.peer,
+                             .client_port = e.peer_port,
+                             .gateway_address = g.address,
+                             .inner_address = e.inner_address},
+                            e.at);
+      return;
+    }
+  }
 }
 
 }  // namespace tunnelisa
