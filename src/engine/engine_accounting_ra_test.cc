@@ -155,6 +155,31 @@ TEST_F(AccountingEngineTest, AStopInFlightSurvivesAReloadThatKeepsThePolicy) {
   EXPECT_EQ(gw().engine->accounting_counters().responses, 2u);
 }
 
+TEST(AccountingEngineDpdTest, AClientThatVanishesIsStoppedAsLostCarrier) {
+  AcctServer server;
+  EngineOptions o;
+  o.host.radius = &server;
+  RouterPair pair(AccountingClientConfig(),
+                  AccountingGateway("no shutdown", "address 127.0.0.1 secret \"acct-secret\"", "",
+                                    "        dpd interval 10 max-retries 2\n"),
+                  At(0), &o);
+  pair.Pump(At(0));
+  ASSERT_EQ(server.Records().size(), 1u);
+  // The client is gone: nothing the gateway sends reaches it, nothing comes back.
+  for (int t = 1; t <= 120 && pair.b().events.Count(IkeEventKind::kIkeDown) == 0; ++t) {
+    pair.b().engine->OnTimer(At(t));
+    pair.b().transport.public_out.clear();
+  }
+  ASSERT_EQ(pair.b().events.Count(IkeEventKind::kIkeDown), 1u);
+  const std::vector<Packet> records = server.Records();
+  ASSERT_GE(records.size(), 2u);
+  const Packet& stop = records.back();
+  EXPECT_EQ(StatusType(stop), 2u);
+  EXPECT_EQ(U32(stop, attr::kAcctTerminateCause), 2u);  // Lost-Carrier
+  EXPECT_GT(U32(stop, attr::kAcctSessionTime), 10u);
+  EXPECT_EQ(pair.b().engine->accounting_counters().sessions, 0u);
+}
+
 TEST_F(AccountingEngineTest, AGatewayWithoutAccountingPolicySendsNothing) {
   std::string text =
       Replace(AccountingGateway(), "        radius-accounting-policy \"acct\"\n", "");

@@ -92,18 +92,18 @@ inline const IpAddress kInner = Ip("10.9.0.10");     // the pool's first address
 // radius-accounting-policy "acct" (update-interval 5, radius-server-policy "rsp",
 // nas-identifier "gw-b", radius-server "rad-1" with `server`'s address and secret, and
 // `ports` lines inside it); `gw_state` is the ipsec-gw's last line ("no shutdown", or
-// "shutdown" to take it away).
+// "shutdown" to take it away), `gw_lines` more lines inside it (e.g. dpd).
 inline std::string AccountingGateway(
     const std::string& gw_state = "no shutdown",
     const std::string& server = "address 127.0.0.1 secret \"acct-secret\"",
-    const std::string& ports = "") {
-  std::string text = GatewayConfig(
-      "        radius-accounting-policy \"acct\"\n"
-      "        local-address-assignment\n"
-      "          ipv4\n"
-      "            address-range 10.9.0.10 10.9.0.20\n"
-      "          exit\n"
-      "        exit\n");
+    const std::string& ports = "", const std::string& gw_lines = "") {
+  std::string text = GatewayConfig(gw_lines +
+                                   "        radius-accounting-policy \"acct\"\n"
+                                   "        local-address-assignment\n"
+                                   "          ipv4\n"
+                                   "            address-range 10.9.0.10 10.9.0.20\n"
+                                   "          exit\n"
+                                   "        exit\n");
   text = Replace(text, "  interface \"private-ipsec-1\" tunnel create\n",
                  "  interface \"private-ipsec-1\" tunnel create\n    address 10.9.0.1/24\n");
   text = Replace(text, "config ipsec\n",
