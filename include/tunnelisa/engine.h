@@ -407,7 +407,10 @@ class Engine {
 
   // Shutdown: control path. Deletes every IKE SA (an INFORMATIONAL Delete to each peer, sent
   // once, not retransmitted) and its CHILD SAs; manual and GRE tunnels are untouched. Used
-  // before a host exits (`tunnelisa run` on SIGTERM).
+  // before a host exits (`tunnelisa run` on SIGTERM). Remote-access sessions with RADIUS
+  // accounting send their Stops (Acct-Terminate-Cause NAS-Reboot) from here: a host that wants
+  // them acknowledged keeps calling OnTimer and OnRadiusDatagram until accounting_counters()
+  // shows as many responses plus timeouts as records sent.
   void Shutdown(MonoTime now);
 
   // IkeSessions: the session log (the guide's "Statistics Collection"): one record per IKE SA
@@ -431,6 +434,8 @@ class Engine {
   // counters: the sums over every worker and the one-thread calls (control path).
   EngineCounters counters() const;
   IkeCounters ike_counters() const;
+  // accounting_counters: RADIUS accounting of the ipsec-gws' sessions (docs/configuration.md,
+  // "What accounting sends").
   AccountingCounters accounting_counters() const;
   // Traffic counters; nullopt for an object the running configuration lacks.
   std::optional<TrafficCounters> IpTunnelTraffic(const config::TunnelKey& tunnel) const;
