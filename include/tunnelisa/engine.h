@@ -142,6 +142,21 @@ struct IkeCounters {
   uint64_t address_failures = 0;    // CP requests refused: INTERNAL_ADDRESS_FAILURE
 };
 
+// AccountingCounters: RADIUS accounting of remote-access sessions (RFC 2866; ipsec-gws with a
+// radius-accounting-policy), since the engine started (control path).
+struct AccountingCounters {
+  uint64_t sessions = 0;  // sessions accounted now (Start sent, no Stop yet)
+  uint64_t starts = 0;    // Accounting-Requests handed to the RADIUS client, by type
+  uint64_t interims = 0;
+  uint64_t stops = 0;
+  uint64_t responses = 0;         // acknowledged by a server (Accounting-Response)
+  uint64_t timeouts = 0;          // every server of the policy was tried; none answered
+  uint64_t refused = 0;           // the RADIUS client refused them (queue full, no client)
+  uint64_t interims_skipped = 0;  // due while the session's previous one was unanswered
+  uint64_t stops_resent = 0;      // unanswered Stops sent again on a rebuilt RADIUS client
+  uint64_t stops_lost = 0;        // unanswered Stops whose radius-server-policy went away
+};
+
 // TrafficCounters: the guide's billing statistics ("Statistics Collection"). For a tunnel:
 // in = payload packets decapsulated from it, out = payload packets encapsulated into it
 // (each fragment counts), octets of the payload (inner) packets. For a private SAP the same
@@ -392,7 +407,10 @@ class Engine {
 
   // Shutdown: control path. Deletes every IKE SA (an INFORMATIONAL Delete to each peer, sent
   // once, not retransmitted) and its CHILD SAs; manual and GRE tunnels are untouched. Used
-  // before a host exits (`tunnelisa run` on SIGTERM).
+  // before a host exits (`tunnelisa run` on SIGTERM). Remote-access sessions with RADIUS
+  // accounting send their Stops (Acct-Terminate-Cause NAS-Reboot) from here: a host that wants
+  // them acknowledged keeps calling OnTimer and OnRadiusDatagram until accounting_counters()
+  // shows as many responses plus timeouts as records sent.
   void Shutdown(MonoTime now);
 
   // IkeSessions: the session log (the guide's "Statistics Collection"): one record per IKE SA
@@ -420,6 +438,9 @@ class Engine {
   // counters: the sums over every worker and the one-thread calls (control path).
   EngineCounters counters() const;
   IkeCounters ike_counters() const;
+  // accounting_counters: RADIUS accounting of the ipsec-gws' sessions (docs/configuration.md,
+  // "What accounting sends").
+  AccountingCounters accounting_counters() const;
   // Traffic counters; nullopt for an object the running configuration lacks.
   std::optional<TrafficCounters> IpTunnelTraffic(const config::TunnelKey& tunnel) const;
   std::optional<TrafficCounters> IpsecTunnelTraffic(const config::TunnelKey& tunnel) const;

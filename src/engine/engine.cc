@@ -63,6 +63,14 @@ MonoTime Engine::Impl::RunSlotTimers(MonoTime now) {
 Engine::Impl::Impl(const EngineOptions& o)
     : options(o), radius(o.host.radius, o.host.random, o.host.log) {
   control_runner = std::make_unique<SlotRunner>(*this, std::nullopt);
+  accounting = std::make_unique<EngineAccounting>(
+      radius,
+      [this](const config::TunnelKey& key) -> std::optional<SessionCounters> {
+        auto it = gw_session_by_key.find(key);
+        if (it == gw_session_by_key.end()) return std::nullopt;
+        return GwSessionCounters(*it->second);
+      },
+      o.host.random, o.host.wall_clock, o.host.log);
   StartIke();
   // The view is read on the control thread, also outside Engine's methods (runtime()): what it
   // reads of the slots, it reads inside a control window.
@@ -193,11 +201,13 @@ bool Engine::ControlWorkPending() const {
 
 MonoTime Engine::OnTimer(MonoTime now) {
   ControlWindow w(*impl_);
+  impl_->accounting->Flush(now);  // the time sessions the timers below end end at
   impl_->CheckWorkers(now);
   impl_->SnapshotSequences(now);
   MonoTime next = impl_->RunSlotTimers(now);
   impl_->DrainControl(now);  // what the bursts and the timers above queued
   next = std::min(next, impl_->IkeTimer(now));
+  next = std::min(next, impl_->accounting->OnTimer(now));  // before the clients' deadlines
   next = std::min(next, impl_->radius.OnTimer(now));
   return next;
 }
@@ -206,6 +216,11 @@ void Engine::OnRadiusDatagram(const radius::RadiusServerAddress& from,
                               std::span<const uint8_t> datagram, MonoTime now) {
   ControlWindow w(*impl_);
   impl_->radius.OnDatagram(from, datagram, now);
+}
+
+AccountingCounters Engine::accounting_counters() const {
+  ControlWindow w(*impl_);
+  return impl_->accounting->counters();
 }
 
 EngineCounters Engine::counters() const {

@@ -96,6 +96,7 @@ void Engine::Impl::Reconcile(MonoTime now) {
   CountIsaLoad();
   reinitiate_.clear();
   radius.Reconcile(config);  // before the gateways: they need their RADIUS clients
+  accounting->Reconcile(config, now);
   std::vector<ike::IkePeerConfig> peers = ReconcileIpsec(config, base, now);
   ReconcileGws(config, base, peers);
   std::map<TunnelKey, std::string> down;
@@ -117,6 +118,7 @@ void Engine::Impl::Reconcile(MonoTime now) {
   for (auto& [name, g] : gws) {
     if (g.xauth != nullptr) g.xauth->Sweep(now);
   }
+  accounting->Flush(now);  // the Stops of the sessions this change ended
   // Dynamic tunnels moved to another ISA renegotiate from there at once (RFC 7296
   // INITIAL_CONTACT tells the peer to drop what it had with the failed ISA); responder-only
   // groups wait for the peer to come back.

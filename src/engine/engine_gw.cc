@@ -54,7 +54,7 @@ void Engine::Impl::ReconcileGws(const config::Config& config, const config::Runt
         if (g.slot != nullptr && g.slot != *slot) {
           // The sessions' SAs lived in the old slot: a new IKE peer id makes IKE drop their
           // IKE SAs too (a configuration change that keeps the slot keeps them all).
-          RemoveGwSessions(g);
+          RemoveGwSessions(g, AcctTerminateCause::kNasError);
           gw_peer_names.erase(g.peer);
           g.peer = 0;
         }
@@ -71,7 +71,7 @@ void Engine::Impl::ReconcileGws(const config::Config& config, const config::Runt
         peer->eap_relay = g.eap_relay;
         if (g.eap_relay != nullptr) peer->eap_relay_timeout = EapRelayTimeout(config, gw);
         peer->address_assigner = g.pool;
-        ReconcileXauth(g, config, gw);
+        ReconcileXauth(g, name, config, gw);
         peer->xauth_verifier = g.xauth;
         peer->id = g.peer;
         peer->service = g.secure_service;
@@ -87,7 +87,7 @@ void Engine::Impl::ReconcileGws(const config::Config& config, const config::Runt
     if (seen.contains(it->first)) {
       ++it;
     } else {
-      RemoveGwSessions(it->second);
+      RemoveGwSessions(it->second, AcctTerminateCause::kAdminReset);
       gw_peer_names.erase(it->second.peer);
       it = gws.erase(it);
     }
@@ -142,7 +142,7 @@ absl::Status Engine::Impl::ReconcilePool(GwState& g, const config::IpsecGw& gw) 
   return absl::OkStatus();
 }
 
-void Engine::Impl::ReconcileXauth(GwState& g, const config::Config& config,
+void Engine::Impl::ReconcileXauth(GwState& g, const std::string& name, const config::Config& config,
                                   const config::IpsecGw& gw) {
   auto policy =
       gw.ike_policy ? config.ike_policies.find(*gw.ike_policy) : config.ike_policies.end();
@@ -157,14 +157,27 @@ void Engine::Impl::ReconcileXauth(GwState& g, const config::Config& config,
   const std::string& server_policy = auth->second.radius_server_policy;
   if (g.xauth != nullptr && g.xauth_server_policy == server_policy) return;
   g.xauth = std::make_shared<RadiusXauthVerifier>(
-      radius, server_policy, [this](uint64_t ticket, const ike::XauthResult& result, MonoTime now) {
+      radius, server_policy,
+      [this, name](uint64_t ticket, const ike::XauthResult& result, MonoTime now) {
+        // Accounting echoes the Access-Accept's Class values (RFC 2865 5.25) for the session
+        // this user's connection is about to bring up.
+        IpAddress client;
+        std::string user;
+        if (result.accepted && ike_v1->XauthTicket(ticket, &client, &user)) {
+          accounting->NoteAuthorization(name, client, {user, result.classes}, now);
+        }
         ike_v1->CompleteXauth(ticket, result, now);
       });
   g.xauth_server_policy = server_policy;
 }
 
-void Engine::Impl::RemoveGwSessions(GwState& g) {
-  for (auto& [remote, st] : g.sessions) UninstallIpsec(*st);
+void Engine::Impl::RemoveGwSessions(GwState& g, AcctTerminateCause cause) {
+  for (auto& [remote, st] : g.sessions) {
+    // The final counters before the SAs go.
+    accounting->SessionDown(st->key, GwSessionCounters(*st), cause);
+    gw_session_by_key.erase(st->key);
+    UninstallIpsec(*st);
+  }
   g.sessions.clear();
 }
 
@@ -192,6 +205,7 @@ IpsecTunnelState* Engine::Impl::GwSession(GwState& g, const GwState::SessionKey&
   st->ike_peer = g.peer;
   st->ike_name = g.name;
   IpsecTunnelState* raw = st.get();
+  gw_session_by_key[raw->key] = raw;
   g.sessions.emplace(key, std::move(st));
   return raw;
 }
@@ -272,8 +286,72 @@ void Engine::Impl::DropGwSessionIfEmpty(GwState& g, IpsecTunnelState& st) {
   if (!st.inbound.empty() || !st.ike_outbound.empty() || st.outbound.valid()) return;
   if (st.delivery_svc != nullptr) st.delivery_svc->ipsec_by_endpoints.Erase(st.local, st.peer);
   if (st.private_svc != nullptr) st.private_svc->ipsec_by_name.erase(st.key.name);
+  // Every SA is retired by now: the counters are final. Why the session ended, the IKE SA's
+  // down event that follows (if any) tells (EngineAccounting::SessionDown).
+  accounting->SessionDown(st.key, st.gw_retired, std::nullopt);
+  gw_session_by_key.erase(st.key);
   g.sessions.erase(GwState::SessionKey{st.peer, st.gw_port});  // `st` is gone
   RelinkGws();
+}
+
+void Engine::Impl::RetireGwSa(IpsecTunnelState& st, SaHandle sa) {
+  if (st.slot == nullptr || !sa.valid()) return;
+  absl::StatusOr<SaStats> stats = st.slot->esp->Query(sa);
+  if (!stats.ok()) return;
+  if (stats->direction == SaDirection::kInbound) {
+    st.gw_retired.input_packets += stats->packets;
+    st.gw_retired.input_octets += stats->bytes;
+  } else {
+    st.gw_retired.output_packets += stats->packets;
+    st.gw_retired.output_octets += stats->bytes;
+  }
+}
+
+SessionCounters Engine::Impl::GwSessionCounters(const IpsecTunnelState& st) const {
+  // As `show` reads SA counters (IpsecCounters): each SA's own, from its slot, inside the
+  // caller's control window. `outbound` is one of `ike_outbound`.
+  SessionCounters c = st.gw_retired;
+  if (st.slot == nullptr) return c;
+  for (const SaHandle& h : st.inbound) {
+    if (absl::StatusOr<SaStats> s = st.slot->esp->Query(h); s.ok()) {
+      c.input_packets += s->packets;
+      c.input_octets += s->bytes;
+    }
+  }
+  for (const SaHandle& h : st.ike_outbound) {
+    if (absl::StatusOr<SaStats> s = st.slot->esp->Query(h); s.ok()) {
+      c.output_packets += s->packets;
+      c.output_octets += s->bytes;
+    }
+  }
+  return c;
+}
+
+void Engine::Impl::GwSessionUp(const IkeEvent& e) {
+  for (auto& [name, g] : gws) {
+    if (g.name != e.tunnel || g.slot == nullptr) continue;
+    // The session whose inbound SA the event names (the CHILD SA just activated), among
+    // those of the client's address (sessions are keyed by address first).
+    for (auto it = g.sessions.lower_bound({e.peer, 0});
+         it != g.sessions.end() && it->first.address == e.peer; ++it) {
+      IpsecTunnelState* st = it->second.get();
+      const bool holds = std::any_of(st->inbound.begin(), st->inbound.end(), [&](SaHandle h) {
+        absl::StatusOr<SaStats> s = g.slot->esp->Query(h);
+        return s.ok() && s->spi == e.child_spi_in;
+      });
+      if (!holds || !st->installed) continue;
+      accounting->SessionUp({.gateway = name,
+                             .session = st->key,
+                             // The XAUTH / EAP user when there is one, else the IKE ID.
+                             .ike_identity = std::string(e.user.empty() ? e.peer_id : e.user),
+                             .client = e.peer,
+                             .client_port = e.peer_port,
+                             .gateway_address = g.address,
+                             .inner_address = e.inner_address},
+                            e.at);
+      return;
+    }
+  }
 }
 
 }  // namespace tunnelisa

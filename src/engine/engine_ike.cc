@@ -138,6 +138,12 @@ class Engine::Impl::IkeBridge final : public ike::IkeHost {
   void RemoveChild(uint64_t peer, const ike::ChildSaPair& pair) override {
     IpsecTunnelState* t = e_.TunnelForChild(peer, nullptr, pair.inbound, false);
     if (t == nullptr || t->slot == nullptr) return;  // removed with its tunnel already
+    Engine::Impl::GwState* gw = e_.GwForPeer(peer);
+    if (gw != nullptr) {
+      // The session's accounting keeps what the SAs counted.
+      e_.RetireGwSa(*t, pair.inbound);
+      e_.RetireGwSa(*t, pair.outbound);
+    }
     if (pair.inbound.valid()) {
       std::erase(t->inbound, pair.inbound);
       t->slot->ipsec_by_sa.Erase(pair.inbound.index);
@@ -151,7 +157,7 @@ class Engine::Impl::IkeBridge final : public ike::IkeHost {
         t->installed = false;
       }
     }
-    if (Engine::Impl::GwState* g = e_.GwForPeer(peer)) e_.DropGwSessionIfEmpty(*g, *t);
+    if (gw != nullptr) e_.DropGwSessionIfEmpty(*gw, *t);
   }
 
   void UpdateChild(uint64_t peer, const ike::ChildSaPair& pair, const SaUpdate& update) override {
@@ -303,6 +309,7 @@ void Engine::Impl::OnIkeEvent(const IkeEvent& e) {
       break;
     case IkeEventKind::kChildUp:
     case IkeEventKind::kChildRekeyed:
+      GwSessionUp(e);  // remote-access accounting: Start (once per session)
       if (auto s = session_by_ike.find(key());
           s != session_by_ike.end() && s->second >= sessions_dropped) {
         Engine::SessionRecord& r = sessions[s->second - sessions_dropped];
@@ -314,6 +321,8 @@ void Engine::Impl::OnIkeEvent(const IkeEvent& e) {
       }
       break;
     case IkeEventKind::kIkeDown:
+      // The Stops of the sessions this IKE SA's CHILD SAs ended: the reason is the cause.
+      accounting->IkeDown(e.peer, e.peer_port, e.detail, e.at);
       if (auto s = session_by_ike.find(key()); s != session_by_ike.end()) {
         if (s->second >= sessions_dropped) {
           Engine::SessionRecord& r = sessions[s->second - sessions_dropped];
@@ -334,6 +343,7 @@ void Engine::Impl::OnIkeEvent(const IkeEvent& e) {
 }
 
 void Engine::Impl::Control(const PacketRef& packet, MonoTime now) {
+  accounting->Flush(now);  // the time sessions this datagram ends end at
   ++control_counters.ike_in;
   const PacketInfo info = ParsePacket(packet);
   if (!info.ok || info.proto != kProtoUdp || info.fragment) {
@@ -432,8 +442,10 @@ void Engine::Impl::DrainControl(MonoTime now) {
 }
 
 void Engine::Impl::Shutdown(MonoTime now) {
+  accounting->Flush(now);
   ike->Shutdown(now);
   ike_v1->Shutdown(now);
+  accounting->Flush(now);  // the Stops of sessions no IKE SA's down event explained
 }
 
 void Engine::OnControlPacket(const PacketRef& packet, MonoTime now) {

@@ -19,6 +19,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "dataplane/icmp_error.h"
 #include "engine/address_index.h"
+#include "engine/engine_accounting.h"
 #include "engine/engine_eap.h"
 #include "engine/engine_pki.h"
 #include "engine/engine_radius.h"
@@ -243,6 +244,9 @@ struct IpsecTunnelState : TunnelPlacement {
   // the peer's NAT-T port (GwState::SessionKey).
   std::vector<IpPrefix> gw_routes;
   uint16_t gw_port = 0;
+  // ipsec-gw sessions: what the SAs it no longer has counted (RetireGwSa), so that the
+  // session's accounting totals survive CHILD SA rekeys (GwSessionCounters).
+  SessionCounters gw_retired;
   // Manual keying: the outbound SA's last sequence number as last seen by OnTimer. A tunnel
   // re-established on another ISA (failover: the failed ISA's state is lost) sends above it,
   // with a margin, so that the peer's anti-replay window accepts what follows.
@@ -409,10 +413,12 @@ class Engine::Impl {
     std::shared_ptr<RadiusEapRelay> eap_relay;
   };
   // ReconcileXauth: g.xauth as ipsec-gw `gw` needs it.
-  void ReconcileXauth(GwState& g, const config::Config& config, const config::IpsecGw& gw);
+  void ReconcileXauth(GwState& g, const std::string& name, const config::Config& config,
+                      const config::IpsecGw& gw);
   void ReconcileGws(const config::Config& config, const config::RuntimeView& base,
                     std::vector<ike::IkePeerConfig>& peers);
-  void RemoveGwSessions(GwState& g);
+  // RemoveGwSessions: the gateway's sessions end (their accounting Stops say `cause`).
+  void RemoveGwSessions(GwState& g, AcctTerminateCause cause);
   // ReconcilePool: the gateway's local-address-assignment pool after a configuration change:
   // created, resized (revoked leases queued in revoked_leases_) or dropped.
   absl::Status ReconcilePool(GwState& g, const config::IpsecGw& gw);
@@ -425,6 +431,14 @@ class Engine::Impl {
   // names and the secure services' gw routes.
   void RelinkGws();
   void DropGwSessionIfEmpty(GwState& g, IpsecTunnelState& st);
+  // Accounting of ipsec-gw sessions (engine_gw.cc): a CHILD SA event's session comes up in
+  // `accounting`; an SA about to be deleted adds its counters to the session's retired ones;
+  // a session's counters are those plus its live SAs'.
+  void GwSessionUp(const IkeEvent& e);
+  void RetireGwSa(IpsecTunnelState& st, SaHandle sa);
+  SessionCounters GwSessionCounters(const IpsecTunnelState& st) const;
+  // gw_session_by_key: every ipsec-gw session by its TunnelKey (the accounting's session key).
+  std::map<config::TunnelKey, IpsecTunnelState*> gw_session_by_key;
 
   // engine_view.cc helper: SA counters of an ipsec tunnel.
   std::optional<config::IpsecTunnelCounters> IpsecCounters(const config::TunnelKey& key) const;
@@ -476,6 +490,8 @@ class Engine::Impl {
   std::shared_ptr<const EnginePki> pki;
   // The RADIUS clients of the running configuration's radius-server-policies (Reconcile).
   EngineRadius radius;
+  // RADIUS accounting of the ipsec-gws' sessions (after `radius`: it sends through it).
+  std::unique_ptr<EngineAccounting> accounting;
   std::map<uint64_t, config::TunnelKey> ike_peer_keys;  // IKE peer id -> tunnel
   std::map<config::TunnelKey, uint64_t> ike_peer_ids;   // stable ids per tunnel
   uint64_t next_ike_peer = 1;

@@ -6,7 +6,8 @@
 # writes into WORKDIR (radiusd.conf with pap, files and detail modules, a users file, the
 # client with require_message_authenticator) on random free high ports, and stops by PID at
 # the end. Cases (tests/radius/CMakeLists.txt lists them): accept, reject, failover,
-# accounting, wrong-secret, no-message-authenticator.
+# accounting, wrong-secret, no-message-authenticator, and engine-accounting (PROBE is then
+# engine_accounting_interop: the engine's session accounting, not the bare client).
 #
 # Every wait is bounded; only the PIDs started here are stopped. No root needed.
 # Exit 0 pass, 1 fail, 77 skip (no freeradius) unless TUNNELISA_INTEROP_REQUIRED=1.
@@ -298,6 +299,25 @@ for record, expected in zip(records, want):
             sys.exit(f"{expected['Acct-Status-Type']}: {k} = {got.get(k)!r}, expected {v!r}")
 print("detail: 3 records match")
 EOF
+    ;;
+  engine-accounting)
+    # PROBE is engine_accounting_interop (src/engine): the engine's own accounting of an
+    # IKEv2 remote-access session (Start, Interim-Update after 5 minutes of its fake clock, a
+    # CHILD SA rekey, Stop when the client leaves) over a real UDP socket; it checks the
+    # records freeradius wrote to the detail file itself, field by field.
+    write_config "$ONE" "$PORT" yes
+    start_freeradius "$ONE"
+    rc=0
+    TUNNELISA_RADIUS_ACCT="127.0.0.1:$((PORT + 1)):$SECRET" \
+      TUNNELISA_RADIUS_DETAIL="$ONE/log/detail" \
+      timeout 120 "$PROBE" > "$WORK/probe.out" 2> "$WORK/probe.err" || rc=$?
+    cat "$WORK/probe.out"
+    [ -s "$WORK/probe.err" ] && cat "$WORK/probe.err" >&2
+    [ $rc -eq 0 ] || fail "engine_accounting_interop exited $rc"
+    ! grep -q "SKIPPED" "$WORK/probe.out" || fail "the interop test skipped"
+    expect "detail: 3 records of session"
+    [ "$(grep -c "Acct-Status-Type = " "$ONE/log/detail")" = 3 ] ||
+      fail "expected 3 records in $ONE/log/detail"
     ;;
   wrong-secret)
     write_config "$ONE" "$PORT" yes

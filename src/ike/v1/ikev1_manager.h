@@ -77,6 +77,9 @@ class Ikev1Manager {
   // connection is up and Mode Config / Quick Modes may follow, on refusal it ends. Unknown or
   // cancelled tickets (the client went away meanwhile): ignored.
   void CompleteXauth(uint64_t ticket, const XauthResult& result, MonoTime now);
+  // XauthTicket: the client address and user of the XAUTH check `ticket` still in flight
+  // (false: unknown or cancelled).
+  bool XauthTicket(uint64_t ticket, IpAddress* client, std::string* user) const;
 
   // RevokeAddressLeases: the address pool took these leases back (a reconfigured range):
   // the connections holding them end (Delete), as IkeManager::RevokeAddressLeases.

@@ -216,6 +216,16 @@ void Ikev1Manager::CompleteXauth(uint64_t ticket, const XauthResult& result, Mon
   Purge();
 }
 
+bool Ikev1Manager::XauthTicket(uint64_t ticket, IpAddress* client, std::string* user) const {
+  auto it = xauth_tickets_.find(ticket);
+  if (it == xauth_tickets_.end()) return false;
+  auto s = sas_.find(it->second);
+  if (s == sas_.end()) return false;
+  *client = s->second->remote.address;
+  *user = s->second->remote_access.user;
+  return true;
+}
+
 void Ikev1Manager::FinishXauth(V1Sa& sa, const XauthResult& result, MonoTime now) {
   const IkePeerConfig* peer = Peer(sa.peer);
   const std::string name = peer != nullptr ? peer->name : std::string("?");
