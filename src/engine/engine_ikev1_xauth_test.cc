@@ -40,14 +40,14 @@ const IpAddress kServer = Ip("192.168.2.1");  // on the gateway's side
 
 // The gateway: Figure 27's Router B as an IKEv1 ipsec-gw checking users with XAUTH through
 // RADIUS (rad-1, secret "s3cret-1"), clients getting 10.9.0.10-20.
-std::string XauthGateway() {
-  std::string text = GatewayConfig(
-      "        radius-authentication-policy \"ra-auth\"\n"
-      "        local-address-assignment\n"
-      "          ipv4\n"
-      "            address-range 10.9.0.10 10.9.0.20\n"
-      "          exit\n"
-      "        exit\n");
+std::string XauthGateway(const std::string& extra = "") {
+  std::string text = GatewayConfig(extra +
+                                   "        radius-authentication-policy \"ra-auth\"\n"
+                                   "        local-address-assignment\n"
+                                   "          ipv4\n"
+                                   "            address-range 10.9.0.10 10.9.0.20\n"
+                                   "          exit\n"
+                                   "        exit\n");
   text = Replace(text, "ike-version 2", "ike-version 1\n    auth-method plain-psk-xauth");
   text = Replace(text, "  interface \"private-ipsec-1\" tunnel create\n",
                  "  interface \"private-ipsec-1\" tunnel create\n    address 10.9.0.1/24\n");
@@ -68,6 +68,9 @@ std::string XauthGateway() {
          "exit all\n"
          "config ipsec\n"
          "  radius-authentication-policy \"ra-auth\" create\n"
+         "    radius-server-policy \"rsp\"\n"
+         "  exit\n"
+         "  radius-accounting-policy \"ra-acct\" create\n"
          "    radius-server-policy \"rsp\"\n"
          "  exit\n"
          "exit all\n" +
@@ -95,11 +98,12 @@ struct Lab {
   FakeRadiusTransport radius;
   std::unique_ptr<RouterPair> pair;
   int answered = 0;
+  std::vector<radius::Packet> accounting;  // the Accounting-Requests seen (not answered)
 
-  explicit Lab(const std::string& password) {
+  explicit Lab(const std::string& password, const std::string& gateway = XauthGateway()) {
     EngineOptions o;
     o.host.radius = &radius;
-    pair = std::make_unique<RouterPair>(XauthClient(password), XauthGateway(), MonoTime{}, &o);
+    pair = std::make_unique<RouterPair>(XauthClient(password), gateway, MonoTime{}, &o);
   }
   Router& client() { return pair->a(); }
   Router& gw() { return pair->b(); }
@@ -111,6 +115,10 @@ struct Lab {
       const std::vector<uint8_t>& request = radius.sent[k].second;
       absl::StatusOr<radius::Packet> p = radius::ParsePacket(request);
       ASSERT_TRUE(p.ok());
+      if (p->code == static_cast<uint8_t>(radius::PacketCode::kAccountingRequest)) {
+        accounting.push_back(*p);
+        continue;
+      }
       radius::Authenticator ra{};
       std::copy_n(request.begin() + 4, 16, ra.begin());
       const radius::RadiusAttribute* user = radius::Find(*p, attr::kUserName);
@@ -121,6 +129,7 @@ struct Lab {
           std::string(user->value.begin(), user->value.end()) == "alice" &&
           password->value == *radius::HidePassword(Bytes("wonderland"), Bytes("s3cret-1"), ra);
       std::vector<radius::RadiusAttribute> attributes;
+      if (ok) attributes.push_back({attr::kClass, {'g', 'r', 'p', '-', '1'}});
       if (ok && framed) {
         attributes.push_back(
             {attr::kFramedIpAddress, std::vector<uint8_t>(framed->bytes(), framed->bytes() + 4)});
@@ -224,10 +233,11 @@ TEST(EngineIkev1Xauth, TheUserIsCheckedByRadiusAndGetsAnAddressAndTrafficFlows) 
   EXPECT_EQ(client.inner_address->ToString(), "10.9.0.10");
   EXPECT_TRUE(Bursts(lab, Ip("10.9.0.10"), now));
   // The gateway routes only the client's /32 into its tunnel, nothing else of the pool.
-  const std::vector<EngineVerdict> v = lab.gw().PrivateBurst(
-      kVprn101,
-      {MakeUdpPacket(kServer, Ip("10.9.0.11"), 7, 1), MakeUdpPacket(kServer, Ip("10.9.0.12"), 7, 2)},
-      now);
+  const std::vector<EngineVerdict> v =
+      lab.gw().PrivateBurst(kVprn101,
+                            {MakeUdpPacket(kServer, Ip("10.9.0.11"), 7, 1),
+                             MakeUdpPacket(kServer, Ip("10.9.0.12"), 7, 2)},
+                            now);
   ASSERT_EQ(v.size(), 2u);
   EXPECT_EQ(v[0].reason, DropReason::kNoRoute);
   EXPECT_EQ(v[1].reason, DropReason::kNoRoute);
@@ -316,6 +326,27 @@ TEST(EngineIkev1Xauth, TheAddressGoesBackWhenTheClientLeaves) {
   for (const Engine::SessionRecord& r : lab.gw().engine->IkeSessions()) live += !r.teardown;
   EXPECT_EQ(live, 1u);
   EXPECT_TRUE(Bursts(lab, Ip("10.9.0.10"), now));
+}
+
+TEST(EngineIkev1Xauth, AccountingStartNamesTheXauthUserWithItsClassAndAddress) {
+  Lab lab("wonderland", XauthGateway("        radius-accounting-policy \"ra-acct\"\n"));
+  MonoTime now;
+  lab.Run(now, 3);
+  ASSERT_TRUE(Session(lab.gw()).inner_address.has_value());
+  ASSERT_FALSE(lab.accounting.empty());
+  const radius::Packet& start = lab.accounting.front();
+  const radius::RadiusAttribute* status = radius::Find(start, attr::kAcctStatusType);
+  ASSERT_NE(status, nullptr);
+  EXPECT_EQ(radius::U32Value(*status), 1u);  // Start
+  const radius::RadiusAttribute* user = radius::Find(start, attr::kUserName);
+  ASSERT_NE(user, nullptr);
+  EXPECT_EQ(std::string(user->value.begin(), user->value.end()), "alice");
+  const radius::RadiusAttribute* cls = radius::Find(start, attr::kClass);
+  ASSERT_NE(cls, nullptr);
+  EXPECT_EQ(std::string(cls->value.begin(), cls->value.end()), "grp-1");
+  const radius::RadiusAttribute* framed = radius::Find(start, attr::kFramedIpAddress);
+  ASSERT_NE(framed, nullptr);
+  EXPECT_EQ(radius::Ipv4Value(*framed), Ip("10.9.0.10"));
 }
 
 }  // namespace
