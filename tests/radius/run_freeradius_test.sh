@@ -16,8 +16,9 @@ set -euo pipefail
 PROBE=$1
 WORK=$2
 CASE=$3
-FREERADIUS=${FREERADIUS:-/usr/sbin/freeradius}
-DICTDIR=${FREERADIUS_DICTDIR:-/usr/share/freeradius}
+HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=freeradius_lib.sh
+. "$HERE/freeradius_lib.sh"
 SECRET="probe-secret-$$"
 start_s=$(date +%s.%N)
 
@@ -37,24 +38,13 @@ fail() {
   exit 1
 }
 
-[ -x "$FREERADIUS" ] || skip_or_fail "freeradius not installed ($FREERADIUS; scripts/deps.sh)"
-[ -f "$DICTDIR/dictionary" ] || skip_or_fail "freeradius dictionaries missing ($DICTDIR)"
+freeradius_require
 command -v python3 > /dev/null || skip_or_fail "python3 missing (free port search)"
 
 rm -rf "$WORK"
 mkdir -p "$WORK"
 
-STARTED_PIDS=()
-stop_pid() {
-  local pid=$1 i=0
-  kill "$pid" 2> /dev/null || return 0
-  while [ $i -lt 50 ] && kill -0 "$pid" 2> /dev/null; do sleep 0.1; i=$((i + 1)); done
-  kill -0 "$pid" 2> /dev/null && kill -9 "$pid" 2> /dev/null
-  wait "$pid" 2> /dev/null || true
-}
-cleanup() {
-  for pid in "${STARTED_PIDS[@]}"; do stop_pid "$pid"; done
-}
+cleanup() { freeradius_stop_all; }
 trap cleanup EXIT
 
 # free_port_pair: prints P such that UDP ports P and P+1 on 127.0.0.1 are free right now.
@@ -81,119 +71,6 @@ else:
 EOF
 }
 
-# write_config DIR AUTH_PORT SIGN_ANSWERS(yes|no): a complete, private freeradius
-# configuration. SIGN_ANSWERS=yes adds Message-Authenticator to every Access-Accept and
-# Access-Reject, as freeradius >= 3.2.5 does by default against BlastRADIUS (CVE-2024-3596);
-# Debian 12's 3.2.1 sends it only with EAP, which is what SIGN_ANSWERS=no leaves.
-write_config() {
-  local dir=$1 auth=$2 sign=$3
-  local acct=$((auth + 1))
-  mkdir -p "$dir/raddb" "$dir/log" "$dir/run"
-  local post_auth=""
-  if [ "$sign" = yes ]; then
-    post_auth='
-  post-auth {
-    update reply {
-      &Message-Authenticator := 0x00
-    }
-    Post-Auth-Type REJECT {
-      update reply {
-        &Message-Authenticator := 0x00
-      }
-    }
-  }'
-  fi
-  cat > "$dir/raddb/radiusd.conf" << EOF
-prefix = /usr
-raddbdir = $dir/raddb
-confdir = \${raddbdir}
-logdir = $dir/log
-run_dir = $dir/run
-libdir = /usr/lib/freeradius
-dictdir = $DICTDIR
-pidfile = \${run_dir}/radiusd.pid
-max_request_time = 5
-cleanup_delay = 2
-max_requests = 1024
-hostname_lookups = no
-log {
-  destination = stdout
-  auth = yes
-}
-security {
-  allow_core_dumps = no
-  max_attributes = 200
-  reject_delay = 0
-  status_server = no
-}
-client probe {
-  ipaddr = 127.0.0.1
-  secret = "$SECRET"
-  require_message_authenticator = yes
-}
-modules {
-  pap {
-  }
-  files {
-    filename = \${confdir}/users
-  }
-  detail {
-    filename = \${logdir}/detail
-    header = "%t"
-    permissions = 0600
-    locking = no
-  }
-}
-server default {
-  listen {
-    type = auth
-    ipaddr = 127.0.0.1
-    port = $auth
-  }
-  listen {
-    type = acct
-    ipaddr = 127.0.0.1
-    port = $acct
-  }
-  authorize {
-    files
-    pap
-  }
-  authenticate {
-    Auth-Type PAP {
-      pap
-    }
-  }
-  accounting {
-    detail
-  }$post_auth
-}
-EOF
-  cat > "$dir/raddb/users" << 'EOF'
-alice Cleartext-Password := "alice-password"
-      Framed-IP-Address = 10.99.0.5,
-      Framed-IP-Netmask = 255.255.255.255,
-      Class = "cls-alice",
-      Session-Timeout = 3600,
-      Reply-Message = "welcome alice"
-EOF
-}
-
-# start_freeradius DIR: runs freeradius -X on DIR's configuration; waits (at most 10 s) until
-# it is ready.
-start_freeradius() {
-  local dir=$1 i=0
-  "$FREERADIUS" -X -d "$dir/raddb" > "$dir/freeradius.log" 2>&1 &
-  local pid=$!
-  STARTED_PIDS+=("$pid")
-  while [ $i -lt 100 ] && ! grep -q "Ready to process requests" "$dir/freeradius.log"; do
-    kill -0 "$pid" 2> /dev/null || break
-    sleep 0.1
-    i=$((i + 1))
-  done
-  grep -q "Ready to process requests" "$dir/freeradius.log" || fail "freeradius did not start"
-}
-
 # probe ARGS...: runs radius_probe (its own 60 s bound; `timeout` as a second one).
 probe() {
   local rc=0
@@ -215,8 +92,8 @@ ONE="$WORK/one"
 
 case "$CASE" in
   accept)
-    write_config "$ONE" "$PORT" yes
-    start_freeradius "$ONE"
+    freeradius_write_config "$ONE" "$PORT" yes "$SECRET"
+    freeradius_start "$ONE"
     probe --server "$SERVER" auth:alice:alice-password
     expect "auth alice accept server=127.0.0.1:$PORT framed_ip=10.99.0.5 netmask=255.255.255.255"
     expect "class=636c732d616c696365 session_timeout=3600 reply=\"welcome alice\""
@@ -227,8 +104,8 @@ case "$CASE" in
     expect_log "$ONE" "Login OK: [alice]"
     ;;
   reject)
-    write_config "$ONE" "$PORT" yes
-    start_freeradius "$ONE"
+    freeradius_write_config "$ONE" "$PORT" yes "$SECRET"
+    freeradius_start "$ONE"
     probe --server "$SERVER" auth:alice:not-her-password auth:mallory:x
     expect "auth alice reject server=127.0.0.1:$PORT"
     # This minimal freeradius (no attr_filter) sends alice's reply items with the Reject; the
@@ -242,8 +119,8 @@ case "$CASE" in
   failover)
     # The first server's ports have nothing listening: 2 tries of 0.5 s, then the second.
     DEAD=$(free_port_pair)
-    write_config "$ONE" "$PORT" yes
-    start_freeradius "$ONE"
+    freeradius_write_config "$ONE" "$PORT" yes "$SECRET"
+    freeradius_start "$ONE"
     probe --timeout-ms 500 --tries 2 --server "127.0.0.1:$DEAD:$((DEAD + 1)):$SECRET" \
       --server "$SERVER" auth:alice:alice-password acct:start:failover-$$:alice
     expect "auth alice accept server=127.0.0.1:$PORT framed_ip=10.99.0.5"
@@ -252,8 +129,8 @@ case "$CASE" in
     expect "sent=3 retransmits=1 failovers=1 timeouts=0 accepts=1"
     ;;
   accounting)
-    write_config "$ONE" "$PORT" yes
-    start_freeradius "$ONE"
+    freeradius_write_config "$ONE" "$PORT" yes "$SECRET"
+    freeradius_start "$ONE"
     SESSION="sess-$$-$RANDOM"
     # Interim: 5000 in, 2^32 + 100 out; Stop: 123456 in, 2 * 2^32 + 1234 out.
     probe --server "$SERVER" "acct:start:$SESSION:alice" \
@@ -320,8 +197,8 @@ EOF
       fail "expected 3 records in $ONE/log/detail"
     ;;
   wrong-secret)
-    write_config "$ONE" "$PORT" yes
-    start_freeradius "$ONE"
+    freeradius_write_config "$ONE" "$PORT" yes "$SECRET"
+    freeradius_start "$ONE"
     probe --timeout-ms 500 --tries 2 --server "127.0.0.1:$PORT:$((PORT + 1)):not-$SECRET" \
       auth:alice:alice-password
     expect "auth alice timeout"
@@ -329,8 +206,8 @@ EOF
     expect_log "$ONE" "invalid Message-Authenticator"
     ;;
   no-message-authenticator)
-    write_config "$ONE" "$PORT" no
-    start_freeradius "$ONE"
+    freeradius_write_config "$ONE" "$PORT" no "$SECRET"
+    freeradius_start "$ONE"
     probe --timeout-ms 500 --tries 2 --server "$SERVER" auth:alice:alice-password
     # freeradius accepted, but its unsigned answer (and the copy it resends for our
     # retransmission) is dropped: an attacker could have forged it (BlastRADIUS).

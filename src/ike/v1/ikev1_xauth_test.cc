@@ -11,6 +11,7 @@
 #include "ike/auth/address_pool.h"
 #include "ike/v1/ikev1_manager.h"
 #include "ike/v1/ikev1_test_util.h"
+#include "ike/v1/v1_transaction_attrs.h"
 
 namespace tunnelisa::ike::v1 {
 namespace {
@@ -462,6 +463,30 @@ TEST(Ikev1Xauth, TheRadiusSessionTimeoutEndsTheSession) {
   EXPECT_EQ(p.a.EstablishedSa(7), nullptr);  // the client saw the Delete
   EXPECT_EQ(p.hb.Detail(IkeEventKind::kIkeDown), "the RADIUS Session-Timeout ended the session");
   EXPECT_EQ(gw.pool->leases(), 0u);
+}
+
+TEST(Ikev1Xauth, StrongSwansReplyWithIdentifierZeroAnswersOurRequest) {
+  // strongSwan 5.9.8 as an XAUTH client (xauth-generic) answers the gateway's REQUEST with the
+  // attributes asked for and Identifier 0, never the REQUEST's. Refused, that REPLY made the
+  // gateway answer SET FAIL ("XAUTH reply: identifier 0 answers none of ours") whatever the
+  // password, so no strongSwan client got in. The REPLY as charon puts it in the transaction's
+  // ATTR payload: type REPLY, RESERVED, Identifier 0, XAUTH-USER-NAME, XAUTH-USER-PASSWORD
+  // (no XAUTH-TYPE).
+  const std::vector<uint8_t> charon_reply = {
+      0x02, 0x00, 0x00, 0x00,                                           // REPLY, id 0
+      0x40, 0x89, 0x00, 0x05, 'a', 'l', 'i', 'c', 'e',                  // user name
+      0x40, 0x8a, 0x00, 0x08, 'w', 'o', 'n', 'd', 'e', 'r', 'l', 'a'};  // password
+  Reader r(charon_reply);
+  absl::StatusOr<V1AttributePayload> reply = V1AttributePayload::Parse(r);
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  absl::StatusOr<XauthAnswer> answer = ParseXauthReply(*reply, /*identifier=*/0x5a17);
+  ASSERT_TRUE(answer.ok()) << answer.status();
+  EXPECT_EQ(answer->user, "alice");
+  EXPECT_EQ(std::string(answer->password.span().begin(), answer->password.span().end()),
+            "wonderla");
+  // Another transaction's identifier is still refused.
+  reply->identifier = 0x5a18;
+  EXPECT_FALSE(ParseXauthReply(*reply, 0x5a17).ok());
 }
 
 }  // namespace

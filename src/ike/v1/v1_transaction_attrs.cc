@@ -80,7 +80,12 @@ V1AttributePayload XauthReply(uint16_t identifier, const std::string& user,
 
 absl::StatusOr<XauthAnswer> ParseXauthReply(const V1AttributePayload& reply, uint16_t identifier) {
   if (absl::Status s = Expect(reply, V1CfgType::kReply, "XAUTH reply"); !s.ok()) return s;
-  if (absl::Status s = ExpectIdentifier(reply, identifier, "XAUTH reply"); !s.ok()) return s;
+  // strongSwan 5.9.8 (xauth-generic) answers every XAUTH REQUEST with Identifier 0, never the
+  // REQUEST's: 0 is "not set", not another transaction. The exchange's M-ID and its HASH
+  // (prf(SKEYID_a, M-ID | ATTR)) bind the REPLY to our REQUEST regardless.
+  if (reply.identifier != 0) {
+    if (absl::Status s = ExpectIdentifier(reply, identifier, "XAUTH reply"); !s.ok()) return s;
+  }
   const V1Attribute* user = reply.Find(V1ModeCfgAttribute::kXauthUserName);
   const V1Attribute* password = reply.Find(V1ModeCfgAttribute::kXauthUserPassword);
   if (user == nullptr || password == nullptr || user->tv || password->tv) {

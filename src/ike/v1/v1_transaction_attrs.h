@@ -47,6 +47,8 @@ struct XauthAnswer {
   SecretBytes password;
 };
 // ParseXauthReply: the client's REPLY to REQUEST `identifier`: its user name and password.
+// A REPLY with Identifier 0 is taken too: strongSwan's XAUTH client sends it so (the M-ID and
+// the HASH already tie the REPLY to our REQUEST); any other identifier is refused.
 absl::StatusOr<XauthAnswer> ParseXauthReply(const V1AttributePayload& reply, uint16_t identifier);
 V1AttributePayload XauthSet(uint16_t identifier, bool ok);
 // ParseXauthSet: the gateway's SET: the XAUTH-STATUS it carries (true: OK).
