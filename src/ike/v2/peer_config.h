@@ -14,9 +14,9 @@
 
 #include "ike/auth/address_assigner.h"
 #include "ike/auth/authenticator.h"
-#include "ike/auth/xauth_verifier.h"
 #include "ike/auth/eap_client.h"
 #include "ike/auth/eap_relay.h"
+#include "ike/auth/xauth_verifier.h"
 #include "ike/codec/id_payload.h"
 #include "ike/negotiation/policy.h"
 #include "tunnelisa/ip_address.h"
