@@ -182,8 +182,8 @@ EOF
     # IKEv2 remote-access session (Start, Interim-Update after 5 minutes of its fake clock, a
     # CHILD SA rekey, Stop when the client leaves) over a real UDP socket; it checks the
     # records freeradius wrote to the detail file itself, field by field.
-    write_config "$ONE" "$PORT" yes
-    start_freeradius "$ONE"
+    freeradius_write_config "$ONE" "$PORT" yes "$SECRET"
+    freeradius_start "$ONE"
     rc=0
     TUNNELISA_RADIUS_ACCT="127.0.0.1:$((PORT + 1)):$SECRET" \
       TUNNELISA_RADIUS_DETAIL="$ONE/log/detail" \
