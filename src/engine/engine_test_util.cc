@@ -1,6 +1,7 @@
 #include "engine/engine_test_util.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -204,19 +205,21 @@ size_t RouterPair::Pump(MonoTime now, const CopiesFn& copies, const RewriteFn& r
 std::vector<uint8_t> WrapIpv4(const std::vector<uint8_t>& inner, const IpAddress& src,
                               const IpAddress& dst, uint8_t proto) {
   const size_t gre = proto == 47 ? 4 : 0;
-  std::vector<uint8_t> p(20 + gre + inner.size());
-  p[0] = 0x45;
-  p[2] = static_cast<uint8_t>(p.size() >> 8);
-  p[3] = static_cast<uint8_t>(p.size());
-  p[8] = 64;
-  p[9] = proto;
-  std::memcpy(&p[12], src.bytes(), 4);
-  std::memcpy(&p[16], dst.bytes(), 4);
-  SetHeaderChecksum(p.data());
-  if (gre) {
-    p[22] = 0x08;  // protocol type 0x0800: IPv4
-  }
-  std::memcpy(&p[20 + gre], inner.data(), inner.size());
+  const size_t total = 20 + gre + inner.size();
+  // The header in an array of its own: built in place in the vector, GCC 12 at -O3 sees a
+  // possible null data() (-Wnull-dereference) when this file is compiled into small tools.
+  std::array<uint8_t, 24> h{};
+  h[0] = 0x45;
+  h[2] = static_cast<uint8_t>(total >> 8);
+  h[3] = static_cast<uint8_t>(total);
+  h[8] = 64;
+  h[9] = proto;
+  std::memcpy(&h[12], src.bytes(), 4);
+  std::memcpy(&h[16], dst.bytes(), 4);
+  SetHeaderChecksum(h.data());
+  if (gre) h[22] = 0x08;  // protocol type 0x0800: IPv4
+  std::vector<uint8_t> p(h.begin(), h.begin() + static_cast<std::ptrdiff_t>(20 + gre));
+  p.insert(p.end(), inner.begin(), inner.end());
   return p;
 }
 
