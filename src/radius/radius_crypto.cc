@@ -201,10 +201,15 @@ absl::StatusOr<SecretBytes> DecryptMppeKey(std::span<const uint8_t> value,
 std::vector<uint8_t> EncryptMppeKey(const SecretBytes& key, uint16_t salt,
                                     const SecretBytes& secret,
                                     const Authenticator& request_authenticator) {
+  // Key-Length, the key, zero padding to 16-octet blocks. Appended octet by octet: inserting
+  // the key after the first octet (or writing into a sized vector) makes GCC 12 at -O2 with
+  // -fsanitize=thread report out-of-bounds or null accesses that cannot happen.
+  const size_t padded = (1 + key.size() + 15) / 16 * 16;
   std::vector<uint8_t> plain;
+  plain.reserve(padded);
   plain.push_back(static_cast<uint8_t>(key.size()));
-  plain.insert(plain.end(), key.span().begin(), key.span().end());
-  plain.resize((plain.size() + 15) / 16 * 16, 0);
+  for (uint8_t octet : key.span()) plain.push_back(octet);
+  plain.resize(padded, 0);
   std::vector<uint8_t> out = {static_cast<uint8_t>(salt >> 8), static_cast<uint8_t>(salt)};
   const std::span<const uint8_t> salt_span(out.data(), 2);
   const std::array<uint8_t, 2> salt_copy = {salt_span[0], salt_span[1]};
