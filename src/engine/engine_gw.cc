@@ -335,8 +335,10 @@ void Engine::Impl::GwSessionUp(const IkeEvent& e) {
     for (auto it = g.sessions.lower_bound({e.peer, 0});
          it != g.sessions.end() && it->first.address == e.peer; ++it) {
       IpsecTunnelState* st = it->second.get();
+      // A named pointer, not `g` itself: clang 14 cannot capture a structured binding.
+      EspDataplane* esp = g.slot->esp.get();
       const bool holds = std::any_of(st->inbound.begin(), st->inbound.end(), [&](SaHandle h) {
-        absl::StatusOr<SaStats> s = g.slot->esp->Query(h);
+        absl::StatusOr<SaStats> s = esp->Query(h);
         return s.ok() && s->spi == e.child_spi_in;
       });
       if (!holds || !st->installed) continue;
