@@ -95,6 +95,8 @@ absl::Status RadiusEapRelay::Relay(uint64_t conversation, ike::EapRelayStep step
   request.user_name = std::move(step.identity);
   request.eap_message = std::move(step.eap_message);
   if (it != conversations_.end()) request.state = it->second.state;
+  const IpAddress client_address = step.client_address;
+  const std::string user = request.user_name;
   if (step.client_address.is_set()) request.calling_station_id = step.client_address.ToString();
   if (step.gateway_address.is_set()) request.called_station_id = step.gateway_address.ToString();
   request.nas_port_type = kNasPortTypeVirtual;
@@ -107,6 +109,8 @@ absl::Status RadiusEapRelay::Relay(uint64_t conversation, ike::EapRelayStep step
   Conversation& c = conversations_[conversation];
   c.generation = generation;
   c.request = *id;
+  c.user = user;
+  c.client = client_address;
   return absl::OkStatus();
 }
 
@@ -118,6 +122,9 @@ void RadiusEapRelay::Done(uint64_t conversation, const radius::AuthResult& resul
   //# the NAS MUST include the State attribute unchanged in the next Access-Request
   it->second.state = result.state;
   ike::EapRelayAnswer answer = EapAnswerOf(result);
+  if (answer.kind == ike::EapRelayAnswer::Kind::kSuccess && authorized_) {
+    authorized_(it->second.client, it->second.user, answer.classes, radius_.now());
+  }
   if (answer.kind != ike::EapRelayAnswer::Kind::kContinue) conversations_.erase(it);
   complete_(conversation, std::move(answer), radius_.now());
 }

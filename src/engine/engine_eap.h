@@ -31,10 +31,20 @@ class RadiusEapRelay final : public ike::EapRelay {
   static constexpr size_t kMaxConversations = 4096;
   using Complete =
       std::function<void(uint64_t conversation, ike::EapRelayAnswer answer, MonoTime now)>;
+  // Authorized: a RADIUS server accepted `user` (the EAP identity) for the client at `client`
+  // with these Class values (RFC 2865 5.25: the engine's accounting echoes them). Called just
+  // before `complete` gives IKE the kSuccess answer.
+  using Authorized =
+      std::function<void(const IpAddress& client, const std::string& user,
+                         const std::vector<std::vector<uint8_t>>& classes, MonoTime now)>;
   // `radius` must outlive the relay; `server_policy` is the radius-server-policy of the
-  // gateway's radius-authentication-policy.
-  RadiusEapRelay(const EngineRadius& radius, std::string server_policy, Complete complete)
-      : radius_(radius), server_policy_(std::move(server_policy)), complete_(std::move(complete)) {}
+  // gateway's radius-authentication-policy; `authorized` may be empty.
+  RadiusEapRelay(const EngineRadius& radius, std::string server_policy, Complete complete,
+                 Authorized authorized = nullptr)
+      : radius_(radius),
+        server_policy_(std::move(server_policy)),
+        complete_(std::move(complete)),
+        authorized_(std::move(authorized)) {}
   // The destructor cancels the requests in flight (no answer follows, as for End).
   ~RadiusEapRelay() override;
   RadiusEapRelay(const RadiusEapRelay&) = delete;
@@ -54,11 +64,14 @@ class RadiusEapRelay final : public ike::EapRelay {
     std::vector<uint8_t> state;  // the last Access-Challenge's State, echoed
     uint64_t generation = 0;     // of the RADIUS client the request in flight went to
     uint64_t request = 0;        // its RadiusClient request id (0: none in flight)
+    std::string user;            // the EAP identity (User-Name)
+    IpAddress client;            // the client's IKE address
   };
   void Done(uint64_t conversation, const radius::AuthResult& result);
   const EngineRadius& radius_;
   std::string server_policy_;
   Complete complete_;
+  Authorized authorized_;
   std::map<uint64_t, Conversation> conversations_;
 };
 

@@ -22,6 +22,7 @@
 #include "ike/auth/mschapv2.h"
 #include "radius/radius_crypto.h"
 #include "radius/radius_packet.h"
+#include "radius/radius_test_util.h"
 
 namespace tunnelisa::testing {
 namespace {
@@ -34,14 +35,21 @@ SecretBytes Bytes(std::string_view s) {
 }
 
 // The gateway: B's ipsec-gw "gw1" with auth-method eap (proving itself with the PSK) and
-// rad-1 127.0.0.1 (secret "s3cret-1", timeout 1 s, 2 tries) behind it.
-std::string EapGateway() {
-  std::string text = GatewayConfig("        radius-authentication-policy \"ra-auth\"\n");
+// rad-1 127.0.0.1 (secret "s3cret-1", timeout 1 s, 2 tries) behind it; with `accounting`, also
+// radius-accounting-policy "acct" on the same servers.
+std::string EapGateway(bool accounting = false) {
+  std::string text =
+      GatewayConfig(accounting ? "        radius-authentication-policy \"ra-auth\"\n"
+                                 "        radius-accounting-policy \"acct\"\n"
+                               : "        radius-authentication-policy \"ra-auth\"\n");
   text =
       Replace(text, "ike-version 2", "ike-version 2\n    auth-method eap\n    own-auth-method psk");
   text = Replace(text, "config ipsec\n",
                  "config ipsec\n  radius-authentication-policy \"ra-auth\" create\n"
-                 "    radius-server-policy \"rsp\"\n  exit\n");
+                 "    radius-server-policy \"rsp\"\n  exit\n" +
+                     std::string(accounting ? "  radius-accounting-policy \"acct\" create\n"
+                                              "    radius-server-policy \"rsp\"\n  exit\n"
+                                            : ""));
   return "config router\n  radius-server\n"
          "    server \"rad-1\" address 127.0.0.1 secret \"s3cret-1\" create\n    exit\n"
          "  exit\nexit all\n"
@@ -67,13 +75,7 @@ class RecordingLog final : public LogSink {
   std::vector<std::string> lines;
 };
 
-class FakeRadiusTransport final : public radius::RadiusTransport {
- public:
-  void Send(const radius::RadiusServerAddress& to, std::span<const uint8_t> datagram) override {
-    sent.emplace_back(to, std::vector<uint8_t>(datagram.begin(), datagram.end()));
-  }
-  std::vector<std::pair<radius::RadiusServerAddress, std::vector<uint8_t>>> sent;
-};
+using FakeRadiusTransport = radius::testutil::RecordingTransport;
 
 const radius::RadiusServerAddress kRad1{.address = Ip("127.0.0.1"), .port = 1812};
 
@@ -84,6 +86,7 @@ class EapRadiusServer {
   enum class Method { kMd5, kMsChapV2 };
   Method method = Method::kMd5;
   bool omit_eap_in_challenge = false;
+  std::vector<uint8_t> accept_class;  // sent as Class (RFC 2865 5.25) in the Access-Accept
   std::vector<std::string> user_names;
   int bad_state = 0;
 
@@ -158,6 +161,9 @@ class EapRadiusServer {
       out.push_back(Mppe(17, msk.span().first(16), ra));
       out.push_back(Mppe(16, msk.span().subspan(16), ra));
     }
+    if (code == radius::PacketCode::kAccessAccept && !accept_class.empty()) {
+      out.push_back(radius::BytesAttribute(attr::kClass, accept_class));
+    }
     if (!(code == radius::PacketCode::kAccessChallenge && omit_eap_in_challenge)) {
       EXPECT_TRUE(radius::AppendEapMessage(reply, out).ok());
     }
@@ -178,19 +184,7 @@ class EapRadiusServer {
   }
   std::vector<uint8_t> Sign(const std::vector<uint8_t>& request, radius::PacketCode code,
                             std::vector<radius::RadiusAttribute> attributes) {
-    radius::Authenticator ra{};
-    std::copy_n(request.begin() + 4, 16, ra.begin());
-    radius::Packet p;
-    p.code = static_cast<uint8_t>(code);
-    p.identifier = request[1];
-    attributes.insert(attributes.begin(), {attr::kMessageAuthenticator, std::vector<uint8_t>(16)});
-    p.attributes = std::move(attributes);
-    std::vector<uint8_t> wire = *radius::SerializePacket(p);
-    const radius::Authenticator mac = radius::MessageAuthenticator(wire, 22, ra, secret_);
-    std::copy(mac.begin(), mac.end(), wire.begin() + 22);
-    const radius::Authenticator auth = radius::ResponseAuthenticator(wire, ra, secret_);
-    std::copy(auth.begin(), auth.end(), wire.begin() + 4);
-    return wire;
+    return radius::testutil::SignedAnswer(request, code, std::move(attributes), secret_);
   }
   SecretBytes secret_ = Bytes("s3cret-1");
   std::array<uint8_t, 16> challenge_ = {9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 1, 2, 3, 4, 5, 6};
@@ -207,10 +201,12 @@ struct EapNet {
   std::unique_ptr<RouterPair> pair;
   EapRadiusServer server;
   size_t answered = 0;
+  std::vector<radius::Packet> accounting;  // the Accounting-Requests sent (left unanswered)
 
-  explicit EapNet(const std::string& password) {
+  explicit EapNet(const std::string& password, bool with_accounting = false) {
     options.host.radius = &transport;
-    pair = std::make_unique<RouterPair>(EapClient(password), EapGateway(), At(0), &options);
+    pair = std::make_unique<RouterPair>(EapClient(password), EapGateway(with_accounting), At(0),
+                                        &options);
   }
   void Run(MonoTime now, bool answer = true) {
     for (int k = 0; k < 16; ++k) {
@@ -218,6 +214,11 @@ struct EapNet {
       if (!answer || answered == transport.sent.size()) return;
       while (answered < transport.sent.size()) {
         const auto& [to, bytes] = transport.sent[answered++];
+        if (absl::StatusOr<radius::Packet> p = radius::ParsePacket(bytes);
+            p.ok() && p->code == static_cast<uint8_t>(radius::PacketCode::kAccountingRequest)) {
+          accounting.push_back(*std::move(p));
+          continue;
+        }
         EXPECT_EQ(to, kRad1);
         pair->b().engine->OnRadiusDatagram(kRad1, server.Answer(bytes), now);
       }
@@ -247,6 +248,34 @@ TEST(EngineEap, MsChapV2UserGetsInWithTheMskFromTheMppeKeys) {
   EXPECT_TRUE(Traffic(*net.pair, At(1)));
   EXPECT_EQ(net.server.user_names.size(), 3u);  // identity, response, success ack
   EXPECT_EQ(net.server.bad_state, 0);
+}
+
+// RFC 2865 5.25: the Class an Access-Accept carries goes back to the server unchanged in the
+// session's accounting; the session's User-Name is the EAP identity, not the IKE ID.
+TEST(EngineEap, TheAcceptsClassAndTheEapUserAreInTheAccountingStart) {
+  for (auto method : {EapRadiusServer::Method::kMd5, EapRadiusServer::Method::kMsChapV2}) {
+    EapNet net("alice-password", /*with_accounting=*/true);
+    net.server.method = method;
+    net.server.accept_class = {'g', 'r', 'o', 'u', 'p', '=', 's', 'a', 'l', 'e', 's'};
+    net.Run(At(0));
+    ASSERT_EQ(net.pair->b().events.Count(IkeEventKind::kChildUp), 1u);
+    ASSERT_FALSE(net.accounting.empty());
+    const radius::Packet& start = net.accounting.front();
+    const radius::RadiusAttribute* status = radius::Find(start, attr::kAcctStatusType);
+    ASSERT_NE(status, nullptr);
+    EXPECT_EQ(radius::U32Value(*status), 1u);  // Start
+    const radius::RadiusAttribute* cls = radius::Find(start, attr::kClass);
+    ASSERT_NE(cls, nullptr);
+    EXPECT_EQ(cls->value, net.server.accept_class);
+    const radius::RadiusAttribute* user = radius::Find(start, attr::kUserName);
+    ASSERT_NE(user, nullptr);
+    EXPECT_EQ(std::string(user->value.begin(), user->value.end()), "alice");
+  }
+  // Without a Class in the Accept, the Start has none.
+  EapNet net("alice-password", /*with_accounting=*/true);
+  net.Run(At(0));
+  ASSERT_FALSE(net.accounting.empty());
+  EXPECT_EQ(radius::Find(net.accounting.front(), attr::kClass), nullptr);
 }
 
 TEST(EngineEap, AWrongPasswordIsRefusedByRadius) {

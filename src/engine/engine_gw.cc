@@ -67,7 +67,7 @@ void Engine::Impl::ReconcileGws(const config::Config& config, const config::Runt
         if (absl::Status pool = ReconcilePool(g, gw); !pool.ok()) {
           Log(LogLevel::kWarning, StrCat("ipsec-gw \"", name, "\": ", pool.message()));
         }
-        ReconcileEapRelay(g, config, gw);
+        ReconcileEapRelay(g, name, config, gw);
         peer->eap_relay = g.eap_relay;
         if (g.eap_relay != nullptr) peer->eap_relay_timeout = EapRelayTimeout(config, gw);
         peer->address_assigner = g.pool;
@@ -94,8 +94,8 @@ void Engine::Impl::ReconcileGws(const config::Config& config, const config::Runt
   }
 }
 
-void Engine::Impl::ReconcileEapRelay(GwState& g, const config::Config& config,
-                                     const config::IpsecGw& gw) {
+void Engine::Impl::ReconcileEapRelay(GwState& g, const std::string& name,
+                                     const config::Config& config, const config::IpsecGw& gw) {
   auto policy =
       gw.ike_policy ? config.ike_policies.find(*gw.ike_policy) : config.ike_policies.end();
   auto auth = config.radius_authentication_policies.find(gw.radius_authentication_policy);
@@ -111,6 +111,12 @@ void Engine::Impl::ReconcileEapRelay(GwState& g, const config::Config& config,
         radius, server_policy,
         [this](uint64_t conversation, ike::EapRelayAnswer answer, MonoTime now) {
           if (ike != nullptr) ike->CompleteEap(conversation, std::move(answer), now);
+        },
+        // Accounting echoes the Access-Accept's Class values (RFC 2865 5.25) for the session
+        // this user's IKE SA is about to bring up, as for XAUTH (ReconcileXauth).
+        [this, name](const IpAddress& client, const std::string& user,
+                     const std::vector<std::vector<uint8_t>>& classes, MonoTime now) {
+          accounting->NoteAuthorization(name, client, {user, classes}, now);
         });
   }
   // A rebuilt RADIUS client lost the requests in flight: their clients are told now.

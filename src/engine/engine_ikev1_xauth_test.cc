@@ -15,6 +15,7 @@
 #include "gtest/gtest.h"
 #include "radius/radius_crypto.h"
 #include "radius/radius_packet.h"
+#include "radius/radius_test_util.h"
 #include "tests/test_tools/packets.h"
 
 namespace tunnelisa::testing {
@@ -23,13 +24,7 @@ namespace {
 using ::testing::HasSubstr;
 namespace attr = radius::attr;
 
-class FakeRadiusTransport final : public radius::RadiusTransport {
- public:
-  void Send(const radius::RadiusServerAddress& to, std::span<const uint8_t> datagram) override {
-    sent.emplace_back(to, std::vector<uint8_t>(datagram.begin(), datagram.end()));
-  }
-  std::vector<std::pair<radius::RadiusServerAddress, std::vector<uint8_t>>> sent;
-};
+using FakeRadiusTransport = radius::testutil::RecordingTransport;
 
 SecretBytes Bytes(std::string_view s) {
   return SecretBytes(std::vector<uint8_t>(s.begin(), s.end()));
@@ -112,7 +107,7 @@ struct Lab {
   // "wonderland" (with `framed` as Framed-IP-Address when set), else Access-Reject.
   void Serve(MonoTime now, std::optional<IpAddress> framed = std::nullopt) {
     for (size_t k = static_cast<size_t>(answered); k < radius.sent.size(); ++k) {
-      const std::vector<uint8_t>& request = radius.sent[k].second;
+      const std::vector<uint8_t>& request = radius.sent[k].bytes;
       absl::StatusOr<radius::Packet> p = radius::ParsePacket(request);
       ASSERT_TRUE(p.ok());
       if (p->code == static_cast<uint8_t>(radius::PacketCode::kAccountingRequest)) {
@@ -146,22 +141,7 @@ struct Lab {
 
   static std::vector<uint8_t> Answer(const std::vector<uint8_t>& request, radius::PacketCode code,
                                      std::vector<radius::RadiusAttribute> attributes) {
-    const SecretBytes secret = Bytes("s3cret-1");
-    radius::Authenticator request_authenticator{};
-    std::copy_n(request.begin() + 4, 16, request_authenticator.begin());
-    radius::Packet p;
-    p.code = static_cast<uint8_t>(code);
-    p.identifier = request[1];
-    attributes.insert(attributes.begin(), {attr::kMessageAuthenticator, std::vector<uint8_t>(16)});
-    p.attributes = std::move(attributes);
-    std::vector<uint8_t> wire = *radius::SerializePacket(p);
-    const radius::Authenticator mac =
-        radius::MessageAuthenticator(wire, 22, request_authenticator, secret);
-    std::copy(mac.begin(), mac.end(), wire.begin() + 22);
-    const radius::Authenticator auth =
-        radius::ResponseAuthenticator(wire, request_authenticator, secret);
-    std::copy(auth.begin(), auth.end(), wire.begin() + 4);
-    return wire;
+    return radius::testutil::SignedAnswer(request, code, std::move(attributes), Bytes("s3cret-1"));
   }
 
   // Connect: the client's first packet starts IKE (it auto-establishes at configuration time

@@ -424,7 +424,8 @@ class Engine::Impl {
   absl::Status ReconcilePool(GwState& g, const config::IpsecGw& gw);
   // ReconcileEapRelay: the gateway's RadiusEapRelay after a configuration change (auth-method
   // eap with a radius-authentication-policy: created or kept; otherwise dropped).
-  void ReconcileEapRelay(GwState& g, const config::Config& config, const config::IpsecGw& gw);
+  void ReconcileEapRelay(GwState& g, const std::string& name, const config::Config& config,
+                         const config::IpsecGw& gw);
   GwState* GwForPeer(uint64_t peer);
   IpsecTunnelState* GwSession(GwState& g, const GwState::SessionKey& key, bool create);
   // RelinkGws: after BuildServices or a session change: terminated addresses, endpoints,

@@ -14,6 +14,7 @@
 #include "gtest/gtest.h"
 #include "radius/radius_crypto.h"
 #include "radius/radius_packet.h"
+#include "radius/radius_test_util.h"
 #include "tests/test_tools/packets.h"
 
 namespace tunnelisa::testing {
@@ -22,13 +23,7 @@ namespace {
 using ::testing::HasSubstr;
 namespace attr = radius::attr;
 
-class FakeRadiusTransport final : public radius::RadiusTransport {
- public:
-  void Send(const radius::RadiusServerAddress& to, std::span<const uint8_t> datagram) override {
-    sent.emplace_back(to, std::vector<uint8_t>(datagram.begin(), datagram.end()));
-  }
-  std::vector<std::pair<radius::RadiusServerAddress, std::vector<uint8_t>>> sent;
-};
+using FakeRadiusTransport = radius::testutil::RecordingTransport;
 
 // The remote-access vector: radius-server-policy "rsp", rad-1 127.0.0.1 secret "s3cret-1"
 // first, timeout 3, retry 2.
@@ -44,26 +39,10 @@ SecretBytes Bytes(std::string_view s) {
   return SecretBytes(std::vector<uint8_t>(s.begin(), s.end()));
 }
 
-// Answer: what rad-1 (secret "s3cret-1") answers to `request`, signed as a real server does
-// (Message-Authenticator and Response Authenticator).
+// Answer: what rad-1 (secret "s3cret-1") answers to `request`, signed as a real server does.
 std::vector<uint8_t> Answer(const std::vector<uint8_t>& request, radius::PacketCode code,
                             std::vector<radius::RadiusAttribute> attributes) {
-  const SecretBytes secret = Bytes("s3cret-1");
-  radius::Authenticator request_authenticator{};
-  std::copy_n(request.begin() + 4, 16, request_authenticator.begin());
-  radius::Packet p;
-  p.code = static_cast<uint8_t>(code);
-  p.identifier = request[1];
-  attributes.insert(attributes.begin(), {attr::kMessageAuthenticator, std::vector<uint8_t>(16)});
-  p.attributes = std::move(attributes);
-  std::vector<uint8_t> wire = *radius::SerializePacket(p);
-  const radius::Authenticator mac =
-      radius::MessageAuthenticator(wire, 22, request_authenticator, secret);
-  std::copy(mac.begin(), mac.end(), wire.begin() + 22);
-  const radius::Authenticator auth =
-      radius::ResponseAuthenticator(wire, request_authenticator, secret);
-  std::copy(auth.begin(), auth.end(), wire.begin() + 4);
-  return wire;
+  return radius::testutil::SignedAnswer(request, code, std::move(attributes), Bytes("s3cret-1"));
 }
 
 const radius::RadiusServerAddress kRad1{.address = Ip("127.0.0.1"), .port = 1812};
@@ -95,7 +74,7 @@ class RadiusXauthVerifierTest : public ::testing::Test {
   void AnswerLast(radius::PacketCode code, std::vector<radius::RadiusAttribute> attributes,
                   MonoTime now) {
     ASSERT_FALSE(transport_.sent.empty());
-    radius_.OnDatagram(kRad1, Answer(transport_.sent.back().second, code, std::move(attributes)),
+    radius_.OnDatagram(kRad1, Answer(transport_.sent.back().bytes, code, std::move(attributes)),
                        now);
   }
 
@@ -109,8 +88,8 @@ TEST_F(RadiusXauthVerifierTest, AcceptCarriesTheFramedAddressAndClass) {
   ASSERT_TRUE(verifier_->Start(7, Alice(), At(0)).ok());
   EXPECT_TRUE(completed_.empty());  // never from inside Start
   ASSERT_EQ(transport_.sent.size(), 1u);
-  EXPECT_EQ(transport_.sent[0].first, kRad1);
-  absl::StatusOr<radius::Packet> request = radius::ParsePacket(transport_.sent[0].second);
+  EXPECT_EQ(transport_.sent[0].to, kRad1);
+  absl::StatusOr<radius::Packet> request = radius::ParsePacket(transport_.sent[0].bytes);
   ASSERT_TRUE(request.ok());
   EXPECT_EQ(request->code, static_cast<uint8_t>(radius::PacketCode::kAccessRequest));
   const radius::RadiusAttribute* user = radius::Find(*request, attr::kUserName);

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "radius/radius_crypto.h"
 #include "radius/radius_packet.h"
+#include "radius/radius_test_util.h"
 #include "tunnelisa/radius.h"
 
 namespace tunnelisa::radius {
@@ -23,18 +24,9 @@ MonoTime At(double seconds) { return MonoTime{static_cast<int64_t>(seconds * 1e9
 const IpAddress kServer1 = *IpAddress::Parse("192.0.2.10");
 const IpAddress kServer2 = *IpAddress::Parse("2001:db8::20");
 
-struct Sent {
-  RadiusServerAddress to;
-  std::vector<uint8_t> bytes;
-};
-
-class FakeTransport final : public RadiusTransport {
- public:
-  void Send(const RadiusServerAddress& to, std::span<const uint8_t> datagram) override {
-    sent.push_back({to, std::vector<uint8_t>(datagram.begin(), datagram.end())});
-  }
-  std::vector<Sent> sent;
-};
+using Sent = testutil::RecordingTransport::Sent;
+using FakeTransport = testutil::RecordingTransport;
+using testutil::SignedAnswer;
 
 // CountingRandom: deterministic "random" bytes (tests must be repeatable).
 class CountingRandom final : public Random {
@@ -52,36 +44,6 @@ class RecordingLog final : public LogSink {
   void Log(LogLevel, std::string_view message) override { lines.emplace_back(message); }
   std::vector<std::string> lines;
 };
-
-// Answer: what a server sharing `secret` answers to `request` (Message-Authenticator first
-// and right, unless told otherwise).
-struct AnswerOptions {
-  bool message_authenticator = true;
-  bool corrupt_response_authenticator = false;
-};
-std::vector<uint8_t> Answer(const std::vector<uint8_t>& request, PacketCode code,
-                            std::vector<RadiusAttribute> attributes, const SecretBytes& secret,
-                            AnswerOptions options = {}) {
-  Authenticator request_authenticator{};
-  std::copy_n(request.begin() + 4, 16, request_authenticator.begin());
-  Packet p;
-  p.code = static_cast<uint8_t>(code);
-  p.identifier = request[1];
-  if (options.message_authenticator) {
-    attributes.insert(attributes.begin(),
-                      {attr::kMessageAuthenticator, std::vector<uint8_t>(16, 0)});
-  }
-  p.attributes = std::move(attributes);
-  std::vector<uint8_t> wire = *SerializePacket(p);
-  if (options.message_authenticator) {
-    const Authenticator mac = MessageAuthenticator(wire, 22, request_authenticator, secret);
-    std::copy(mac.begin(), mac.end(), wire.begin() + 22);
-  }
-  Authenticator auth = ResponseAuthenticator(wire, request_authenticator, secret);
-  if (options.corrupt_response_authenticator) auth[0] ^= 1;
-  std::copy(auth.begin(), auth.end(), wire.begin() + 4);
-  return wire;
-}
 
 class RadiusClientTest : public ::testing::Test {
  protected:
@@ -148,10 +110,10 @@ TEST_F(RadiusClientTest, AcceptArrivesThroughTheCallbackWithItsAttributes) {
 
   client_->OnDatagram(
       Auth1(),
-      Answer(request.bytes, PacketCode::kAccessAccept,
-             {AddressAttribute(attr::kFramedIpAddress, *IpAddress::Parse("10.0.0.42")),
-              RadiusAttribute{attr::kClass, {7}}},
-             Secret("secret-one")),
+      SignedAnswer(request.bytes, PacketCode::kAccessAccept,
+                   {AddressAttribute(attr::kFramedIpAddress, *IpAddress::Parse("10.0.0.42")),
+                    RadiusAttribute{attr::kClass, {7}}},
+                   Secret("secret-one")),
       At(0.01));
   ASSERT_EQ(auth_results_.count(id), 1u);
   const AuthResult& r = auth_results_[id];
@@ -164,9 +126,9 @@ TEST_F(RadiusClientTest, AcceptArrivesThroughTheCallbackWithItsAttributes) {
   EXPECT_EQ(client_->stats().accepts, 1u);
   EXPECT_EQ(client_->stats().sent, 1u);
   // The same answer again finds no request.
-  client_->OnDatagram(Auth1(),
-                      Answer(request.bytes, PacketCode::kAccessAccept, {}, Secret("secret-one")),
-                      At(0.02));
+  client_->OnDatagram(
+      Auth1(), SignedAnswer(request.bytes, PacketCode::kAccessAccept, {}, Secret("secret-one")),
+      At(0.02));
   EXPECT_EQ(client_->stats().unknown_responses, 1u);
 }
 
@@ -174,8 +136,8 @@ TEST_F(RadiusClientTest, RejectCarriesReplyMessage) {
   const uint64_t id = StartAuth();
   client_->OnDatagram(
       Auth1(),
-      Answer(transport_.sent[0].bytes, PacketCode::kAccessReject,
-             {TextAttribute(attr::kReplyMessage, "bad password")}, Secret("secret-one")),
+      SignedAnswer(transport_.sent[0].bytes, PacketCode::kAccessReject,
+                   {TextAttribute(attr::kReplyMessage, "bad password")}, Secret("secret-one")),
       At(1));
   EXPECT_EQ(auth_results_[id].outcome, AuthOutcome::kReject);
   EXPECT_EQ(auth_results_[id].reply_message, "bad password");
@@ -216,13 +178,14 @@ TEST_F(RadiusClientTest, RetransmitsSameBytesThenFailsOverWithNewIdentifierAndAu
   // A late answer from server 1 to the abandoned try is no longer matched.
   client_->OnDatagram(
       Auth1(),
-      Answer(transport_.sent[0].bytes, PacketCode::kAccessAccept, {}, Secret("secret-one")),
+      SignedAnswer(transport_.sent[0].bytes, PacketCode::kAccessAccept, {}, Secret("secret-one")),
       At(15.5));
   EXPECT_EQ(client_->stats().unknown_responses, 1u);
   EXPECT_TRUE(auth_results_.empty());
 
   client_->OnDatagram(
-      Auth2(), Answer(failover.bytes, PacketCode::kAccessAccept, {}, Secret("secret-two")), At(16));
+      Auth2(), SignedAnswer(failover.bytes, PacketCode::kAccessAccept, {}, Secret("secret-two")),
+      At(16));
   EXPECT_EQ(auth_results_[id].outcome, AuthOutcome::kAccept);
   EXPECT_EQ(auth_results_[id].server, Auth2());
 }
@@ -232,7 +195,7 @@ TEST_F(RadiusClientTest, AnswerToAnEarlierSendOfTheSameTryIsAccepted) {
   client_->OnTimer(At(5));  // retransmission: identical bytes
   client_->OnDatagram(
       Auth1(),
-      Answer(transport_.sent[0].bytes, PacketCode::kAccessAccept, {}, Secret("secret-one")),
+      SignedAnswer(transport_.sent[0].bytes, PacketCode::kAccessAccept, {}, Secret("secret-one")),
       At(5.1));
   EXPECT_EQ(auth_results_[id].outcome, AuthOutcome::kAccept);
 }
@@ -286,8 +249,8 @@ TEST_F(RadiusClientTest, AnAuthenticAnswerEndsHoldDown) {
   for (double t : {21, 26, 31}) client_->OnTimer(At(t));
   ASSERT_EQ(transport_.sent.back().to, Acct1());
   client_->OnDatagram(Acct1(),
-                      Answer(transport_.sent.back().bytes, PacketCode::kAccountingResponse, {},
-                             Secret("secret-one"), {.message_authenticator = false}),
+                      SignedAnswer(transport_.sent.back().bytes, PacketCode::kAccountingResponse,
+                                   {}, Secret("secret-one"), {.message_authenticator = false}),
                       At(31.5));
   EXPECT_EQ(acct_results_[id].outcome, AcctOutcome::kResponse);
   EXPECT_FALSE(client_->InHoldDown(0, At(31.5)));
@@ -299,50 +262,52 @@ TEST_F(RadiusClientTest, ForgedAndBrokenAnswersAreCountedAndTheRequestKeepsWaiti
   const SecretBytes secret = Secret("secret-one");
   // Wrong Response Authenticator (e.g. an attacker without the secret).
   client_->OnDatagram(Auth1(),
-                      Answer(request, PacketCode::kAccessAccept, {}, secret,
-                             {.corrupt_response_authenticator = true}),
+                      SignedAnswer(request, PacketCode::kAccessAccept, {}, secret,
+                                   {.corrupt_response_authenticator = true}),
                       At(0.1));
   // Signed with another secret.
-  client_->OnDatagram(Auth1(), Answer(request, PacketCode::kAccessAccept, {}, Secret("guess")),
-                      At(0.1));
+  client_->OnDatagram(
+      Auth1(), SignedAnswer(request, PacketCode::kAccessAccept, {}, Secret("guess")), At(0.1));
   EXPECT_EQ(client_->stats().bad_authenticators, 2u);
   // Right Response Authenticator, no Message-Authenticator (BlastRADIUS).
-  client_->OnDatagram(
-      Auth1(),
-      Answer(request, PacketCode::kAccessAccept, {}, secret, {.message_authenticator = false}),
-      At(0.2));
+  client_->OnDatagram(Auth1(),
+                      SignedAnswer(request, PacketCode::kAccessAccept, {}, secret,
+                                   {.message_authenticator = false}),
+                      At(0.2));
   EXPECT_EQ(client_->stats().bad_message_authenticators, 1u);
   // Truncated, too short for a header, wrong Code.
-  std::vector<uint8_t> truncated = Answer(request, PacketCode::kAccessAccept, {}, secret);
+  std::vector<uint8_t> truncated = SignedAnswer(request, PacketCode::kAccessAccept, {}, secret);
   truncated.pop_back();
   client_->OnDatagram(Auth1(), truncated, At(0.3));
   client_->OnDatagram(Auth1(), std::vector<uint8_t>(5, 0), At(0.3));
-  client_->OnDatagram(Auth1(), Answer(request, PacketCode::kAccountingResponse, {}, secret),
+  client_->OnDatagram(Auth1(), SignedAnswer(request, PacketCode::kAccountingResponse, {}, secret),
                       At(0.3));
   EXPECT_EQ(client_->stats().malformed, 3u);
   // From an unknown source, to an unknown Identifier, and the right answer on the acct port.
-  client_->OnDatagram({kServer1, 9999}, Answer(request, PacketCode::kAccessAccept, {}, secret),
-                      At(0.4));
-  std::vector<uint8_t> other_id = Answer(request, PacketCode::kAccessAccept, {}, secret);
+  client_->OnDatagram({kServer1, 9999},
+                      SignedAnswer(request, PacketCode::kAccessAccept, {}, secret), At(0.4));
+  std::vector<uint8_t> other_id = SignedAnswer(request, PacketCode::kAccessAccept, {}, secret);
   other_id[1] ^= 0x55;
   client_->OnDatagram(Auth1(), other_id, At(0.4));
-  client_->OnDatagram(Acct1(), Answer(request, PacketCode::kAccessAccept, {}, secret), At(0.4));
-  client_->OnDatagram(Auth2(), Answer(request, PacketCode::kAccessAccept, {}, secret), At(0.4));
+  client_->OnDatagram(Acct1(), SignedAnswer(request, PacketCode::kAccessAccept, {}, secret),
+                      At(0.4));
+  client_->OnDatagram(Auth2(), SignedAnswer(request, PacketCode::kAccessAccept, {}, secret),
+                      At(0.4));
   EXPECT_EQ(client_->stats().unknown_responses, 4u);
 
   EXPECT_TRUE(auth_results_.empty());
   EXPECT_EQ(client_->pending(), 1u);
   EXPECT_EQ(client_->stats().accepts, 0u);
   // The genuine answer still completes it.
-  client_->OnDatagram(Auth1(), Answer(request, PacketCode::kAccessAccept, {}, secret), At(1));
+  client_->OnDatagram(Auth1(), SignedAnswer(request, PacketCode::kAccessAccept, {}, secret), At(1));
   EXPECT_EQ(auth_results_[id].outcome, AuthOutcome::kAccept);
 }
 
 TEST_F(RadiusClientTest, MalformedAcceptIsARejectNotATimeout) {
   const uint64_t id = StartAuth();
   client_->OnDatagram(Auth1(),
-                      Answer(transport_.sent[0].bytes, PacketCode::kAccessAccept,
-                             {{attr::kSessionTimeout, {0, 1}}}, Secret("secret-one")),
+                      SignedAnswer(transport_.sent[0].bytes, PacketCode::kAccessAccept,
+                                   {{attr::kSessionTimeout, {0, 1}}}, Secret("secret-one")),
                       At(1));
   EXPECT_EQ(auth_results_[id].outcome, AuthOutcome::kReject);
   EXPECT_EQ(client_->stats().malformed, 1u);
@@ -357,10 +322,10 @@ TEST_F(RadiusClientTest, ChallengeForEapRelay) {
       std::move(r), At(0), [this](uint64_t i, const AuthResult& a) { auth_results_[i] = a; });
   std::vector<RadiusAttribute> attrs = {RadiusAttribute{attr::kState, {1, 2, 3}}};
   ASSERT_TRUE(AppendEapMessage(std::vector<uint8_t>(400, 1), attrs).ok());
-  client_->OnDatagram(
-      Auth1(),
-      Answer(transport_.sent[0].bytes, PacketCode::kAccessChallenge, attrs, Secret("secret-one")),
-      At(0.5));
+  client_->OnDatagram(Auth1(),
+                      SignedAnswer(transport_.sent[0].bytes, PacketCode::kAccessChallenge, attrs,
+                                   Secret("secret-one")),
+                      At(0.5));
   EXPECT_EQ(auth_results_[id].outcome, AuthOutcome::kChallenge);
   EXPECT_EQ(auth_results_[id].state, (std::vector<uint8_t>{1, 2, 3}));
   EXPECT_EQ(auth_results_[id].eap_message.size(), 400u);
@@ -384,10 +349,10 @@ TEST_F(RadiusClientTest, AcceptDecryptsTheMppeKeys) {
   const std::vector<uint8_t>& request = transport_.sent[0].bytes;
   const std::vector<uint8_t> recv(16, 0x11), send(16, 0x22);
   client_->OnDatagram(Auth1(),
-                      Answer(request, PacketCode::kAccessAccept,
-                             {MsMppeKey(17, recv, request, Secret("secret-one")),
-                              MsMppeKey(16, send, request, Secret("secret-one"))},
-                             Secret("secret-one")),
+                      SignedAnswer(request, PacketCode::kAccessAccept,
+                                   {MsMppeKey(17, recv, request, Secret("secret-one")),
+                                    MsMppeKey(16, send, request, Secret("secret-one"))},
+                                   Secret("secret-one")),
                       At(0.1));
   const AuthResult& r = auth_results_[id];
   ASSERT_EQ(r.outcome, AuthOutcome::kAccept);
@@ -406,10 +371,10 @@ TEST_F(RadiusClientTest, AcceptWithAnUndecryptableMppeKeyIsAReject) {
   RadiusAttribute bad = MsMppeKey(17, std::vector<uint8_t>(16, 1), transport_.sent[0].bytes,
                                   Secret("not-the-secret"));
   bad.value[6] &= 0x7f;  // and a Salt without its high bit: certainly malformed
-  client_->OnDatagram(
-      Auth1(),
-      Answer(transport_.sent[0].bytes, PacketCode::kAccessAccept, {bad}, Secret("secret-one")),
-      At(0.1));
+  client_->OnDatagram(Auth1(),
+                      SignedAnswer(transport_.sent[0].bytes, PacketCode::kAccessAccept, {bad},
+                                   Secret("secret-one")),
+                      At(0.1));
   const AuthResult& r = auth_results_[id];
   EXPECT_EQ(r.outcome, AuthOutcome::kReject);
   EXPECT_NE(r.detail.find("malformed MS-MPPE-Recv-Key"), std::string::npos) << r.detail;
@@ -456,7 +421,8 @@ TEST_F(RadiusClientTest, IdentifiersAreUniquePerServerPortThenRequestsQueueThenA
   // An answer frees an Identifier: the first queued request takes it at once.
   const Sent first = transport_.sent[0];
   client_->OnDatagram(
-      Auth1(), Answer(first.bytes, PacketCode::kAccessReject, {}, Secret("secret-one")), At(1));
+      Auth1(), SignedAnswer(first.bytes, PacketCode::kAccessReject, {}, Secret("secret-one")),
+      At(1));
   ASSERT_EQ(transport_.sent.size(), 258u);
   EXPECT_EQ(transport_.sent.back().bytes[1], first.bytes[1]);
   EXPECT_EQ(client_->NextDeadline(), At(5));  // the 256 first ones; queued1 due at 6 s
@@ -504,7 +470,8 @@ TEST_F(RadiusClientTest, CancelledRequestGetsNoCallbackAndItsAnswerIsUnknown) {
   EXPECT_EQ(client_->NextDeadline(), MonoTime::Infinite());
   client_->OnDatagram(
       Auth1(),
-      Answer(transport_.sent[0].bytes, PacketCode::kAccessAccept, {}, Secret("secret-one")), At(2));
+      SignedAnswer(transport_.sent[0].bytes, PacketCode::kAccessAccept, {}, Secret("secret-one")),
+      At(2));
   EXPECT_TRUE(auth_results_.empty());
   EXPECT_EQ(client_->stats().unknown_responses, 1u);
   EXPECT_EQ(client_->stats().cancelled, 1u);
@@ -528,7 +495,8 @@ TEST_F(RadiusClientTest, CallbackMayStartTheNextRequest) {
           .ok());
   client_->OnDatagram(
       Auth1(),
-      Answer(transport_.sent[0].bytes, PacketCode::kAccessReject, {}, Secret("secret-one")), At(1));
+      SignedAnswer(transport_.sent[0].bytes, PacketCode::kAccessReject, {}, Secret("secret-one")),
+      At(1));
   EXPECT_NE(second_id, 0u);
   EXPECT_EQ(transport_.sent.size(), 2u);
   EXPECT_EQ(client_->pending(), 1u);
@@ -563,8 +531,8 @@ TEST_F(RadiusClientTest, AccountingStartInterimStopAndDelayTimeOnFailover) {
 
   for (const Sent& s : {transport_.sent[0], transport_.sent[1]}) {
     client_->OnDatagram(Acct1(),
-                        Answer(s.bytes, PacketCode::kAccountingResponse, {}, Secret("secret-one"),
-                               {.message_authenticator = false}),
+                        SignedAnswer(s.bytes, PacketCode::kAccountingResponse, {},
+                                     Secret("secret-one"), {.message_authenticator = false}),
                         At(0.1));
   }
   EXPECT_EQ(acct_results_[a].outcome, AcctOutcome::kResponse);

@@ -11,6 +11,10 @@
 FREERADIUS=${FREERADIUS:-/usr/sbin/freeradius}
 FREERADIUS_DICTDIR=${FREERADIUS_DICTDIR:-/usr/share/freeradius}
 FREERADIUS_PIDS=()
+# FREERADIUS_EAP_TYPE (md5 | mschapv2; empty: no EAP): freeradius_write_config adds the eap
+# module with those two methods only (no TLS, no PEAP), proposing this one first, and mschap
+# for MSCHAPv2's check and its MPPE keys (the IKEv2 EAP cases of run_case.sh).
+FREERADIUS_EAP_TYPE=${FREERADIUS_EAP_TYPE:-}
 # The users file freeradius_write_config writes (the radius_freeradius_* cases check alice's
 # reply items); a caller may set another before writing.
 FREERADIUS_USERS='alice Cleartext-Password := "alice-password"
@@ -52,6 +56,34 @@ freeradius_write_config() {
     }
   }'
   fi
+  local eap_modules="" eap_authorize="" eap_authenticate=""
+  if [ -n "$FREERADIUS_EAP_TYPE" ]; then
+    eap_modules="
+  mschap {
+    use_mppe = yes
+    require_encryption = no
+    require_strong = no
+  }
+  eap {
+    default_eap_type = $FREERADIUS_EAP_TYPE
+    timer_expire = 60
+    ignore_unknown_eap_types = no
+    max_sessions = 1024
+    md5 {
+    }
+    mschapv2 {
+    }
+  }"
+    eap_authorize="
+    eap {
+      ok = return
+    }"
+    eap_authenticate="
+    eap
+    Auth-Type MS-CHAP {
+      mschap
+    }"
+  fi
   cat >"$dir/raddb/radiusd.conf" <<EOF
 prefix = /usr
 raddbdir = $dir/raddb
@@ -91,7 +123,7 @@ modules {
     header = "%t"
     permissions = 0600
     locking = no
-  }
+  }$eap_modules
 }
 server default {
   listen {
@@ -105,13 +137,13 @@ server default {
     port = $acct
   }
   authorize {
-    files
+    files$eap_authorize
     pap
   }
   authenticate {
     Auth-Type PAP {
       pap
-    }
+    }$eap_authenticate
   }
   accounting {
     detail

@@ -66,7 +66,7 @@
 #                           reconnected client gets the same address back (sticky).
 #   eap-md5-ss              EAP relayed to RADIUS: tunnelisa's ipsec-gw has `auth-method eap`
 #   eap-mschapv2-ss         (proving itself with the PSK) and a freeradius on 127.0.0.1 in its
-#                           namespace (tests/radius/freeradius_eap.sh); strongSwan connects
+#                           namespace (tests/radius/freeradius_lib.sh); strongSwan connects
 #                           with eap-md5 / eap-mschapv2 as alice, gets 10.9.0.10, pings pass;
 #                           MSCHAPv2's MSK (from the MS-MPPE keys) keys both AUTHs, MD5 has none
 #   eap-reject-ss           the wrong password: freeradius rejects, EAP-Failure and
@@ -456,15 +456,18 @@ case $SCENARIO in
 esac
 [ -n "$TL_PKI_DIR" ] && tl_check_conf
 if [ "$SCENARIO" = eap ]; then
-  # shellcheck source-path=SCRIPTDIR source=../../radius/freeradius_eap.sh
-  . "$HERE/../../radius/freeradius_eap.sh"
-  [ -x "$FREERADIUS" ] || skip_or_fail "freeradius not installed ($FREERADIUS; scripts/deps.sh)"
+  freeradius_require
   tl_check_conf
   FR_DIR=$WORK/freeradius
   rm -rf "$FR_DIR"
-  fr_write_eap_conf "$FR_DIR" "$FR_PORT" "$FR_SECRET" "$FR_EAP_TYPE"
-  fr_start_eap "$FR_DIR" ip netns exec "$NS_T" || fail "freeradius did not start: $(tail -n 5 "$FR_DIR/freeradius.log")"
-  EXTRA_PIDS+=("$FR_PID")
+  # shellcheck disable=SC2034  # read by freeradius_write_config (freeradius_lib.sh)
+  FREERADIUS_EAP_TYPE=$FR_EAP_TYPE
+  # shellcheck disable=SC2034
+  FREERADIUS_USERS='alice Cleartext-Password := "alice-password"
+bob Cleartext-Password := "bob-password"'
+  freeradius_write_config "$FR_DIR" "$FR_PORT" yes "$FR_SECRET" tunnelisa
+  freeradius_start "$FR_DIR" ip netns exec "$NS_T"
+  FR_PID=$FREERADIUS_PID
   note "freeradius $FR_PID on 127.0.0.1:$FR_PORT in $NS_T (EAP $FR_EAP_TYPE first)"
 fi
 [ "$SCENARIO" = xauth ] && start_radius
