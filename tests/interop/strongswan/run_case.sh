@@ -101,6 +101,10 @@
 #   v1-psk-wrong-tl         tunnelisa initiates with a wrong PSK: charon cannot decrypt message 5
 #                           and answers PAYLOAD-MALFORMED under its keys, which tunnelisa cannot
 #                           open either: auth-failed; no SA anywhere;
+#   v1-cert-tl, v1-cert-ss  Main Mode with RSA certificates (auth method 3: CR in messages 3-4,
+#                           CERT and SIG in 5-6), as cert-rsa-*: both signature
+#                           authentications in charon's log, the DNs on both sides, pings, and
+#                           strongSwan renewing phase 1;
 #   v1-figure27-tl          tunnelisa's ike-policy, ipsec-transform and dynamic-keying as the
 #                           guide's Figure 27 writes them (checked in tl.cfg), started by a packet
 #                           into the tunnel: the suite.
@@ -378,6 +382,18 @@ case $CASE in
           v1-xauth-wrong-ss) SS_XAUTH_PASSWORD=not-alices-password XAUTH_EXPECT=reject ;;
           v1-xauth-aggr-ss) TL_IKE_MODE=aggressive SS_AGGRESSIVE=yes ;;
         esac
+        ;;
+      v1-cert-tl | v1-cert-ss)
+        # Certificates (RSA signatures, RFC 2409 5.1: auth method 3) in Main Mode, from
+        # make_certs.sh as in cert-rsa-*: each side proves itself with its RSA certificate
+        # and checks the other's against ca-rsa and its CRL.
+        SCENARIO=cert
+        TL_PEER_AUTH=cert-auth TL_OWN_AUTH=cert-auth SS_LOCAL_AUTH=pubkey SS_REMOTE_AUTH=pubkey
+        TL_CA_PROFILES=ca-rsa TL_ANCHOR=ca-rsa SS_CAS=ca-rsa TL_CERT=tl-rsa SS_CERT=ss-rsa
+        SIG=RSA
+        DN_O="C=US, O=tunnelisa interop"
+        TL_DN="$DN_O, CN=tl.example.com" SS_DN="$DN_O, CN=ss.example.com"
+        SS_LOCAL_ID=$SS_DN SS_REMOTE_ID=$TL_DN
         ;;
       v1-figure27-tl)
         # tunnelisa's ike-policy, ipsec-transform and dynamic-keying as the guide's Figure 27
