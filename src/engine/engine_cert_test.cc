@@ -248,7 +248,9 @@ TEST(EngineCert, Ikev1RefusesWithTheReason) {
     EXPECT_EQ(c.pair->a().events.Count(IkeEventKind::kChildUp), 0u);
     ASSERT_EQ(c.pair->a().events.Count(IkeEventKind::kAuthFailed), 1u);
     for (const auto& e : c.pair->a().events.ike) {
-      if (e.kind == IkeEventKind::kAuthFailed) EXPECT_THAT(e.detail, HasSubstr("remote-id"));
+      if (e.kind == IkeEventKind::kAuthFailed) {
+        EXPECT_THAT(e.detail, HasSubstr("remote-id"));
+      }
     }
     EXPECT_FALSE(Traffic(*c.pair, At(1)));
   }
