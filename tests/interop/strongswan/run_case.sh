@@ -105,6 +105,7 @@
 #                           CERT and SIG in 5-6), as cert-rsa-*: both signature
 #                           authentications in charon's log, the DNs on both sides, pings, and
 #                           strongSwan renewing phase 1;
+#   v1-cert-aggr-tl, v1-cert-aggr-ss  the same in Aggressive Mode (CERT and SIG in 2-3);
 #   v1-figure27-tl          tunnelisa's ike-policy, ipsec-transform and dynamic-keying as the
 #                           guide's Figure 27 writes them (checked in tl.cfg), started by a packet
 #                           into the tunnel: the suite.
@@ -383,11 +384,13 @@ case $CASE in
           v1-xauth-aggr-ss) TL_IKE_MODE=aggressive SS_AGGRESSIVE=yes ;;
         esac
         ;;
-      v1-cert-tl | v1-cert-ss)
-        # Certificates (RSA signatures, RFC 2409 5.1: auth method 3) in Main Mode, from
-        # make_certs.sh as in cert-rsa-*: each side proves itself with its RSA certificate
-        # and checks the other's against ca-rsa and its CRL.
+      v1-cert-tl | v1-cert-ss | v1-cert-aggr-tl | v1-cert-aggr-ss)
+        # Certificates (RSA signatures, RFC 2409 5.1: auth method 3) in Main Mode (v1-cert-*)
+        # or Aggressive Mode (v1-cert-aggr-*), from make_certs.sh as in cert-rsa-*: each side
+        # proves itself with its RSA certificate and checks the other's against ca-rsa and
+        # its CRL.
         SCENARIO=cert
+        case $CASE in v1-cert-aggr-*) TL_IKE_MODE=aggressive SS_AGGRESSIVE=yes ;; esac
         TL_PEER_AUTH=cert-auth TL_OWN_AUTH=cert-auth SS_LOCAL_AUTH=pubkey SS_REMOTE_AUTH=pubkey
         TL_CA_PROFILES=ca-rsa TL_ANCHOR=ca-rsa SS_CAS=ca-rsa TL_CERT=tl-rsa SS_CERT=ss-rsa
         SIG=RSA
