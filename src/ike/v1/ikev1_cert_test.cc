@@ -308,7 +308,9 @@ TEST(Ikev1Cert, EveryMessageDuplicatedOrLostOnce) {
         for (TestHost* h : {&p.ha, &p.hb}) {
           if (!h->out.empty()) h->out.push_back(h->out.front());
         }
-        if (!p.ToB() & !p.ToA()) break;
+        const bool to_b = p.ToB();  // both directions each round
+        const bool to_a = p.ToA();
+        if (!to_b && !to_a) break;
       }
       p.Flush();
       p.ExpectOneAgreedPair();
