@@ -112,7 +112,9 @@ class IkeCryptoProvider {
                                                     std::span<const uint8_t> data) const = 0;
   // Sign: `key`'s signature of `data` (IKE_AUTH with certificates). `key` may stand for a key
   // the provider holds elsewhere (an OpenSSL 3 provider-backed key, or one the host maps to
-  // an HSM handle). Errors as pki::PrivateKey::Sign.
+  // an HSM handle). Errors as pki::PrivateKey::Sign. IKEv1 asks for
+  // SignatureOptions::rsa_pkcs1_raw (HASH_I / HASH_R padded as they are, no DigestInfo: an
+  // HSM's CKM_RSA_PKCS mechanism); a provider that cannot do it returns Unimplemented.
   virtual absl::StatusOr<std::vector<uint8_t>> Sign(const pki::PrivateKey& key,
                                                     std::span<const uint8_t> data,
                                                     const pki::SignatureOptions& options) const = 0;

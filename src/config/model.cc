@@ -131,10 +131,10 @@ std::optional<IkeAuthMethod> PeerProof(IkeAuthMethod method) {
 uint8_t IkeAuthMethodVersion(IkeAuthMethod method) {
   switch (method) {
     case IkeAuthMethod::kPsk:
+    case IkeAuthMethod::kCertAuth:  // IKEv1: RSA signatures (RFC 2409 5.1)
       return 0;
     case IkeAuthMethod::kPlainPskXauth:
       return 1;
-    case IkeAuthMethod::kCertAuth:
     case IkeAuthMethod::kPskRadius:
     case IkeAuthMethod::kCertRadius:
     case IkeAuthMethod::kEap:

@@ -235,13 +235,13 @@ TEST(PkiValidator, APreSharedKeyIsNeededWhenEitherSideUsesIt) {
                           "has no pre-shared-key"));
 }
 
-TEST(PkiValidator, CertificateAuthenticationNeedsIkev2) {
-  EXPECT_THAT(Errors(Base() + "config ipsec ike-policy 1 ike-version 1\n"),
-              ElementsAre("pki.cfg:22:21: auth-method cert-auth needs ike-version 2: "
-                          "certificate authentication is for IKEv2"));
+TEST(PkiValidator, Ikev1TakesCertificatesTheSameBothWays) {
+  // IKEv1 authenticates with RSA signatures (RFC 2409 5.1) ...
+  EXPECT_THAT(Errors(Base() + "config ipsec ike-policy 1 ike-version 1\n"), ElementsAre());
+  // ... but one method for both sides: no asymmetric authentication.
   EXPECT_THAT(Errors(Base() + "config ipsec ike-policy 3 create\nown-auth-method cert-auth\n"),
-              ElementsAre("pki.cfg:85:17: own-auth-method cert-auth needs ike-version 2: "
-                          "certificate authentication is for IKEv2"));
+              ElementsAre("pki.cfg:85:17: own-auth-method cert-auth needs ike-version 2: IKEv1 "
+                          "negotiates one authentication method for both sides"));
 }
 
 TEST(PkiValidator, OwnCertificateNeedsCertAndKey) {

@@ -234,8 +234,9 @@ TEST(RemoteAccessConfig, AnXauthLoginNeedsIkev1AndAPreSharedKey) {
   // ike-policy 3 of the vector is IKEv2.
   EXPECT_THAT(Errors(Base() + kClient + "xauth-user \"alice\" password \"pw\"\n"),
               ElementsAre("ra.cfg:109:1: xauth-user needs ike-version 1 and auth-method psk (the "
-                          "client proves the gateway's pre-shared key, then XAUTH); ike-policy 3 "
-                          "is ike-version 2, auth-method psk"));
+                          "client proves the gateway's pre-shared key, then XAUTH; XAUTH with "
+                          "certificates is not supported); ike-policy 3 is ike-version 2, "
+                          "auth-method psk"));
   EXPECT_THAT(Errors(Base() + v1 + kClient + "xauth-user \"\" password \"pw\"\n"),
               ElementsAre("ra.cfg:110:12: xauth-user must be 1..253 characters long"));
   EXPECT_THAT(Errors(Base() + v1 + kClient + "xauth-user \"alice\" password \"\"\n"),

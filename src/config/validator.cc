@@ -167,9 +167,9 @@ class Validator {
     if (p.auth_algorithm == IntegrityAlgorithm::kNone) {
       Error(path, "auth-algorithm", "an ike-policy needs an auth-algorithm (it is also the PRF)");
     }
-    // The guide: "The SR OS supports X.509v3 certificate authentication for IKEv2 LAN-to-LAN
-    // tunnel"; asymmetric authentication is IKEv2's too (IKEv1 negotiates one method for both).
-    // XAUTH is an IKEv1 extension; IKEv2 authenticates users with EAP instead.
+    // Certificates work with both versions (IKEv1: RSA signatures, RFC 2409 5.1); asymmetric
+    // authentication is IKEv2's only (IKEv1 negotiates one method for both sides). XAUTH is
+    // an IKEv1 extension; IKEv2 authenticates users with EAP instead.
     if (p.own_auth_method && UsesRadius(*p.own_auth_method)) {
       Error(path, "own-auth-method",
             StrCat("own-auth-method ", IkeAuthMethodName(*p.own_auth_method),
@@ -180,9 +180,7 @@ class Validator {
       if (need == 0 || need == p.ike_version || (p.ike_version != 1 && p.ike_version != 2)) {
         return false;
       }
-      std::string_view why = m == IkeAuthMethod::kCertAuth
-                                 ? "certificate authentication is for IKEv2"
-                             : m == IkeAuthMethod::kPlainPskXauth
+      std::string_view why = m == IkeAuthMethod::kPlainPskXauth
                                  ? "XAUTH is an IKEv1 extension (IKEv2 checks users with EAP: "
                                    "psk-radius, cert-radius, eap)"
                                  : "EAP is IKEv2's (IKEv1 checks users with XAUTH: "
@@ -192,7 +190,13 @@ class Validator {
       return true;
     };
     if (!version_error(p.auth_method, "auth-method") && p.own_auth_method) {
-      version_error(*p.own_auth_method, "own-auth-method");
+      if (!version_error(*p.own_auth_method, "own-auth-method") && p.ike_version == 1 &&
+          PeerProof(p.auth_method) != *p.own_auth_method) {
+        Error(path, "own-auth-method",
+              StrCat("own-auth-method ", IkeAuthMethodName(*p.own_auth_method),
+                     " needs ike-version 2: IKEv1 negotiates one authentication method for "
+                     "both sides"));
+      }
     }
   }
 
@@ -672,7 +676,8 @@ class Validator {
     if (!dk.xauth_user.empty() && (p.ike_version != 1 || p.auth_method != IkeAuthMethod::kPsk)) {
       Error(path, "xauth-user",
             StrCat("xauth-user needs ike-version 1 and auth-method psk (the client proves the "
-                   "gateway's pre-shared key, then XAUTH); ike-policy ",
+                   "gateway's pre-shared key, then XAUTH; XAUTH with certificates is not "
+                   "supported); ike-policy ",
                    p.id, " is ike-version ", static_cast<int>(p.ike_version), ", auth-method ",
                    IkeAuthMethodName(p.auth_method)));
     }

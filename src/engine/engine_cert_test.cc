@@ -1,7 +1,9 @@
 // Two engines negotiating IKEv2 with certificates (issue 11): the configuration's ca-profiles
 // and cert blocks resolved from a PKI directory, both ways and asymmetric, GRE over IPsec in
 // bursts, and the refusals: a revoked peer (the auth-failure event says so), a key that does
-// not match its certificate, a configuration with certificates but no PKI directory.
+// not match its certificate, a configuration with certificates but no PKI directory. Then the
+// same with IKEv1 (RSA signatures, RFC 2409 5.1): Main and Aggressive Mode carrying bursts, a
+// wrong remote-id, an ECDSA key IKEv1 cannot sign with.
 #include <filesystem>
 
 #include "engine/engine_ike_test_util.h"
@@ -20,6 +22,22 @@ class FixedWallClock final : public WallClock {
   WallTime Now() override { return WallTime::FromUnixSeconds(pki::testing::kNow); }
 };
 
+// GwRsa2: a second RSA gateway under the root (IKEv1 signs with RSA only), and its key.
+const pki::PrivateKey& Rsa2Key() {
+  static const pki::PrivateKey* k = new pki::PrivateKey(pki::testing::Key(pki::KeyType::kRsa, 46));
+  return *k;
+}
+const pki::Certificate& GwRsa2() {
+  static const pki::Certificate* c =
+      new pki::Certificate(pki::testing::Mint({.subject = "O=Example,CN=gw-rsa2",
+                                               .key = Rsa2Key().public_key(),
+                                               .issuer = &Pki().root,
+                                               .issuer_key = Pki().root_key,
+                                               .san = "DNS:gw-rsa2.example.com",
+                                               .serial = 20}));
+  return *c;
+}
+
 // Store: a PKI directory holding the test PKI (auth_test_pki.h) under plain names.
 struct Store {
   std::filesystem::path dir;
@@ -33,18 +51,20 @@ struct Store {
     EXPECT_TRUE(s.ok()) << s.status();
     store.emplace(*std::move(s));
     const auto& p = Pki();
-    for (const auto& [name, cert] : std::vector<std::pair<std::string, const pki::Certificate*>>{
-             {"root.der", &p.root},
-             {"sub.der", &p.sub},
-             {"gw-ec.der", &p.gw_ec},
-             {"gw-rsa.der", &p.gw_rsa},
-             {"revoked.der", &p.revoked}}) {
+    for (const auto& [name, cert] :
+         std::vector<std::pair<std::string, const pki::Certificate*>>{{"root.der", &p.root},
+                                                                      {"sub.der", &p.sub},
+                                                                      {"gw-ec.der", &p.gw_ec},
+                                                                      {"gw-rsa.der", &p.gw_rsa},
+                                                                      {"revoked.der", &p.revoked},
+                                                                      {"gw-rsa2.der", &GwRsa2()}}) {
       EXPECT_TRUE(store->SaveCertificate(name, *cert).ok());
     }
     EXPECT_TRUE(store->SaveCrl("root.crl", p.root_crl).ok());
     EXPECT_TRUE(store->SaveCrl("sub.crl", p.sub_crl).ok());
     EXPECT_TRUE(store->SaveKey("ec.key", p.ec_key).ok());
     EXPECT_TRUE(store->SaveKey("rsa.key", p.rsa_key).ok());
+    EXPECT_TRUE(store->SaveKey("rsa2.key", Rsa2Key()).ok());
   }
   ~Store() { std::filesystem::remove_all(dir); }
 };
@@ -186,6 +206,65 @@ TEST(EngineCert, BadFilesAndNoDirectoryRefuseTheConfiguration) {
                                                    "gw-rsa.der", "rsa.key", false)),
                              MonoTime{})
                   .ok());
+}
+
+// Ikev1: an IKEv2 text from WithCerts keyed by IKEv1 instead (`mode`: main or aggressive).
+std::string Ikev1(std::string text, std::string_view mode = "main") {
+  return Replace(text, "ike-version 2\n",
+                 "ike-version 1\n    ike-mode " + std::string(mode) + "\n");
+}
+
+TEST(EngineCert, Ikev1WithRsaCertificatesCarriesBursts) {
+  for (std::string_view mode : {"main", "aggressive"}) {
+    SCOPED_TRACE(mode);
+    CertPair c(
+        Ikev1(WithCerts(RouterA(), "cert-auth", "cert-auth", "gw-rsa.der", "rsa.key", false), mode),
+        Ikev1(WithCerts(RouterB(), "cert-auth", "cert-auth", "gw-rsa2.der", "rsa2.key", false),
+              mode));
+    c.pair->Pump(At(0));
+    for (Router* r : {&c.pair->a(), &c.pair->b()}) {
+      EXPECT_EQ(r->events.Count(IkeEventKind::kIkeUp), 1u);
+      EXPECT_EQ(r->events.Count(IkeEventKind::kChildUp), 1u);
+      EXPECT_EQ(r->events.Count(IkeEventKind::kAuthFailed), 0u);
+    }
+    ASSERT_FALSE(c.pair->a().events.ike.empty());
+    EXPECT_EQ(c.pair->a().events.ike[0].peer_id, "O=Example, CN=gw-rsa2");
+    EXPECT_EQ(c.pair->b().events.ike[0].peer_id, "O=Example, CN=gw-rsa");
+    EXPECT_THAT(c.pair->a().events.ike[0].detail, HasSubstr(std::string(mode) + " mode"));
+    // Several bursts both ways through the tunnel.
+    for (int k = 0; k < 3; ++k) EXPECT_TRUE(TrafficBursts(*c.pair, At(1 + k)));
+  }
+}
+
+TEST(EngineCert, Ikev1RefusesWithTheReason) {
+  // A remote-id B's certificate does not carry.
+  {
+    const std::string a = Replace(
+        Ikev1(WithCerts(RouterA(), "cert-auth", "cert-auth", "gw-rsa.der", "rsa.key", false)),
+        "        transform 1\n", "        transform 1\n        remote-id fqdn gw-ec.example.com\n");
+    CertPair c(
+        a, Ikev1(WithCerts(RouterB(), "cert-auth", "cert-auth", "gw-rsa2.der", "rsa2.key", false)));
+    c.pair->Pump(At(0));
+    EXPECT_EQ(c.pair->a().events.Count(IkeEventKind::kChildUp), 0u);
+    ASSERT_EQ(c.pair->a().events.Count(IkeEventKind::kAuthFailed), 1u);
+    for (const auto& e : c.pair->a().events.ike) {
+      if (e.kind == IkeEventKind::kAuthFailed) {
+        EXPECT_THAT(e.detail, HasSubstr("remote-id"));
+      }
+    }
+    EXPECT_FALSE(Traffic(*c.pair, At(1)));
+  }
+  // An ECDSA key cannot sign IKEv1: the tunnel stays down and says why.
+  {
+    CertPair c(
+        Ikev1(WithCerts(RouterA(), "cert-auth", "cert-auth", "gw-ec.der", "ec.key", false)),
+        Ikev1(WithCerts(RouterB(), "cert-auth", "cert-auth", "gw-rsa2.der", "rsa2.key", false)));
+    c.pair->Pump(At(0));
+    EXPECT_EQ(c.pair->a().events.Count(IkeEventKind::kIkeUp), 0u);
+    config::OperStatus s = c.pair->a().engine->runtime().IpsecTunnelStatus(kIpsec);
+    EXPECT_FALSE(s.up());
+    EXPECT_THAT(s.reasons, ::testing::Contains(HasSubstr("IKEv1 signs with RSA keys only")));
+  }
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include "common/str_cat.h"
 #include "engine/engine_impl.h"
 #include "engine/engine_pki.h"
+#include "ike/auth/cert_authenticator.h"
 #include "ike/v1/v1_proposals.h"
 
 namespace tunnelisa {
@@ -54,10 +55,26 @@ absl::StatusOr<ike::IkePeerConfig> IkePeerCommon(
       !s.ok()) {
     return absl::FailedPreconditionError(StrCat("no SA: ike-policy ", ip.id, ": ", s.message()));
   }
-  if (ip.ike_version == 1 && (p.auth.own == nullptr || p.auth.own->PreSharedKey() == nullptr ||
-                              p.auth.peer != p.auth.own)) {
-    return absl::FailedPreconditionError(StrCat(
-        "no SA: ike-policy ", ip.id, ": IKEv1 authenticates with a pre-shared key both ways"));
+  // IKEv1 negotiates one method for both sides: the pre-shared key, or certificates with RSA
+  // signatures (RFC 2409 5.1; its ECDSA methods, RFC 4754, are not supported).
+  if (ip.ike_version == 1) {
+    const bool psk_both =
+        p.auth.own != nullptr && p.auth.own->PreSharedKey() != nullptr && p.auth.peer == p.auth.own;
+    const auto* cert_auth = dynamic_cast<const ike::CertAuthenticator*>(p.auth.own.get());
+    const bool cert_both =
+        cert_auth != nullptr && p.auth.peer == p.auth.own && cert_auth->own() && cert_auth->check();
+    if (!psk_both && !cert_both) {
+      return absl::FailedPreconditionError(
+          StrCat("no SA: ike-policy ", ip.id,
+                 ": IKEv1 authenticates with a pre-shared key or with certificates, the same "
+                 "both ways"));
+    }
+    if (cert_both && cert_auth->own()->key.type() != pki::KeyType::kRsa) {
+      return absl::FailedPreconditionError(
+          StrCat("no SA: ike-policy ", ip.id,
+                 ": IKEv1 signs with RSA keys only (the certificate's key is ",
+                 pki::KeyTypeName(cert_auth->own()->key.type()), ")"));
+    }
   }
   Duration child_life = Duration::Seconds(ip.ipsec_lifetime_s);
   for (uint32_t id : transforms) {

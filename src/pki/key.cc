@@ -155,6 +155,60 @@ absl::StatusOr<ossl::MdCtxPtr> InitDigest(EVP_PKEY* key, const SignatureOptions&
   return ctx;
 }
 
+// RawRsaContext: an EVP_PKEY_CTX for SignatureOptions::rsa_pkcs1_raw: PKCS#1 v1.5 padding,
+// no signature digest, so the data is padded as it is (no DigestInfo).
+absl::StatusOr<ossl::PkeyCtxPtr> RawRsaContext(EVP_PKEY* key, const SignatureOptions& options,
+                                               bool sign) {
+  if (absl::Status s = ossl::SupportedKey(key); !s.ok()) return s;
+  if (EVP_PKEY_get_base_id(key) != EVP_PKEY_RSA) {
+    return absl::InvalidArgumentError("raw PKCS#1 v1.5 signatures need an RSA (not RSA-PSS) key");
+  }
+  if (options.rsa_pss || options.raw_rs) {
+    return absl::InvalidArgumentError("raw PKCS#1 v1.5 excludes the PSS and r|s options");
+  }
+  ClearErrors();
+  ossl::PkeyCtxPtr ctx(EVP_PKEY_CTX_new(key, nullptr));
+  if (!ctx) return Fail("out of memory");
+  if ((sign ? EVP_PKEY_sign_init(ctx.get()) : EVP_PKEY_verify_init(ctx.get())) != 1 ||
+      EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) != 1) {
+    return Fail("cannot set up a raw PKCS#1 v1.5 signature");
+  }
+  return ctx;
+}
+
+absl::StatusOr<std::vector<uint8_t>> RawRsaSign(EVP_PKEY* key, std::span<const uint8_t> data,
+                                                const SignatureOptions& options) {
+  auto ctx = RawRsaContext(key, options, /*sign=*/true);
+  if (!ctx.ok()) return ctx.status();
+  //= https://www.rfc-editor.org/rfc/rfc8017#section-7.2.1
+  //# If mLen > k - 11, output "message too long" and stop.
+  const size_t k = static_cast<size_t>(EVP_PKEY_get_size(key));
+  if (data.empty() || data.size() + 11 > k) {
+    return absl::InvalidArgumentError(
+        StrCat("raw PKCS#1 v1.5: ", data.size(), " octets do not fit a ", k, "-octet modulus"));
+  }
+  size_t len = k;
+  std::vector<uint8_t> sig(len);
+  if (EVP_PKEY_sign(ctx->get(), sig.data(), &len, data.data(), data.size()) != 1) {
+    return absl::InternalError(StrCat("signing failed: ", ossl::ErrorText()));
+  }
+  sig.resize(len);
+  return sig;
+}
+
+absl::Status RawRsaVerify(EVP_PKEY* key, std::span<const uint8_t> data,
+                          std::span<const uint8_t> signature, const SignatureOptions& options) {
+  auto ctx = RawRsaContext(key, options, /*sign=*/false);
+  if (!ctx.ok()) return ctx.status();
+  // Without a signature digest OpenSSL recovers the padded octets and compares them with
+  // `data` as a whole.
+  int ok =
+      EVP_PKEY_verify(ctx->get(), signature.data(), signature.size(), data.data(), data.size());
+  ERR_clear_error();
+  if (ok != 1) return absl::InvalidArgumentError("bad signature");
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 std::string_view KeyTypeName(KeyType type) {
@@ -199,6 +253,7 @@ int PublicKey::bits() const { return key_ ? EVP_PKEY_get_bits(key_.get()) : 0; }
 
 absl::Status PublicKey::Verify(std::span<const uint8_t> data, std::span<const uint8_t> signature,
                                const SignatureOptions& options) const {
+  if (options.rsa_pkcs1_raw) return RawRsaVerify(key_.get(), data, signature, options);
   auto ctx = InitDigest(key_.get(), options, /*sign=*/false);
   if (!ctx.ok()) return ctx.status();
   std::vector<uint8_t> der;
@@ -256,6 +311,7 @@ PublicKey PrivateKey::public_key() const {
 
 absl::StatusOr<std::vector<uint8_t>> PrivateKey::Sign(std::span<const uint8_t> data,
                                                       const SignatureOptions& options) const {
+  if (options.rsa_pkcs1_raw) return RawRsaSign(key_.get(), data, options);
   auto ctx = InitDigest(key_.get(), options, /*sign=*/true);
   if (!ctx.ok()) return ctx.status();
   size_t len = 0;

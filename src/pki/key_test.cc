@@ -1,6 +1,8 @@
 #include "tunnelisa/pki/key.h"
 
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
 
 #include "pki/mint.h"
 
@@ -102,7 +104,8 @@ INSTANTIATE_TEST_SUITE_P(
         SignCase{KeyType::kEcdsaP521, {.hash = HashAlgorithm::kSha512}, "P521Der"},
         SignCase{KeyType::kEd25519, {.hash = HashAlgorithm::kNone}, "Ed25519"},
         SignCase{KeyType::kDsa, {.hash = HashAlgorithm::kSha1}, "DsaSha1"},
-        SignCase{KeyType::kDsa, {.hash = HashAlgorithm::kSha256, .raw_rs = true}, "DsaRaw"}),
+        SignCase{KeyType::kDsa, {.hash = HashAlgorithm::kSha256, .raw_rs = true}, "DsaRaw"},
+        SignCase{KeyType::kRsa, {.rsa_pkcs1_raw = true}, "RsaPkcs1Raw"}),
     [](const ::testing::TestParamInfo<SignCase>& p) { return std::string(p.param.name); });
 
 TEST(KeyTest, RawRsHasTheGroupOrderLength) {
@@ -115,6 +118,42 @@ TEST(KeyTest, RawRsHasTheGroupOrderLength) {
     ASSERT_TRUE(sig.ok()) << sig.status();
     EXPECT_EQ(sig->size(), static_cast<size_t>(len)) << KeyTypeName(type);
   }
+}
+
+// IKEv1 (RFC 2409 5.1) signs HASH_I itself: the recovered block is 00 01 FF..FF 00 | data,
+// with no DigestInfo, and it is not a hashed PKCS#1 v1.5 signature of the same octets.
+TEST(KeyTest, RawPkcs1PadsTheDataWithoutDigestInfo) {
+  PrivateKey key = Key(KeyType::kRsa);
+  const std::vector<uint8_t> hash(20, 0xAB);  // a SHA-1 sized HASH_I
+  auto sig = key.Sign(hash, {.rsa_pkcs1_raw = true});
+  ASSERT_TRUE(sig.ok()) << sig.status();
+  ASSERT_EQ(sig->size(), static_cast<size_t>(key.bits() / 8));
+  EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new(key.native(), nullptr);
+  ASSERT_NE(ctx, nullptr);
+  ASSERT_EQ(EVP_PKEY_verify_recover_init(ctx), 1);
+  ASSERT_EQ(EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_NO_PADDING), 1);
+  std::vector<uint8_t> block(sig->size());
+  size_t len = block.size();
+  ASSERT_EQ(EVP_PKEY_verify_recover(ctx, block.data(), &len, sig->data(), sig->size()), 1);
+  EVP_PKEY_CTX_free(ctx);
+  ASSERT_EQ(len, block.size());
+  EXPECT_EQ(block[0], 0x00);
+  EXPECT_EQ(block[1], 0x01);
+  const size_t sep = block.size() - hash.size() - 1;
+  for (size_t i = 2; i < sep; ++i) ASSERT_EQ(block[i], 0xFF) << i;
+  EXPECT_EQ(block[sep], 0x00);
+  EXPECT_EQ(std::vector<uint8_t>(block.begin() + sep + 1, block.end()), hash);
+  PublicKey pub = key.public_key();
+  EXPECT_TRUE(pub.Verify(hash, *sig, {.rsa_pkcs1_raw = true}).ok());
+  EXPECT_FALSE(pub.Verify(hash, *sig, {.hash = HashAlgorithm::kSha1}).ok());
+  auto hashed = key.Sign(hash, {.hash = HashAlgorithm::kSha1});
+  ASSERT_TRUE(hashed.ok());
+  EXPECT_FALSE(pub.Verify(hash, *hashed, {.rsa_pkcs1_raw = true}).ok());
+  // Too long for the modulus, empty, or a key that is not RSA: refused, not crashed.
+  EXPECT_FALSE(key.Sign(std::vector<uint8_t>(block.size() - 10, 1), {.rsa_pkcs1_raw = true}).ok());
+  EXPECT_FALSE(key.Sign({}, {.rsa_pkcs1_raw = true}).ok());
+  EXPECT_FALSE(Key(KeyType::kEcdsaP256).Sign(hash, {.rsa_pkcs1_raw = true}).ok());
+  EXPECT_FALSE(key.Sign(hash, {.rsa_pss = true, .rsa_pkcs1_raw = true}).ok());
 }
 
 TEST(KeyTest, PssAndPkcs1AreNotInterchangeable) {

@@ -150,8 +150,9 @@ bool UsesRadius(IkeAuthMethod method);
 // `method`: kPsk (psk, plain-psk-xauth, psk-radius), kCertAuth (cert-auth, cert-radius), or
 // nullopt for eap (EAP alone authenticates the client).
 std::optional<IkeAuthMethod> PeerProof(IkeAuthMethod method);
-// IkeAuthMethodVersion: the IKE version `method` needs (1 for plain-psk-xauth, 2 for cert-auth
-// and the RADIUS IKEv2 methods), or 0 when it works with both (psk).
+// IkeAuthMethodVersion: the IKE version `method` needs (1 for plain-psk-xauth, 2 for the
+// RADIUS IKEv2 methods), or 0 when it works with both (psk, cert-auth; IKEv1 with cert-auth
+// has further limits: the validator's CheckIkePolicy).
 uint8_t IkeAuthMethodVersion(IkeAuthMethod method);
 
 // IkePolicy: `config ipsec ike-policy ID create`. The auth-algorithm is also the PRF.

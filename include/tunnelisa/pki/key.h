@@ -61,6 +61,11 @@ struct SignatureOptions {
   // (IKEv2 AUTH methods 9-11, RFC 4754 section 7) instead of the DER SEQUENCE of RFC 3279
   // (RFC 7427's Digital Signature method).
   bool raw_rs = false;
+  // RSA only: sign `data` itself, as given, with PKCS#1 v1.5 type-1 padding and no
+  // DigestInfo (no hash; `hash` is ignored). IKEv1 signature authentication (RFC 2409 5.1)
+  // signs HASH_I / HASH_R this way, as every IKEv1 implementation does in practice. The data
+  // must be at most the modulus length minus 11 octets.
+  bool rsa_pkcs1_raw = false;
 };
 
 class Certificate;

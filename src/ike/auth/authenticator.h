@@ -50,6 +50,14 @@ struct AuthInput {
   // remote_id: the configured identity the peer must prove (Verify; null: any). Checked by
   // IkeManager as an exact ID match unless the authenticator MatchesRemoteId().
   const IdPayload* remote_id = nullptr;
+  // ikev1_hash: IKEv1 only (empty for IKEv2): HASH_I or HASH_R of the side being proved
+  // (RFC 2409 5). A signature method signs these octets themselves (SIG_I / SIG_R) instead of
+  // real_message | nonce | maced_id, which are then unused.
+  //= https://www.rfc-editor.org/rfc/rfc2409#section-5.1
+  //# SIG_I or SIG_R is the result of the negotiated digital signature algorithm applied to
+  //# HASH_I or HASH_R respectively.
+  std::span<const uint8_t> ikev1_hash;
+  bool ikev1() const { return !ikev1_hash.empty(); }
 };
 
 // AuthCheck: the outcome of checking the peer: ok; failed, with the reason given in the
@@ -77,6 +85,9 @@ class Authenticator {
   // Verify: the peer's AUTH payload `auth` over `in`, the peer claiming identity `id`, with the
   // other payloads of its IKE_AUTH message (`payloads`: CERT, CERTREQ...). The spans are valid
   // during the call only.
+  // IKEv1 (AuthInput::ikev1_hash set): `auth` carries the SIG payload's data (its method
+  // is the IKEv2 number of the signature kind, kRsaSignature for RSA) and `payloads` the CERT
+  // payloads in IKEv2 form.
   // Pending: the check goes on elsewhere (a RADIUS server, an HSM, a slow verification); its
   // outcome comes back later through IkeManager::CompleteAuth(ticket, outcome, now), on the
   // control thread. Until then the exchange is suspended: the peer's retransmissions of that
@@ -93,6 +104,10 @@ class Authenticator {
   // peer for certificates under our trust anchors (nullopt: none).
   virtual std::vector<CertPayload> OwnCertificates() const { return {}; }
   virtual std::optional<CertPayload> CertRequest() const { return std::nullopt; }
+  // CertAuthorityDn: the DER distinguished name of the CA we trust, for IKEv1's CR payload,
+  // which names a CA by its DN (RFC 2408 3.10) where IKEv2's CERTREQ hashes its key; empty:
+  // none.
+  virtual std::vector<uint8_t> CertAuthorityDn() const { return {}; }
   // UsesSignatures: we announce SIGNATURE_HASH_ALGORITHMS (RFC 7427) for this method.
   virtual bool UsesSignatures() const { return false; }
   // MatchesRemoteId: Verify itself checks AuthInput::remote_id (a certificate must carry it

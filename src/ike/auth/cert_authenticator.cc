@@ -127,6 +127,18 @@ absl::Status CertAuthenticator::IdMatches(const IdPayload& id, const pki::Certif
 
 absl::StatusOr<AuthPayload> CertAuthenticator::Create(const AuthInput& in) const {
   if (!own_) return absl::FailedPreconditionError("no certificate and key to authenticate with");
+  if (in.ikev1()) {
+    // RFC 2409 5.1 signs HASH_I / HASH_R as they are: PKCS#1 v1.5 padding without the
+    // DigestInfo a hashed signature would carry (no hash is negotiated for the signature).
+    if (own_->key.type() != pki::KeyType::kRsa) {
+      return absl::FailedPreconditionError(StrCat("IKEv1 signs with RSA keys only (this key is ",
+                                                  pki::KeyTypeName(own_->key.type()), ")"));
+    }
+    absl::StatusOr<std::vector<uint8_t>> sig =
+        in.crypto->Sign(own_->key, in.ikev1_hash, {.rsa_pkcs1_raw = true});
+    if (!sig.ok()) return sig.status();
+    return AuthPayload{AuthMethod::kRsaSignature, *std::move(sig)};
+  }
   absl::StatusOr<SignatureScheme> scheme =
       ChooseSignatureScheme(own_->key, in.peer_hashes, own_->rsa_pss);
   if (!scheme.ok()) return scheme.status();
@@ -141,11 +153,10 @@ absl::StatusOr<AuthPayload> CertAuthenticator::Create(const AuthInput& in) const
   return auth;
 }
 
-AuthCheck CertAuthenticator::Verify(const AuthInput& in, const AuthPayload& auth,
-                                    const IdPayload& id, std::span<const Payload> payloads,
-                                    uint64_t ticket) const {
-  (void)ticket;  // answered at once: verification is local
-  if (!check_) return AuthCheck::Failed("no trust anchor to check a certificate against");
+absl::StatusOr<pki::Certificate> CertAuthenticator::CheckPeerCertificate(
+    const AuthInput& in, const IdPayload& id, std::span<const Payload> payloads) const {
+  if (!check_)
+    return absl::FailedPreconditionError("no trust anchor to check a certificate against");
   //= https://www.rfc-editor.org/rfc/rfc7296#section-3.6
   //# The first certificate provided MUST contain the public key used to verify the AUTH
   //# field.
@@ -156,17 +167,20 @@ AuthCheck CertAuthenticator::Verify(const AuthInput& in, const AuthPayload& auth
     if (c == nullptr) continue;
     if (c->encoding != kCertX509Signature) {
       if (certs.empty()) {
-        return AuthCheck::Failed(StrCat("certificate encoding ", static_cast<int>(c->encoding),
-                                        " is not supported (X.509 Signature only)"));
+        return absl::InvalidArgumentError(StrCat("certificate encoding ",
+                                                 static_cast<int>(c->encoding),
+                                                 " is not supported (X.509 Signature only)"));
       }
       continue;  // an intermediate we cannot use; the chain check says if it was needed
     }
     certs.push_back(c->data);
   }
-  if (certs.empty()) return AuthCheck::Failed("no certificate: the peer sent no CERT payload");
+  if (certs.empty()) {
+    return absl::InvalidArgumentError("no certificate: the peer sent no CERT payload");
+  }
   absl::StatusOr<pki::Certificate> peer = pki::Certificate::FromDer(certs.front());
   if (!peer.ok()) {
-    return AuthCheck::Failed(StrCat("malformed certificate: ", peer.status().message()));
+    return absl::InvalidArgumentError(StrCat("malformed certificate: ", peer.status().message()));
   }
   const std::span<const std::span<const uint8_t>> intermediates =
       std::span<const std::span<const uint8_t>>(certs).subspan(1);
@@ -175,16 +189,37 @@ AuthCheck CertAuthenticator::Verify(const AuthInput& in, const AuthPayload& auth
                                                       .intermediates = intermediates,
                                                       .trust_anchor = check_->trust_anchor,
                                                       .now = in.now});
-  if (!chain.ok()) return AuthCheck::Failed(StrCat(Reason(chain.failure), ": ", chain.detail));
-  if (absl::Status s = IdMatches(id, *peer); !s.ok()) {
-    return AuthCheck::Failed(std::string(s.message()));
+  if (!chain.ok()) {
+    return absl::InvalidArgumentError(StrCat(Reason(chain.failure), ": ", chain.detail));
   }
+  if (absl::Status s = IdMatches(id, *peer); !s.ok()) return s;
   if (in.remote_id != nullptr) {
     if (absl::Status s = IdMatches(*in.remote_id, *peer); !s.ok()) {
-      return AuthCheck::Failed(StrCat(s.message(), " (the configured remote-id)"));
+      return absl::InvalidArgumentError(StrCat(s.message(), " (the configured remote-id)"));
     }
   }
+  return peer;
+}
+
+AuthCheck CertAuthenticator::Verify(const AuthInput& in, const AuthPayload& auth,
+                                    const IdPayload& id, std::span<const Payload> payloads,
+                                    uint64_t ticket) const {
+  (void)ticket;  // answered at once: verification is local
+  absl::StatusOr<pki::Certificate> peer = CheckPeerCertificate(in, id, payloads);
+  if (!peer.ok()) return AuthCheck::Failed(std::string(peer.status().message()));
   const pki::PublicKey key = peer->public_key();
+  if (in.ikev1()) {
+    if (key.type() != pki::KeyType::kRsa) {
+      return AuthCheck::Failed(StrCat("bad signature: IKEv1 signatures are RSA only, the key of \"",
+                                      peer->SubjectText(), "\" is ", pki::KeyTypeName(key.type())));
+    }
+    if (absl::Status s = in.crypto->Verify(key, in.ikev1_hash, auth.data, {.rsa_pkcs1_raw = true});
+        !s.ok()) {
+      return AuthCheck::Failed(StrCat("bad signature: SIG does not verify with the key of \"",
+                                      peer->SubjectText(), "\""));
+    }
+    return AuthCheck::Ok();
+  }
   absl::StatusOr<DecodedAuth> decoded = DecodeAuth(auth, key.type());
   if (!decoded.ok())
     return AuthCheck::Failed(StrCat("bad signature: ", decoded.status().message()));
@@ -215,6 +250,14 @@ bool CertAuthenticator::SameAs(const Authenticator& other) const {
 }
 
 std::vector<CertPayload> CertAuthenticator::OwnCertificates() const { return own_certs_; }
+
+//= https://www.rfc-editor.org/rfc/rfc2408#section-3.10
+//# Certificate Authority (variable length) - Contains an encoding of an acceptable
+//# certificate authority for the type of certificate requested.
+std::vector<uint8_t> CertAuthenticator::CertAuthorityDn() const {
+  return check_ && !check_->anchor_cert.empty() ? check_->anchor_cert.SubjectDer()
+                                                : std::vector<uint8_t>();
+}
 
 //= https://www.rfc-editor.org/rfc/rfc7296#section-3.7
 //# a concatenated list of SHA-1 hashes of the public keys of trusted Certification

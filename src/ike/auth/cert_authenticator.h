@@ -1,7 +1,9 @@
 // File: ike/auth/cert_authenticator.h
 //
-// CertAuthenticator: IKEv2 authentication with X.509 certificates (RFC 7296 2.15 and 3.6-3.8,
-// RFC 4945, RFC 7427). One object plays either role or both:
+// CertAuthenticator: IKE authentication with X.509 certificates: IKEv2 (RFC 7296 2.15 and
+// 3.6-3.8, RFC 4945, RFC 7427) and IKEv1 RSA signatures (RFC 2409 5.1, AuthInput::ikev1_hash:
+// HASH_I / HASH_R signed with PKCS#1 v1.5 padding and no DigestInfo; RSA keys only). The
+// certificate checks are the same for both versions. One object plays either role or both:
 //   - proving us (`own`): our certificate and intermediates go out as CERT payloads (X.509
 //     Signature, encoding 4), and AUTH is our private key's signature over the signed octets,
 //     in the method the peer can verify (signature_methods.h);
@@ -68,6 +70,7 @@ class CertAuthenticator final : public Authenticator {
   bool SameAs(const Authenticator& other) const override;
   std::vector<CertPayload> OwnCertificates() const override;
   std::optional<CertPayload> CertRequest() const override;
+  std::vector<uint8_t> CertAuthorityDn() const override;
   bool UsesSignatures() const override { return true; }
   bool MatchesRemoteId() const override { return true; }
 
@@ -75,6 +78,13 @@ class CertAuthenticator final : public Authenticator {
   const std::optional<CertCheck>& check() const { return check_; }
 
  private:
+  // CheckPeerCertificate: everything but the signature, for IKEv1 and IKEv2 alike: the first
+  // CERT is the peer's, the rest intermediates; the chain reaches the trust anchor, valid and
+  // unrevoked at `in.now`; the peer's `id` and the configured remote-id are in it. The peer's
+  // certificate, or InvalidArgument with the reason for the auth-failure event.
+  absl::StatusOr<pki::Certificate> CheckPeerCertificate(const AuthInput& in, const IdPayload& id,
+                                                        std::span<const Payload> payloads) const;
+
   CertAuthenticator(std::optional<CertOwn> own, std::optional<CertCheck> check);
 
   std::optional<CertOwn> own_;

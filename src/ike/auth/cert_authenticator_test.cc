@@ -201,5 +201,39 @@ TEST(CertAuthenticator, CertificatesRequestsAndSameAs) {
   EXPECT_FALSE(Checker()->SameAs(*gw));
 }
 
+// IKEv1 (RFC 2409 5.1): SIG_I is HASH_I signed raw; the same certificate checks as IKEv2.
+TEST(CertAuthenticator, Ikev1SignsTheHashRaw) {
+  auto rsa = Own(Pki().gw_rsa, Pki().rsa_key);
+  const std::vector<uint8_t> hash_i(20, 0x5A);
+  Octets o;
+  AuthInput in = o.input();
+  in.ikev1_hash = hash_i;
+  absl::StatusOr<AuthPayload> sig = rsa->Create(in);
+  ASSERT_TRUE(sig.ok()) << sig.status();
+  EXPECT_EQ(sig->method, AuthMethod::kRsaSignature);
+  EXPECT_TRUE(Pki().rsa_key.public_key().Verify(hash_i, sig->data, {.rsa_pkcs1_raw = true}).ok());
+  const IdPayload id = CertAuthenticator::IdentityOf(Pki().gw_rsa);
+  AuthCheck c = Checker()->Verify(in, *sig, id, CertPayloads(*rsa), 1);
+  EXPECT_TRUE(c.ok()) << c.failure;
+  // Another HASH: a bad signature. The IKEv2 octets are not what IKEv1 signed.
+  const std::vector<uint8_t> other(20, 0x5B);
+  AuthInput wrong = in;
+  wrong.ikev1_hash = other;
+  c = Checker()->Verify(wrong, *sig, id, CertPayloads(*rsa), 1);
+  EXPECT_NE(c.failure.find("bad signature"), std::string::npos) << c.failure;
+  EXPECT_FALSE(Checker()->Verify(o.input(), *sig, id, CertPayloads(*rsa), 1).ok());
+  // No CERT: the same reason as IKEv2's.
+  c = Checker()->Verify(in, *sig, id, {}, 1);
+  EXPECT_NE(c.failure.find("no certificate"), std::string::npos) << c.failure;
+  // Only RSA in IKEv1: an ECDSA key cannot sign, and its certificate cannot be verified.
+  auto ec = Own(Pki().gw_ec, Pki().ec_key, {Pki().sub});
+  EXPECT_EQ(ec->Create(in).status().code(), absl::StatusCode::kFailedPrecondition);
+  c = Checker()->Verify(in, *sig, CertAuthenticator::IdentityOf(Pki().gw_ec), CertPayloads(*ec), 1);
+  EXPECT_NE(c.failure.find("RSA only"), std::string::npos) << c.failure;
+  // The CR payload names the trust anchor by its DN.
+  EXPECT_EQ(Checker()->CertAuthorityDn(), Pki().root.SubjectDer());
+  EXPECT_TRUE(rsa->CertAuthorityDn().empty());
+}
+
 }  // namespace
 }  // namespace tunnelisa::ike

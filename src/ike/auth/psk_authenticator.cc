@@ -40,6 +40,10 @@ absl::StatusOr<SecretBytes> PskAuthenticator::Mic(const AuthInput& in) const {
 }
 
 absl::StatusOr<AuthPayload> PskAuthenticator::Create(const AuthInput& in) const {
+  if (in.ikev1()) {
+    // IKEv1's key is inside SKEYID: HASH_I / HASH_R prove it, there is nothing to sign.
+    return absl::FailedPreconditionError("IKEv1 proves a pre-shared key with HASH_I / HASH_R");
+  }
   absl::StatusOr<SecretBytes> mic = Mic(in);
   if (!mic.ok()) return mic.status();
   return AuthPayload{AuthMethod::kSharedKeyMic,

@@ -1,4 +1,6 @@
-// IKEv1 phase 1 in Aggressive Mode (RFC 2409 5) with pre-shared keys, both roles, NAT-T as
+// IKEv1 phase 1 in Aggressive Mode (RFC 2409 5) with pre-shared keys or RSA signatures (5.1:
+// [CERT,] SIG_R in message 2, [CERT,] SIG_I in 3, CR in 1 and 2; phase1_auth.cc), both roles,
+// NAT-T as
 // RFC 3947 4 describes it (NAT-D in messages 2 and 3; the initiator floats to port 4500 for
 // message 3, which it then sends encrypted; unencrypted ones are accepted too).
 //
@@ -8,7 +10,8 @@
 //   HDR*, HASH_I [, NAT-D, NAT-D]   -->
 //
 // The responder's HASH_R goes out before the initiator proved anything, keyed with the
-// pre-shared key: an offline dictionary target, which SetPeers warns about.
+// pre-shared key: an offline dictionary target, which SetPeers warns about. (With signatures
+// it is not: SKEYID does not involve a secret of ours.)
 
 #include "common/str_cat.h"
 #include "ike/v1/exchange_util.h"
@@ -23,9 +26,8 @@ absl::Status Ikev1Manager::StartAggressive(const IkePeerConfig& peer, MonoTime n
     LogLine(LogLevel::kWarning, StrCat("IKEv1: ", peer.name, ": ", s.message()));
     return s;
   }
-  if (peer.auth.own == nullptr || peer.auth.own->PreSharedKey() == nullptr) {
-    return absl::FailedPreconditionError(
-        StrCat(peer.name, ": IKEv1 authenticates with a pre-shared key"));
+  if (std::string why = Phase1AuthProblem(peer); !why.empty()) {
+    return absl::FailedPreconditionError(StrCat(peer.name, ": ", why));
   }
   absl::StatusOr<std::unique_ptr<crypto::DhKeyPair>> dh = crypto_.NewDhKeyPair(peer.ike.dh_group);
   if (!dh.ok()) return dh.status();
@@ -52,6 +54,7 @@ absl::Status Ikev1Manager::StartAggressive(const IkePeerConfig& peer, MonoTime n
   out.push_back(V1Payload::Make(V1PayloadType::kKe, V1KePayload{sa.g_xi}));
   out.push_back(V1Payload::Make(V1PayloadType::kNonce, V1NoncePayload{sa.nonce_i}));
   out.push_back(V1Payload::Make(V1PayloadType::kId, OurId(peer)));
+  AddCertRequest(peer, out);
   for (V1Payload& v : OurVendorIds()) out.push_back(std::move(v));
   absl::StatusOr<std::vector<uint8_t>> sa_body = V1PayloadBodyBytes(out[0]);
   absl::StatusOr<std::vector<uint8_t>> id_body = V1PayloadBodyBytes(out[3]);
@@ -74,8 +77,9 @@ void Ikev1Manager::ProcessAm2(V1Sa& sa, const V1Message& m, MonoTime now) {
   const V1KePayload* ke = FindV1<V1KePayload>(m.payloads, V1PayloadType::kKe);
   const V1NoncePayload* nonce = FindV1<V1NoncePayload>(m.payloads, V1PayloadType::kNonce);
   const V1Payload* id = FindPayload(m.payloads, V1PayloadType::kId);
-  const V1HashPayload* hash = FindV1<V1HashPayload>(m.payloads, V1PayloadType::kHash);
-  if (answer == nullptr || ke == nullptr || nonce == nullptr || id == nullptr || hash == nullptr) {
+  const bool proof = FindPayload(m.payloads, V1PayloadType::kHash) != nullptr ||
+                     FindPayload(m.payloads, V1PayloadType::kSig) != nullptr;
+  if (answer == nullptr || ke == nullptr || nonce == nullptr || id == nullptr || !proof) {
     ++stats_.dropped;
     return;
   }
@@ -91,11 +95,14 @@ void Ikev1Manager::ProcessAm2(V1Sa& sa, const V1Message& m, MonoTime now) {
   NoteVendorIds(sa, m.payloads);
   CheckNatD(sa, m.payloads);
   if (!DerivePhase1(sa, ke->data, now)) return;
-  if (!HashMatches(Phase1HashOf(sa, V1Side::kResponder, id->raw_body()), hash)) {
-    Phase1Failed(sa, IkeEventKind::kAuthFailed, "HASH_R does not match the pre-shared key", now);
+  const V1IdPayload& peer_id = *id->As<V1IdPayload>();
+  PeerProof checked = CheckPeerProof(sa, V1Side::kResponder,
+                                     IdPayload{static_cast<IdType>(peer_id.id_type), peer_id.data},
+                                     id->raw_body(), m.payloads);
+  if (!checked.ok()) {
+    Phase1Failed(sa, IkeEventKind::kAuthFailed, std::move(checked.failure), now, checked.notify);
     return;
   }
-  const V1IdPayload& peer_id = *id->As<V1IdPayload>();
   if (std::string bad = CheckPeerId(sa, peer_id); !bad.empty()) {
     Phase1Failed(sa, IkeEventKind::kAuthFailed, std::move(bad), now);
     return;
@@ -109,10 +116,11 @@ void Ikev1Manager::ProcessAm2(V1Sa& sa, const V1Message& m, MonoTime now) {
     sa.remote.port = kNatTPort;
   }
   std::vector<V1Payload> out;
-  absl::StatusOr<SecretBytes> ours = Phase1HashOf(sa, V1Side::kInitiator, sa.id_i_body);
-  if (!ours.ok()) return;
-  out.push_back(V1Payload::Make(V1PayloadType::kHash,
-                                V1HashPayload{{ours->span().begin(), ours->span().end()}}));
+  if (absl::Status s = AddOurProof(sa, V1Side::kInitiator, sa.id_i_body, out); !s.ok()) {
+    Phase1Failed(sa, IkeEventKind::kNegotiationFailed, StrCat("HASH_I / SIG_I: ", s.message()),
+                 now);
+    return;
+  }
   AddNatD(sa, out);
   absl::StatusOr<std::vector<uint8_t>> datagram = Seal(sa, V1Exchange::kAggressive, 0, out);
   if (!datagram.ok()) return;
@@ -165,7 +173,7 @@ void Ikev1Manager::RespondAm1(const V1Message& m, std::span<const uint8_t> raw,
       SelectPhase1(*offered, peer->ike, Phase1AuthMethod(*peer), reply);
   const V1IdPayload& peer_id = *id->As<V1IdPayload>();
   std::string bad = !chosen.ok() ? std::string(chosen.status().message()) : "";
-  if (bad.empty() && peer->auth.own->PreSharedKey() == nullptr) bad = "no pre-shared key";
+  if (bad.empty()) bad = Phase1AuthProblem(*peer);
   if (!bad.empty()) {
     LogLine(LogLevel::kWarning, StrCat("IKEv1: ", peer->name, ": ", bad));
     Emit(IkeEventKind::kNegotiationFailed, sa, bad, now);
@@ -206,10 +214,12 @@ void Ikev1Manager::RespondAm1(const V1Message& m, std::span<const uint8_t> raw,
   out.push_back(V1Payload::Make(V1PayloadType::kId, OurId(*peer)));
   absl::StatusOr<std::vector<uint8_t>> id_body = V1PayloadBodyBytes(out[3]);
   if (!id_body.ok()) return;
-  absl::StatusOr<SecretBytes> hash = Phase1HashOf(ref, V1Side::kResponder, *id_body);
-  if (!hash.ok()) return;
-  out.push_back(V1Payload::Make(V1PayloadType::kHash,
-                                V1HashPayload{{hash->span().begin(), hash->span().end()}}));
+  if (absl::Status s = AddOurProof(ref, V1Side::kResponder, *id_body, out); !s.ok()) {
+    Phase1Failed(ref, IkeEventKind::kNegotiationFailed, StrCat("HASH_R / SIG_R: ", s.message()),
+                 now);
+    return;
+  }
+  AddCertRequest(*peer, out);
   AddNatD(ref, out);
   for (V1Payload& v : OurVendorIds()) out.push_back(std::move(v));
   absl::StatusOr<std::vector<uint8_t>> datagram =
@@ -225,13 +235,14 @@ void Ikev1Manager::RespondAm1(const V1Message& m, std::span<const uint8_t> raw,
 }
 
 void Ikev1Manager::ProcessAm3(V1Sa& sa, const V1Opened& in, MonoTime now) {
-  const V1HashPayload* hash = FindV1<V1HashPayload>(in.payloads, V1PayloadType::kHash);
-  if (hash == nullptr) {
-    Phase1Failed(sa, IkeEventKind::kAuthFailed, "message 3 without HASH", now);
+  if (FindPayload(in.payloads, V1PayloadType::kHash) == nullptr &&
+      FindPayload(in.payloads, V1PayloadType::kSig) == nullptr) {
+    Phase1Failed(sa, IkeEventKind::kAuthFailed, "message 3 without HASH or SIG", now);
     return;
   }
-  if (!HashMatches(Phase1HashOf(sa, V1Side::kInitiator, sa.id_i_body), hash)) {
-    Phase1Failed(sa, IkeEventKind::kAuthFailed, "HASH_I does not match the pre-shared key", now);
+  PeerProof checked = CheckPeerProof(sa, V1Side::kInitiator, sa.peer_id, sa.id_i_body, in.payloads);
+  if (!checked.ok()) {
+    Phase1Failed(sa, IkeEventKind::kAuthFailed, std::move(checked.failure), now, checked.notify);
     return;
   }
   CheckNatD(sa, in.payloads);

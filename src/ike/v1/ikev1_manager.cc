@@ -369,13 +369,14 @@ void Ikev1Manager::SetPeers(std::vector<IkePeerConfig> peers, MonoTime now) {
     auto old = peers_.find(id);
     const bool fresh = old == peers_.end() || !old->second.SameAs(p);
     if (fresh && p.auto_establish && !p.responder_only) start.push_back(id);
-    if (p.aggressive && (old == peers_.end() || !old->second.aggressive)) {
+    if (p.aggressive && !UsesSignatures(p) && (old == peers_.end() || !old->second.aggressive)) {
       //= https://www.rfc-editor.org/rfc/rfc2409#section-5.4
       //# When using pre-shared key authentication with Main Mode the key can only be
       //# identified by the IP address of the peers since HASH_I must be computed before the
       //# initiator has processed IDir.
       // Aggressive Mode sends the responder's HASH_R in the clear before the initiator proves
-      // anything, so anyone can collect it and guess the pre-shared key offline.
+      // anything, so anyone can collect it and guess the pre-shared key offline. (With
+      // signatures there is no secret in it: no warning.)
       LogLine(LogLevel::kWarning,
               StrCat("IKEv1: ", p.name,
                      ": aggressive mode with a pre-shared key exposes a hash "

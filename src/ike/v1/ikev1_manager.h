@@ -162,13 +162,38 @@ class Ikev1Manager {
   // OurHash / CheckPeerHash: HASH_I / HASH_R of phase 1 (pre-shared key).
   absl::StatusOr<SecretBytes> Phase1HashOf(const V1Sa& sa, V1Side side,
                                            std::span<const uint8_t> id_body) const;
-  // PeerIdentityOk: the peer's phase 1 ID against the peer's remote-id ("" when fine).
+  // Phase 1 proofs (phase1_auth.cc). UsesSignatures: the peer config proves us with a
+  // certificate (method 3, RSA signatures) rather than a pre-shared key. Phase1AuthProblem:
+  // why IKEv1 cannot authenticate with `peer`'s authenticators ("" when it can).
+  static bool UsesSignatures(const IkePeerConfig& peer);
+  static std::string Phase1AuthProblem(const IkePeerConfig& peer);
+  // AddCertRequest: a CR naming our trust anchor, with signatures.
+  void AddCertRequest(const IkePeerConfig& peer, std::vector<V1Payload>& out) const;
+  // AddOurProof: HASH_I / HASH_R (`side`: ours) over `id_body`, or CERT payloads and SIG.
+  absl::Status AddOurProof(const V1Sa& sa, V1Side side, std::span<const uint8_t> id_body,
+                           std::vector<V1Payload>& out) const;
+  // PeerProof: the outcome of CheckPeerProof: "" or the failure, and the notification.
+  struct PeerProof {
+    std::string failure;
+    V1NotifyType notify = V1NotifyType::kAuthenticationFailed;
+    bool ok() const { return failure.empty(); }
+  };
+  // CheckPeerProof: the peer's HASH (pre-shared key) or CERT / SIG payloads (`side`: the
+  // peer's) for its identity `peer_id` with body `id_body`; certificates are checked by the
+  // peer's Authenticator, remote-id included.
+  PeerProof CheckPeerProof(const V1Sa& sa, V1Side side, const IdPayload& peer_id,
+                           std::span<const uint8_t> id_body,
+                           std::span<const V1Payload> payloads) const;
+  // PeerIdentityOk: the peer's phase 1 ID against the peer's remote-id ("" when fine; with
+  // certificates the remote-id is the certificate check's, CheckPeerProof).
   std::string CheckPeerId(const V1Sa& sa, const V1IdPayload& id) const;
   V1IdPayload OurId(const IkePeerConfig& peer) const;
   void Phase1Done(V1Sa& sa, const V1IdPayload& peer_id, std::span<const V1Payload> payloads,
                   MonoTime now);
   // Phase1Failed: the exchange cannot go on: an AUTH failure event or a negotiation failure.
-  void Phase1Failed(V1Sa& sa, IkeEventKind kind, std::string detail, MonoTime now);
+  // An authentication failure tells the peer `notify` (unprotected).
+  void Phase1Failed(V1Sa& sa, IkeEventKind kind, std::string detail, MonoTime now,
+                    V1NotifyType notify = V1NotifyType::kAuthenticationFailed);
   // SendPlainNotify: an unencrypted informational with one notification (phase 1 errors).
   void SendPlainNotify(const IkeEndpoint& local, const IkeEndpoint& remote, bool natt,
                        uint64_t cky_i, uint64_t cky_r, V1NotifyType type);

@@ -1,4 +1,5 @@
-// IKEv1 phase 1 in Main Mode (RFC 2409 5, 5.4) with pre-shared keys, both roles, with NAT-T
+// IKEv1 phase 1 in Main Mode (RFC 2409 5, 5.4) with pre-shared keys or RSA signatures (5.1;
+// the proofs: phase1_auth.cc), both roles, with NAT-T
 // (RFC 3947: Vendor IDs in messages 1-2, NAT-D in 3-4, floating to port 4500 for 5-6) and
 // what Main Mode shares with Aggressive Mode (aggressive_mode.cc): the key derivation, the
 // HASH_I / HASH_R, vendor IDs, identities and the end of phase 1.
@@ -10,6 +11,7 @@
 //                               <--    HDR, KE, Nr [, NAT-D, NAT-D]
 //   HDR*, IDii, HASH_I          -->
 //                               <--    HDR*, IDir, HASH_R
+// With signatures CR joins messages 3 and 4, and [CERT,] SIG_I / SIG_R replace the hashes.
 
 #include <algorithm>
 
@@ -100,8 +102,9 @@ bool Ikev1Manager::DerivePhase1(V1Sa& sa, std::span<const uint8_t> peer_ke, Mono
   const IkePeerConfig* peer = Peer(sa.peer);
   const SecretBytes* psk =
       peer != nullptr && peer->auth.own ? peer->auth.own->PreSharedKey() : nullptr;
-  if (psk == nullptr) {
-    Phase1Failed(sa, IkeEventKind::kNegotiationFailed, "no pre-shared key configured", now);
+  const bool signatures = peer != nullptr && UsesSignatures(*peer);
+  if (psk == nullptr && !signatures) {
+    Phase1Failed(sa, IkeEventKind::kNegotiationFailed, "no pre-shared key or certificate", now);
     return false;
   }
   absl::StatusOr<SecretBytes> shared = sa.dh->Derive(peer_ke);
@@ -110,9 +113,12 @@ bool Ikev1Manager::DerivePhase1(V1Sa& sa, std::span<const uint8_t> peer_ke, Mono
                  StrCat("bad KE payload: ", shared.status().message()), now);
     return false;
   }
+  //= https://www.rfc-editor.org/rfc/rfc2409#section-5
+  //# For signatures: SKEYID = prf(Ni_b | Nr_b, g^xy)
   absl::StatusOr<V1Phase1Keys> keys = DerivePhase1Keys(
-      crypto_, sa.negotiated.prf, V1AuthKind::kPreSharedKey, psk->span(), sa.nonce_i, sa.nonce_r,
-      shared->span(), sa.cky_i, sa.cky_r, GetEncryptionInfo(sa.negotiated.encryption).key_size);
+      crypto_, sa.negotiated.prf, signatures ? V1AuthKind::kSignature : V1AuthKind::kPreSharedKey,
+      signatures ? std::span<const uint8_t>() : psk->span(), sa.nonce_i, sa.nonce_r, shared->span(),
+      sa.cky_i, sa.cky_r, GetEncryptionInfo(sa.negotiated.encryption).key_size);
   if (!keys.ok()) {
     Phase1Failed(sa, IkeEventKind::kNegotiationFailed,
                  StrCat("key derivation: ", keys.status().message()), now);
@@ -156,14 +162,16 @@ std::string Ikev1Manager::CheckPeerId(const V1Sa& sa, const V1IdPayload& id) con
     return StrCat("phase 1 ID with protocol ", id.protocol, " port ", id.port);
   }
   IdPayload as_v2{static_cast<IdType>(id.id_type), id.data};
-  if (peer->remote_id && !(*peer->remote_id == as_v2)) {
+  const bool by_authenticator = peer->auth.peer != nullptr && peer->auth.peer->MatchesRemoteId();
+  if (peer->remote_id && !by_authenticator && !(*peer->remote_id == as_v2)) {
     return StrCat("peer ID ", IdText(as_v2), " is not the configured remote-id ",
                   IdText(*peer->remote_id));
   }
   return "";
 }
 
-void Ikev1Manager::Phase1Failed(V1Sa& sa, IkeEventKind kind, std::string detail, MonoTime now) {
+void Ikev1Manager::Phase1Failed(V1Sa& sa, IkeEventKind kind, std::string detail, MonoTime now,
+                                V1NotifyType notify) {
   const IkePeerConfig* peer = Peer(sa.peer);
   LogLine(LogLevel::kWarning,
           StrCat("IKEv1: ", peer != nullptr ? peer->name : std::string("?"), ": ", detail));
@@ -173,8 +181,7 @@ void Ikev1Manager::Phase1Failed(V1Sa& sa, IkeEventKind kind, std::string detail,
     // Unprotected (the keys are what failed); the peer gives up at once instead of
     // retransmitting into nothing. RFC 2408 5 lets a notification go unprotected before
     // keys exist.
-    SendPlainNotify(sa.local, sa.remote, sa.natt, sa.cky_i, sa.cky_r,
-                    V1NotifyType::kAuthenticationFailed);
+    SendPlainNotify(sa.local, sa.remote, sa.natt, sa.cky_i, sa.cky_r, notify);
   }
   RemoveSa(sa, std::move(detail), now, /*notify_down=*/false);
 }
@@ -356,9 +363,8 @@ absl::Status Ikev1Manager::StartMainMode(const IkePeerConfig& peer, MonoTime now
     LogLine(LogLevel::kWarning, StrCat("IKEv1: ", peer.name, ": ", s.message()));
     return s;
   }
-  if (peer.auth.own == nullptr || peer.auth.own->PreSharedKey() == nullptr) {
-    return absl::FailedPreconditionError(
-        StrCat(peer.name, ": IKEv1 authenticates with a pre-shared key"));
+  if (std::string why = Phase1AuthProblem(peer); !why.empty()) {
+    return absl::FailedPreconditionError(StrCat(peer.name, ": ", why));
   }
   auto owned = std::make_unique<V1Sa>();
   V1Sa& sa = *owned;
@@ -415,6 +421,7 @@ void Ikev1Manager::ProcessMm2(V1Sa& sa, const V1Message& m, MonoTime now) {
   std::vector<V1Payload> out;
   out.push_back(V1Payload::Make(V1PayloadType::kKe, V1KePayload{sa.g_xi}));
   out.push_back(V1Payload::Make(V1PayloadType::kNonce, V1NoncePayload{sa.nonce_i}));
+  if (const IkePeerConfig* peer = Peer(sa.peer)) AddCertRequest(*peer, out);
   AddNatD(sa, out);
   absl::StatusOr<std::vector<uint8_t>> datagram =
       SerializeV1Message(HeaderFor(sa, V1Exchange::kIdentityProtection, 0), out);
@@ -447,13 +454,11 @@ void Ikev1Manager::ProcessMm4(V1Sa& sa, const V1Message& m, MonoTime now) {
   out.push_back(V1Payload::Make(V1PayloadType::kId, id));
   absl::StatusOr<std::vector<uint8_t>> id_body = V1PayloadBodyBytes(out[0]);
   if (!id_body.ok()) return;
-  absl::StatusOr<SecretBytes> hash = Phase1HashOf(sa, V1Side::kInitiator, *id_body);
-  if (!hash.ok()) {
-    Phase1Failed(sa, IkeEventKind::kNegotiationFailed, std::string(hash.status().message()), now);
+  if (absl::Status s = AddOurProof(sa, V1Side::kInitiator, *id_body, out); !s.ok()) {
+    Phase1Failed(sa, IkeEventKind::kNegotiationFailed, StrCat("HASH_I / SIG_I: ", s.message()),
+                 now);
     return;
   }
-  out.push_back(V1Payload::Make(V1PayloadType::kHash,
-                                V1HashPayload{{hash->span().begin(), hash->span().end()}}));
   if (MaySendInitialContact(sa)) {
     V1NotifyPayload n;
     n.protocol = V1ProtocolId::kIsakmp;
@@ -469,16 +474,19 @@ void Ikev1Manager::ProcessMm4(V1Sa& sa, const V1Message& m, MonoTime now) {
 
 void Ikev1Manager::ProcessMm6(V1Sa& sa, const V1Opened& in, MonoTime now) {
   const V1Payload* id = FindPayload(in.payloads, V1PayloadType::kId);
-  const V1HashPayload* hash = FindV1<V1HashPayload>(in.payloads, V1PayloadType::kHash);
-  if (id == nullptr || hash == nullptr) {
+  if (id == nullptr || (FindPayload(in.payloads, V1PayloadType::kHash) == nullptr &&
+                        FindPayload(in.payloads, V1PayloadType::kSig) == nullptr)) {
     ++stats_.dropped;
     return;
   }
-  if (!HashMatches(Phase1HashOf(sa, V1Side::kResponder, id->raw_body()), hash)) {
-    Phase1Failed(sa, IkeEventKind::kAuthFailed, "HASH_R does not match the pre-shared key", now);
+  const V1IdPayload& peer_id = *id->As<V1IdPayload>();
+  PeerProof proof = CheckPeerProof(sa, V1Side::kResponder,
+                                   IdPayload{static_cast<IdType>(peer_id.id_type), peer_id.data},
+                                   id->raw_body(), in.payloads);
+  if (!proof.ok()) {
+    Phase1Failed(sa, IkeEventKind::kAuthFailed, std::move(proof.failure), now, proof.notify);
     return;
   }
-  const V1IdPayload& peer_id = *id->As<V1IdPayload>();
   if (std::string bad = CheckPeerId(sa, peer_id); !bad.empty()) {
     Phase1Failed(sa, IkeEventKind::kAuthFailed, std::move(bad), now);
     return;
@@ -517,9 +525,9 @@ void Ikev1Manager::RespondMm1(const V1Message& m, std::span<const uint8_t> raw,
   V1SaPayload reply;
   absl::StatusOr<V1Negotiated> chosen =
       SelectPhase1(*offered, peer->ike, Phase1AuthMethod(*peer), reply);
-  if (!chosen.ok() || peer->auth.own == nullptr || peer->auth.own->PreSharedKey() == nullptr) {
-    const std::string why =
-        chosen.ok() ? "no pre-shared key configured" : std::string(chosen.status().message());
+  const std::string auth_problem = Phase1AuthProblem(*peer);
+  if (!chosen.ok() || !auth_problem.empty()) {
+    const std::string why = chosen.ok() ? auth_problem : std::string(chosen.status().message());
     LogLine(LogLevel::kWarning, StrCat("IKEv1: ", peer->name, ": ", why));
     Emit(IkeEventKind::kNegotiationFailed, sa, why, now);
     SendPlainNotify(local, remote, natt_port, sa.cky_i, 0, V1NotifyType::kNoProposalChosen);
@@ -569,6 +577,7 @@ void Ikev1Manager::RespondMm3(V1Sa& sa, const V1Message& m, MonoTime now) {
   std::vector<V1Payload> out;
   out.push_back(V1Payload::Make(V1PayloadType::kKe, V1KePayload{sa.g_xr}));
   out.push_back(V1Payload::Make(V1PayloadType::kNonce, V1NoncePayload{sa.nonce_r}));
+  if (const IkePeerConfig* peer = Peer(sa.peer)) AddCertRequest(*peer, out);
   AddNatD(sa, out);
   if (!DerivePhase1(sa, ke->data, now)) return;
   absl::StatusOr<std::vector<uint8_t>> datagram =
@@ -580,16 +589,18 @@ void Ikev1Manager::RespondMm3(V1Sa& sa, const V1Message& m, MonoTime now) {
 
 void Ikev1Manager::RespondMm5(V1Sa& sa, const V1Opened& in, MonoTime now) {
   const V1Payload* id = FindPayload(in.payloads, V1PayloadType::kId);
-  const V1HashPayload* hash = FindV1<V1HashPayload>(in.payloads, V1PayloadType::kHash);
-  if (id == nullptr || hash == nullptr) {
-    Phase1Failed(sa, IkeEventKind::kAuthFailed, "message 5 without ID or HASH", now);
-    return;
-  }
-  if (!HashMatches(Phase1HashOf(sa, V1Side::kInitiator, id->raw_body()), hash)) {
-    Phase1Failed(sa, IkeEventKind::kAuthFailed, "HASH_I does not match the pre-shared key", now);
+  if (id == nullptr) {
+    Phase1Failed(sa, IkeEventKind::kAuthFailed, "message 5 without ID", now);
     return;
   }
   const V1IdPayload& peer_id = *id->As<V1IdPayload>();
+  PeerProof proof = CheckPeerProof(sa, V1Side::kInitiator,
+                                   IdPayload{static_cast<IdType>(peer_id.id_type), peer_id.data},
+                                   id->raw_body(), in.payloads);
+  if (!proof.ok()) {
+    Phase1Failed(sa, IkeEventKind::kAuthFailed, std::move(proof.failure), now, proof.notify);
+    return;
+  }
   if (std::string bad = CheckPeerId(sa, peer_id); !bad.empty()) {
     Phase1Failed(sa, IkeEventKind::kAuthFailed, std::move(bad), now);
     return;
@@ -600,10 +611,11 @@ void Ikev1Manager::RespondMm5(V1Sa& sa, const V1Opened& in, MonoTime now) {
   out.push_back(V1Payload::Make(V1PayloadType::kId, OurId(*peer)));
   absl::StatusOr<std::vector<uint8_t>> id_body = V1PayloadBodyBytes(out[0]);
   if (!id_body.ok()) return;
-  absl::StatusOr<SecretBytes> ours = Phase1HashOf(sa, V1Side::kResponder, *id_body);
-  if (!ours.ok()) return;
-  out.push_back(V1Payload::Make(V1PayloadType::kHash,
-                                V1HashPayload{{ours->span().begin(), ours->span().end()}}));
+  if (absl::Status s = AddOurProof(sa, V1Side::kResponder, *id_body, out); !s.ok()) {
+    Phase1Failed(sa, IkeEventKind::kNegotiationFailed, StrCat("HASH_R / SIG_R: ", s.message()),
+                 now);
+    return;
+  }
   absl::StatusOr<std::vector<uint8_t>> datagram = Seal(sa, V1Exchange::kIdentityProtection, 0, out);
   if (!datagram.ok()) return;
   Send(sa, sa.flight, *std::move(datagram), /*wait=*/false, now);

@@ -133,6 +133,7 @@ void Ikev1Manager::HandlePlainInformational(const V1Message& m, const IkeEndpoin
   const V1NotifyPayload* n = m.FindNotify(V1NotifyType::kNoProposalChosen);
   if (n == nullptr) n = m.FindNotify(V1NotifyType::kAuthenticationFailed);
   if (n == nullptr) n = m.FindNotify(V1NotifyType::kInvalidIdInformation);
+  if (n == nullptr) n = m.FindNotify(V1NotifyType::kInvalidSignature);  // signatures
   if (n == nullptr) n = m.FindNotify(V1NotifyType::kPayloadMalformed);
   auto it = sas_.find(m.header.icookie);
   if (n == nullptr || it == sas_.end() || !it->second->initiator ||
@@ -147,7 +148,8 @@ void Ikev1Manager::HandlePlainInformational(const V1Message& m, const IkeEndpoin
     return;
   }
   const bool auth = n->type == V1NotifyType::kAuthenticationFailed ||
-                    n->type == V1NotifyType::kInvalidIdInformation;
+                    n->type == V1NotifyType::kInvalidIdInformation ||
+                    n->type == V1NotifyType::kInvalidSignature;
   if (auth) ++stats_.auth_failures;
   const std::string detail = StrCat("the peer refused phase 1: ", V1NotifyTypeName(n->type));
   Emit(auth ? IkeEventKind::kAuthFailed : IkeEventKind::kNegotiationFailed, sa, detail, now);

@@ -152,6 +152,12 @@ absl::Status ValidateV1Policy(const IkeCryptoPolicy& policy) {
 }
 
 uint16_t Phase1AuthMethod(const IkePeerConfig& peer) {
+  // Certificates: RSA signatures, method 3 (RFC 2409 appendix A). XAUTH with them is refused
+  // before this (Ikev1Manager::Phase1AuthProblem).
+  if (peer.auth.own != nullptr && peer.auth.own->PreSharedKey() == nullptr &&
+      peer.auth.own->UsesSignatures()) {
+    return static_cast<uint16_t>(V1AuthMethod::kRsaSignatures);
+  }
   const bool xauth = peer.xauth_verifier != nullptr || peer.xauth_login.has_value();
   return static_cast<uint16_t>(xauth ? V1AuthMethod::kXauthInitPreShared
                                      : V1AuthMethod::kPreSharedKey);

@@ -46,7 +46,8 @@ V1SaPayload OfferPhase1(const IkeCryptoPolicy& policy, uint16_t auth_method, Dur
 
 // Phase1AuthMethod: the Authentication Method attribute a peer's phase 1 offers or accepts:
 // XAUTHInitPreShared (65001, draft-beaulieu-ike-xauth-02 section 7.2) for a remote-access
-// connection with XAUTH (either side), else pre-shared key (1). The pre-shared key
+// connection with XAUTH (either side), RSA signatures (3) when the peer proves us with a
+// certificate, else pre-shared key (1). The pre-shared key
 // authenticates phase 1 the same way under both (SKEYID, HASH_I/R); 65001 says XAUTH follows,
 // the initiator being the XAUTH client.
 uint16_t Phase1AuthMethod(const IkePeerConfig& peer);

@@ -480,6 +480,8 @@ tl_write_v1_policies() {
     ike-mode ${TL_IKE_MODE:-main}
     ike-version 1
 EOF
+  # IKEv1 has one method for both sides (cert-auth: RSA signatures).
+  [ "${TL_PEER_AUTH:-psk}" = psk ] || echo "    auth-method $TL_PEER_AUTH"
   [ -n "${TL_DPD:-}" ] && echo "    dpd $TL_DPD"
   echo "  exit"
   echo "  ipsec-transform 1"
