@@ -321,31 +321,7 @@ TEST(Ikev1Cert, EveryMessageDuplicatedOrLostOnce) {
     for (int lost = 0; lost < 9; ++lost) {
       SCOPED_TRACE(lost);
       V1Pair p(a, b);
-      ASSERT_TRUE(p.a.Initiate(7, p.now).ok());
-      int seen = 0;
-      for (int round = 0; round < 40 && (p.ha.Active() == nullptr || p.hb.Active() == nullptr ||
-                                         !p.ha.out.empty() || !p.hb.out.empty());
-           ++round) {
-        for (int k = 0; k < 16; ++k) {
-          if (!p.ha.out.empty()) {
-            if (seen++ == lost) {
-              p.ha.out.pop_front();
-            } else {
-              p.ToB();
-            }
-          }
-          if (!p.hb.out.empty()) {
-            if (seen++ == lost) {
-              p.hb.out.pop_front();
-            } else {
-              p.ToA();
-            }
-          }
-        }
-        p.now = p.now + Duration::Seconds(1);
-        p.a.OnTimer(p.now);
-        p.b.OnTimer(p.now);
-      }
+      p.RunLosing(lost);
       p.ExpectOneAgreedPair();
       EXPECT_EQ(p.ha.Count(IkeEventKind::kAuthFailed) + p.hb.Count(IkeEventKind::kAuthFailed), 0u);
     }

@@ -97,6 +97,36 @@ struct V1Pair {
       Flush();
     }
   }
+  // RunLosing: A initiates to peer 7 and the exchanges run (timers in one-second steps, at
+  // most 40 rounds) until both sides hold an SA and nothing is in flight, with the `lost`-th
+  // message sent (counting both directions from 0) dropped once.
+  void RunLosing(int lost) {
+    ASSERT_TRUE(a.Initiate(7, now).ok());
+    int seen = 0;
+    for (int round = 0; round < 40 && (ha.Active() == nullptr || hb.Active() == nullptr ||
+                                       !ha.out.empty() || !hb.out.empty());
+         ++round) {
+      for (int k = 0; k < 16; ++k) {
+        if (!ha.out.empty()) {
+          if (seen++ == lost) {
+            ha.out.pop_front();
+          } else {
+            ToB();
+          }
+        }
+        if (!hb.out.empty()) {
+          if (seen++ == lost) {
+            hb.out.pop_front();
+          } else {
+            ToA();
+          }
+        }
+      }
+      now = now + Duration::Seconds(1);
+      a.OnTimer(now);
+      b.OnTimer(now);
+    }
+  }
   void Establish() {
     ASSERT_TRUE(a.Initiate(7, now).ok());
     Flush();
