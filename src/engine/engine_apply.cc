@@ -99,6 +99,7 @@ void Engine::Impl::Reconcile(MonoTime now) {
   accounting->Reconcile(config, now);
   std::vector<ike::IkePeerConfig> peers = ReconcileIpsec(config, base, now);
   ReconcileGws(config, base, peers);
+  IndexIkeNames();
   std::map<TunnelKey, std::string> down;
   for (const auto& [key, t] : ipsec_tunnels) {
     if (!t.down_reason.empty()) down[key] = t.down_reason;

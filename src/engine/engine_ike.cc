@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "absl/strings/str_format.h"
+#include "absl/strings/string_view.h"
 #include "common/str_cat.h"
 #include "dataplane/ip_header.h"
 #include "engine/engine_impl.h"
@@ -273,6 +274,14 @@ void Engine::Impl::ForwardControl(EngineService& svc, PacketRef& p, EngineVerdic
   control_runner->RouteOuter(svc, p, v);
 }
 
+void Engine::Impl::IndexIkeNames() {
+  // In the order a scan would meet them, the last one of a name winning (a gateway over a
+  // tunnel), as the session records have always named their service.
+  service_by_ike_name.clear();
+  for (const auto& [k, t] : ipsec_tunnels) service_by_ike_name[t.ike_name] = t.private_service;
+  for (const auto& [name, g] : gws) service_by_ike_name[g.name] = g.secure_service;
+}
+
 void Engine::Impl::OnIkeEvent(const IkeEvent& e) {
   auto key = [&] { return std::make_pair(e.ike_spi_i, e.ike_spi_r); };
   switch (e.kind) {
@@ -285,11 +294,10 @@ void Engine::Impl::OnIkeEvent(const IkeEvent& e) {
       r.setup = e.at;
       if (e.inner_address.is_set()) r.inner_address = e.inner_address;
       r.user = std::string(e.user);
-      for (auto& [k, t] : ipsec_tunnels) {
-        if (t.ike_name == e.tunnel) r.service = t.private_service;
-      }
-      for (auto& [name, g] : gws) {
-        if (g.name == e.tunnel) r.service = g.secure_service;
+      // (Abseil's own string_view here: this Abseil does not take std::string_view.)
+      if (auto s = service_by_ike_name.find(absl::string_view(e.tunnel.data(), e.tunnel.size()));
+          s != service_by_ike_name.end()) {
+        r.service = s->second;
       }
       sessions.push_back(std::move(r));
       session_by_ike[key()] = sessions_dropped + sessions.size() - 1;

@@ -484,6 +484,11 @@ class Engine::Impl {
   size_t sessions_dropped = 0;                  // records dropped from the front
   // IKE SA (SPIi, SPIr) -> absolute session index (sessions_dropped + position).
   std::map<std::pair<uint64_t, uint64_t>, size_t> session_by_ike;
+  // IKE peer name (IkeEvent::tunnel: an ipsec-tunnel's ike_name, an ipsec-gw's name) -> the
+  // private / secure service its session records name, so an IKE-up event does not scan every
+  // tunnel (issue 14). Rebuilt by IndexIkeNames whenever Reconcile changed the tunnels.
+  absl::flat_hash_map<std::string, uint32_t> service_by_ike_name;
+  void IndexIkeNames();
   std::unique_ptr<ike::IkeHost> ike_bridge;       // an IkeBridge (engine_ike.cc)
   std::unique_ptr<ike::IkeManager> ike;           // IKEv2 peers
   std::unique_ptr<ike::v1::Ikev1Manager> ike_v1;  // IKEv1 peers (ike-version 1)

@@ -7,11 +7,16 @@
 #include <sstream>
 
 #include "gtest/gtest.h"
+#include "ike/v2/ike_manager.h"
 #include "tests/test_tools/packets.h"
 #include "tunnelisa/config/loader.h"
 
 namespace tunnelisa::testing {
 namespace {
+
+// Every IkeManager of the engines these tests run checks its indexes after each call: an SA
+// change its deadline or SPI indexes missed aborts the test.
+[[maybe_unused]] const bool kIkeIndexChecks = (ike::IkeManager::CheckIndexesForTesting(true), true);
 
 std::unique_ptr<CryptoRegistry>& Registry() {
   static auto* registry = new std::unique_ptr<CryptoRegistry>(CryptoRegistry::CreateDefault());

@@ -141,6 +141,7 @@ std::vector<IpPrefix> IkeManager::ChildRemoteTs(const IkeSa& sa, const IkePeerCo
 
 void IkeManager::RevokeAddressLeases(std::span<const uint64_t> leases, MonoTime now) {
   if (leases.empty()) return;
+  Call call(this);
   absl::flat_hash_set<uint64_t> revoked(leases.begin(), leases.end());
   for (auto& [spi, sa] : sas_) {
     if (sa->state == IkeState::kDead || !sa->address_lease ||

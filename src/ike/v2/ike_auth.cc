@@ -91,6 +91,7 @@ void IkeManager::SuspendAuth(IkeSa& sa, const Header& h, std::vector<Payload> in
 }
 
 void IkeManager::CompleteAuth(uint64_t ticket, AuthCheck outcome, MonoTime now) {
+  Call call(this);
   auto t = auth_tickets_.find(ticket);
   if (t == auth_tickets_.end()) return;  // unknown, answered twice, or its SA is gone
   auto it = sas_.find(t->second);
@@ -98,6 +99,7 @@ void IkeManager::CompleteAuth(uint64_t ticket, AuthCheck outcome, MonoTime now) 
     auth_tickets_.erase(t);
     return;
   }
+  Touch(*it->second);
   ResumeAuth(*it->second, std::move(outcome), now);
   Purge();
 }

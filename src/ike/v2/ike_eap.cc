@@ -211,6 +211,7 @@ void IkeManager::RespondEap(IkeSa& sa, const Received& in, MonoTime now) {
 }
 
 void IkeManager::CompleteEap(uint64_t conversation, EapRelayAnswer answer, MonoTime now) {
+  Call call(this);
   auto c = eap_conversations_.find(conversation);
   if (c == eap_conversations_.end()) return;
   auto it = sas_.find(c->second);
@@ -220,6 +221,7 @@ void IkeManager::CompleteEap(uint64_t conversation, EapRelayAnswer answer, MonoT
     return;
   }
   IkeSa& sa = *it->second;
+  Touch(sa);
   IkeSa::EapServerState& e = *sa.eap_server;
   e.waiting = false;
   e.deadline = MonoTime::Infinite();

@@ -40,22 +40,24 @@ uint32_t IkeManager::NewChildSpi() {
   for (;;) {
     uint32_t spi = 0;
     host_->RandomBytes({reinterpret_cast<uint8_t*>(&spi), sizeof(spi)});
-    // RFC 4303: SPIs 1..255 are reserved; we also keep them unique across all our SAs.
-    if (spi < 256) continue;
-    bool used = false;
-    for (const auto& [k, sa] : sas_) {
-      for (const ChildSa& c : sa->children) used = used || c.inbound_spi == spi;
-      used = used || sa->request.new_spi == spi;
+    // RFC 4303: SPIs 1..255 are reserved; we also keep them unique across all our SAs
+    // (those held or offered: child_spis_, and those handed out during this call).
+    if (spi < 256 || child_spis_.contains(spi)) continue;
+    if (std::find(fresh_child_spis_.begin(), fresh_child_spis_.end(), spi) !=
+        fresh_child_spis_.end()) {
+      continue;
     }
-    if (!used) return spi;
+    fresh_child_spis_.push_back(spi);
+    return spi;
   }
 }
 
 size_t IkeManager::half_open_count() const { return half_open_.size(); }
 
 const IkeSa* IkeManager::EstablishedSa(uint64_t peer) const {
-  for (const auto& [spi, sa] : sas_) {
-    if (sa->peer == peer && sa->state == IkeState::kEstablished) return sa.get();
+  for (uint64_t spi : SasOf(peer)) {
+    const IkeSa* sa = sas_.at(spi).get();
+    if (sa->state == IkeState::kEstablished) return sa;
   }
   return nullptr;
 }
@@ -88,6 +90,7 @@ void IkeManager::Emit(IkeEventKind kind, const IkeSa& sa, std::string_view detai
 
 void IkeManager::OnDatagram(const IkeEndpoint& local, const IkeEndpoint& remote,
                             std::span<const uint8_t> datagram, bool natt_port, MonoTime now) {
+  Call call(this);
   ++stats_.datagrams_in;
   absl::StatusOr<Message> message = Message::Parse(datagram);
   if (!message.ok()) {
@@ -107,6 +110,7 @@ void IkeManager::OnDatagram(const IkeEndpoint& local, const IkeEndpoint& remote,
           h.message_id != 0 || h.initiator()) {
         ++stats_.dropped;
       } else {
+        Touch(*it->second);
         ProcessInitResponse(*it->second, in, datagram, now);
       }
     }
@@ -120,6 +124,7 @@ void IkeManager::OnDatagram(const IkeEndpoint& local, const IkeEndpoint& remote,
     ++stats_.dropped;
     return;
   }
+  Touch(*sa);
   HandleProtected(*sa, in, datagram, now);
   Purge();
 }
@@ -330,6 +335,7 @@ std::vector<std::vector<uint8_t>> IkeManager::Protect(IkeSa& sa, const Header& h
 
 void IkeManager::SendRequest(IkeSa& sa, RequestKind kind, ExchangeType exchange,
                              std::vector<Payload> inner, MonoTime now, OutstandingRequest context) {
+  Touch(sa);
   Header h;
   h.initiator_spi = sa.spi_i;
   h.responder_spi = sa.spi_r;
@@ -366,6 +372,7 @@ void IkeManager::SendResponse(IkeSa& sa, const Header& request, std::vector<Payl
 }
 
 void IkeManager::Queue(IkeSa& sa, Work work, MonoTime now) {
+  Touch(sa);
   for (const Work& w : sa.queue) {
     if (w.kind == work.kind && w.child_spi == work.child_spi) return;
   }
@@ -409,8 +416,10 @@ void IkeManager::StartNext(IkeSa& sa, MonoTime now) {
 absl::Status IkeManager::Initiate(uint64_t peer, MonoTime now) {
   const IkePeerConfig* p = Peer(peer);
   if (p == nullptr) return absl::NotFoundError(StrCat("no IKE peer ", peer));
-  for (const auto& [spi, sa] : sas_) {
-    if (sa->peer == peer && sa->state != IkeState::kDead && sa->state != IkeState::kRekeyed &&
+  Call call(this);
+  for (uint64_t spi : SasOf(peer)) {
+    IkeSa* sa = sas_.at(spi).get();
+    if (sa->state != IkeState::kDead && sa->state != IkeState::kRekeyed &&
         sa->state != IkeState::kDeleting) {
       if (sa->state == IkeState::kEstablished &&
           std::none_of(sa->children.begin(), sa->children.end(),
@@ -428,128 +437,125 @@ absl::Status IkeManager::Initiate(uint64_t peer, MonoTime now) {
 }
 
 MonoTime IkeManager::OnTimer(MonoTime now) {
-  MonoTime next = MonoTime::Infinite();
-  std::vector<IkeSa*> all;
-  for (auto& [spi, sa] : sas_) all.push_back(sa.get());
-  for (IkeSa* sa_ptr : all) {
-    IkeSa& sa = *sa_ptr;
-    if (sa.state == IkeState::kDead) continue;
-    // Retransmission (RFC 7296 2.1), or giving up on a peer that does not answer.
-    if (sa.request.kind != RequestKind::kNone && now >= sa.request.next_send) {
-      if (sa.request.retransmits >= sa.request.max_retransmits) {
-        const bool liveness = sa.request.kind == RequestKind::kLiveness;
-        RemoveSa(sa, liveness ? "dead peer detected (DPD)" : "peer not responding", now);
-        continue;
-      }
-      ++sa.request.retransmits;
-      ++stats_.retransmits;
-      if (sa.request.kind != RequestKind::kLiveness) {
-        sa.request.timeout = Duration::Nanoseconds(sa.request.timeout.ns * 2);
-      }
-      sa.request.next_send = now + sa.request.timeout;
-      if (sa.state == IkeState::kInitSent) {
-        SendRaw(sa.local, sa.remote, sa.natt, sa.init_request);
-      } else {
-        SendDatagrams(sa, sa.request.datagrams);
-      }
+  Call call(this);
+  // Only the SAs whose deadline has come, in the order of their SPIs (as a scan would).
+  std::vector<uint64_t> due;
+  for (auto it = deadlines_.begin(); it != deadlines_.end() && it->first <= now; ++it) {
+    due.push_back(it->second);
+  }
+  std::sort(due.begin(), due.end());
+  for (uint64_t spi : due) {
+    auto it = sas_.find(spi);
+    if (it == sas_.end() || it->second->state == IkeState::kDead) continue;
+    Touch(*it->second);
+    RunTimers(*it->second, now);
+  }
+  if (depth_ == 1) Settle();  // the next deadline below is the index's
+  return deadlines_.empty() ? MonoTime::Infinite() : deadlines_.begin()->first;
+}
+
+void IkeManager::RunTimers(IkeSa& sa, MonoTime now) {
+  // Retransmission (RFC 7296 2.1), or giving up on a peer that does not answer.
+  if (sa.request.kind != RequestKind::kNone && now >= sa.request.next_send) {
+    if (sa.request.retransmits >= sa.request.max_retransmits) {
+      const bool liveness = sa.request.kind == RequestKind::kLiveness;
+      RemoveSa(sa, liveness ? "dead peer detected (DPD)" : "peer not responding", now);
+      return;
     }
-    if (sa.eap_server != nullptr && sa.eap_server->waiting && now >= sa.eap_server->deadline) {
-      sa.eap_server->waiting = false;
-      ++stats_.eap_refused;
-      FailEap(sa, sa.eap_server->waiting_header, "the EAP server did not answer in time", now);
-      continue;
+    ++sa.request.retransmits;
+    ++stats_.retransmits;
+    if (sa.request.kind != RequestKind::kLiveness) {
+      sa.request.timeout = Duration::Nanoseconds(sa.request.timeout.ns * 2);
     }
-    if (sa.pending_auth && now >= sa.pending_auth->deadline) {
-      ResumeAuth(sa, AuthCheck::Failed("the authenticator did not answer in time"), now);
-      if (sa.state == IkeState::kDead) continue;
-    }
-    if (now >= sa.half_open_expiry) {
-      RemoveSa(sa, "half-open IKE SA timed out", now, /*notify_down=*/false);
-      continue;
-    }
-    if (now >= sa.expire_at) {
-      SendDeleteIke(sa, now, /*wait_for_reply=*/false);
-      RemoveSa(sa, "IKE SA lifetime expired", now);
-      continue;
-    }
-    const IkePeerConfig* peer = Peer(sa.peer);
-    if (sa.state == IkeState::kEstablished) {
-      if (now >= sa.rekey_at) {
-        sa.rekey_at = MonoTime::Infinite();
-        Queue(sa, {RequestKind::kRekeyIke, 0}, now);
-      }
-      for (ChildSa& c : sa.children) {
-        if (c.state == ChildState::kInstalled && now >= c.rekey_at && !c.rekey_requested) {
-          c.rekey_requested = true;
-          Queue(sa, {RequestKind::kCreateChild, c.inbound_spi}, now);
-        }
-      }
-      // Rekeyed CHILD SAs the peer never deleted: remove them ourselves.
-      for (size_t k = 0; k < sa.children.size();) {
-        ChildSa& c = sa.children[k];
-        if (c.state != ChildState::kInstalled && now >= c.expire_at) {
-          RemoveChild(sa, c, now);
-        } else {
-          ++k;
-        }
-      }
-      // DPD: a liveness check after `interval` without hearing from the peer.
-      if (peer != nullptr && peer->dpd && !peer->dpd->reply_only &&
-          sa.request.kind == RequestKind::kNone && now >= sa.last_heard + peer->dpd->interval) {
-        // ESP from the peer counts as hearing from it.
-        for (const ChildSa& c : sa.children) {
-          absl::StatusOr<SaStats> st = host_->QueryChild(sa.peer, c.sas.inbound);
-          if (st.ok() && st->last_used > sa.last_heard) sa.last_heard = st->last_used;
-        }
-        if (now >= sa.last_heard + peer->dpd->interval) Queue(sa, {RequestKind::kLiveness, 0}, now);
-      }
-      if (peer != nullptr && peer->dpd && !peer->dpd->reply_only &&
-          sa.request.kind == RequestKind::kNone) {
-        next = std::min(next, sa.last_heard + peer->dpd->interval);
-      }
-      // NAT keepalives (RFC 3948 2.3) while we are behind a NAT.
-      if (sa.nat_local && now >= sa.next_keepalive) {
-        const uint8_t keepalive = 0xff;
-        SendRaw(sa.local, sa.remote, /*natt=*/false, {&keepalive, 1});
-        sa.next_keepalive = now + options_.natt_keepalive;
-      }
-      if (sa.nat_local) next = std::min(next, sa.next_keepalive);
-    }
-    if (sa.state == IkeState::kDead) continue;
-    if (sa.request.kind != RequestKind::kNone) next = std::min(next, sa.request.next_send);
-    if (sa.pending_auth) next = std::min(next, sa.pending_auth->deadline);
-    if (sa.eap_server != nullptr && sa.eap_server->waiting) {
-      next = std::min(next, sa.eap_server->deadline);
-    }
-    next = std::min(next, sa.half_open_expiry);
-    next = std::min(next, sa.expire_at);
-    next = std::min(next, sa.rekey_at);
-    for (const ChildSa& c : sa.children) {
-      if (c.state == ChildState::kInstalled && !c.rekey_requested)
-        next = std::min(next, c.rekey_at);
-      if (c.state != ChildState::kInstalled) next = std::min(next, c.expire_at);
+    sa.request.next_send = now + sa.request.timeout;
+    if (sa.state == IkeState::kInitSent) {
+      SendRaw(sa.local, sa.remote, sa.natt, sa.init_request);
+    } else {
+      SendDatagrams(sa, sa.request.datagrams);
     }
   }
-  Purge();
-  return next;
+  if (sa.eap_server != nullptr && sa.eap_server->waiting && now >= sa.eap_server->deadline) {
+    sa.eap_server->waiting = false;
+    ++stats_.eap_refused;
+    FailEap(sa, sa.eap_server->waiting_header, "the EAP server did not answer in time", now);
+    return;
+  }
+  if (sa.pending_auth && now >= sa.pending_auth->deadline) {
+    ResumeAuth(sa, AuthCheck::Failed("the authenticator did not answer in time"), now);
+    if (sa.state == IkeState::kDead) return;
+  }
+  if (now >= sa.half_open_expiry) {
+    RemoveSa(sa, "half-open IKE SA timed out", now, /*notify_down=*/false);
+    return;
+  }
+  if (now >= sa.expire_at) {
+    SendDeleteIke(sa, now, /*wait_for_reply=*/false);
+    RemoveSa(sa, "IKE SA lifetime expired", now);
+    return;
+  }
+  const IkePeerConfig* peer = Peer(sa.peer);
+  if (sa.state == IkeState::kEstablished) {
+    if (now >= sa.rekey_at) {
+      sa.rekey_at = MonoTime::Infinite();
+      Queue(sa, {RequestKind::kRekeyIke, 0}, now);
+    }
+    for (ChildSa& c : sa.children) {
+      if (c.state == ChildState::kInstalled && now >= c.rekey_at && !c.rekey_requested) {
+        c.rekey_requested = true;
+        Queue(sa, {RequestKind::kCreateChild, c.inbound_spi}, now);
+      }
+    }
+    // Rekeyed CHILD SAs the peer never deleted: remove them ourselves.
+    for (size_t k = 0; k < sa.children.size();) {
+      ChildSa& c = sa.children[k];
+      if (c.state != ChildState::kInstalled && now >= c.expire_at) {
+        RemoveChild(sa, c, now);
+      } else {
+        ++k;
+      }
+    }
+    // DPD: a liveness check after `interval` without hearing from the peer.
+    if (peer != nullptr && peer->dpd && !peer->dpd->reply_only &&
+        sa.request.kind == RequestKind::kNone && now >= sa.last_heard + peer->dpd->interval) {
+      // ESP from the peer counts as hearing from it.
+      for (const ChildSa& c : sa.children) {
+        absl::StatusOr<SaStats> st = host_->QueryChild(sa.peer, c.sas.inbound);
+        if (st.ok() && st->last_used > sa.last_heard) sa.last_heard = st->last_used;
+      }
+      if (now >= sa.last_heard + peer->dpd->interval) Queue(sa, {RequestKind::kLiveness, 0}, now);
+    }
+    // NAT keepalives (RFC 3948 2.3) while we are behind a NAT.
+    if (sa.nat_local && now >= sa.next_keepalive) {
+      const uint8_t keepalive = 0xff;
+      SendRaw(sa.local, sa.remote, /*natt=*/false, {&keepalive, 1});
+      sa.next_keepalive = now + options_.natt_keepalive;
+    }
+  }
 }
 
 void IkeManager::OnChildLifetime(uint64_t cookie, bool hard, MonoTime now) {
+  Call call(this);
   const uint32_t spi = static_cast<uint32_t>(cookie);
-  for (auto& [k, sa] : sas_) {
-    ChildSa* c = FindChild(*sa, spi);
-    if (c == nullptr || sa->state != IkeState::kEstablished) continue;
-    if (hard) {
-      Queue(*sa, {RequestKind::kDeleteChild, spi}, now);
-    } else if (c->state == ChildState::kInstalled && !c->rekey_requested) {
-      c->rekey_requested = true;
-      Queue(*sa, {RequestKind::kCreateChild, spi}, now);
-    }
+  // The IKE SA holding the CHILD SA (one at most: our inbound SPIs are unique).
+  auto owner = child_spis_.find(spi);
+  if (owner == child_spis_.end()) return;
+  auto it = sas_.find(owner->second);
+  if (it == sas_.end()) return;
+  IkeSa* sa = it->second.get();
+  ChildSa* c = FindChild(*sa, spi);
+  if (c == nullptr || sa->state != IkeState::kEstablished) return;
+  if (hard) {
+    Queue(*sa, {RequestKind::kDeleteChild, spi}, now);
+  } else if (c->state == ChildState::kInstalled && !c->rekey_requested) {
+    Touch(*sa);
+    c->rekey_requested = true;
+    Queue(*sa, {RequestKind::kCreateChild, spi}, now);
   }
   Purge();
 }
 
 void IkeManager::Shutdown(MonoTime now) {
+  Call call(this);
   for (auto& [spi, sa] : sas_) {
     if (sa->state == IkeState::kEstablished || sa->state == IkeState::kRekeyed) {
       SendDeleteIke(*sa, now, /*wait_for_reply=*/false);
@@ -563,6 +569,7 @@ void IkeManager::RemoveSa(IkeSa& sa, std::string reason, MonoTime now, bool noti
   if (sa.state == IkeState::kDead) return;
   const bool was_up = sa.state == IkeState::kEstablished || sa.state == IkeState::kDeleting;
   const bool rekeyed = sa.state == IkeState::kRekeyed;
+  Touch(sa);
   while (!sa.children.empty()) RemoveChild(sa, sa.children.back(), now, reason);
   if (sa.pending_auth) {  // a late outcome finds nothing to resume
     auth_tickets_.erase(sa.pending_auth->ticket);
@@ -593,21 +600,28 @@ void IkeManager::RemoveSa(IkeSa& sa, std::string reason, MonoTime now, bool noti
 }
 
 void IkeManager::Purge() {
+  // Inside a nested call (a host callback calling back in), the outer call may still hold
+  // the SAs or iterate the indexes: its Settle purges.
+  if (depth_ > 1) return;
   for (uint64_t spi : dead_) {
     auto it = sas_.find(spi);
     if (it == sas_.end() || it->second->state != IkeState::kDead) continue;
     half_open_.erase({it->second->spi_i, it->second->remote.address});
+    Unindex(*it->second);
     sas_.erase(it);
   }
   dead_.clear();
 }
 
 absl::Status IkeManager::RekeyChild(uint64_t peer, MonoTime now) {
-  for (auto& [k, sa] : sas_) {
-    if (sa->peer != peer || sa->state != IkeState::kEstablished) continue;
+  Call call(this);
+  for (uint64_t spi : SasOf(peer)) {
+    IkeSa* sa = sas_.at(spi).get();
+    if (sa->state != IkeState::kEstablished) continue;
     for (ChildSa& c : sa->children) {
       if (c.state != ChildState::kInstalled) continue;
       if (c.rekey_requested) return absl::OkStatus();  // already queued or in flight
+      Touch(*sa);
       c.rekey_requested = true;
       Queue(*sa, {RequestKind::kCreateChild, c.inbound_spi}, now);
       return absl::OkStatus();
@@ -617,8 +631,10 @@ absl::Status IkeManager::RekeyChild(uint64_t peer, MonoTime now) {
 }
 
 absl::Status IkeManager::RekeyIke(uint64_t peer, MonoTime now) {
-  for (auto& [k, sa] : sas_) {
-    if (sa->peer != peer || sa->state != IkeState::kEstablished) continue;
+  Call call(this);
+  for (uint64_t spi : SasOf(peer)) {
+    IkeSa* sa = sas_.at(spi).get();
+    if (sa->state != IkeState::kEstablished) continue;
     Queue(*sa, {RequestKind::kRekeyIke, 0}, now);
     return absl::OkStatus();
   }
@@ -626,8 +642,10 @@ absl::Status IkeManager::RekeyIke(uint64_t peer, MonoTime now) {
 }
 
 absl::Status IkeManager::CheckLiveness(uint64_t peer, MonoTime now) {
-  for (auto& [k, sa] : sas_) {
-    if (sa->peer != peer || sa->state != IkeState::kEstablished) continue;
+  Call call(this);
+  for (uint64_t spi : SasOf(peer)) {
+    IkeSa* sa = sas_.at(spi).get();
+    if (sa->state != IkeState::kEstablished) continue;
     Queue(*sa, {RequestKind::kLiveness, 0}, now);
     return absl::OkStatus();
   }

@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "ike/codec/message.h"
@@ -138,6 +139,11 @@ class IkeManager {
   size_t half_open_count() const;
   const IkeStats& stats() const { return stats_; }
 
+  // CheckIndexesForTesting: with `on`, every call into any IkeManager of the process ends by
+  // checking its indexes (deadlines, SPIs, peers, identities) against a full scan of its SAs,
+  // and aborts with the difference on a mismatch. O(SAs) per call: unit tests only.
+  static void CheckIndexesForTesting(bool on);
+
   // Test hooks: drive a rekey or liveness check now.
   absl::Status RekeyChild(uint64_t peer, MonoTime now);
   absl::Status RekeyIke(uint64_t peer, MonoTime now);
@@ -153,6 +159,43 @@ class IkeManager {
   };
 
  private:
+  // Indexes (ike_index.cc): what keeps each event's cost independent of the number of SAs.
+  // Every call into the IkeManager (the public methods) opens a Call; every IKE SA the call may
+  // change is Touch()ed (AddSa, RemoveSa, Queue, SendRequest, the SAs a call looks up); when
+  // the outermost Call ends, Settle() purges dead SAs and re-files each touched SA in the
+  // deadline index, the per-identity index and the CHILD SPI index (Reindex). Between calls
+  // the indexes agree with the SAs (CheckIndexesForTesting checks it).
+  class Call {
+   public:
+    explicit Call(IkeManager* m) : m_(m) { ++m_->depth_; }
+    ~Call() {
+      if (--m_->depth_ == 0) m_->Settle();
+    }
+    Call(const Call&) = delete;
+    Call& operator=(const Call&) = delete;
+
+   private:
+    IkeManager* m_;
+  };
+  void Touch(const IkeSa& sa) { touched_.push_back(sa.our_spi()); }
+  IkeSa& AddSa(std::unique_ptr<IkeSa> sa);
+  void Settle();
+  void Reindex(IkeSa& sa);
+  void Unindex(IkeSa& sa);  // forgets `sa` everywhere (Purge)
+  // NextDeadline: the earliest time OnTimer has something to do for `sa` (Infinite: none).
+  MonoTime NextDeadline(const IkeSa& sa) const;
+  // ChildSpisOf: our inbound CHILD SPIs `sa` holds or has offered (never 0), ascending.
+  static std::vector<uint32_t> ChildSpisOf(const IkeSa& sa);
+  // IdentityKey: the peer identity `sa` proved ("" while it is not authenticated).
+  static std::string IdentityKey(const IkeSa& sa);
+  void CheckIndexes() const;
+  // RunTimers: OnTimer's work for one IKE SA whose deadline has come.
+  void RunTimers(IkeSa& sa, MonoTime now);
+  // SasOf: our SPIs of the IKE SAs of `peer` (ascending), or of `peer` filed under the
+  // identity key `identity` ("": the SAs not yet authenticated).
+  const absl::btree_set<uint64_t>& SasOf(uint64_t peer) const;
+  const absl::btree_set<uint64_t>& SasOf(uint64_t peer, const std::string& identity) const;
+
   // Dispatch (ike_manager.cc; SetPeers in set_peers.cc)
   IkeSa* FindSa(uint64_t spi_i, uint64_t spi_r, bool from_initiator);
   void HandleInitRequest(const Received& in, std::span<const uint8_t> raw, MonoTime now);
@@ -357,6 +400,18 @@ class IkeManager {
   absl::flat_hash_map<IpAddress, std::pair<int64_t, uint32_t>> init_rate_;
   SecretBytes cookie_secret_;
   std::vector<uint64_t> dead_;  // our SPIs to purge after the current call
+
+  // The indexes (ike_index.cc). deadlines_: (NextDeadline, our SPI) of every SA with a finite
+  // one; by_peer_ / by_identity_: our SPIs by peer config, and by (peer config, IdentityKey);
+  // child_spis_: every inbound CHILD SPI held or offered -> our SPI of its IKE SA, plus
+  // fresh_child_spis_: those NewChildSpi handed out since the last Settle (not filed yet).
+  absl::btree_set<std::pair<MonoTime, uint64_t>> deadlines_;
+  absl::flat_hash_map<uint64_t, absl::btree_set<uint64_t>> by_peer_;
+  std::map<std::pair<uint64_t, std::string>, absl::btree_set<uint64_t>> by_identity_;
+  absl::flat_hash_map<uint32_t, uint64_t> child_spis_;
+  std::vector<uint32_t> fresh_child_spis_;
+  std::vector<uint64_t> touched_;  // our SPIs of the SAs the current call may have changed
+  int depth_ = 0;                  // Calls open
 };
 
 }  // namespace tunnelisa::ike

@@ -16,6 +16,10 @@
 
 namespace tunnelisa::ike::testing {
 
+// Every IkeManager of a test binary that includes this checks its indexes after each call
+// (IkeManager::CheckIndexesForTesting): a change to an SA the indexes missed aborts the test.
+inline const bool kIkeIndexChecks = (IkeManager::CheckIndexesForTesting(true), true);
+
 // TestHost: datagrams into a queue; CHILD SAs as fake handles with the keys kept, so the test
 // can check that both ends derived the same keys for each direction.
 class TestHost final : public IkeHost {

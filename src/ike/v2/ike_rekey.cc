@@ -190,8 +190,7 @@ IkeSa& IkeManager::AdoptIkeSa(std::unique_ptr<IkeSa> fresh, MonoTime now) {
   IkeSa& n = *fresh;
   n.created = now;
   StartLifetimes(n, now);
-  sas_.emplace(n.our_spi(), std::move(fresh));
-  return n;
+  return AddSa(std::move(fresh));
 }
 
 // ResolveIkeRekeyCollision: both sides rekeyed the same IKE SA at once, so there are two new
@@ -203,6 +202,8 @@ void IkeManager::ResolveIkeRekeyCollision(IkeSa& ours, IkeSa& theirs, MonoTime n
   const bool ours_redundant = NonceLess(ours.min_nonce, theirs.min_nonce);
   IkeSa& loser = ours_redundant ? ours : theirs;
   IkeSa& winner = ours_redundant ? theirs : ours;
+  Touch(loser);
+  Touch(winner);
   for (ChildSa& c : loser.children) winner.children.push_back(std::move(c));
   loser.children.clear();
   MoveAddressLease(loser, winner);
@@ -211,14 +212,14 @@ void IkeManager::ResolveIkeRekeyCollision(IkeSa& ours, IkeSa& theirs, MonoTime n
   loser.rekey_at = MonoTime::Infinite();
   loser.expire_at = now + options_.rekeyed_child_linger + options_.rekeyed_child_linger;
   // The IKE SA that was rekeyed now hands over to the winner too.
-  for (auto& [spi, sa] : sas_) {
-    if (sa->state == IkeState::kRekeyed && sa->peer == winner.peer &&
-        sa->rekeyed_into == loser.our_spi()) {
-      for (ChildSa& c : sa->children) winner.children.push_back(std::move(c));
-      sa->children.clear();
-      MoveAddressLease(*sa, winner);
-      sa->rekeyed_into = winner.our_spi();
-    }
+  for (uint64_t spi : SasOf(winner.peer)) {
+    IkeSa* sa = sas_.at(spi).get();
+    if (sa->state != IkeState::kRekeyed || sa->rekeyed_into != loser.our_spi()) continue;
+    Touch(*sa);
+    for (ChildSa& c : sa->children) winner.children.push_back(std::move(c));
+    sa->children.clear();
+    MoveAddressLease(*sa, winner);
+    sa->rekeyed_into = winner.our_spi();
   }
   LogLine(LogLevel::kInfo,
           absl::StrFormat("IKE: simultaneous IKE SA rekey: keeping %016x_i "

@@ -230,6 +230,16 @@ struct IkeSa {
   std::string down_reason;         // why it ended (events, session log)
   uint64_t rekeyed_into = 0;       // kRekeyed: our SPI of the IKE SA that replaced this one
   std::vector<uint8_t> min_nonce;  // IKE rekey collisions (RFC 7296 2.8.2)
+
+  // Where IkeManager's indexes have this SA filed (ike_index.cc): its deadline (Infinite: not
+  // in the deadline index), identity key and CHILD SPIs as of the last Reindex.
+  struct Filed {
+    MonoTime deadline = MonoTime::Infinite();
+    std::string identity;
+    bool identity_filed = false;
+    std::vector<uint32_t> child_spis;
+  };
+  Filed filed;
 };
 
 }  // namespace tunnelisa::ike

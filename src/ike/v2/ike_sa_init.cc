@@ -129,8 +129,7 @@ absl::Status IkeManager::StartInitiator(const IkePeerConfig& peer, MonoTime now)
   sa->dh_group = peer.ike.dh_group;
   sa->created = now;
   sa->last_heard = now;
-  IkeSa& ref = *sa;
-  sas_.emplace(sa->spi_i, std::move(sa));
+  IkeSa& ref = AddSa(std::move(sa));
   LogLine(LogLevel::kInfo, StrCat("IKE: ", peer.name, ": initiating to ", peer.remote.ToString()));
   SendInitRequest(ref, now);
   return absl::OkStatus();
@@ -468,7 +467,7 @@ void IkeManager::HandleInitRequest(const Received& in, std::span<const uint8_t> 
   sa.next_message_id = 0;
   sa.half_open_expiry = now + options_.half_open_timeout;
   half_open_[{sa.spi_i, sa.remote.address}] = sa.spi_r;
-  sas_.emplace(sa.spi_r, std::move(owned));
+  AddSa(std::move(owned));
   SendRaw(sa.local, sa.remote, sa.natt, sa.init_response);
 }
 

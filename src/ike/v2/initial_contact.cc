@@ -5,6 +5,9 @@
 // SA's IKE_AUTH says those are gone, so once that IKE SA is authenticated we remove the others
 // between the same identities at once, locally: the peer no longer knows their SPIs, so any
 // Delete would only be dropped (or answered with INVALID_IKE_SPI) on the other side.
+#include <algorithm>
+#include <vector>
+
 #include "absl/strings/str_format.h"
 #include "common/str_cat.h"
 #include "ike/v2/ike_manager.h"
@@ -26,10 +29,29 @@ bool IkeManager::MaySendInitialContact(const IkeSa& sa) const {
   //# active between the authenticated identities.
   // So not while we hold another one with the peer, half-open ones included: two IKE SAs
   // started at once from both ends must not each make the peer delete the other.
-  for (const auto& [spi, other] : sas_) {
-    if (other.get() == &sa || other->peer != sa.peer || other->state == IkeState::kDead) continue;
-    if (Authenticated(sa) && Authenticated(*other) && !(other->peer_id == sa.peer_id)) continue;
-    return false;
+  // The SAs that can say no: an authenticated `sa` only minds the peer config's SAs not yet
+  // authenticated and those proven by the same identity (an ipsec-gw's other clients never
+  // count), so only those are looked at (by_identity_), not every SA of a gateway.
+  auto denies = [&](uint64_t spi) {
+    const IkeSa& other = *sas_.at(spi);
+    if (&other == &sa || other.peer != sa.peer || other.state == IkeState::kDead) return false;
+    return !(Authenticated(sa) && Authenticated(other) && !(other.peer_id == sa.peer_id));
+  };
+  if (Authenticated(sa)) {
+    for (uint64_t spi : SasOf(sa.peer, "")) {
+      if (denies(spi)) return false;
+    }
+    for (uint64_t spi : SasOf(sa.peer, IdentityKey(sa))) {
+      if (denies(spi)) return false;
+    }
+  } else {
+    for (uint64_t spi : SasOf(sa.peer)) {
+      if (denies(spi)) return false;
+    }
+  }
+  // SAs this call changed may not be filed where they now belong yet.
+  for (uint64_t spi : touched_) {
+    if (sas_.contains(spi) && denies(spi)) return false;
   }
   return true;
 }
@@ -58,8 +80,18 @@ void IkeManager::HonourInitialContact(IkeSa& fresh, const std::vector<Payload>& 
       absl::StrFormat("INITIAL_CONTACT from %s in IKE SA %016x_i %016x_r (the peer restarted)",
                       fresh.peer_id_text, fresh.spi_i, fresh.spi_r);
   size_t removed = 0;
-  for (auto& [spi, other] : sas_) {
-    if (other.get() == &fresh || other->peer != fresh.peer || !Authenticated(*other)) continue;
+  // Candidates: the SAs filed under the same peer config and identity, and any SA this call
+  // already changed (it may not be filed where it now belongs yet), in the order of our SPIs.
+  std::vector<uint64_t> candidates(touched_.begin(), touched_.end());
+  const absl::btree_set<uint64_t>& same = SasOf(fresh.peer, IdentityKey(fresh));
+  candidates.insert(candidates.end(), same.begin(), same.end());
+  std::sort(candidates.begin(), candidates.end());
+  candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+  for (uint64_t spi : candidates) {
+    auto it = sas_.find(spi);
+    if (it == sas_.end()) continue;
+    IkeSa* other = it->second.get();
+    if (other == &fresh || other->peer != fresh.peer || !Authenticated(*other)) continue;
     if (!(other->local_id == fresh.local_id) || !(other->peer_id == fresh.peer_id)) continue;
     // With EAP the user is the authenticated identity (clients often all send their address
     // as IDi, one private address behind many NATs): another user's SAs stay.

@@ -36,10 +36,12 @@ bool IkePeerConfig::SamePath(const IkePeerConfig& o) const {
 }
 
 void IkeManager::SetPeers(std::vector<IkePeerConfig> peers, MonoTime now) {
+  Call call(this);
   std::map<uint64_t, IkePeerConfig> next;
   for (IkePeerConfig& p : peers) next.emplace(p.id, std::move(p));
   std::map<uint64_t, size_t> kept;  // changed peers: how many of their SAs stay
   for (auto& [spi, sa] : sas_) {
+    Touch(*sa);  // a changed peer's DPD settings move its SAs' deadlines
     if (sa->state == IkeState::kDead) continue;
     auto n = next.find(sa->peer);
     const IkePeerConfig* old = Peer(sa->peer);
