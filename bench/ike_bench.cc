@@ -16,6 +16,7 @@
 #include <limits>
 #include <memory>
 
+#include "bench/bench_ike_host.h"
 #include "crypto/ike_crypto.h"
 #include "crypto/ike_keymat.h"
 #include "ike/auth/cert_authenticator.h"
@@ -32,71 +33,23 @@
 namespace tunnelisa {
 namespace {
 
-CryptoRegistry* Registry() {
-  static CryptoRegistry* r = CryptoRegistry::CreateDefault().release();
-  return r;
-}
-
 struct Wire {
   std::deque<std::vector<uint8_t>> to_a, to_b;
 };
 
-// BenchHost: one side's IkeHost: datagrams into the other side's queue, CHILD SAs into its own
-// EspDataplane.
-class BenchHost final : public ike::IkeHost {
+// BenchHost: one side's IkeHost: datagrams into the other side's queue.
+class BenchHost final : public bench::EspIkeHost {
  public:
-  BenchHost(std::deque<std::vector<uint8_t>>* out)
-      : out_(out), esp_(EspDataplane::Create({.crypto = Registry()}).value()) {}
+  explicit BenchHost(std::deque<std::vector<uint8_t>>* out) : out_(out) {}
   void SendIke(const ike::IkeEndpoint&, const ike::IkeEndpoint&,
                std::span<const uint8_t> datagram) override {
     out_->emplace_back(datagram.begin(), datagram.end());
   }
-  absl::StatusOr<ike::ChildSaPair> InstallChild(uint64_t, ike::ChildInstall in,
-                                                MonoTime now) override {
-    SaConfig i;
-    i.direction = SaDirection::kInbound;
-    i.spi = in.inbound_spi;
-    i.suite = in.suite;
-    i.enc_key = std::move(in.inbound_enc);
-    i.auth_key = std::move(in.inbound_integ);
-    i.local = in.local;
-    i.remote = in.remote;
-    SaConfig o;
-    o.direction = SaDirection::kOutbound;
-    o.spi = in.outbound_spi;
-    o.suite = in.suite;
-    o.enc_key = std::move(in.outbound_enc);
-    o.auth_key = std::move(in.outbound_integ);
-    o.local = in.local;
-    o.remote = in.remote;
-    absl::StatusOr<SaHandle> a = esp_->Install(std::move(i), now);
-    absl::StatusOr<SaHandle> b = esp_->Install(std::move(o), now);
-    if (!a.ok() || !b.ok()) return absl::InternalError("install");
-    return ike::ChildSaPair{*a, *b};
-  }
-  void ActivateChild(uint64_t, const ike::ChildSaPair&) override {}
-  void RemoveChild(uint64_t, const ike::ChildSaPair& p) override {
-    (void)esp_->Delete(p.inbound);
-    (void)esp_->Delete(p.outbound);
-  }
-  void UpdateChild(uint64_t, const ike::ChildSaPair&, const SaUpdate&) override {}
-  absl::StatusOr<SaStats> QueryChild(uint64_t, SaHandle sa) const override {
-    return esp_->Query(sa);
-  }
-  void RandomBytes(std::span<uint8_t> out) override {
-    RAND_bytes(out.data(), static_cast<int>(out.size()));
-  }
-  void Event(const IkeEvent& e) override {
-    if (e.kind == IkeEventKind::kChildUp) ++children_up;
-  }
-  void Log(LogLevel, std::string_view) override {}
   // The minted certificates' time (pki/mint.h), not the system clock.
   WallTime WallNow() override { return WallTime::FromUnixSeconds(pki::testing::kNow); }
-  int children_up = 0;
 
  private:
   std::deque<std::vector<uint8_t>>* out_;
-  std::unique_ptr<EspDataplane> esp_;
 };
 
 ike::IkePeerConfig Peer(DhGroup group, bool a_side) {
@@ -144,7 +97,7 @@ void RunHandshakes(benchmark::State& state, const ike::IkePeerConfig& pa,
   a.SetPeers({pa}, MonoTime{});
   b.SetPeers({pb}, MonoTime{});
   for (auto _ : state) {
-    const int up_a = ha.children_up, up_b = hb.children_up;
+    const uint64_t up_a = ha.children_up, up_b = hb.children_up;
     (void)a.Initiate(1, MonoTime{});
     Pump(a, b, w, pa, pb);
     state.PauseTiming();

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "bench/bench_ike_host.h"
 #include "ike/auth/psk_authenticator.h"
 #include "ike/v2/ike_manager.h"
 #include "tunnelisa/crypto_backend.h"
@@ -33,69 +34,22 @@
 namespace tunnelisa {
 namespace {
 
-CryptoRegistry* LoadRegistry() {
-  static CryptoRegistry* r = CryptoRegistry::CreateDefault().release();
-  return r;
-}
-
 struct Datagram {
   ike::IkeEndpoint from, to;
   std::vector<uint8_t> bytes;
 };
 
-// LoadHost: one side's IkeHost: datagrams into `out`, CHILD SAs into its own EspDataplane.
-class LoadHost final : public ike::IkeHost {
+// LoadHost: one side's IkeHost: datagrams into `out`, with their endpoints.
+class LoadHost final : public bench::EspIkeHost {
  public:
-  explicit LoadHost(std::deque<Datagram>* out)
-      : out_(out), esp_(EspDataplane::Create({.crypto = LoadRegistry()}).value()) {}
+  explicit LoadHost(std::deque<Datagram>* out) : out_(out) {}
   void SendIke(const ike::IkeEndpoint& local, const ike::IkeEndpoint& remote,
                std::span<const uint8_t> datagram) override {
     out_->push_back({local, remote, {datagram.begin(), datagram.end()}});
   }
-  absl::StatusOr<ike::ChildSaPair> InstallChild(uint64_t, ike::ChildInstall in,
-                                                MonoTime now) override {
-    SaConfig i;
-    i.direction = SaDirection::kInbound;
-    i.spi = in.inbound_spi;
-    i.suite = in.suite;
-    i.enc_key = std::move(in.inbound_enc);
-    i.auth_key = std::move(in.inbound_integ);
-    i.local = in.local;
-    i.remote = in.remote;
-    SaConfig o;
-    o.direction = SaDirection::kOutbound;
-    o.spi = in.outbound_spi;
-    o.suite = in.suite;
-    o.enc_key = std::move(in.outbound_enc);
-    o.auth_key = std::move(in.outbound_integ);
-    o.local = in.local;
-    o.remote = in.remote;
-    absl::StatusOr<SaHandle> a = esp_->Install(std::move(i), now);
-    absl::StatusOr<SaHandle> b = esp_->Install(std::move(o), now);
-    if (!a.ok() || !b.ok()) return absl::InternalError("install");
-    return ike::ChildSaPair{*a, *b};
-  }
-  void ActivateChild(uint64_t, const ike::ChildSaPair&) override {}
-  void RemoveChild(uint64_t, const ike::ChildSaPair& p) override {
-    (void)esp_->Delete(p.inbound);
-    (void)esp_->Delete(p.outbound);
-  }
-  void UpdateChild(uint64_t, const ike::ChildSaPair&, const SaUpdate&) override {}
-  absl::StatusOr<SaStats> QueryChild(uint64_t, SaHandle sa) const override {
-    return esp_->Query(sa);
-  }
-  void RandomBytes(std::span<uint8_t> out) override {
-    RAND_bytes(out.data(), static_cast<int>(out.size()));
-  }
-  void Event(const IkeEvent& e) override {
-    if (e.kind == IkeEventKind::kChildUp) ++children_up;
-  }
-  void Log(LogLevel, std::string_view) override {}
-  uint64_t children_up = 0;
 
  private:
   std::deque<Datagram>* out_;
-  std::unique_ptr<EspDataplane> esp_;
 };
 
 const IpAddress& GatewayAddress() {
