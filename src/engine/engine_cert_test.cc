@@ -5,6 +5,8 @@
 // same with IKEv1 (RSA signatures, RFC 2409 5.1): Main and Aggressive Mode carrying bursts, a
 // wrong remote-id, an ECDSA key IKEv1 cannot sign with.
 #include <filesystem>
+#include <string>
+#include <vector>
 
 #include "engine/engine_ike_test_util.h"
 #include "gmock/gmock.h"
@@ -15,6 +17,7 @@ namespace tunnelisa::testing {
 namespace {
 
 using ike::testing::Pki;
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 class FixedWallClock final : public WallClock {
@@ -110,6 +113,14 @@ struct CertPair {
     options.host.wall_clock = &clock;
     pair = std::make_unique<RouterPair>(a_text, b_text, MonoTime{}, &options);
   }
+  // AuthFailuresOfA: the details of Router A's auth-failure events, in order.
+  std::vector<std::string> AuthFailuresOfA() const {
+    std::vector<std::string> out;
+    for (const auto& e : pair->a().events.ike) {
+      if (e.kind == IkeEventKind::kAuthFailed) out.push_back(e.detail);
+    }
+    return out;
+  }
 };
 
 std::string RouterA(bool auto_establish = true) {
@@ -146,12 +157,7 @@ TEST(EngineCert, RevokedPeerIsRefusedWithTheReason) {
              WithCerts(RouterB(), "cert-auth", "cert-auth", "revoked.der", "ec.key", false));
   c.pair->Pump(At(0));
   EXPECT_EQ(c.pair->a().events.Count(IkeEventKind::kChildUp), 0u);
-  ASSERT_EQ(c.pair->a().events.Count(IkeEventKind::kAuthFailed), 1u);
-  for (const auto& e : c.pair->a().events.ike) {
-    if (e.kind == IkeEventKind::kAuthFailed) {
-      EXPECT_THAT(e.detail, HasSubstr("certificate revoked"));
-    }
-  }
+  EXPECT_THAT(c.AuthFailuresOfA(), ElementsAre(HasSubstr("certificate revoked")));
   EXPECT_FALSE(Traffic(*c.pair, At(1)));
 }
 
@@ -173,12 +179,7 @@ TEST(EngineCert, RemoteIdNamesTheSubjectOrASubjectAltName) {
   CertPair c(with_remote_id("fqdn gw-rsa.example.com"), b);
   c.pair->Pump(At(0));
   EXPECT_EQ(c.pair->a().events.Count(IkeEventKind::kChildUp), 0u);
-  ASSERT_EQ(c.pair->a().events.Count(IkeEventKind::kAuthFailed), 1u);
-  for (const auto& e : c.pair->a().events.ike) {
-    if (e.kind == IkeEventKind::kAuthFailed) {
-      EXPECT_THAT(e.detail, HasSubstr("remote-id"));
-    }
-  }
+  EXPECT_THAT(c.AuthFailuresOfA(), ElementsAre(HasSubstr("remote-id")));
 }
 
 TEST(EngineCert, BadFilesAndNoDirectoryRefuseTheConfiguration) {
@@ -246,12 +247,7 @@ TEST(EngineCert, Ikev1RefusesWithTheReason) {
         a, Ikev1(WithCerts(RouterB(), "cert-auth", "cert-auth", "gw-rsa2.der", "rsa2.key", false)));
     c.pair->Pump(At(0));
     EXPECT_EQ(c.pair->a().events.Count(IkeEventKind::kChildUp), 0u);
-    ASSERT_EQ(c.pair->a().events.Count(IkeEventKind::kAuthFailed), 1u);
-    for (const auto& e : c.pair->a().events.ike) {
-      if (e.kind == IkeEventKind::kAuthFailed) {
-        EXPECT_THAT(e.detail, HasSubstr("remote-id"));
-      }
-    }
+    EXPECT_THAT(c.AuthFailuresOfA(), ElementsAre(HasSubstr("remote-id")));
     EXPECT_FALSE(Traffic(*c.pair, At(1)));
   }
   // An ECDSA key cannot sign IKEv1: the tunnel stays down and says why.
