@@ -46,7 +46,9 @@ namespace tunnelisa::ike {
 // ClientAddress: what a client is told (CP CFG_REPLY / Mode Config REPLY) and what the engine
 // routes into its tunnel while it is connected.
 struct ClientAddress {
-  uint64_t lease = 0;          // the assigner's handle for Release; never 0 for a granted lease
+  // lease: the assigner's handle for Release; never 0 for a granted lease, and unique among
+  // the leases of every assigner of one engine (the engine revokes leases by handle alone).
+  uint64_t lease = 0;
   IpAddress address;           // the client's inner address (IPv4 today)
   uint8_t prefix_len = 32;     // what is routed to the client: its own host route
   std::vector<IpAddress> dns;  // 0..2 DNS servers to announce (INTERNAL_IP4_DNS)

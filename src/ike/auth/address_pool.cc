@@ -2,6 +2,7 @@
 // for the policy).
 #include "ike/auth/address_pool.h"
 
+#include <atomic>
 #include <bit>
 
 #include "common/str_cat.h"
@@ -31,6 +32,13 @@ absl::Status CheckRange(const IpAddress& start, const IpAddress& end,
 }
 
 }  // namespace
+
+uint64_t AddressPool::NextLeaseHandle() {
+  // Atomic only because tests run engines (each with its pools) on several threads; a pool
+  // itself is control-thread only. 2^64 handles do not wrap in practice.
+  static std::atomic<uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
 
 absl::StatusOr<std::shared_ptr<AddressPool>> AddressPool::Create(const IpAddress& start,
                                                                  const IpAddress& end,
@@ -122,9 +130,9 @@ ClientAddress AddressPool::Grant(const IpAddress& address, bool preassigned,
     Remember(offset, std::string(identity));
     cursor_ = offset + 1 < size_ ? offset + 1 : 0;
   } else {
-    outside_[address] = next_lease_;
   }
-  const uint64_t id = next_lease_++;
+  const uint64_t id = NextLeaseHandle();
+  if (!lease.in_range) outside_[address] = id;
   leases_.emplace(id, lease);
   ++stats_.assigned;
   return ClientAddress{id, address, 32, dns_};

@@ -95,6 +95,10 @@ class AddressPool final : public ClientAddressAssigner {
   // `identity` was before).
   void Remember(uint32_t offset, const std::string& identity);
   ClientAddress Grant(const IpAddress& address, bool preassigned, std::string_view identity);
+  // NextLeaseHandle: a lease handle no pool of this process has handed out: one counter for
+  // every pool, because the engine revokes leases by handle across all of its ipsec-gws
+  // (IkeManager::RevokeAddressLeases), so a handle must not name leases of two pools.
+  static uint64_t NextLeaseHandle();
   // NonFullWord: the first `used_` word at or after `word` with a free bit; nullopt if none.
   std::optional<uint32_t> NonFullWord(uint32_t word) const;
 
@@ -109,7 +113,6 @@ class AddressPool final : public ClientAddressAssigner {
   absl::flat_hash_map<uint64_t, Lease> leases_;
   absl::flat_hash_map<IpAddress, uint64_t> outside_;  // preassigned outside the range
   std::vector<IpAddress> dns_;
-  uint64_t next_lease_ = 1;
   Stats stats_;
 };
 

@@ -138,6 +138,32 @@ TEST(AddressPool, ReleaseIsIdempotentAndIgnoresUnknownLeases) {
   EXPECT_EQ(pool->leases(), 0u);
 }
 
+// The engine revokes leases by handle across all of its ipsec-gws' pools
+// (IkeManager::RevokeAddressLeases): a handle of one pool must never name a lease of another,
+// or reconfiguring one gateway's range would end another gateway's clients.
+TEST(AddressPool, LeaseHandlesAreDistinctAcrossPools) {
+  auto a = Pool("10.9.0.1", "10.9.0.4");
+  auto b = Pool("10.8.0.1", "10.8.0.4");
+  std::set<uint64_t> handles;
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_TRUE(handles.insert(Take(*a, "a" + std::to_string(i)).lease).second);
+    EXPECT_TRUE(handles.insert(Take(*b, "b" + std::to_string(i)).lease).second);
+  }
+  absl::StatusOr<ClientAddress> outside = b->Assign({"c", std::nullopt, A("192.0.2.7")});
+  ASSERT_TRUE(outside.ok()) << outside.status();
+  EXPECT_TRUE(handles.insert(outside->lease).second);
+  // Shrinking b's range revokes only b's leases; a's are untouched.
+  absl::StatusOr<std::vector<uint64_t>> revoked = b->SetRange(A("10.8.0.1"), A("10.8.0.2"), {});
+  ASSERT_TRUE(revoked.ok()) << revoked.status();
+  EXPECT_EQ(revoked->size(), 2u);
+  for (uint64_t lease : *revoked) {
+    EXPECT_FALSE(a->LeaseAddress(lease).has_value());
+    a->Release(lease);  // a no-op for a: not one of its leases
+  }
+  EXPECT_EQ(a->in_use(), 4u);
+  EXPECT_EQ(a->stats().released, 0u);
+}
+
 TEST(AddressPool, SetRangeKeepsLeasesStillInsideAndRevokesTheOthers) {
   auto pool = Pool("10.9.0.10", "10.9.0.19");
   ClientAddress a = Take(*pool, "alice");  // .10
