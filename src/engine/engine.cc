@@ -105,10 +105,13 @@ std::optional<config::IpsecTunnelCounters> Engine::Impl::IpsecCounters(
     c.outbound_bytes = out->bytes;
     add_drops(*out);
   }
-  for (size_t k = 0; k < t.inbound.size(); ++k) {
-    absl::StatusOr<SaStats> in = t.slot->esp->Query(t.inbound[k]);
+  // Packets and bytes over every inbound SA still installed (a rekeyed one lingers until its
+  // delete); the SPI shown is the newest one's, the one the peer now sends on (`inbound` is in
+  // install order).
+  for (const SaHandle& h : t.inbound) {
+    absl::StatusOr<SaStats> in = t.slot->esp->Query(h);
     if (!in.ok()) continue;
-    if (k == 0) c.inbound_spi = in->spi;
+    c.inbound_spi = in->spi;
     c.inbound_packets += in->packets;
     c.inbound_bytes += in->bytes;
     add_drops(*in);

@@ -482,9 +482,28 @@ TEST(EngineIke, TrafficSelectorMismatchNamesTheSelector) {
 TEST(EngineIke, RekeyOnRequestBothKindsWithTrafficFlowing) {
   auto pair = MakePair({}, {});
   pair->Pump(At(0));
+  std::optional<config::IpsecTunnelCounters> before =
+      pair->a().engine->runtime().IpsecCounters(kIpsec);
+  ASSERT_TRUE(before.has_value());
   EXPECT_EQ(pair->a().engine->Rekey(kIpsec, /*ike=*/false, At(1)).code(), absl::StatusCode::kOk);
-  pair->Pump(At(1));
+  // The old CHILD SA's Delete (an INFORMATIONAL exchange, RFC 7296 1.4.1) is lost this time,
+  // so the replaced inbound SAs linger beside the new ones.
+  auto lose_informational = [](const Output& p, bool) {
+    constexpr size_t kExchangeType = 20 + 8 + 18;  // IPv4, UDP (port 500), IKE header
+    return p.bytes.size() > kExchangeType && p.bytes[9] == 17 && p.bytes[kExchangeType] == 37 ? 0
+                                                                                              : 1;
+  };
+  pair->Pump(At(1), lose_informational);
   EXPECT_TRUE(Traffic(*pair, At(2)));
+  // `show ipsec tunnel` names the new inbound SA at once, though the old one lingers. (B, the
+  // rekey's responder, keeps sending on the old SA until A deletes it, RFC 7296 2.8, so only
+  // A's outbound is known to be new here.)
+  std::optional<config::IpsecTunnelCounters> ca = pair->a().engine->runtime().IpsecCounters(kIpsec);
+  std::optional<config::IpsecTunnelCounters> cb = pair->b().engine->runtime().IpsecCounters(kIpsec);
+  ASSERT_TRUE(ca.has_value() && cb.has_value());
+  EXPECT_NE(ca->inbound_spi, before->inbound_spi);
+  EXPECT_NE(ca->outbound_spi, before->outbound_spi);
+  EXPECT_EQ(ca->outbound_spi, cb->inbound_spi);
   EXPECT_TRUE(pair->b().engine->Rekey(kIpsec, /*ike=*/true, At(3)).ok());
   pair->Pump(At(3));
   EXPECT_TRUE(Traffic(*pair, At(4)));
