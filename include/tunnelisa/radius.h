@@ -19,7 +19,8 @@
 // Nothing here is on the packet fast path. A callback may call Authenticate, Account and
 // Cancel, but must not destroy the client or call OnDatagram / OnTimer.
 //
-// Memory is bounded: at most 256 requests in flight per server port (the Identifier space);
+// Memory is bounded: at most 256 requests in flight per server port (the Identifier space,
+// shared by the clients of one transport: RadiusIdentifiers);
 // a new request that finds them all busy waits, up to `max_queued` such waiting requests; and
 // at most 512 x servers + max_queued requests exist at once. Beyond that a new request is
 // refused with ResourceExhausted.
@@ -88,6 +89,15 @@ struct RadiusServer {
   SecretBytes secret;  // the shared secret; never logged
 };
 
+// RadiusIdentifiers: the Identifier space of one RadiusTransport (one local address and
+// port). A server takes two requests from one source with the same Identifier for a request
+// and its retransmission (RFC 2865 3), so several RadiusClients sending through one transport
+// must share one (RadiusClientOptions::identifiers): then no two of them have the same
+// Identifier outstanding to one server port, and a request waiting for an Identifier gets one
+// freed by any of them. Opaque; control thread only, like the clients.
+class RadiusIdentifiers;
+std::shared_ptr<RadiusIdentifiers> MakeRadiusIdentifiers();
+
 // RadiusClientOptions: the server policy.
 //
 // Server order and failover: a request is sent to one server at a time, at most `tries` times
@@ -109,6 +119,9 @@ struct RadiusClientOptions {
   // max_queued: requests waiting for an Identifier (all 256 of a server port busy), over all
   // servers; a new request beyond it is refused with ResourceExhausted.
   size_t max_queued = 1024;
+  // identifiers: shared by every client of one transport (MakeRadiusIdentifiers); null: the
+  // client has a space of its own (right when it is its transport's only client).
+  std::shared_ptr<RadiusIdentifiers> identifiers;
 };
 
 // RadiusTransport: the host's way to the servers. Send one UDP datagram to `to`; the bytes

@@ -96,6 +96,7 @@ void EngineRadius::Reconcile(const config::Config& config) {
     } else {
       absl::StatusOr<radius::RadiusClientOptions> options =
           OptionsFor(config, policy, wanted.nas_address);
+      if (options.ok()) options->identifiers = identifiers_;
       absl::StatusOr<std::unique_ptr<radius::RadiusClient>> client =
           options.ok()
               ? radius::RadiusClient::Create(*std::move(options), transport_, random_, log_)

@@ -47,7 +47,8 @@ class EngineRadius {
   // with the reason the gateway stays down.
   absl::Status UsableFor(const config::Config& config, const config::IpsecGw& gw) const;
   // OnDatagram: an answer from a server, given to every client that asks that server (a
-  // client drops, and counts, answers that are not its own).
+  // client drops, and counts as unknown, answers that are not its own: with a shared
+  // Identifier space exactly one client holds the answer's Identifier).
   void OnDatagram(const radius::RadiusServerAddress& from, std::span<const uint8_t> datagram,
                   MonoTime now);
   // OnTimer: the clients' retransmissions, failovers and timeouts; the earliest deadline.
@@ -75,6 +76,9 @@ class EngineRadius {
   radius::RadiusTransport* transport_;
   Random* random_;
   LogSink* log_;
+  // One Identifier space for every client: they all send through `transport_`, one socket,
+  // and two policies may name the same server (radius.h, RadiusIdentifiers).
+  std::shared_ptr<radius::RadiusIdentifiers> identifiers_ = radius::MakeRadiusIdentifiers();
   std::map<std::string, Built> clients_;  // by radius-server-policy name
   uint64_t next_generation_ = 1;
   MonoTime now_;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <fstream>
 #include <memory>
+#include <set>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -181,6 +182,38 @@ TEST(EngineRadiusTest, DatagramsGoToTheClientOfTheirServer) {
   radius.OnDatagram(Server("127.0.0.2", 11812), junk, At(0));
   radius.OnDatagram(Server("127.0.0.1", 1813), std::vector<uint8_t>{}, At(0));
   EXPECT_EQ(client->stats().malformed + client->stats().unknown_responses, 2u);
+}
+
+// Two radius-server-policies naming the same server: their clients send through the one
+// transport, so they share its Identifiers (RFC 2865 3): requests made at once by both never
+// carry the same Identifier to that server port.
+TEST(EngineRadiusTest, PoliciesNamingOneServerNeverShareAnIdentifierInFlight) {
+  const std::string text = Replace(RemoteAccessText(), "config aaa\n", R"(config aaa
+    radius-server-policy "rsp-2" create
+        nas-identifier "gw-b"
+        servers
+            server 1 name "rad-1"
+        exit
+    exit
+)");
+  FakeRadiusTransport transport;
+  EngineRadius radius(&transport, nullptr, nullptr);
+  radius.Reconcile(ParseConfig(text));
+  absl::StatusOr<radius::RadiusClient*> one = radius.ClientFor("rsp");
+  absl::StatusOr<radius::RadiusClient*> two = radius.ClientFor("rsp-2");
+  ASSERT_TRUE(one.ok() && two.ok());
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_TRUE(
+        (*one)->Authenticate(Alice(), At(0), [](uint64_t, const radius::AuthResult&) {}).ok());
+    ASSERT_TRUE(
+        (*two)->Authenticate(Alice(), At(0), [](uint64_t, const radius::AuthResult&) {}).ok());
+  }
+  ASSERT_EQ(transport.sent.size(), 200u);
+  std::set<uint8_t> identifiers;
+  for (const auto& [to, bytes] : transport.sent) {
+    EXPECT_EQ(to, Server("127.0.0.1", 1812));
+    EXPECT_TRUE(identifiers.insert(bytes[1]).second) << "Identifier " << int{bytes[1]} << " twice";
+  }
 }
 
 class RecordingLog final : public LogSink {

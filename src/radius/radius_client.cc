@@ -26,6 +26,7 @@
 #include "common/bug.h"
 #include "common/str_cat.h"
 #include "radius/radius_crypto.h"
+#include "radius/radius_identifiers.h"
 #include "radius/radius_packet.h"
 #include "radius/radius_request.h"
 #include "radius/radius_response.h"
@@ -74,7 +75,7 @@ bool TakeMppeKeys(const Packet& packet, const SecretBytes& secret,
   return true;
 }
 constexpr int kMaxTries = 10;
-constexpr size_t kIdentifiers = 256;
+constexpr size_t kIdentifiers = RadiusIdentifiers::kIdentifiers;
 
 enum Kind : uint8_t { kAuth = 0, kAcct = 1 };
 
@@ -99,7 +100,7 @@ std::string_view AuthOutcomeName(AuthOutcome outcome) {
   return "unknown";
 }
 
-class RadiusClient::Impl {
+class RadiusClient::Impl final : public RadiusIdentifiers::Listener {
  public:
   Impl(RadiusClientOptions options, RadiusTransport* transport, Random* random, LogSink* log)
       : options_(std::move(options)),
@@ -107,15 +108,20 @@ class RadiusClient::Impl {
         random_(random),
         log_(log),
         nas_{options_.nas_identifier, options_.nas_ip_address},
+        identifiers_(options_.identifiers != nullptr ? options_.identifiers
+                                                     : MakeRadiusIdentifiers()),
         servers_(options_.servers.size()) {
-    for (ServerState& s : servers_) {
-      for (Port& p : s.ports) {
-        uint8_t start = 0;
-        RandomBytes(std::span<uint8_t>(&start, 1));
-        p.next = start;
-      }
+    identifiers_->Listen(this);
+  }
+  // The Identifiers still held go back to the shared space (a reload rebuilds a policy's
+  // client while its requests are out; the other clients of the transport keep them).
+  ~Impl() {
+    identifiers_->Unlisten(this);
+    for (auto& [id, r] : requests_) {
+      if (r.has_identifier) identifiers_->Give(AddressOf(r.server, r.kind), r.identifier, now_);
     }
   }
+  void IdentifierFreed(const RadiusServerAddress& to, MonoTime now) override;
 
   absl::StatusOr<uint64_t> Start(std::variant<AccessRequest, AccountingRequest> body, MonoTime now,
                                  AuthCallback auth_done, AcctCallback acct_done);
@@ -132,11 +138,10 @@ class RadiusClient::Impl {
   }
 
  private:
-  // Port: one server's auth or acct port: who holds each Identifier, who waits for one.
+  // Port: one server's auth or acct port: which of our requests holds each Identifier (the
+  // shared RadiusIdentifiers says which are taken at all), and ours that wait for one.
   struct Port {
-    std::array<uint64_t, kIdentifiers> holder{};  // request id, 0 = free
-    size_t in_use = 0;
-    uint8_t next = 0;  // where the search for a free Identifier starts
+    std::array<uint64_t, kIdentifiers> holder{};  // request id, 0 = not ours
     std::deque<uint64_t> waiting;
   };
   struct ServerState {
@@ -176,6 +181,8 @@ class RadiusClient::Impl {
     return {s.address, kind == kAuth ? s.auth_port : s.acct_port};
   }
   Port& PortOf(const Request& r) { return servers_[r.server].ports[r.kind]; }
+  // Drain: sends requests waiting at `server`'s `kind` port while it has free Identifiers.
+  void Drain(size_t server, Kind kind, MonoTime now);
 
   // NextServer: the server `r` tries next (not tried yet; those out of hold-down first, in
   // order), or nullopt when it has tried them all.
@@ -200,6 +207,8 @@ class RadiusClient::Impl {
   Random* random_;
   LogSink* log_;
   NasIdentity nas_;
+  std::shared_ptr<RadiusIdentifiers> identifiers_;
+  MonoTime now_{};  // of the latest call (the destructor's Gives need one)
   std::vector<ServerState> servers_;
   absl::flat_hash_map<uint64_t, Request> requests_;
   absl::btree_set<std::pair<int64_t, uint64_t>> timers_;  // (deadline ns, request id)
@@ -231,7 +240,8 @@ absl::StatusOr<uint64_t> RadiusClient::Impl::Start(
   r.created = now;
   const std::optional<size_t> server = NextServer(r, now);
   if (!server.has_value()) return absl::InternalError("RADIUS client has no server");
-  if (servers_[*server].ports[kind].in_use == kIdentifiers && queued_ >= options_.max_queued) {
+  now_ = now;
+  if (identifiers_->Full(AddressOf(*server, kind)) && queued_ >= options_.max_queued) {
     ++stats_.queue_full;
     return absl::ResourceExhaustedError(
         StrCat("RADIUS: all 256 Identifiers to ", AddressOf(*server, kind).ToString(),
@@ -268,7 +278,7 @@ void RadiusClient::Impl::Assign(Request& r, size_t server, MonoTime now) {
   r.tried |= 1u << server;
   r.sends = 0;
   Port& port = PortOf(r);
-  if (port.in_use == kIdentifiers) {
+  if (identifiers_->Full(AddressOf(server, r.kind))) {
     r.queued = true;
     port.waiting.push_back(r.id);
     ++queued_;
@@ -279,15 +289,14 @@ void RadiusClient::Impl::Assign(Request& r, size_t server, MonoTime now) {
 }
 
 void RadiusClient::Impl::Transmit(Request& r, MonoTime now) {
-  Port& port = PortOf(r);
-  if (TUNNELISA_BUG_IF(radius_transmit_without_identifier, port.in_use == kIdentifiers)) return;
-  size_t identifier = port.next;
-  while (port.holder[identifier] != 0) identifier = (identifier + 1) % kIdentifiers;
-  port.holder[identifier] = r.id;
-  ++port.in_use;
-  port.next = static_cast<uint8_t>(identifier + 1);
+  uint8_t random_start = 0;
+  RandomBytes(std::span<uint8_t>(&random_start, 1));
+  const std::optional<uint8_t> identifier =
+      identifiers_->Take(AddressOf(r.server, r.kind), random_start);
+  if (TUNNELISA_BUG_IF(radius_transmit_without_identifier, !identifier.has_value())) return;
+  PortOf(r).holder[*identifier] = r.id;
   r.has_identifier = true;
-  r.identifier = static_cast<uint8_t>(identifier);
+  r.identifier = *identifier;
 
   const SecretBytes& secret = options_.servers[r.server].secret;
   absl::StatusOr<std::vector<uint8_t>> wire;
@@ -322,11 +331,25 @@ void RadiusClient::Impl::Transmit(Request& r, MonoTime now) {
 
 void RadiusClient::Impl::ReleaseIdentifier(Request& r, MonoTime now) {
   if (!r.has_identifier) return;
-  Port& port = PortOf(r);
-  port.holder[r.identifier] = 0;
-  --port.in_use;
+  PortOf(r).holder[r.identifier] = 0;
   r.has_identifier = false;
-  while (!port.waiting.empty() && port.in_use < kIdentifiers) {
+  // The shared space tells its listeners (this client among them) that the port has room.
+  identifiers_->Give(AddressOf(r.server, r.kind), r.identifier, now);
+}
+
+void RadiusClient::Impl::IdentifierFreed(const RadiusServerAddress& to, MonoTime now) {
+  now_ = now;
+  for (size_t i = 0; i < servers_.size(); ++i) {
+    for (Kind kind : {kAuth, kAcct}) {
+      if (AddressOf(i, kind) == to) Drain(i, kind, now);
+    }
+  }
+}
+
+void RadiusClient::Impl::Drain(size_t server, Kind kind, MonoTime now) {
+  Port& port = servers_[server].ports[kind];
+  const RadiusServerAddress to = AddressOf(server, kind);
+  while (!port.waiting.empty() && !identifiers_->Full(to)) {
     const uint64_t next = port.waiting.front();
     port.waiting.pop_front();
     --queued_;
@@ -344,6 +367,7 @@ void RadiusClient::Impl::SetDeadline(Request& r, MonoTime deadline) {
 }
 
 MonoTime RadiusClient::Impl::OnTimer(MonoTime now) {
+  now_ = now;
   // Each pass removes one due timer; what it schedules is due later (timeout > 0), so the
   // loop ends after at most one pass per due timer.
   while (!timers_.empty() && timers_.begin()->first <= now.ns) {
@@ -412,6 +436,7 @@ void RadiusClient::Impl::ServerSilent(Request& r, MonoTime now) {
 
 void RadiusClient::Impl::OnDatagram(const RadiusServerAddress& from,
                                     std::span<const uint8_t> datagram, MonoTime now) {
+  now_ = now;
   std::optional<size_t> server;
   Kind kind = kAuth;
   for (size_t i = 0; i < servers_.size() && !server.has_value(); ++i) {
@@ -520,6 +545,7 @@ void RadiusClient::Impl::Remove(Request& r, MonoTime now) {
 }
 
 bool RadiusClient::Impl::Cancel(uint64_t id, MonoTime now) {
+  now_ = now;
   auto it = requests_.find(id);
   if (it == requests_.end()) return false;
   ++stats_.cancelled;

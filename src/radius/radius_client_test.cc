@@ -435,6 +435,67 @@ TEST_F(RadiusClientTest, IdentifiersAreUniquePerServerPortThenRequestsQueueThenA
   EXPECT_NE(StartAuth("q3", At(1)), 0u);
 }
 
+// Two clients behind one transport (the engine's clients of two radius-server-policies that
+// name the same server): with one shared Identifier space they never hold the same
+// Identifier to one server port at once (RFC 2865 3: the server would take the second request
+// for a duplicate of the first), and a request of one waits for an Identifier the other frees.
+TEST_F(RadiusClientTest, ClientsSharingATransportShareItsIdentifiers) {
+  std::shared_ptr<RadiusIdentifiers> shared = MakeRadiusIdentifiers();
+  RadiusClientOptions o = DefaultOptions();
+  o.identifiers = shared;
+  Make(std::move(o));
+  RadiusClientOptions o2 = DefaultOptions();
+  o2.identifiers = shared;
+  o2.nas_identifier = "gw-other";
+  auto other = RadiusClient::Create(std::move(o2), &transport_, &random_, &log_);
+  ASSERT_TRUE(other.ok()) << other.status();
+  std::map<uint64_t, AuthResult> other_results;
+  auto start_other = [&](std::string user, MonoTime now) {
+    AccessRequest r;
+    r.user_name = std::move(user);
+    r.password = Secret("pw");
+    absl::StatusOr<uint64_t> id = (*other)->Authenticate(
+        std::move(r), now,
+        [&](uint64_t done_id, const AuthResult& res) { other_results[done_id] = res; });
+    EXPECT_TRUE(id.ok()) << id.status();
+    return id.value_or(0);
+  };
+  for (int i = 0; i < 128; ++i) {
+    StartAuth(absl::StrCat("a", i));
+    start_other(absl::StrCat("b", i), At(0));
+  }
+  ASSERT_EQ(transport_.sent.size(), 256u);
+  std::vector<bool> seen(256, false);
+  for (const Sent& s : transport_.sent) {
+    EXPECT_FALSE(seen[s.bytes[1]]) << "Identifier " << int{s.bytes[1]} << " used twice";
+    seen[s.bytes[1]] = true;
+  }
+  // The port is full: the other client's next request waits, and an answer to one of this
+  // client's requests gives the freed Identifier to it.
+  const uint64_t waiting = start_other("b-waits", At(0));
+  EXPECT_EQ(transport_.sent.size(), 256u);
+  EXPECT_EQ((*other)->stats().queued, 1u);
+  const Sent first = transport_.sent[0];  // client_'s "a0"
+  client_->OnDatagram(
+      Auth1(), SignedAnswer(first.bytes, PacketCode::kAccessReject, {}, Secret("secret-one")),
+      At(1));
+  ASSERT_EQ(transport_.sent.size(), 257u);
+  EXPECT_EQ(transport_.sent.back().bytes[1], first.bytes[1]);
+  // That answer is the other client's now: it completes its request, not client_'s.
+  (*other)->OnDatagram(Auth1(),
+                       SignedAnswer(transport_.sent.back().bytes, PacketCode::kAccessAccept, {},
+                                    Secret("secret-one")),
+                       At(2));
+  ASSERT_EQ(other_results.count(waiting), 1u);
+  EXPECT_EQ(other_results[waiting].outcome, AuthOutcome::kAccept);
+  // A client destroyed with requests out gives their Identifiers back: the survivor can use
+  // the whole space again.
+  client_.reset();
+  for (int i = 0; i < 128; ++i) start_other(absl::StrCat("c", i), At(3));
+  EXPECT_EQ((*other)->stats().queued, 1u);  // only "b-waits" ever waited
+  EXPECT_EQ(transport_.sent.size(), 257u + 128u);
+}
+
 TEST_F(RadiusClientTest, FailoversMayQueuePastMaxQueuedButTheTotalIsCapped) {
   RadiusClientOptions o = DefaultOptions();
   o.tries = 1;
