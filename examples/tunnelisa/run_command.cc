@@ -23,6 +23,7 @@
 #include "examples/tunnelisa/gateway/config_file.h"
 #include "examples/tunnelisa/gateway/gateway.h"
 #include "tunnelisa/config/loader.h"
+#include "tunnelisa/syslog.h"
 #include "tunnelisa/wire_constants.h"
 
 namespace tunnelisa::cli {
@@ -34,6 +35,7 @@ constexpr char kUsage[] =
     "         [--crypto auto|openssl|sodium|ipsecmb]\n"
     "         [--pidfile PATH] [--ready-file PATH] [--log FILE] [--freebind] [--no-raw]\n"
     "         [--workers N] [--pki-dir DIR]\n"
+    "         [--syslog unix:PATH|udp:ADDRESS:PORT [--syslog-facility FACILITY]]\n"
     "\n"
     "Runs the configuration's tunnels on this host until SIGTERM or SIGINT (docs/gateway.md).\n"
     "  --ike-port, --natt-port  local UDP ports for IKE / NAT-T (default 500 / 4500)\n"
@@ -49,7 +51,11 @@ constexpr char kUsage[] =
     "  --workers N              worker threads serving the ISA slots (default: one per\n"
     "                           configured ISA, at most the CPU count; 0: one thread)\n"
     "  --pki-dir DIR            PKI directory the configuration's certificate files are in\n"
-    "                           (default ./system-pki; see `tunnelisa pki`)\n";
+    "                           (default ./system-pki; see `tunnelisa pki`)\n"
+    "  --syslog TARGET          also send the log and events as RFC 5424 syslog messages to a\n"
+    "                           Unix datagram socket (unix:/dev/log) or over UDP\n"
+    "                           (udp:192.0.2.9:514); never blocks, failures counted\n"
+    "  --syslog-facility F      daemon (default), auth, authpriv, user or local0..local7\n";
 
 int Usage(const std::string& message) {
   std::fprintf(stderr, "tunnelisa run: %s\n%s", message.c_str(), kUsage);
@@ -115,6 +121,22 @@ bool WritePidfile(const std::string& path) {
   return std::fclose(f) == 0;
 }
 
+// EnableSyslog: --syslog TARGET [--syslog-facility F] (docs/gateway.md, "Syslog").
+absl::Status EnableSyslog(const Args& a, gateway::GatewayLog& log) {
+  std::optional<std::string_view> target = a.Value("syslog");
+  std::optional<std::string_view> facility_name = a.Value("syslog-facility");
+  if (!target) {
+    if (facility_name) return absl::InvalidArgumentError("--syslog-facility needs --syslog");
+    return absl::OkStatus();
+  }
+  std::optional<SyslogFacility> facility = ParseSyslogFacility(facility_name.value_or("daemon"));
+  if (!facility) {
+    return absl::InvalidArgumentError(
+        "--syslog-facility must be daemon, auth, authpriv, user or local0..local7");
+  }
+  return log.EnableSyslog(*target, *facility);
+}
+
 }  // namespace
 
 int RunRun(std::span<const std::string_view> raw_args) {
@@ -123,11 +145,11 @@ int RunRun(std::span<const std::string_view> raw_args) {
   if (absl::Status s = ExtractTuns(args, options.tun_names); !s.ok()) {
     return Usage(std::string(s.message()));
   }
-  constexpr ArgOption kOptions[] = {{"config", true},     {"ike-port", true}, {"natt-port", true},
-                                    {"control", true},    {"crypto", true},   {"pidfile", true},
-                                    {"ready-file", true}, {"log", true},      {"freebind", false},
-                                    {"no-raw", false},    {"workers", true},  {"help", false},
-                                    {"pki-dir", true}};
+  constexpr ArgOption kOptions[] = {
+      {"config", true},    {"ike-port", true}, {"natt-port", true},      {"control", true},
+      {"crypto", true},    {"pidfile", true},  {"ready-file", true},     {"log", true},
+      {"freebind", false}, {"no-raw", false},  {"workers", true},        {"help", false},
+      {"pki-dir", true},   {"syslog", true},   {"syslog-facility", true}};
   absl::StatusOr<Args> a = Args::Parse(args, kOptions);
   if (!a.ok()) return Usage(std::string(a.status().message()));
   if (a->Has("help")) {
@@ -181,6 +203,11 @@ int RunRun(std::span<const std::string_view> raw_args) {
       gateway::GatewayLog::Open(std::string(a->Value("log").value_or("")));
   if (!log.ok()) {
     std::fprintf(stderr, "tunnelisa run: %s\n", std::string(log.status().message()).c_str());
+    return 1;
+  }
+  if (absl::Status s = EnableSyslog(*a, **log); !s.ok()) {
+    if (absl::IsInvalidArgument(s)) return Usage(std::string(s.message()));
+    std::fprintf(stderr, "tunnelisa run: %s\n", std::string(s.message()).c_str());
     return 1;
   }
   int exit_code = 1;

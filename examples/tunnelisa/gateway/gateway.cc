@@ -196,6 +196,8 @@ int Gateway::Run() {
     }
     MonoTime now = Now();
     if (now >= next_timer_) RefreshTimer(now);
+    // Per-packet errors are reported from the counters, once a second at most (gateway_log.h).
+    if (log_.DropPollDue(now)) log_.PollDrops(now, engine_->counters().drops);
     const int64_t wait_ns = std::clamp<int64_t>((next_timer_ - now).ns, 0, kMaxWaitNs);
     const int timeout_ms = static_cast<int>((wait_ns + 999999) / 1000000);
 

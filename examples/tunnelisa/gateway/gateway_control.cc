@@ -137,6 +137,10 @@ std::string Gateway::FormatCounters() const {
     for (const auto& w : workers_) sum += (WorkerCounters(*w).*field).value();
     Row(out, name, sum);
   }
+  if (const SyslogSender* syslog = log_.syslog()) {  // --syslog
+    Row(out, "syslog-sent", syslog->sent());
+    Row(out, "syslog-errors", syslog->errors());
+  }
   return out;
 }
 

@@ -2,6 +2,7 @@
 #include "examples/tunnelisa/gateway/gateway_log.h"
 
 #include <time.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -67,7 +68,36 @@ void GatewayLog::Line(std::string_view level, std::string_view message) {
   std::fflush(out_);  // one line at a time: a test or an operator tails the log while we run
 }
 
-void GatewayLog::Log(LogLevel level, std::string_view message) { Line(LevelName(level), message); }
+void GatewayLog::Log(LogLevel level, std::string_view message) {
+  Line(LevelName(level), message);
+  if (syslog_) syslog_->Log(level, message);
+}
+
+absl::Status GatewayLog::EnableSyslog(std::string_view target, SyslogFacility facility) {
+  // The sender's own failure is logged here only: sending it to the collector that just
+  // failed would not help.
+  absl::StatusOr<std::unique_ptr<SyslogSender>> sender =
+      SyslogSender::Open(target, [this](const std::string& m) { Line("warning", m); });
+  if (!sender.ok()) return sender.status();
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+  syslog_sender_ = *std::move(sender);
+  syslog_ =
+      std::make_unique<SyslogEventLog>(SyslogFormatter({.facility = facility,
+                                                        .hostname = host,
+                                                        .app_name = "tunnelisa",
+                                                        .procid = absl::StrFormat("%d", getpid())}),
+                                       *syslog_sender_);
+  return absl::OkStatus();
+}
+
+void GatewayLog::PollDrops(MonoTime now, std::span<const uint64_t, kNumDropReasons> drops) {
+  next_drop_poll_ = now + Duration::Seconds(1);
+  for (const SyslogDropReporter::Report& r : drop_reporter_.Poll(now, drops)) {
+    Line("event", SyslogDropText(r));
+    if (syslog_) syslog_->ReportDrops(r);
+  }
+}
 
 void GatewayLog::WarnOnce(std::string_view key, std::string_view message) {
   {
@@ -83,6 +113,7 @@ void GatewayLog::OnSaLifetime(const SaLifetimeEvent& e) {
        absl::StrFormat("sa-lifetime %s %s limit: spi 0x%08x %s, cookie %d",
                        e.hard ? "hard" : "soft", LifetimeKindName(e.kind), e.spi,
                        e.direction == SaDirection::kInbound ? "inbound" : "outbound", e.cookie));
+  if (syslog_) syslog_->OnSaLifetime(e);
 }
 
 void GatewayLog::OnIke(const IkeEvent& e) {
@@ -96,6 +127,7 @@ void GatewayLog::OnIke(const IkeEvent& e) {
   }
   if (!e.detail.empty()) absl::StrAppendFormat(&line, ": %s", e.detail);
   Line("event", line);
+  if (syslog_) syslog_->OnIke(e);
 }
 
 void GatewayLog::OnIsa(const IsaEvent& e) {
@@ -104,6 +136,7 @@ void GatewayLog::OnIsa(const IsaEvent& e) {
   if (e.card != 0) absl::StrAppendFormat(&line, " isa %d/%d", e.card, e.mda);
   if (!e.detail.empty()) absl::StrAppendFormat(&line, ": %s", e.detail);
   Line("event", line);
+  if (syslog_) syslog_->OnIsa(e);
 }
 
 }  // namespace tunnelisa::gateway

@@ -3,7 +3,9 @@
 // GatewayLog: the log of `tunnelisa run`: the engine's LogSink and EventListener and the
 // gateway's own messages, one line each with a UTC timestamp, to stderr or to a file
 // (`--log FILE`, appended). Messages that could repeat per packet (a send error) go through
-// WarnOnce so a flood logs one line per kind.
+// WarnOnce so a flood logs one line per kind. With `--syslog` every line and event also goes
+// to a syslog collector as an RFC 5424 message (SyslogEventLog, syslog_sender.h); drop
+// counters are reported, never single packets (PollDrops).
 #ifndef TUNNELISA_EXAMPLES_TUNNELISA_GATEWAY_GATEWAY_LOG_H_
 #define TUNNELISA_EXAMPLES_TUNNELISA_GATEWAY_GATEWAY_LOG_H_
 
@@ -11,12 +13,15 @@
 #include <memory>
 #include <mutex>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "examples/tunnelisa/gateway/syslog_sender.h"
 #include "tunnelisa/events.h"
 #include "tunnelisa/host.h"
+#include "tunnelisa/syslog_events.h"
 
 namespace tunnelisa::gateway {
 
@@ -41,6 +46,18 @@ class GatewayLog final : public LogSink, public EventListener {
   // WarnOnce: logs `message` the first time `key` is seen, then nothing for that key.
   void WarnOnce(std::string_view key, std::string_view message);
 
+  // EnableSyslog: from now on every line and event also goes to `target` (unix:PATH or
+  // udp:ADDRESS:PORT) with `facility`; HOSTNAME is gethostname(), PROCID our pid. Before the
+  // gateway starts (not thread-safe against concurrent logging). Errors: a bad target.
+  absl::Status EnableSyslog(std::string_view target, SyslogFacility facility);
+  // syslog: the sender (its counters), or null without --syslog.
+  const SyslogSender* syslog() const { return syslog_sender_.get(); }
+  // DropPollDue / PollDrops: the control thread's look at the engine's drop counters, once a
+  // second: each report of the SyslogDropReporter (at most one per reason per 10 s) becomes
+  // an event line and, with --syslog, a message.
+  bool DropPollDue(MonoTime now) const { return now >= next_drop_poll_; }
+  void PollDrops(MonoTime now, std::span<const uint64_t, kNumDropReasons> drops);
+
  private:
   explicit GatewayLog(std::FILE* out, bool owned) : out_(out), owned_(owned) {}
   void Line(std::string_view level, std::string_view message);
@@ -49,6 +66,10 @@ class GatewayLog final : public LogSink, public EventListener {
   bool owned_;
   std::mutex warned_mutex_;  // worker threads warn too (stdio locks each line itself)
   std::set<std::string, std::less<>> warned_;
+  std::unique_ptr<SyslogSender> syslog_sender_;
+  std::unique_ptr<SyslogEventLog> syslog_;
+  SyslogDropReporter drop_reporter_;
+  MonoTime next_drop_poll_;
 };
 
 }  // namespace tunnelisa::gateway
