@@ -33,7 +33,7 @@ constexpr char kUsage[] =
     "         [--control PATH|none] [--tun SERVICE=NAME]...\n"
     "         [--crypto auto|openssl|sodium|ipsecmb]\n"
     "         [--pidfile PATH] [--ready-file PATH] [--log FILE] [--freebind] [--no-raw]\n"
-    "         [--workers N] [--pki-dir DIR]\n"
+    "         [--workers N] [--pki-dir DIR] [--metrics-listen ADDR:PORT]\n"
     "\n"
     "Runs the configuration's tunnels on this host until SIGTERM or SIGINT (docs/gateway.md).\n"
     "  --ike-port, --natt-port  local UDP ports for IKE / NAT-T (default 500 / 4500)\n"
@@ -49,7 +49,9 @@ constexpr char kUsage[] =
     "  --workers N              worker threads serving the ISA slots (default: one per\n"
     "                           configured ISA, at most the CPU count; 0: one thread)\n"
     "  --pki-dir DIR            PKI directory the configuration's certificate files are in\n"
-    "                           (default ./system-pki; see `tunnelisa pki`)\n";
+    "                           (default ./system-pki; see `tunnelisa pki`)\n"
+    "  --metrics-listen ADDR:PORT  serve GET /metrics (Prometheus text format) over HTTP on\n"
+    "                           that address (127.0.0.1:9464, [::1]:9464; port 0: any)\n";
 
 int Usage(const std::string& message) {
   std::fprintf(stderr, "tunnelisa run: %s\n%s", message.c_str(), kUsage);
@@ -123,11 +125,11 @@ int RunRun(std::span<const std::string_view> raw_args) {
   if (absl::Status s = ExtractTuns(args, options.tun_names); !s.ok()) {
     return Usage(std::string(s.message()));
   }
-  constexpr ArgOption kOptions[] = {{"config", true},     {"ike-port", true}, {"natt-port", true},
-                                    {"control", true},    {"crypto", true},   {"pidfile", true},
-                                    {"ready-file", true}, {"log", true},      {"freebind", false},
-                                    {"no-raw", false},    {"workers", true},  {"help", false},
-                                    {"pki-dir", true}};
+  constexpr ArgOption kOptions[] = {
+      {"config", true},    {"ike-port", true},      {"natt-port", true},  {"control", true},
+      {"crypto", true},    {"pidfile", true},       {"ready-file", true}, {"log", true},
+      {"freebind", false}, {"no-raw", false},       {"workers", true},    {"help", false},
+      {"pki-dir", true},   {"metrics-listen", true}};
   absl::StatusOr<Args> a = Args::Parse(args, kOptions);
   if (!a.ok()) return Usage(std::string(a.status().message()));
   if (a->Has("help")) {
@@ -157,6 +159,11 @@ int RunRun(std::span<const std::string_view> raw_args) {
   if (!workers.ok()) return Usage(std::string(workers.status().message()));
   if (workers->has_value()) options.workers = static_cast<int>(**workers);
   const std::string pidfile(a->Value("pidfile").value_or(""));
+  options.metrics_listen = std::string(a->Value("metrics-listen").value_or(""));
+  if (!options.metrics_listen.empty() &&
+      !gateway::MetricsHttpServer::ParseListenAddress(options.metrics_listen)) {
+    return Usage("--metrics-listen takes IPv4:PORT or [IPv6]:PORT (literal addresses)");
+  }
   if (std::optional<std::string_view> dir = a->Value("pki-dir")) {
     options.pki_dir = std::string(*dir);
     options.pki_dir_given = true;
