@@ -125,11 +125,15 @@ int RunRun(std::span<const std::string_view> raw_args) {
   if (absl::Status s = ExtractTuns(args, options.tun_names); !s.ok()) {
     return Usage(std::string(s.message()));
   }
-  constexpr ArgOption kOptions[] = {
-      {"config", true},    {"ike-port", true},      {"natt-port", true},  {"control", true},
-      {"crypto", true},    {"pidfile", true},       {"ready-file", true}, {"log", true},
-      {"freebind", false}, {"no-raw", false},       {"workers", true},    {"help", false},
-      {"pki-dir", true},   {"metrics-listen", true}};
+  // One option per added line, so that concurrent additions merge cleanly.
+  // clang-format off
+  constexpr ArgOption kOptions[] = {{"config", true},     {"ike-port", true}, {"natt-port", true},
+                                    {"control", true},    {"crypto", true},   {"pidfile", true},
+                                    {"ready-file", true}, {"log", true},      {"freebind", false},
+                                    {"no-raw", false},    {"workers", true},  {"help", false},
+                                    {"pki-dir", true},
+                                    {"metrics-listen", true}};
+  // clang-format on
   absl::StatusOr<Args> a = Args::Parse(args, kOptions);
   if (!a.ok()) return Usage(std::string(a.status().message()));
   if (a->Has("help")) {
