@@ -23,6 +23,7 @@
 #define TUNNELISA_METRICS_TEXT_H_
 
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <set>
 #include <span>
