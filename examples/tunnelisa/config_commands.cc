@@ -8,7 +8,7 @@
 //                                            tunnelisa show router-a.cfg ip tunnel
 //   tunnelisa show [--json] --control PATH WORDS...
 //                                            the same from a running `tunnelisa run`
-//                                            (plus sessions, counters, initiate S NAME,
+//                                            (plus sessions, counters, metrics, initiate S NAME,
 //                                            rekey S NAME child|ike)
 #include <cstdio>
 #include <fstream>
@@ -182,8 +182,9 @@ int RunShow(std::span<const std::string_view> args) {
     std::fprintf(stderr,
                  "usage: tunnelisa show [--json] FILE|--control PATH isa tunnel-group | "
                  "ip tunnel [NAME] | ipsec tunnel [NAME] | ipsec security-policy [SERVICE] | "
-                 "router SERVICE route-table\n"
-                 "       tunnelisa show --control PATH sessions | counters | "
+                 "router SERVICE route-table | service id SERVICE stats | "
+                 "service id SERVICE sap SAP stats | ip|ipsec tunnel NAME statistics\n"
+                 "       tunnelisa show --control PATH sessions | counters | metrics | "
                  "initiate SERVICE NAME | rekey SERVICE NAME child|ike\n");
     return 2;
   }

@@ -34,7 +34,7 @@ constexpr char kUsage[] =
     "         [--control PATH|none] [--tun SERVICE=NAME]...\n"
     "         [--crypto auto|openssl|sodium|ipsecmb]\n"
     "         [--pidfile PATH] [--ready-file PATH] [--log FILE] [--freebind] [--no-raw]\n"
-    "         [--workers N] [--pki-dir DIR]\n"
+    "         [--workers N] [--pki-dir DIR] [--metrics-listen ADDR:PORT]\n"
     "         [--syslog unix:PATH|udp:ADDRESS:PORT [--syslog-facility FACILITY]]\n"
     "\n"
     "Runs the configuration's tunnels on this host until SIGTERM or SIGINT (docs/gateway.md).\n"
@@ -55,7 +55,9 @@ constexpr char kUsage[] =
     "  --syslog TARGET          also send the log and events as RFC 5424 syslog messages to a\n"
     "                           Unix datagram socket (unix:/dev/log) or over UDP\n"
     "                           (udp:192.0.2.9:514); never blocks, failures counted\n"
-    "  --syslog-facility F      daemon (default), auth, authpriv, user or local0..local7\n";
+    "  --syslog-facility F      daemon (default), auth, authpriv, user or local0..local7\n"
+    "  --metrics-listen ADDR:PORT  serve GET /metrics (Prometheus text format) over HTTP on\n"
+    "                           that address (127.0.0.1:9464, [::1]:9464; port 0: any)\n";
 
 int Usage(const std::string& message) {
   std::fprintf(stderr, "tunnelisa run: %s\n%s", message.c_str(), kUsage);
@@ -145,11 +147,17 @@ int RunRun(std::span<const std::string_view> raw_args) {
   if (absl::Status s = ExtractTuns(args, options.tun_names); !s.ok()) {
     return Usage(std::string(s.message()));
   }
-  constexpr ArgOption kOptions[] = {
-      {"config", true},    {"ike-port", true}, {"natt-port", true},      {"control", true},
-      {"crypto", true},    {"pidfile", true},  {"ready-file", true},     {"log", true},
-      {"freebind", false}, {"no-raw", false},  {"workers", true},        {"help", false},
-      {"pki-dir", true},   {"syslog", true},   {"syslog-facility", true}};
+  // One option per added line, so that concurrent additions merge cleanly.
+  // clang-format off
+  constexpr ArgOption kOptions[] = {{"config", true},     {"ike-port", true}, {"natt-port", true},
+                                    {"control", true},    {"crypto", true},   {"pidfile", true},
+                                    {"ready-file", true}, {"log", true},      {"freebind", false},
+                                    {"no-raw", false},    {"workers", true},  {"help", false},
+                                    {"pki-dir", true},
+                                    {"syslog", true},
+                                    {"syslog-facility", true},
+                                    {"metrics-listen", true}};
+  // clang-format on
   absl::StatusOr<Args> a = Args::Parse(args, kOptions);
   if (!a.ok()) return Usage(std::string(a.status().message()));
   if (a->Has("help")) {
@@ -179,6 +187,11 @@ int RunRun(std::span<const std::string_view> raw_args) {
   if (!workers.ok()) return Usage(std::string(workers.status().message()));
   if (workers->has_value()) options.workers = static_cast<int>(**workers);
   const std::string pidfile(a->Value("pidfile").value_or(""));
+  options.metrics_listen = std::string(a->Value("metrics-listen").value_or(""));
+  if (!options.metrics_listen.empty() &&
+      !gateway::MetricsHttpServer::ParseListenAddress(options.metrics_listen)) {
+    return Usage("--metrics-listen takes IPv4:PORT or [IPv6]:PORT (literal addresses)");
+  }
   if (std::optional<std::string_view> dir = a->Value("pki-dir")) {
     options.pki_dir = std::string(*dir);
     options.pki_dir_given = true;

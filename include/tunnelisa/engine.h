@@ -446,6 +446,15 @@ class Engine {
   std::optional<TrafficCounters> IpsecTunnelTraffic(const config::TunnelKey& tunnel) const;
   std::optional<TrafficCounters> ServiceTraffic(uint32_t service) const;
   std::optional<TrafficCounters> SapTraffic(uint32_t service, const config::TunnelSapId& sap) const;
+  // Metrics: the engine's counters in Prometheus' text exposition format (metrics_text.h;
+  // docs/gateway.md lists the families): engine-wide packets and drops by reason; per
+  // ip-tunnel and ipsec-tunnel oper state, payload packets and octets in / out and drops by
+  // reason; per SA (ipsec-tunnels' and ipsec-gw sessions') packets, octets and drops by
+  // reason; per tunnel SAP and service packets and octets; per ISA slot health, tunnels, SAs,
+  // data-plane packets and drops by reason; IKE and RADIUS accounting counters. Every name
+  // starts with "tunnelisa_"; a host adds its own families with a MetricsText of its own.
+  // Control path.
+  std::string Metrics() const;
   // ActiveRemote: which remote an operationally up ip-tunnel sends to (remote-ip while it has
   // a route in the delivery service, else backup-remote-ip); nullopt when down or unknown.
   std::optional<TunnelRemote> ActiveRemote(const config::TunnelKey& tunnel) const;

@@ -34,7 +34,8 @@ std::string SelectorText(const std::optional<IpPrefix>& p) {
 
 constexpr std::string_view kUsage =
     "supported show commands: isa tunnel-group [ID] | ip tunnel [NAME] | ipsec tunnel [NAME] | "
-    "ipsec security-policy [SERVICE] | router SERVICE route-table";
+    "ipsec security-policy [SERVICE] | router SERVICE route-table | service id SERVICE stats | "
+    "service id SERVICE sap SAP stats | ip tunnel NAME statistics | ipsec tunnel NAME statistics";
 
 }  // namespace
 
@@ -260,6 +261,18 @@ absl::StatusOr<std::string> RenderShow(const Config& config, const RuntimeView& 
       return absl::InvalidArgumentError(absl::StrCat("not a tunnel-group id: ", words[2]));
     }
     return ShowIsaTunnelGroupDetail(config, runtime, id, format);
+  }
+  if (is({"ip", "tunnel"}) && words.size() == 4 && words[3] == "statistics") {
+    return ShowTunnelStats(config, runtime, words[2], /*ipsec=*/false, format);
+  }
+  if (is({"ipsec", "tunnel"}) && words.size() == 4 && words[3] == "statistics") {
+    return ShowTunnelStats(config, runtime, words[2], /*ipsec=*/true, format);
+  }
+  if (is({"service", "id"}) && words.size() == 4 && words[3] == "stats") {
+    return ShowServiceStats(config, runtime, words[2], format);
+  }
+  if (is({"service", "id"}) && words.size() == 6 && words[3] == "sap" && words[5] == "stats") {
+    return ShowSapStats(config, runtime, words[2], words[4], format);
   }
   if (is({"ip", "tunnel"}) && words.size() <= 3) {
     return ShowIpTunnel(config, runtime, words.size() == 3 ? words[2] : "", format);

@@ -88,6 +88,7 @@ Engine::Impl::Impl(const EngineOptions& o)
     const config::IpTunnel& c = it->second.installed_config;
     return it->second.active == TunnelRemote::kBackup ? c.backup_remote_ip : c.remote_ip;
   });
+  WireStatistics();
 }
 
 std::optional<config::IpsecTunnelCounters> Engine::Impl::IpsecCounters(

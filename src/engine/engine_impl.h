@@ -44,6 +44,7 @@ struct IpTunnelState;
 struct IpsecTunnelState;
 struct EngineService;
 class SlotRunner;
+class MetricsText;  // tunnelisa/metrics_text.h
 
 // PacketInfo: the IP header fields the engine routes and demultiplexes on.
 struct PacketInfo {
@@ -443,6 +444,17 @@ class Engine::Impl {
 
   // engine_view.cc helper: SA counters of an ipsec tunnel.
   std::optional<config::IpsecTunnelCounters> IpsecCounters(const config::TunnelKey& key) const;
+  // engine_metrics.cc: a tunnel's statistics for `show ... statistics` (drops: its SAs', or
+  // the IP tunnel data plane's for it), the view's statistics functions, and the families of
+  // Engine::Metrics. Control path, inside a control window (WireStatistics' functions take
+  // their own).
+  std::optional<config::TrafficStatistics> TunnelStatistics(const config::TunnelKey& key,
+                                                            bool ipsec) const;
+  void WireStatistics();
+  void TunnelMetrics(MetricsText& m) const;
+  void SaMetrics(MetricsText& m) const;
+  void SapServiceMetrics(MetricsText& m) const;
+  void IsaMetrics(MetricsText& m) const;
 
   EngineOptions options;
   config::RunningConfig running;

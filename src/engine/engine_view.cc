@@ -81,4 +81,18 @@ std::optional<IpAddress> EngineView::IpTunnelActiveRemote(const TunnelKey& tunne
   return active_remote_ ? active_remote_(tunnel) : base_->IpTunnelActiveRemote(tunnel);
 }
 
+std::optional<config::TrafficStatistics> EngineView::TunnelStatistics(const TunnelKey& tunnel,
+                                                                      bool ipsec) const {
+  return statistics_.tunnel ? statistics_.tunnel(tunnel, ipsec) : std::nullopt;
+}
+
+std::optional<config::TrafficStatistics> EngineView::SapStatistics(
+    uint32_t service, const config::TunnelSapId& sap) const {
+  return statistics_.sap ? statistics_.sap(service, sap) : std::nullopt;
+}
+
+std::optional<config::TrafficStatistics> EngineView::ServiceStatistics(uint32_t service) const {
+  return statistics_.service ? statistics_.service(service) : std::nullopt;
+}
+
 }  // namespace tunnelisa

@@ -42,6 +42,16 @@ class EngineView final : public config::RuntimeView {
   // set_active_remote: where IpTunnelActiveRemote reads the remote the engine sends to.
   void set_active_remote(ActiveRemoteFn fn) { active_remote_ = std::move(fn); }
 
+  // set_statistics: where TunnelStatistics / SapStatistics / ServiceStatistics read the
+  // engine's traffic counters.
+  struct StatisticsFns {
+    std::function<std::optional<config::TrafficStatistics>(const config::TunnelKey&, bool)> tunnel;
+    std::function<std::optional<config::TrafficStatistics>(uint32_t, const config::TunnelSapId&)>
+        sap;
+    std::function<std::optional<config::TrafficStatistics>(uint32_t)> service;
+  };
+  void set_statistics(StatisticsFns fns) { statistics_ = std::move(fns); }
+
   config::OperStatus TunnelGroupStatus(uint32_t group) const override;
   std::vector<config::IsaSlot> ActiveIsas(uint32_t group) const override;
   config::OperStatus IpTunnelStatus(const config::TunnelKey& tunnel) const override;
@@ -50,6 +60,11 @@ class EngineView final : public config::RuntimeView {
       const config::TunnelKey& tunnel) const override;
   std::optional<IpAddress> IpTunnelActiveRemote(const config::TunnelKey& tunnel) const override;
   std::vector<config::IsaMemberState> IsaMembers(uint32_t group) const override;
+  std::optional<config::TrafficStatistics> TunnelStatistics(const config::TunnelKey& tunnel,
+                                                            bool ipsec) const override;
+  std::optional<config::TrafficStatistics> SapStatistics(
+      uint32_t service, const config::TunnelSapId& sap) const override;
+  std::optional<config::TrafficStatistics> ServiceStatistics(uint32_t service) const override;
   using MembersFn = std::function<std::vector<config::IsaMemberState>(uint32_t)>;
   // set_members: where IsaMembers reads the live member states (the engine's slots).
   void set_members(MembersFn fn) { members_ = std::move(fn); }
@@ -61,6 +76,7 @@ class EngineView final : public config::RuntimeView {
   CountersFn counters_;
   ActiveRemoteFn active_remote_;
   MembersFn members_;
+  StatisticsFns statistics_;
 };
 
 }  // namespace tunnelisa

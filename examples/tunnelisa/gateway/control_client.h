@@ -99,18 +99,19 @@ inline absl::StatusOr<ControlReply> SendControlRequest(const std::string& path,
 }
 
 // RunControlShow: what `tunnelisa show --control PATH [--json] WORDS...` does: words not
-// starting with a control request (`sessions`, `counters`, `initiate`, `rekey`, `config`,
-// `isa CARD/MDA fail|recover`) are sent as `show WORDS`. Prints the text (to stderr on error); exit
-// code 0, 1 for NOT_FOUND (like `tunnelisa show`), 2 for other errors or an unreachable socket.
+// starting with a control request (`sessions`, `counters`, `metrics`, `initiate`, `rekey`,
+// `config`, `isa CARD/MDA fail|recover`) are sent as `show WORDS`. Prints the text (to stderr on
+// error); exit code 0, 1 for NOT_FOUND (like `tunnelisa show`), 2 for other errors or an
+// unreachable socket.
 inline int RunControlShow(const std::string& path, bool json, std::span<const std::string> words) {
   std::vector<std::string> request;
   // `isa CARD/MDA fail|recover` is a request; `isa tunnel-group [ID]` a show command.
   const bool isa_request =
       words.size() == 3 && words[0] == "isa" && (words[2] == "fail" || words[2] == "recover");
   const bool control_word =
-      !words.empty() &&
-      (words[0] == "sessions" || words[0] == "counters" || words[0] == "initiate" ||
-       words[0] == "rekey" || words[0] == "show" || words[0] == "config" || isa_request);
+      !words.empty() && (words[0] == "sessions" || words[0] == "counters" ||
+                         words[0] == "initiate" || words[0] == "rekey" || words[0] == "show" ||
+                         words[0] == "config" || words[0] == "metrics" || isa_request);
   if (!control_word) request.push_back("show");
   if (json && !control_word) request.push_back("--json");
   request.insert(request.end(), words.begin(), words.end());

@@ -9,7 +9,8 @@
 //
 // Requests: `show WORDS...` (Engine::Show; `show --json WORDS...` for JSON), `sessions`,
 // `counters`, `initiate SERVICE NAME`, `rekey SERVICE NAME child|ike`, `config reload [FILE]`
-// (answered "OK", or an error listing each refusal), `isa CARD/MDA fail|recover`. A client that
+// (answered "OK", or an error listing each refusal), `isa CARD/MDA fail|recover`, `metrics`
+// (Engine::Metrics and the gateway's counters in Prometheus' text format). A client that
 // sends nothing for kClientTimeoutMs is disconnected. The gateway side is control_server.h, the
 // client control_client.h.
 #ifndef TUNNELISA_EXAMPLES_TUNNELISA_GATEWAY_CONTROL_PROTOCOL_H_

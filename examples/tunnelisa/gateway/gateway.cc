@@ -128,6 +128,16 @@ absl::Status Gateway::Open(const config::Config& config, int* exit_code) {
   }
   next_timer_ = now;
   if (absl::Status s = StartWorkers(config); !s.ok()) return s;
+  if (!options_.metrics_listen.empty()) {
+    absl::StatusOr<std::unique_ptr<MetricsHttpServer>> m =
+        MetricsHttpServer::Listen(options_.metrics_listen);
+    if (!m.ok()) {
+      if (m.status().code() == absl::StatusCode::kInvalidArgument) *exit_code = 2;
+      return m.status();
+    }
+    metrics_ = *std::move(m);
+    log_.Info("metrics on http://" + metrics_->address() + "/metrics");
+  }
   if (absl::Status s = WriteReadyFile(); !s.ok()) return s;
   *exit_code = 0;
   return absl::OkStatus();
@@ -153,6 +163,7 @@ absl::Status Gateway::WriteReadyFile() const {
   if (options_.ready_file.empty()) return absl::OkStatus();
   std::string text = absl::StrFormat("pid %d\n", getpid());
   if (control_) absl::StrAppendFormat(&text, "control %s\n", control_->path());
+  if (metrics_) absl::StrAppendFormat(&text, "metrics %s\n", metrics_->address());
   for (const auto& [service, tun] : tuns_)
     absl::StrAppendFormat(&text, "tun %d %s\n", service, tun->name());
   // Written aside and renamed: whoever waits for the file never reads half of it.
@@ -216,6 +227,8 @@ int Gateway::Run() {
     }
     const size_t event_at = fds.size();
     if (control_event_fd_ >= 0) fds.push_back({control_event_fd_, POLLIN, 0});
+    const size_t metrics_at = fds.size();
+    if (metrics_) fds.push_back({metrics_->wake_fd(), POLLIN, 0});
     const size_t radius_at = fds.size();
     if (radius_) radius_->AddPollFds(fds);
 
@@ -248,6 +261,9 @@ int Gateway::Run() {
       uint64_t ignored;
       (void)!read(control_event_fd_, &ignored, sizeof ignored);
       DrainWorkers(Now());
+    }
+    if (metrics_ && fds[metrics_at].revents != 0) {
+      metrics_->Answer([this] { return FormatMetrics(); });
     }
     if (control_) {
       control_->Service(std::span<const pollfd>(fds).subspan(control_at, tuns_at - control_at),

@@ -11,6 +11,7 @@
 //   Transport     -> SendPublic: UDP socket or raw socket; DeliverPrivate: the service's TUN
 //   RADIUS socket -> Engine::OnRadiusDatagram (Host::radius: RadiusSocket, ephemeral port)
 //   SIGTERM/INT   -> Engine::Shutdown (IKE deletes go out), then everything is closed
+//   metrics wake  -> MetricsHttpServer::Answer (--metrics-listen: a scrape waits for the text)
 //   SIGHUP        -> Reload of the configuration file (as the control request
 //                    `config reload [FILE]`)
 //
@@ -36,6 +37,7 @@
 #include "examples/tunnelisa/gateway/control_server.h"
 #include "examples/tunnelisa/gateway/gateway_log.h"
 #include "examples/tunnelisa/gateway/gateway_plan.h"
+#include "examples/tunnelisa/gateway/metrics_http.h"
 #include "examples/tunnelisa/gateway/public_sockets.h"
 #include "examples/tunnelisa/gateway/radius_socket.h"
 #include "examples/tunnelisa/gateway/tun_device.h"
@@ -51,6 +53,7 @@ struct GatewayOptions {
   PublicSocketOptions sockets;
   std::map<uint32_t, std::string> tun_names;  // --tun overrides
   std::string control_path;                   // "" = no control socket
+  std::string metrics_listen;                 // --metrics-listen ADDR:PORT; "" = none
   std::string crypto = "auto";                // auto | openssl | sodium | ipsecmb
   std::string ready_file;                     // "" = none
   // workers: worker threads (each serving ISA slots of the configuration as EngineWorkers);
@@ -188,6 +191,9 @@ class Gateway final : private Transport {
   absl::StatusOr<std::string> HandleControl(const std::vector<std::string>& words);
   std::string FormatCounters() const;
   std::string FormatSessions(MonoTime now) const;
+  // FormatMetrics: Engine::Metrics plus the gateway's own counters (the `metrics` request and
+  // --metrics-listen).
+  std::string FormatMetrics() const;
 
   GatewayOptions options_;
   GatewayLog& log_;
@@ -196,6 +202,7 @@ class Gateway final : private Transport {
   std::set<uint32_t> failed_tuns_;  // read failed for good (deleted under us): not polled
   std::unique_ptr<PublicSockets> public_;
   std::unique_ptr<ControlServer> control_;
+  std::unique_ptr<MetricsHttpServer> metrics_;  // --metrics-listen
   std::unique_ptr<CryptoRegistry> crypto_;
   std::optional<pki::PkiStore> pki_store_;  // --pki-dir, when open
   std::unique_ptr<RadiusSocket> radius_;    // Host::radius (null: it could not be opened)

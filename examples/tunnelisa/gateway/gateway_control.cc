@@ -1,20 +1,21 @@
 // File: examples/tunnelisa/gateway/gateway_control.cc
 //
 // The gateway's control requests (control_protocol.h): show, sessions, counters, initiate,
-// rekey, config reload, isa fail / recover.
+// rekey, config reload, isa fail / recover, metrics.
 #include <charconv>
 #include <optional>
 #include <utility>
 
 #include "absl/strings/str_format.h"
 #include "examples/tunnelisa/gateway/gateway.h"
+#include "tunnelisa/metrics_text.h"
 
 namespace tunnelisa::gateway {
 namespace {
 
 constexpr char kRequests[] =
     "requests: show [--json] WORDS... | sessions | counters | initiate SERVICE NAME | "
-    "rekey SERVICE NAME child|ike | config reload [FILE] | isa CARD/MDA fail|recover";
+    "rekey SERVICE NAME child|ike | config reload [FILE] | isa CARD/MDA fail|recover | metrics";
 
 void Row(std::string& out, std::string_view name, uint64_t value) {
   absl::StrAppendFormat(&out, "  %-22s %d\n", name, value);
@@ -76,6 +77,7 @@ absl::StatusOr<std::string> Gateway::HandleControl(const std::vector<std::string
   }
   if (verb == "sessions" && words.size() == 1) return FormatSessions(Now());
   if (verb == "counters" && words.size() == 1) return FormatCounters();
+  if (verb == "metrics" && words.size() == 1) return FormatMetrics();
   if (verb == "initiate") {
     std::optional<config::TunnelKey> tunnel;
     if (words.size() == 3) tunnel = ParseTunnel(words);
@@ -142,6 +144,28 @@ std::string Gateway::FormatCounters() const {
     Row(out, "syslog-errors", syslog->errors());
   }
   return out;
+}
+
+std::string Gateway::FormatMetrics() const {
+  MetricsText m;
+  m.Family("tunnelisa_gateway_events_total", MetricsText::kCounter,
+           "What tunnelisa run itself counts (sockets, TUNs, control requests, handoffs), all "
+           "threads; `tunnelisa show --control PATH counters` lists the same.");
+  for (const auto& [name, field] : GatewayCounters::kFields) {
+    uint64_t sum = (counters_.*field).value();
+    for (const auto& w : workers_) sum += (WorkerCounters(*w).*field).value();
+    m.Sample({{"event", name}}, sum);
+  }
+  if (metrics_) {
+    m.Family("tunnelisa_gateway_scrapes_total", MetricsText::kCounter,
+             "HTTP requests to --metrics-listen: served (200), refused (4xx, 5xx), dropped "
+             "(timed out or closed early).");
+    // This scrape is counted once its answer is sent: it is not in its own figures.
+    m.Sample({{"result", "served"}}, metrics_->served());
+    m.Sample({{"result", "refused"}}, metrics_->refused());
+    m.Sample({{"result", "dropped"}}, metrics_->dropped());
+  }
+  return engine_->Metrics() + m.Take();
 }
 
 std::string Gateway::FormatSessions(MonoTime now) const {

@@ -15,6 +15,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tunnelisa/config/model.h"
@@ -47,6 +48,22 @@ struct IpsecTunnelCounters {
   uint64_t outbound_packets = 0;
   uint64_t outbound_bytes = 0;
   uint64_t dropped_packets = 0;
+};
+
+// TrafficStatistics: the guide's "Statistics Collection" figures of one tunnel, SAP or service
+// (Engine's TrafficCounters: tunnels and private SAPs count payload packets and octets, public
+// SAPs the outer packets; a service sums its SAPs). `drops`: the packets dropped for this
+// object, by drop reason name (drop_reason.h), only reasons that occurred, in the list's order;
+// `drops_counted` false where the engine does not count drops per object (SAPs, services: see
+// the ISA slots' and the engine's drop counters instead).
+struct TrafficStatistics {
+  uint64_t in_packets = 0;
+  uint64_t in_octets = 0;
+  uint64_t out_packets = 0;
+  uint64_t out_octets = 0;
+  bool drops_counted = false;
+  std::vector<std::pair<std::string, uint64_t>> drops;
+  bool operator==(const TrafficStatistics&) const = default;
 };
 
 // GroupAssignment: which ISAs carry a tunnel group at run time (the engine's failover
@@ -86,6 +103,24 @@ class RuntimeView {
   // when the tunnel is down or the view does not know.
   virtual std::optional<IpAddress> IpTunnelActiveRemote(const TunnelKey& tunnel) const {
     (void)tunnel;
+    return std::nullopt;
+  }
+  // Statistics of a tunnel (`ipsec` false: an ip-tunnel), a SAP, a service: nullopt when the
+  // view has no counters (the configuration alone) or the object is not running.
+  virtual std::optional<TrafficStatistics> TunnelStatistics(const TunnelKey& tunnel,
+                                                            bool ipsec) const {
+    (void)tunnel;
+    (void)ipsec;
+    return std::nullopt;
+  }
+  virtual std::optional<TrafficStatistics> SapStatistics(uint32_t service,
+                                                         const TunnelSapId& sap) const {
+    (void)service;
+    (void)sap;
+    return std::nullopt;
+  }
+  virtual std::optional<TrafficStatistics> ServiceStatistics(uint32_t service) const {
+    (void)service;
     return std::nullopt;
   }
   // IsaMembers: every member ISA of `group` with its live state; empty when the view has no

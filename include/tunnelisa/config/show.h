@@ -8,6 +8,10 @@
 //   ipsec tunnel [NAME]
 //   ipsec security-policy [SERVICE]
 //   router SERVICE route-table          (SERVICE: id or name)
+//   service id SERVICE stats            (the guide's "Statistics Collection": packets and
+//   service id SERVICE sap SAP stats     octets in and out; drops by reason per tunnel)
+//   ip tunnel NAME statistics
+//   ipsec tunnel NAME statistics
 // docs/configuration.md shows sample output. Control path; thread-safe for const inputs.
 #ifndef TUNNELISA_CONFIG_SHOW_H_
 #define TUNNELISA_CONFIG_SHOW_H_
@@ -46,6 +50,18 @@ absl::StatusOr<std::string> ShowIpsecSecurityPolicy(const Config& config, std::s
                                                     ShowFormat format);
 absl::StatusOr<std::string> ShowRouterRouteTable(const Config& config, const RuntimeView& runtime,
                                                  std::string_view service, ShowFormat format);
+
+// Statistics (show_stats.cc), from RuntimeView::ServiceStatistics / SapStatistics /
+// TunnelStatistics: a view without counters prints "not available" (JSON: "statistics": null).
+// NotFound for an unknown service, SAP or tunnel; InvalidArgument for SAP text that is not
+// tunnel-G.public:N / tunnel-G.private:N. A tunnel name used in several services shows each.
+absl::StatusOr<std::string> ShowServiceStats(const Config& config, const RuntimeView& runtime,
+                                             std::string_view service, ShowFormat format);
+absl::StatusOr<std::string> ShowSapStats(const Config& config, const RuntimeView& runtime,
+                                         std::string_view service, std::string_view sap,
+                                         ShowFormat format);
+absl::StatusOr<std::string> ShowTunnelStats(const Config& config, const RuntimeView& runtime,
+                                            std::string_view name, bool ipsec, ShowFormat format);
 
 }  // namespace tunnelisa::config
 
