@@ -33,7 +33,7 @@ constexpr char kUsage[] =
     "         [--control PATH|none] [--tun SERVICE=NAME]...\n"
     "         [--crypto auto|openssl|sodium|ipsecmb]\n"
     "         [--pidfile PATH] [--ready-file PATH] [--log FILE] [--freebind] [--no-raw]\n"
-    "         [--workers N] [--pki-dir DIR]\n"
+    "         [--workers N] [--pki-dir DIR] [--export-keys DIR]\n"
     "\n"
     "Runs the configuration's tunnels on this host until SIGTERM or SIGINT (docs/gateway.md).\n"
     "  --ike-port, --natt-port  local UDP ports for IKE / NAT-T (default 500 / 4500)\n"
@@ -49,7 +49,11 @@ constexpr char kUsage[] =
     "  --workers N              worker threads serving the ISA slots (default: one per\n"
     "                           configured ISA, at most the CPU count; 0: one thread)\n"
     "  --pki-dir DIR            PKI directory the configuration's certificate files are in\n"
-    "                           (default ./system-pki; see `tunnelisa pki`)\n";
+    "                           (default ./system-pki; see `tunnelisa pki`)\n"
+    "  --export-keys DIR        DEBUGGING ONLY: append the keys of every ESP and IKEv2 SA to\n"
+    "                           DIR/esp_sa and DIR/ikev2_decryption_table (Wireshark's key\n"
+    "                           tables; files 0600): WIRESHARK_CONFIG_DIR=DIR tshark -r CAP\n"
+    "                           -o esp.enable_encryption_decode:TRUE decrypts a capture\n";
 
 int Usage(const std::string& message) {
   std::fprintf(stderr, "tunnelisa run: %s\n%s", message.c_str(), kUsage);
@@ -123,11 +127,11 @@ int RunRun(std::span<const std::string_view> raw_args) {
   if (absl::Status s = ExtractTuns(args, options.tun_names); !s.ok()) {
     return Usage(std::string(s.message()));
   }
-  constexpr ArgOption kOptions[] = {{"config", true},     {"ike-port", true}, {"natt-port", true},
-                                    {"control", true},    {"crypto", true},   {"pidfile", true},
-                                    {"ready-file", true}, {"log", true},      {"freebind", false},
-                                    {"no-raw", false},    {"workers", true},  {"help", false},
-                                    {"pki-dir", true}};
+  constexpr ArgOption kOptions[] = {{"config", true},     {"ike-port", true},   {"natt-port", true},
+                                    {"control", true},    {"crypto", true},     {"pidfile", true},
+                                    {"ready-file", true}, {"log", true},        {"freebind", false},
+                                    {"no-raw", false},    {"workers", true},    {"help", false},
+                                    {"pki-dir", true},    {"export-keys", true}};
   absl::StatusOr<Args> a = Args::Parse(args, kOptions);
   if (!a.ok()) return Usage(std::string(a.status().message()));
   if (a->Has("help")) {
@@ -160,6 +164,11 @@ int RunRun(std::span<const std::string_view> raw_args) {
   if (std::optional<std::string_view> dir = a->Value("pki-dir")) {
     options.pki_dir = std::string(*dir);
     options.pki_dir_given = true;
+  }
+
+  options.export_keys = std::string(a->Value("export-keys").value_or(""));
+  if (a->Has("export-keys") && options.export_keys.empty()) {
+    return Usage("--export-keys needs a directory");
   }
 
   std::optional<config::Config> config = LoadConfig(options.config_path);
