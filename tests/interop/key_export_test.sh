@@ -141,7 +141,13 @@ done
 "$TL" show --control "$WORK/b.sock" sessions | grep -q ", up$" || fail "no IKE session up"
 in_a ping -c "$PINGS" -i 0.2 -W 1 -I 10.1.0.10 10.2.0.10 >"$WORK/ping.out" ||
   fail "ping over the tunnel: $(cat "$WORK/ping.out")"
-sleep 0.5  # let dumpcap write the last replies
+# Stop the capture once dumpcap has written every ESP packet of the pings (bounded: 10 s); a
+# busy machine may take a while to drain its ring buffer into the file.
+for _ in $(seq 50); do
+  n=$(tshark -r "$WORK/public.pcapng" -Y esp 2>/dev/null | wc -l)
+  [ "$n" -ge $((2 * PINGS)) ] && break
+  sleep 0.2
+done
 # SIGTERM (a background job ignores SIGINT): dumpcap finishes the file and exits.
 kill -TERM "$CAP_PID"
 for _ in $(seq 50); do kill -0 "$CAP_PID" 2>/dev/null || break; sleep 0.1; done
