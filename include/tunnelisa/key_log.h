@@ -7,10 +7,11 @@
 // (create it 0600) and delete it when the capture has been read.
 //
 // The Engine calls it on its control thread (never on the fast path):
-//  - OnEspSa once per ESP SA (each direction of a CHILD SA, each manually keyed SA), just
-//    before the SA is installed;
+//  - OnEspSa once per ESP SA (each direction of a CHILD SA of IKEv2 or of an IKEv1 quick mode,
+//    each manually keyed SA), just before the SA is installed;
 //  - OnIkev2Sa once per IKEv2 SA, when its keys are derived: after IKE_SA_INIT (so the IKE_AUTH
-//    exchange can be decrypted too) and after each IKE SA rekey. IKEv1 SAs are not reported.
+//    exchange can be decrypted too) and after each IKE SA rekey. IKEv1's own (ISAKMP) SAs are
+//    not reported.
 // A reported SA may still be refused or torn down later; keys of an SA that never carried
 // traffic are harmless to a reader.
 //
