@@ -23,6 +23,10 @@ PACKAGES=(
   # checks. No daemon is started in a container (policy-rc.d); on a systemd host the package
   # enables freeradius.service, which the tests do not need (they use other ports).
   freeradius freeradius-utils
+  # tshark (and its dumpcap) for the key export tests (tests/interop/key_export_test.sh,
+  # label `wireshark`): a capture of `tunnelisa run --export-keys` traffic must decrypt.
+  # DEBIAN_FRONTEND=noninteractive (below) answers its question about non-root capture: no.
+  tshark
 )
 # Intel IPsec-MB for the optional `ipsecmb` crypto backend: Debian builds it for amd64 only
 # (the build goes on without it elsewhere).

@@ -22,6 +22,7 @@
 #include "absl/status/statusor.h"
 #include "examples/tunnelisa/args.h"
 #include "examples/tunnelisa/command.h"
+#include "examples/tunnelisa/key_export.h"
 #include "tools/pcap.h"
 #include "tunnelisa/algorithms.h"
 #include "tunnelisa/crypto_backend.h"
@@ -47,7 +48,8 @@ constexpr char kUsage[] =
     "usage: tunnelisa esp decrypt|encrypt --spi 0xHEX --enc ALG --enc-key HEX\n"
     "                     [--auth ALG --auth-key HEX] [--esn] [--replay-window N]\n"
     "                     [--udp-encap] [--src IP --dst IP] [--first-seq N] [--burst N]\n"
-    "                     [--crypto openssl|sodium|ipsecmb] IN.pcap OUT.pcap\n"
+    "                     [--crypto openssl|sodium|ipsecmb] [--export-keys DIR]\n"
+    "                     IN.pcap OUT.pcap\n"
     "\n"
     "  decrypt  IN holds ESP packets (outer IPv4/IPv6, ESP or ESP-in-UDP with --udp-encap;\n"
     "           pcap link type Ethernet or raw IP); OUT gets the inner IP packets. One line\n"
@@ -69,15 +71,17 @@ constexpr char kUsage[] =
     "  --first-seq N        encrypt: first sequence number (default 1)\n"
     "  --burst N            packets per data plane call, 1..64 (default 32)\n"
     "  --crypto NAME        crypto backend (default: the registry's pick for the suite)\n"
+    "  --export-keys DIR    append the SA to DIR/esp_sa, Wireshark's ESP key table (0600),\n"
+    "                       for WIRESHARK_CONFIG_DIR=DIR tshark (docs/esp.md)\n"
     "\n"
     "Timestamps are copied from IN. Exit status: 0 all packets passed, 1 some were dropped,\n"
     "2 bad arguments or unreadable input.\n";
 
 constexpr ArgOption kOptions[] = {
-    {"help", false},      {"spi", true},      {"enc", true},  {"enc-key", true},
-    {"auth", true},       {"auth-key", true}, {"esn", false}, {"replay-window", true},
-    {"udp-encap", false}, {"src", true},      {"dst", true},  {"first-seq", true},
-    {"burst", true},      {"crypto", true},
+    {"help", false},      {"spi", true},      {"enc", true},         {"enc-key", true},
+    {"auth", true},       {"auth-key", true}, {"esn", false},        {"replay-window", true},
+    {"udp-encap", false}, {"src", true},      {"dst", true},         {"first-seq", true},
+    {"burst", true},      {"crypto", true},   {"export-keys", true},
 };
 
 enum class Mode { kDecrypt, kEncrypt };
@@ -95,7 +99,8 @@ struct EspOptions {
   std::optional<IpAddress> dst;
   uint64_t first_seq = 1;
   size_t burst = kDefaultBurst;
-  std::string crypto;  // backend name; empty: the registry's pick
+  std::string crypto;       // backend name; empty: the registry's pick
+  std::string export_keys;  // --export-keys DIR; empty: none
   std::string in_path;
   std::string out_path;
 };
@@ -205,6 +210,10 @@ absl::StatusOr<EspOptions> ParseOptions(const Args& a, Mode mode) {
   }
 
   o.crypto = Str(a.Value("crypto").value_or(""));
+  o.export_keys = Str(a.Value("export-keys").value_or(""));
+  if (a.Has("export-keys") && o.export_keys.empty()) {
+    return absl::InvalidArgumentError("--export-keys needs a directory");
+  }
 
   if (a.Has("src") != a.Has("dst")) {
     return absl::InvalidArgumentError("give both --src and --dst, or neither");
@@ -360,6 +369,25 @@ absl::Status EspRunner::Install(const std::optional<OuterInfo>& first) {
         u.local_port = *first->dport;
       }
       c.udp_encap = u;
+    }
+  }
+  if (!o_.export_keys.empty()) {
+    absl::StatusOr<std::unique_ptr<WiresharkKeyFiles>> keys =
+        WiresharkKeyFiles::Open(o_.export_keys, [](std::string_view message) {
+          std::fprintf(stderr, "tunnelisa esp: %s\n", std::string(message).c_str());
+        });
+    if (!keys.ok()) return keys.status();
+    // The SA as its packets carry it: encrypt sends local -> remote, decrypt reads remote ->
+    // local.
+    const bool out = c.direction == SaDirection::kOutbound;
+    (*keys)->OnEspSa({.source = out ? c.local : c.remote,
+                      .destination = out ? c.remote : c.local,
+                      .spi = c.spi,
+                      .suite = c.suite,
+                      .enc_key = c.enc_key,
+                      .auth_key = c.auth_key});
+    if ((*keys)->esp_lines() != 1) {
+      return absl::FailedPreconditionError("--export-keys: the SA was not exported");
     }
   }
   absl::StatusOr<SaHandle> sa = dp_->Install(std::move(c), now_);

@@ -224,5 +224,72 @@ head -c 100 "$WORK/g.esp.pcap" >"$WORK/trunc.pcap"
 expect 2 "truncated pcap" -- "$TOOL" esp decrypt "${GCM[@]}" "$WORK/trunc.pcap" "$WORK/o.pcap" &&
   grep_in err "record 1: truncated record" "truncated pcap"
 
+# ---- --export-keys: the SA as a row of Wireshark's esp_sa table -----------------------------
+# enc:keybytes:auth:authkeybytes:family:udp, the expected algorithm names of the row.
+EXPORTS="
+aes128:16:sha256:32:4:no:AES-CBC [RFC3602]:HMAC-SHA-256-128 [RFC4868]
+3des:24:sha1:20:4:udp:TripleDES-CBC [RFC2451]:HMAC-SHA-1-96 [RFC2404]
+aes256:32:sha512:64:6:no:AES-CBC [RFC3602]:HMAC-SHA-512-256 [RFC4868]
+aes256gcm16:36:none:0:6:udp:AES-GCM with 16 octet ICV [RFC4106]:NULL
+aes128gcm8:20:none:0:4:no:AES-GCM with 8 octet ICV [RFC4106]:NULL
+"
+HAVE_TSHARK=0
+command -v tshark >/dev/null && HAVE_TSHARK=1
+[ "$HAVE_TSHARK" = 1 ] || echo "note: no tshark: --export-keys rows checked, not decrypted"
+seed=200
+while IFS=: read -r enc ekl auth akl fam udp wenc wauth; do
+  [ -n "$enc" ] || continue
+  seed=$((seed + 1))
+  name=export-$enc-$auth-$fam-$udp
+  keys=$WORK/keys-$name
+  ekey=$(hexkey "$ekl" "$seed")
+  akey=""
+  spi=$(printf '0x%08x' $((0x5000 + seed)))
+  sa=(--spi "$spi" --enc "$enc" --enc-key "$ekey")
+  [ "$auth" != none ] && akey=$(hexkey "$akl" $((seed + 50))) && sa+=(--auth "$auth" --auth-key "$akey")
+  src=192.0.2.1 dst=192.0.2.2 proto=IPv4
+  [ "$fam" = 6 ] && src=2001:db8::1 dst=2001:db8::2 proto=IPv6
+  extra=()
+  [ "$udp" = udp ] && extra=(--udp-encap)
+  expect 0 "$name encrypt" -- "$TOOL" esp encrypt "${sa[@]}" "${extra[@]}" --src $src --dst $dst \
+    --export-keys "$keys" "$INNER" "$WORK/$name.esp.pcap" || continue
+  want="\"$proto\",\"$src\",\"$dst\",\"$spi\",\"$wenc\",\"0x$ekey\",\"$wauth\",\"0x$akey\""
+  rows=$(grep -v '^#' "$keys/esp_sa")
+  [ "$rows" = "$want" ] || fail "$name: esp_sa row is
+    $rows
+  expected
+    $want"
+  [ "$(stat -c %a "$keys/esp_sa")" = 600 ] || fail "$name: esp_sa mode $(stat -c %a "$keys/esp_sa")"
+  [ "$(stat -c %a "$keys")" = 700 ] || fail "$name: directory mode $(stat -c %a "$keys")"
+  # decrypt exports the same SA (the peer's packets, src -> dst): appended, same row.
+  expect 0 "$name decrypt" -- "$TOOL" esp decrypt "${sa[@]}" "${extra[@]}" --src $src \
+    --dst $dst --export-keys "$keys" "$WORK/$name.esp.pcap" "$WORK/$name.back.pcap" || continue
+  [ "$(grep -v '^#' "$keys/esp_sa" | sort -u)" = "$want" ] &&
+    [ "$(grep -vc '^#' "$keys/esp_sa")" = 2 ] || fail "$name: decrypt's row differs or is missing"
+  if [ "$HAVE_TSHARK" = 1 ]; then
+    # Each of the 6 inner packets (IPv4 and IPv6) shows up only once ESP is decrypted: a
+    # second IP layer (without the table: none, checked too).
+    inner="esp && (count(ip) == 2 || count(ipv6) == 2 || (ip && ipv6))"
+    n=$(WIRESHARK_CONFIG_DIR=$keys tshark -r "$WORK/$name.esp.pcap" \
+      -o esp.enable_encryption_decode:TRUE -Y "$inner" 2>"$WORK/err" | wc -l)
+    n0=$(WIRESHARK_CONFIG_DIR=$WORK/no-keys tshark -r "$WORK/$name.esp.pcap" \
+      -o esp.enable_encryption_decode:TRUE -Y "$inner" 2>/dev/null | wc -l)
+    [ "$n0" = 0 ] || fail "$name: tshark found $n0 inner packets without the keys"
+    N=$((N + 1))
+    [ "$n" = 6 ] || { fail "$name: tshark decrypted $n of 6 packets"; cat "$WORK/err"; }
+  fi
+done <<<"$EXPORTS"
+expect 2 "--export-keys without a value" -- "$TOOL" esp encrypt "${OK[@]}" --export-keys= \
+  "$INNER" "$WORK/o.pcap" && grep_in err "export-keys needs a directory" "--export-keys="
+expect 2 "--export-keys with ChaCha20-Poly1305" -- "$TOOL" esp encrypt --spi 0x2000 \
+  --enc chacha20poly1305 --enc-key "$(hexkey 36 9)" --src 192.0.2.1 --dst 192.0.2.2 \
+  --export-keys "$WORK/keys-chacha" "$INNER" "$WORK/o.pcap" &&
+  grep_in err "Wireshark 4.0 cannot decrypt ESP with chacha20poly1305" "chacha export"
+grep -q '^# SPI 0x00002000 192.0.2.1 -> 192.0.2.2 not exported' "$WORK/keys-chacha/esp_sa" ||
+  fail "no comment row for the ChaCha20-Poly1305 SA"
+printf 'x' >"$WORK/not-a-dir"
+expect 2 "--export-keys on a file" -- "$TOOL" esp encrypt "${OK[@]}" \
+  --export-keys "$WORK/not-a-dir" "$INNER" "$WORK/o.pcap" && grep_in err "not a directory" "file"
+
 echo "$N checks, $FAILS failed"
 [ "$FAILS" = 0 ]

@@ -36,6 +36,7 @@ constexpr char kUsage[] =
     "         [--pidfile PATH] [--ready-file PATH] [--log FILE] [--freebind] [--no-raw]\n"
     "         [--workers N] [--pki-dir DIR] [--metrics-listen ADDR:PORT]\n"
     "         [--syslog unix:PATH|udp:ADDRESS:PORT [--syslog-facility FACILITY]]\n"
+    "         [--export-keys DIR]\n"
     "\n"
     "Runs the configuration's tunnels on this host until SIGTERM or SIGINT (docs/gateway.md).\n"
     "  --ike-port, --natt-port  local UDP ports for IKE / NAT-T (default 500 / 4500)\n"
@@ -57,7 +58,11 @@ constexpr char kUsage[] =
     "                           (udp:192.0.2.9:514); never blocks, failures counted\n"
     "  --syslog-facility F      daemon (default), auth, authpriv, user or local0..local7\n"
     "  --metrics-listen ADDR:PORT  serve GET /metrics (Prometheus text format) over HTTP on\n"
-    "                           that address (127.0.0.1:9464, [::1]:9464; port 0: any)\n";
+    "                           that address (127.0.0.1:9464, [::1]:9464; port 0: any)\n"
+    "  --export-keys DIR        DEBUGGING ONLY: append the keys of every ESP and IKEv2 SA to\n"
+    "                           DIR/esp_sa and DIR/ikev2_decryption_table (Wireshark's key\n"
+    "                           tables; files 0600): WIRESHARK_CONFIG_DIR=DIR tshark -r CAP\n"
+    "                           -o esp.enable_encryption_decode:TRUE decrypts a capture\n";
 
 int Usage(const std::string& message) {
   std::fprintf(stderr, "tunnelisa run: %s\n%s", message.c_str(), kUsage);
@@ -156,7 +161,8 @@ int RunRun(std::span<const std::string_view> raw_args) {
                                     {"pki-dir", true},
                                     {"syslog", true},
                                     {"syslog-facility", true},
-                                    {"metrics-listen", true}};
+                                    {"metrics-listen", true},
+                                    {"export-keys", true}};
   // clang-format on
   absl::StatusOr<Args> a = Args::Parse(args, kOptions);
   if (!a.ok()) return Usage(std::string(a.status().message()));
@@ -195,6 +201,11 @@ int RunRun(std::span<const std::string_view> raw_args) {
   if (std::optional<std::string_view> dir = a->Value("pki-dir")) {
     options.pki_dir = std::string(*dir);
     options.pki_dir_given = true;
+  }
+
+  options.export_keys = std::string(a->Value("export-keys").value_or(""));
+  if (a->Has("export-keys") && options.export_keys.empty()) {
+    return Usage("--export-keys needs a directory");
   }
 
   std::optional<config::Config> config = LoadConfig(options.config_path);

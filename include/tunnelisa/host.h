@@ -17,6 +17,8 @@
 //  - radius::RadiusTransport (radius.h): UDP datagrams to the RADIUS servers of the
 //    configuration's radius-server-policies; their answers come back through
 //    Engine::OnRadiusDatagram.
+//  - KeyLog (key_log.h): for debugging only, the keys of every ESP and IKEv2 SA the engine
+//    installs, e.g. as Wireshark's key tables. Off (null) by default.
 //
 // Example:
 //   class MyTransport final : public tunnelisa::Transport {
@@ -39,6 +41,7 @@ namespace tunnelisa {
 
 struct SlotHandoff;       // handoff.h
 class IkeCryptoProvider;  // ike_crypto.h
+class KeyLog;             // key_log.h
 namespace radius {
 class RadiusTransport;  // radius.h
 }  // namespace radius
@@ -137,6 +140,10 @@ struct Host {
   // ike-policy checks users through RADIUS (plain-psk-xauth ...) stay down with that reason.
   // Called on the control thread, from inside the Engine's control calls.
   radius::RadiusTransport* radius = nullptr;
+  // key_log: DEBUGGING ONLY. Null (the default): no key leaves the engine. Set, it is told the
+  // keys of every ESP SA before it is installed and of every IKEv2 SA when its keys are
+  // derived (key_log.h), on the control thread.
+  KeyLog* key_log = nullptr;
 };
 
 }  // namespace tunnelisa

@@ -8,6 +8,7 @@
 #include "common/bug.h"
 #include "common/str_cat.h"
 #include "engine/engine_impl.h"
+#include "tunnelisa/key_log.h"
 #include "tunnelisa/sa_config.h"
 
 namespace tunnelisa {
@@ -69,6 +70,18 @@ void AddSince(TrafficCounters& to, const TrafficCounters& now, const TrafficCoun
 
 void Engine::Impl::Log(LogLevel level, const std::string& message) const {
   if (options.host.log != nullptr) options.host.log->Log(level, message);
+}
+
+void Engine::Impl::LogEspKeys(const SaConfig& c) const {
+  if (options.host.key_log == nullptr) return;
+  // As the SA's packets carry them: outbound local -> remote, inbound remote -> local.
+  const bool out = c.direction == SaDirection::kOutbound;
+  options.host.key_log->OnEspSa({.source = out ? c.local : c.remote,
+                                 .destination = out ? c.remote : c.local,
+                                 .spi = c.spi,
+                                 .suite = c.suite,
+                                 .enc_key = c.enc_key,
+                                 .auth_key = c.auth_key});
 }
 
 absl::Status Engine::Impl::Apply(const config::Config& candidate, MonoTime now) {
@@ -358,6 +371,7 @@ std::vector<ike::IkePeerConfig> Engine::Impl::ReconcileIpsec(const config::Confi
           c.local_selectors = Selectors(pol, true);
           c.remote_selectors = Selectors(pol, false);
         }
+        LogEspKeys(c);
         absl::StatusOr<SaHandle> h = st.slot->esp->Install(std::move(c), now);
         if (!h.ok()) {
           st.down_reason =

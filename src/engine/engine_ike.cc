@@ -12,6 +12,7 @@
 #include "dataplane/ip_header.h"
 #include "engine/engine_impl.h"
 #include "engine/slot_runner.h"
+#include "tunnelisa/key_log.h"
 
 namespace tunnelisa {
 namespace {
@@ -106,9 +107,13 @@ class Engine::Impl::IkeBridge final : public ike::IkeHost {
       c.cookie = in.cookie;
       return c;
     };
-    absl::StatusOr<SaHandle> inbound = t->slot->esp->Install(make(true), now);
+    SaConfig in_config = make(true);
+    SaConfig out_config = make(false);
+    e_.LogEspKeys(in_config);
+    e_.LogEspKeys(out_config);
+    absl::StatusOr<SaHandle> inbound = t->slot->esp->Install(std::move(in_config), now);
     if (!inbound.ok()) return inbound.status();
-    absl::StatusOr<SaHandle> outbound = t->slot->esp->Install(make(false), now);
+    absl::StatusOr<SaHandle> outbound = t->slot->esp->Install(std::move(out_config), now);
     if (!outbound.ok()) {
       (void)t->slot->esp->Delete(*inbound);
       return outbound.status();
@@ -194,6 +199,11 @@ class Engine::Impl::IkeBridge final : public ike::IkeHost {
   void Event(const IkeEvent& event) override {
     e_.OnIkeEvent(event);
     if (e_.options.host.events != nullptr) e_.options.host.events->OnIke(event);
+  }
+
+  void IkeSaKeysDerived(uint64_t peer, const Ikev2SaKeys& keys) override {
+    (void)peer;
+    if (e_.options.host.key_log != nullptr) e_.options.host.key_log->OnIkev2Sa(keys);
   }
 
   void Log(LogLevel level, std::string_view message) override {

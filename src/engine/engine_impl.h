@@ -516,6 +516,10 @@ class Engine::Impl {
   std::map<std::string, GwState> gws;             // by ipsec-gw name
   std::map<uint64_t, std::string> gw_peer_names;  // IKE peer id -> ipsec-gw name
 
+  // LogEspKeys: tells Host::key_log (when set) the keys of `c`, an SA about to be installed
+  // (key_log.h; debugging only). engine_apply.cc.
+  void LogEspKeys(const SaConfig& c) const;
+
  private:
   // engine_apply.cc
   void Log(LogLevel level, const std::string& message) const;

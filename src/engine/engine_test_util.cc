@@ -162,7 +162,8 @@ std::unique_ptr<Router> MakeRouter(std::string_view config_text, uint64_t seed, 
             .random = r->random.get(),
             .wall_clock = o.host.wall_clock,
             .ike_crypto = o.host.ike_crypto,
-            .radius = o.host.radius};
+            .radius = o.host.radius,
+            .key_log = o.host.key_log};
   absl::StatusOr<std::unique_ptr<Engine>> e = Engine::Create(o);
   EXPECT_TRUE(e.ok()) << e.status();
   r->engine = *std::move(e);

@@ -115,7 +115,19 @@ absl::Status Gateway::Open(const config::Config& config, int* exit_code) {
   } else {
     log_.Error(std::string(r.status().message()));
   }
-  Host host{.transport = this, .events = &log_, .log = &log_, .radius = radius_.get()};
+  if (!options_.export_keys.empty()) {
+    absl::StatusOr<std::unique_ptr<cli::WiresharkKeyFiles>> keys = cli::WiresharkKeyFiles::Open(
+        options_.export_keys, [this](std::string_view message) { log_.Warning(message); });
+    if (!keys.ok()) return keys.status();
+    key_files_ = *std::move(keys);
+    log_.Warning("exporting the keys of every SA to " + options_.export_keys +
+                 " (esp_sa, ikev2_decryption_table): for debugging only, they are live keys");
+  }
+  Host host{.transport = this,
+            .events = &log_,
+            .log = &log_,
+            .radius = radius_.get(),
+            .key_log = key_files_.get()};
   absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(
       {.crypto = crypto_.get(), .host = host, .pki_store = pki_store_ ? &*pki_store_ : nullptr});
   if (!engine.ok()) return engine.status();

@@ -41,6 +41,7 @@
 #include "examples/tunnelisa/gateway/public_sockets.h"
 #include "examples/tunnelisa/gateway/radius_socket.h"
 #include "examples/tunnelisa/gateway/tun_device.h"
+#include "examples/tunnelisa/key_export.h"
 #include "tunnelisa/config/model.h"
 #include "tunnelisa/crypto_backend.h"
 #include "tunnelisa/engine.h"
@@ -63,6 +64,9 @@ struct GatewayOptions {
   // name files in; opened at start when given or when the configuration names PKI files.
   std::string pki_dir = "system-pki";
   bool pki_dir_given = false;
+  // export_keys: --export-keys DIR, a Wireshark configuration directory the keys of every SA
+  // go to (key_export.h; debugging only); "" = off.
+  std::string export_keys;
 };
 
 // Counter: written by one thread (++ / +=, no read-modify-write instruction), read by any.
@@ -206,6 +210,7 @@ class Gateway final : private Transport {
   std::unique_ptr<CryptoRegistry> crypto_;
   std::optional<pki::PkiStore> pki_store_;  // --pki-dir, when open
   std::unique_ptr<RadiusSocket> radius_;    // Host::radius (null: it could not be opened)
+  std::unique_ptr<cli::WiresharkKeyFiles> key_files_;  // Host::key_log (--export-keys)
   std::unique_ptr<Engine> engine_;
   int signal_fd_ = -1;
   MonoTime next_timer_;

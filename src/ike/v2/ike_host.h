@@ -21,6 +21,7 @@
 #include "tunnelisa/events.h"
 #include "tunnelisa/host.h"
 #include "tunnelisa/ip_address.h"
+#include "tunnelisa/key_log.h"
 #include "tunnelisa/sa_config.h"
 #include "tunnelisa/sa_installer.h"
 #include "tunnelisa/secret.h"
@@ -82,6 +83,12 @@ class IkeHost {
   virtual WallTime WallNow() { return SystemWallNow(); }
   // RandomBytes: fills `out` (nonces, SPIs, cookies secrets).
   virtual void RandomBytes(std::span<uint8_t> out) = 0;
+  // IkeSaKeysDerived: the keys of an IKE SA of `peer` were derived (IKE_SA_INIT, IKE SA
+  // rekey), for Host::key_log (key_log.h; debugging only). The default tells no one.
+  virtual void IkeSaKeysDerived(uint64_t peer, const Ikev2SaKeys& keys) {
+    (void)peer;
+    (void)keys;
+  }
   virtual void Event(const IkeEvent& event) = 0;
   virtual void Log(LogLevel level, std::string_view message) = 0;
 };

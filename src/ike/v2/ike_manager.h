@@ -228,6 +228,8 @@ class IkeManager {
   void ProcessInitResponse(IkeSa& sa, const Received& in, std::span<const uint8_t> raw,
                            MonoTime now);
   absl::Status DeriveKeys(IkeSa& sa, std::span<const uint8_t> peer_ke);
+  // ReportKeys: the host's IkeSaKeysDerived for `sa`, whose keys were just derived.
+  void ReportKeys(const IkeSa& sa);
   absl::StatusOr<std::unique_ptr<SkProtector>> MakeProtector(const SkSuite& suite,
                                                              const crypto::IkeSaKeys& keys,
                                                              bool initiator);

@@ -93,6 +93,7 @@ absl::StatusOr<std::unique_ptr<IkeSa>> IkeManager::RekeyedIkeSa(IkeSa& old_sa, b
   fresh->peer_id_text = old_sa.peer_id_text;
   fresh->local_id = old_sa.local_id;
   fresh->peer_id = old_sa.peer_id;
+  ReportKeys(*fresh);
   return fresh;
 }
 

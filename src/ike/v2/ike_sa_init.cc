@@ -289,7 +289,19 @@ absl::Status IkeManager::DeriveKeys(IkeSa& sa, std::span<const uint8_t> peer_ke)
   if (!p.ok()) return p.status();
   sa.protector = *std::move(p);
   sa.dh.reset();  // the private key is not needed any more
+  ReportKeys(sa);
   return absl::OkStatus();
+}
+
+void IkeManager::ReportKeys(const IkeSa& sa) {
+  host_->IkeSaKeysDerived(sa.peer, {.spi_i = sa.spi_i,
+                                    .spi_r = sa.spi_r,
+                                    .encryption = sa.negotiated.encryption,
+                                    .integrity = sa.negotiated.integrity,
+                                    .sk_ei = sa.keys.sk_ei,
+                                    .sk_er = sa.keys.sk_er,
+                                    .sk_ai = sa.keys.sk_ai,
+                                    .sk_ar = sa.keys.sk_ar});
 }
 
 void IkeManager::SendNotifyOnly(const Received& in, NotifyType type,
