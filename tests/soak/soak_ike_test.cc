@@ -90,11 +90,11 @@ struct Tunnel {
 };
 
 // SasUp: tunnel i has SAs on both sides, each sending with the SPI the other receives on.
-// `*paired_only` is set when both sides have SAs but their SPIs do not pair: in the middle of
+// `*mid_rekey` is set when both sides have SAs but their SPIs do not pair: in the middle of
 // a rekey (the responder still lists the old inbound SA until the initiator's Delete), so the
 // caller looks again a tick later.
-bool SasUp(SoakSide& a, SoakSide& b, size_t i, std::string* why, bool* paired_only = nullptr) {
-  if (paired_only != nullptr) *paired_only = false;
+bool SasUp(SoakSide& a, SoakSide& b, size_t i, std::string* why, bool* mid_rekey = nullptr) {
+  if (mid_rekey != nullptr) *mid_rekey = false;
   const config::TunnelKey key{kSoakService, TunnelName(i)};
   for (SoakSide* s : {&a, &b}) {
     const config::OperStatus st = s->engine().runtime().IpsecTunnelStatus(key);
@@ -111,7 +111,7 @@ bool SasUp(SoakSide& a, SoakSide& b, size_t i, std::string* why, bool* paired_on
     return false;
   }
   if (ca->outbound_spi != cb->inbound_spi || cb->outbound_spi != ca->inbound_spi) {
-    if (paired_only != nullptr) *paired_only = true;
+    if (mid_rekey != nullptr) *mid_rekey = true;
     *why = absl::StrCat("SPIs do not pair: A in/out ", ca->inbound_spi, "/", ca->outbound_spi,
                         ", B in/out ", cb->inbound_spi, "/", cb->outbound_spi);
     return false;

@@ -3,7 +3,8 @@
 // good traffic whose outer packets the network fragments, mixed with a flood of forged
 // fragments from the tunnels' own remote addresses (so they pass the endpoint check and reach
 // the reassembler): incomplete datagrams, overlapping fragments, duplicates, tiny first
-// fragments, and bursts of more datagrams than the reassembler may hold. Hard failures: a
+// fragments, and bursts of 80 incomplete datagrams of 1200 bytes (a tick's bursts hold more
+// than the 512 KiB pool: the bytes run out before the 256 records). Hard failures: a
 // good datagram not delivered intact; a flood fragment delivered; a drop of a reason the flood
 // does not explain; reassembly memory above its pool or the pool above
 // EngineOptions::reassembly_memory; an engine counter disagreeing with the host's ledger; RSS
@@ -141,8 +142,10 @@ class IpSoak {
 
   static EngineOptions Options() {
     EngineOptions o;
+    // A small pool and more datagram records than the pool's bytes can fill with the bursts'
+    // fragments: the bytes run out (evictions for memory), not the records.
     o.reassembly_memory = kPool;
-    o.reassembly_datagrams = 64;
+    o.reassembly_datagrams = 256;
     return o;
   }
 
@@ -167,14 +170,14 @@ class IpSoak {
   }
 
  private:
-  static constexpr size_t kPool = 1 << 20;
+  static constexpr size_t kPool = 512 << 10;
   static constexpr size_t kMtu = 576;
 
   // Flood: `n` forged fragments to B, from tunnel endpoints picked at random, avoiding the IP
   // ids the tick's good datagrams on that tunnel use (`used`).
   void Flood(int n, const std::vector<std::vector<uint16_t>>& used,
              std::vector<std::vector<uint8_t>>& out) {
-    std::vector<uint8_t> junk(512, 0x5a);
+    std::vector<uint8_t> junk(1200, 0x5a);
     for (int i = 0; i < n;) {
       const size_t k = static_cast<size_t>(rng_() % p_.tunnels);
       uint16_t id = 0;
@@ -220,7 +223,7 @@ class IpSoak {
                           static_cast<uint16_t>(h[4] << 8 | h[5])) != used[k].end()) {
               continue;
             }
-            out.push_back(Fragment(h, junk.data(), 64, 512, true));
+            out.push_back(Fragment(h, junk.data(), 1200, 1600, true));
           }
           break;
       }
