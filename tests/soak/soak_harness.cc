@@ -57,6 +57,9 @@ void CountingEvents::OnIke(const IkeEvent& e) {
     return;
   }
   ++per_tunnel_[n][kind];
+  if (e.kind == IkeEventKind::kIkeDown && downs.size() < kMaxDowns) {
+    downs.emplace_back(n, std::string(e.detail));
+  }
 }
 
 uint32_t CountingEvents::Of(size_t tunnel, IkeEventKind k) const {

@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "engine/engine_test_util.h"
@@ -41,6 +42,10 @@ class CountingEvents final : public EventListener {
   void Reset(size_t tunnel);  // the tunnel's counts back to 0 (after a peer restart)
   // unknown: events naming no tunnel "t<N>" of the run (counted; the soak expects none).
   uint64_t unknown = 0;
+  // downs: (tunnel, detail) of the first kMaxDowns kIkeDown events (rare in a soak: kept to
+  // tell DPD's "dead peer" from other reasons).
+  static constexpr size_t kMaxDowns = 256;
+  std::vector<std::pair<size_t, std::string>> downs;
 
  private:
   std::array<uint64_t, kKinds> total_{};
