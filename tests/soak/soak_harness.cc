@@ -66,8 +66,6 @@ uint32_t CountingEvents::Of(size_t tunnel, IkeEventKind k) const {
   return per_tunnel_[tunnel][static_cast<size_t>(k)];
 }
 
-void CountingEvents::Reset(size_t tunnel) { per_tunnel_[tunnel] = {}; }
-
 SoakSide::SoakSide(std::string_view config_text, uint64_t seed, size_t tunnels, MonoTime now,
                    const EngineOptions& options)
     : events_(tunnels), random_(seed) {

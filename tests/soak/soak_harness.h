@@ -39,7 +39,6 @@ class CountingEvents final : public EventListener {
   static constexpr size_t kKinds = 8;  // IkeEventKind's values
   uint64_t Total(IkeEventKind k) const { return total_[static_cast<size_t>(k)]; }
   uint32_t Of(size_t tunnel, IkeEventKind k) const;
-  void Reset(size_t tunnel);  // the tunnel's counts back to 0 (after a peer restart)
   // unknown: events naming no tunnel "t<N>" of the run (counted; the soak expects none).
   uint64_t unknown = 0;
   // downs: (tunnel, detail) of the first kMaxDowns kIkeDown events (rare in a soak: kept to

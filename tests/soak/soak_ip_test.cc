@@ -178,6 +178,7 @@ class IpSoak {
   void Flood(int n, const std::vector<std::vector<uint16_t>>& used,
              std::vector<std::vector<uint8_t>>& out) {
     std::vector<uint8_t> junk(1200, 0x5a);
+    const size_t before = out.size();
     for (int i = 0; i < n;) {
       const size_t k = static_cast<size_t>(rng_() % p_.tunnels);
       uint16_t id = 0;
@@ -228,7 +229,7 @@ class IpSoak {
           break;
       }
     }
-    flood_sent_ += static_cast<uint64_t>(n);
+    flood_sent_ += out.size() - before;
   }
 
   void Tick(double t, MonoTime now) {
