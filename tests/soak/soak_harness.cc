@@ -33,6 +33,20 @@ uint64_t RssKb() {
   return resident * static_cast<uint64_t>(sysconf(_SC_PAGESIZE)) / 1024;
 }
 
+bool RssChecked() {
+#if defined(__SANITIZE_ADDRESS__)
+  return false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+  return false;
+#else
+  return true;
+#endif
+#else
+  return true;
+#endif
+}
+
 MonoTime At(double seconds) {
   return MonoTime{} + Duration::Nanoseconds(static_cast<int64_t>(seconds * 1e9));
 }

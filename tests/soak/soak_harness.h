@@ -27,6 +27,9 @@ double EnvNumber(const char* name, double fallback);
 
 // RssKb: this process's resident set (/proc/self/statm), in KiB; 0 if unreadable.
 uint64_t RssKb();
+// RssChecked: false in an AddressSanitizer build, whose quarantine keeps freed memory resident
+// (hundreds of MiB): there the RSS table is printed, not bounded.
+bool RssChecked();
 
 // At: simulated monotonic time, `seconds` after the epoch of the run.
 MonoTime At(double seconds);
