@@ -64,8 +64,8 @@ Params ReadParams() {
   // and its IKE SA at least once (with the default lifetimes), so every structure of the
   // steady state exists at its size; what may still move is the allocator's fragmentation
   // and hash tables holding old and new SAs during rekeys. 8 MiB plus 1 KiB per tunnel: the
-  // short run (about 9,600 rekeys after hour 1) catches a leak of about 1 KiB per rekey, the
-  // 10k x 24 h run (about 700,000) one of 25 bytes.
+  // short run (about 10,000 rekeys after hour 1) catches a leak of about 1 KiB per rekey, the
+  // 10k x 24 h run (about 1.1 million) one of 16 bytes.
   p.rss_growth_kb = static_cast<int64_t>(
       EnvNumber("TUNNELISA_SOAK_RSS_GROWTH_KB", 8192.0 + static_cast<double>(p.tunnels)));
   return p;
