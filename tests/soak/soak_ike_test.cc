@@ -209,8 +209,9 @@ class IkeSoak {
     for (const Restart& r : restarts_) {
       Tunnel& tn = tunnels_[r.tunnel];
       if (std::abs(r.at - t) < 1e-6) {
-        // B loses the tunnel: a configuration without it, whose Deletes never reach A (the
-        // peer crashed). A keeps sending until DPD tells it, B drops what arrives.
+        // B loses the tunnel: a configuration without it, and whatever B sends now is lost
+        // (the peer crashed; the engine sends nothing in fact, docs/reliability.md
+        // "Findings"). A keeps sending until DPD tells it, B drops what arrives.
         absent_[r.tunnel] = true;
         ASSERT_TRUE(b_.engine()
                         .ApplyConfig(ParseConfig(SoakConfigText(p_.config, false, absent_)), now)
