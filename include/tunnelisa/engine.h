@@ -69,6 +69,7 @@
 #include "tunnelisa/handoff.h"
 #include "tunnelisa/host.h"
 #include "tunnelisa/packet.h"
+#include "tunnelisa/reassembly.h"
 #include "tunnelisa/time.h"
 
 namespace tunnelisa {
@@ -393,6 +394,15 @@ class Engine {
     size_t tunnels = 0;               // tunnels on it (all groups)
     uint64_t sas = 0;                 // SAs installed on it
     EngineCounters counters;          // its worker's (zero without one)
+    // Its reassembler (EngineOptions::reassembly_memory, reassembly_datagrams): pool bytes in
+    // use now (at most reassembly_pool, which is allocated once), datagrams pending, and its
+    // counters: fragments == fragments_reassembled + held + sum(drops); the drops include what
+    // no verdict shows, held fragments discarded later (reassembly-timeout, reassembly-memory
+    // evictions, a datagram abandoned by a later fragment).
+    size_t reassembly_memory = 0;
+    size_t reassembly_pool = 0;
+    size_t reassembly_pending = 0;
+    ReassemblyCounters reassembly;
   };
   // Slots: every ISA slot the engine knows (configured or given a worker), in order. Control
   // path.

@@ -339,12 +339,35 @@ TEST(EngineIpsecReassembly, OutOfOrderFragmentsAndDuplicates) {
   EXPECT_EQ(a->transport.private_out.size(), 1u);
 }
 
+// Slot1: Router A's slot 1/1 as Engine::Slots() reports it (its reassembler included).
+Engine::SlotState Slot1(const Router& r) {
+  for (const Engine::SlotState& s : r.engine->Slots()) {
+    if (s.isa == config::IsaSlot{1, 1}) return s;
+  }
+  ADD_FAILURE() << "no slot 1/1";
+  return {};
+}
+
 TEST(EngineIpsecReassembly, LoneFragmentTimesOut) {
   const std::vector<uint8_t> esp = EspFromB(InnerToA());
   std::unique_ptr<Router> a = MakeRouter(WithGroupReassembly(ReadEngineVector("router_a.cfg")));
   EXPECT_EQ(a->Public(Fragment(esp, 0, 400, true), MonoTime{}).action, Action::kConsumed);
+  // The held fragment shows in the slot's reassembler, within its pool (allocated once, within
+  // EngineOptions::reassembly_memory).
+  Engine::SlotState held = Slot1(*a);
+  EXPECT_EQ(held.reassembly_pending, 1u);
+  EXPECT_GT(held.reassembly_memory, 0u);
+  EXPECT_LE(held.reassembly_memory, held.reassembly_pool);
+  EXPECT_LE(held.reassembly_pool, EngineOptions{}.reassembly_memory);
+  EXPECT_EQ(held.reassembly.fragments, 1u);
   EXPECT_LT(a->engine->OnTimer(MonoTime{}), MonoTime::Infinite());
   EXPECT_EQ(a->engine->OnTimer(MonoTime{} + Duration::Seconds(3)), MonoTime::Infinite());
+  // Its timeout is no verdict (the fragment was kConsumed): only the reassembler counts it.
+  Engine::SlotState gone = Slot1(*a);
+  EXPECT_EQ(gone.reassembly_pending, 0u);
+  EXPECT_EQ(gone.reassembly_memory, 0u);
+  EXPECT_EQ(gone.reassembly.drops[static_cast<size_t>(DropReason::kReassemblyTimeout)], 1u);
+  EXPECT_EQ(a->engine->counters().total_drops(), 0u);
   EXPECT_EQ(a->Public(Fragment(esp, 400, esp.size() - 20, false)).action, Action::kConsumed);
   EXPECT_TRUE(a->transport.private_out.empty());
 }

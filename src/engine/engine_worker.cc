@@ -164,6 +164,12 @@ std::vector<Engine::SlotState> Engine::Impl::Slots() const {
   for (const auto& [isa, slot] : slots) {
     Engine::SlotState& s = out[isa];
     s.sas = slot->esp->sa_count();
+    if (slot->reassembler != nullptr) {
+      s.reassembly_memory = slot->reassembler->memory_in_use();
+      s.reassembly_pool = slot->reassembler->pool_bytes();
+      s.reassembly_pending = slot->reassembler->pending_datagrams();
+      s.reassembly = slot->reassembler->counters();
+    }
   }
   for (const auto& [isa, r] : workers) {
     Engine::SlotState& s = out[isa];
