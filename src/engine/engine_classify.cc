@@ -60,7 +60,7 @@ std::optional<config::IsaSlot> ClassifyPrivateOne(const Engine::Impl& e, const E
   if (s.has_gw_routes) {
     const int g = s.gw_routes.LookupIndex(ip.dst);
     if (g >= 0 && s.gw_routes.route(static_cast<size_t>(g)).prefix.length() > length) {
-      target = &s.gw_route_targets[static_cast<size_t>(g)];
+      target = &s.gw_routes.target(static_cast<size_t>(g));
       length = s.gw_routes.route(static_cast<size_t>(g)).prefix.length();
     }
   }

@@ -334,7 +334,7 @@ void SlotRunner::Forward(EngineService& s, PacketRef& p, bool outer, int depth, 
       const config::Route& gr = s.gw_routes.route(static_cast<size_t>(g));
       if (r == nullptr || gr.prefix.length() > r->prefix.length()) {
         r = &gr;
-        target = &s.gw_route_targets[static_cast<size_t>(g)];
+        target = &s.gw_routes.target(static_cast<size_t>(g));
       }
     }
   }

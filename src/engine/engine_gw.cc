@@ -4,6 +4,8 @@
 // routes in the default secure service, and which goes away with its last SA. Control path
 // (the sessions' packets take the ordinary ipsec-tunnel paths).
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 
 #include "absl/strings/str_format.h"
 #include "common/str_cat.h"
@@ -230,8 +232,7 @@ void Engine::Impl::RelinkGws() {
       public_owner.emplace(g.address, delivery);
     }
     if (secure != nullptr) {
-      secure->gw_routes = config::RouteTable();
-      secure->gw_route_targets.clear();
+      secure->gw_routes.Clear();
       secure->has_gw_routes = false;
       // A remote-access pool's subnet: an address without a connected client goes nowhere
       // (the private tunnel interface leads only into the clients' tunnels).
@@ -261,19 +262,8 @@ void Engine::Impl::RelinkGws() {
     if (s == services.end()) continue;
     for (auto& [remote, st] : g.sessions) {
       if (!st->installed) continue;
-      for (const IpPrefix& prefix : st->gw_routes) {
-        config::Route r;
-        r.prefix = prefix;
-        r.protocol = config::RouteProtocol::kStatic;
-        r.next_hop_kind = config::NextHopKind::kIpsecTunnel;
-        r.tunnel = st->key.name;
-        r.interface = g.interface;
-        r.preference = 5;
-        r.active = true;
-        s->second.gw_routes.Add(std::move(r));
-        s->second.gw_route_targets.push_back({.ipsec = st.get(), .names_tunnel = true});
-        s->second.has_gw_routes = true;
-      }
+      s->second.gw_routes.Set(RankOf(g, *st), st.get(), st->key.name, g.interface, st->gw_routes);
+      s->second.has_gw_routes = !s->second.gw_routes.empty();
     }
   }
   // A delivery service with sessions' routes routes each outer packet (a session's route may
@@ -288,16 +278,99 @@ void Engine::Impl::RelinkGws() {
   }
 }
 
+GwRoutes::SessionRank Engine::Impl::RankOf(const GwState& g, const IpsecTunnelState& st) {
+  // The order RelinkGws visits sessions in: gateways by name ("ipsec-gw NAME" orders as NAME),
+  // then their sessions by key.
+  return {g.name, st.peer, st.gw_port};
+}
+
+void Engine::Impl::RelinkGwSession(GwState& g, IpsecTunnelState& st) {
+  // RelinkGws for this session alone: the gateway's own links (addresses, pool subnet) and
+  // every other session's are as RelinkGws left them, and nothing but `st` changed.
+  EngineService* delivery = nullptr;
+  if (auto d = services.find(g.delivery_service); d != services.end()) delivery = &d->second;
+  EngineService* secure = nullptr;
+  if (auto s = services.find(g.secure_service); s != services.end()) secure = &s->second;
+  st.private_svc = secure;
+  st.delivery_svc = delivery;
+  if (delivery != nullptr) delivery->ipsec_by_endpoints.Set(st.local, st.peer, &st);
+  if (secure != nullptr) {
+    secure->ipsec_by_name[st.key.name] = &st;
+    if (st.installed) {
+      secure->gw_routes.Set(RankOf(g, st), &st, st.key.name, g.interface, st.gw_routes);
+    } else {
+      secure->gw_routes.Remove(RankOf(g, st));
+    }
+    GwRoutesChanged(*secure);
+    CheckGwRoutes();
+  }
+  // After GwRoutesChanged: CacheEgress resolves nothing through a service with gw routes.
+  CacheEgress(st, st.peer);
+}
+
+void Engine::Impl::GwRoutesChanged(EngineService& secure) {
+  const bool has = !secure.gw_routes.empty();
+  if (has == secure.has_gw_routes) return;
+  secure.has_gw_routes = has;
+  // What RelinkGws leaves: the sessions' egress resolved again (none while the service has
+  // gw routes), the configured tunnels' egress dropped while it has them. Only when the
+  // service gained its first or lost its last session route: not per session.
+  for (auto& [key, t] : ip_tunnels) {
+    if (has && t.delivery_svc == &secure) t.egress.valid = false;
+  }
+  for (auto& [key, t] : ipsec_tunnels) {
+    if (has && t.delivery_svc == &secure) t.egress.valid = false;
+  }
+  for (auto& [name, g] : gws) {
+    for (auto& [remote, st] : g.sessions) {
+      if (st->delivery_svc == &secure) CacheEgress(*st, st->peer);
+    }
+  }
+}
+
 void Engine::Impl::DropGwSessionIfEmpty(GwState& g, IpsecTunnelState& st) {
-  if (!st.inbound.empty() || !st.ike_outbound.empty() || st.outbound.valid()) return;
+  if (!st.inbound.empty() || !st.ike_outbound.empty() || st.outbound.valid()) {
+    RelinkGwSession(g, st);  // it stays, perhaps without an active SA (no routes then)
+    return;
+  }
   if (st.delivery_svc != nullptr) st.delivery_svc->ipsec_by_endpoints.Erase(st.local, st.peer);
-  if (st.private_svc != nullptr) st.private_svc->ipsec_by_name.erase(st.key.name);
+  if (st.private_svc != nullptr) {
+    st.private_svc->ipsec_by_name.erase(st.key.name);
+    st.private_svc->gw_routes.Remove(RankOf(g, st));
+    GwRoutesChanged(*st.private_svc);
+  }
   // Every SA is retired by now: the counters are final. Why the session ended, the IKE SA's
   // down event that follows (if any) tells (EngineAccounting::SessionDown).
   accounting->SessionDown(st.key, st.gw_retired, std::nullopt);
   gw_session_by_key.erase(st.key);
   g.sessions.erase(GwState::SessionKey{st.peer, st.gw_port});  // `st` is gone
-  RelinkGws();
+  CheckGwRoutes();
+}
+
+void Engine::Impl::CheckGwRoutes() const {
+  if (!GwRoutesChecked()) return;
+  std::map<uint32_t, GwRoutes> full;
+  for (const auto& [name, g] : gws) {
+    if (!services.contains(g.secure_service)) continue;
+    for (const auto& [remote, st] : g.sessions) {
+      if (!st->installed) continue;
+      full[g.secure_service].Set(RankOf(g, *st), st.get(), st->key.name, g.interface,
+                                 st->gw_routes);
+    }
+  }
+  std::string problems;
+  for (const auto& [id, s] : services) {
+    auto f = full.find(id);
+    const std::vector<std::pair<config::Route, RouteTarget>> want =
+        f == full.end() ? std::vector<std::pair<config::Route, RouteTarget>>() : f->second.Routes();
+    if (s.gw_routes.Routes() != want || s.has_gw_routes != !want.empty()) {
+      absl::StrAppendFormat(&problems, "service %d: %d gw routes, a full build has %d\n", id,
+                            s.gw_routes.size(), want.size());
+    }
+  }
+  if (problems.empty()) return;
+  std::fprintf(stderr, "ipsec-gw routes disagree with the sessions:\n%s", problems.c_str());
+  std::abort();
 }
 
 void Engine::Impl::RetireGwSa(IpsecTunnelState& st, SaHandle sa) {

@@ -135,10 +135,10 @@ class Engine::Impl::IkeBridge final : public ike::IkeHost {
   void ActivateChild(uint64_t peer, const ike::ChildSaPair& pair) override {
     IpsecTunnelState* t = e_.TunnelForChild(peer, nullptr, pair.inbound, false);
     if (t == nullptr) return;
-    const bool was_installed = t->installed;
     t->outbound = pair.outbound;
     t->installed = true;
-    if (!was_installed && e_.GwForPeer(peer) != nullptr) e_.RelinkGws();
+    // An ipsec-gw session: its links and routes (a rekey's CHILD SA may bring selectors).
+    if (Engine::Impl::GwState* gw = e_.GwForPeer(peer)) e_.RelinkGwSession(*gw, *t);
   }
 
   void RemoveChild(uint64_t peer, const ike::ChildSaPair& pair) override {

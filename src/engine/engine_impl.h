@@ -25,6 +25,7 @@
 #include "engine/engine_radius.h"
 #include "engine/engine_view.h"
 #include "engine/engine_xauth.h"
+#include "engine/gw_routes.h"
 #include "engine/isa_groups.h"
 #include "engine/slot_gate.h"
 #include "engine/spare_pool.h"
@@ -255,20 +256,6 @@ struct IpsecTunnelState : TunnelPlacement {
   uint64_t snapshot_sequence = 0;
 };
 
-// RouteTarget: the tunnel a route's packets enter, resolved when the routes are built so that
-// no name is looked up per packet: a route naming a tunnel, or a connected route (or a next
-// hop resolved to one) of a private tunnel interface. Neither: the packet leaves the engine.
-struct RouteTarget {
-  IpTunnelState* ip = nullptr;
-  IpsecTunnelState* ipsec = nullptr;
-  bool names_tunnel = false;  // the route names a tunnel (missing: tunnel-down, not egress)
-  // clients_only: the connected route of an ipsec-gw's default-secure-service interface (its
-  // remote-access clients' subnet): only the clients' own /32 routes lead anywhere; the rest
-  // of the subnet is no route (RelinkGws sets it).
-  bool clients_only = false;
-  uint32_t interface_id = 0;  // the route's interface (Egress::interface_id)
-};
-
 // EngineService: one routing instance, rebuilt at each ApplyConfig.
 struct EngineService {
   uint32_t id = 0;
@@ -286,8 +273,9 @@ struct EngineService {
   // ipsec-gw gateway addresses here (IKE from any peer goes to the control plane) and, in a
   // secure service, the routes to the gateways' sessions (looked up beside `routes`).
   absl::flat_hash_set<IpAddress> gw_addresses;
-  config::RouteTable gw_routes;
-  std::vector<RouteTarget> gw_route_targets;  // by gw_routes index
+  // gw_routes changes one session at a time (RelinkGwSession); has_gw_routes: it routes
+  // something (the fast path's test before the lookup).
+  GwRoutes gw_routes;
   bool has_gw_routes = false;
   // ResolveTargets: route_targets from `routes` and the name / interface maps above;
   // `interface_ids` numbers the interfaces.
@@ -429,9 +417,20 @@ class Engine::Impl {
                          const config::IpsecGw& gw);
   GwState* GwForPeer(uint64_t peer);
   IpsecTunnelState* GwSession(GwState& g, const GwState::SessionKey& key, bool create);
-  // RelinkGws: after BuildServices or a session change: terminated addresses, endpoints,
-  // names and the secure services' gw routes.
+  // RelinkGws: after BuildServices: terminated addresses, endpoints, names and the secure
+  // services' gw routes, for every gateway and session.
   void RelinkGws();
+  // RelinkGwSession: after one session's change (SAs activated or removed): that session's
+  // links and routes only (O(log n) in the sessions held; issue 14); the same state RelinkGws
+  // would leave. DropGwSessionIfEmpty unlinks a session that goes.
+  void RelinkGwSession(GwState& g, IpsecTunnelState& st);
+  static GwRoutes::SessionRank RankOf(const GwState& g, const IpsecTunnelState& st);
+  // GwRoutesChanged: after `secure`'s gw routes changed: has_gw_routes, and the cached egress
+  // of the tunnels it delivers when that flipped (CacheEgress resolves none while it has them).
+  void GwRoutesChanged(EngineService& secure);
+  // CheckGwRoutes: with CheckGwRoutesForTesting on, every service's gw routes against a full
+  // build from every installed session (RelinkGws's); aborts on a difference.
+  void CheckGwRoutes() const;
   void DropGwSessionIfEmpty(GwState& g, IpsecTunnelState& st);
   // Accounting of ipsec-gw sessions (engine_gw.cc): a CHILD SA event's session comes up in
   // `accounting`; an SA about to be deleted adds its counters to the session's retired ones;

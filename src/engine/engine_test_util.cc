@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "engine/gw_routes.h"
 #include "gtest/gtest.h"
 #include "ike/v2/ike_manager.h"
 #include "tests/test_tools/packets.h"
@@ -17,6 +18,9 @@ namespace {
 // Every IkeManager of the engines these tests run checks its indexes after each call: an SA
 // change its deadline or SPI indexes missed aborts the test.
 [[maybe_unused]] const bool kIkeIndexChecks = (ike::IkeManager::CheckIndexesForTesting(true), true);
+// Every ipsec-gw session change checks the secure services' session routes against a full
+// build from all sessions (the incremental RelinkGwSession against RelinkGws).
+[[maybe_unused]] const bool kGwRouteChecks = (CheckGwRoutesForTesting(true), true);
 
 std::unique_ptr<CryptoRegistry>& Registry() {
   static auto* registry = new std::unique_ptr<CryptoRegistry>(CryptoRegistry::CreateDefault());

@@ -143,7 +143,10 @@ void IkeManager::RevokeAddressLeases(std::span<const uint64_t> leases, MonoTime 
   if (leases.empty()) return;
   Call call(this);
   absl::flat_hash_set<uint64_t> revoked(leases.begin(), leases.end());
-  for (auto& [spi, sa] : sas_) {
+  for (uint64_t spi : SpisInOrder()) {
+    auto it = sas_.find(spi);
+    if (it == sas_.end()) continue;
+    IkeSa* sa = it->second.get();
     if (sa->state == IkeState::kDead || !sa->address_lease ||
         !revoked.contains(sa->address_lease->address.lease)) {
       continue;

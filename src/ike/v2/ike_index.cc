@@ -51,6 +51,14 @@ const absl::btree_set<uint64_t>& IkeManager::SasOf(uint64_t peer,
   return it == by_identity_.end() ? kNone : it->second;
 }
 
+std::vector<uint64_t> IkeManager::SpisInOrder() const {
+  std::vector<uint64_t> spis;
+  spis.reserve(sas_.size());
+  for (const auto& [spi, sa] : sas_) spis.push_back(spi);
+  std::sort(spis.begin(), spis.end());
+  return spis;
+}
+
 std::string IkeManager::IdentityKey(const IkeSa& sa) {
   if (!Authenticated(sa)) return "";
   std::string key = "i";

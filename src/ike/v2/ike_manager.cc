@@ -556,7 +556,10 @@ void IkeManager::OnChildLifetime(uint64_t cookie, bool hard, MonoTime now) {
 
 void IkeManager::Shutdown(MonoTime now) {
   Call call(this);
-  for (auto& [spi, sa] : sas_) {
+  for (uint64_t spi : SpisInOrder()) {
+    auto it = sas_.find(spi);
+    if (it == sas_.end()) continue;
+    IkeSa* sa = it->second.get();
     if (sa->state == IkeState::kEstablished || sa->state == IkeState::kRekeyed) {
       SendDeleteIke(*sa, now, /*wait_for_reply=*/false);
     }

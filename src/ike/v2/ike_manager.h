@@ -195,6 +195,9 @@ class IkeManager {
   // identity key `identity` ("": the SAs not yet authenticated).
   const absl::btree_set<uint64_t>& SasOf(uint64_t peer) const;
   const absl::btree_set<uint64_t>& SasOf(uint64_t peer, const std::string& identity) const;
+  // SpisInOrder: our SPI of every IKE SA, ascending: a pass over all SAs that may change them
+  // (sas_ may grow or rehash meanwhile) in a deterministic order. O(n log n): not per event.
+  std::vector<uint64_t> SpisInOrder() const;
 
   // Dispatch (ike_manager.cc; SetPeers in set_peers.cc)
   IkeSa* FindSa(uint64_t spi_i, uint64_t spi_r, bool from_initiator);
@@ -389,7 +392,10 @@ class IkeManager {
   IkeStats stats_;
   std::map<uint64_t, IkePeerConfig> peers_;
   // IKE SAs by our SPI (the initiator's SPI when we initiated, the responder's otherwise).
-  std::map<uint64_t, std::unique_ptr<IkeSa>> sas_;
+  // Hashed: each datagram finds its SA with one probe however many are held (issue 14); the
+  // few passes over every SA (SetPeers, Shutdown, lease revocation) go in SPI order through
+  // SpisInOrder, as a std::map's did.
+  absl::flat_hash_map<uint64_t, std::unique_ptr<IkeSa>> sas_;
   // Suspended IKE_AUTHs: each pending check's ticket -> our SPI of its IKE SA.
   absl::flat_hash_map<uint64_t, uint64_t> auth_tickets_;
   uint64_t next_auth_ticket_ = 1;
@@ -397,7 +403,7 @@ class IkeManager {
   absl::flat_hash_map<uint64_t, uint64_t> eap_conversations_;
   uint64_t next_eap_conversation_ = 1;
   // Half-open responder SAs by (initiator SPI, peer address), for IKE_SA_INIT retransmits.
-  std::map<std::pair<uint64_t, IpAddress>, uint64_t> half_open_;
+  absl::flat_hash_map<std::pair<uint64_t, IpAddress>, uint64_t> half_open_;
   // Rate limit of IKE_SA_INIT per peer address: count in the current second.
   absl::flat_hash_map<IpAddress, std::pair<int64_t, uint32_t>> init_rate_;
   SecretBytes cookie_secret_;
@@ -409,7 +415,7 @@ class IkeManager {
   // fresh_child_spis_: those NewChildSpi handed out since the last Settle (not filed yet).
   absl::btree_set<std::pair<MonoTime, uint64_t>> deadlines_;
   absl::flat_hash_map<uint64_t, absl::btree_set<uint64_t>> by_peer_;
-  std::map<std::pair<uint64_t, std::string>, absl::btree_set<uint64_t>> by_identity_;
+  absl::flat_hash_map<std::pair<uint64_t, std::string>, absl::btree_set<uint64_t>> by_identity_;
   absl::flat_hash_map<uint32_t, uint64_t> child_spis_;
   std::vector<uint32_t> fresh_child_spis_;
   std::vector<uint64_t> touched_;  // our SPIs of the SAs the current call may have changed

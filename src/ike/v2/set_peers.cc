@@ -40,7 +40,10 @@ void IkeManager::SetPeers(std::vector<IkePeerConfig> peers, MonoTime now) {
   std::map<uint64_t, IkePeerConfig> next;
   for (IkePeerConfig& p : peers) next.emplace(p.id, std::move(p));
   std::map<uint64_t, size_t> kept;  // changed peers: how many of their SAs stay
-  for (auto& [spi, sa] : sas_) {
+  for (uint64_t spi : SpisInOrder()) {
+    auto it = sas_.find(spi);
+    if (it == sas_.end()) continue;
+    IkeSa* sa = it->second.get();
     Touch(*sa);  // a changed peer's DPD settings move its SAs' deadlines
     if (sa->state == IkeState::kDead) continue;
     auto n = next.find(sa->peer);
