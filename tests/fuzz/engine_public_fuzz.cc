@@ -9,14 +9,23 @@
 // are followed to the owners' OnHandoff; the rest is one IP packet. Null
 // crypto in "fuzz mode" accepts every ICV, so mutated ESP packets reach the inner checks and the
 // private service's routing.
+//
+// The custom mutator (esp_mutator.h) keeps public-side ESP packets on Router A's inbound SA
+// (SPI 1000: AES-256-CBC and HMAC-SHA1-96) with a sequence number near its replay window (the
+// engine does not export the window, so the target tracks the highest sequence number of an
+// ESP packet it saw pass) and mutates the rest; private-side inputs get byte mutations.
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <memory>
+#include <optional>
+#include <span>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "tests/fuzz/esp_mutator.h"
 #include "tests/test_tools/null_crypto.h"
 #include "tunnelisa/config/loader.h"
 #include "tunnelisa/engine.h"
@@ -43,6 +52,9 @@ struct Target {
   std::unique_ptr<Engine> engine;
   std::vector<std::unique_ptr<EngineWorker>> workers;  // 1/1, 2/1, 3/1
   int64_t now_ns = 0;
+  // Router A's inbound SA (router_a.cfg: spi 1000, transform 1 = aes256 + sha1).
+  const fuzz::EspSa inbound_sa{.spi = 1000, .iv = 16, .block = 16, .icv = 12};
+  uint32_t window_top = 0;  // highest sequence number of an inbound ESP packet that passed
 
   EngineWorker* WorkerFor(const config::IsaSlot& isa) {
     for (auto& w : workers) {
@@ -67,10 +79,38 @@ struct Target {
   }
 };
 
+Target* GetTarget() {
+  static Target* target = new Target();
+  return target;
+}
+
+// InboundSequence: the sequence number of a public-side ESP (or ESP-in-UDP) packet to SPI
+// 1000, or nullopt.
+std::optional<uint32_t> InboundSequence(const uint8_t* packet, size_t size, uint32_t spi) {
+  fuzz::EspPacket p;
+  std::optional<size_t> at = fuzz::internal::LocateEsp(packet, size, &p);
+  if (!at || size - *at < 8 || fuzz::Be32(packet + *at) != spi) return std::nullopt;
+  return fuzz::Be32(packet + *at + 4);
+}
+
 }  // namespace
 
+extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max_size,
+                                          unsigned seed) {
+  if (fuzz::BytesOnly() || size < 2) return LLVMFuzzerMutate(data, size, max_size);
+  fuzz::Rng rng(seed);
+  // The selector byte (side, burst size, worker) now and then; private-side packets carry no
+  // ESP: byte mutations.
+  if (rng.OneIn(16)) data[0] = rng.Byte();
+  if (data[0] & 1) return LLVMFuzzerMutate(data, size, max_size);
+  Target* target = GetTarget();
+  return 1 + fuzz::MutateEspBytes(data + 1, size - 1, max_size - 1, rng, false,
+                                  std::span<const fuzz::EspSa>(&target->inbound_sa, 1),
+                                  [target](uint32_t) { return target->window_top; });
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static Target* target = new Target();
+  Target* target = GetTarget();
   if (size < 1 || size > 16384) return 0;
   const uint8_t selector = data[0];
   ++data;
@@ -127,5 +167,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     target->engine->OnPublicPackets(packets, verdicts, now);
   }
   (void)target->engine->OnTimer(now);
+  // The mutator's view of the replay window: a public ESP packet that passed moved it.
+  if ((selector & 1) == 0 && std::any_of(verdicts.begin(), verdicts.end(),
+                                         [](const EngineVerdict& v) { return !v.dropped(); })) {
+    if (std::optional<uint32_t> seq = InboundSequence(data, size, target->inbound_sa.spi)) {
+      target->window_top = std::max(target->window_top, *seq);
+    }
+  }
   return 0;
 }

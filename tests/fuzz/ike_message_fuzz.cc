@@ -8,6 +8,9 @@
 //  - a failed parse never returns OK from a later step and always has a message;
 //  - the rules table, the SK framing helpers and the inner-payload parser run on every input
 //    (the SK body is treated as if it were decrypted plaintext, so inner chains get fuzzed).
+//
+// The custom mutator (ike_chain_mutator.h) keeps the header's length and the payload chain
+// right and mutates inside and across payloads, the SK body's inner chain included.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -17,6 +20,7 @@
 #include "ike/codec/encrypted_payload.h"
 #include "ike/codec/message.h"
 #include "ike/codec/rules.h"
+#include "tests/fuzz/ike_chain_mutator.h"
 
 namespace {
 
@@ -48,6 +52,13 @@ void FuzzInner(const Message& m) {
 }
 
 }  // namespace
+
+extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max_size,
+                                          unsigned seed) {
+  if (tunnelisa::fuzz::BytesOnly()) return LLVMFuzzerMutate(data, size, max_size);
+  // FuzzInner reads the whole SK body as padded plaintext: no IV, no ICV.
+  return tunnelisa::fuzz::MutateIkeDatagram(data, size, max_size, seed, {.iv = 0, .icv = 0});
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::span<const uint8_t> datagram(data, size);

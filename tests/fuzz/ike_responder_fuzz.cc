@@ -11,6 +11,12 @@
 //         right SPIs patched in when the second octet says so) reach the established IKE SA's
 //         exchanges: CREATE_CHILD_SA, INFORMATIONAL, rules, message IDs, SKF reassembly.
 // Nothing may crash, hang or grow without bound; every datagram is answered or counted.
+//
+// The custom mutator keeps that framing (the 2-byte lengths right) and mutates each datagram
+// with ike_chain_mutator.h (header length, payload chain, the SK payload's inner chain as the
+// null crypto frames it); it also duplicates, removes and swaps whole datagrams, and now and
+// then flips the two selector bits.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -20,6 +26,7 @@
 
 #include "ike/auth/psk_authenticator.h"
 #include "ike/v2/ike_manager.h"
+#include "tests/fuzz/ike_chain_mutator.h"
 
 namespace {
 
@@ -69,7 +76,73 @@ IkePeerConfig Peer(bool initiator_side) {
   return p;
 }
 
+constexpr size_t kMaxDatagrams = 32;       // LLVMFuzzerTestOneInput reads at most these
+constexpr size_t kMaxDatagramSize = 4095;  // and takes each length modulo 4096
+// The SK payload under null crypto with the peers' AES-128-GCM-16 IKE SA: 8-octet IV,
+// 16-octet ICV (RFC 5282).
+constexpr fuzz::SkFraming kSkFraming{.iv = 8, .icv = 16};
+
 }  // namespace
+
+extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max_size,
+                                          unsigned seed) {
+  if (fuzz::BytesOnly() || size < 2) return LLVMFuzzerMutate(data, size, max_size);
+  fuzz::Rng rng(seed);
+  if (rng.OneIn(16)) return LLVMFuzzerMutate(data, size, max_size);
+  // The datagrams as LLVMFuzzerTestOneInput reads them.
+  std::vector<std::vector<uint8_t>> datagrams;
+  for (size_t pos = 2; datagrams.size() < kMaxDatagrams && pos + 2 <= size;) {
+    const size_t len = fuzz::Be16(data + pos) % 4096;
+    pos += 2;
+    datagrams.emplace_back(data + pos, data + std::min(size, pos + len));
+    pos += len;
+  }
+  uint8_t selector[2] = {data[0], data[1]};
+  size_t total = 2;
+  for (const auto& d : datagrams) total += 2 + d.size();
+  const size_t budget = max_size > total ? max_size - total : 0;
+  switch (rng.Below(16)) {
+    case 0:  // the starting point (fresh responder / established IKE SA) or SPI patching
+      selector[rng.Below(2)] ^= 1;
+      break;
+    case 1:  // duplicate a datagram (retransmissions, replays)
+      if (!datagrams.empty() && datagrams.size() < kMaxDatagrams) {
+        std::vector<uint8_t> copy = datagrams[rng.Below(datagrams.size())];
+        if (copy.size() + 2 > budget) break;
+        datagrams.insert(
+            datagrams.begin() + static_cast<ptrdiff_t>(rng.Below(datagrams.size() + 1)),
+            std::move(copy));
+      }
+      break;
+    case 2:  // remove one
+      if (datagrams.size() > 1) {
+        datagrams.erase(datagrams.begin() + static_cast<ptrdiff_t>(rng.Below(datagrams.size())));
+      }
+      break;
+    case 3:  // swap two
+      if (datagrams.size() > 1) {
+        std::swap(datagrams[rng.Below(datagrams.size())], datagrams[rng.Below(datagrams.size())]);
+      }
+      break;
+    default: {  // one datagram's structure
+      if (datagrams.empty()) return LLVMFuzzerMutate(data, size, max_size);
+      std::vector<uint8_t>& d = datagrams[rng.Below(datagrams.size())];
+      const size_t room = std::min(kMaxDatagramSize, d.size() + budget);
+      const size_t old_size = d.size();
+      d.resize(std::max(room, old_size));
+      d.resize(fuzz::MutateIkeDatagram(d.data(), old_size, d.size(), rng.U32(), kSkFraming));
+      break;
+    }
+  }
+  std::vector<uint8_t> out(selector, selector + 2);
+  for (const auto& d : datagrams) {
+    const size_t len = std::min(d.size(), kMaxDatagramSize);
+    out.push_back(static_cast<uint8_t>(len >> 8));
+    out.push_back(static_cast<uint8_t>(len));
+    out.insert(out.end(), d.begin(), d.begin() + static_cast<ptrdiff_t>(len));
+  }
+  return fuzz::Emit(out, data, size, max_size);
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 2) return 0;
