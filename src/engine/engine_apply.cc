@@ -108,6 +108,8 @@ void Engine::Impl::Reconcile(MonoTime now) {
   config::ConfigRuntimeView base(config, groups.assignments());
   CountIsaLoad();
   reinitiate_.clear();
+  departing_owner_.clear();
+  for (const auto& [address, svc] : public_owner) departing_owner_.emplace(address, svc->id);
   radius.Reconcile(config);  // before the gateways: they need their RADIUS clients
   accounting->Reconcile(config, now);
   std::vector<ike::IkePeerConfig> peers = ReconcileIpsec(config, base, now);
@@ -127,6 +129,7 @@ void Engine::Impl::Reconcile(MonoTime now) {
   ike->RevokeAddressLeases(revoked_leases_, now);
   ike_v1->RevokeAddressLeases(revoked_leases_, now);
   revoked_leases_.clear();
+  departing_owner_.clear();
   // XAUTH checks whose RADIUS client the reload rebuilt or removed cannot be answered: their
   // users are refused now instead of waiting for nothing.
   for (auto& [name, g] : gws) {

@@ -72,7 +72,13 @@ class Engine::Impl::IkeBridge final : public ike::IkeHost {
   void SendIke(const ike::IkeEndpoint& local, const ike::IkeEndpoint& remote,
                std::span<const uint8_t> datagram) override {
     EngineService* svc = nullptr;
-    if (auto o = e_.public_owner.find(local.address); o != e_.public_owner.end()) svc = o->second;
+    if (auto o = e_.public_owner.find(local.address); o != e_.public_owner.end()) {
+      svc = o->second;
+    } else if (auto d = e_.departing_owner_.find(local.address); d != e_.departing_owner_.end()) {
+      // A reconfiguration removed the tunnel or session: its IKE Delete still goes out
+      // through the service that held the address (Reconcile).
+      if (auto s = e_.services.find(d->second); s != e_.services.end()) svc = &s->second;
+    }
     if (svc == nullptr) {
       ++e_.control_counters.ike_drops;
       return;

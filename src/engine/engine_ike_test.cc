@@ -258,6 +258,37 @@ TEST(EngineIke, ShutdownDeletesTheSasOnThePeer) {
   EXPECT_FALSE(pair->b().engine->runtime().IpsecCounters(kIpsec).has_value());
 }
 
+// A reconfiguration that removes a dynamic ipsec-tunnel deletes its IKE SA on the peer at
+// once (RFC 7296 1.4.1), rather than leaving the peer to find out by DPD: the Delete leaves
+// from the tunnel's local-gateway-address though that address is no longer ours after the
+// change.
+TEST(EngineIke, RemovingTheTunnelFromTheConfigurationDeletesTheSasOnThePeer) {
+  auto pair = MakePair({}, {});
+  pair->Pump(At(0));
+  ASSERT_TRUE(Traffic(*pair, At(1)));
+  std::string b = Dynamic(ReadEngineVector("router_b.cfg"), {}, /*auto_establish=*/false);
+  const size_t start = b.find("    ipsec-tunnel \"ipsec-tunnel-for-n-gre-tunnels\" create");
+  ASSERT_NE(start, std::string::npos);
+  const std::string close = "\n    exit\n";
+  const size_t end = b.find(close, start);
+  ASSERT_NE(end, std::string::npos);
+  b.erase(start, end + close.size() - start);
+  b = Replace(
+      b, "  static-route 192.168.1.0/24 next-hop ipsec-tunnel \"ipsec-tunnel-for-n-gre-tunnels\"\n",
+      "");
+  const uint64_t ike_drops = pair->b().engine->counters().ike_drops;
+  absl::Status applied = pair->b().engine->ApplyConfig(ParseConfig(b), At(2));
+  ASSERT_TRUE(applied.ok()) << applied;
+  EXPECT_EQ(pair->b().engine->counters().ike_drops, ike_drops);  // the Delete was not dropped
+  pair->Pump(At(2));
+  ASSERT_EQ(pair->a().events.Count(IkeEventKind::kIkeDown), 1u);
+  std::string down;
+  for (const auto& e : pair->a().events.ike) {
+    if (e.kind == IkeEventKind::kIkeDown) down = e.detail;
+  }
+  EXPECT_THAT(down, HasSubstr("deleted by the peer"));
+}
+
 TEST(EngineIke, FirstPacketStartsIke) {
   auto pair = MakePair({}, {}, /*auto_establish=*/false);
   EXPECT_EQ(pair->Pump(At(0)), 0u);  // nobody starts on their own

@@ -536,6 +536,11 @@ class Engine::Impl {
   // revoked_leases_: address leases a reloaded pool gave up (ReconcileGws); their IKE SAs end
   // once the new peers are set.
   std::vector<uint64_t> revoked_leases_;
+  // departing_owner_: during Reconcile, the public addresses the engine terminated before the
+  // change, with their delivery service: the IKE Deletes of tunnels and sessions the change
+  // removed leave from such an address after BuildServices forgot it (IkeBridge::SendIke).
+  // Empty outside Reconcile.
+  absl::flat_hash_map<IpAddress, uint32_t> departing_owner_;
   // kFailoverSequenceMargin: sequence numbers skipped when a manual-keyed tunnel is
   // re-established on another ISA: more than a tunnel sends between two snapshots
   // (kSnapshotInterval: a million packets is a second at 1 Mpps), far less than the 2^32 a
