@@ -5,6 +5,7 @@
 #include <set>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 
 namespace tunnelisa::ike {
@@ -146,8 +147,8 @@ TEST(AddressPool, LeaseHandlesAreDistinctAcrossPools) {
   auto b = Pool("10.8.0.1", "10.8.0.4");
   std::set<uint64_t> handles;
   for (int i = 0; i < 4; ++i) {
-    EXPECT_TRUE(handles.insert(Take(*a, "a" + std::to_string(i)).lease).second);
-    EXPECT_TRUE(handles.insert(Take(*b, "b" + std::to_string(i)).lease).second);
+    EXPECT_TRUE(handles.insert(Take(*a, absl::StrCat("a", i)).lease).second);
+    EXPECT_TRUE(handles.insert(Take(*b, absl::StrCat("b", i)).lease).second);
   }
   absl::StatusOr<ClientAddress> outside = b->Assign({"c", std::nullopt, A("192.0.2.7")});
   ASSERT_TRUE(outside.ok()) << outside.status();
