@@ -19,8 +19,8 @@
 #   GWP_HELPER_PIDS             an array of other processes the script started (a collector,
 #                               dumpcap) that the exit trap stops with the gateways; empty it
 #                               once the script has stopped and waited for them itself.
-# gwp_init PREFIX sets NS_A / NS_B (PREFIX-a-$$, PREFIX-b-$$), empties PIDS (the gateways, A's
-# first: gwp_start_gateway appends to it) and installs the EXIT trap. The trap sends SIGTERM to
+# gwp_init PREFIX sets NS_A / NS_B (PREFIX-a-$$, PREFIX-b-$$), empties PIDS (the gateways:
+# gwp_start_gateway appends to it and sets PID_A / PID_B) and installs the EXIT trap. The trap sends SIGTERM to
 # the started processes only (by PID), waits up to 5 s for each, then SIGKILL, deletes both
 # namespaces and exits with the script's exit code.
 
@@ -113,8 +113,8 @@ gwp_setup_namespaces() {
 
 # gwp_start_gateway a|b CONFIG [OPTION...]: `tunnelisa run CONFIG` in the side's namespace with
 # --control WORK/SIDE.sock, --ready-file WORK/SIDE.ready, --log WORK/SIDE.log and the OPTIONs,
-# in the background; its PID appended to PIDS. Started with `ip netns exec` itself (not a shell
-# function) so that $! is the gateway's PID.
+# in the background; its PID in PID_A or PID_B and appended to PIDS. Started with `ip netns
+# exec` itself (not a shell function) so that $! is the gateway's PID.
 gwp_start_gateway() {
   local side=$1 cfg=$2 ns=$NS_A
   shift 2
@@ -122,17 +122,23 @@ gwp_start_gateway() {
   ip netns exec "$ns" "$TL" run "$cfg" --control "$WORK/$side.sock" \
     --ready-file "$WORK/$side.ready" --log "$WORK/$side.log" "$@" &
   PIDS+=($!)
+  if [ "$side" = a ]; then PID_A=$!; else PID_B=$!; fi
 }
 
-# gwp_wait_ready a|b PID: bounded wait (10 s) for the side's ready file; fails if the gateway
-# exits first.
+# gwp_wait_ready a|b...: for each side, a bounded wait (10 s) for its ready file; fails if the
+# gateway (gwp_start_gateway's PID_A / PID_B) exits first.
 gwp_wait_ready() {
-  for _ in $(seq 100); do
-    [ -f "$WORK/$1.ready" ] && return 0
-    kill -0 "$2" 2>/dev/null || fail "gateway $1 ($2) exited before it was ready"
-    sleep 0.1
+  local side pid
+  for side in "$@"; do
+    pid=$PID_A
+    [ "$side" = b ] && pid=$PID_B
+    for _ in $(seq 100); do
+      [ -f "$WORK/$side.ready" ] && break
+      kill -0 "$pid" 2>/dev/null || fail "gateway $side ($pid) exited before it was ready"
+      sleep 0.1
+    done
+    [ -f "$WORK/$side.ready" ] || fail "gateway $side: no ready file $WORK/$side.ready after 10 s"
   done
-  fail "gateway $1: no ready file $WORK/$1.ready after 10 s"
 }
 
 # gwp_lan DEV NET_A NET_B: the LAN hosts of a VPRN whose TUN is DEV on both sides: A owns

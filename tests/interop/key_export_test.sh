@@ -71,8 +71,7 @@ log "gateways with --export-keys"
 for side in a b; do
   gwp_start_gateway "$side" "$WORK/$side.cfg" --export-keys "$WORK/keys-$side"
 done
-gwp_wait_ready a "${PIDS[0]}"
-gwp_wait_ready b "${PIDS[1]}"
+gwp_wait_ready a b
 grep -q "exporting the keys of every SA to" "$WORK/a.log" || fail "no export warning in a.log"
 gwp_lan tl101 10.1.0 10.2.0
 

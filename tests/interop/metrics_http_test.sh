@@ -116,8 +116,7 @@ gwp_setup_namespaces tlm
 log "starting gateways (A: 127.0.0.1:9464, B: [::1]:9464)"
 gwp_start_gateway a "$HERE/gw_a.cfg" --metrics-listen 127.0.0.1:9464
 gwp_start_gateway b "$HERE/gw_b.cfg" --metrics-listen '[::1]:9464' --workers 0
-gwp_wait_ready a "${PIDS[0]}"
-gwp_wait_ready b "${PIDS[1]}"
+gwp_wait_ready a b
 grep -q "^metrics 127.0.0.1:9464$" "$WORK/a.ready" || fail "a.ready: $(cat "$WORK/a.ready")"
 grep -q "^metrics \[::1\]:9464$" "$WORK/b.ready" || fail "b.ready: $(cat "$WORK/b.ready")"
 
@@ -217,7 +216,7 @@ done
   fail "the slow client was not counted as dropped"
 
 log "SIGTERM: both exit 0"
-gwp_stop_gateway a "${PIDS[0]}"
-gwp_stop_gateway b "${PIDS[1]}"
+gwp_stop_gateway a "$PID_A"
+gwp_stop_gateway b "$PID_B"
 PIDS=()
 echo "OK: metrics over HTTP (IPv4 and IPv6) and the control socket match the traffic"

@@ -71,10 +71,7 @@ log "starting gateways"
 # A runs a worker thread per ISA slot (the default), B one thread (--workers 0).
 gwp_start_gateway a "$CFG_A" --pidfile "$WORK/a.pid"
 gwp_start_gateway b "$CFG_B" --pidfile "$WORK/b.pid" --workers 0
-PID_A=${PIDS[0]}
-PID_B=${PIDS[1]}
-gwp_wait_ready a "$PID_A"
-gwp_wait_ready b "$PID_B"
+gwp_wait_ready a b
 grep -q "^tun 101 tl101$" "$WORK/a.ready" || fail "a.ready lacks tl101: $(cat "$WORK/a.ready")"
 grep -q "worker thread(s) for" "$WORK/a.log" || fail "A started no worker threads: $(cat "$WORK/a.log")"
 if grep -q "worker thread(s) for" "$WORK/b.log"; then fail "B (--workers 0) started workers"; fi

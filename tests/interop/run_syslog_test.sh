@@ -62,10 +62,7 @@ sed 's/pre-shared-key "interop-test-psk"/pre-shared-key "not-the-same-psk"/' \
 grep -q not-the-same-psk "$WORK/b.cfg" || fail "could not change B's pre-shared key"
 gwp_start_gateway a "$HERE/gw_ike_a.cfg" --syslog "udp:127.0.0.1:$PORT" --syslog-facility local3
 gwp_start_gateway b "$WORK/b.cfg" --syslog "unix:$SOCK" --workers 0
-PID_A=${PIDS[0]}
-PID_B=${PIDS[1]}
-gwp_wait_ready a "$PID_A"
-gwp_wait_ready b "$PID_B"
+gwp_wait_ready a b
 grep -qx "pid $PID_A" "$WORK/a.ready" || fail "A's pid is not $PID_A: $(head -n 1 "$WORK/a.ready")"
 grep -qx "pid $PID_B" "$WORK/b.ready" || fail "B's pid is not $PID_B: $(head -n 1 "$WORK/b.ready")"
 
