@@ -20,9 +20,9 @@
 #                               dumpcap) that the exit trap stops with the gateways; empty it
 #                               once the script has stopped and waited for them itself.
 # gwp_init PREFIX sets NS_A / NS_B (PREFIX-a-$$, PREFIX-b-$$), empties PIDS (the gateways:
-# gwp_start_gateway appends to it and sets PID_A / PID_B) and installs the EXIT trap. The trap sends SIGTERM to
-# the started processes only (by PID), waits up to 5 s for each, then SIGKILL, deletes both
-# namespaces and exits with the script's exit code.
+# gwp_start_gateway appends to it and sets PID_A / PID_B) and installs the EXIT trap. The trap
+# sends SIGTERM to the started processes only (by PID), waits up to 5 s for each, then SIGKILL,
+# deletes both namespaces and exits with the script's exit code.
 
 # gwp_skip MESSAGE: exit 77 (skipped), or 1 under GWP_REQUIRED_NOT_SKIPPED and
 # TUNNELISA_INTEROP_REQUIRED=1.
@@ -151,7 +151,8 @@ gwp_lan() {
 }
 
 # gwp_ike_up: `initiate 101 to-b` on A's control socket, then a bounded wait (10 s) until both
-# gateways list an IKE session up; A's sessions are shown.
+# gateways list an IKE session up; A's sessions are shown. Both: B (the responder) has its
+# CHILD SA before A has read IKE_AUTH's response, and a packet A sends before that is lost.
 gwp_ike_up() {
   "$TL" show --control "$WORK/a.sock" initiate 101 to-b | sed 's/^/   /' ||
     fail "initiate 101 to-b refused"
