@@ -152,7 +152,8 @@ gwp_lan() {
 
 # gwp_ike_up: `initiate 101 to-b` on A's control socket, then a bounded wait (10 s) until both
 # gateways list an IKE session up; A's sessions are shown. Both: B (the responder) has its
-# CHILD SA before A has read IKE_AUTH's response, and a packet A sends before that is lost.
+# CHILD SA before A has read IKE_AUTH's response, and an echo A sends before that can be lost
+# (key_export_test.sh, waiting for B only, once lost its first ping on a loaded machine).
 gwp_ike_up() {
   "$TL" show --control "$WORK/a.sock" initiate 101 to-b | sed 's/^/   /' ||
     fail "initiate 101 to-b refused"
