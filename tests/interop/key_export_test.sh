@@ -25,53 +25,20 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 WORK=${2:-$(mktemp -d)}
 SUITE=${3:-cbc}
 PINGS=5
-PUB_A=192.0.2.1 PUB_A2=192.0.2.11 PUB_B=192.0.2.2 PUB_B2=192.0.2.12
 
-skip() {
-  if [ "${TUNNELISA_INTEROP_REQUIRED:-0}" = 1 ]; then
-    echo "FAIL: $* (TUNNELISA_INTEROP_REQUIRED=1)" >&2
-    exit 1
-  fi
-  echo "SKIP: $*"
-  exit 77
-}
-[ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces, TUN, capture)"
-for tool in ip ping tshark dumpcap; do
-  command -v "$tool" >/dev/null || skip "needs $tool (scripts/deps.sh installs tshark)"
-done
-[ -c /dev/net/tun ] || skip "no /dev/net/tun"
+# shellcheck source-path=SCRIPTDIR source=gateway_pair_lib.sh
+. "$HERE/gateway_pair_lib.sh"
+GWP_REQUIRED_NOT_SKIPPED=1
+GWP_ROOT_WHY="network namespaces, TUN, capture"
+GWP_TOOL_HINT="scripts/deps.sh installs tshark"
+gwp_require_machine ip ping tshark dumpcap
 
 rm -rf "$WORK"
 mkdir -p "$WORK"
-NS_A=tlkey-a-$$
-NS_B=tlkey-b-$$
-PIDS=()
-CAP_PID=""
-
-log() { echo "== $*"; }
-fail() {
-  echo "FAIL: $*" >&2
-  for f in "$WORK"/a.log "$WORK"/b.log "$WORK"/dumpcap.err; do
-    [ -f "$f" ] && { echo "--- $f" >&2; tail -n 20 "$f" >&2; }
-  done
-  exit 1
-}
-cleanup() {
-  local rc=$?
-  set +e
-  [ -n "$CAP_PID" ] && kill -TERM "$CAP_PID" 2>/dev/null
-  for pid in "${PIDS[@]}" $CAP_PID; do
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
-  done
-  ip netns del "$NS_A" 2>/dev/null
-  ip netns del "$NS_B" 2>/dev/null
-  exit "$rc"
-}
-trap cleanup EXIT
-in_a() { ip netns exec "$NS_A" "$@"; }
-in_b() { ip netns exec "$NS_B" "$@"; }
+GWP_FAIL_TAIL=20
+GWP_FAIL_EXTRA=("$WORK/dumpcap.err")
+gwp_init tlkey
+gwp_public_addresses 4
 
 for side in a b; do
   cfg=$HERE/gw_ike_$side.cfg
@@ -87,21 +54,12 @@ for side in a b; do
 done
 
 log "namespaces $NS_A / $NS_B, veth $PUB_A <-> $PUB_B ($SUITE)"
-ip netns add "$NS_A"
-ip netns add "$NS_B"
-ip link add tlk-a netns "$NS_A" type veth peer name tlk-b netns "$NS_B"
-in_a ip link set lo up
-in_b ip link set lo up
-in_a ip addr add "$PUB_A/24" dev tlk-a
-in_a ip addr add "$PUB_A2/24" dev tlk-a
-in_b ip addr add "$PUB_B/24" dev tlk-b
-in_b ip addr add "$PUB_B2/24" dev tlk-b
-in_a ip link set tlk-a up
-in_b ip link set tlk-b up
+gwp_setup_namespaces tlk
 
 log "capturing A's public side"
 in_a dumpcap -q -i tlk-a -w "$WORK/public.pcapng" 2>"$WORK/dumpcap.err" &
 CAP_PID=$!
+GWP_HELPER_PIDS=("$CAP_PID")
 for _ in $(seq 100); do
   grep -q "Capturing on" "$WORK/dumpcap.err" 2>/dev/null && break
   kill -0 "$CAP_PID" 2>/dev/null || fail "dumpcap exited: $(cat "$WORK/dumpcap.err")"
@@ -111,34 +69,14 @@ grep -q "Capturing on" "$WORK/dumpcap.err" || fail "dumpcap did not start within
 
 log "gateways with --export-keys"
 for side in a b; do
-  ns=$NS_A
-  [ "$side" = b ] && ns=$NS_B
-  ip netns exec "$ns" "$TL" run "$WORK/$side.cfg" --control "$WORK/$side.sock" \
-    --ready-file "$WORK/$side.ready" --log "$WORK/$side.log" --export-keys "$WORK/keys-$side" &
-  PIDS+=($!)
+  gwp_start_gateway "$side" "$WORK/$side.cfg" --export-keys "$WORK/keys-$side"
 done
-for i in 0 1; do
-  side=$([ "$i" = 0 ] && echo a || echo b)
-  for _ in $(seq 100); do
-    [ -f "$WORK/$side.ready" ] && break
-    kill -0 "${PIDS[$i]}" 2>/dev/null || fail "gateway $side exited before it was ready"
-    sleep 0.1
-  done
-  [ -f "$WORK/$side.ready" ] || fail "gateway $side not ready after 10 s"
-done
+gwp_wait_ready a b
 grep -q "exporting the keys of every SA to" "$WORK/a.log" || fail "no export warning in a.log"
-in_a ip addr add 10.1.0.10/24 dev tl101
-in_a ip route add 10.2.0.0/24 dev tl101
-in_b ip addr add 10.2.0.10/24 dev tl101
-in_b ip route add 10.1.0.0/24 dev tl101
+gwp_lan tl101 10.1.0 10.2.0
 
 log "IKEv2 up, then $PINGS pings 10.1.0.10 -> 10.2.0.10 over ESP"
-"$TL" show --control "$WORK/a.sock" initiate 101 to-b >/dev/null || fail "initiate refused"
-for _ in $(seq 100); do
-  "$TL" show --control "$WORK/b.sock" sessions | grep -q ", up$" && break
-  sleep 0.1
-done
-"$TL" show --control "$WORK/b.sock" sessions | grep -q ", up$" || fail "no IKE session up"
+gwp_ike_up
 in_a ping -c "$PINGS" -i 0.2 -W 1 -I 10.1.0.10 10.2.0.10 >"$WORK/ping.out" ||
   fail "ping over the tunnel: $(cat "$WORK/ping.out")"
 # Stop the capture once dumpcap has written every ESP packet of the pings (bounded: 10 s); a
@@ -153,7 +91,7 @@ kill -TERM "$CAP_PID"
 for _ in $(seq 50); do kill -0 "$CAP_PID" 2>/dev/null || break; sleep 0.1; done
 kill -0 "$CAP_PID" 2>/dev/null && fail "dumpcap still running 5 s after SIGTERM"
 wait "$CAP_PID" 2>/dev/null || true
-CAP_PID=""
+GWP_HELPER_PIDS=()
 [ -s "$WORK/public.pcapng" ] || fail "empty capture"
 
 log "exported tables"

@@ -25,39 +25,11 @@ WORK=${2:-$(mktemp -d)}
 mkdir -p "$WORK"
 rm -f "$WORK"/*.sock "$WORK"/*.ready "$WORK"/*.log
 
-if [ "$(id -u)" -ne 0 ]; then echo "SKIP: needs root (network namespaces, TUN)"; exit 77; fi
-for tool in ip ping python3; do
-  command -v "$tool" >/dev/null || { echo "SKIP: needs $tool"; exit 77; }
-done
-[ -c /dev/net/tun ] || { echo "SKIP: no /dev/net/tun"; exit 77; }
-
-NS_A=tlmet-a-$$
-NS_B=tlmet-b-$$
-PIDS=()
-log() { echo "== $*"; }
-fail() {
-  echo "FAIL: $*" >&2
-  for f in "$WORK"/a.log "$WORK"/b.log; do
-    [ -f "$f" ] && { echo "--- $f" >&2; tail -n 30 "$f" >&2; }
-  done
-  exit 1
-}
-cleanup() {
-  local rc=$?
-  set +e
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
-  for pid in "${PIDS[@]}"; do
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
-  done
-  ip netns del "$NS_A" 2>/dev/null
-  ip netns del "$NS_B" 2>/dev/null
-  exit "$rc"
-}
-trap cleanup EXIT
-in_a() { ip netns exec "$NS_A" "$@"; }
-in_b() { ip netns exec "$NS_B" "$@"; }
+# shellcheck source-path=SCRIPTDIR source=gateway_pair_lib.sh
+. "$HERE/gateway_pair_lib.sh"
+gwp_public_addresses 4
+gwp_require_machine ip ping python3
+gwp_init tlmet
 
 # http.py HOST PORT MODE [ARG]: one HTTP exchange; prints the status line, the headers, a blank
 # line and the body. Modes: get PATH | head PATH | method METHOD PATH | raw HEX (bytes sent
@@ -139,41 +111,17 @@ for bad in localhost:9464 127.0.0.1:99999 127.0.0.1 '[::1]9464'; do
 done
 
 log "namespaces $NS_A / $NS_B"
-ip netns add "$NS_A"
-ip netns add "$NS_B"
-ip link add tlm-a netns "$NS_A" type veth peer name tlm-b netns "$NS_B"
-in_a ip link set lo up
-in_b ip link set lo up
-in_a ip addr add 192.0.2.1/24 dev tlm-a
-in_a ip addr add 192.0.2.11/24 dev tlm-a
-in_b ip addr add 192.0.2.2/24 dev tlm-b
-in_b ip addr add 192.0.2.12/24 dev tlm-b
-in_a ip link set tlm-a up
-in_b ip link set tlm-b up
+gwp_setup_namespaces tlm
 
 log "starting gateways (A: 127.0.0.1:9464, B: [::1]:9464)"
-# Started with `ip netns exec` itself (not a shell function) so that $! is the gateway's PID.
-ip netns exec "$NS_A" "$TL" run "$HERE/gw_a.cfg" --control "$WORK/a.sock" --ready-file "$WORK/a.ready" \
-  --log "$WORK/a.log" --metrics-listen 127.0.0.1:9464 &
-PIDS+=($!)
-ip netns exec "$NS_B" "$TL" run "$HERE/gw_b.cfg" --control "$WORK/b.sock" --ready-file "$WORK/b.ready" \
-  --log "$WORK/b.log" --metrics-listen '[::1]:9464' --workers 0 &
-PIDS+=($!)
-for side in a b; do
-  for _ in $(seq 100); do [ -f "$WORK/$side.ready" ] && break; sleep 0.1; done
-  [ -f "$WORK/$side.ready" ] || fail "no ready file for $side after 10 s"
-done
+gwp_start_gateway a "$HERE/gw_a.cfg" --metrics-listen 127.0.0.1:9464
+gwp_start_gateway b "$HERE/gw_b.cfg" --metrics-listen '[::1]:9464' --workers 0
+gwp_wait_ready a b
 grep -q "^metrics 127.0.0.1:9464$" "$WORK/a.ready" || fail "a.ready: $(cat "$WORK/a.ready")"
 grep -q "^metrics \[::1\]:9464$" "$WORK/b.ready" || fail "b.ready: $(cat "$WORK/b.ready")"
 
-in_a ip addr add 10.1.0.10/24 dev tl101
-in_a ip route add 10.2.0.0/24 dev tl101
-in_a ip addr add 10.11.0.10/24 dev tl102
-in_a ip route add 10.12.0.0/24 dev tl102
-in_b ip addr add 10.2.0.10/24 dev tl101
-in_b ip route add 10.1.0.0/24 dev tl101
-in_b ip addr add 10.12.0.10/24 dev tl102
-in_b ip route add 10.11.0.0/24 dev tl102
+gwp_lan tl101 10.1.0 10.2.0
+gwp_lan tl102 10.11.0 10.12.0
 in_a ping -c 1 -W 2 192.0.2.2 >/dev/null || true
 
 log "pings: 4 each way over ESP, 3 from A over GRE"
@@ -268,12 +216,7 @@ done
   fail "the slow client was not counted as dropped"
 
 log "SIGTERM: both exit 0"
-for i in 0 1; do
-  kill -TERM "${PIDS[$i]}"
-  rc=0
-  for _ in $(seq 50); do kill -0 "${PIDS[$i]}" 2>/dev/null || break; sleep 0.1; done
-  wait "${PIDS[$i]}" || rc=$?
-  [ "$rc" -eq 0 ] || fail "gateway $i exited $rc"
-done
+gwp_stop_gateway a "$PID_A"
+gwp_stop_gateway b "$PID_B"
 PIDS=()
 echo "OK: metrics over HTTP (IPv4 and IPv6) and the control socket match the traffic"

@@ -29,64 +29,20 @@ FAMILY=${3:-4}
 KEYING=${4:-manual}
 if [ "$KEYING" = ike ]; then
   [ "$FAMILY" = 4 ] || { echo "IKE mode is IPv4 only" >&2; exit 2; }
-  CFG_A=$HERE/gw_ike_a.cfg CFG_B=$HERE/gw_ike_b.cfg PLEN=24
-  PUB_A=192.0.2.1 PUB_A2=192.0.2.11 PUB_B=192.0.2.2 PUB_B2=192.0.2.12
+  CFG_A=$HERE/gw_ike_a.cfg CFG_B=$HERE/gw_ike_b.cfg
 elif [ "$FAMILY" = 6 ]; then
-  CFG_A=$HERE/gw6_a.cfg CFG_B=$HERE/gw6_b.cfg PLEN=64
-  PUB_A=2001:db8::1 PUB_A2=2001:db8::11 PUB_B=2001:db8::2 PUB_B2=2001:db8::12
+  CFG_A=$HERE/gw6_a.cfg CFG_B=$HERE/gw6_b.cfg
 else
-  CFG_A=$HERE/gw_a.cfg CFG_B=$HERE/gw_b.cfg PLEN=24
-  PUB_A=192.0.2.1 PUB_A2=192.0.2.11 PUB_B=192.0.2.2 PUB_B2=192.0.2.12
+  CFG_A=$HERE/gw_a.cfg CFG_B=$HERE/gw_b.cfg
 fi
 mkdir -p "$WORK"
 rm -f "$WORK"/*.sock "$WORK"/*.ready "$WORK"/*.pid "$WORK"/*.log
 
-if [ "$(id -u)" -ne 0 ]; then echo "SKIP: needs root (network namespaces, TUN)"; exit 77; fi
-for tool in ip ping python3; do
-  command -v "$tool" >/dev/null || { echo "SKIP: needs $tool"; exit 77; }
-done
-[ -c /dev/net/tun ] || { echo "SKIP: no /dev/net/tun"; exit 77; }
-
-NS_A=tlgw$FAMILY-a-$$
-NS_B=tlgw$FAMILY-b-$$
-PIDS=()
-
-log() { echo "== $*"; }
-fail() {
-  echo "FAIL: $*" >&2
-  for f in "$WORK"/a.log "$WORK"/b.log; do
-    [ -f "$f" ] && { echo "--- $f" >&2; tail -n 30 "$f" >&2; }
-  done
-  exit 1
-}
-
-cleanup() {
-  local rc=$?
-  set +e
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
-  for pid in "${PIDS[@]}"; do
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
-  done
-  ip netns del "$NS_A" 2>/dev/null
-  ip netns del "$NS_B" 2>/dev/null
-  exit "$rc"
-}
-trap cleanup EXIT
-
-in_a() { ip netns exec "$NS_A" "$@"; }
-in_b() { ip netns exec "$NS_B" "$@"; }
-
-# wait_ready FILE PID: bounded wait (10 s) for a gateway's ready file.
-wait_ready() {
-  for _ in $(seq 100); do
-    [ -f "$1" ] && return 0
-    kill -0 "$2" 2>/dev/null || fail "gateway $2 exited before it was ready"
-    sleep 0.1
-  done
-  fail "no ready file $1 after 10 s"
-}
+# shellcheck source-path=SCRIPTDIR source=gateway_pair_lib.sh
+. "$HERE/gateway_pair_lib.sh"
+gwp_public_addresses "$FAMILY"
+gwp_require_machine ip ping python3
+gwp_init "tlgw$FAMILY"
 
 # counter SOCKET NAME: a value of `tunnelisa show --control SOCKET counters`.
 counter() {
@@ -94,19 +50,7 @@ counter() {
 }
 
 log "namespaces $NS_A / $NS_B, veth $PUB_A <-> $PUB_B"
-ip netns add "$NS_A"
-ip netns add "$NS_B"
-ip link add tlv-a netns "$NS_A" type veth peer name tlv-b netns "$NS_B"
-in_a ip link set lo up
-in_b ip link set lo up
-NODAD=""
-[ "$FAMILY" = 6 ] && NODAD=nodad  # usable at once, not after duplicate address detection
-in_a ip addr add "$PUB_A/$PLEN" dev tlv-a $NODAD
-in_a ip addr add "$PUB_A2/$PLEN" dev tlv-a $NODAD
-in_b ip addr add "$PUB_B/$PLEN" dev tlv-b $NODAD
-in_b ip addr add "$PUB_B2/$PLEN" dev tlv-b $NODAD
-in_a ip link set tlv-a up
-in_b ip link set tlv-b up
+gwp_setup_namespaces tlv
 
 log "bad input: exit codes"
 set +e
@@ -124,22 +68,10 @@ grep -q "bad.cfg:2:" "$WORK/bad.err" || fail "no FILE:LINE diagnostic for bad.cf
 [ "$rc_usage" -eq 2 ] || fail "--ike-port 0: exit $rc_usage, expected 2"
 
 log "starting gateways"
-for side in a b; do
-  ns=$NS_A
-  [ "$side" = b ] && ns=$NS_B
-  cfg=$CFG_A
-  [ "$side" = b ] && cfg=$CFG_B
-  # A runs a worker thread per ISA slot (the default), B one thread (--workers 0).
-  workers=()
-  [ "$side" = b ] && workers=(--workers 0)
-  ip netns exec "$ns" "$TL" run "$cfg" --control "$WORK/$side.sock" "${workers[@]}" \
-    --ready-file "$WORK/$side.ready" --pidfile "$WORK/$side.pid" --log "$WORK/$side.log" &
-  PIDS+=($!)
-done
-PID_A=${PIDS[0]}
-PID_B=${PIDS[1]}
-wait_ready "$WORK/a.ready" "$PID_A"
-wait_ready "$WORK/b.ready" "$PID_B"
+# A runs a worker thread per ISA slot (the default), B one thread (--workers 0).
+gwp_start_gateway a "$CFG_A" --pidfile "$WORK/a.pid"
+gwp_start_gateway b "$CFG_B" --pidfile "$WORK/b.pid" --workers 0
+gwp_wait_ready a b
 grep -q "^tun 101 tl101$" "$WORK/a.ready" || fail "a.ready lacks tl101: $(cat "$WORK/a.ready")"
 grep -q "worker thread(s) for" "$WORK/a.log" || fail "A started no worker threads: $(cat "$WORK/a.log")"
 if grep -q "worker thread(s) for" "$WORK/b.log"; then fail "B (--workers 0) started workers"; fi
@@ -154,14 +86,8 @@ set -e
 grep -q "tl101" "$WORK/busy.err" || fail "no clear error for the busy TUN: $(cat "$WORK/busy.err")"
 
 log "LAN side: addresses and routes on the TUNs"
-in_a ip addr add 10.1.0.10/24 dev tl101
-in_a ip route add 10.2.0.0/24 dev tl101
-in_a ip addr add 10.11.0.10/24 dev tl102
-in_a ip route add 10.12.0.0/24 dev tl102
-in_b ip addr add 10.2.0.10/24 dev tl101
-in_b ip route add 10.1.0.0/24 dev tl101
-in_b ip addr add 10.12.0.10/24 dev tl102
-in_b ip route add 10.11.0.0/24 dev tl102
+gwp_lan tl101 10.1.0 10.2.0
+gwp_lan tl102 10.11.0 10.12.0
 
 ping_ok() {  # NS-RUNNER FROM TO [ping options]
   local runner=$1 from=$2 to=$3
@@ -175,15 +101,7 @@ ping_ok() {  # NS-RUNNER FROM TO [ping options]
 for peer in "$PUB_B" "$PUB_B2"; do in_a ping -c 1 -W 2 "$peer" >/dev/null || true; done
 if [ "$KEYING" = ike ]; then
   log "IKE: initiate over the control socket, wait for the session on both sides"
-  "$TL" show --control "$WORK/a.sock" initiate 101 to-b | sed 's/^/   /' ||
-    fail "initiate 101 to-b refused"
-  for _ in $(seq 100); do
-    "$TL" show --control "$WORK/a.sock" sessions | grep -q ", up$" &&
-      "$TL" show --control "$WORK/b.sock" sessions | grep -q ", up$" && break
-    sleep 0.1
-  done
-  "$TL" show --control "$WORK/a.sock" sessions | sed 's/^/   /'
-  "$TL" show --control "$WORK/b.sock" sessions | grep -q ", up$" || fail "no IKE session up"
+  gwp_ike_up
 fi
 log "ping over ESP (VPRN 101) and GRE (VPRN 102), both ways"
 ping_ok in_a 10.1.0.10 10.2.0.10
@@ -191,7 +109,7 @@ ping_ok in_b 10.2.0.10 10.1.0.10
 ping_ok in_a 10.11.0.10 10.12.0.10
 ping_ok in_b 10.12.0.10 10.11.0.10
 # Near the MTU: ESP over IPv6 adds ~100 bytes, and the veth MTU is 1500.
-ping_ok in_a 10.1.0.10 10.2.0.10 -s $([ "$FAMILY" = 6 ] && echo 1300 || echo 1400)
+ping_ok in_a 10.1.0.10 10.2.0.10 -s "$([ "$FAMILY" = 6 ] && echo 1300 || echo 1400)"
 
 log "control socket: show ipsec tunnel / ip tunnel"
 "$TL" show --control "$WORK/a.sock" ipsec tunnel to-b | tee "$WORK/a.ipsec" | sed 's/^/   /'
@@ -317,12 +235,7 @@ for side in a b; do
   pid=$PID_A
   [ "$side" = b ] && pid=$PID_B
   start=$(date +%s%N)
-  kill -TERM "$pid"
-  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -0 "$pid" 2>/dev/null && fail "gateway $side still running 5 s after SIGTERM"
-  rc=0
-  wait "$pid" || rc=$?
-  [ "$rc" -eq 0 ] || fail "gateway $side exited $rc after SIGTERM"
+  gwp_stop_gateway "$side" "$pid"
   echo "   gateway $side stopped in $((($(date +%s%N) - start) / 1000000)) ms"
   for f in "$WORK/$side.sock" "$WORK/$side.ready" "$WORK/$side.pid"; do
     [ ! -e "$f" ] || fail "$f left behind"

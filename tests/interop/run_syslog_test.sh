@@ -26,15 +26,10 @@ WORK=${2:-$(mktemp -d)}
 mkdir -p "$WORK"
 rm -f "$WORK"/*.sock "$WORK"/*.ready "$WORK"/*.pid "$WORK"/*.log "$WORK"/syslog.jsonl
 
-log() { echo "== $*"; }
-fail() {
-  echo "FAIL: $*" >&2
-  for f in "$WORK"/a.log "$WORK"/b.log; do
-    [ -f "$f" ] && { echo "--- $f" >&2; tail -n 20 "$f" >&2; }
-  done
-  [ -f "$WORK/syslog.jsonl" ] && { echo "--- syslog.jsonl" >&2; tail -n 10 "$WORK/syslog.jsonl" >&2; }
-  exit 1
-}
+# shellcheck source-path=SCRIPTDIR source=gateway_pair_lib.sh
+. "$HERE/gateway_pair_lib.sh"
+GWP_FAIL_TAIL=20
+GWP_FAIL_EXTRA=("$WORK/syslog.jsonl")
 
 log "bad options: exit 2"
 for bad in "--syslog tcp:127.0.0.1:514" "--syslog udp:localhost:514" "--syslog udp:127.0.0.1:0" \
@@ -46,44 +41,10 @@ for bad in "--syslog tcp:127.0.0.1:514" "--syslog udp:localhost:514" "--syslog u
   head -n 1 "$WORK/bad.err" | grep -q "syslog" || fail "run $bad: no message naming the option"
 done
 
-if [ "$(id -u)" -ne 0 ]; then echo "SKIP: needs root (network namespaces, TUN)"; exit 77; fi
-for tool in ip python3; do
-  command -v "$tool" >/dev/null || { echo "SKIP: needs $tool"; exit 77; }
-done
-[ -c /dev/net/tun ] || { echo "SKIP: no /dev/net/tun"; exit 77; }
-
-NS_A=tlsys-a-$$
-NS_B=tlsys-b-$$
-PIDS=()
-COLLECTOR=""
-cleanup() {
-  local rc=$?
-  set +e
-  for pid in "${PIDS[@]}" $COLLECTOR; do kill -TERM "$pid" 2>/dev/null; done
-  for pid in "${PIDS[@]}" $COLLECTOR; do
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
-  done
-  ip netns del "$NS_A" 2>/dev/null
-  ip netns del "$NS_B" 2>/dev/null
-  exit "$rc"
-}
-trap cleanup EXIT
-in_a() { ip netns exec "$NS_A" "$@"; }
-in_b() { ip netns exec "$NS_B" "$@"; }
-
-ip netns add "$NS_A"
-ip netns add "$NS_B"
-ip link add tls-a netns "$NS_A" type veth peer name tls-b netns "$NS_B"
-in_a ip link set lo up
-in_b ip link set lo up
-in_a ip addr add 192.0.2.1/24 dev tls-a
-in_a ip addr add 192.0.2.11/24 dev tls-a
-in_b ip addr add 192.0.2.2/24 dev tls-b
-in_b ip addr add 192.0.2.12/24 dev tls-b
-in_a ip link set tls-a up
-in_b ip link set tls-b up
+gwp_require_machine ip python3
+gwp_init tlsys
+gwp_public_addresses 4
+gwp_setup_namespaces tls
 
 PORT=5514
 SOCK=$WORK/syslog.sock
@@ -92,24 +53,16 @@ log "collector: udp 127.0.0.1:$PORT in $NS_A, unix $SOCK"
 # Not through in_a: $! must be the process itself, so that cleanup kills it.
 ip netns exec "$NS_A" python3 "$HERE/syslog_collector.py" listen "$OUT" "$PORT" "$SOCK" 100 &
 COLLECTOR=$!
+GWP_HELPER_PIDS=("$COLLECTOR")
 for _ in $(seq 50); do [ -S "$SOCK" ] && break; sleep 0.1; done
 [ -S "$SOCK" ] || fail "collector did not start"
 
 sed 's/pre-shared-key "interop-test-psk"/pre-shared-key "not-the-same-psk"/' \
   "$HERE/gw_ike_b.cfg" >"$WORK/b.cfg"
 grep -q not-the-same-psk "$WORK/b.cfg" || fail "could not change B's pre-shared key"
-ip netns exec "$NS_A" "$TL" run "$HERE/gw_ike_a.cfg" --control "$WORK/a.sock" --ready-file "$WORK/a.ready" \
-  --log "$WORK/a.log" --syslog "udp:127.0.0.1:$PORT" --syslog-facility local3 &
-PIDS+=($!)
-ip netns exec "$NS_B" "$TL" run "$WORK/b.cfg" --control "$WORK/b.sock" --ready-file "$WORK/b.ready" \
-  --log "$WORK/b.log" --syslog "unix:$SOCK" --workers 0 &
-PIDS+=($!)
-PID_A=${PIDS[0]}
-PID_B=${PIDS[1]}
-for f in a b; do
-  for _ in $(seq 100); do [ -f "$WORK/$f.ready" ] && break; sleep 0.1; done
-  [ -f "$WORK/$f.ready" ] || fail "gateway $f not ready after 10 s"
-done
+gwp_start_gateway a "$HERE/gw_ike_a.cfg" --syslog "udp:127.0.0.1:$PORT" --syslog-facility local3
+gwp_start_gateway b "$WORK/b.cfg" --syslog "unix:$SOCK" --workers 0
+gwp_wait_ready a b
 grep -qx "pid $PID_A" "$WORK/a.ready" || fail "A's pid is not $PID_A: $(head -n 1 "$WORK/a.ready")"
 grep -qx "pid $PID_B" "$WORK/b.ready" || fail "B's pid is not $PID_B: $(head -n 1 "$WORK/b.ready")"
 
@@ -158,7 +111,7 @@ echo "   A: syslog-sent $sent, syslog-errors $errors"
 log "collector gone: B counts the failures, warns once, runs on"
 kill -TERM "$COLLECTOR"
 wait "$COLLECTOR" 2>/dev/null || true
-COLLECTOR=""
+GWP_HELPER_PIDS=()
 for _ in 1 2 3; do
   "$TL" show --control "$WORK/b.sock" isa 1/1 fail >/dev/null 2>&1 || true
   "$TL" show --control "$WORK/b.sock" isa 1/1 recover >/dev/null 2>&1 || true
@@ -169,13 +122,8 @@ errors=$("$TL" show --control "$WORK/b.sock" counters | awk '$1 == "syslog-error
 kill -0 "$PID_B" || fail "B died without its collector"
 echo "   B: syslog-errors $errors, one warning"
 
-for pid in "$PID_A" "$PID_B"; do
-  kill -TERM "$pid"
-  rc=0
-  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  wait "$pid" || rc=$?
-  [ "$rc" -eq 0 ] || fail "gateway $pid exited $rc after SIGTERM"
-done
+gwp_stop_gateway a "$PID_A"
+gwp_stop_gateway b "$PID_B"
 PIDS=()
 echo "OK: tunnelisa run --syslog: RFC 5424 over UDP and a Unix socket, auth failures, ISA" \
   "events and drop reports"
