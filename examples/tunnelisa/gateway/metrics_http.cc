@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "absl/strings/str_format.h"
+#include "examples/tunnelisa/gateway/sockaddr.h"
+#include "tunnelisa/ip_address.h"
 
 namespace tunnelisa::gateway {
 namespace {
@@ -154,21 +156,11 @@ absl::StatusOr<std::unique_ptr<MetricsHttpServer>> MetricsHttpServer::Listen(
     return absl::InvalidArgumentError(absl::StrFormat(
         "--metrics-listen %s: expected IPv4:PORT or [IPv6]:PORT with literal addresses", text));
   }
+  // ParseListenAddress accepted only a literal of the family it names.
+  std::optional<IpAddress> address = IpAddress::Parse(a->address);
+  if (!address) return absl::InvalidArgumentError(absl::StrFormat("--metrics-listen %s", text));
   sockaddr_storage ss{};
-  socklen_t len = 0;
-  if (a->v6) {
-    auto* s6 = reinterpret_cast<sockaddr_in6*>(&ss);
-    s6->sin6_family = AF_INET6;
-    s6->sin6_port = htons(a->port);
-    inet_pton(AF_INET6, a->address.c_str(), &s6->sin6_addr);
-    len = sizeof *s6;
-  } else {
-    auto* s4 = reinterpret_cast<sockaddr_in*>(&ss);
-    s4->sin_family = AF_INET;
-    s4->sin_port = htons(a->port);
-    inet_pton(AF_INET, a->address.c_str(), &s4->sin_addr);
-    len = sizeof *s4;
-  }
+  socklen_t len = ToSockaddr(*address, a->port, ss);
   int fd = socket(a->v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return absl::InternalError(absl::StrFormat("socket: %s", strerror(errno)));
   int one = 1;

@@ -11,27 +11,12 @@
 
 #include "absl/strings/str_format.h"
 #include "examples/tunnelisa/gateway/packet_headers.h"
+#include "examples/tunnelisa/gateway/sockaddr.h"
 
 namespace tunnelisa::gateway {
 namespace {
 
 constexpr int kSocketBuffer = 1 << 20;  // best effort: the kernel caps it at [rw]mem_max
-
-socklen_t ToSockaddr(const IpAddress& a, uint16_t port, sockaddr_storage& ss) {
-  std::memset(&ss, 0, sizeof ss);
-  if (a.is_v4()) {
-    auto* sin = reinterpret_cast<sockaddr_in*>(&ss);
-    sin->sin_family = AF_INET;
-    sin->sin_port = htons(port);
-    std::memcpy(&sin->sin_addr, a.bytes(), 4);
-    return sizeof(sockaddr_in);
-  }
-  auto* sin6 = reinterpret_cast<sockaddr_in6*>(&ss);
-  sin6->sin6_family = AF_INET6;
-  sin6->sin6_port = htons(port);
-  std::memcpy(&sin6->sin6_addr, a.bytes(), 16);
-  return sizeof(sockaddr_in6);
-}
 
 // FromSockaddr: the peer of a received packet.
 IpAddress FromSockaddr(const sockaddr_storage& ss, uint16_t* port) {

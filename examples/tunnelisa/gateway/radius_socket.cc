@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "absl/strings/str_format.h"
+#include "examples/tunnelisa/gateway/sockaddr.h"
 
 namespace tunnelisa::gateway {
 namespace {
@@ -51,23 +52,8 @@ RadiusSocket::~RadiusSocket() {
 
 void RadiusSocket::Send(const radius::RadiusServerAddress& to, std::span<const uint8_t> datagram) {
   sockaddr_storage ss{};
-  socklen_t len = 0;
-  int fd = -1;
-  if (to.address.is_v4()) {
-    auto* sin = reinterpret_cast<sockaddr_in*>(&ss);
-    sin->sin_family = AF_INET;
-    sin->sin_port = htons(to.port);
-    std::memcpy(&sin->sin_addr, to.address.bytes(), 4);
-    len = sizeof(sockaddr_in);
-    fd = fd4_;
-  } else if (to.address.is_v6()) {
-    auto* sin6 = reinterpret_cast<sockaddr_in6*>(&ss);
-    sin6->sin6_family = AF_INET6;
-    sin6->sin6_port = htons(to.port);
-    std::memcpy(&sin6->sin6_addr, to.address.bytes(), 16);
-    len = sizeof(sockaddr_in6);
-    fd = fd6_;
-  }
+  const socklen_t len = ToSockaddr(to.address, to.port, ss);
+  const int fd = to.address.is_v4() ? fd4_ : to.address.is_v6() ? fd6_ : -1;
   if (fd < 0 || sendto(fd, datagram.data(), datagram.size(), MSG_DONTWAIT,
                        reinterpret_cast<const sockaddr*>(&ss), len) < 0) {
     ++send_errors_;

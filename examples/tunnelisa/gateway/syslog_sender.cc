@@ -13,6 +13,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
 #include "common/str_cat.h"
+#include "examples/tunnelisa/gateway/sockaddr.h"
 #include "tunnelisa/ip_address.h"
 
 namespace tunnelisa::gateway {
@@ -49,23 +50,8 @@ absl::StatusOr<std::unique_ptr<SyslogSender>> SyslogSender::Open(
       return absl::InvalidArgumentError(absl::StrFormat(
           "--syslog %s: expected udp:ADDRESS:PORT (udp:[IPV6]:PORT), an address literal", target));
     }
-    if (address->is_v4()) {
-      sockaddr_in in{};
-      in.sin_family = AF_INET;
-      in.sin_port = htons(static_cast<uint16_t>(port));
-      std::memcpy(&in.sin_addr, address->bytes(), 4);
-      std::memcpy(&s->to_, &in, sizeof in);
-      s->to_len_ = sizeof in;
-      family = AF_INET;
-    } else {
-      sockaddr_in6 in6{};
-      in6.sin6_family = AF_INET6;
-      in6.sin6_port = htons(static_cast<uint16_t>(port));
-      std::memcpy(&in6.sin6_addr, address->bytes(), 16);
-      std::memcpy(&s->to_, &in6, sizeof in6);
-      s->to_len_ = sizeof in6;
-      family = AF_INET6;
-    }
+    s->to_len_ = ToSockaddr(*address, static_cast<uint16_t>(port), s->to_);
+    family = address->is_v4() ? AF_INET : AF_INET6;
   } else {
     return absl::InvalidArgumentError(
         absl::StrFormat("--syslog %s: expected unix:PATH or udp:ADDRESS:PORT", target));
