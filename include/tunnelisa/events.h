@@ -17,6 +17,8 @@
 namespace tunnelisa {
 
 enum class LifetimeKind : uint8_t { kTime, kBytes, kPackets, kSequence };
+// LifetimeKindName: "time", "bytes", "packets", "sequence" (logs, syslog).
+std::string_view LifetimeKindName(LifetimeKind kind);
 
 // SaLifetimeEvent: an SA reached a soft limit (rekey now) or a hard one (it no longer passes
 // traffic). kSequence: outbound sequence numbers are used up (RFC 4303 section 3.3.3: the SA

@@ -2,6 +2,20 @@
 
 namespace tunnelisa {
 
+std::string_view LifetimeKindName(LifetimeKind kind) {
+  switch (kind) {
+    case LifetimeKind::kTime:
+      return "time";
+    case LifetimeKind::kBytes:
+      return "bytes";
+    case LifetimeKind::kPackets:
+      return "packets";
+    case LifetimeKind::kSequence:
+      return "sequence";
+  }
+  return "unknown";
+}
+
 std::string_view IkeEventKindName(IkeEventKind kind) {
   switch (kind) {
     case IkeEventKind::kIkeUp:

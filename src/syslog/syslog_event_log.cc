@@ -11,20 +11,6 @@
 namespace tunnelisa {
 namespace {
 
-std::string_view LifetimeKindName(LifetimeKind kind) {
-  switch (kind) {
-    case LifetimeKind::kTime:
-      return "time";
-    case LifetimeKind::kBytes:
-      return "bytes";
-    case LifetimeKind::kPackets:
-      return "packets";
-    case LifetimeKind::kSequence:
-      return "sequence";
-  }
-  return "unknown";
-}
-
 // IkeSeverity: failures are what an operator must see (warning); an SA coming or going is
 // significant but normal (notice); rekeys are routine (info).
 SyslogSeverity IkeSeverity(IkeEventKind kind) {

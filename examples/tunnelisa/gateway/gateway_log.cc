@@ -24,20 +24,6 @@ std::string_view LevelName(LogLevel level) {
   return "info";
 }
 
-std::string_view LifetimeKindName(LifetimeKind kind) {
-  switch (kind) {
-    case LifetimeKind::kTime:
-      return "time";
-    case LifetimeKind::kBytes:
-      return "bytes";
-    case LifetimeKind::kPackets:
-      return "packets";
-    case LifetimeKind::kSequence:
-      return "sequence";
-  }
-  return "?";
-}
-
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<GatewayLog>> GatewayLog::Open(const std::string& path) {
