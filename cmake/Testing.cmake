@@ -9,9 +9,9 @@ function(_tunnelisa_test_flags target)
   # are never empty). The library and tools keep the warning as an error at every level
   # (.ci/run's Release build); the tests only at the levels where it is reliable.
   target_compile_options(${target} PRIVATE $<$<CONFIG:Release>:-Wno-null-dereference>)
-  # TUNNELISA_SOURCE_DIR also comes with tunnelisa_test_tools (CMake keeps one copy).
-  target_compile_definitions(${target} PRIVATE TUNNELISA_BINARY_DIR="${PROJECT_BINARY_DIR}"
-                             TUNNELISA_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+  # No path of the checkout or the build is compiled in: tests find their data through
+  # tunnelisa::testing::SourceDir() (tests/test_tools/vector_file.h), so their objects are the
+  # same in every worktree and ccache shares them.
 endfunction()
 
 # The tests' precompiled header (cmake/PrecompiledHeaders.cmake): its owner is an executable

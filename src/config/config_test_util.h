@@ -10,13 +10,14 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "tests/test_tools/vector_file.h"
 #include "tunnelisa/config/parser.h"
 
 namespace tunnelisa::config::testing {
 
 // VectorPath: path of a file under tests/vectors/configs/.
 inline std::string VectorPath(const std::string& relative) {
-  return std::string(TUNNELISA_SOURCE_DIR) + "/tests/vectors/configs/" + relative;
+  return tunnelisa::testing::SourceDir() + "/tests/vectors/configs/" + relative;
 }
 
 inline std::string ReadVector(const std::string& relative) {

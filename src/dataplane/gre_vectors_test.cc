@@ -7,6 +7,7 @@
 
 #include "dataplane/gre_test_util.h"
 #include "gtest/gtest.h"
+#include "tests/test_tools/vector_file.h"
 #include "tools/pcap.h"
 #include "tunnelisa/gre_ipip.h"
 #include "tunnelisa/reassembly.h"
@@ -24,7 +25,7 @@ using testing::Spares;
 constexpr MonoTime kNow{42};
 
 std::vector<std::vector<uint8_t>> ReadPcap(const std::string& name) {
-  const std::string path = std::string(TUNNELISA_SOURCE_DIR) + "/tests/vectors/gre/" + name;
+  const std::string path = tunnelisa::testing::SourceDir() + "/tests/vectors/gre/" + name;
   absl::StatusOr<tools::PcapReader> r = tools::PcapReader::Open(path);
   EXPECT_TRUE(r.ok()) << r.status();
   std::vector<std::vector<uint8_t>> out;

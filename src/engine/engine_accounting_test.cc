@@ -15,6 +15,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/test_tools/packets.h"
+#include "tests/test_tools/vector_file.h"
 
 namespace tunnelisa::testing {
 namespace {
@@ -25,7 +26,7 @@ namespace attr = radius::attr;
 MonoTime At(int64_t seconds) { return MonoTime{} + Duration::Seconds(seconds); }
 
 std::string RemoteAccessText() {
-  std::ifstream in(std::string(TUNNELISA_SOURCE_DIR) + "/tests/vectors/configs/remote_access.cfg");
+  std::ifstream in(tunnelisa::testing::SourceDir() + "/tests/vectors/configs/remote_access.cfg");
   EXPECT_TRUE(in.good());
   std::stringstream s;
   s << in.rdbuf();

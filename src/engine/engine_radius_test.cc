@@ -15,6 +15,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/test_tools/packets.h"
+#include "tests/test_tools/vector_file.h"
 
 namespace tunnelisa::testing {
 namespace {
@@ -39,7 +40,7 @@ class FakeRadiusTransport final : public radius::RadiusTransport {
 // (nas-identifier "gw-a", timeout 3, retry 2, rad-1 127.0.0.1 then rad-2 127.0.0.2:11812)
 // and ipsec-gw "rw" (1.1.1.9, auth-method psk-radius) using it.
 std::string RemoteAccessText() {
-  std::ifstream in(std::string(TUNNELISA_SOURCE_DIR) + "/tests/vectors/configs/remote_access.cfg");
+  std::ifstream in(tunnelisa::testing::SourceDir() + "/tests/vectors/configs/remote_access.cfg");
   EXPECT_TRUE(in.good());
   std::stringstream s;
   s << in.rdbuf();

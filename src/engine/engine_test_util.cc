@@ -10,6 +10,7 @@
 #include "gtest/gtest.h"
 #include "ike/v2/ike_manager.h"
 #include "tests/test_tools/packets.h"
+#include "tests/test_tools/vector_file.h"
 #include "tunnelisa/config/loader.h"
 
 namespace tunnelisa::testing {
@@ -65,8 +66,7 @@ bool RecordingTransport::ToControl(const PacketRef& p) {
 }
 
 std::string ReadEngineVector(std::string_view name) {
-  std::string path =
-      std::string(TUNNELISA_SOURCE_DIR) + "/tests/vectors/engine/" + std::string(name);
+  std::string path = tunnelisa::testing::SourceDir() + "/tests/vectors/engine/" + std::string(name);
   std::ifstream in(path);
   EXPECT_TRUE(in.good()) << "cannot read " << path;
   std::stringstream s;

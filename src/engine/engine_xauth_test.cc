@@ -16,6 +16,7 @@
 #include "radius/radius_packet.h"
 #include "radius/radius_test_util.h"
 #include "tests/test_tools/packets.h"
+#include "tests/test_tools/vector_file.h"
 
 namespace tunnelisa::testing {
 namespace {
@@ -28,7 +29,7 @@ using FakeRadiusTransport = radius::testutil::RecordingTransport;
 // The remote-access vector: radius-server-policy "rsp", rad-1 127.0.0.1 secret "s3cret-1"
 // first, timeout 3, retry 2.
 std::string RemoteAccessText() {
-  std::ifstream in(std::string(TUNNELISA_SOURCE_DIR) + "/tests/vectors/configs/remote_access.cfg");
+  std::ifstream in(tunnelisa::testing::SourceDir() + "/tests/vectors/configs/remote_access.cfg");
   EXPECT_TRUE(in.good());
   std::stringstream s;
   s << in.rdbuf();

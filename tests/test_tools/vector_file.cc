@@ -38,18 +38,6 @@ int HexDigit(char c) {
   return -1;
 }
 
-// Directory holding the checkout. The test targets get TUNNELISA_SOURCE_DIR as a compile
-// definition; if this file is built without it, fall back to the location of this source file
-// (<root>/tests/test_tools/vector_file.cc), which CMake passes to the compiler as an absolute
-// path.
-std::string SourceDir() {
-#ifdef TUNNELISA_SOURCE_DIR
-  return TUNNELISA_SOURCE_DIR;
-#else
-  return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path().string();
-#endif
-}
-
 // Splits "Key = value" or "Key =" (empty value). Returns false if the line has neither form.
 bool SplitField(std::string_view line, std::string_view& key, std::string_view& value) {
   size_t pos = line.find(" = ");
@@ -78,6 +66,18 @@ void RecordFailure(const VectorRecord& record, std::string_view message) {
 }
 
 }  // namespace
+
+// Directory holding the checkout: TUNNELISA_SOURCE_DIR, a compile definition of this file
+// only; if this file is built without it, fall back to the location of this source file
+// (<root>/tests/test_tools/vector_file.cc), which CMake passes to the compiler as an absolute
+// path.
+std::string SourceDir() {
+#ifdef TUNNELISA_SOURCE_DIR
+  return TUNNELISA_SOURCE_DIR;
+#else
+  return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path().string();
+#endif
+}
 
 bool VectorRecord::Has(std::string_view key) const {
   return fields.find(std::string(key)) != fields.end();

@@ -55,7 +55,12 @@ struct VectorRecord {
   std::string Label() const;
 };
 
-// VectorFilePath: TUNNELISA_SOURCE_DIR "/tests/vectors/" + name.
+// SourceDir: the checkout the tests were built from. Tests read their data through it rather
+// than through a compile definition of their own, so that their objects do not depend on
+// where the checkout is (ccache shares them between worktrees).
+std::string SourceDir();
+
+// VectorFilePath: SourceDir() + "/tests/vectors/" + name.
 std::string VectorFilePath(std::string_view name);
 
 // LoadVectorFile: reads tests/vectors/<name> (see VectorFilePath). Errors: NotFound if the file
