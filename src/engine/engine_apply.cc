@@ -58,14 +58,6 @@ std::vector<IpPrefix> Selectors(const config::SecurityPolicy* policy, bool local
   return out;
 }
 
-// AddSince: to += now - base (a tunnel's traffic since it was linked to a SAP or service).
-void AddSince(TrafficCounters& to, const TrafficCounters& now, const TrafficCounters& base) {
-  to.in_packets += now.in_packets - base.in_packets;
-  to.in_octets += now.in_octets - base.in_octets;
-  to.out_packets += now.out_packets - base.out_packets;
-  to.out_octets += now.out_octets - base.out_octets;
-}
-
 }  // namespace
 
 void Engine::Impl::Log(LogLevel level, const std::string& message) const {

@@ -45,7 +45,6 @@ struct IpTunnelState;
 struct IpsecTunnelState;
 struct EngineService;
 class SlotRunner;
-class MetricsText;  // tunnelisa/metrics_text.h
 
 // PacketInfo: the IP header fields the engine routes and demultiplexes on.
 struct PacketInfo {
@@ -146,6 +145,14 @@ struct alignas(64) TunnelTraffic {
   TrafficCounters inner;
   TrafficCounters outer;
 };
+
+// AddSince: to += now - base (a tunnel's traffic since it was linked to a SAP or service).
+inline void AddSince(TrafficCounters& to, const TrafficCounters& now, const TrafficCounters& base) {
+  to.in_packets += now.in_packets - base.in_packets;
+  to.in_octets += now.in_octets - base.in_octets;
+  to.out_packets += now.out_packets - base.out_packets;
+  to.out_octets += now.out_octets - base.out_octets;
+}
 
 // CounterLink: where one tunnel's traffic counts besides the tunnel itself (control path):
 // what the tunnel counted since `base` (its figures when it was linked there) belongs to these
@@ -444,16 +451,12 @@ class Engine::Impl {
   // engine_view.cc helper: SA counters of an ipsec tunnel.
   std::optional<config::IpsecTunnelCounters> IpsecCounters(const config::TunnelKey& key) const;
   // engine_metrics.cc: a tunnel's statistics for `show ... statistics` (drops: its SAs', or
-  // the IP tunnel data plane's for it), the view's statistics functions, and the families of
-  // Engine::Metrics. Control path, inside a control window (WireStatistics' functions take
-  // their own).
+  // the IP tunnel data plane's for it) and the view's statistics functions. Control path,
+  // inside a control window (WireStatistics' functions take their own; Engine::Metrics takes
+  // short ones, see WindowedReads there).
   std::optional<config::TrafficStatistics> TunnelStatistics(const config::TunnelKey& key,
                                                             bool ipsec) const;
   void WireStatistics();
-  void TunnelMetrics(MetricsText& m) const;
-  void SaMetrics(MetricsText& m) const;
-  void SapServiceMetrics(MetricsText& m) const;
-  void IsaMetrics(MetricsText& m) const;
 
   EngineOptions options;
   config::RunningConfig running;

@@ -9,9 +9,12 @@
 // counters of their own.
 #include <algorithm>
 #include <array>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "common/str_cat.h"
 #include "engine/engine_impl.h"
 #include "tunnelisa/metrics_text.h"
@@ -111,129 +114,214 @@ void Engine::Impl::WireStatistics() {
   });
 }
 
-void Engine::Impl::TunnelMetrics(MetricsText& m) const {
-  const config::Config& config = running.config();
-  for (bool ipsec : {false, true}) {
-    const std::string kind = ipsec ? "ipsec_tunnel" : "ip_tunnel";
-    const std::string what = ipsec ? "ipsec-tunnel" : "ip-tunnel (GRE / IP-IP)";
-    // Every configured tunnel of this kind with its statistics, in key order.
-    std::vector<std::pair<config::TunnelKey, config::TrafficStatistics>> rows;
-    for (const auto& [sid, s] : config.services) {
-      for (const auto& [ifname, i] : s.interfaces) {
-        if (!i.sap) continue;
-        std::vector<std::string> names;
-        if (ipsec) {
-          for (const auto& [name, t] : i.sap->ipsec_tunnels) names.push_back(name);
-        } else if (i.sap->ip_tunnel) {
-          names.push_back(i.sap->ip_tunnel->name);
-        }
-        for (const std::string& name : names) {
-          config::TunnelKey key{sid, name};
-          rows.emplace_back(key,
-                            TunnelStatistics(key, ipsec).value_or(config::TrafficStatistics{}));
-        }
+namespace {
+
+// WindowedReads: Engine::Metrics' reads of what the workers write (tunnel, SA, SAP and slot
+// counters), at most kReadsPerWindow of them per control window. A scrape of 100k tunnels
+// reads for tens of milliseconds and renders for longer; one window around all of it would
+// keep the workers out that long, and a worker parks only one burst per window (what does not
+// fit is dropped as slot-busy). Between two windows the workers run. What is iterated
+// (configuration, tunnels, sessions, counter links) belongs to the control thread, which is
+// here, so it does not change between windows; only the counters move on, and each series is
+// still read once, at one instant, which is all the exposition format promises.
+class WindowedReads {
+ public:
+  explicit WindowedReads(Engine::Impl& e) : e_(e) {}
+  ~WindowedReads() { Done(); }
+  WindowedReads(const WindowedReads&) = delete;
+  WindowedReads& operator=(const WindowedReads&) = delete;
+  // Step: before each read of worker-written state.
+  void Step() {
+    if (open_ && ++reads_ < kReadsPerWindow) return;
+    Done();
+    e_.gate.Open(e_.worker_flags);  // as ControlWindow does
+    open_ = true;
+    reads_ = 0;
+  }
+  // Done: no more reads; the rendering runs outside any window.
+  void Done() {
+    if (open_) e_.gate.Close();
+    open_ = false;
+  }
+
+ private:
+  static constexpr size_t kReadsPerWindow = 256;
+  Engine::Impl& e_;
+  bool open_ = false;
+  size_t reads_ = 0;
+};
+
+struct TunnelRow {
+  config::TunnelKey key;
+  bool up = false;
+  config::TrafficStatistics stats;
+};
+
+// TunnelRows: every configured tunnel of one kind with its state and statistics, in the
+// configuration's order (service, interface, tunnel name).
+std::vector<TunnelRow> TunnelRows(Engine::Impl& e, bool ipsec, WindowedReads& reads) {
+  std::vector<TunnelRow> rows;
+  for (const auto& [sid, s] : e.running.config().services) {
+    for (const auto& [ifname, i] : s.interfaces) {
+      if (!i.sap) continue;
+      std::vector<const std::string*> names;
+      if (ipsec) {
+        for (const auto& [name, t] : i.sap->ipsec_tunnels) names.push_back(&name);
+      } else if (i.sap->ip_tunnel) {
+        names.push_back(&i.sap->ip_tunnel->name);
+      }
+      for (const std::string* name : names) {
+        TunnelRow r{.key = {sid, *name}};
+        reads.Step();
+        r.up = ipsec ? e.view.IpsecTunnelStatus(r.key).up() : e.view.IpTunnelStatus(r.key).up();
+        r.stats = e.TunnelStatistics(r.key, ipsec).value_or(config::TrafficStatistics{});
+        rows.push_back(std::move(r));
       }
     }
-    m.Family(StrCat("tunnelisa_", kind, "_up"), MetricsText::kGauge,
-             StrCat("1 when the ", what, " is operationally up, else 0."));
-    for (const auto& [key, s] : rows) {
-      const std::string service = std::to_string(key.service);
-      const bool up = ipsec ? view.IpsecTunnelStatus(key).up() : view.IpTunnelStatus(key).up();
-      m.Sample({{"service", service}, {"tunnel", key.name}}, up ? 1 : 0);
+  }
+  return rows;
+}
+
+void RenderTunnels(MetricsText& m, bool ipsec, const std::vector<TunnelRow>& rows) {
+  const std::string kind = ipsec ? "ipsec_tunnel" : "ip_tunnel";
+  const std::string what = ipsec ? "ipsec-tunnel" : "ip-tunnel (GRE / IP-IP)";
+  m.Family(StrCat("tunnelisa_", kind, "_up"), MetricsText::kGauge,
+           StrCat("1 when the ", what, " is operationally up, else 0."));
+  for (const TunnelRow& r : rows) {
+    const std::string service = std::to_string(r.key.service);
+    m.Sample({{"service", service}, {"tunnel", r.key.name}}, r.up ? 1 : 0);
+  }
+  for (bool octets : {false, true}) {
+    m.Family(StrCat("tunnelisa_", kind, octets ? "_octets_total" : "_packets_total"),
+             MetricsText::kCounter,
+             StrCat("Payload ", octets ? "octets" : "packets", " of the ", what,
+                    ": in = decapsulated from it, out = encapsulated into it."));
+    for (const TunnelRow& r : rows) {
+      const std::string service = std::to_string(r.key.service);
+      m.Sample({{"service", service}, {"tunnel", r.key.name}, {"direction", "in"}},
+               octets ? r.stats.in_octets : r.stats.in_packets);
+      m.Sample({{"service", service}, {"tunnel", r.key.name}, {"direction", "out"}},
+               octets ? r.stats.out_octets : r.stats.out_packets);
     }
-    for (bool octets : {false, true}) {
-      m.Family(StrCat("tunnelisa_", kind, octets ? "_octets_total" : "_packets_total"),
-               MetricsText::kCounter,
-               StrCat("Payload ", octets ? "octets" : "packets", " of the ", what,
-                      ": in = decapsulated from it, out = encapsulated into it."));
-      for (const auto& [key, s] : rows) {
-        const std::string service = std::to_string(key.service);
-        m.Sample({{"service", service}, {"tunnel", key.name}, {"direction", "in"}},
-                 octets ? s.in_octets : s.in_packets);
-        m.Sample({{"service", service}, {"tunnel", key.name}, {"direction", "out"}},
-                 octets ? s.out_octets : s.out_packets);
-      }
-    }
-    m.Family(
-        StrCat("tunnelisa_", kind, "_drops_total"), MetricsText::kCounter,
-        StrCat("Packets of the ", what, " dropped, by reason (",
-               ipsec ? "its current SAs'" : "since it was installed", "; reasons seen only)."));
-    for (const auto& [key, s] : rows) {
-      const std::string service = std::to_string(key.service);
-      for (const auto& [reason, n] : s.drops) {
-        m.Sample({{"service", service}, {"tunnel", key.name}, {"reason", reason}}, n);
-      }
+  }
+  m.Family(StrCat("tunnelisa_", kind, "_drops_total"), MetricsText::kCounter,
+           StrCat("Packets of the ", what, " dropped, by reason (",
+                  ipsec ? "its current SAs'" : "since it was installed", "; reasons seen only)."));
+  for (const TunnelRow& r : rows) {
+    const std::string service = std::to_string(r.key.service);
+    for (const auto& [reason, n] : r.stats.drops) {
+      m.Sample({{"service", service}, {"tunnel", r.key.name}, {"reason", reason}}, n);
     }
   }
 }
 
-void Engine::Impl::SaMetrics(MetricsText& m) const {
-  struct SaRow {
-    std::string owner;  // "ipsec-tunnel" or "ipsec-gw"
-    const config::TunnelKey* key;
-    SaStats stats;
-  };
+struct SaRow {
+  const char* owner;             // "ipsec-tunnel" or "ipsec-gw"
+  const config::TunnelKey* key;  // the control thread's: stable while Metrics runs
+  SaStats stats;
+};
+
+std::vector<SaRow> SaRows(Engine::Impl& e, WindowedReads& reads) {
   std::vector<SaRow> rows;
-  auto add = [&](const char* owner, const IpsecTunnelState& t) {
+  auto add = [&rows, &reads](const char* owner, const IpsecTunnelState& t) {
     if (t.slot == nullptr) return;
     for (const SaHandle& h : SaHandles(t)) {
+      reads.Step();
       absl::StatusOr<SaStats> sa = t.slot->esp->Query(h);
       if (sa.ok()) rows.push_back({owner, &t.key, *sa});
     }
   };
-  for (const auto& [key, t] : ipsec_tunnels) add("ipsec-tunnel", t);
-  for (const auto& [key, t] : gw_session_by_key) add("ipsec-gw", *t);
-  auto labels = [](const SaRow& r, const std::string& service, const std::string& spi) {
-    return std::array<MetricsText::Label, 5>{{{"service", service},
-                                              {"owner", r.owner},
-                                              {"tunnel", r.key->name},
-                                              {"spi", spi},
-                                              {"direction", ""}}};
-  };
+  for (const auto& [key, t] : e.ipsec_tunnels) add("ipsec-tunnel", t);
+  for (const auto& [key, t] : e.gw_session_by_key) add("ipsec-gw", *t);
+  return rows;
+}
+
+void RenderSas(MetricsText& m, const std::vector<SaRow>& rows) {
+  static constexpr const char* kNames[] = {"tunnelisa_sa_packets_total",
+                                           "tunnelisa_sa_octets_total", "tunnelisa_sa_drops_total"};
+  static constexpr const char* kHelp[] = {
+      "Packets an SA passed (encrypted, or decrypted and delivered).",
+      "Inner octets of the packets an SA passed.",
+      "Packets an SA dropped, by reason (reasons seen only)."};
   for (int metric = 0; metric < 3; ++metric) {
-    static constexpr const char* kNames[] = {
-        "tunnelisa_sa_packets_total", "tunnelisa_sa_octets_total", "tunnelisa_sa_drops_total"};
-    static constexpr const char* kHelp[] = {
-        "Packets an SA passed (encrypted, or decrypted and delivered).",
-        "Inner octets of the packets an SA passed.",
-        "Packets an SA dropped, by reason (reasons seen only)."};
     m.Family(kNames[metric], MetricsText::kCounter, kHelp[metric]);
     for (const SaRow& r : rows) {
+      // Labels are views: the strings they show must outlive them.
       const std::string service = std::to_string(r.key->service);
       const std::string spi = std::to_string(r.stats.spi);
       const std::string dir = Direction(r.stats.direction);
-      auto l = labels(r, service, spi);
-      l[4].second = dir;
+      const std::array<MetricsText::Label, 5> l{{{"service", service},
+                                                 {"owner", r.owner},
+                                                 {"tunnel", r.key->name},
+                                                 {"spi", spi},
+                                                 {"direction", dir}}};
       if (metric < 2) {
         m.Sample(l, metric == 0 ? r.stats.packets : r.stats.bytes);
         continue;
       }
       for (const auto& [reason, n] : NonZero(r.stats.drops)) {
-        std::array<MetricsText::Label, 6> with{l[0], l[1], l[2], l[3], l[4], {"reason", reason}};
+        const std::array<MetricsText::Label, 6> with{l[0], l[1], l[2],
+                                                     l[3], l[4], {"reason", reason}};
         m.Sample(with, n);
       }
     }
   }
 }
 
-void Engine::Impl::SapServiceMetrics(MetricsText& m) const {
-  const config::Config& config = running.config();
-  std::vector<std::pair<std::pair<uint32_t, config::TunnelSapId>, TrafficCounters>> saps;
-  std::vector<std::pair<uint32_t, TrafficCounters>> svcs;
-  for (const auto& [sid, s] : config.services) {
-    svcs.emplace_back(sid, ServiceTraffic(sid).value_or(TrafficCounters{}));
+using SapId = std::pair<uint32_t, config::TunnelSapId>;
+
+struct SapServiceRows {
+  std::vector<std::pair<SapId, TrafficCounters>> saps;         // configuration order
+  std::vector<std::pair<uint32_t, TrafficCounters>> services;  // configuration order
+};
+
+// SapServiceTotals: every configured SAP's and service's traffic (Engine::Impl::SapTraffic /
+// ServiceTraffic for all of them), from one pass over the tunnels' counter links rather than
+// one per SAP and service (which is quadratic in a configuration of many SAPs).
+SapServiceRows SapServiceTotals(Engine::Impl& e, WindowedReads& reads) {
+  SapServiceRows out;
+  absl::flat_hash_map<uint32_t, size_t> service_row;
+  std::map<SapId, size_t> sap_row;
+  for (const auto& [sid, s] : e.running.config().services) {
+    auto retired = e.retired_service_traffic.find(sid);
+    service_row.emplace(sid, out.services.size());
+    out.services.emplace_back(
+        sid, retired == e.retired_service_traffic.end() ? TrafficCounters{} : retired->second);
     for (const auto& [ifname, i] : s.interfaces) {
-      if (i.sap)
-        saps.emplace_back(std::pair{sid, i.sap->id},
-                          SapTraffic(sid, i.sap->id).value_or(TrafficCounters{}));
+      if (!i.sap) continue;
+      const SapId id{sid, i.sap->id};
+      auto r = e.retired_sap_traffic.find(id);
+      sap_row.emplace(id, out.saps.size());
+      out.saps.emplace_back(id, r == e.retired_sap_traffic.end() ? TrafficCounters{} : r->second);
     }
   }
+  auto add_sap = [&](const SapId& id, const TrafficCounters& now, const TrafficCounters& base) {
+    if (auto it = sap_row.find(id); it != sap_row.end()) {
+      AddSince(out.saps[it->second].second, now, base);
+    }
+  };
+  auto add_service = [&](uint32_t sid, const TrafficCounters& now, const TrafficCounters& base) {
+    if (auto it = service_row.find(sid); it != service_row.end()) {
+      AddSince(out.services[it->second].second, now, base);
+    }
+  };
+  for (const auto& [key, c] : e.counter_links) {
+    reads.Step();
+    add_sap(c.private_sap, c.traffic->inner, c.base.inner);
+    add_service(c.private_service, c.traffic->inner, c.base.inner);
+    if (c.public_sap) add_sap(*c.public_sap, c.traffic->outer, c.base.outer);
+    if (c.delivery_service) add_service(*c.delivery_service, c.traffic->outer, c.base.outer);
+  }
+  return out;
+}
+
+void RenderSapsServices(MetricsText& m, const SapServiceRows& rows) {
   for (bool octets : {false, true}) {
     m.Family(octets ? "tunnelisa_sap_octets_total" : "tunnelisa_sap_packets_total",
              MetricsText::kCounter,
              StrCat("Tunnel SAP ", octets ? "octets" : "packets",
                     ": a private SAP's tunnels' payload, a public SAP's outer packets."));
-    for (const auto& [id, c] : saps) {
+    for (const auto& [id, c] : rows.saps) {
       const std::string service = std::to_string(id.first);
       const std::string sap = id.second.ToString();
       m.Sample({{"service", service}, {"sap", sap}, {"direction", "in"}},
@@ -245,7 +333,7 @@ void Engine::Impl::SapServiceMetrics(MetricsText& m) const {
              MetricsText::kCounter,
              StrCat("Service ", octets ? "octets" : "packets",
                     ", the sum over its tunnel SAPs (the guide's billing statistics)."));
-    for (const auto& [sid, c] : svcs) {
+    for (const auto& [sid, c] : rows.services) {
       const std::string service = std::to_string(sid);
       m.Sample({{"service", service}, {"direction", "in"}}, octets ? c.in_octets : c.in_packets);
       m.Sample({{"service", service}, {"direction", "out"}}, octets ? c.out_octets : c.out_packets);
@@ -253,8 +341,28 @@ void Engine::Impl::SapServiceMetrics(MetricsText& m) const {
   }
 }
 
-void Engine::Impl::IsaMetrics(MetricsText& m) const {
-  const std::vector<Engine::SlotState> states = Slots();
+struct IsaRows {
+  std::vector<Engine::SlotState> states;
+  struct Planes {
+    std::string isa;
+    DataplaneCounters esp;
+    IpTunnelGlobalCounters ip;
+  };
+  std::vector<Planes> planes;
+};
+
+IsaRows IsaTotals(Engine::Impl& e, WindowedReads& reads) {
+  IsaRows out;
+  reads.Step();
+  out.states = e.Slots();
+  for (const auto& [isa, slot] : e.slots) {
+    reads.Step();
+    out.planes.push_back({isa.ToString(), slot->esp->counters(), slot->ip->counters()});
+  }
+  return out;
+}
+
+void RenderIsas(MetricsText& m, const IsaRows& rows) {
   struct Gauge {
     const char* name;
     const char* help;
@@ -270,37 +378,45 @@ void Engine::Impl::IsaMetrics(MetricsText& m) const {
   };
   for (const Gauge& g : kGauges) {
     m.Family(g.name, MetricsText::kGauge, g.help);
-    for (const Engine::SlotState& s : states) m.Sample({{"isa", s.isa.ToString()}}, g.get(s));
+    for (const Engine::SlotState& s : rows.states) m.Sample({{"isa", s.isa.ToString()}}, g.get(s));
   }
   m.Family("tunnelisa_isa_packets_total", MetricsText::kCounter,
            "Packets the ISA slot's data planes processed, by operation.");
-  for (const auto& [isa, slot] : slots) {
-    const std::string name = isa.ToString();
-    const DataplaneCounters& esp = slot->esp->counters();
-    const IpTunnelGlobalCounters& ip = slot->ip->counters();
-    m.Sample({{"isa", name}, {"operation", "encrypt"}}, esp.encrypted_packets);
-    m.Sample({{"isa", name}, {"operation", "decrypt"}}, esp.decrypted_packets);
-    m.Sample({{"isa", name}, {"operation", "encapsulate"}}, ip.encapsulated);
-    m.Sample({{"isa", name}, {"operation", "decapsulate"}}, ip.decapsulated);
+  for (const IsaRows::Planes& p : rows.planes) {
+    m.Sample({{"isa", p.isa}, {"operation", "encrypt"}}, p.esp.encrypted_packets);
+    m.Sample({{"isa", p.isa}, {"operation", "decrypt"}}, p.esp.decrypted_packets);
+    m.Sample({{"isa", p.isa}, {"operation", "encapsulate"}}, p.ip.encapsulated);
+    m.Sample({{"isa", p.isa}, {"operation", "decapsulate"}}, p.ip.decapsulated);
   }
   m.Family("tunnelisa_isa_drops_total", MetricsText::kCounter,
            "Packets the ISA slot's data planes (esp, ip-tunnel) dropped, by reason, including "
            "packets no tunnel claimed (reasons seen only).");
-  for (const auto& [isa, slot] : slots) {
-    const std::string name = isa.ToString();
-    for (const auto& [reason, n] : NonZero(slot->esp->counters().drops)) {
-      m.Sample({{"isa", name}, {"plane", "esp"}, {"reason", reason}}, n);
+  for (const IsaRows::Planes& p : rows.planes) {
+    for (const auto& [reason, n] : NonZero(p.esp.drops)) {
+      m.Sample({{"isa", p.isa}, {"plane", "esp"}, {"reason", reason}}, n);
     }
-    for (const auto& [reason, n] : NonZero(slot->ip->counters().drops)) {
-      m.Sample({{"isa", name}, {"plane", "ip-tunnel"}, {"reason", reason}}, n);
+    for (const auto& [reason, n] : NonZero(p.ip.drops)) {
+      m.Sample({{"isa", p.isa}, {"plane", "ip-tunnel"}, {"reason", reason}}, n);
     }
   }
 }
 
+}  // namespace
+
 std::string Engine::Metrics() const {
-  ControlWindow w(*impl_);
+  Engine::Impl& e = *impl_;
+  // What the workers write, read in short windows (WindowedReads); then rendered with none.
+  WindowedReads reads(e);
+  reads.Step();
+  const EngineCounters c = e.Counters();
+  const std::vector<TunnelRow> ip_rows = TunnelRows(e, /*ipsec=*/false, reads);
+  const std::vector<TunnelRow> ipsec_rows = TunnelRows(e, /*ipsec=*/true, reads);
+  const std::vector<SaRow> sa_rows = SaRows(e, reads);
+  const SapServiceRows sap_rows = SapServiceTotals(e, reads);
+  const IsaRows isa_rows = IsaTotals(e, reads);
+  reads.Done();
+
   MetricsText m;
-  const EngineCounters c = impl_->Counters();
   m.Family("tunnelisa_engine_packets_total", MetricsText::kCounter,
            "Packets through the engine's burst calls, by event (EngineCounters).");
   for (const auto& [event, value] : {std::pair{"public_in", c.public_in},
@@ -324,10 +440,11 @@ std::string Engine::Metrics() const {
   m.Family("tunnelisa_engine_control_queue_overflows_total", MetricsText::kCounter,
            "Control work the slots could not queue (retried later).");
   m.Sample({}, c.control_queue_overflows);
-  impl_->TunnelMetrics(m);
-  impl_->SaMetrics(m);
-  impl_->SapServiceMetrics(m);
-  impl_->IsaMetrics(m);
+  RenderTunnels(m, /*ipsec=*/false, ip_rows);
+  RenderTunnels(m, /*ipsec=*/true, ipsec_rows);
+  RenderSas(m, sa_rows);
+  RenderSapsServices(m, sap_rows);
+  RenderIsas(m, isa_rows);
 
   const IkeCounters k = ike_counters();
   m.Family("tunnelisa_ike_sas", MetricsText::kGauge, "IKE SAs now (IKEv1 and IKEv2, any state).");

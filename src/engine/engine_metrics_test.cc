@@ -2,9 +2,13 @@
 // traffic through two engines back to back: packets and octets per tunnel, SAP and service,
 // drops by reason where the engine counts them per object (per SA, per GRE tunnel), per ISA
 // and IKE figures; the exposition text is parsed back with a strict checker.
+#include <map>
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "engine/engine_ike_test_util.h"
 #include "engine/engine_test_util.h"
 #include "gmock/gmock.h"
@@ -153,6 +157,54 @@ TEST_F(EngineStatsTest, MetricsCountTheBurst) {
   // IKE: none here, but the families are there.
   EXPECT_EQ(a.Value("tunnelisa_ike_sas"), 0);
   EXPECT_EQ(a.types["tunnelisa_ike_datagrams_total"], "counter");
+}
+
+// ShowTraffic: the four figures of a `show ... stats` JSON answer (the per-object queries
+// SapTraffic / ServiceTraffic answer it).
+std::map<std::string, double> ShowTraffic(const Engine& e, std::vector<std::string> words) {
+  const std::string json = ShowJson(e, std::move(words));
+  std::map<std::string, double> out;
+  for (const char* field : {"in_packets", "in_octets", "out_packets", "out_octets"}) {
+    const std::string key = absl::StrCat("\"", field, "\":");
+    const size_t at = json.find(key);
+    EXPECT_NE(at, std::string::npos) << json;
+    if (at != std::string::npos) out[field] = std::stod(json.substr(at + key.size()));
+  }
+  return out;
+}
+
+TEST_F(EngineStatsTest, MetricsSapAndServiceTotalsAgreeWithShow) {
+  // Metrics sums every SAP and service in one pass over the tunnels; `show` asks one object
+  // at a time. Every sample must agree, on both routers, and none may be missing.
+  for (const Router* r : {&pair_.a(), &pair_.b()}) {
+    const Engine& e = *r->engine;
+    Exposition m = MetricsOf(e);
+    size_t saps = 0, services = 0;
+    for (const ExpositionSample& s : m.samples) {
+      const bool sap =
+          s.name == "tunnelisa_sap_packets_total" || s.name == "tunnelisa_sap_octets_total";
+      const bool service =
+          s.name == "tunnelisa_service_packets_total" || s.name == "tunnelisa_service_octets_total";
+      if (!sap && !service) continue;
+      std::vector<std::string> words = {"service", "id", s.labels.at("service")};
+      if (sap) words.insert(words.end(), {"sap", s.labels.at("sap")});
+      words.push_back("stats");
+      const std::string field =
+          absl::StrCat(s.labels.at("direction"),
+                       absl::EndsWith(s.name, "_octets_total") ? "_octets" : "_packets");
+      EXPECT_EQ(s.value, ShowTraffic(e, words)[field])
+          << s.name << " " << absl::StrJoin(words, " ");
+      (sap ? saps : services) += 1;
+    }
+    // 2 directions x packets and octets per object; the test configuration has several of each.
+    EXPECT_GE(saps, 4u * 3);
+    EXPECT_GE(services, 4u * 2);
+  }
+  // And the traffic is there to be counted: VPRN 101 sent the burst through three SAPs.
+  EXPECT_EQ(
+      MetricsOf(*pair_.a().engine)
+          .Value("tunnelisa_service_packets_total", {{"service", "101"}, {"direction", "out"}}),
+      15);
 }
 
 TEST(EngineMetrics, IkeAndGatewaySessionFigures) {
