@@ -220,7 +220,7 @@ class IkeManager {
   uint32_t NewChildSpi();
   void FollowPeer(IkeSa& sa, const IkeEndpoint& remote, const IkeEndpoint& local, MonoTime now);
   void Emit(IkeEventKind kind, const IkeSa& sa, std::string_view detail, MonoTime now,
-            const ChildSa* child = nullptr);
+            const ChildSa* child = nullptr, const IkeSa* replaced = nullptr);
   void LogLine(LogLevel level, std::string message);
   static uint64_t ChildCookie(uint32_t inbound_spi) { return inbound_spi; }
 
