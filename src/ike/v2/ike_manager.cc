@@ -390,7 +390,7 @@ void IkeManager::StartNext(IkeSa& sa, MonoTime now) {
   while (!sa.queue.empty() && sa.request.kind == RequestKind::kNone &&
          sa.state != IkeState::kDead) {
     Work w = sa.queue.front();
-    sa.queue.pop_front();
+    sa.queue.erase(sa.queue.begin());
     switch (w.kind) {
       case RequestKind::kCreateChild:
         StartChildRekey(sa, w.child_spi, now);
