@@ -13,9 +13,8 @@
 // Counters: allocs = the responder's C++ heap allocations per handshake, ossl_allocs =
 // OpenSSL's (bench/alloc_count.h), both counted inside the same timed calls.
 //
-// It measures the IkeManager with a real data plane rather than a whole Engine: setting up
-// 100k ipsec-gw sessions through an Engine is dominated today by per-session work there
-// (every new session relinks every session's routes), which section 1 fixes separately.
+// It measures the IkeManager with a real data plane rather than a whole Engine; the same
+// handshakes through an Engine are BM_EngineIkeResponderLoad (bench/ike_engine_load_bench.cc).
 #include <benchmark/benchmark.h>
 
 #include <deque>
