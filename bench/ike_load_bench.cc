@@ -10,110 +10,42 @@
 // it. Like `tunnelisa run`, the host re-arms its timer (OnTimer) after every datagram it hands
 // to IKE, so per-tick costs that grow with n show up here.
 //
-// It measures the IkeManager with a real data plane rather than a whole Engine: setting up
-// 100k ipsec-gw sessions through an Engine is dominated today by per-session work there
-// (every new session relinks every session's routes), which section 1 fixes separately.
+// Counters: allocs = the responder's C++ heap allocations per handshake, ossl_allocs =
+// OpenSSL's (bench/alloc_count.h), both counted inside the same timed calls.
+//
+// It measures the IkeManager with a real data plane rather than a whole Engine; the same
+// handshakes through an Engine are BM_EngineIkeResponderLoad (bench/ike_engine_load_bench.cc).
 #include <benchmark/benchmark.h>
-#include <openssl/rand.h>
-#include <time.h>
 
-#include <array>
 #include <deque>
 #include <limits>
 #include <memory>
-#include <string>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
-#include "bench/bench_ike_host.h"
-#include "ike/auth/psk_authenticator.h"
+#include "bench/alloc_count.h"
+#include "bench/ike_load_util.h"
 #include "ike/v2/ike_manager.h"
-#include "tunnelisa/crypto_backend.h"
-#include "tunnelisa/esp_dataplane.h"
 
 namespace tunnelisa {
 namespace {
 
-struct Datagram {
-  ike::IkeEndpoint from, to;
-  std::vector<uint8_t> bytes;
-};
+using bench::Datagram;
+using bench::LoadHost;
+using bench::ThreadCpuNs;
+using Clients = bench::LoadClients;
 
-// LoadHost: one side's IkeHost: datagrams into `out`, with their endpoints.
-class LoadHost final : public bench::EspIkeHost {
- public:
-  explicit LoadHost(std::deque<Datagram>* out) : out_(out) {}
-  void SendIke(const ike::IkeEndpoint& local, const ike::IkeEndpoint& remote,
-               std::span<const uint8_t> datagram) override {
-    out_->push_back({local, remote, {datagram.begin(), datagram.end()}});
-  }
-
- private:
-  std::deque<Datagram>* out_;
-};
-
-const IpAddress& GatewayAddress() {
-  static const IpAddress a = *IpAddress::Parse("192.0.2.2");
-  return a;
-}
-
-// PeerAddress: peer k's own address, 10.0.0.1 onwards (16M distinct).
-IpAddress PeerAddress(uint64_t k) {
-  const uint64_t v = k + 1;
-  return *IpAddress::Parse(
-      absl::StrCat("10.", (v >> 16) & 0xff, ".", (v >> 8) & 0xff, ".", v & 0xff));
-}
-
-std::shared_ptr<const SecretBytes> Psk() {
-  static const std::array<uint8_t, 12> kPsk = {'l', 'o', 'a', 'd', '-', 'p',
-                                               's', 'k', '-', '1', '4'};
-  static const auto psk = std::make_shared<const SecretBytes>(kPsk);
-  return psk;
-}
-
-void Suites(ike::IkePeerConfig& p) {
-  p.auth = ike::PskAuthenticator::Both(Psk());
-  p.ike = {EncryptionAlgorithm::kAes128Gcm16, IntegrityAlgorithm::kHmacSha256_128,
-           DhGroup::kCurve25519};
-  p.child = {{EspSuite{EncryptionAlgorithm::kAes128Gcm16, IntegrityAlgorithm::kNone}, {}}};
-}
+ike::IkePeerConfig ClientPeer(uint64_t k) { return bench::LoadClientPeer(k); }
 
 // The gateway: an ipsec-gw on 192.0.2.2 (no remote address: any peer with the PSK).
 ike::IkePeerConfig GatewayPeer() {
   ike::IkePeerConfig p;
   p.id = 1;
   p.name = "ipsec-gw gw1";
-  p.local = GatewayAddress();
+  p.local = bench::LoadGatewayAddress();
   p.local_id = ike::IdPayload::FromAddress(p.local);
-  Suites(p);
+  bench::LoadSuites(p);
   return p;
 }
-
-// ClientPeer: peer k as its own initiator sees the gateway (id k + 1 in its IkeManager).
-ike::IkePeerConfig ClientPeer(uint64_t k) {
-  ike::IkePeerConfig p;
-  p.id = k + 1;
-  p.name = absl::StrCat("client ", k);
-  p.local = PeerAddress(k);
-  p.remote = GatewayAddress();
-  p.local_id = ike::IdPayload::FromAddress(p.local);
-  Suites(p);
-  return p;
-}
-
-int64_t ThreadCpuNs() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
-}
-
-// Clients: one IkeManager initiating for a batch of peers.
-struct Clients {
-  std::deque<Datagram> to_gateway;
-  LoadHost host{&to_gateway};
-  ike::IkeManager ike;
-  explicit Clients(const ike::IkeOptions& options) : ike(&host, options) {}
-};
 
 // Gateway: the responder under load, with `held` IKE SAs set up.
 struct Gateway {
@@ -124,7 +56,8 @@ struct Gateway {
   MonoTime now = MonoTime{} + Duration::Seconds(1);
   uint64_t next_peer = 0;  // the next fresh peer address
   int64_t responder_ns = 0;
-  bool rearm_timer = true;  // call OnTimer after every datagram, as a host does
+  bench::AllocCounts responder_allocs;  // made inside the timed calls
+  bool rearm_timer = true;              // call OnTimer after every datagram, as a host does
 
   explicit Gateway(const ike::IkeOptions& o) : ike(&host, o), options(o) {
     ike.SetPeers({GatewayPeer()}, now);
@@ -136,10 +69,14 @@ struct Gateway {
       while (!c.to_gateway.empty()) {
         Datagram d = std::move(c.to_gateway.front());
         c.to_gateway.pop_front();
+        const bench::AllocCounts a0 = bench::AllocCountsNow();
         const int64_t t0 = ThreadCpuNs();
         ike.OnDatagram(d.to, d.from, d.bytes, false, now);
         if (rearm_timer) benchmark::DoNotOptimize(ike.OnTimer(now));
         responder_ns += ThreadCpuNs() - t0;
+        const bench::AllocCounts a1 = bench::AllocCountsNow();
+        responder_allocs.cxx += a1.cxx - a0.cxx;
+        responder_allocs.openssl += a1.openssl - a0.openssl;
       }
       while (!to_clients.empty()) {
         Datagram d = std::move(to_clients.front());
@@ -203,6 +140,7 @@ void BM_IkeResponderLoad(benchmark::State& state) {
     state.SkipWithError("setup failed");
     return;
   }
+  g->responder_allocs = {};
   for (auto _ : state) {
     Clients c(g->options);
     const uint64_t k = g->next_peer++;
@@ -211,6 +149,7 @@ void BM_IkeResponderLoad(benchmark::State& state) {
     (void)c.ike.Initiate(k + 1, g->now);
     g->Exchange(c);
     const int64_t handshake_ns = g->responder_ns;
+    const bench::AllocCounts handshake_allocs = g->responder_allocs;
     if (c.host.children_up != 1 || g->ike.ike_sa_count() != n + 1) {
       state.SkipWithError("handshake failed");
       break;
@@ -218,6 +157,7 @@ void BM_IkeResponderLoad(benchmark::State& state) {
     // The peer leaves again (its Delete; not part of the figure).
     c.ike.Shutdown(g->now);
     g->Exchange(c);
+    g->responder_allocs = handshake_allocs;
     if (g->ike.ike_sa_count() != n) {
       state.SkipWithError("the peer's IKE SA stayed");
       break;
@@ -225,6 +165,12 @@ void BM_IkeResponderLoad(benchmark::State& state) {
     state.SetIterationTime(static_cast<double>(handshake_ns) * 1e-9);
   }
   state.counters["ike_sas"] = static_cast<double>(n);
+  const auto per = [&](uint64_t v) {
+    return benchmark::Counter(static_cast<double>(v), benchmark::Counter::kAvgIterations);
+  };
+  // (The peer's Delete, untimed, is not in them: only the handshake's own calls count.)
+  state.counters["allocs"] = per(g->responder_allocs.cxx);
+  if (bench::OpensslCounted()) state.counters["ossl_allocs"] = per(g->responder_allocs.openssl);
   state.counters["handshakes/s"] =
       benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }

@@ -37,7 +37,7 @@ struct SaLifetimeEvent {
 enum class IkeEventKind : uint8_t {
   kIkeUp,              // IKE SA established (IKE_AUTH done)
   kIkeDown,            // IKE SA gone (deleted, expired, peer dead); detail says why
-  kIkeRekeyed,         // replaced by a rekeyed IKE SA (new SPIs in the event)
+  kIkeRekeyed,         // replaced by a rekeyed IKE SA (new SPIs in the event, old in prior_*)
   kChildUp,            // CHILD SA installed and carrying traffic
   kChildDown,          // CHILD SA removed
   kChildRekeyed,       // CHILD SA replaced by a rekeyed one (new SPIs in the event)
@@ -55,6 +55,10 @@ struct IkeEvent {
   std::string_view peer_id;  // the peer's IKE identity once known ("" before IKE_AUTH)
   uint64_t ike_spi_i = 0;
   uint64_t ike_spi_r = 0;
+  // kIkeRekeyed: the SPIs of the IKE SA (IKEv1: ISAKMP SA cookies) the new one replaced, so a
+  // host that keys its own records by SPIs moves them without searching (0 for other kinds).
+  uint64_t prior_ike_spi_i = 0;
+  uint64_t prior_ike_spi_r = 0;
   uint32_t child_spi_in = 0;   // CHILD events: our inbound SPI
   uint32_t child_spi_out = 0;  // CHILD events: the peer's (our outbound) SPI
   std::string_view detail;     // algorithms on up, the reason on down / failure

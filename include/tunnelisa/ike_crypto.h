@@ -61,6 +61,12 @@ class Prf {
   virtual ~Prf() = default;
   // Compute: prf(key, parts[0] | parts[1] | ...).
   virtual absl::StatusOr<SecretBytes> Compute(std::span<const std::span<const uint8_t>> parts) = 0;
+  // ComputeInto: the same, written to `out`, which must be exactly output_size() octets
+  // (InvalidArgument otherwise). prf+ writes its blocks this way, straight into the key
+  // material. The default calls Compute and copies; an implementation may override it to
+  // spare that allocation (the OpenSSL one does).
+  virtual absl::Status ComputeInto(std::span<const std::span<const uint8_t>> parts,
+                                   std::span<uint8_t> out);
   size_t output_size() const { return output_size_; }
 
  protected:

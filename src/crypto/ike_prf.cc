@@ -4,11 +4,16 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include <algorithm>
+#include <array>
+
 #include "common/str_cat.h"
 #include "crypto/ike_crypto.h"
 
 namespace tunnelisa::crypto {
 namespace {
+
+constexpr size_t kMaxPrfOutput = 64;  // HMAC-SHA-512
 
 const char* DigestName(PrfAlgorithm prf) {
   switch (prf) {
@@ -35,6 +40,16 @@ class HmacPrf final : public Prf {
   }
 
   absl::StatusOr<SecretBytes> Compute(std::span<const std::span<const uint8_t>> parts) override {
+    SecretBytes out(output_size());
+    if (absl::Status s = ComputeInto(parts, out.mutable_span()); !s.ok()) return s;
+    return out;
+  }
+
+  absl::Status ComputeInto(std::span<const std::span<const uint8_t>> parts,
+                           std::span<uint8_t> out) override {
+    if (out.size() != output_size()) {
+      return absl::InvalidArgumentError("PRF output buffer of the wrong size");
+    }
     if (EVP_MAC_init(ctx_, nullptr, 0, nullptr) != 1) {
       return absl::InternalError("HMAC re-initialisation failed");
     }
@@ -43,13 +58,11 @@ class HmacPrf final : public Prf {
         return absl::InternalError("HMAC update failed");
       }
     }
-    SecretBytes out(output_size());
     size_t len = 0;
-    if (EVP_MAC_final(ctx_, out.mutable_span().data(), &len, out.size()) != 1 ||
-        len != out.size()) {
+    if (EVP_MAC_final(ctx_, out.data(), &len, out.size()) != 1 || len != out.size()) {
       return absl::InternalError("HMAC final failed");
     }
-    return out;
+    return absl::OkStatus();
   }
 
  private:
@@ -94,24 +107,46 @@ absl::StatusOr<SecretBytes> PrfPlus(Prf& prf, std::span<const uint8_t> seed, siz
         StrCat("prf+ output of ", length, " bytes exceeds 255 PRF blocks"));
   }
   SecretBytes out(length);
-  SecretBytes previous;
+  const std::span<uint8_t> all = out.mutable_span();
+  // Each whole block T(n) is written in place and is T(n+1)'s input from there; only a last,
+  // partial block goes through `tail` (wiped after).
+  std::array<uint8_t, kMaxPrfOutput> tail{};
+  if (block > tail.size()) return absl::InvalidArgumentError("PRF output too large");
+  std::span<const uint8_t> previous;
   size_t done = 0;
   for (uint8_t n = 1; done < length; ++n) {
     const uint8_t counter[1] = {n};
-    std::span<const uint8_t> parts[] = {previous.span(), seed, counter};
-    absl::StatusOr<SecretBytes> t = prf.Compute(parts);
-    if (!t.ok()) return t.status();
+    std::span<const uint8_t> parts[] = {previous, seed, counter};
     const size_t take = std::min(block, length - done);
-    std::copy_n(t->data(), take, out.mutable_span().data() + done);
+    const std::span<uint8_t> t =
+        take == block ? all.subspan(done, block) : std::span(tail).first(block);
+    if (absl::Status s = prf.ComputeInto(parts, t); !s.ok()) {
+      OPENSSL_cleanse(tail.data(), tail.size());
+      return s;
+    }
+    if (take != block) std::copy_n(t.data(), take, all.data() + done);
+    previous = t;
     done += take;
-    previous = *std::move(t);
   }
+  OPENSSL_cleanse(tail.data(), tail.size());
   return out;
 }
 
 }  // namespace tunnelisa::crypto
 
 namespace tunnelisa {
+
+absl::Status Prf::ComputeInto(std::span<const std::span<const uint8_t>> parts,
+                              std::span<uint8_t> out) {
+  if (out.size() != output_size()) {
+    return absl::InvalidArgumentError("PRF output buffer of the wrong size");
+  }
+  absl::StatusOr<SecretBytes> t = Compute(parts);
+  if (!t.ok()) return t.status();
+  if (t->size() != out.size()) return absl::InternalError("PRF output of the wrong size");
+  std::copy_n(t->data(), out.size(), out.data());
+  return absl::OkStatus();
+}
 
 size_t PrfOutputSize(PrfAlgorithm prf) {
   switch (prf) {

@@ -91,9 +91,9 @@ void EngineAccounting::Reconcile(const config::Config& config, MonoTime now) {
     const std::optional<Duration> interval =
         g == gateways_.end() ? std::nullopt : g->second.interval;
     if (!interval) {
-      s.next_interim = MonoTime::Infinite();
+      SetNextInterim(key, s, MonoTime::Infinite());
     } else if (s.next_interim == MonoTime::Infinite() || s.next_interim > now + *interval) {
-      s.next_interim = now + *interval;
+      SetNextInterim(key, s, now + *interval);
     }
   }
   // Stops whose RADIUS client was rebuilt or removed: their requests went with it.
@@ -185,8 +185,8 @@ void EngineAccounting::SessionUp(const SessionInfo& info, MonoTime now) {
   s.gateway_address = info.gateway_address;
   s.inner_address = info.inner_address;
   s.started = now;
-  if (g->second.interval) s.next_interim = now + *g->second.interval;
   Session& stored = sessions_[info.session] = std::move(s);
+  if (g->second.interval) SetNextInterim(info.session, stored, now + *g->second.interval);
   stats_.sessions = sessions_.size();
   ++stats_.starts;
   std::weak_ptr<bool> alive = alive_;
@@ -203,6 +203,7 @@ void EngineAccounting::SessionDown(const config::TunnelKey& session, const Sessi
                                    std::optional<AcctTerminateCause> cause) {
   auto it = sessions_.find(session);
   if (it == sessions_.end()) return;
+  SetNextInterim(session, it->second, MonoTime::Infinite());
   ending_.push_back(
       {.session = std::move(it->second), .final = final, .cause = cause, .ended = now_});
   sessions_.erase(it);
@@ -330,25 +331,38 @@ void EngineAccounting::SendInterim(const config::TunnelKey& key, Session& s, Mon
   s.interim_in_flight = id.has_value();
 }
 
+void EngineAccounting::SetNextInterim(const config::TunnelKey& key, Session& s, MonoTime at) {
+  if (s.next_interim == at) return;
+  if (!s.next_interim.is_infinite()) interims_.erase({s.next_interim, key});
+  s.next_interim = at;
+  if (!at.is_infinite()) interims_.insert({at, key});
+}
+
 MonoTime EngineAccounting::OnTimer(MonoTime now) {
   Flush(now);
-  MonoTime next = MonoTime::Infinite();
-  for (auto& [key, s] : sessions_) {
-    if (s.next_interim <= now) {
-      SendInterim(key, s, now);
-      auto g = gateways_.find(s.gateway);
-      if (g == gateways_.end() || !g->second.interval) {
-        s.next_interim = MonoTime::Infinite();
-      } else {
-        // A host that called late sends one update, not one per missed interval.
-        const Duration interval = *g->second.interval;
-        const int64_t missed = (now - s.next_interim).ns / interval.ns + 1;
-        s.next_interim = s.next_interim + Duration::Nanoseconds(missed * interval.ns);
-      }
+  // Only the sessions due, earliest first (ties in session order). Bounded: each one visited
+  // is rescheduled after `now` or unscheduled.
+  while (!interims_.empty() && interims_.begin()->first <= now) {
+    const config::TunnelKey key = interims_.begin()->second;
+    auto it = sessions_.find(key);
+    if (it == sessions_.end()) {
+      // Not reachable (SessionDown unschedules); an entry without a session must not loop.
+      interims_.erase(interims_.begin());
+      continue;
     }
-    next = std::min(next, s.next_interim);
+    Session& s = it->second;
+    SendInterim(key, s, now);
+    auto g = gateways_.find(s.gateway);
+    if (g == gateways_.end() || !g->second.interval) {
+      SetNextInterim(key, s, MonoTime::Infinite());
+    } else {
+      // A host that called late sends one update, not one per missed interval.
+      const Duration interval = *g->second.interval;
+      const int64_t missed = (now - s.next_interim).ns / interval.ns + 1;
+      SetNextInterim(key, s, s.next_interim + Duration::Nanoseconds(missed * interval.ns));
+    }
   }
-  return next;
+  return interims_.empty() ? MonoTime::Infinite() : interims_.begin()->first;
 }
 
 }  // namespace tunnelisa

@@ -24,8 +24,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
+#include "absl/container/btree_set.h"
 #include "engine/engine_radius.h"
 #include "tunnelisa/config/model.h"
 #include "tunnelisa/engine.h"
@@ -165,6 +167,8 @@ class EngineAccounting {
                                  MonoTime now, radius::AcctCallback done, uint64_t* generation);
   void TrackStop(uint64_t key, TrackedStop stop);
   void SendInterim(const config::TunnelKey& key, Session& s, MonoTime now);
+  // SetNextInterim: s.next_interim = `at`, with the deadline index (`interims_`) kept in step.
+  void SetNextInterim(const config::TunnelKey& key, Session& s, MonoTime at);
   std::string NextSessionId();
 
   EngineRadius& radius_;
@@ -175,6 +179,9 @@ class EngineAccounting {
   uint64_t next_id_ = 1;
   std::map<std::string, GatewayPolicy> gateways_;  // ipsec-gws that account, by name
   std::map<config::TunnelKey, Session> sessions_;
+  // interims_: (next_interim, session) of every session with an Interim-Update scheduled, so
+  // OnTimer visits only the sessions that are due, not all of them per tick (issue 14).
+  absl::btree_set<std::pair<MonoTime, config::TunnelKey>> interims_;
   std::vector<Ending> ending_;
   MonoTime now_;                           // the last time given (SessionDown's)
   std::map<uint64_t, TrackedStop> stops_;  // by our own key (the Stop's callback has it)

@@ -182,6 +182,51 @@ TEST_F(AccountingTest, StartInterimStopCarryTheSessionAndItsCounters) {
   EXPECT_EQ(server_.Records().size(), 3u);
 }
 
+// The Interim-Update deadlines are an index beside the sessions (OnTimer visits only the due
+// ones): it must follow sessions ending, a key coming back as a new session, a late host and
+// a reload that changes the interval.
+TEST_F(AccountingTest, InterimDeadlinesFollowSessionsEndingAndComingBack) {
+  acct_.SessionUp(Alice(), At(0));
+  AnswerLast(At(0));
+  acct_.SessionUp(Bob(), At(300));
+  AnswerLast(At(300));
+  EXPECT_EQ(acct_.OnTimer(At(10)), At(600));
+  // Alice ends before her update: only Bob's deadline is left.
+  acct_.Flush(At(500));
+  acct_.SessionDown(kAlice, {}, AcctTerminateCause::kUserRequest);
+  EXPECT_EQ(acct_.OnTimer(At(500)), At(900));  // the Stop goes; Alice has no deadline now
+  ASSERT_EQ(server_.Records().size(), 3u);
+  AnswerLast(At(500));
+  EXPECT_EQ(acct_.OnTimer(At(600)), At(900));
+  EXPECT_EQ(server_.Records().size(), 3u);  // no Interim-Update for the ended session
+  // Alice's key comes back as a new session: a deadline of its own, ten minutes on.
+  acct_.SessionUp(Alice(), At(800));
+  AnswerLast(At(800));
+  EXPECT_EQ(acct_.OnTimer(At(899)), At(900));
+  // A host that calls late: Bob's one update (not three; the earlier deadline first), then
+  // Alice's, each rescheduled on its own grid (Bob 900 + 3 x 600, Alice 1400 + 2 x 600).
+  EXPECT_EQ(acct_.OnTimer(At(2100)), At(2600));
+  std::vector<Packet> r = server_.Records();
+  ASSERT_EQ(r.size(), 6u);
+  EXPECT_EQ(StatusType(r[4]), 3u);
+  EXPECT_EQ(Text(r[4], attr::kUserName), "bob.example.com");
+  EXPECT_EQ(StatusType(r[5]), 3u);
+  EXPECT_EQ(Text(r[5], attr::kUserName), "alice@example.com");
+  EXPECT_EQ(acct_.counters().interims, 2u);
+  // A reload without an update-interval unschedules every session; one with it back
+  // schedules them from the reload on.
+  config::Config quiet = config_;
+  config_.radius_accounting_policies.begin()->second.update_interval_min.reset();
+  Reload(config_, At(2150));
+  EXPECT_EQ(acct_.OnTimer(At(2150)), MonoTime::Infinite());
+  Reload(quiet, At(2160));
+  EXPECT_EQ(acct_.OnTimer(At(2160)), At(2760));
+  acct_.SessionDown(kBob, {}, AcctTerminateCause::kUserRequest);
+  acct_.SessionDown(kAlice, {}, AcctTerminateCause::kUserRequest);
+  EXPECT_EQ(acct_.OnTimer(At(2800)), MonoTime::Infinite());
+  EXPECT_EQ(acct_.counters().interims, 2u);
+}
+
 TEST_F(AccountingTest, AStopWaitsForItsCauseUntilTheNextFlush) {
   acct_.SessionUp(Alice(), At(0));
   acct_.SessionUp(Bob(), At(0));

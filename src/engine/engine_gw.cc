@@ -187,6 +187,7 @@ void Engine::Impl::RemoveGwSessions(GwState& g, AcctTerminateCause cause) {
     UninstallIpsec(*st);
   }
   g.sessions.clear();
+  g.session_by_outbound.clear();
 }
 
 Engine::Impl::GwState* Engine::Impl::GwForPeer(uint64_t peer) {

@@ -127,7 +127,8 @@ class Engine::Impl::IkeBridge final : public ike::IkeHost {
     t->inbound.push_back(*inbound);
     t->slot->ipsec_by_sa.Set(inbound->index, t);
     t->ike_outbound.push_back(*outbound);
-    if (e_.GwForPeer(peer) != nullptr) {
+    if (Engine::Impl::GwState* gw = e_.GwForPeer(peer)) {
+      gw->session_by_outbound[outbound->index] = {t->peer, t->gw_port};
       // An ipsec-gw session routes what the peer's selectors cover into the secure service.
       for (const IpPrefix& prefix : in.remote_selectors) {
         if (std::find(t->gw_routes.begin(), t->gw_routes.end(), prefix) == t->gw_routes.end()) {
@@ -163,6 +164,7 @@ class Engine::Impl::IkeBridge final : public ike::IkeHost {
     }
     if (pair.outbound.valid()) {
       std::erase(t->ike_outbound, pair.outbound);
+      if (gw != nullptr) gw->session_by_outbound.erase(pair.outbound.index);
       (void)t->slot->esp->Delete(pair.outbound);
       if (t->outbound == pair.outbound) {
         t->outbound = SaHandle{};
@@ -276,14 +278,15 @@ IpsecTunnelState* Engine::Impl::TunnelForChild(uint64_t peer, const ike::ChildIn
   }
   if (g->slot == nullptr) return nullptr;
   if (IpsecTunnelState* t = g->slot->ipsec_by_sa.Find(inbound.index)) return t;
-  // An outbound handle (QueryChild of either SA): find the session holding it.
-  for (auto& [addr, st] : g->sessions) {
-    if (std::find(st->ike_outbound.begin(), st->ike_outbound.end(), inbound) !=
-        st->ike_outbound.end()) {
-      return st.get();
-    }
+  // An outbound handle (QueryChild of either SA): the session that installed it.
+  auto o = g->session_by_outbound.find(inbound.index);
+  if (o == g->session_by_outbound.end()) return nullptr;
+  IpsecTunnelState* st = GwSession(*g, o->second, /*create=*/false);
+  if (st == nullptr || std::find(st->ike_outbound.begin(), st->ike_outbound.end(), inbound) ==
+                           st->ike_outbound.end()) {
+    return nullptr;
   }
-  return nullptr;
+  return st;
 }
 
 void Engine::Impl::ForwardControl(EngineService& svc, PacketRef& p, EngineVerdict& v) {
@@ -320,15 +323,13 @@ void Engine::Impl::OnIkeEvent(const IkeEvent& e) {
       break;
     }
     case IkeEventKind::kIkeRekeyed:
-      // The rekeyed IKE SA continues the session.
-      for (auto it = session_by_ike.begin(); it != session_by_ike.end(); ++it) {
-        const size_t idx = it->second;
-        if (idx >= sessions_dropped && sessions[idx - sessions_dropped].tunnel == e.tunnel &&
-            !sessions[idx - sessions_dropped].teardown) {
-          session_by_ike.erase(it);
-          session_by_ike[key()] = idx;
-          break;
-        }
+      // The rekeyed IKE SA continues the session of the one it replaced: found by that one's
+      // SPIs (not by the tunnel's name, which all of an ipsec-gw's sessions share).
+      if (auto s = session_by_ike.find(std::make_pair(e.prior_ike_spi_i, e.prior_ike_spi_r));
+          s != session_by_ike.end()) {
+        const size_t idx = s->second;
+        session_by_ike.erase(s);
+        session_by_ike[key()] = idx;
       }
       break;
     case IkeEventKind::kChildUp:
@@ -361,7 +362,7 @@ void Engine::Impl::OnIkeEvent(const IkeEvent& e) {
   }
   // Keep indexes meaningful when the oldest records are dropped.
   while (sessions.size() > Engine::kMaxSessionLog) {
-    sessions.erase(sessions.begin());
+    sessions.pop_front();
     ++sessions_dropped;
   }
 }
@@ -505,7 +506,9 @@ absl::Status Engine::Rekey(const config::TunnelKey& tunnel, bool ike, MonoTime n
   return ike ? impl_->ike->RekeyIke(peer, now) : impl_->ike->RekeyChild(peer, now);
 }
 
-std::vector<Engine::SessionRecord> Engine::IkeSessions() const { return impl_->sessions; }
+std::vector<Engine::SessionRecord> Engine::IkeSessions() const {
+  return {impl_->sessions.begin(), impl_->sessions.end()};
+}
 
 IkeCounters Engine::ike_counters() const {
   // IKEv1 and IKEv2 together: the counters mean the same in both.

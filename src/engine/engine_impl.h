@@ -7,6 +7,7 @@
 #ifndef TUNNELISA_SRC_ENGINE_ENGINE_IMPL_H_
 #define TUNNELISA_SRC_ENGINE_ENGINE_IMPL_H_
 
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -395,6 +396,11 @@ class Engine::Impl {
       }
     };
     std::map<SessionKey, std::unique_ptr<IpsecTunnelState>> sessions;
+    // session_by_outbound: the session of each IKE-installed outbound SA (`ike_outbound`), by
+    // the SA's arena index, so a call naming an outbound SA (QueryChild) finds its session
+    // without a scan (issue 14). Holds the session's key, not a pointer: an entry a removal
+    // left behind finds no session, or one that does not hold that SA (TunnelForChild checks).
+    absl::flat_hash_map<uint32_t, SessionKey> session_by_outbound;
     // pool: the local-address-assignment pool (null: none). Kept across reloads that keep a
     // pool (SetRange), so leases still inside the range survive; IKE SAs holding a lease keep
     // the pool alive (shared) until they release it.
@@ -494,10 +500,13 @@ class Engine::Impl {
   // ServiceTraffic / SapTraffic: the sums (control path); nullopt when not configured.
   std::optional<TrafficCounters> ServiceTraffic(uint32_t service) const;
   std::optional<TrafficCounters> SapTraffic(uint32_t service, const config::TunnelSapId& sap) const;
-  std::vector<Engine::SessionRecord> sessions;  // IKE session log, at most kMaxSessionLog
-  size_t sessions_dropped = 0;                  // records dropped from the front
-  // IKE SA (SPIi, SPIr) -> absolute session index (sessions_dropped + position).
-  std::map<std::pair<uint64_t, uint64_t>, size_t> session_by_ike;
+  // IKE session log, at most kMaxSessionLog: a deque, so that dropping the oldest record once
+  // the log is full costs O(1), not a move of every other record per new session (issue 14).
+  std::deque<Engine::SessionRecord> sessions;
+  size_t sessions_dropped = 0;  // records dropped from the front
+  // IKE SA (SPIi, SPIr) -> absolute session index (sessions_dropped + position). An IKE rekey
+  // moves the entry from the old SA's SPIs (IkeEvent::prior_ike_spi_*) to the new one's.
+  absl::flat_hash_map<std::pair<uint64_t, uint64_t>, size_t> session_by_ike;
   // IKE peer name (IkeEvent::tunnel: an ipsec-tunnel's ike_name, an ipsec-gw's name) -> the
   // private / secure service its session records name, so an IKE-up event does not scan every
   // tunnel (issue 14). Rebuilt by IndexIkeNames whenever Reconcile changed the tunnels.

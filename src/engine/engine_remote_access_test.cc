@@ -195,6 +195,51 @@ TEST(EngineRemoteAccess, TwoClientsGetDifferentAddressesAndAThirdFindsThePoolEmp
   EXPECT_TRUE(Bursts(net, carol2, *a, At(6)));
 }
 
+// The gateway's session log finds a rekeyed IKE SA's record by the SPIs of the SA it replaced
+// (all of a gateway's sessions share its name): with two clients, each rekey and each final
+// Delete lands on that client's own record.
+TEST(EngineRemoteAccess, TheSessionLogFollowsEachClientsIkeSaThroughRekeys) {
+  Net net(GatewayWithPool("10.9.0.10", "10.9.0.20"));
+  Router& alice = net.Add("1.1.1.2", "alice.example.com", At(0));
+  Router& bob = net.Add("1.1.1.5", "bob.example.com", At(0));
+  net.Pump(At(0));
+  const std::optional<IpAddress> b = InnerAddress(bob);
+  ASSERT_TRUE(b.has_value());
+  // Bob's IKE SA is rekeyed three times (each rekey's prior SPIs are the last one's new
+  // ones), then his CHILD SA; Alice's IKE SA once.
+  for (int k = 1; k <= 3; ++k) {
+    ASSERT_TRUE(bob.engine->Rekey(kIpsec, /*ike=*/true, At(k)).ok());
+    net.Pump(At(k));
+  }
+  ASSERT_TRUE(bob.engine->Rekey(kIpsec, /*ike=*/false, At(4)).ok());
+  net.Pump(At(4));
+  ASSERT_TRUE(alice.engine->Rekey(kIpsec, /*ike=*/true, At(5)).ok());
+  net.Pump(At(5));
+  EXPECT_EQ(net.gw->events.Count(IkeEventKind::kIkeRekeyed), 4u);
+  EXPECT_TRUE(Bursts(net, bob, *b, At(6)));
+  auto record = [&](const char* peer) {
+    std::vector<Engine::SessionRecord> log = net.gw->engine->IkeSessions();
+    EXPECT_EQ(log.size(), 2u);
+    for (const Engine::SessionRecord& r : log) {
+      if (r.peer == Ip(peer)) return r;
+    }
+    ADD_FAILURE() << "no record of " << peer;
+    return Engine::SessionRecord{};
+  };
+  EXPECT_FALSE(record("1.1.1.2").teardown.has_value());
+  EXPECT_FALSE(record("1.1.1.5").teardown.has_value());
+  // Bob leaves: his record ends (his latest IKE SA's Delete), Alice's stays open.
+  bob.engine->Shutdown(At(7));
+  net.Pump(At(7));
+  EXPECT_EQ(record("1.1.1.5").teardown, At(7));
+  EXPECT_FALSE(record("1.1.1.5").teardown_reason.empty());
+  EXPECT_FALSE(record("1.1.1.2").teardown.has_value());
+  alice.engine->Shutdown(At(8));
+  net.Pump(At(8));
+  EXPECT_EQ(record("1.1.1.2").teardown, At(8));
+  EXPECT_EQ(record("1.1.1.5").teardown, At(7));
+}
+
 TEST(EngineRemoteAccess, AReconnectingClientGetsItsPreviousAddress) {
   Net net(GatewayWithPool("10.9.0.10", "10.9.0.20"));
   Router& alice = net.Add("1.1.1.2", "alice.example.com", At(0));

@@ -21,6 +21,9 @@ inline constexpr size_t kMaxProposals = 64;         // our bound per SA payload
 inline constexpr size_t kMaxTransforms = 64;        // our bound per proposal
 inline constexpr size_t kMinNonceSize = 16;         // RFC 7296 3.9
 inline constexpr size_t kMaxNonceSize = 256;        // RFC 7296 3.9
+// kTypicalMessageSize: what a message's Writer reserves up front: an IKE_SA_INIT with a MODP
+// 2048 KE, or an IKE_AUTH without certificates, fits (larger ones grow the buffer as needed).
+inline constexpr size_t kTypicalMessageSize = 768;
 inline constexpr uint8_t kIkev2MajorVersion = 2;
 inline constexpr uint8_t kIkev2Version = 0x20;  // major 2, minor 0
 static_assert(kHeaderSize == 2 * 8 + 4 + 4 + 4);

@@ -22,7 +22,7 @@ absl::StatusOr<Message> Message::Parse(std::span<const uint8_t> datagram) {
 }
 
 absl::StatusOr<std::vector<uint8_t>> Message::Serialize() const {
-  Writer w;
+  Writer w(kTypicalMessageSize);
   Header h = header;
   h.Serialize(w);
   absl::StatusOr<uint8_t> first = SerializePayloadChain(payloads, w);

@@ -119,11 +119,36 @@ bool BodyMatchesType(PayloadType type, const PayloadBody& body) {
   return false;
 }
 
+namespace {
+
+// ChainLength: how many payloads the chain in `bytes` announces (following the Next Payload and
+// Payload Length fields without checking anything else; at most `max`), so the parse below
+// allocates its vector once. A malformed chain just gives a poor estimate: the parse finds
+// and reports what is wrong.
+size_t ChainLength(uint8_t first_type, std::span<const uint8_t> bytes, size_t max) {
+  size_t n = 0;
+  size_t at = 0;
+  for (uint8_t next = first_type; next != 0 && n < max; ++n) {
+    if (bytes.size() - at < kGenericHeaderSize) return n + 1;
+    const size_t length = static_cast<size_t>(bytes[at + 2] << 8 | bytes[at + 3]);
+    if (IsEncrypted(static_cast<PayloadType>(next)) || length < kGenericHeaderSize ||
+        length > bytes.size() - at) {
+      return n + 1;
+    }
+    next = bytes[at];
+    at += length;
+  }
+  return n;
+}
+
+}  // namespace
+
 absl::StatusOr<std::vector<Payload>> ParsePayloadChain(uint8_t first_type,
                                                        std::span<const uint8_t> bytes,
                                                        const ChainOptions& options) {
   Reader r(bytes, options.base_offset);
   std::vector<Payload> out;
+  out.reserve(ChainLength(first_type, bytes, options.max_payloads));
   uint8_t next = first_type;
   while (next != 0) {
     const size_t at = r.offset();

@@ -12,7 +12,7 @@
 //
 // Patching checks both the position (inside what was written) and the value's range, so a
 // serializer can never silently truncate a length. Any thread; one owner per instance. Not on
-// the packet fast path (it allocates).
+// the packet fast path (it allocates: once when given its capacity, Writer(capacity)).
 #ifndef TUNNELISA_SRC_IKE_CODEC_WRITER_H_
 #define TUNNELISA_SRC_IKE_CODEC_WRITER_H_
 
@@ -26,6 +26,9 @@ namespace tunnelisa::ike {
 class Writer {
  public:
   Writer() = default;
+  // Writer(capacity): room for `capacity` octets up front, so a message of about that size is
+  // written without the buffer growing (and reallocating) along the way.
+  explicit Writer(size_t capacity) { buf_.reserve(capacity); }
 
   void U8(uint8_t v) { buf_.push_back(v); }
   void U16(uint16_t v);

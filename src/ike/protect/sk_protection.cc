@@ -220,7 +220,7 @@ absl::StatusOr<std::vector<uint8_t>> SkProtector::SealPlaintext(
   h.next_payload = static_cast<uint8_t>(fragment != nullptr ? PayloadType::kEncryptedFragment
                                                             : PayloadType::kEncrypted);
   h.length = static_cast<uint32_t>(kHeaderSize + payload_length);
-  Writer w;
+  Writer w(h.length);  // the whole datagram: it is completed in place below
   h.Serialize(w);
   w.U8(first_inner);
   w.U8(0);  // C bit clear, RESERVED
@@ -276,7 +276,7 @@ absl::StatusOr<std::vector<uint8_t>> SkProtector::SealPlaintext(
 
 absl::StatusOr<std::vector<uint8_t>> SkProtector::Seal(const Header& header,
                                                        std::span<const Payload> inner) {
-  Writer w;
+  Writer w(kTypicalMessageSize);
   absl::StatusOr<uint8_t> first = SerializePayloadChain(inner, w);
   if (!first.ok()) return first.status();
   std::vector<uint8_t> plaintext = w.Take();

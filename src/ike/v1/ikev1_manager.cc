@@ -64,7 +64,7 @@ const V1Sa* Ikev1Manager::EstablishedSa(uint64_t peer) const {
 }
 
 void Ikev1Manager::Emit(IkeEventKind kind, const V1Sa& sa, std::string_view detail, MonoTime now,
-                        const ChildSa* child) {
+                        const ChildSa* child, const V1Sa* replaced) {
   const IkePeerConfig* peer = Peer(sa.peer);
   IkeEvent e;
   e.kind = kind;
@@ -74,6 +74,10 @@ void Ikev1Manager::Emit(IkeEventKind kind, const V1Sa& sa, std::string_view deta
   e.peer_id = sa.peer_id_text;
   e.ike_spi_i = sa.cky_i;
   e.ike_spi_r = sa.cky_r;
+  if (replaced != nullptr) {
+    e.prior_ike_spi_i = replaced->cky_i;
+    e.prior_ike_spi_r = replaced->cky_r;
+  }
   if (child != nullptr) {
     e.child_spi_in = child->inbound_spi;
     e.child_spi_out = child->outbound_spi;

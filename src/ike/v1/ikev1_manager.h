@@ -125,7 +125,7 @@ class Ikev1Manager {
   uint32_t NewChildSpi();
   uint32_t NewMessageId(const V1Sa& sa);
   void Emit(IkeEventKind kind, const V1Sa& sa, std::string_view detail, MonoTime now,
-            const ChildSa* child = nullptr);
+            const ChildSa* child = nullptr, const V1Sa* replaced = nullptr);
   void LogLine(LogLevel level, std::string message);
   void Retransmit(V1Sa& sa, V1Flight& flight, MonoTime now, bool& gave_up);
   void FollowPeer(V1Sa& sa, const IkeEndpoint& remote, const IkeEndpoint& local);

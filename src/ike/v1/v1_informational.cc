@@ -233,7 +233,10 @@ bool Ikev1Manager::AdoptChildren(V1Sa& fresh, MonoTime now) {
     from.lease_owner.reset();
     if (from.inner && !fresh.remote_access.inner) fresh.remote_access.inner = from.inner;
     other->state = Phase1State::kRekeyed;
-    if (!renewed) Emit(IkeEventKind::kIkeRekeyed, fresh, fresh.negotiated.Describe(), now);
+    if (!renewed) {
+      Emit(IkeEventKind::kIkeRekeyed, fresh, fresh.negotiated.Describe(), now, nullptr,
+           other.get());
+    }
     renewed = true;
     other->expire_at = std::min(other->expire_at, now + options_.rekeyed_child_linger);
   }

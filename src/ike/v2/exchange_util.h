@@ -48,12 +48,17 @@ inline std::vector<uint8_t> MinNonce(std::span<const uint8_t> a, std::span<const
   return {m.begin(), m.end()};
 }
 
+// kHandshakePayloads: room reserved for the payloads of an IKE_SA_INIT or IKE_AUTH message we
+// build (usually 5-9), so the list is allocated once rather than grown.
+inline constexpr size_t kHandshakePayloads = 10;
+
 // PutBe64 / SpiBytes: an IKE SPI as the 8 octets of the wire and of the key derivations.
 inline void PutBe64(uint64_t v, std::vector<uint8_t>& out) {
   for (int k = 7; k >= 0; --k) out.push_back(static_cast<uint8_t>(v >> (8 * k)));
 }
 inline std::vector<uint8_t> SpiBytes(uint64_t spi) {
   std::vector<uint8_t> out;
+  out.reserve(8);  // one allocation, not one per doubling
   PutBe64(spi, out);
   return out;
 }

@@ -15,7 +15,7 @@ namespace tunnelisa::ike {
 absl::StatusOr<SecretBytes> IkeManager::MacedId(const IkeSa& sa, bool of_initiator,
                                                 const IdPayload& id) const {
   // RestOfInitIDPayload / RestOfRespIDPayload: the ID payload body (type, reserved, data).
-  Writer w;
+  Writer w(4 + id.data.size());
   if (absl::Status s = id.Serialize(w); !s.ok()) return s;
   const std::vector<uint8_t> id_body = w.Take();
   //= https://www.rfc-editor.org/rfc/rfc7296#section-2.15
@@ -132,6 +132,7 @@ void IkeManager::SendAuthRequest(IkeSa& sa, MonoTime now) {
     sa.remote.port = kNatTPort;
   }
   std::vector<Payload> out;
+  out.reserve(kHandshakePayloads);
   //= https://www.rfc-editor.org/rfc/rfc7296#section-1.2
   //# HDR, SK {IDi, [CERT,] [CERTREQ,]
   //#     [IDr,] AUTH, SAi2,
@@ -231,6 +232,7 @@ void IkeManager::RespondAuthenticated(IkeSa& sa, const Header& h, const std::vec
                                       AuthPayload our_auth, MonoTime now) {
   const IkePeerConfig* peer = Peer(sa.peer);
   std::vector<Payload> out;
+  out.reserve(kHandshakePayloads);
   //= https://www.rfc-editor.org/rfc/rfc7296#section-1.2
   //# <--  HDR, SK {IDr, [CERT,] AUTH,
   //#          SAr2, TSi, TSr}
@@ -253,6 +255,8 @@ void IkeManager::RespondAuthenticated(IkeSa& sa, const Header& h, const std::vec
       Emit(IkeEventKind::kChildUp, sa, c->negotiated.Describe(), now, c);
     }
   }
+  // A retransmitted IKE_AUTH request gets the cached response: nothing computes AUTH again.
+  ReleaseHandshakeState(sa);
   // After the new CHILD SA carries the tunnel, so the old ones go without a gap.
   HonourInitialContact(sa, inner, now);
   // A responder may assert it too (a restarted responder answering an initiator that still
@@ -330,6 +334,7 @@ void IkeManager::FinishAuthResponse(IkeSa& sa, const std::vector<Payload>& inner
       }
     }
   }
+  ReleaseHandshakeState(sa);
   // After the new CHILD SA carries the tunnel (and even if it failed: the peer's assertion
   // about its IKE SAs stands).
   HonourInitialContact(sa, inner, now);
@@ -394,6 +399,16 @@ void IkeManager::Established(IkeSa& sa, MonoTime now) {
                                   sa.remote.address.ToString(), "), ", sa.negotiated.Describe(),
                                   sa.natt ? ", NAT-T" : ""));
   Emit(IkeEventKind::kIkeUp, sa, sa.negotiated.Describe(), now);
+}
+
+void IkeManager::ReleaseHandshakeState(IkeSa& sa) {
+  // swap, not clear(): clear() keeps the capacity.
+  std::vector<uint8_t>().swap(sa.init_request);
+  std::vector<uint8_t>().swap(sa.init_response);
+  std::vector<uint8_t>().swap(sa.nonce_i);
+  std::vector<uint8_t>().swap(sa.nonce_r);
+  sa.keys.sk_pi = SecretBytes();  // wiped as they go
+  sa.keys.sk_pr = SecretBytes();
 }
 
 }  // namespace tunnelisa::ike

@@ -63,7 +63,7 @@ const IkeSa* IkeManager::EstablishedSa(uint64_t peer) const {
 }
 
 void IkeManager::Emit(IkeEventKind kind, const IkeSa& sa, std::string_view detail, MonoTime now,
-                      const ChildSa* child) {
+                      const ChildSa* child, const IkeSa* replaced) {
   const IkePeerConfig* peer = Peer(sa.peer);
   IkeEvent e;
   e.kind = kind;
@@ -73,6 +73,10 @@ void IkeManager::Emit(IkeEventKind kind, const IkeSa& sa, std::string_view detai
   e.peer_id = sa.peer_id_text;
   e.ike_spi_i = sa.spi_i;
   e.ike_spi_r = sa.spi_r;
+  if (replaced != nullptr) {
+    e.prior_ike_spi_i = replaced->spi_i;
+    e.prior_ike_spi_r = replaced->spi_r;
+  }
   if (child != nullptr) {
     e.child_spi_in = child->inbound_spi;
     e.child_spi_out = child->outbound_spi;
@@ -386,7 +390,7 @@ void IkeManager::StartNext(IkeSa& sa, MonoTime now) {
   while (!sa.queue.empty() && sa.request.kind == RequestKind::kNone &&
          sa.state != IkeState::kDead) {
     Work w = sa.queue.front();
-    sa.queue.pop_front();
+    sa.queue.erase(sa.queue.begin());
     switch (w.kind) {
       case RequestKind::kCreateChild:
         StartChildRekey(sa, w.child_spi, now);

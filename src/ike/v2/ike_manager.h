@@ -220,7 +220,7 @@ class IkeManager {
   uint32_t NewChildSpi();
   void FollowPeer(IkeSa& sa, const IkeEndpoint& remote, const IkeEndpoint& local, MonoTime now);
   void Emit(IkeEventKind kind, const IkeSa& sa, std::string_view detail, MonoTime now,
-            const ChildSa* child = nullptr);
+            const ChildSa* child = nullptr, const IkeSa* replaced = nullptr);
   void LogLine(LogLevel level, std::string message);
   static uint64_t ChildCookie(uint32_t inbound_spi) { return inbound_spi; }
 
@@ -264,6 +264,11 @@ class IkeManager {
   void FinishAuthResponse(IkeSa& sa, const std::vector<Payload>& inner, const AuthCheck& check,
                           OutstandingRequest child, MonoTime now);
   void Established(IkeSa& sa, MonoTime now);
+  // ReleaseHandshakeState: what only IKE_SA_INIT and IKE_AUTH needed, dropped once the IKE SA
+  // is up and its first CHILD SA settled, so that each of many idle IKE SAs holds less
+  // (issue 14): both IKE_SA_INIT messages and the nonces (AUTH's signed octets, the first
+  // CHILD SA's keys) and SK_pi / SK_pr (AUTH's MACed IDs).
+  static void ReleaseHandshakeState(IkeSa& sa);
   // The initiator's IKE_AUTH requests and the responder's answer once the peer is
   // authenticated (AUTH checked, or EAP's final AUTH): `inner` the request that carries the
   // CHILD SA and CP payloads, `our_auth` our AUTH payload.

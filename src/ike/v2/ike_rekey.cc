@@ -245,7 +245,7 @@ void IkeManager::FinishIkeRekey(IkeSa& old_sa, std::unique_ptr<IkeSa> fresh, Mon
   const bool we_started = n.initiator;
   LogLine(LogLevel::kInfo, absl::StrFormat("IKE: %s: IKE SA rekeyed, now %016x_i %016x_r",
                                            peer->name, n.spi_i, n.spi_r));
-  Emit(IkeEventKind::kIkeRekeyed, n, n.negotiated.Describe(), now);
+  Emit(IkeEventKind::kIkeRekeyed, n, n.negotiated.Describe(), now, nullptr, &old_sa);
   IkeSa& old_ref = old_sa;
   //= https://www.rfc-editor.org/rfc/rfc7296#section-2.8
   //# After the new equivalent IKE SA is created, the initiator deletes the old IKE SA, and

@@ -11,7 +11,6 @@
 #define TUNNELISA_SRC_IKE_V2_IKE_SA_H_
 
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -211,7 +210,10 @@ struct IkeSa {
   uint32_t next_message_id = 0;      // of our next request
   uint32_t expected_message_id = 0;  // of the peer's next request
   OutstandingRequest request;        // kind kNone: nothing outstanding
-  std::deque<Work> queue;
+  // The work waiting for `request` to be answered (a few entries: Queue drops duplicates). A
+  // vector, not a deque: an empty libstdc++ deque already holds two heap blocks (~600 octets),
+  // which every one of many idle IKE SAs would carry (issue 14).
+  std::vector<Work> queue;
   std::optional<uint32_t> cached_response_id;
   std::vector<std::vector<uint8_t>> cached_response;
 

@@ -19,6 +19,7 @@ constexpr int kMaxInitAttempts = 4;  // INVALID_KE / COOKIE restarts of one init
 std::vector<uint8_t> NatHash(const IkeCryptoProvider& crypto, uint64_t spi_i, uint64_t spi_r,
                              const IkeEndpoint& e) {
   std::vector<uint8_t> in;
+  in.reserve(8 + 8 + 16 + 2);  // one allocation, not one per doubling
   PutBe64(spi_i, in);
   PutBe64(spi_r, in);
   std::span<const uint8_t> addr(e.address.bytes(), e.address.size());
@@ -151,6 +152,7 @@ void IkeManager::SendInitRequest(IkeSa& sa, MonoTime now) {
     host_->RandomBytes(sa.nonce_i);
   }
   std::vector<Payload> out;
+  out.reserve(kHandshakePayloads);
   if (!sa.cookie.empty()) {
     //= https://www.rfc-editor.org/rfc/rfc7296#section-2.6
     //# If the IKE_SA_INIT response includes the COOKIE notification, the initiator MUST then
@@ -290,6 +292,12 @@ absl::Status IkeManager::DeriveKeys(IkeSa& sa, std::span<const uint8_t> peer_ke)
   sa.protector = *std::move(p);
   sa.dh.reset();  // the private key is not needed any more
   ReportKeys(sa);
+  // The protector holds its own copies of SK_e / SK_a; the IKE SA keeps only what later
+  // exchanges derive from (SK_d) and AUTH needs (SK_p, until ReleaseHandshakeState).
+  sa.keys.sk_ei = SecretBytes();
+  sa.keys.sk_er = SecretBytes();
+  sa.keys.sk_ai = SecretBytes();
+  sa.keys.sk_ar = SecretBytes();
   return absl::OkStatus();
 }
 
@@ -448,6 +456,7 @@ void IkeManager::HandleInitRequest(const Received& in, std::span<const uint8_t> 
     return;
   }
   std::vector<Payload> out;
+  out.reserve(kHandshakePayloads);
   out.push_back(Payload::Make(PayloadType::kSa, SaPayload{{sa.negotiated.chosen}}));
   out.push_back(Payload::Make(PayloadType::kKe,
                               KePayload{static_cast<uint16_t>(sa.dh_group), std::move(our_ke)}));
