@@ -18,7 +18,7 @@
 //      empty INFORMATIONAL over it: the peer may not have the IKE_AUTH response that set it up
 //      yet, or may have restarted and lost it). Once the peer answered, that SA's CHILD SA
 //      takes our outbound traffic, then the Delete goes. No answer: the kept SA is removed as
-//      "peer not responding" and the redundant one simply stays.
+//      "dead peer detected (DPD)" and the redundant one simply stays.
 //   4. Whichever end removes an IKE SA while another of the tunnel stays moves its outbound
 //      traffic onto the one that stays first (RemoveSa), so neither end is ever left without a
 //      CHILD SA to send on, and the inbound SAs of the redundant one stay until its Delete
