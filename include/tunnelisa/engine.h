@@ -141,6 +141,10 @@ struct IkeCounters {
   uint64_t auth_failures = 0;       // AUTHENTICATION_FAILED, either way
   uint64_t addresses_assigned = 0;  // remote-access clients given an inner address (CP)
   uint64_t address_failures = 0;    // CP requests refused: INTERNAL_ADDRESS_FAILURE
+  // Duplicate IKE SAs of one LAN-to-LAN ipsec-tunnel (both ends initiated at once) found by
+  // IKEv2; of each pair the one created with the lowest nonce is deleted by its creator
+  // (docs/ike.md, "Duplicate IKE SAs"). Counted at both ends.
+  uint64_t redundant_ike_sas = 0;
 };
 
 // AccountingCounters: RADIUS accounting of remote-access sessions (RFC 2866; ipsec-gws with a

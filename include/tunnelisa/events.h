@@ -95,12 +95,53 @@ struct IsaEvent {
   MonoTime at;
 };
 
+// TunnelKind: which kind of tunnel a TunnelEvent names.
+enum class TunnelKind : uint8_t {
+  kIpsec,  // an ipsec-tunnel (manual or dynamic keying)
+  kGre,    // an ip-tunnel with gre-header
+  kIpIp,   // an ip-tunnel without it (IP-IP)
+};
+std::string_view TunnelKindName(TunnelKind kind);  // "ipsec-tunnel", "gre-tunnel", "ip-ip-tunnel"
+
+// TunnelEvent: a tunnel's operational state, as `show service id S ipsec-tunnel NAME` /
+// `... ip-tunnel NAME` print it (Oper State, Oper Down Reason), changed.
+//
+// When: the engine compares every configured ipsec-tunnel and ip-tunnel with what it last
+// reported at the end of each ApplyConfig and each ISA health change (SetIsaHealth, the worker
+// watchdog): tunnel-group failover, a group going down or up, a change of configuration. It
+// reports each tunnel whose state changed, once, in (kind, service, name) order, after the
+// IsaEvents of the same change. A tunnel that appears is reported once with its first state
+// (up, or down with its reasons); a tunnel removed while up is reported down with the reason
+// "removed from the configuration"; a tunnel that stays down for another reason is not
+// reported again.
+//
+// Not here: a dynamic ipsec-tunnel's Oper State does not follow its IKE SA (it is up, for
+// routing, before its SAs exist; packets into it start IKE): its IKE and CHILD SAs coming and
+// going are IkeEvents (kIkeUp / kIkeDown / kChildUp / kChildDown). ipsec-gw sessions are
+// IkeEvents too.
+//
+// The string views are valid during the call only.
+struct TunnelEvent {
+  TunnelKind kind = TunnelKind::kIpsec;
+  uint32_t service = 0;   // the private service (VPRN) the tunnel belongs to
+  std::string_view name;  // the tunnel's configured name
+  bool up = false;
+  // reasons: down: the show's Oper Down Reasons, joined with "; " (e.g. "tunnel-group 2 is
+  // operationally down"); up: "".
+  std::string_view reasons;
+  // cause: what the engine was doing: "configuration applied", "ISA 1/1 failed",
+  // "ISA 1/1 recovered".
+  std::string_view cause;
+  MonoTime at;
+};
+
 class EventListener {
  public:
   virtual ~EventListener() = default;
   virtual void OnSaLifetime(const SaLifetimeEvent& event) { (void)event; }
   virtual void OnIke(const IkeEvent& event) { (void)event; }
   virtual void OnIsa(const IsaEvent& event) { (void)event; }
+  virtual void OnTunnel(const TunnelEvent& event) { (void)event; }
 };
 
 }  // namespace tunnelisa

@@ -3,9 +3,9 @@
 // The engine's events as RFC 5424 syslog messages (syslog.h), for any host:
 //
 //  - SyslogSink: where finished messages go (the host's socket: one message per datagram).
-//  - SyslogEventLog: an EventListener and LogSink that formats each IKE, ISA and SA-lifetime
-//    event and each control-path log message into one message with the MSGID of its kind
-//    and an SD-ELEMENT [tunnelisa@32473 ...] (32473 is RFC 5612's example enterprise number:
+//  - SyslogEventLog: an EventListener and LogSink that formats each IKE, ISA, tunnel and
+//    SA-lifetime event and each control-path log message into one message with the MSGID of its
+//    kind and an SD-ELEMENT [tunnelisa@32473 ...] (32473 is RFC 5612's example enterprise number:
 //    tunnelisa has none of its own). The catalogue of MSGIDs, severities and SD params is in
 //    docs/gateway.md, "Syslog".
 //  - SyslogDropReporter: encryption / decryption errors happen per packet on the workers, so
@@ -118,6 +118,8 @@ class SyslogEventLog final : public EventListener, public LogSink {
   void OnSaLifetime(const SaLifetimeEvent& event) override;
   void OnIke(const IkeEvent& event) override;
   void OnIsa(const IsaEvent& event) override;
+  // OnTunnel: MSGID "tunnel-up" (notice) / "tunnel-down" (warning).
+  void OnTunnel(const TunnelEvent& event) override;
   // Log: MSGID "log", severity info / warning / error by level.
   void Log(LogLevel level, std::string_view message) override;
   // ReportDrops: one SyslogDropReporter report, MSGID "drops", severity warning.

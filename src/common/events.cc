@@ -56,4 +56,16 @@ std::string_view IsaEventKindName(IsaEventKind kind) {
   return "unknown";
 }
 
+std::string_view TunnelKindName(TunnelKind kind) {
+  switch (kind) {
+    case TunnelKind::kIpsec:
+      return "ipsec-tunnel";
+    case TunnelKind::kGre:
+      return "gre-tunnel";
+    case TunnelKind::kIpIp:
+      return "ip-ip-tunnel";
+  }
+  return "unknown";
+}
+
 }  // namespace tunnelisa

@@ -89,13 +89,13 @@ absl::Status Engine::Impl::Apply(const config::Config& candidate, MonoTime now) 
   pki = *std::move(loaded);
   ControlWindow w(*this);
   RaiseIsaEvents(groups.Configure(running.config()), now);
-  Reconcile(now);
+  Reconcile(now, "configuration applied");
   for (const std::string& note : plan->notes) Log(LogLevel::kInfo, note);
   Log(LogLevel::kInfo, StrCat("configuration applied: ", plan->changes.size(), " changes"));
   return absl::OkStatus();
 }
 
-void Engine::Impl::Reconcile(MonoTime now) {
+void Engine::Impl::Reconcile(MonoTime now, std::string_view cause) {
   const config::Config& config = running.config();
   config::ConfigRuntimeView base(config, groups.assignments());
   CountIsaLoad();
@@ -137,6 +137,7 @@ void Engine::Impl::Reconcile(MonoTime now) {
     }
   }
   reinitiate_.clear();
+  RaiseTunnelEvents(now, cause);
 }
 
 void Engine::Impl::CountIsaLoad() {

@@ -526,6 +526,7 @@ IkeCounters Engine::ike_counters() const {
   c.auth_failures = s.auth_failures + s1.auth_failures;
   c.addresses_assigned = s.addresses_assigned;
   c.address_failures = s.address_failures;
+  c.redundant_ike_sas = s.redundant_ike_sas;  // IKEv2 only
   return c;
 }
 

@@ -311,8 +311,19 @@ class Engine::Impl {
   // engine_apply.cc
   absl::Status Apply(const config::Config& candidate, MonoTime now);
   // Reconcile: slots, SAs, tunnels, routes and IKE peers to the running configuration and the
-  // tunnel groups' assignments (after Apply, and after an ISA's health changed).
-  void Reconcile(MonoTime now);
+  // tunnel groups' assignments (after Apply, and after an ISA's health changed); `cause` says
+  // which, for the TunnelEvents it raises at the end.
+  void Reconcile(MonoTime now, std::string_view cause);
+  // engine_tunnel_events.cc: each tunnel whose operational state changed since the last
+  // report, reported once (EventListener::OnTunnel) and logged.
+  void RaiseTunnelEvents(MonoTime now, std::string_view cause);
+  struct ReportedTunnel {
+    TunnelKind kind = TunnelKind::kIpsec;
+    config::TunnelKey key;
+    auto operator<=>(const ReportedTunnel&) const = default;
+  };
+  // reported_tunnels_: every configured tunnel and whether it was last reported up.
+  std::map<ReportedTunnel, bool> reported_tunnels_;
   // engine_isa.cc: ISA health and tunnel-group failover.
   absl::Status SetIsaHealth(const config::IsaSlot& isa, bool healthy, MonoTime now);
   void RaiseIsaEvents(const std::vector<IsaGroups::Change>& changes, MonoTime now);

@@ -16,7 +16,7 @@ absl::Status Engine::Impl::SetIsaHealth(const config::IsaSlot& isa, bool healthy
   Log(healthy ? LogLevel::kInfo : LogLevel::kWarning,
       StrCat("ISA ", isa.ToString(), healthy ? " recovered" : " failed"));
   RaiseIsaEvents(changes, now);
-  Reconcile(now);
+  Reconcile(now, StrCat("ISA ", isa.ToString(), healthy ? " recovered" : " failed"));
   return absl::OkStatus();
 }
 

@@ -476,6 +476,10 @@ std::string Engine::Metrics() const {
            {"tunnelisa_ike_address_failures_total",
             "Remote-access address requests refused (INTERNAL_ADDRESS_FAILURE).",
             k.address_failures},
+           {"tunnelisa_ike_redundant_sas_total",
+            "Duplicate IKE SAs of one ipsec-tunnel found (both ends initiated); one of each "
+            "pair is deleted.",
+            k.redundant_ike_sas},
        }) {
     m.Family(ic.name, MetricsText::kCounter, ic.help);
     m.Sample({}, ic.value);

@@ -63,7 +63,15 @@ class RecordingEvents final : public EventListener {
   void OnSaLifetime(const SaLifetimeEvent& e) override { lifetime.push_back(e); }
   // Isa: "KIND group G isa C/M: detail" (group 0 and isa 0/0 left out).
   void OnIsa(const IsaEvent& e) override;
+  // Tunnel: "KIND SERVICE/NAME up|down[: reasons] (cause)", as tunnelisa run prints it.
+  void OnTunnel(const TunnelEvent& e) override {
+    std::string line = std::string(TunnelKindName(e.kind)) + " " + std::to_string(e.service) + "/" +
+                       std::string(e.name) + (e.up ? " up" : " down");
+    if (!e.reasons.empty()) line += ": " + std::string(e.reasons);
+    tunnel.push_back(line + " (" + std::string(e.cause) + ")");
+  }
   std::vector<std::string> isa;
+  std::vector<std::string> tunnel;
   size_t Count(IkeEventKind kind) const;
   std::vector<Ike> ike;
   std::vector<SaLifetimeEvent> lifetime;

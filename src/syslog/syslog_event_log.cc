@@ -122,6 +122,25 @@ void SyslogEventLog::OnIsa(const IsaEvent& e) {
   Emit(IsaSeverity(e.kind), IsaEventKindName(e.kind), std::move(p), msg);
 }
 
+void SyslogEventLog::OnTunnel(const TunnelEvent& e) {
+  std::vector<SyslogParam> p = {{"kind", std::string(TunnelKindName(e.kind))},
+                                {"service", StrCat(e.service)},
+                                {"tunnel", std::string(e.name)}};
+  std::string msg =
+      StrCat(TunnelKindName(e.kind), " ", e.service, "/", e.name, e.up ? " up" : " down");
+  if (!e.reasons.empty()) {
+    p.push_back({"reasons", std::string(e.reasons)});
+    StrAppend(msg, ": ", e.reasons);
+  }
+  if (!e.cause.empty()) {
+    p.push_back({"cause", std::string(e.cause)});
+    StrAppend(msg, " (", e.cause, ")");
+  }
+  // A tunnel going down loses its traffic (warning); one coming up is news (notice).
+  Emit(e.up ? SyslogSeverity::kNotice : SyslogSeverity::kWarning,
+       e.up ? "tunnel-up" : "tunnel-down", std::move(p), msg);
+}
+
 void SyslogEventLog::OnSaLifetime(const SaLifetimeEvent& e) {
   const std::string_view limit = e.hard ? "hard" : "soft";
   const std::string_view direction = e.direction == SaDirection::kInbound ? "inbound" : "outbound";

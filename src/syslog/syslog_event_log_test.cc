@@ -112,6 +112,37 @@ TEST_F(SyslogEventLogTest, IsaEvents) {
                         "isa-active tunnel-group 2 isa 3/1");
 }
 
+TEST_F(SyslogEventLogTest, TunnelDownIsAWarningUpANotice) {
+  log_.OnTunnel({.kind = TunnelKind::kGre,
+                 .service = 102,
+                 .name = "plain-gre",
+                 .up = false,
+                 .reasons = "tunnel-group 1 is operationally down",
+                 .cause = "ISA 1/1 failed"});
+  // local0 (16) * 8 + warning (4) = 132.
+  EXPECT_EQ(Only(), std::string("<132>") + std::string(kHead) +
+                        "tunnel-down [tunnelisa@32473 kind=\"gre-tunnel\" service=\"102\" "
+                        "tunnel=\"plain-gre\" reasons=\"tunnel-group 1 is operationally down\" "
+                        "cause=\"ISA 1/1 failed\"] gre-tunnel 102/plain-gre down: tunnel-group 1 "
+                        "is operationally down (ISA 1/1 failed)");
+  sink_.messages.clear();
+  log_.OnTunnel({.kind = TunnelKind::kIpsec,
+                 .service = 101,
+                 .name = "to-b",
+                 .up = true,
+                 .cause = "configuration applied"});
+  EXPECT_EQ(Only(), std::string("<133>") + std::string(kHead) +
+                        "tunnel-up [tunnelisa@32473 kind=\"ipsec-tunnel\" service=\"101\" "
+                        "tunnel=\"to-b\" cause=\"configuration applied\"] ipsec-tunnel "
+                        "101/to-b up (configuration applied)");
+  sink_.messages.clear();
+  // A name with the characters RFC 5424 6.3.3 escapes in PARAM-VALUE.
+  log_.OnTunnel({.kind = TunnelKind::kIpIp, .service = 7, .name = "a\"b]c", .up = true});
+  EXPECT_EQ(Only(), std::string("<133>") + std::string(kHead) +
+                        "tunnel-up [tunnelisa@32473 kind=\"ip-ip-tunnel\" service=\"7\" "
+                        "tunnel=\"a\\\"b\\]c\"] ip-ip-tunnel 7/a\"b]c up");
+}
+
 TEST_F(SyslogEventLogTest, SaLifetimeSoftIsInfoHardIsWarning) {
   log_.OnSaLifetime({.spi = 0x1234,
                      .direction = SaDirection::kInbound,

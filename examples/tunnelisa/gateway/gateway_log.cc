@@ -116,6 +116,15 @@ void GatewayLog::OnIke(const IkeEvent& e) {
   if (syslog_) syslog_->OnIke(e);
 }
 
+void GatewayLog::OnTunnel(const TunnelEvent& e) {
+  std::string line = absl::StrFormat("tunnel %s %d/%s %s", TunnelKindName(e.kind), e.service,
+                                     e.name, e.up ? "up" : "down");
+  if (!e.reasons.empty()) absl::StrAppendFormat(&line, ": %s", e.reasons);
+  if (!e.cause.empty()) absl::StrAppendFormat(&line, " (%s)", e.cause);
+  Line("event", line);
+  if (syslog_) syslog_->OnTunnel(e);
+}
+
 void GatewayLog::OnIsa(const IsaEvent& e) {
   std::string line = absl::StrFormat("isa %s", IsaEventKindName(e.kind));
   if (e.group != 0) absl::StrAppendFormat(&line, " tunnel-group %d", e.group);

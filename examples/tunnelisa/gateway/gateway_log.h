@@ -35,10 +35,11 @@ class GatewayLog final : public LogSink, public EventListener {
 
   // LogSink (the engine's control-path messages).
   void Log(LogLevel level, std::string_view message) override;
-  // EventListener: one line per SA lifetime or IKE event.
+  // EventListener: one line per SA lifetime, IKE, ISA or tunnel event.
   void OnSaLifetime(const SaLifetimeEvent& event) override;
   void OnIke(const IkeEvent& event) override;
   void OnIsa(const IsaEvent& event) override;
+  void OnTunnel(const TunnelEvent& event) override;
 
   void Info(std::string_view message) { Log(LogLevel::kInfo, message); }
   void Warning(std::string_view message) { Log(LogLevel::kWarning, message); }

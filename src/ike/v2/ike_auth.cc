@@ -160,6 +160,7 @@ void IkeManager::SendAuthRequest(IkeSa& sa, MonoTime now) {
   if (peer->remote_id) out.push_back(Payload::Make(PayloadType::kIdr, *peer->remote_id));
   if (auth) out.push_back(Payload::Make(PayloadType::kAuth, *std::move(auth)));
   if (MaySendInitialContact(sa)) {
+    sa.initial_contact = true;
     out.push_back(
         Payload::Make(PayloadType::kNotify, NotifyPayload::Of(NotifyType::kInitialContact)));
   }
@@ -262,10 +263,14 @@ void IkeManager::RespondAuthenticated(IkeSa& sa, const Header& h, const std::vec
   // A responder may assert it too (a restarted responder answering an initiator that still
   // holds an SA with it).
   if (MaySendInitialContact(sa)) {
+    sa.initial_contact = true;
     out.push_back(
         Payload::Make(PayloadType::kNotify, NotifyPayload::Of(NotifyType::kInitialContact)));
   }
   SendResponse(sa, h, std::move(out));
+  // Once the response is out, so that a Delete of ours for another IKE SA reaches the peer
+  // after the CHILD SA that replaces it.
+  CloseRedundantIkeSas(sa, now);
 }
 
 void IkeManager::ProcessAuthResponse(IkeSa& sa, const Received& in, MonoTime now) {
@@ -338,6 +343,7 @@ void IkeManager::FinishAuthResponse(IkeSa& sa, const std::vector<Payload>& inner
   // After the new CHILD SA carries the tunnel (and even if it failed: the peer's assertion
   // about its IKE SAs stands).
   HonourInitialContact(sa, inner, now);
+  if (failed.empty()) CloseRedundantIkeSas(sa, now);
   if (!failed.empty()) {
     // An IKE SA without its CHILD SA carries nothing for a LAN-to-LAN tunnel: report and close.
     Emit(IkeEventKind::kNegotiationFailed, sa, failed, now);

@@ -577,6 +577,12 @@ void IkeManager::RemoveSa(IkeSa& sa, std::string reason, MonoTime now, bool noti
   const bool was_up = sa.state == IkeState::kEstablished || sa.state == IkeState::kDeleting;
   const bool rekeyed = sa.state == IkeState::kRekeyed;
   Touch(sa);
+  // Another IKE SA of the same tunnel carries on (a duplicate, duplicate_ike_sa.cc): its CHILD
+  // SA takes the traffic before this one's are uninstalled, so no packet finds none.
+  if (!sa.children.empty()) {
+    if (IkeSa* kept = KeptInsteadOf(sa)) HandOverTraffic(sa, *kept);
+  }
+  ForgetRedundancy(sa);
   while (!sa.children.empty()) RemoveChild(sa, sa.children.back(), now, reason);
   if (sa.pending_auth) {  // a late outcome finds nothing to resume
     auth_tickets_.erase(sa.pending_auth->ticket);

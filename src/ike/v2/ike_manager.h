@@ -84,6 +84,9 @@ struct IkeStats {
   uint64_t eap_started = 0;
   uint64_t eap_succeeded = 0;
   uint64_t eap_refused = 0;
+  // Duplicate IKE SAs of one LAN-to-LAN tunnel found (both ends initiated at once); one of
+  // each pair is deleted by the end that created it (duplicate_ike_sa.cc).
+  uint64_t redundant_ike_sas = 0;
 };
 
 class IkeManager {
@@ -366,6 +369,26 @@ class IkeManager {
   // or response; if that carries INITIAL_CONTACT, every other authenticated IKE SA of the same
   // peer config between the same identities is removed locally (nothing is sent).
   void HonourInitialContact(IkeSa& fresh, const std::vector<Payload>& inner, MonoTime now);
+
+  // Duplicate IKE SAs of one tunnel (duplicate_ike_sa.cc says the whole rule).
+  // CloseRedundantIkeSas: `fresh` was just established (its first CHILD SA carrying traffic,
+  // our IKE_AUTH response sent); every other established IKE SA of the same LAN-to-LAN peer
+  // config between the same identities is compared with it, and of each such pair the
+  // redundant one is marked (MarkRedundant): deleted by us when we created it, once the peer
+  // answered a liveness check over the kept one (DeleteRedundantOf), else by the peer.
+  void CloseRedundantIkeSas(IkeSa& fresh, MonoTime now);
+  void MarkRedundant(IkeSa& going, IkeSa& kept, MonoTime now);
+  void DeleteRedundantOf(IkeSa& kept, MonoTime now);
+  // HandOverTraffic: `kept`'s CHILD SA carries the tunnel's outbound traffic (the host's
+  // ActivateChild) before `going`'s CHILD SAs are uninstalled.
+  void HandOverTraffic(const IkeSa& going, IkeSa& kept);
+  // KeptInsteadOf: the established IKE SA of the same LAN-to-LAN tunnel (same identities)
+  // that carries on when `going` ends, or null (none; an ipsec-gw's peer config).
+  IkeSa* KeptInsteadOf(const IkeSa& going);
+  // ForgetRedundancy: `gone` ends; the SAs marked redundant in its favour stay after all.
+  void ForgetRedundancy(const IkeSa& gone);
+  // RedundantReason: the down reason of an IKE SA MarkRedundant chose.
+  std::string RedundantReason(const IkeSa& going) const;
 
   // INFORMATIONAL (informational.cc)
   void SendDeleteIke(IkeSa& sa, MonoTime now, bool wait_for_reply);

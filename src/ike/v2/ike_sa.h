@@ -229,7 +229,14 @@ struct IkeSa {
   MonoTime next_keepalive = MonoTime::Infinite();  // NAT keepalive while behind a NAT
   uint32_t liveness_misses = 0;
 
-  std::string down_reason;         // why it ended (events, session log)
+  std::string down_reason;  // why it ended (events, session log)
+  // Duplicates (duplicate_ike_sa.cc). initial_contact: INITIAL_CONTACT was sent or received in
+  // this IKE SA's IKE_AUTH. redundant_to: our SPI of the IKE SA of the same tunnel kept instead
+  // of this one (0: not redundant). awaiting_kept_check: we delete this one once the peer
+  // answered our liveness check over that one.
+  bool initial_contact = false;
+  uint64_t redundant_to = 0;
+  bool awaiting_kept_check = false;
   uint64_t rekeyed_into = 0;       // kRekeyed: our SPI of the IKE SA that replaced this one
   std::vector<uint8_t> min_nonce;  // IKE rekey collisions (RFC 7296 2.8.2)
 

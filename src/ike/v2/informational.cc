@@ -33,6 +33,11 @@ void IkeManager::SendDeleteIke(IkeSa& sa, MonoTime now, bool wait_for_reply) {
     SendOnce(sa, out);
     return;
   }
+  if (sa.redundant_to != 0) {
+    // A rekey that finished while this Delete waited may have moved the tunnel's traffic
+    // back onto this IKE SA's new CHILD SA: move it to the IKE SA kept once more.
+    if (IkeSa* kept = KeptInsteadOf(sa)) HandOverTraffic(sa, *kept);
+  }
   if (sa.state == IkeState::kEstablished) sa.state = IkeState::kDeleting;
   SendRequest(sa, RequestKind::kDeleteIke, ExchangeType::kInformational, std::move(out), now, {});
 }
@@ -107,7 +112,11 @@ void IkeManager::RespondInformational(IkeSa& sa, const Received& in, MonoTime no
     //# Deleting an IKE SA implicitly closes any remaining Child SAs negotiated under it.  The
     //# response to a request that deletes the IKE SA is an empty INFORMATIONAL response.
     SendResponse(sa, h, {});
-    RemoveSa(sa, sa.state == IkeState::kRekeyed ? "rekeyed" : "deleted by the peer", now);
+    RemoveSa(sa,
+             sa.state == IkeState::kRekeyed ? std::string("rekeyed")
+             : sa.redundant_to != 0         ? RedundantReason(sa)
+                                            : std::string("deleted by the peer"),
+             now);
     return;
   }
   std::vector<Payload> out;
@@ -121,13 +130,18 @@ void IkeManager::ProcessInformationalResponse(IkeSa& sa, const Received& in, Mon
   (void)in;
   switch (sa.request.kind) {
     case RequestKind::kDeleteIke:
-      RemoveSa(sa, sa.state == IkeState::kRekeyed ? "rekeyed" : "deleted", now);
+      RemoveSa(sa,
+               sa.state == IkeState::kRekeyed ? std::string("rekeyed")
+               : sa.redundant_to != 0         ? RedundantReason(sa)
+                                              : std::string("deleted"),
+               now);
       break;
     case RequestKind::kDeleteChild:
       if (ChildSa* c = FindChild(sa, sa.request.child_spi)) RemoveChild(sa, *c, now);
       break;
     case RequestKind::kLiveness:
       sa.liveness_misses = 0;
+      DeleteRedundantOf(sa, now);  // the peer holds `sa`: a duplicate of it may go now
       break;
     default:
       break;

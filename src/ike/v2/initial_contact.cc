@@ -69,6 +69,7 @@ void IkeManager::HonourInitialContact(IkeSa& fresh, const std::vector<Payload>& 
     initial_contact = initial_contact || (n != nullptr && n->type == NotifyType::kInitialContact);
   }
   if (!initial_contact) return;
+  fresh.initial_contact = true;  // this IKE SA is never the redundant one of a pair
   //= https://www.rfc-editor.org/rfc/rfc7296#section-2.4
   //# It MAY be sent when an IKE SA is established after a crash, and the recipient MAY use
   //# this information to delete any other IKE SAs it has to the same authenticated identity
