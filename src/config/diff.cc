@@ -38,8 +38,13 @@ bool Contains(const std::vector<IsaSlot>& v, const IsaSlot& s) {
 
 class Planner {
  public:
-  Planner(const Config& running, const Config& candidate, const RuntimeView& runtime)
-      : old_(running), new_(candidate), rt_(runtime) {}
+  Planner(const Config& running, const ValidationReport& running_report, const Config& candidate,
+          const ValidationReport& candidate_report, const RuntimeView& runtime)
+      : old_(running),
+        new_(candidate),
+        old_report_(running_report),
+        new_report_(candidate_report),
+        rt_(runtime) {}
 
   ChangePlan Run() {
     ListChanges();
@@ -435,11 +440,9 @@ class Planner {
   // The public interface address may change at any time; tunnels that no longer fit the
   // subnet go operationally down until their configuration is corrected.
   void PublicAddresses() {
-    ValidationReport before = Validate(old_);
-    ValidationReport after = Validate(new_);
     std::set<std::string> was;
-    for (const Finding& f : before.oper_down) was.insert(f.object + "\n" + f.message);
-    for (const Finding& f : after.oper_down) {
+    for (const Finding& f : old_report_.oper_down) was.insert(f.object + "\n" + f.message);
+    for (const Finding& f : new_report_.oper_down) {
       if (!was.contains(f.object + "\n" + f.message) &&
           (f.field == "source" || f.field == "local-gateway-address" ||
            f.field == "gateway-address")) {
@@ -453,6 +456,8 @@ class Planner {
 
   const Config& old_;
   const Config& new_;
+  const ValidationReport& old_report_;
+  const ValidationReport& new_report_;
   const RuntimeView& rt_;
   ChangePlan plan_;
   std::map<TunnelKey, const IpsecTunnel*> candidate_tunnels_;
@@ -462,7 +467,13 @@ class Planner {
 }  // namespace
 
 ChangePlan PlanChange(const Config& running, const Config& candidate, const RuntimeView& runtime) {
-  return Planner(running, candidate, runtime).Run();
+  return PlanChange(running, Validate(running), candidate, Validate(candidate), runtime);
+}
+
+ChangePlan PlanChange(const Config& running, const ValidationReport& running_report,
+                      const Config& candidate, const ValidationReport& candidate_report,
+                      const RuntimeView& runtime) {
+  return Planner(running, running_report, candidate, candidate_report, runtime).Run();
 }
 
 absl::StatusOr<ChangePlan> RunningConfig::Apply(Config candidate, const RuntimeView& runtime) {
@@ -472,11 +483,12 @@ absl::StatusOr<ChangePlan> RunningConfig::Apply(Config candidate, const RuntimeV
     for (const Finding& f : report.errors) lines.push_back(f.object + ": " + f.message);
     return absl::InvalidArgumentError(absl::StrJoin(lines, "\n"));
   }
-  ChangePlan plan = PlanChange(config_, candidate, runtime);
+  ChangePlan plan = PlanChange(config_, report_, candidate, report, runtime);
   if (!plan.allowed()) {
     return absl::FailedPreconditionError(absl::StrJoin(plan.refusals, "\n"));
   }
   config_ = std::move(candidate);
+  report_ = std::move(report);
   return plan;
 }
 

@@ -323,5 +323,49 @@ TEST_F(DiffTest, RunningConfigAppliesAtomically) {
   EXPECT_THAT(r3->changes, ElementsAre(Change{ChangeKind::kModified, "tunnel-group 1"}));
 }
 
+// RunningConfig keeps the report of the configuration it runs, and its Apply plans with the
+// two reports: the report must follow every outcome (refused, invalid, applied) so that the
+// next plan's notes are those of a plan that validates both configurations itself.
+TEST_F(DiffTest, RunningConfigReportFollowsTheRunningConfiguration) {
+  auto same = [](const ValidationReport& a, const ValidationReport& b) {
+    return a.errors == b.errors && a.oper_down == b.oper_down;
+  };
+  RunningConfig rc(running_);
+  EXPECT_TRUE(same(rc.report(), Validate(running_)));
+  const Config moved = ParseOk(ReadVector("two_tunnel_groups.cfg") +
+                               "config service ies 100 interface \"public-2\" address "
+                               "2.2.3.1/24\n");
+  Config invalid = moved;
+  invalid.tunnel_groups.erase(2);
+  ASSERT_FALSE(rc.Apply(invalid, runtime_).ok());
+  EXPECT_TRUE(same(rc.report(), Validate(running_)));
+
+  auto applied = rc.Apply(moved, runtime_);
+  ASSERT_TRUE(applied.ok()) << applied.status();
+  EXPECT_TRUE(same(rc.report(), Validate(moved)));
+  EXPECT_FALSE(rc.report().oper_down.empty());  // the ip-tunnel whose source left the subnet
+  EXPECT_EQ(applied->notes, PlanChange(running_, moved, runtime_).notes);
+  // Back: no note (the tunnel comes up again), as a plan validating both says.
+  auto back = rc.Apply(running_, runtime_);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->notes, PlanChange(moved, running_, runtime_).notes);
+  EXPECT_TRUE(same(rc.report(), Validate(running_)));
+}
+
+// PlanChange with the callers' reports is PlanChange.
+TEST_F(DiffTest, PlanWithReportsIsThePlan) {
+  for (const std::string change :
+       {"config service ies 100 interface \"public-2\" address 2.2.3.1/24\n",
+        "config isa tunnel-group 1 primary 7/1\n"}) {
+    SCOPED_TRACE(change);
+    ChangePlan a = Plan(change);
+    ChangePlan b =
+        PlanChange(running_, Validate(running_), candidate_, Validate(candidate_), runtime_);
+    EXPECT_EQ(a.changes, b.changes);
+    EXPECT_EQ(a.refusals, b.refusals);
+    EXPECT_EQ(a.notes, b.notes);
+  }
+}
+
 }  // namespace
 }  // namespace tunnelisa::config

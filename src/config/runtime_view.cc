@@ -27,14 +27,17 @@ void Append(std::vector<std::string>& out, const Reasons& by_object, const std::
 }  // namespace
 
 ConfigRuntimeView::ConfigRuntimeView(const Config& config)
-    : ConfigRuntimeView(config, IsaAssignments{}, /*live=*/false) {}
+    : ConfigRuntimeView(config, IsaAssignments{}, /*live=*/false, Validate(config)) {}
 
 ConfigRuntimeView::ConfigRuntimeView(const Config& config, const IsaAssignments& assignments)
-    : ConfigRuntimeView(config, assignments, /*live=*/true) {}
+    : ConfigRuntimeView(config, assignments, /*live=*/true, Validate(config)) {}
 
 ConfigRuntimeView::ConfigRuntimeView(const Config& config, const IsaAssignments& assignments,
-                                     bool live) {
-  ValidationReport report = Validate(config);
+                                     const ValidationReport& report)
+    : ConfigRuntimeView(config, assignments, /*live=*/true, report) {}
+
+ConfigRuntimeView::ConfigRuntimeView(const Config& config, const IsaAssignments& assignments,
+                                     bool live, const ValidationReport& report) {
   Reasons reasons;
   for (const Finding& f : report.errors) {
     reasons[f.object].push_back("configuration error: " + f.message);
@@ -110,12 +113,16 @@ ConfigRuntimeView::ConfigRuntimeView(const Config& config, const IsaAssignments&
         Append(r, reasons, internal::IpTunnelPath(sap_path, t.name));
         pending_ip.push_back({TunnelKey{sid, t.name}, &t, std::move(r)});
       }
+      // A tunnel's findings have paths that start with its SAP's: without any, formatting
+      // each tunnel's path (100k of them) to look it up is saved.
+      auto below = reasons.lower_bound(sap_path);
+      const bool sap_findings = below != reasons.end() && below->first.starts_with(sap_path);
       for (const auto& [name, t] : sap.ipsec_tunnels) {
         std::vector<std::string> r;
         if (t.admin == AdminState::kDown) r.push_back("ipsec-tunnel is shutdown");
         r.insert(r.end(), common.begin(), common.end());
         service_reasons(t.delivery_service, r);
-        Append(r, reasons, internal::IpsecTunnelPath(sap_path, name));
+        if (sap_findings) Append(r, reasons, internal::IpsecTunnelPath(sap_path, name));
         ipsec_tunnels_[TunnelKey{sid, name}] = Status(std::move(r));
       }
     }

@@ -97,7 +97,9 @@ absl::Status Engine::Impl::Apply(const config::Config& candidate, MonoTime now) 
 
 void Engine::Impl::Reconcile(MonoTime now, std::string_view cause) {
   const config::Config& config = running.config();
-  config::ConfigRuntimeView base(config, groups.assignments());
+  // The running configuration's validation, done once by RunningConfig::Apply, serves both
+  // views (`base` and `view`).
+  config::ConfigRuntimeView base(config, groups.assignments(), running.report());
   CountIsaLoad();
   reinitiate_.clear();
   departing_owner_.clear();
@@ -111,7 +113,7 @@ void Engine::Impl::Reconcile(MonoTime now, std::string_view cause) {
   for (const auto& [key, t] : ipsec_tunnels) {
     if (!t.down_reason.empty()) down[key] = t.down_reason;
   }
-  view.Rebuild(config, groups.assignments(), down);
+  view.Rebuild(config, groups.assignments(), down, running.report());
   ReconcileIp(config);
   BuildServices(config);
   RelinkGws();

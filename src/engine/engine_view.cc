@@ -12,11 +12,12 @@ using config::TunnelKey;
 EngineView::EngineView() : base_(std::make_unique<config::ConfigRuntimeView>(config::Config{})) {}
 
 void EngineView::Rebuild(const config::Config& config, const config::IsaAssignments& assignments,
-                         const std::map<TunnelKey, std::string>& ipsec_down) {
+                         const std::map<TunnelKey, std::string>& ipsec_down,
+                         const config::ValidationReport& report) {
   ipsec_override_.clear();
   ip_override_.clear();
   if (ipsec_down.empty()) {
-    base_ = std::make_unique<config::ConfigRuntimeView>(config, assignments);
+    base_ = std::make_unique<config::ConfigRuntimeView>(config, assignments, report);
     return;
   }
   // Treat the tunnels the engine keeps down as shut down, so that everything depending on
@@ -30,7 +31,8 @@ void EngineView::Rebuild(const config::Config& config, const config::IsaAssignme
       }
     }
   }
-  base_ = std::make_unique<config::ConfigRuntimeView>(shut, assignments);
+  // Admin states are no validator's business: `report` holds for `shut` too.
+  base_ = std::make_unique<config::ConfigRuntimeView>(shut, assignments, report);
   for (const auto& [key, reason] : ipsec_down) {
     OperStatus s = base_->IpsecTunnelStatus(key);
     std::vector<std::string> reasons = {reason};

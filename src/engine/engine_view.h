@@ -31,9 +31,11 @@ class EngineView final : public config::RuntimeView {
 
   EngineView();
   // Rebuild: recomputes every state; `ipsec_down` maps the ipsec-tunnels the engine keeps
-  // down to the reason. Clears ip-tunnel overrides.
+  // down to the reason; `report` is Validate(config) (RunningConfig::report()). Clears
+  // ip-tunnel overrides.
   void Rebuild(const config::Config& config, const config::IsaAssignments& assignments,
-               const std::map<config::TunnelKey, std::string>& ipsec_down);
+               const std::map<config::TunnelKey, std::string>& ipsec_down,
+               const config::ValidationReport& report);
   // SetIpTunnelDown: an ip-tunnel the engine could not install.
   void SetIpTunnelDown(const config::TunnelKey& tunnel, std::string reason);
   // set_counters: where IpsecCounters reads SA counters (the engine's SAs).

@@ -23,6 +23,7 @@
 #include "absl/status/statusor.h"
 #include "tunnelisa/config/model.h"
 #include "tunnelisa/config/runtime_view.h"
+#include "tunnelisa/config/validator.h"
 
 namespace tunnelisa::config {
 
@@ -48,12 +49,24 @@ struct ChangePlan {
 // PlanChange: `runtime` describes the state produced by `running`. Never fails as a call.
 ChangePlan PlanChange(const Config& running, const Config& candidate, const RuntimeView& runtime);
 
+// PlanChange with the two configurations' validation reports (Validate(running),
+// Validate(candidate)) when the caller has them, as RunningConfig does: the same plan without
+// validating both again (at 100k tunnels each validation is a noticeable part of a change).
+ChangePlan PlanChange(const Config& running, const ValidationReport& running_report,
+                      const Config& candidate, const ValidationReport& candidate_report,
+                      const RuntimeView& runtime);
+
 class RunningConfig {
  public:
-  RunningConfig() = default;
-  explicit RunningConfig(Config initial) : config_(std::move(initial)) {}
+  RunningConfig() : report_(Validate(config_)) {}
+  explicit RunningConfig(Config initial)
+      : config_(std::move(initial)), report_(Validate(config_)) {}
 
   const Config& config() const { return config_; }
+  // report: Validate(config()), kept from the Apply that installed it (its oper_down findings
+  // are what ConfigRuntimeView needs, so a host need not validate the same configuration
+  // again).
+  const ValidationReport& report() const { return report_; }
 
   // Apply: InvalidArgument (the validator's errors, one per line) if the candidate is
   // invalid; FailedPrecondition (the refusals, one per line) if the guide forbids the change
@@ -63,6 +76,7 @@ class RunningConfig {
 
  private:
   Config config_;
+  ValidationReport report_;
 };
 
 }  // namespace tunnelisa::config

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "tunnelisa/config/model.h"
+#include "tunnelisa/config/validator.h"
 
 namespace tunnelisa::config {
 
@@ -143,6 +144,12 @@ class ConfigRuntimeView final : public RuntimeView {
   // With `assignments` (the engine's): a group that the configuration lets up is up on its
   // assignment's active ISAs, or down for its down_reason when it has none.
   ConfigRuntimeView(const Config& config, const IsaAssignments& assignments);
+  // With `report`, the caller's Validate(config) (e.g. RunningConfig::report()), which the
+  // other constructors compute: the same view without validating again. A report of a
+  // configuration that differs only in admin states (shutdown) serves too: the validator does
+  // not look at them.
+  ConfigRuntimeView(const Config& config, const IsaAssignments& assignments,
+                    const ValidationReport& report);
 
   OperStatus TunnelGroupStatus(uint32_t group) const override;
   std::vector<IsaSlot> ActiveIsas(uint32_t group) const override;
@@ -152,7 +159,8 @@ class ConfigRuntimeView final : public RuntimeView {
   std::optional<IpsecTunnelCounters> IpsecCounters(const TunnelKey& tunnel) const override;
 
  private:
-  ConfigRuntimeView(const Config& config, const IsaAssignments& assignments, bool live);
+  ConfigRuntimeView(const Config& config, const IsaAssignments& assignments, bool live,
+                    const ValidationReport& report);
   std::map<uint32_t, OperStatus> groups_;
   std::map<uint32_t, std::vector<IsaSlot>> active_;
   std::map<TunnelKey, OperStatus> ip_tunnels_;
