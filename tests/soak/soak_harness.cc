@@ -1,5 +1,6 @@
 #include "soak_harness.h"
 
+#include <malloc.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -213,27 +214,69 @@ size_t Pump(SoakSide& a, SoakSide& b, MonoTime now, int max_rounds) {
   return moved;
 }
 
+RssSample SampleMemory(double hour) {
+  const struct mallinfo2 m = mallinfo2();
+  return {hour, RssKb(), static_cast<uint64_t>((m.uordblks + m.hblkhd) / 1024)};
+}
+
 std::string FormatRss(const std::vector<RssSample>& samples) {
-  std::string s = "  hour    RSS KiB   delta vs hour 1\n";
-  uint64_t base = 0;
+  std::string s = "  hour    RSS KiB   delta vs hour 1   heap in use KiB   delta vs hour 1\n";
+  const RssSample* base = nullptr;
   for (const RssSample& r : samples) {
-    if (base == 0 && r.hour >= 1.0) base = r.kb;
-    const std::string delta =
-        base == 0 ? "-" : absl::StrCat(static_cast<int64_t>(r.kb) - static_cast<int64_t>(base));
-    absl::StrAppendFormat(&s, "  %5.1f  %9u   %s\n", r.hour, r.kb, delta);
+    if (base == nullptr && r.hour >= 1.0) base = &r;
+    auto delta = [base](uint64_t now, uint64_t RssSample::*field) -> std::string {
+      if (base == nullptr) return "-";
+      return absl::StrCat(static_cast<int64_t>(now) - static_cast<int64_t>(base->*field));
+    };
+    absl::StrAppendFormat(&s, "  %5.1f  %9u   %-15s   %15u   %s\n", r.hour, r.kb,
+                          delta(r.kb, &RssSample::kb), r.heap_kb,
+                          delta(r.heap_kb, &RssSample::heap_kb));
   }
   return s;
 }
 
-int64_t RssGrowthAfter(const std::vector<RssSample>& samples, double from_hour) {
+namespace {
+int64_t GrowthAfter(const std::vector<RssSample>& samples, double from_hour,
+                    uint64_t RssSample::*field) {
   int64_t base = -1, top = 0;
   for (const RssSample& r : samples) {
     if (r.hour < from_hour) continue;
-    const auto kb = static_cast<int64_t>(r.kb);
+    const auto kb = static_cast<int64_t>(r.*field);
     if (base < 0) base = kb;
     top = std::max(top, kb);
   }
   return base < 0 ? 0 : top - base;
+}
+}  // namespace
+
+int64_t RssGrowthAfter(const std::vector<RssSample>& samples, double from_hour) {
+  return GrowthAfter(samples, from_hour, &RssSample::kb);
+}
+
+int64_t HeapGrowthAfter(const std::vector<RssSample>& samples, double from_hour) {
+  return GrowthAfter(samples, from_hour, &RssSample::heap_kb);
+}
+
+void CheckMemoryAfterHourOne(const std::vector<RssSample>& samples, int64_t bound_kb, bool check) {
+  const int64_t rss = RssGrowthAfter(samples, 1.0);
+  const int64_t heap = HeapGrowthAfter(samples, 1.0);
+  int64_t hour_one_rss = 0;
+  for (const RssSample& r : samples) {
+    if (r.hour >= 1.0) {
+      hour_one_rss = static_cast<int64_t>(r.kb);
+      break;
+    }
+  }
+  const int64_t rss_bound = bound_kb + hour_one_rss / 8;
+  std::printf(
+      "[soak] memory:\n%s[soak] growth after hour 1: heap in use %ld KiB (bound %ld KiB), RSS "
+      "%ld KiB (bound %ld KiB)\n",
+      FormatRss(samples).c_str(), static_cast<long>(heap), static_cast<long>(bound_kb),
+      static_cast<long>(rss), static_cast<long>(rss_bound));
+  std::fflush(stdout);
+  if (!check || !RssChecked()) return;
+  EXPECT_LE(heap, bound_kb) << "the heap in use grew after hour 1 (a leak)";
+  EXPECT_LE(rss, rss_bound) << "RSS grew after hour 1 beyond the fragmentation allowance";
 }
 
 std::string FormatDrops(const std::array<uint64_t, kNumDropReasons>& drops) {

@@ -7,8 +7,8 @@
 // than the 512 KiB pool: the bytes run out before the 256 records). Hard failures: a
 // good datagram not delivered intact; a flood fragment delivered; a drop of a reason the flood
 // does not explain; reassembly memory above its pool or the pool above
-// EngineOptions::reassembly_memory; an engine counter disagreeing with the host's ledger; RSS
-// growing after hour 1.
+// EngineOptions::reassembly_memory; an engine counter disagreeing with the host's ledger; the
+// heap in use or RSS growing after hour 1 (CheckMemoryAfterHourOne).
 // Parameters (environment; defaults = the short ctest run): TUNNELISA_SOAK_IP_TUNNELS 200,
 // TUNNELISA_SOAK_IP_HOURS 2, TUNNELISA_SOAK_IP_TICK 10 (simulated seconds),
 // TUNNELISA_SOAK_IP_DATAGRAMS 2 (good datagrams per tunnel, direction and tick),
@@ -153,7 +153,7 @@ class IpSoak {
     const auto wall0 = Clock::now();
     const auto ticks = static_cast<int64_t>(std::llround(p_.hours * 3600.0 / p_.tick));
     double next_checkpoint = 3600.0;
-    rss_.push_back({0, RssKb()});
+    rss_.push_back(SampleMemory(0));
     for (int64_t k = 1; k <= ticks && !::testing::Test::HasFailure(); ++k) {
       const double t = static_cast<double>(k) * p_.tick;
       const MonoTime now = At(t);
@@ -311,7 +311,7 @@ class IpSoak {
   }
 
   void Checkpoint(double t) {
-    rss_.push_back({t / 3600.0, RssKb()});
+    rss_.push_back(SampleMemory(t / 3600.0));
     for (SoakSide* s : {&a_, &b_}) {
       for (const Slot& slot : s->engine().Slots()) {
         EXPECT_LE(slot.reassembly_memory, slot.reassembly_pool) << "reassembly over its pool";
@@ -375,7 +375,6 @@ class IpSoak {
             << "A dropped for " << DropReasonName(reason);
       }
     }
-    const int64_t growth = RssGrowthAfter(rss_, 1.0);
     std::printf(
         "[soak] GRE/IP-IP soak: %zu tunnels (%zu GRE, %zu IP-IP), %.1f simulated hours (tick %.0f "
         "s), %.1f s wall\n",
@@ -394,13 +393,7 @@ class IpSoak {
     std::printf(
         "[soak] reassembly memory: at most %zu bytes in use (after each tick's flood), pool %zu\n",
         max_memory_, kPool);
-    std::printf("[soak] RSS:\n%s[soak] RSS growth after hour 1: %ld KiB (bound %ld KiB)\n",
-                FormatRss(rss_).c_str(), static_cast<long>(growth),
-                static_cast<long>(p_.rss_growth_kb));
-    std::fflush(stdout);
-    if (p_.hours > 1.0 && RssChecked()) {
-      EXPECT_LE(growth, p_.rss_growth_kb) << "RSS grew after hour 1";
-    }
+    CheckMemoryAfterHourOne(rss_, p_.rss_growth_kb, /*check=*/p_.hours > 1.0);
   }
 
   Params p_;
