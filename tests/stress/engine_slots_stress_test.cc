@@ -265,6 +265,9 @@ TEST(EngineSlotsStress, TwoWorkersAndAControlThreadAccountForEveryPacket) {
     EXPECT_GE(c.private_in + c.handoff_in, c.total_drops());
     EXPECT_TRUE(engine->Show(std::vector<std::string>{"isa", "tunnel-group"}).ok());
     (void)engine->Slots();
+    // A scrape reads the workers' counters in short control windows while they run.
+    const std::string metrics = engine->Metrics();
+    EXPECT_NE(metrics.find("tunnelisa_isa_packets_total{"), std::string::npos);
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   stop.store(true);
