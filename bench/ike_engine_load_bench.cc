@@ -210,16 +210,9 @@ struct Gateway {
   }
 };
 
-ike::IkeOptions ClientOptions() {
-  ike::IkeOptions o;
-  o.cookie_threshold = std::numeric_limits<size_t>::max();
-  o.half_open_limit = std::numeric_limits<size_t>::max();
-  return o;
-}
-
 std::unique_ptr<Gateway> MakeGateway(benchmark::State& state) {
   auto g = std::make_unique<Gateway>();
-  g->client_options = ClientOptions();
+  g->client_options = bench::LoadOptions();
   config::LoadResult loaded = config::LoadConfigText(GatewayConfigText(), "gateway.cfg");
   if (!loaded.ok()) {
     state.SkipWithError(loaded.errors.front().ToString().c_str());

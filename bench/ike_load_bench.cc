@@ -108,14 +108,6 @@ struct Gateway {
   }
 };
 
-ike::IkeOptions LoadOptions() {
-  ike::IkeOptions o;
-  // Setup runs many handshakes at once from one host: no COOKIE round trips or refusals.
-  o.cookie_threshold = std::numeric_limits<size_t>::max();
-  o.half_open_limit = std::numeric_limits<size_t>::max();
-  return o;
-}
-
 // The gateway of the current n, kept across the benchmark's repetitions (setup at 100k takes
 // a while); another n replaces it.
 Gateway* GatewayHolding(uint64_t n) {
@@ -123,7 +115,7 @@ Gateway* GatewayHolding(uint64_t n) {
   static uint64_t held = 0;
   if (gateway == nullptr || held != n) {
     gateway.reset();
-    gateway = std::make_unique<Gateway>(LoadOptions());
+    gateway = std::make_unique<Gateway>(bench::LoadOptions());
     held = n;
     if (!gateway->Connect(n, 512)) {
       gateway.reset();

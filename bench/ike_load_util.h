@@ -10,6 +10,7 @@
 #include <array>
 #include <cstdint>
 #include <deque>
+#include <limits>
 #include <memory>
 #include <span>
 #include <vector>
@@ -20,6 +21,15 @@
 #include "ike/v2/ike_manager.h"
 
 namespace tunnelisa::bench {
+
+// LoadOptions: IKE options for a side that runs many handshakes at once from one host (the
+// benchmarks' setup): no COOKIE round trips or half-open refusals.
+inline ike::IkeOptions LoadOptions() {
+  ike::IkeOptions o;
+  o.cookie_threshold = std::numeric_limits<size_t>::max();
+  o.half_open_limit = std::numeric_limits<size_t>::max();
+  return o;
+}
 
 struct Datagram {
   ike::IkeEndpoint from, to;
