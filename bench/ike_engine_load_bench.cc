@@ -183,17 +183,9 @@ struct Gateway {
   bool Connect(uint64_t count, uint64_t batch) {
     rearm_timer = false;  // setup: the timer is not what is looked at here
     const auto t0 = std::chrono::steady_clock::now();
-    for (uint64_t done = 0; done < count;) {
-      const uint64_t m = std::min(batch, count - done);
-      bench::LoadClients c(client_options);
-      std::vector<ike::IkePeerConfig> peers;
-      for (uint64_t k = 0; k < m; ++k) peers.push_back(ClientPeer(next_peer + k));
-      c.ike.SetPeers(peers, now);
-      for (uint64_t k = 0; k < m; ++k) (void)c.ike.Initiate(next_peer + k + 1, now);
-      Exchange(c);
-      if (c.host.children_up != m) return false;
-      next_peer += m;
-      done += m;
+    if (!bench::ConnectInBatches(count, batch, next_peer, client_options, now, &ClientPeer,
+                                 [this](bench::LoadClients& c) { Exchange(c); })) {
+      return false;
     }
     setup_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     rearm_timer = true;

@@ -7,6 +7,7 @@
 
 #include <time.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <deque>
@@ -101,6 +102,29 @@ struct LoadClients {
   ike::IkeManager ike;
   explicit LoadClients(const ike::IkeOptions& options) : ike(&host, options) {}
 };
+
+// ConnectInBatches: `count` fresh peers from `next_peer` on, `batch` at a time, each batch
+// from a new LoadClients (thrown away after; the SAs stay on the gateway): every peer's
+// IKE_SA_INIT and IKE_AUTH through `exchange(clients)`. Advances `next_peer`; false if a
+// batch did not bring up a CHILD SA for every peer.
+template <typename PeerFn, typename ExchangeFn>
+bool ConnectInBatches(uint64_t count, uint64_t batch, uint64_t& next_peer,
+                      const ike::IkeOptions& options, MonoTime now, PeerFn peer,
+                      ExchangeFn exchange) {
+  for (uint64_t done = 0; done < count;) {
+    const uint64_t m = std::min(batch, count - done);
+    LoadClients c(options);
+    std::vector<ike::IkePeerConfig> peers;
+    for (uint64_t k = 0; k < m; ++k) peers.push_back(peer(next_peer + k));
+    c.ike.SetPeers(peers, now);
+    for (uint64_t k = 0; k < m; ++k) (void)c.ike.Initiate(next_peer + k + 1, now);
+    exchange(c);
+    if (c.host.children_up != m) return false;
+    next_peer += m;
+    done += m;
+  }
+  return true;
+}
 
 }  // namespace tunnelisa::bench
 
