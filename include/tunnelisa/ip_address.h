@@ -20,9 +20,29 @@ class IpAddress {
   enum class Family : uint8_t { kNone = 0, kV4 = 4, kV6 = 6 };
 
   IpAddress() = default;
-  static IpAddress V4(uint32_t host_order);
-  static IpAddress V4Bytes(const uint8_t b[4]);
-  static IpAddress V6Bytes(const uint8_t b[16]);
+  // V4, V4Bytes, V6Bytes, v4_host_order and IpPrefix::Contains are inline: the engine calls
+  // them per packet (a call each was ~10 % of its own instructions on the decrypt path).
+  static IpAddress V4(uint32_t host_order) {
+    IpAddress a;
+    a.family_ = Family::kV4;
+    a.bytes_[0] = static_cast<uint8_t>(host_order >> 24);
+    a.bytes_[1] = static_cast<uint8_t>(host_order >> 16);
+    a.bytes_[2] = static_cast<uint8_t>(host_order >> 8);
+    a.bytes_[3] = static_cast<uint8_t>(host_order);
+    return a;
+  }
+  static IpAddress V4Bytes(const uint8_t b[4]) {
+    IpAddress a;
+    a.family_ = Family::kV4;
+    std::memcpy(a.bytes_.data(), b, 4);
+    return a;
+  }
+  static IpAddress V6Bytes(const uint8_t b[16]) {
+    IpAddress a;
+    a.family_ = Family::kV6;
+    std::memcpy(a.bytes_.data(), b, 16);
+    return a;
+  }
   // Parse: "192.0.2.1" or "2001:db8::1"; nullopt when it is neither.
   static std::optional<IpAddress> Parse(std::string_view text);
 
@@ -33,7 +53,10 @@ class IpAddress {
   // Bytes in network order: 4 for IPv4, 16 for IPv6.
   const uint8_t* bytes() const { return bytes_.data(); }
   size_t size() const { return is_v4() ? 4 : is_v6() ? 16 : 0; }
-  uint32_t v4_host_order() const;
+  uint32_t v4_host_order() const {
+    return static_cast<uint32_t>(bytes_[0]) << 24 | static_cast<uint32_t>(bytes_[1]) << 16 |
+           static_cast<uint32_t>(bytes_[2]) << 8 | bytes_[3];
+  }
   std::string ToString() const;
 
   auto operator<=>(const IpAddress&) const = default;
@@ -73,7 +96,14 @@ class IpPrefix {
 
   const IpAddress& address() const { return address_; }
   int length() const { return length_; }
-  bool Contains(const IpAddress& a) const;
+  bool Contains(const IpAddress& a) const {
+    if (a.family() != address_.family()) return false;
+    if (a.is_v4()) {
+      const uint32_t mask = length_ <= 0 ? 0 : ~uint32_t{0} << (32 - length_);
+      return ((a.v4_host_order() ^ address_.v4_host_order()) & mask) == 0;
+    }
+    return ContainsBytes(a);
+  }
   std::string ToString() const;
   auto operator<=>(const IpPrefix&) const = default;
   template <typename H>
@@ -82,6 +112,8 @@ class IpPrefix {
   }
 
  private:
+  bool ContainsBytes(const IpAddress& a) const;  // IPv6 (and any family), byte-wise
+
   IpAddress address_;
   int length_ = 0;
 };

@@ -11,30 +11,6 @@
 
 namespace tunnelisa {
 
-IpAddress IpAddress::V4(uint32_t host_order) {
-  IpAddress a;
-  a.family_ = Family::kV4;
-  a.bytes_[0] = static_cast<uint8_t>(host_order >> 24);
-  a.bytes_[1] = static_cast<uint8_t>(host_order >> 16);
-  a.bytes_[2] = static_cast<uint8_t>(host_order >> 8);
-  a.bytes_[3] = static_cast<uint8_t>(host_order);
-  return a;
-}
-
-IpAddress IpAddress::V4Bytes(const uint8_t b[4]) {
-  IpAddress a;
-  a.family_ = Family::kV4;
-  std::memcpy(a.bytes_.data(), b, 4);
-  return a;
-}
-
-IpAddress IpAddress::V6Bytes(const uint8_t b[16]) {
-  IpAddress a;
-  a.family_ = Family::kV6;
-  std::memcpy(a.bytes_.data(), b, 16);
-  return a;
-}
-
 std::optional<IpAddress> IpAddress::Parse(std::string_view text) {
   if (text.empty() || text.size() > INET6_ADDRSTRLEN) return std::nullopt;
   std::string s(text);
@@ -42,11 +18,6 @@ std::optional<IpAddress> IpAddress::Parse(std::string_view text) {
   if (inet_pton(AF_INET, s.c_str(), buf) == 1) return V4Bytes(buf);
   if (inet_pton(AF_INET6, s.c_str(), buf) == 1) return V6Bytes(buf);
   return std::nullopt;
-}
-
-uint32_t IpAddress::v4_host_order() const {
-  return static_cast<uint32_t>(bytes_[0]) << 24 | static_cast<uint32_t>(bytes_[1]) << 16 |
-         static_cast<uint32_t>(bytes_[2]) << 8 | bytes_[3];
 }
 
 std::string IpAddress::ToString() const {
@@ -92,7 +63,7 @@ std::optional<IpPrefix> IpPrefix::Parse(std::string_view text) {
   return Make(*addr, length);
 }
 
-bool IpPrefix::Contains(const IpAddress& a) const {
+bool IpPrefix::ContainsBytes(const IpAddress& a) const {
   if (a.family() != address_.family()) return false;
   const uint8_t* x = a.bytes();
   const uint8_t* y = address_.bytes();
