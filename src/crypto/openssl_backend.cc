@@ -181,7 +181,16 @@ class OpenSslBackend final : public CryptoBackend {
   }
 
   void Process(std::span<CryptoOp> ops) override {
-    for (CryptoOp& op : ops) {
+    // A burst spread over many SAs misses on each op's key and context: start loading the
+    // key two ops ahead and its EVP_CIPHER_CTX (about three lines, through the key loaded
+    // the round before) one op ahead, so those misses overlap the current op's crypto.
+    const size_t n = ops.size();
+    if (n > 0) __builtin_prefetch(ops[0].key);
+    if (n > 1) __builtin_prefetch(ops[1].key);
+    for (size_t i = 0; i < n; ++i) {
+      if (i + 2 < n) __builtin_prefetch(ops[i + 2].key);
+      if (i + 1 < n) PrefetchContext(static_cast<const OpenSslKey&>(*ops[i + 1].key));
+      CryptoOp& op = ops[i];
       const auto& key = static_cast<const OpenSslKey&>(*op.key);
       auto& k = const_cast<OpenSslKey&>(key);
       if (k.aead) {
@@ -193,6 +202,14 @@ class OpenSslBackend final : public CryptoBackend {
   }
 
  private:
+  static void PrefetchContext(const OpenSslKey& k) {
+    const char* c = reinterpret_cast<const char*>(k.cipher.get());
+    if (c == nullptr) return;
+    __builtin_prefetch(c);
+    __builtin_prefetch(c + 64);
+    __builtin_prefetch(c + 128);
+  }
+
   static bool SetNonce(OpenSslKey& k, const CryptoOp& op, int enc) {
     uint8_t nonce[12];
     std::memcpy(nonce, k.salt, 4);
