@@ -388,6 +388,7 @@ void Ikev1Manager::SetPeers(std::vector<IkePeerConfig> peers, MonoTime now) {
     }
   }
   peers_ = std::move(next);
+  responder_peers_.Build(peers_);
   for (uint64_t id : start) (void)Initiate(id, now);
 }
 

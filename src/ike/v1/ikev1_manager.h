@@ -37,6 +37,7 @@
 #include "ike/v2/ike_host.h"
 #include "ike/v2/ike_manager.h"
 #include "ike/v2/peer_config.h"
+#include "ike/v2/responder_peers.h"
 
 namespace tunnelisa::ike::v1 {
 
@@ -280,6 +281,7 @@ class Ikev1Manager {
   IkeOptions options_;
   IkeStats stats_;
   std::map<uint64_t, IkePeerConfig> peers_;
+  ResponderPeers responder_peers_;  // who answers Main / Aggressive Mode: an index into peers_
   // ISAKMP SAs by our cookie (the initiator cookie when we initiated, else the responder's).
   std::map<uint64_t, std::unique_ptr<V1Sa>> sas_;
   // Responder SAs by (initiator cookie, peer address): copies of message 1 find their SA

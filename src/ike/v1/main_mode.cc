@@ -345,13 +345,7 @@ const IkePeerConfig* Ikev1Manager::ResponderPeer(const IkeEndpoint& local,
                                                  const IkeEndpoint& remote) const {
   // Static tunnels answer only their configured peer (the guide's "Security"); an ipsec-gw
   // anyone whose identity and key match.
-  for (const auto& [id, p] : peers_) {
-    if (p.local == local.address && p.remote == remote.address) return &p;
-  }
-  for (const auto& [id, p] : peers_) {
-    if (p.local == local.address && !p.remote.is_set()) return &p;
-  }
-  return nullptr;
+  return responder_peers_.Find(local.address, remote.address);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -33,6 +33,7 @@
 #include "ike/v2/ike_host.h"
 #include "ike/v2/ike_sa.h"
 #include "ike/v2/peer_config.h"
+#include "ike/v2/responder_peers.h"
 #include "tunnelisa/ike_crypto.h"
 
 namespace tunnelisa::ike {
@@ -419,6 +420,7 @@ class IkeManager {
   IkeOptions options_;
   IkeStats stats_;
   std::map<uint64_t, IkePeerConfig> peers_;
+  ResponderPeers responder_peers_;  // who answers an IKE_SA_INIT: an index into peers_
   // IKE SAs by our SPI (the initiator's SPI when we initiated, the responder's otherwise).
   // Hashed: each datagram finds its SA with one probe however many are held (issue 14); the
   // few passes over every SA (SetPeers, Shutdown, lease revocation) go in SPI order through

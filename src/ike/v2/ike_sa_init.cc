@@ -348,13 +348,7 @@ void IkeManager::HandleInitRequest(const Received& in, std::span<const uint8_t> 
   // Static tunnels answer only their configured peer (the guide's "Security").
   // A static tunnel for exactly this peer first, else an ipsec-gw on this address (any peer;
   // its ID and PSK are checked in IKE_AUTH).
-  const IkePeerConfig* peer = nullptr;
-  for (const auto& [id, p] : peers_) {
-    if (p.local == in.local.address && p.remote == in.remote.address) peer = &p;
-  }
-  for (const auto& [id, p] : peers_) {
-    if (peer == nullptr && p.local == in.local.address && !p.remote.is_set()) peer = &p;
-  }
+  const IkePeerConfig* peer = responder_peers_.Find(in.local.address, in.remote.address);
   if (peer == nullptr) {
     ++stats_.dropped;
     return;

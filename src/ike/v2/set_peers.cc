@@ -85,6 +85,7 @@ void IkeManager::SetPeers(std::vector<IkePeerConfig> peers, MonoTime now) {
     if (fresh && p.auto_establish && !p.responder_only) start.push_back(id);
   }
   peers_ = std::move(next);
+  responder_peers_.Build(peers_);
   for (const auto& [id, count] : kept) {
     LogLine(LogLevel::kInfo,
             absl::StrFormat("IKE: %s: configuration changed; %d IKE SA(s) kept, the new settings "
