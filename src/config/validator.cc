@@ -4,6 +4,8 @@
 
 #include <map>
 #include <set>
+#include <string>
+#include <tuple>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -550,6 +552,17 @@ class Validator {
       const Service* d = DeliveryService(path, t.delivery_service);
       if (d != nullptr) {
         PublicEndpoint(path, "local-gateway-address", *d, group, *t.local_gateway_address);
+        // The engine (and IKE, as a responder) finds an ipsec-tunnel by its (local gateway,
+        // peer) pair in its delivery service: a second tunnel on the same pair would never
+        // receive a packet.
+        auto [it, fresh] = ipsec_endpoints_.try_emplace(
+            std::make_tuple(d, *t.local_gateway_address, *t.peer), path);
+        if (!fresh) {
+          Error(path, "peer",
+                absl::StrCat("local-gateway-address ", t.local_gateway_address->ToString(),
+                             " and peer ", t.peer->ToString(), " in delivery-service ",
+                             t.delivery_service->ToString(), " are already used by ", it->second));
+        }
       }
     }
     if (std::holds_alternative<std::monostate>(t.keying)) {
@@ -705,6 +718,9 @@ class Validator {
   ValidationReport report_;
   internal::RemoteAccessChecker remote_access_{c_, report_};
   absl::flat_hash_map<uint32_t, std::string> inbound_spis_;
+  // (delivery service, local gateway, peer) -> the ipsec-tunnel using the pair.
+  absl::flat_hash_map<std::tuple<const Service*, IpAddress, IpAddress>, std::string>
+      ipsec_endpoints_;
 };
 
 }  // namespace

@@ -290,6 +290,24 @@ TEST(Validator, InboundSpisAreUnique) {
   EXPECT_THAT(Down(r), ElementsAre());
 }
 
+// A second ipsec-tunnel on the (local gateway, peer) pair of "s" in the same delivery service.
+std::string SecondTunnel(const char* local, const char* peer) {
+  return std::string("config service vprn 200 interface \"sec2\" tunnel create ") +
+         "sap tunnel-1.private:3 create ipsec-tunnel \"s2\" create\nsecurity-policy 1\n" +
+         "local-gateway-address " + local + " peer " + peer + " delivery-service 100\n" +
+         "dynamic-keying\nike-policy 1\npre-shared-key \"k\"\ntransform 1\nexit\n" +
+         "no shutdown\n";
+}
+
+TEST(Validator, TwoIpsecTunnelsCannotShareALocalGatewayAndPeer) {
+  EXPECT_THAT(Errors(Check(SecondTunnel("1.1.1.3", "8.8.8.8"))),
+              ElementsAre(HasSubstr("local-gateway-address 1.1.1.3 and peer 8.8.8.8 in "
+                                    "delivery-service 100 are already used by")));
+  // Another peer, or another local gateway address, is another pair.
+  EXPECT_THAT(Errors(Check(SecondTunnel("1.1.1.3", "8.8.4.4"))), ElementsAre());
+  EXPECT_THAT(Errors(Check(SecondTunnel("1.1.1.4", "8.8.8.8"))), ElementsAre());
+}
+
 TEST(Validator, TunnelGroupRules) {
   EXPECT_THAT(Errors(Check("config isa tunnel-group 1 backup 1/1\n")),
               ElementsAre("backup ISA 1/1 is also the primary ISA of this tunnel group"));
