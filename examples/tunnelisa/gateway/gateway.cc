@@ -244,6 +244,7 @@ int Gateway::Run() {
     const size_t radius_at = fds.size();
     if (radius_) radius_->AddPollFds(fds);
 
+    log_.Flush();  // what this iteration logged, before we sleep
     if (poll(fds.data(), fds.size(), timeout_ms) < 0) {
       if (errno == EINTR) continue;
       log_.Error(absl::StrFormat("poll: %s", strerror(errno)));
@@ -331,27 +332,17 @@ void Gateway::ReadTun(uint32_t service, TunDevice& tun) {
 
 void Gateway::ReadPublic(const PublicSockets::Source& source) {
   for (int round = 0; round < kBurstsPerWakeup; ++round) {
-    size_t n = 0;
-    bool drained = false;
-    while (n < kBurst && !drained) {
-      packets_[n] = FreshBuffer(n);
-      switch (public_->Receive(source, packets_[n])) {
-        case PublicSockets::RecvStatus::kPacket:
-          ++n;
-          break;
-        case PublicSockets::RecvStatus::kOversize:
-          ++Counters().rx_oversize;
-          break;
-        case PublicSockets::RecvStatus::kError:
-          ++Counters().rx_errors;
-          drained = true;  // e.g. a reported ICMP error: look again at the next wake-up
-          break;
-        case PublicSockets::RecvStatus::kEmpty:
-          drained = true;
-          break;
-      }
+    for (size_t i = 0; i < kBurst; ++i) packets_[i] = FreshBuffer(i);
+    const PublicSockets::BurstResult got =
+        public_->ReceiveBurst(source, {packets_.data(), kBurst}, *recv_scratch_);
+    Counters().rx_oversize += got.oversize;
+    Counters().rx_errors += got.errors;  // e.g. a reported ICMP error: look again next wake-up
+    const bool drained = got.drained;
+    const size_t n = got.packets;
+    if (n == 0) {
+      if (drained) return;
+      continue;  // a burst of only oversize datagrams: there may be more
     }
-    if (n == 0) return;
     (source.kind == PublicSockets::Kind::kUdp ? Counters().rx_udp : Counters().rx_raw) += n;
     const MonoTime now = Now();
     engine_->OnPublicPackets({packets_.data(), n}, {verdicts_.data(), n}, now);

@@ -217,6 +217,8 @@ class Gateway final : private Transport {
   std::vector<uint8_t> storage_;  // kBurst buffers of kBufferSize
   std::array<PacketRef, kBurst> packets_;
   std::array<EngineVerdict, kBurst> verdicts_;
+  std::unique_ptr<PublicSockets::RecvScratch> recv_scratch_ =
+      std::make_unique<PublicSockets::RecvScratch>();
   GatewayCounters counters_;  // the loop's thread
   std::vector<std::unique_ptr<WorkerThread>> workers_;
   std::map<config::IsaSlot, WorkerThread*> worker_of_;  // which thread serves each ISA

@@ -44,6 +44,11 @@ class GatewayLog final : public LogSink, public EventListener {
   void Info(std::string_view message) { Log(LogLevel::kInfo, message); }
   void Warning(std::string_view message) { Log(LogLevel::kWarning, message); }
   void Error(std::string_view message) { Log(LogLevel::kError, message); }
+  // Flush: writes out the lines logged so far. Lines are buffered (a log file is fully
+  // buffered, stderr is not buffered at all): every thread that logs calls Flush before it
+  // waits, so a reader tailing the log sees each line within one loop iteration (at most
+  // about a second, the longest poll). The destructor flushes too.
+  void Flush();
   // WarnOnce: logs `message` the first time `key` is seen, then nothing for that key.
   void WarnOnce(std::string_view key, std::string_view message);
 

@@ -169,46 +169,88 @@ void PublicSockets::OpenRaw(std::span<const RawListen> raw, GatewayLog& log) {
   }
 }
 
-PublicSockets::RecvStatus PublicSockets::Receive(const Source& s, PacketRef& p) {
-  // Room for the headers we synthesize, so the packet never exceeds kMaxIpPacketSize.
-  uint32_t synth = 0;
-  if (s.kind == Kind::kUdp) {
-    synth = static_cast<uint32_t>((s.local.is_v4() ? kIpv4HeaderSize : kIpv6HeaderSize) +
-                                  kUdpHeaderSize);
-  } else if (s.kind == Kind::kRaw6) {
-    synth = static_cast<uint32_t>(kIpv6HeaderSize);
+namespace {
+
+// SynthesizedHeaderSize: the headers Finish prepends to what `s` receives, so the packet
+// never exceeds kMaxIpPacketSize.
+uint32_t SynthesizedHeaderSize(const PublicSockets::Source& s) {
+  if (s.kind == PublicSockets::Kind::kUdp) {
+    return static_cast<uint32_t>((s.local.is_v4() ? kIpv4HeaderSize : kIpv6HeaderSize) +
+                                 kUdpHeaderSize);
   }
-  const uint32_t room = p.capacity - p.offset - static_cast<uint32_t>(kPacketTailroom) - synth;
-  const size_t max_len = std::min<size_t>(room, kMaxIpPacketSize - synth);
-  iovec iov{p.buffer + p.offset + synth, max_len};
-  sockaddr_storage peer{};
-  alignas(cmsghdr) uint8_t control[256];
-  msghdr msg{};
-  msg.msg_name = &peer;
-  msg.msg_namelen = sizeof peer;
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  ssize_t n = recvmsg(s.fd, &msg, 0);
-  if (n < 0)
-    return errno == EAGAIN || errno == EWOULDBLOCK ? RecvStatus::kEmpty : RecvStatus::kError;
-  if ((msg.msg_flags & MSG_TRUNC) != 0) return RecvStatus::kOversize;
+  return s.kind == PublicSockets::Kind::kRaw6 ? static_cast<uint32_t>(kIpv6HeaderSize) : 0;
+}
+
+// Finish: makes the `n` bytes received into `p` (after `synth` bytes of room) a whole IP
+// packet. False when it cannot be demultiplexed (an IPv6 datagram without IPV6_PKTINFO).
+bool Finish(const PublicSockets::Source& s, msghdr& msg, const sockaddr_storage& peer,
+            uint32_t synth, size_t n, PacketRef& p) {
   p.offset += synth;
   p.length = static_cast<uint32_t>(n);
-  if (s.kind == Kind::kRaw4) return RecvStatus::kPacket;  // the kernel kept the IPv4 header
+  if (s.kind == PublicSockets::Kind::kRaw4) return true;  // the kernel kept the IPv4 header
   OuterFields f;
   uint16_t peer_port = 0;
   f.src = FromSockaddr(peer, &peer_port);
   ReadAncillary(msg, f);
-  if (s.kind == Kind::kUdp) {
+  if (s.kind == PublicSockets::Kind::kUdp) {
     f.dst = s.local;  // bound to it: nothing else can arrive here
     PrependUdp(p, f, peer_port, s.std_port);
-  } else {
-    if (!f.dst.is_set()) return RecvStatus::kError;  // no IPV6_PKTINFO: cannot demultiplex
-    PrependIpv6(p, f, s.proto);
+    return true;
   }
-  return RecvStatus::kPacket;
+  if (!f.dst.is_set()) return false;
+  PrependIpv6(p, f, s.proto);
+  return true;
+}
+
+}  // namespace
+
+PublicSockets::BurstResult PublicSockets::ReceiveBurst(const Source& s,
+                                                       std::span<PacketRef> packets,
+                                                       RecvScratch& scratch) {
+  BurstResult r;
+  const size_t want = std::min(packets.size(), kMaxBurst);
+  if (want == 0) return r;
+  const uint32_t synth = SynthesizedHeaderSize(s);
+  for (size_t i = 0; i < want; ++i) {
+    PacketRef& p = packets[i];
+    const uint32_t room = p.capacity - p.offset - static_cast<uint32_t>(kPacketTailroom) - synth;
+    scratch.iov[i] = {p.buffer + p.offset + synth,
+                      std::min<size_t>(room, kMaxIpPacketSize - synth)};
+    msghdr& msg = scratch.msgs[i].msg_hdr;
+    msg = {};
+    msg.msg_name = &scratch.peers[i];
+    msg.msg_namelen = sizeof(sockaddr_storage);
+    msg.msg_iov = &scratch.iov[i];
+    msg.msg_iovlen = 1;
+    msg.msg_control = scratch.control[i].bytes;
+    msg.msg_controllen = sizeof scratch.control[i].bytes;
+    scratch.msgs[i].msg_len = 0;
+  }
+  const int got =
+      recvmmsg(s.fd, scratch.msgs.data(), static_cast<unsigned>(want), MSG_DONTWAIT, nullptr);
+  if (got < 0) {
+    r.drained = true;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) r.errors = 1;
+    return r;
+  }
+  r.drained = static_cast<size_t>(got) < want;
+  for (size_t i = 0; i < static_cast<size_t>(got); ++i) {
+    msghdr& msg = scratch.msgs[i].msg_hdr;
+    if ((msg.msg_flags & MSG_TRUNC) != 0) {
+      ++r.oversize;
+      continue;
+    }
+    // Compacted: packets[i] received into its own buffer; a dropped one before it leaves a gap
+    // that the next whole packet's PacketRef fills (the buffer moves, not the bytes).
+    PacketRef p = packets[i];
+    if (!Finish(s, msg, scratch.peers[i], synth, scratch.msgs[i].msg_len, p)) {
+      ++r.errors;
+      continue;
+    }
+    packets[i] = packets[r.packets];
+    packets[r.packets++] = p;
+  }
+  return r;
 }
 
 const PublicSockets::Source* PublicSockets::FindUdp(const IpAddress& local,

@@ -16,6 +16,10 @@
 #ifndef TUNNELISA_EXAMPLES_TUNNELISA_GATEWAY_PUBLIC_SOCKETS_H_
 #define TUNNELISA_EXAMPLES_TUNNELISA_GATEWAY_PUBLIC_SOCKETS_H_
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -70,12 +74,33 @@ class PublicSockets {
   const std::vector<Source>& sources() const { return sources_; }
   bool raw_send_available(bool v6) const { return (v6 ? raw6_send_ : raw4_send_) >= 0; }
 
-  enum class RecvStatus : uint8_t { kPacket, kEmpty, kOversize, kError };
-  // Receive: one packet from `s` into `p` (empty, at least kPacketHeadroom of headroom). On
-  // kPacket `p` holds a whole IPv4/IPv6 packet of at most kMaxIpPacketSize bytes; kOversize:
-  // it was larger and is dropped; kError: errno says why (e.g. ECONNREFUSED from an earlier
-  // send's ICMP error).
-  RecvStatus Receive(const Source& s, PacketRef& p);
+  // RecvScratch: recvmmsg's per-message arrays for one reading thread (the sockets are shared
+  // between threads; the scratch is not). About 10 KB: keep one per thread, not per call.
+  static constexpr size_t kMaxBurst = 64;
+  struct RecvScratch {
+    std::array<mmsghdr, kMaxBurst> msgs;
+    std::array<iovec, kMaxBurst> iov;
+    std::array<sockaddr_storage, kMaxBurst> peers;
+    struct alignas(cmsghdr) Control {
+      uint8_t bytes[128];
+    };
+    std::array<Control, kMaxBurst> control;
+  };
+  // BurstResult: what one ReceiveBurst call got.
+  struct BurstResult {
+    size_t packets = 0;    // whole packets, at the front of the span
+    size_t oversize = 0;   // datagrams larger than kMaxIpPacketSize: dropped
+    size_t errors = 0;     // unusable datagrams (an IPv6 one without IPV6_PKTINFO), or 1 when
+                           // the call failed (errno: e.g. ECONNREFUSED from an earlier send's
+                           // ICMP error)
+    bool drained = false;  // the socket had fewer datagrams than asked for (or failed)
+  };
+  // ReceiveBurst: up to packets.size() (at most kMaxBurst) datagrams from `s` with one
+  // recvmmsg, each into its PacketRef (empty, at least kPacketHeadroom of headroom). The first
+  // `packets` of the span then hold whole IPv4/IPv6 packets of at most kMaxIpPacketSize bytes
+  // (the rest may have been written to). One system call for a whole burst, and none to learn
+  // that the socket is empty when it returned fewer than asked for.
+  BurstResult ReceiveBurst(const Source& s, std::span<PacketRef> packets, RecvScratch& scratch);
 
   enum class SendStatus : uint8_t { kUdp, kRaw, kNoSocket, kMalformed, kError };
   // Send: a whole IP packet the engine sends (Transport::SendPublic). kNoSocket: no UDP socket

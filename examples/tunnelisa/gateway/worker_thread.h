@@ -38,6 +38,7 @@ struct WorkerThread {
   std::vector<uint8_t> storage;  // kBurst read buffers
   std::array<PacketRef, Gateway::kBurst> packets;
   std::array<EngineVerdict, Gateway::kBurst> verdicts;
+  PublicSockets::RecvScratch recv_scratch;
   std::thread thread;
   std::atomic<bool> stop{false};
   MonoTime next_timer;
