@@ -41,7 +41,8 @@ size_t DhPublicValueSize(DhGroup group);
 std::optional<DhGroup> DhGroupFromNumber(uint16_t number);
 
 // OpenSslDhKeyPair: a fresh key pair on OpenSSL (what OpenSslIkeCrypto().NewDhKeyPair
-// returns). Unavailable if OpenSSL can't do the group.
+// returns; Curve25519 is libsodium's arithmetic with a private key from OpenSSL's DRBG).
+// Unavailable if OpenSSL can't do the group.
 absl::StatusOr<std::unique_ptr<DhKeyPair>> OpenSslDhKeyPair(DhGroup group);
 // X25519FromPrivateForTest: a Curve25519 pair from a known private key (RFC 7748 vectors).
 absl::StatusOr<std::unique_ptr<DhKeyPair>> X25519FromPrivateForTest(

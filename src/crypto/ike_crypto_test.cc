@@ -167,6 +167,12 @@ TEST(IkeDh, Curve25519Rfc7748Vectors) {
   // u = 0 (a small-order point) makes the shared secret all zeros: refused.
   EXPECT_EQ(alice->Derive(std::vector<uint8_t>(32, 0)).status().code(),
             absl::StatusCode::kInvalidArgument);
+  std::vector<uint8_t> u1(32, 0);  // u = 1: another small-order point, also all zeros
+  u1[0] = 1;
+  EXPECT_EQ(alice->Derive(u1).status().code(), absl::StatusCode::kInvalidArgument);
+  // A private key must be 32 octets.
+  EXPECT_EQ(X25519FromPrivateForTest(std::vector<uint8_t>(31, 7)).status().code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 TEST(IkeDh, GroupNumbers) {

@@ -1,12 +1,14 @@
 // IKEv2 Diffie-Hellman on OpenSSL 3: MODP groups 1, 2, 5, 14, 15 (RFC 2409, RFC 3526), ECP
-// groups 19, 20, 21 (RFC 5903) and Curve25519 (RFC 8031), each with the RFC 6989 checks on the
-// peer's value and without EVP's slow generic peer validation.
+// groups 19, 20, 21 (RFC 5903), and Curve25519 (RFC 8031) on libsodium, each with the RFC 6989
+// checks on the peer's value and without EVP's slow generic peer validation.
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/dh.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
+#include <openssl/rand.h>
+#include <sodium.h>
 
 #include <memory>
 
@@ -184,32 +186,55 @@ class EcKeyPair final : public DhKeyPair {
   const char* curve_;
 };
 
+// X25519 (RFC 7748) through libsodium's crypto_scalarmult_curve25519: a key pair is 32 octets
+// of private key and no library object, keygen and derive allocate nothing and look nothing up
+// by name. (OpenSSL's EVP_PKEY_Q_keygen / EVP_PKEY_derive spend as long on provider lookups,
+// EVP_PKEY objects and their allocations as on the curve arithmetic when a responder's caches
+// are cold between handshakes: docs/performance.md, "tunnelisa run's handshake, cold".)
+bool SodiumReady() {
+  static const bool ready = sodium_init() >= 0;  // once; sodium_init itself takes a lock
+  return ready;
+}
+
 class X25519KeyPair final : public DhKeyPair {
  public:
-  X25519KeyPair(std::vector<uint8_t> pub, Pkey key)
-      : DhKeyPair(DhGroup::kCurve25519, std::move(pub)), key_(std::move(key)) {}
+  X25519KeyPair(std::vector<uint8_t> pub, SecretBytes private_key)
+      : DhKeyPair(DhGroup::kCurve25519, std::move(pub)), private_key_(std::move(private_key)) {}
 
   absl::StatusOr<SecretBytes> Derive(std::span<const uint8_t> peer) const override {
-    if (peer.size() != 32) {
+    if (peer.size() != crypto_scalarmult_curve25519_BYTES) {
       return absl::InvalidArgumentError(
           StrCat("Curve25519 public value of ", peer.size(), " bytes, expected 32"));
     }
-    Pkey peer_key(
-        EVP_PKEY_new_raw_public_key_ex(nullptr, "X25519", nullptr, peer.data(), peer.size()));
-    if (!peer_key) return absl::InvalidArgumentError("Curve25519 public value refused");
-    absl::StatusOr<SecretBytes> s = DeriveWith(key_.get(), peer_key.get(), 32, false);
-    if (!s.ok()) return s;
+    SecretBytes shared(crypto_scalarmult_curve25519_BYTES);
     // RFC 8031 section 2.3 (paraphrased): the receiver checks whether the computed shared
     // secret is the all-zero value and aborts if it is (as in RFC 7748 section 6).
-    uint8_t any = 0;
-    for (uint8_t b : s->span()) any |= b;
-    if (any == 0) return absl::InvalidArgumentError("Curve25519 shared secret is all zeros");
-    return s;
+    // crypto_scalarmult_curve25519 returns -1 exactly for an all-zero result (and for the
+    // small-order public values that are the only ones to produce it).
+    if (crypto_scalarmult_curve25519(shared.mutable_span().data(), private_key_.data(),
+                                     peer.data()) != 0) {
+      return absl::InvalidArgumentError("Curve25519 shared secret is all zeros");
+    }
+    return shared;
   }
 
  private:
-  Pkey key_;
+  SecretBytes private_key_;
 };
+
+// X25519FromPrivate: the key pair of a 32-octet private key (clamped by libsodium as RFC 7748
+// section 5 says).
+absl::StatusOr<std::unique_ptr<DhKeyPair>> X25519FromPrivate(SecretBytes private_key) {
+  if (!SodiumReady()) return absl::UnavailableError("libsodium failed to initialize");
+  if (private_key.size() != crypto_scalarmult_curve25519_SCALARBYTES) {
+    return absl::InvalidArgumentError("not an X25519 private key");
+  }
+  std::vector<uint8_t> pub(crypto_scalarmult_curve25519_BYTES);
+  if (crypto_scalarmult_curve25519_base(pub.data(), private_key.data()) != 0) {
+    return absl::InternalError("X25519 public value computation failed");
+  }
+  return std::unique_ptr<DhKeyPair>(new X25519KeyPair(std::move(pub), std::move(private_key)));
+}
 
 absl::StatusOr<std::unique_ptr<DhKeyPair>> GenerateModp(DhGroup group, const ModpInfo& info) {
   Bn p(info.prime(nullptr));
@@ -308,13 +333,13 @@ absl::StatusOr<std::unique_ptr<DhKeyPair>> OpenSslDhKeyPair(DhGroup group) {
     return std::unique_ptr<DhKeyPair>(new EcKeyPair(group, std::move(pub), std::move(key), curve));
   }
   if (group == DhGroup::kCurve25519) {
-    Pkey key(EVP_PKEY_Q_keygen(nullptr, nullptr, "X25519"));
-    std::vector<uint8_t> pub(32);
-    size_t len = pub.size();
-    if (!key || EVP_PKEY_get_raw_public_key(key.get(), pub.data(), &len) != 1 || len != 32) {
-      return absl::UnavailableError("OpenSSL cannot generate X25519 keys");
+    // The private key from OpenSSL's private DRBG (as EVP_PKEY_Q_keygen would draw it).
+    SecretBytes private_key(crypto_scalarmult_curve25519_SCALARBYTES);
+    if (RAND_priv_bytes(private_key.mutable_span().data(), static_cast<int>(private_key.size())) !=
+        1) {
+      return absl::UnavailableError("OpenSSL's random generator failed");
     }
-    return std::unique_ptr<DhKeyPair>(new X25519KeyPair(std::move(pub), std::move(key)));
+    return X25519FromPrivate(std::move(private_key));
   }
   return absl::InvalidArgumentError(
       StrCat("Diffie-Hellman group ", static_cast<int>(group), " is not supported"));
@@ -322,14 +347,7 @@ absl::StatusOr<std::unique_ptr<DhKeyPair>> OpenSslDhKeyPair(DhGroup group) {
 
 absl::StatusOr<std::unique_ptr<DhKeyPair>> X25519FromPrivateForTest(
     std::span<const uint8_t> private_key) {
-  Pkey key(EVP_PKEY_new_raw_private_key_ex(nullptr, "X25519", nullptr, private_key.data(),
-                                           private_key.size()));
-  std::vector<uint8_t> pub(32);
-  size_t len = pub.size();
-  if (!key || EVP_PKEY_get_raw_public_key(key.get(), pub.data(), &len) != 1 || len != 32) {
-    return absl::InvalidArgumentError("not an X25519 private key");
-  }
-  return std::unique_ptr<DhKeyPair>(new X25519KeyPair(std::move(pub), std::move(key)));
+  return X25519FromPrivate(SecretBytes(private_key));
 }
 
 }  // namespace tunnelisa::crypto
