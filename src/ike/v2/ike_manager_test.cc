@@ -414,6 +414,52 @@ TEST(IkeManager, InitialContactFromAnotherIdentityKeepsOtherPeersSas) {
   EXPECT_EQ(ha.children.size(), 2u);
 }
 
+TEST(IkeManager, AStaticTunnelAnswersItsPeerAndAnIpsecGwOnTheSameAddressTheOthers) {
+  // A: on 192.0.2.1 both a static tunnel to 192.0.2.2 (id 5) and an ipsec-gw (id 9, any
+  // remote). The static tunnel answers its own peer, whatever order SetPeers gets them in;
+  // the ipsec-gw answers everyone else (ResponderPeers, as the walk over all peers did).
+  for (bool gw_first : {true, false}) {
+    SCOPED_TRACE(gw_first ? "ipsec-gw configured first" : "static tunnel configured first");
+    TestHost ha{1};
+    IkeManager a(&ha, {});
+    IkePeerConfig tunnel = Peer(true);
+    tunnel.id = 5;
+    IkePeerConfig gw = Peer(true);
+    gw.id = 9;
+    gw.name = "gw";
+    gw.remote = IpAddress();
+    if (gw_first) {
+      a.SetPeers({gw, tunnel}, MonoTime{});
+    } else {
+      a.SetPeers({tunnel, gw}, MonoTime{});
+    }
+    auto client = [](const char* address) {
+      IkePeerConfig c = Peer(false);
+      c.local = *IpAddress::Parse(address);
+      c.local_id = IdPayload::FromAddress(c.local);
+      return c;
+    };
+    const IkePeerConfig cb = client("192.0.2.2");  // the static tunnel's peer
+    const IkePeerConfig cc = client("192.0.2.3");  // anyone else
+    TestHost hb{2}, hc{3};
+    IkeManager b(&hb, {}), c(&hc, {});
+    b.SetPeers({cb}, MonoTime{});
+    c.SetPeers({cc}, MonoTime{});
+    ASSERT_TRUE(b.Initiate(7, MonoTime{}).ok());
+    Converse(a, ha, gw.local, b, hb, cb.local, MonoTime{});
+    ASSERT_TRUE(c.Initiate(7, MonoTime{}).ok());
+    Converse(a, ha, gw.local, c, hc, cc.local, MonoTime{});
+    ASSERT_EQ(a.ike_sa_count(), 2u);
+    const IkeSa* to_b = a.EstablishedSa(5);
+    ASSERT_NE(to_b, nullptr);
+    EXPECT_EQ(to_b->remote.address, cb.local);
+    const IkeSa* to_c = a.EstablishedSa(9);
+    ASSERT_NE(to_c, nullptr);
+    EXPECT_EQ(to_c->remote.address, cc.local);
+    EXPECT_NE(to_b, to_c);
+  }
+}
+
 // DeferringAuthenticator: checks as `inner` does, but answers pending and keeps the outcome for
 // the test to hand back through IkeManager::CompleteAuth (as a RADIUS client would).
 class DeferringAuthenticator final : public Authenticator {
