@@ -31,13 +31,18 @@ const char* DigestName(PrfAlgorithm prf) {
   return nullptr;
 }
 
+// Hmac: OpenSSL's HMAC implementation, fetched once for the process (a fetch is a locked
+// lookup by name; a handshake makes about eight PRFs). Never freed: each context holds its
+// own reference, and EVP_MAC objects may be shared between threads.
+EVP_MAC* Hmac() {
+  static EVP_MAC* const mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  return mac;
+}
+
 class HmacPrf final : public Prf {
  public:
-  HmacPrf(size_t size, EVP_MAC* mac, EVP_MAC_CTX* ctx) : Prf(size), mac_(mac), ctx_(ctx) {}
-  ~HmacPrf() override {
-    EVP_MAC_CTX_free(ctx_);
-    EVP_MAC_free(mac_);
-  }
+  HmacPrf(size_t size, EVP_MAC_CTX* ctx) : Prf(size), ctx_(ctx) {}
+  ~HmacPrf() override { EVP_MAC_CTX_free(ctx_); }
 
   absl::StatusOr<SecretBytes> Compute(std::span<const std::span<const uint8_t>> parts) override {
     SecretBytes out(output_size());
@@ -66,7 +71,6 @@ class HmacPrf final : public Prf {
   }
 
  private:
-  EVP_MAC* mac_;
   EVP_MAC_CTX* ctx_;
 };
 
@@ -76,7 +80,7 @@ absl::StatusOr<std::unique_ptr<Prf>> OpenSslPrf(PrfAlgorithm prf, std::span<cons
   const char* digest = DigestName(prf);
   if (digest == nullptr) return absl::InvalidArgumentError("unknown PRF");
   if (key.empty()) return absl::InvalidArgumentError("PRF key is empty");
-  EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  EVP_MAC* mac = Hmac();
   if (mac == nullptr) return absl::UnavailableError("OpenSSL has no HMAC");
   EVP_MAC_CTX* ctx = EVP_MAC_CTX_new(mac);
   OSSL_PARAM params[] = {
@@ -84,10 +88,9 @@ absl::StatusOr<std::unique_ptr<Prf>> OpenSslPrf(PrfAlgorithm prf, std::span<cons
       OSSL_PARAM_construct_end()};
   if (ctx == nullptr || EVP_MAC_init(ctx, key.data(), key.size(), params) != 1) {
     EVP_MAC_CTX_free(ctx);
-    EVP_MAC_free(mac);
     return absl::UnavailableError(StrCat("HMAC-", digest, " is not available"));
   }
-  return std::unique_ptr<Prf>(new HmacPrf(PrfOutputSize(prf), mac, ctx));
+  return std::unique_ptr<Prf>(new HmacPrf(PrfOutputSize(prf), ctx));
 }
 
 //= https://www.rfc-editor.org/rfc/rfc7296#section-2.13

@@ -1,7 +1,6 @@
 // Engine's IKE side: the IkeHost bridge between the IkeManager and the engine's slots and
 // services, and the Engine's control entry points (control packets, initiation, shutdown and
 // the session log). Control path only.
-#include <openssl/rand.h>
 
 #include <algorithm>
 #include <cstring>
@@ -192,10 +191,8 @@ class Engine::Impl::IkeBridge final : public ike::IkeHost {
   void RandomBytes(std::span<uint8_t> out) override {
     if (e_.options.host.random != nullptr) {
       e_.options.host.random->Fill(out);
-    } else if (RAND_bytes(out.data(), static_cast<int>(out.size())) != 1) {
-      // RAND_bytes does not fail on a seeded Linux system; if it ever does, refuse to go on
-      // with predictable nonces.
-      std::abort();
+    } else {
+      e_.random_pool.Fill(out);  // RAND_bytes by the block (aborts if it ever fails)
     }
   }
 

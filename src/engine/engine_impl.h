@@ -18,6 +18,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "crypto/random_pool.h"
 #include "dataplane/icmp_error.h"
 #include "engine/address_index.h"
 #include "engine/engine_accounting.h"
@@ -476,6 +477,8 @@ class Engine::Impl {
   void WireStatistics();
 
   EngineOptions options;
+  // IKE's random octets when the host gives no Random (control thread only).
+  crypto::RandomPool random_pool;
   config::RunningConfig running;
   IsaGroups groups;  // ISA health and the tunnel groups' active ISAs
   EngineView view;
