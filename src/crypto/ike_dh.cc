@@ -7,13 +7,13 @@
 #include <openssl/dh.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
-#include <openssl/rand.h>
 #include <sodium.h>
 
 #include <memory>
 
 #include "common/str_cat.h"
 #include "crypto/ike_crypto.h"
+#include "crypto/random_pool.h"
 
 namespace tunnelisa::crypto {
 namespace {
@@ -333,12 +333,12 @@ absl::StatusOr<std::unique_ptr<DhKeyPair>> OpenSslDhKeyPair(DhGroup group) {
     return std::unique_ptr<DhKeyPair>(new EcKeyPair(group, std::move(pub), std::move(key), curve));
   }
   if (group == DhGroup::kCurve25519) {
-    // The private key from OpenSSL's private DRBG (as EVP_PKEY_Q_keygen would draw it).
+    // The private key from OpenSSL's private DRBG (as EVP_PKEY_Q_keygen would draw it), by
+    // the block: one RAND_priv_bytes call per eight keys (crypto/random_pool.h). Per thread:
+    // a pool serves one thread at a time.
+    thread_local RandomPool private_keys(RandomPool::Source::kPrivate);
     SecretBytes private_key(crypto_scalarmult_curve25519_SCALARBYTES);
-    if (RAND_priv_bytes(private_key.mutable_span().data(), static_cast<int>(private_key.size())) !=
-        1) {
-      return absl::UnavailableError("OpenSSL's random generator failed");
-    }
+    private_keys.Fill(private_key.mutable_span());
     return X25519FromPrivate(std::move(private_key));
   }
   return absl::InvalidArgumentError(

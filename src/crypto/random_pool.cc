@@ -27,13 +27,16 @@ void RegisterForkHandler() {
   });
 }
 
-void RandOrAbort(uint8_t* out, size_t size) {
-  if (RAND_bytes(out, static_cast<int>(size)) != 1) std::abort();
+void RandOrAbort(RandomPool::Source source, uint8_t* out, size_t size) {
+  const int n = static_cast<int>(size);
+  const int ok =
+      source == RandomPool::Source::kPrivate ? RAND_priv_bytes(out, n) : RAND_bytes(out, n);
+  if (ok != 1) std::abort();
 }
 
 }  // namespace
 
-RandomPool::RandomPool() {
+RandomPool::RandomPool(Source source) : source_(source) {
   RegisterForkHandler();
   generation_ = fork_generation.load(std::memory_order_relaxed);
 }
@@ -41,7 +44,7 @@ RandomPool::RandomPool() {
 RandomPool::~RandomPool() { OPENSSL_cleanse(pool_.data(), pool_.size()); }
 
 void RandomPool::Refill() {
-  RandOrAbort(pool_.data(), pool_.size());
+  RandOrAbort(source_, pool_.data(), pool_.size());
   next_ = 0;
   ++refills_;
 }
@@ -53,7 +56,7 @@ void RandomPool::Fill(std::span<uint8_t> out) {
     generation_ = g;
   }
   if (out.size() > kBlock) {
-    RandOrAbort(out.data(), out.size());
+    RandOrAbort(source_, out.data(), out.size());
     return;
   }
   size_t done = 0;

@@ -10,7 +10,7 @@
 // when the pool is destroyed. A fork discards what the pool holds, in the parent and the child
 // alike (a pthread_atfork handler bumps a generation the pool compares on every call), so the
 // two processes never hand out the same octets. Requests larger than a block go straight to
-// RAND_bytes.
+// RAND_bytes (RAND_priv_bytes for a kPrivate pool).
 //
 // One thread at a time (the engine's control thread). Fill aborts if RAND_bytes fails: that
 // does not happen on a seeded Linux system, and predictable nonces or keys are worse than
@@ -30,8 +30,11 @@ namespace tunnelisa::crypto {
 class RandomPool final : public Random {
  public:
   static constexpr size_t kBlock = 256;
+  // Where blocks come from: RAND_bytes, or RAND_priv_bytes (OpenSSL's DRBG kept for private
+  // keys, whose state never also produced public values such as nonces).
+  enum class Source : uint8_t { kPublic, kPrivate };
 
-  RandomPool();
+  explicit RandomPool(Source source = Source::kPublic);
   ~RandomPool() override;
   RandomPool(const RandomPool&) = delete;
   RandomPool& operator=(const RandomPool&) = delete;
@@ -44,6 +47,7 @@ class RandomPool final : public Random {
  private:
   void Refill();
 
+  Source source_;
   std::array<uint8_t, kBlock> pool_{};
   size_t next_ = kBlock;  // pool_[next_, kBlock) not handed out yet
   uint64_t generation_ = 0;

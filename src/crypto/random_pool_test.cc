@@ -37,6 +37,15 @@ TEST(RandomPool, APieceCanSpanTwoBlocksAndLargeRequestsBypassThePool) {
   EXPECT_NE(std::vector<uint8_t>(b.begin() + 56, b.end()), std::vector<uint8_t>(44, 0));
 }
 
+TEST(RandomPool, APrivatePoolServesLikeAPublicOne) {
+  RandomPool pool(RandomPool::Source::kPrivate);
+  std::vector<uint8_t> a(32), b(32);
+  pool.Fill(a);
+  pool.Fill(b);
+  EXPECT_EQ(pool.refills(), 1u);
+  EXPECT_NE(a, b);
+}
+
 TEST(RandomPool, AForkedChildDoesNotHandOutWhatTheParentWill) {
   RandomPool pool;
   std::vector<uint8_t> first(16);
