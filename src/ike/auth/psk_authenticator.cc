@@ -20,12 +20,12 @@ IkeAuthConfig PskAuthenticator::Both(std::shared_ptr<const SecretBytes> secret) 
   return IkeAuthConfig{psk, psk};
 }
 
-absl::StatusOr<SecretBytes> PskAuthenticator::Mic(const AuthInput& in) const {
-  if (secret_ == nullptr || secret_->empty()) {
-    return absl::FailedPreconditionError("no pre-shared key");
+absl::StatusOr<std::shared_ptr<const SecretBytes>> PskAuthenticator::KeyPad(
+    const AuthInput& in) const {
+  std::lock_guard<std::mutex> lock(pads_mutex_);
+  for (const auto& [prf, pad] : pads_) {
+    if (prf == in.prf) return pad;
   }
-  //= https://www.rfc-editor.org/rfc/rfc7296#section-2.15
-  //# AUTH = prf( prf(Shared Secret, "Key Pad for IKEv2"), <InitiatorSignedOctets>)
   static constexpr char kKeyPad[] = "Key Pad for IKEv2";
   absl::StatusOr<std::unique_ptr<crypto::Prf>> psk_prf = in.crypto->NewPrf(in.prf, secret_->span());
   if (!psk_prf.ok()) return psk_prf.status();
@@ -33,7 +33,19 @@ absl::StatusOr<SecretBytes> PskAuthenticator::Mic(const AuthInput& in) const {
       {reinterpret_cast<const uint8_t*>(kKeyPad), sizeof(kKeyPad) - 1}};
   absl::StatusOr<SecretBytes> key = (*psk_prf)->Compute(pad);
   if (!key.ok()) return key.status();
-  absl::StatusOr<std::unique_ptr<crypto::Prf>> auth_prf = in.crypto->NewPrf(in.prf, key->span());
+  pads_.emplace_back(in.prf, std::make_shared<const SecretBytes>(*std::move(key)));
+  return pads_.back().second;
+}
+
+absl::StatusOr<SecretBytes> PskAuthenticator::Mic(const AuthInput& in) const {
+  if (secret_ == nullptr || secret_->empty()) {
+    return absl::FailedPreconditionError("no pre-shared key");
+  }
+  //= https://www.rfc-editor.org/rfc/rfc7296#section-2.15
+  //# AUTH = prf( prf(Shared Secret, "Key Pad for IKEv2"), <InitiatorSignedOctets>)
+  absl::StatusOr<std::shared_ptr<const SecretBytes>> key = KeyPad(in);
+  if (!key.ok()) return key.status();
+  absl::StatusOr<std::unique_ptr<crypto::Prf>> auth_prf = in.crypto->NewPrf(in.prf, (*key)->span());
   if (!auth_prf.ok()) return auth_prf.status();
   std::span<const uint8_t> octets[] = {in.real_message, in.nonce, in.maced_id};
   return (*auth_prf)->Compute(octets);

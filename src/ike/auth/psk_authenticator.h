@@ -6,6 +6,9 @@
 #define TUNNELISA_SRC_IKE_AUTH_PSK_AUTHENTICATOR_H_
 
 #include <memory>
+#include <mutex>
+#include <utility>
+#include <vector>
 
 #include "ike/auth/authenticator.h"
 #include "tunnelisa/secret.h"
@@ -30,7 +33,14 @@ class PskAuthenticator final : public Authenticator {
  private:
   // Mic: prf(prf(secret, "Key Pad for IKEv2"), in's octets).
   absl::StatusOr<SecretBytes> Mic(const AuthInput& in) const;
+  // KeyPad: prf(secret, "Key Pad for IKEv2") under in.prf. It depends on the secret and the
+  // PRF only, so it is computed once per PRF algorithm and kept (it is as secret as the key
+  // itself): every handshake then makes two PRF keys fewer (one per AUTH made or checked).
+  absl::StatusOr<std::shared_ptr<const SecretBytes>> KeyPad(const AuthInput& in) const;
+
   std::shared_ptr<const SecretBytes> secret_;  // shared, never copied into logs
+  mutable std::mutex pads_mutex_;              // an authenticator may serve several engines
+  mutable std::vector<std::pair<crypto::PrfAlgorithm, std::shared_ptr<const SecretBytes>>> pads_;
 };
 
 }  // namespace tunnelisa::ike

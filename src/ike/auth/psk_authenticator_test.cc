@@ -54,6 +54,26 @@ TEST(PskAuthenticator, AuthIsThePrfOfThePaddedKeyOverTheSignedOctets) {
   EXPECT_TRUE(psk.Verify(o.input(), *auth, kId, {}, 0).ok());
 }
 
+// The padded key is kept per PRF: one authenticator answering SHA-256, then SHA-1, then
+// SHA-256 again gives what a fresh authenticator gives each time.
+TEST(PskAuthenticator, TheKeptPaddedKeyIsPerPrf) {
+  const Octets o;
+  PskAuthenticator kept(Secret("secret"));
+  for (crypto::PrfAlgorithm prf :
+       {crypto::PrfAlgorithm::kHmacSha256, crypto::PrfAlgorithm::kHmacSha1,
+        crypto::PrfAlgorithm::kHmacSha256, crypto::PrfAlgorithm::kHmacSha512}) {
+    AuthInput in = o.input();
+    in.prf = prf;
+    PskAuthenticator fresh(Secret("secret"));
+    absl::StatusOr<AuthPayload> a = kept.Create(in);
+    absl::StatusOr<AuthPayload> b = fresh.Create(in);
+    ASSERT_TRUE(a.ok() && b.ok());
+    EXPECT_EQ(a->data, b->data) << static_cast<int>(prf);
+    EXPECT_EQ(a->data.size(), crypto::PrfOutputSize(prf));
+    EXPECT_TRUE(kept.Verify(in, *b, kId, {}, 0).ok());
+  }
+}
+
 TEST(PskAuthenticator, RefusesAnotherKeyOtherOctetsAnotherMethodAndTruncation) {
   const Octets o;
   PskAuthenticator psk(Secret("secret"));
