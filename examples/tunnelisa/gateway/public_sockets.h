@@ -75,7 +75,7 @@ class PublicSockets {
   bool raw_send_available(bool v6) const { return (v6 ? raw6_send_ : raw4_send_) >= 0; }
 
   // RecvScratch: recvmmsg's per-message arrays for one reading thread (the sockets are shared
-  // between threads; the scratch is not). About 10 KB: keep one per thread, not per call.
+  // between threads; the scratch is not). About 21 KB: keep one per thread, not per call.
   static constexpr size_t kMaxBurst = 64;
   struct RecvScratch {
     std::array<mmsghdr, kMaxBurst> msgs;
