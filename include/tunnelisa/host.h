@@ -103,10 +103,11 @@ class LogSink {
   virtual void Log(LogLevel level, std::string_view message) = 0;
 };
 
-// Random: cryptographically strong random bytes for IKE (nonces, SPIs, IVs, DH private keys
-// are OpenSSL's own). Control path. A test may pass a seeded generator so two engines in one
-// process negotiate the same way on every run; a real host leaves Host::random null (OpenSSL's
-// RAND_bytes) or passes its own DRBG. Must not call back into the Engine.
+// Random: cryptographically strong random bytes for IKE (nonces, SPIs, IVs; DH private keys
+// come from OpenSSL's private DRBG). Control path. A test may pass a seeded generator so two
+// engines in one process negotiate the same way on every run; a real host leaves Host::random
+// null (OpenSSL's RAND_bytes, drawn 256 octets at a time and handed out once each; a fork
+// discards what was drawn) or passes its own DRBG. Must not call back into the Engine.
 class Random {
  public:
   virtual ~Random() = default;

@@ -244,7 +244,6 @@ int Gateway::Run() {
     const size_t radius_at = fds.size();
     if (radius_) radius_->AddPollFds(fds);
 
-    log_.FlushIfDue(now);  // what was logged, before we sleep (at most 1 s: kMaxWaitNs)
     if (poll(fds.data(), fds.size(), timeout_ms) < 0) {
       if (errno == EINTR) continue;
       log_.Error(absl::StrFormat("poll: %s", strerror(errno)));

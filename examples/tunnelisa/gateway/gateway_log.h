@@ -9,7 +9,6 @@
 #ifndef TUNNELISA_EXAMPLES_TUNNELISA_GATEWAY_GATEWAY_LOG_H_
 #define TUNNELISA_EXAMPLES_TUNNELISA_GATEWAY_GATEWAY_LOG_H_
 
-#include <atomic>
 #include <cstdio>
 #include <memory>
 #include <mutex>
@@ -45,13 +44,6 @@ class GatewayLog final : public LogSink, public EventListener {
   void Info(std::string_view message) { Log(LogLevel::kInfo, message); }
   void Warning(std::string_view message) { Log(LogLevel::kWarning, message); }
   void Error(std::string_view message) { Log(LogLevel::kError, message); }
-  // FlushIfDue: writes out the lines logged so far unless that was done less than 50 ms ago.
-  // Lines are buffered (a log file is fully buffered; stderr is not buffered at all): every
-  // thread that logs calls FlushIfDue before it waits, and no thread waits longer than a
-  // second, so a reader tailing the log sees each line within about a second, while a gateway
-  // answering hundreds of handshakes a second writes about 20 times a second rather than once
-  // per handshake. The destructor flushes what is left.
-  void FlushIfDue(MonoTime now);
   // WarnOnce: logs `message` the first time `key` is seen, then nothing for that key.
   void WarnOnce(std::string_view key, std::string_view message);
 
@@ -79,7 +71,6 @@ class GatewayLog final : public LogSink, public EventListener {
   std::unique_ptr<SyslogEventLog> syslog_;
   SyslogDropReporter drop_reporter_;
   MonoTime next_drop_poll_;
-  std::atomic<int64_t> last_flush_ns_{0};  // MonoTime of the last flush (any thread)
 };
 
 }  // namespace tunnelisa::gateway

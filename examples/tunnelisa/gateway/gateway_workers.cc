@@ -200,7 +200,6 @@ void Gateway::WorkerLoop(WorkerThread& w) {
     }
     for (const PublicSockets::Source* s : w.sources) fds.push_back({s->fd, POLLIN, 0});
     const int64_t wait_ns = std::clamp<int64_t>((w.next_timer - now).ns, 0, kMaxWorkerWaitNs);
-    log_.FlushIfDue(now);  // before it sleeps (at most kMaxWorkerWaitNs)
     if (poll(fds.data(), fds.size(), static_cast<int>((wait_ns + 999999) / 1000000)) < 0 &&
         errno != EINTR) {
       log_.Error(absl::StrFormat("worker %d: poll: %s", w.index, strerror(errno)));
