@@ -374,6 +374,15 @@ TEST(IkeManager, InitialContactInAResponseRemovesTheInitiatorsLeftover) {
   EXPECT_EQ(p.ha.children.size(), 1u);
 }
 
+// ClientAt: B's peer configuration (toward A at 192.0.2.1) from another address, with an ID
+// of that address: one of several clients of a gateway on A.
+IkePeerConfig ClientAt(const char* address) {
+  IkePeerConfig c = Peer(false);
+  c.local = *IpAddress::Parse(address);
+  c.local_id = IdPayload::FromAddress(c.local);
+  return c;
+}
+
 TEST(IkeManager, InitialContactFromAnotherIdentityKeepsOtherPeersSas) {
   // An ipsec-gw-like peer config on A (any remote, any ID) with two clients, B and C. C
   // restarts and connects again with INITIAL_CONTACT: only C's old SA goes; B's stays.
@@ -383,14 +392,8 @@ TEST(IkeManager, InitialContactFromAnotherIdentityKeepsOtherPeersSas) {
   gw.id = 9;
   gw.remote = IpAddress();
   a.SetPeers({gw}, MonoTime{});
-  auto client = [](const char* address) {
-    IkePeerConfig c = Peer(false);
-    c.local = *IpAddress::Parse(address);
-    c.local_id = IdPayload::FromAddress(c.local);
-    return c;
-  };
-  const IkePeerConfig cb = client("192.0.2.2");
-  const IkePeerConfig cc = client("192.0.2.3");
+  const IkePeerConfig cb = ClientAt("192.0.2.2");
+  const IkePeerConfig cc = ClientAt("192.0.2.3");
   TestHost hb{2}, hc{3}, hc2{4};
   IkeManager b(&hb, {}), c(&hc, {}), c2(&hc2, {});
   b.SetPeers({cb}, MonoTime{});
@@ -433,14 +436,8 @@ TEST(IkeManager, AStaticTunnelAnswersItsPeerAndAnIpsecGwOnTheSameAddressTheOther
     } else {
       a.SetPeers({tunnel, gw}, MonoTime{});
     }
-    auto client = [](const char* address) {
-      IkePeerConfig c = Peer(false);
-      c.local = *IpAddress::Parse(address);
-      c.local_id = IdPayload::FromAddress(c.local);
-      return c;
-    };
-    const IkePeerConfig cb = client("192.0.2.2");  // the static tunnel's peer
-    const IkePeerConfig cc = client("192.0.2.3");  // anyone else
+    const IkePeerConfig cb = ClientAt("192.0.2.2");  // the static tunnel's peer
+    const IkePeerConfig cc = ClientAt("192.0.2.3");  // anyone else
     TestHost hb{2}, hc{3};
     IkeManager b(&hb, {}), c(&hc, {});
     b.SetPeers({cb}, MonoTime{});
