@@ -1,7 +1,8 @@
 // File: crypto/random_pool.h
 //
 // RandomPool: OpenSSL's RAND_bytes drawn in blocks and handed out in the small pieces IKE asks
-// for (SPIs, nonces, IV counter starts, DH private keys: about six requests per handshake).
+// for (SPIs, nonces, IV counter starts: about six requests per handshake); a kPrivate pool
+// does the same with RAND_priv_bytes for X25519 private keys (crypto/ike_dh.cc).
 // Each RAND_bytes call checks the process id for fork safety, a system call of its own, and
 // takes the DRBG's lock; one call per block instead of one per request saves most of that
 // (docs/performance.md, "tunnelisa run's handshake, cold").
