@@ -1,8 +1,13 @@
 #include "crypto/ike_crypto.h"
 
 #include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
 
+#include <array>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -86,6 +91,81 @@ TEST(IkePrf, PrfPlusIsTheRfc7296Construction) {
   EXPECT_EQ(PrfPlus(*sha1, seed, 255 * 20 + 1).status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(OpenSslPrf(PrfAlgorithm::kHmacSha256, {}).status().code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+// ReferenceHmac: OpenSSL's own HMAC (EVP_MAC), which the PRF no longer uses (ike_prf.cc).
+std::vector<uint8_t> ReferenceHmac(const char* digest, std::span<const uint8_t> key,
+                                   std::span<const uint8_t> data) {
+  EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  EVP_MAC_CTX* ctx = EVP_MAC_CTX_new(mac);
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>(digest), 0),
+      OSSL_PARAM_construct_end()};
+  std::vector<uint8_t> out(64);
+  size_t len = 0;
+  const bool ok = EVP_MAC_init(ctx, key.data(), key.size(), params) == 1 &&
+                  EVP_MAC_update(ctx, data.data(), data.size()) == 1 &&
+                  EVP_MAC_final(ctx, out.data(), &len, out.size()) == 1;
+  EVP_MAC_CTX_free(ctx);
+  EVP_MAC_free(mac);
+  out.resize(ok ? len : 0);
+  return out;
+}
+
+// Keys around every digest's block size (64 or 128 octets: kept as they are up to it, hashed
+// above it) and inputs of several blocks, against EVP_MAC's HMAC.
+TEST(IkePrf, AgreesWithOpensslsHmacForKeysAroundTheBlockSize) {
+  const std::pair<PrfAlgorithm, const char*> prfs[] = {{PrfAlgorithm::kHmacMd5, "MD5"},
+                                                       {PrfAlgorithm::kHmacSha1, "SHA1"},
+                                                       {PrfAlgorithm::kHmacSha256, "SHA256"},
+                                                       {PrfAlgorithm::kHmacSha384, "SHA384"},
+                                                       {PrfAlgorithm::kHmacSha512, "SHA512"}};
+  int checked = 0;
+  for (const auto& [prf, digest] : prfs) {
+    for (size_t key_size : {1, 20, 63, 64, 65, 127, 128, 129, 300}) {
+      std::vector<uint8_t> key(key_size), data(key_size * 3 + 5);
+      for (size_t i = 0; i < key.size(); ++i) key[i] = static_cast<uint8_t>(i * 7 + 1);
+      for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<uint8_t>(i * 13 + 5);
+      SCOPED_TRACE(std::string(digest) + " key " + std::to_string(key_size));
+      auto p = OpenSslPrf(prf, key);
+      ASSERT_TRUE(p.ok()) << p.status();
+      std::span<const uint8_t> parts[] = {data};
+      absl::StatusOr<SecretBytes> out = (*p)->Compute(parts);
+      ASSERT_TRUE(out.ok()) << out.status();
+      const std::vector<uint8_t> want = ReferenceHmac(digest, key, data);
+      ASSERT_EQ(want.size(), PrfOutputSize(prf));
+      EXPECT_EQ(Bytes(*out), want);
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, 45);
+}
+
+// Each thread computes on its own digest context: PRFs shared by two threads, or used by both
+// in turn, give the same answers as on one.
+TEST(IkePrf, TwoThreadsComputeAtOnce) {
+  const std::vector<uint8_t> key(40, 0x0b), data(100, 0xdd);
+  auto shared = OpenSslPrf(PrfAlgorithm::kHmacSha384, key).value();
+  const std::vector<uint8_t> want = ReferenceHmac("SHA384", key, data);
+  std::span<const uint8_t> parts[] = {data};
+  int wrong[2] = {0, 0};
+  std::thread threads[2];
+  for (int t = 0; t < 2; ++t) {
+    threads[t] = std::thread([&, t] {
+      auto own = OpenSslPrf(PrfAlgorithm::kHmacSha384, key).value();
+      for (int i = 0; i < 2000; ++i) {
+        Prf& prf = i % 2 == 0 ? *own : *shared;
+        std::array<uint8_t, 48> out{};
+        if (!prf.ComputeInto(parts, out).ok() ||
+            std::vector<uint8_t>(out.begin(), out.end()) != want) {
+          ++wrong[t];
+        }
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(wrong[0], 0);
+  EXPECT_EQ(wrong[1], 0);
 }
 
 class DhGroups : public ::testing::TestWithParam<DhGroup> {};

@@ -1,6 +1,13 @@
-// The IKEv2 PRF (HMAC) and prf+ on OpenSSL's EVP_MAC: one keyed context per Prf, re-initialised
-// with a NULL key per computation (the precomputed pads are kept), as PERFORMANCE-NOTES advise.
-#include <openssl/core_names.h>
+// The IKEv2 PRF: HMAC (RFC 2104) built on OpenSSL's EVP digests, not on EVP_MAC.
+//
+// Why not EVP_MAC: OpenSSL 3.0 allocates about eleven times to create and key an HMAC context
+// (EVP_MAC_CTX_new + EVP_MAC_init: the MAC's, the digest's and three digest contexts' state)
+// and twice more per computation, and a responder's handshake keys about seven PRFs (SKEYSEED,
+// prf+ for SK_*, the two AUTH MACs, the CHILD SA's KEYMAT): about 95 of its 114 OpenSSL
+// allocations (issue 14, docs/performance.md). Here a Prf holds only its key block K' (the key,
+// or H(key) when longer than the digest's block, zero-padded to the block), and a computation
+// is two digests on the calling thread's one EVP_MD_CTX: one allocation each (OpenSSL 3.0
+// re-creates the provider's digest state on every init) and no per-key OpenSSL object.
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
@@ -13,7 +20,16 @@
 namespace tunnelisa::crypto {
 namespace {
 
-constexpr size_t kMaxPrfOutput = 64;  // HMAC-SHA-512
+constexpr size_t kMaxPrfOutput = 64;     // HMAC-SHA-512
+constexpr size_t kMaxDigestBlock = 128;  // SHA-384 / SHA-512
+
+//= https://www.rfc-editor.org/rfc/rfc2104#section-2
+//# We define two fixed and different strings ipad and opad as follows
+//# (the 'i' and 'o' are mnemonics for inner and outer):
+//#                 ipad = the byte 0x36 repeated B times
+//#                 opad = the byte 0x5C repeated B times.
+constexpr uint8_t kIpad = 0x36;
+constexpr uint8_t kOpad = 0x5c;
 
 const char* DigestName(PrfAlgorithm prf) {
   switch (prf) {
@@ -31,18 +47,49 @@ const char* DigestName(PrfAlgorithm prf) {
   return nullptr;
 }
 
-// Hmac: OpenSSL's HMAC implementation, fetched once for the process (a fetch is a locked
-// lookup by name; a handshake makes about eight PRFs). Never freed: each context holds its
-// own reference, and EVP_MAC objects may be shared between threads.
-EVP_MAC* Hmac() {
-  static EVP_MAC* const mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-  return mac;
+// Digest: OpenSSL's implementation of the PRF's hash, fetched once for the process (a fetch is a
+// locked lookup by name). Never freed; EVP_MD objects may be shared between threads. Null when
+// OpenSSL lacks it (MD5 under a FIPS-only configuration).
+const EVP_MD* Digest(PrfAlgorithm prf) {
+  static const std::array<EVP_MD*, 5> digests = [] {
+    std::array<EVP_MD*, 5> d{};
+    const PrfAlgorithm all[] = {PrfAlgorithm::kHmacMd5, PrfAlgorithm::kHmacSha1,
+                                PrfAlgorithm::kHmacSha256, PrfAlgorithm::kHmacSha384,
+                                PrfAlgorithm::kHmacSha512};
+    for (size_t i = 0; i < d.size(); ++i) d[i] = EVP_MD_fetch(nullptr, DigestName(all[i]), nullptr);
+    return d;
+  }();
+  switch (prf) {
+    case PrfAlgorithm::kHmacMd5:
+      return digests[0];
+    case PrfAlgorithm::kHmacSha1:
+      return digests[1];
+    case PrfAlgorithm::kHmacSha256:
+      return digests[2];
+    case PrfAlgorithm::kHmacSha384:
+      return digests[3];
+    case PrfAlgorithm::kHmacSha512:
+      return digests[4];
+  }
+  return nullptr;
+}
+
+// ThreadDigestContext: the calling thread's digest context, made on first use and freed when
+// the thread ends. Reset after every computation (HmacPrf::ComputeInto), so no hash state of a
+// key outlives the call that used it.
+EVP_MD_CTX* ThreadDigestContext() {
+  struct Holder {
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    ~Holder() { EVP_MD_CTX_free(ctx); }
+  };
+  thread_local Holder holder;
+  return holder.ctx;
 }
 
 class HmacPrf final : public Prf {
  public:
-  HmacPrf(size_t size, EVP_MAC_CTX* ctx) : Prf(size), ctx_(ctx) {}
-  ~HmacPrf() override { EVP_MAC_CTX_free(ctx_); }
+  HmacPrf(size_t size, const EVP_MD* md, SecretBytes key_block)
+      : Prf(size), md_(md), key_block_(std::move(key_block)) {}
 
   absl::StatusOr<SecretBytes> Compute(std::span<const std::span<const uint8_t>> parts) override {
     SecretBytes out(output_size());
@@ -50,28 +97,45 @@ class HmacPrf final : public Prf {
     return out;
   }
 
+  //= https://www.rfc-editor.org/rfc/rfc2104#section-2
+  //# To compute HMAC over the data `text' we perform
+  //#                 H(K XOR opad, H(K XOR ipad, text))
   absl::Status ComputeInto(std::span<const std::span<const uint8_t>> parts,
                            std::span<uint8_t> out) override {
     if (out.size() != output_size()) {
       return absl::InvalidArgumentError("PRF output buffer of the wrong size");
     }
-    if (EVP_MAC_init(ctx_, nullptr, 0, nullptr) != 1) {
-      return absl::InternalError("HMAC re-initialisation failed");
-    }
+    EVP_MD_CTX* ctx = ThreadDigestContext();
+    if (ctx == nullptr) return absl::ResourceExhaustedError("no memory for a digest context");
+    std::array<uint8_t, kMaxDigestBlock> pad;
+    std::array<uint8_t, kMaxPrfOutput> inner;
+    const size_t b = key_block_.size();
+    for (size_t i = 0; i < b; ++i) pad[i] = key_block_.data()[i] ^ kIpad;
+    bool ok =
+        EVP_DigestInit_ex2(ctx, md_, nullptr) == 1 && EVP_DigestUpdate(ctx, pad.data(), b) == 1;
     for (std::span<const uint8_t> p : parts) {
-      if (!p.empty() && EVP_MAC_update(ctx_, p.data(), p.size()) != 1) {
-        return absl::InternalError("HMAC update failed");
-      }
+      if (ok && !p.empty()) ok = EVP_DigestUpdate(ctx, p.data(), p.size()) == 1;
     }
-    size_t len = 0;
-    if (EVP_MAC_final(ctx_, out.data(), &len, out.size()) != 1 || len != out.size()) {
-      return absl::InternalError("HMAC final failed");
+    unsigned int len = 0;
+    ok = ok && EVP_DigestFinal_ex(ctx, inner.data(), &len) == 1 && len == output_size();
+    if (ok) {
+      for (size_t i = 0; i < b; ++i) pad[i] = key_block_.data()[i] ^ kOpad;
+      ok = EVP_DigestInit_ex2(ctx, md_, nullptr) == 1 &&
+           EVP_DigestUpdate(ctx, pad.data(), b) == 1 &&
+           EVP_DigestUpdate(ctx, inner.data(), len) == 1 &&
+           EVP_DigestFinal_ex(ctx, out.data(), &len) == 1 && len == output_size();
     }
+    // The digest's state and the pads are functions of the key: wipe them.
+    EVP_MD_CTX_reset(ctx);
+    OPENSSL_cleanse(pad.data(), pad.size());
+    OPENSSL_cleanse(inner.data(), inner.size());
+    if (!ok) return absl::InternalError("HMAC digest failed");
     return absl::OkStatus();
   }
 
  private:
-  EVP_MAC_CTX* ctx_;
+  const EVP_MD* md_;
+  SecretBytes key_block_;  // K' (RFC 2104: the key, or H(key), zero-padded to B octets)
 };
 
 }  // namespace
@@ -80,17 +144,28 @@ absl::StatusOr<std::unique_ptr<Prf>> OpenSslPrf(PrfAlgorithm prf, std::span<cons
   const char* digest = DigestName(prf);
   if (digest == nullptr) return absl::InvalidArgumentError("unknown PRF");
   if (key.empty()) return absl::InvalidArgumentError("PRF key is empty");
-  EVP_MAC* mac = Hmac();
-  if (mac == nullptr) return absl::UnavailableError("OpenSSL has no HMAC");
-  EVP_MAC_CTX* ctx = EVP_MAC_CTX_new(mac);
-  OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>(digest), 0),
-      OSSL_PARAM_construct_end()};
-  if (ctx == nullptr || EVP_MAC_init(ctx, key.data(), key.size(), params) != 1) {
-    EVP_MAC_CTX_free(ctx);
-    return absl::UnavailableError(StrCat("HMAC-", digest, " is not available"));
+  const EVP_MD* md = Digest(prf);
+  if (md == nullptr) return absl::UnavailableError(StrCat("HMAC-", digest, " is not available"));
+  const int block = EVP_MD_get_block_size(md);
+  if (block <= 0 || static_cast<size_t>(block) > kMaxDigestBlock ||
+      static_cast<size_t>(EVP_MD_get_size(md)) != PrfOutputSize(prf)) {
+    return absl::InternalError(StrCat("unexpected sizes for ", digest));
   }
-  return std::unique_ptr<Prf>(new HmacPrf(PrfOutputSize(prf), ctx));
+  SecretBytes key_block(static_cast<size_t>(block));  // zero-filled
+  //= https://www.rfc-editor.org/rfc/rfc2104#section-2
+  //# Applications that use keys longer
+  //# than B bytes will first hash the key using H and then use the
+  //# resultant L byte string as the actual key to HMAC.
+  if (key.size() > key_block.size()) {
+    unsigned int len = 0;
+    if (EVP_Digest(key.data(), key.size(), key_block.mutable_span().data(), &len, md, nullptr) !=
+        1) {
+      return absl::InternalError(StrCat("hashing the HMAC-", digest, " key failed"));
+    }
+  } else {
+    std::copy(key.begin(), key.end(), key_block.mutable_span().begin());
+  }
+  return std::unique_ptr<Prf>(new HmacPrf(PrfOutputSize(prf), md, std::move(key_block)));
 }
 
 //= https://www.rfc-editor.org/rfc/rfc7296#section-2.13
