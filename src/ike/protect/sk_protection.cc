@@ -14,6 +14,7 @@
 
 #include "absl/strings/str_format.h"
 #include "crypto/evp_names.h"
+#include "crypto/ike_crypto.h"
 #include "ike/codec/constants.h"
 #include "ike/codec/errors.h"
 #include "ike/codec/reader.h"
@@ -26,7 +27,6 @@ namespace {
 constexpr size_t kFragmentFieldsSize = 4;  // Fragment Number + Total Fragments (RFC 7383 2.5)
 constexpr size_t kMaxPayloadLength = 0xffff;
 constexpr size_t kNonceSize = 12;  // salt (4) || IV (8), RFC 5282 section 4 / RFC 7634
-constexpr size_t kMaxMacSize = 64;
 
 // CipherName: OpenSSL's name for a suite SkSizesFor accepted (nullptr otherwise).
 const char* CipherName(const SkSuite& s) {
@@ -34,22 +34,77 @@ const char* CipherName(const SkSuite& s) {
   return alg.has_value() ? crypto::EvpCipherName(*alg) : nullptr;
 }
 
-const char* DigestName(IkeIntegId integ) {
+// HmacPrfFor: the HMAC under an integrity transform (its ICV is that HMAC truncated).
+std::optional<PrfAlgorithm> HmacPrfFor(IkeIntegId integ) {
   switch (integ) {
     case IkeIntegId::kNone:
-      return nullptr;
+      return std::nullopt;
     case IkeIntegId::kHmacMd5_96:
-      return "MD5";
+      return PrfAlgorithm::kHmacMd5;
     case IkeIntegId::kHmacSha1_96:
-      return "SHA1";
+      return PrfAlgorithm::kHmacSha1;
     case IkeIntegId::kHmacSha256_128:
-      return "SHA256";
+      return PrfAlgorithm::kHmacSha256;
     case IkeIntegId::kHmacSha384_192:
-      return "SHA384";
+      return PrfAlgorithm::kHmacSha384;
     case IkeIntegId::kHmacSha512_256:
-      return "SHA512";
+      return PrfAlgorithm::kHmacSha512;
   }
-  return nullptr;
+  return std::nullopt;
+}
+
+// ThreadCipherContext: the calling thread's cipher context for `cipher`, made on first use and
+// freed when the thread ends; the caller keys it for each message. Why not a keyed context per
+// direction in every protector: an AES-GCM context is about 900 octets and two heap blocks, and
+// an IKE SA protects a message only now and then (its handshake, a DPD, a rekey, a delete),
+// while a gateway holds 100k of them (issue 14). Keying a context that exists costs a key
+// schedule and no allocation. A few contexts per thread: one per cipher the thread has used.
+EVP_CIPHER_CTX* ThreadCipherContext(EVP_CIPHER* cipher) {
+  struct Entry {
+    EVP_CIPHER* cipher = nullptr;  // a reference of its own
+    EVP_CIPHER_CTX* ctx = nullptr;
+  };
+  struct Holder {
+    std::array<Entry, 4> entries;
+    size_t next_victim = 0;
+    ~Holder() {
+      for (Entry& e : entries) {
+        EVP_CIPHER_CTX_free(e.ctx);
+        EVP_CIPHER_free(e.cipher);
+      }
+    }
+  };
+  thread_local Holder holder;
+  for (Entry& e : holder.entries) {
+    if (e.cipher == cipher) return e.ctx;
+  }
+  Entry* slot = nullptr;
+  for (Entry& e : holder.entries) {
+    if (e.cipher == nullptr) {
+      slot = &e;
+      break;
+    }
+  }
+  if (slot == nullptr) {  // a fifth cipher on this thread: replace one in turn
+    slot = &holder.entries[holder.next_victim];
+    holder.next_victim = (holder.next_victim + 1) % holder.entries.size();
+    EVP_CIPHER_CTX_free(slot->ctx);
+    EVP_CIPHER_free(slot->cipher);
+    *slot = Entry{};
+  }
+  EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
+  if (ctx == nullptr || EVP_CIPHER_up_ref(cipher) != 1) {
+    EVP_CIPHER_CTX_free(ctx);
+    return nullptr;
+  }
+  // Bound to the cipher once, without a key; each message then keys it (cipher argument null).
+  if (EVP_CipherInit_ex2(ctx, cipher, nullptr, nullptr, 1, nullptr) != 1) {
+    EVP_CIPHER_CTX_free(ctx);
+    EVP_CIPHER_free(cipher);
+    return nullptr;
+  }
+  *slot = Entry{.cipher = cipher, .ctx = ctx};
+  return ctx;
 }
 
 absl::Status IcvFailure() { return absl::PermissionDeniedError("ICV check failed"); }
@@ -60,37 +115,27 @@ int Len(size_t n) { return static_cast<int>(n); }
 
 }  // namespace
 
-struct SkProtector::Contexts {
-  EVP_CIPHER* cipher = nullptr;
-  EVP_CIPHER_CTX* enc = nullptr;  // keyed with encr_out
-  EVP_CIPHER_CTX* dec = nullptr;  // keyed with encr_in
-  EVP_MAC* mac = nullptr;
-  EVP_MAC_CTX* mac_out = nullptr;  // keyed with integ_out
-  EVP_MAC_CTX* mac_in = nullptr;   // keyed with integ_in
-
-  ~Contexts() {
-    EVP_CIPHER_CTX_free(enc);
-    EVP_CIPHER_CTX_free(dec);
-    EVP_CIPHER_free(cipher);
-    EVP_MAC_CTX_free(mac_out);
-    EVP_MAC_CTX_free(mac_in);
-    EVP_MAC_free(mac);
-  }
-
-  // Mac: the full HMAC of `data` under `ctx` (re-initialised with its key) into `out`.
-  static bool Mac(EVP_MAC_CTX* ctx, std::span<const uint8_t> data,
-                  std::array<uint8_t, kMaxMacSize>& out) {
-    size_t len = 0;
-    return EVP_MAC_init(ctx, nullptr, 0, nullptr) == 1 &&
-           EVP_MAC_update(ctx, data.data(), data.size()) == 1 &&
-           EVP_MAC_final(ctx, out.data(), &len, out.size()) == 1;
-  }
-};
-
 SkProtector::SkProtector(const SkSuite& suite, const SkSizes& sizes, Random* random)
-    : suite_(suite), sizes_(sizes), random_(random), ctx_(std::make_unique<Contexts>()) {}
+    : suite_(suite), sizes_(sizes), random_(random) {}
 
-SkProtector::~SkProtector() = default;
+SkProtector::~SkProtector() { EVP_CIPHER_free(cipher_); }
+
+EVP_CIPHER_CTX* SkProtector::KeyedContext(bool out) {
+  EVP_CIPHER_CTX* ctx = ThreadCipherContext(cipher_);
+  const SecretBytes& key = out ? cipher_key_out_ : cipher_key_in_;
+  if (ctx == nullptr ||
+      EVP_CipherInit_ex2(ctx, nullptr, key.data(), nullptr, out ? 1 : 0, nullptr) != 1 ||
+      (!sizes_.aead && EVP_CIPHER_CTX_set_padding(ctx, 0) != 1)) {
+    return nullptr;
+  }
+  return ctx;
+}
+
+bool SkProtector::Mac(Prf& prf, std::span<const uint8_t> data,
+                      std::array<uint8_t, kMaxMacSize>& out) {
+  std::span<const uint8_t> parts[] = {data};
+  return prf.ComputeInto(parts, std::span(out).first(prf.output_size())).ok();
+}
 
 absl::StatusOr<std::unique_ptr<SkProtector>> SkProtector::Create(const SkSuite& suite, SkKeys keys,
                                                                  Random* random) {
@@ -108,22 +153,22 @@ absl::StatusOr<std::unique_ptr<SkProtector>> SkProtector::Create(const SkSuite& 
                         keys.integ_out.size(), keys.integ_in.size()));
   }
   std::unique_ptr<SkProtector> p(new SkProtector(suite, *sizes, random));
-  Contexts& c = *p->ctx_;
   OSSL_LIB_CTX* lib = internal::IkeLibCtx();
-  c.cipher = EVP_CIPHER_fetch(lib, CipherName(suite), nullptr);
-  if (c.cipher == nullptr) {
+  p->cipher_ = EVP_CIPHER_fetch(lib, CipherName(suite), nullptr);
+  if (p->cipher_ == nullptr) {
     return absl::UnavailableError(
         suite.encr == IkeEncrId::kDesCbc && !internal::LegacyProviderLoaded()
             ? std::string("DES-CBC needs OpenSSL's legacy provider, which could not be loaded")
             : absl::StrFormat("OpenSSL has no %s", CipherName(suite)));
   }
   const size_t cipher_key = sizes->encr_key - sizes->salt;
-  c.enc = EVP_CIPHER_CTX_new();
-  c.dec = EVP_CIPHER_CTX_new();
-  if (c.enc == nullptr || c.dec == nullptr ||
-      EVP_CipherInit_ex2(c.enc, c.cipher, keys.encr_out.data(), nullptr, 1, nullptr) != 1 ||
-      EVP_CipherInit_ex2(c.dec, c.cipher, keys.encr_in.data(), nullptr, 0, nullptr) != 1 ||
-      static_cast<size_t>(EVP_CIPHER_CTX_get_key_length(c.enc)) != cipher_key) {
+  if (static_cast<size_t>(EVP_CIPHER_get_key_length(p->cipher_)) != cipher_key) {
+    return absl::InternalError(absl::StrFormat("%s key setup failed", name));
+  }
+  p->cipher_key_out_ = SecretBytes(keys.encr_out.span().first(cipher_key));
+  p->cipher_key_in_ = SecretBytes(keys.encr_in.span().first(cipher_key));
+  // Keyed once here so that a key OpenSSL refuses fails the IKE SA now, not its first message.
+  if (p->KeyedContext(true) == nullptr || p->KeyedContext(false) == nullptr) {
     return absl::InternalError(absl::StrFormat("%s key setup failed", name));
   }
   if (sizes->aead) {
@@ -139,23 +184,17 @@ absl::StatusOr<std::unique_ptr<SkProtector>> SkProtector::Create(const SkSuite& 
     }
     for (uint8_t b : start) p->next_aead_iv_ = (p->next_aead_iv_ << 8) | b;
   } else {
-    if (EVP_CIPHER_CTX_set_padding(c.enc, 0) != 1 || EVP_CIPHER_CTX_set_padding(c.dec, 0) != 1) {
-      return absl::InternalError("cipher padding setup failed");
+    const std::optional<PrfAlgorithm> hmac = HmacPrfFor(suite.integ);
+    if (!hmac.has_value()) return absl::InvalidArgumentError(name + " has no integrity algorithm");
+    absl::StatusOr<std::unique_ptr<Prf>> mac_out = crypto::OpenSslPrf(*hmac, keys.integ_out.span());
+    absl::StatusOr<std::unique_ptr<Prf>> mac_in = crypto::OpenSslPrf(*hmac, keys.integ_in.span());
+    if (!mac_out.ok()) return mac_out.status();
+    if (!mac_in.ok()) return mac_in.status();
+    if ((*mac_out)->output_size() < sizes->icv || (*mac_out)->output_size() > kMaxMacSize) {
+      return absl::InternalError(absl::StrFormat("%s: HMAC output and ICV sizes disagree", name));
     }
-    c.mac = EVP_MAC_fetch(lib, "HMAC", nullptr);
-    if (c.mac == nullptr) return absl::UnavailableError("OpenSSL has no HMAC");
-    c.mac_out = EVP_MAC_CTX_new(c.mac);
-    c.mac_in = EVP_MAC_CTX_new(c.mac);
-    OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-                                         const_cast<char*>(DigestName(suite.integ)), 0),
-        OSSL_PARAM_construct_end()};
-    if (c.mac_out == nullptr || c.mac_in == nullptr ||
-        EVP_MAC_init(c.mac_out, keys.integ_out.data(), keys.integ_out.size(), params) != 1 ||
-        EVP_MAC_init(c.mac_in, keys.integ_in.data(), keys.integ_in.size(), params) != 1) {
-      return absl::UnavailableError(
-          absl::StrFormat("HMAC-%s is not available", DigestName(suite.integ)));
-    }
+    p->mac_out_ = *std::move(mac_out);
+    p->mac_in_ = *std::move(mac_in);
   }
   return p;
 }
@@ -239,7 +278,8 @@ absl::StatusOr<std::vector<uint8_t>> SkProtector::SealPlaintext(
   if (absl::Status s = NextIv(all.subspan(iv_begin, sizes_.iv)); !s.ok()) return s;
 
   if (null_crypto_) return out;  // fuzz builds only: plaintext and a zero ICV
-  EVP_CIPHER_CTX* enc = ctx_->enc;
+  EVP_CIPHER_CTX* enc = KeyedContext(true);
+  if (enc == nullptr) return absl::InternalError("cipher context setup failed");
   uint8_t* ct = out.data() + ct_begin;
   const int ct_len = Len(padded_plaintext.size());
   int len = 0;
@@ -267,7 +307,7 @@ absl::StatusOr<std::vector<uint8_t>> SkProtector::SealPlaintext(
     return absl::InternalError("CBC encryption failed");
   }
   std::array<uint8_t, kMaxMacSize> mac{};
-  if (!Contexts::Mac(ctx_->mac_out, all.first(icv_begin), mac)) {
+  if (!Mac(*mac_out_, all.first(icv_begin), mac)) {
     return absl::InternalError("HMAC failed");
   }
   std::copy_n(mac.begin(), sizes_.icv, out.begin() + icv_begin);
@@ -345,7 +385,8 @@ absl::StatusOr<SkProtector::Unprotected> SkProtector::Unprotect(std::span<const 
     std::copy(ct.begin(), ct.end(), u.plaintext.begin());
     return u;
   }
-  EVP_CIPHER_CTX* dec = ctx_->dec;
+  EVP_CIPHER_CTX* dec = KeyedContext(false);
+  if (dec == nullptr) return absl::InternalError("cipher context setup failed");
   int len = 0;
   int final_len = 0;
   if (sizes_.aead) {
@@ -369,7 +410,7 @@ absl::StatusOr<SkProtector::Unprotected> SkProtector::Unprotect(std::span<const 
     }
   } else {
     std::array<uint8_t, kMaxMacSize> mac{};
-    if (!Contexts::Mac(ctx_->mac_in, datagram.first(layout.icv_begin), mac)) {
+    if (!Mac(*mac_in_, datagram.first(layout.icv_begin), mac)) {
       return absl::InternalError("HMAC failed");
     }
     if (CRYPTO_memcmp(mac.data(), icv.data(), icv.size()) != 0) return IcvFailure();

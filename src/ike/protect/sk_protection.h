@@ -30,12 +30,17 @@
 //   absl::StatusOr<std::vector<Payload>> inner = (*p)->Open(received);
 //   if (absl::IsPermissionDenied(inner.status())) { ++icv_failures; return; }  // drop silently
 //
-// Control thread only; not thread-safe (keyed OpenSSL contexts and the IV counter are
-// per-protector state). Allocates; not on the packet fast path. Keys are held by OpenSSL
-// contexts and SecretBytes and are never logged.
+// Control thread only; not thread-safe (the IV counter is per-protector state). Several
+// protectors may be used on several threads at once: the OpenSSL cipher contexts are the
+// calling thread's, keyed per message. Allocates; not on the packet fast path. Keys are held in
+// SecretBytes (wiped with the protector) and, from one message to the next, the last key a
+// thread used stays scheduled in that thread's context; they are never logged.
 #ifndef TUNNELISA_SRC_IKE_PROTECT_SK_PROTECTION_H_
 #define TUNNELISA_SRC_IKE_PROTECT_SK_PROTECTION_H_
 
+#include <openssl/types.h>
+
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -49,6 +54,7 @@
 #include "ike/codec/payload.h"
 #include "ike/protect/ike_transforms.h"
 #include "tunnelisa/host.h"
+#include "tunnelisa/ike_crypto.h"
 #include "tunnelisa/secret.h"
 
 namespace tunnelisa::ike {
@@ -167,15 +173,21 @@ class SkProtector {
   absl::Status EnableNullCryptoForFuzzing();
 
  private:
-  struct Contexts;  // OpenSSL state (sk_protection.cc)
   struct Unprotected {
     ProtectedLayout layout;
     uint8_t first_inner = 0;
     std::vector<uint8_t> plaintext;  // unpadded
   };
 
+  static constexpr size_t kMaxMacSize = 64;  // HMAC-SHA-512
+
   SkProtector(const SkSuite& suite, const SkSizes& sizes, Random* random);
   absl::Status NextIv(std::span<uint8_t> iv);
+  // KeyedContext: the thread's context for our cipher, keyed for what we send (`out`) or what
+  // we receive; null when OpenSSL fails.
+  EVP_CIPHER_CTX* KeyedContext(bool out);
+  // Mac: the whole HMAC of `data` (the caller truncates it to the ICV).
+  static bool Mac(Prf& prf, std::span<const uint8_t> data, std::array<uint8_t, kMaxMacSize>& out);
   // Unprotect: verify then decrypt the SK/SKF payload located by `layout`.
   absl::StatusOr<Unprotected> Unprotect(std::span<const uint8_t> datagram,
                                         const ProtectedLayout& layout);
@@ -188,7 +200,13 @@ class SkProtector {
   bool null_crypto_ = false;  // EnableNullCryptoForFuzzing
   uint64_t next_aead_iv_ = 0;
   uint64_t aead_ivs_left_ = UINT64_MAX;
-  std::unique_ptr<Contexts> ctx_;
+  // No OpenSSL context is held per protector: messages are keyed on the thread's context
+  // (sk_protection.cc, ThreadCipherContext), so an idle IKE SA costs its keys and nothing more.
+  EVP_CIPHER* cipher_ = nullptr;  // fetched once, freed with the protector
+  SecretBytes cipher_key_out_;    // the cipher key of encr_out (AEAD: without the salt)
+  SecretBytes cipher_key_in_;
+  std::unique_ptr<Prf> mac_out_;  // CBC suites: HMAC keyed with integ_out
+  std::unique_ptr<Prf> mac_in_;
 };
 
 }  // namespace tunnelisa::ike

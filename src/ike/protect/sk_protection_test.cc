@@ -1,6 +1,7 @@
 #include "ike/protect/sk_protection.h"
 
 #include <string>
+#include <thread>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -74,6 +75,46 @@ TEST(SkProtector, RoundTripsEverySuiteBothWays) {
     ASSERT_TRUE(opened.ok()) << opened.status();
     EXPECT_EQ(*opened, payloads);
   }
+}
+
+// The OpenSSL cipher contexts are the thread's, keyed per message (sk_protection.cc): many IKE
+// SAs of every suite (more ciphers than a thread keeps contexts for) protecting in turn, on two
+// threads at once, each message still opening only under its own SA's keys.
+TEST(SkProtector, ProtectorsTakingTurnsOnTwoThreadsKeepTheirOwnKeys) {
+  const std::vector<SkSuite> suites = AllSuites();
+  auto run = [&suites](int* failures) {
+    std::vector<Peers> peers;
+    for (const SkSuite& suite : suites) peers.push_back(MakePeers(suite));
+    const std::vector<Payload> payloads = SamplePayloads(19);
+    for (int round = 0; round < 3; ++round) {
+      for (size_t i = 0; i < peers.size(); ++i) {
+        Peers& p = peers[i];
+        Peers& other = peers[(i + 1) % peers.size()];
+        if (!p.a || !p.b) {
+          ++*failures;
+          continue;
+        }
+        absl::StatusOr<Bytes> sealed = p.a->Seal(SampleHeader(round + 1), payloads);
+        absl::StatusOr<Bytes> back = p.b->Seal(SampleHeader(round + 1, kFlagResponse), payloads);
+        if (!sealed.ok() || !back.ok()) {
+          ++*failures;
+          continue;
+        }
+        absl::StatusOr<std::vector<Payload>> opened = p.b->Open(*sealed);
+        absl::StatusOr<std::vector<Payload>> opened_back = p.a->Open(*back);
+        if (!opened.ok() || *opened != payloads) ++*failures;
+        if (!opened_back.ok() || *opened_back != payloads) ++*failures;
+        // Another SA (another suite or key) never opens it.
+        if (other.b && other.b->Open(*sealed).ok()) ++*failures;
+      }
+    }
+  };
+  int failures[2] = {0, 0};
+  std::thread second(run, &failures[1]);
+  run(&failures[0]);
+  second.join();
+  EXPECT_EQ(failures[0], 0);
+  EXPECT_EQ(failures[1], 0);
 }
 
 TEST(SkProtector, EmptyMessageRoundTrips) {
