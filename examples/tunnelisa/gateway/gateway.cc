@@ -200,6 +200,9 @@ Gateway::~Gateway() {
 }
 
 int Gateway::Run() {
+  // This thread's lines are written before it next sends, delivers, answers or waits
+  // (gateway_log.h), not one write each.
+  log_.DeferFlushOnThisThread();
   log_.Info(absl::StrFormat("running %s: %d TUN(s), %d public socket(s)", options_.config_path,
                             tuns_.size(), public_->sources().size()));
   std::vector<pollfd> fds;
@@ -244,9 +247,11 @@ int Gateway::Run() {
     const size_t radius_at = fds.size();
     if (radius_) radius_->AddPollFds(fds);
 
+    log_.FlushDeferred();  // what this iteration logged, before we sleep
     if (poll(fds.data(), fds.size(), timeout_ms) < 0) {
       if (errno == EINTR) continue;
       log_.Error(absl::StrFormat("poll: %s", strerror(errno)));
+      log_.FlushDeferred();
       return 1;
     }
     if (fds[0].revents != 0) {
@@ -280,7 +285,9 @@ int Gateway::Run() {
     if (control_) {
       control_->Service(std::span<const pollfd>(fds).subspan(control_at, tuns_at - control_at),
                         Now().ns / 1000000, [this](const std::vector<std::string>& words) {
-                          return HandleControl(words);
+                          absl::StatusOr<std::string> answer = HandleControl(words);
+                          log_.FlushDeferred();  // what the request logged, before its answer
+                          return answer;
                         });
     }
   }
@@ -292,6 +299,7 @@ int Gateway::Run() {
       "stopped: %d public in, %d private in, %d sent public, "
       "%d delivered, %d dropped",
       c.public_in, c.private_in, c.sent_public, c.delivered_private, c.total_drops()));
+  log_.FlushDeferred();
   return 0;
 }
 
@@ -358,6 +366,7 @@ void Gateway::ReadPublic(const PublicSockets::Source& source) {
 
 void Gateway::SendPublic(const Egress& egress, const PacketRef& packet) {
   (void)egress;  // the kernel routes the outer packet; the engine's next hop is informational
+  log_.FlushDeferred();  // the lines about what this packet answers reach the file first
   switch (public_->Send(packet.bytes())) {
     case PublicSockets::SendStatus::kUdp:
       ++Counters().tx_udp;
@@ -385,6 +394,7 @@ void Gateway::SendPublic(const Egress& egress, const PacketRef& packet) {
 }
 
 void Gateway::DeliverPrivate(const Egress& egress, const PacketRef& packet) {
+  log_.FlushDeferred();
   TunDevice* tun = FindTun(egress.service);
   if (tun == nullptr) {
     ++Counters().tx_no_tun;

@@ -51,7 +51,21 @@ void GatewayLog::Line(std::string_view level, std::string_view message) {
   std::fprintf(out_, "%s.%03ldZ %.*s: %.*s\n", stamp, ts.tv_nsec / 1000000,
                static_cast<int>(level.size()), level.data(), static_cast<int>(message.size()),
                message.data());
-  std::fflush(out_);  // one line at a time: a test or an operator tails the log while we run
+  if (defer_flush_) {
+    flush_pending_ = true;  // FlushDeferred writes it before this thread's next output or wait
+  } else {
+    std::fflush(out_);  // one line at a time: a test or an operator tails the log while we run
+  }
+}
+
+thread_local bool GatewayLog::defer_flush_ = false;
+thread_local bool GatewayLog::flush_pending_ = false;
+
+void GatewayLog::DeferFlushOnThisThread() { defer_flush_ = true; }
+
+void GatewayLog::FlushPending() {
+  flush_pending_ = false;
+  std::fflush(out_);
 }
 
 void GatewayLog::Log(LogLevel level, std::string_view message) {
