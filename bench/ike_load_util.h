@@ -95,25 +95,28 @@ inline int64_t ThreadCpuNs() {
   return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
-// LoadClients: one IkeManager initiating for a batch of peers.
-struct LoadClients {
+// LoadClientsOf: one IKE manager (ike::IkeManager, or IKEv1's ike::v1::Ikev1Manager)
+// initiating for a batch of peers.
+template <typename Manager>
+struct LoadClientsOf {
   std::deque<Datagram> to_gateway;
   LoadHost host{&to_gateway};
-  ike::IkeManager ike;
-  explicit LoadClients(const ike::IkeOptions& options) : ike(&host, options) {}
+  Manager ike;
+  explicit LoadClientsOf(const ike::IkeOptions& options) : ike(&host, options) {}
 };
+using LoadClients = LoadClientsOf<ike::IkeManager>;
 
 // ConnectInBatches: `count` fresh peers from `next_peer` on, `batch` at a time, each batch
 // from a new LoadClients (thrown away after; the SAs stay on the gateway): every peer's
 // IKE_SA_INIT and IKE_AUTH through `exchange(clients)`. Advances `next_peer`; false if a
 // batch did not bring up a CHILD SA for every peer.
-template <typename PeerFn, typename ExchangeFn>
+template <typename Clients = LoadClients, typename PeerFn, typename ExchangeFn>
 bool ConnectInBatches(uint64_t count, uint64_t batch, uint64_t& next_peer,
                       const ike::IkeOptions& options, MonoTime now, PeerFn peer,
                       ExchangeFn exchange) {
   for (uint64_t done = 0; done < count;) {
     const uint64_t m = std::min(batch, count - done);
-    LoadClients c(options);
+    Clients c(options);
     std::vector<ike::IkePeerConfig> peers;
     for (uint64_t k = 0; k < m; ++k) peers.push_back(peer(next_peer + k));
     c.ike.SetPeers(peers, now);

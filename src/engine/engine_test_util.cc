@@ -8,6 +8,7 @@
 
 #include "engine/gw_routes.h"
 #include "gtest/gtest.h"
+#include "ike/v1/ikev1_manager.h"
 #include "ike/v2/ike_manager.h"
 #include "tests/test_tools/packets.h"
 #include "tests/test_tools/vector_file.h"
@@ -19,6 +20,8 @@ namespace {
 // Every IkeManager of the engines these tests run checks its indexes after each call: an SA
 // change its deadline or SPI indexes missed aborts the test.
 [[maybe_unused]] const bool kIkeIndexChecks = (ike::IkeManager::CheckIndexesForTesting(true), true);
+[[maybe_unused]] const bool kV1IndexChecks =
+    (ike::v1::Ikev1Manager::CheckIndexesForTesting(true), true);
 // Every ipsec-gw session change checks the secure services' session routes against a full
 // build from all sessions (the incremental RelinkGwSession against RelinkGws).
 [[maybe_unused]] const bool kGwRouteChecks = (CheckGwRoutesForTesting(true), true);

@@ -65,7 +65,7 @@ absl::Status Ikev1Manager::StartAggressive(const IkePeerConfig& peer, MonoTime n
   }
   sa.sa_i_body = *std::move(sa_body);
   sa.id_i_body = *std::move(id_body);
-  sas_.emplace(sa.cky_i, std::move(owned));
+  AddSa(std::move(owned));
   LogLine(LogLevel::kInfo,
           StrCat("IKEv1: ", peer.name, ": initiating Aggressive Mode to ", peer.remote.ToString()));
   Send(sa, sa.flight, *std::move(datagram), /*wait=*/true, now);
@@ -205,7 +205,7 @@ void Ikev1Manager::RespondAm1(const V1Message& m, std::span<const uint8_t> raw,
   sa.state = Phase1State::kAm2Sent;
   sa.half_open_expiry = now + options_.half_open_timeout;
   V1Sa& ref = sa;
-  sas_.emplace(sa.cky_r, std::move(owned));
+  AddSa(std::move(owned));
   if (!DerivePhase1(ref, ke->data, now)) return;
   std::vector<V1Payload> out;
   out.push_back(V1Payload::Make(V1PayloadType::kSa, std::move(reply)));

@@ -32,17 +32,12 @@ uint64_t Ikev1Manager::NewCookie() {
   }
 }
 
-uint32_t Ikev1Manager::NewChildSpi() {
+uint32_t Ikev1Manager::NewChildSpi(const V1Sa& sa) {
   for (;;) {
     uint32_t spi = 0;
     host_->RandomBytes({reinterpret_cast<uint8_t*>(&spi), sizeof(spi)});
     if (spi < 256) continue;  // RFC 4303: 1..255 reserved
-    bool used = false;
-    for (const auto& [k, sa] : sas_) {
-      for (const ChildSa& c : sa->children) used = used || c.inbound_spi == spi;
-      for (const auto& [mid, q] : sa->quick) used = used || q.our_spi == spi;
-    }
-    if (!used) return spi;
+    if (child_spis_.try_emplace(spi, sa.our_cookie()).second) return spi;
   }
 }
 
@@ -57,8 +52,9 @@ uint32_t Ikev1Manager::NewMessageId(const V1Sa& sa) {
 size_t Ikev1Manager::half_open_count() const { return half_open_.size(); }
 
 const V1Sa* Ikev1Manager::EstablishedSa(uint64_t peer) const {
-  for (const auto& [c, sa] : sas_) {
-    if (sa->peer == peer && sa->state == Phase1State::kEstablished) return sa.get();
+  for (uint64_t cookie : SasOf(peer)) {
+    const V1Sa& sa = *sas_.at(cookie);
+    if (sa.state == Phase1State::kEstablished) return &sa;
   }
   return nullptr;
 }
@@ -141,11 +137,17 @@ V1Sa* Ikev1Manager::FindSa(uint64_t cky_i, uint64_t cky_r) {
     V1Sa& sa = *it->second;
     const bool fresh =
         sa.cky_r == 0 && (sa.state == Phase1State::kMm1Sent || sa.state == Phase1State::kAm1Sent);
-    if (sa.state != Phase1State::kDead && (sa.cky_r == cky_r || fresh)) return &sa;
+    if (sa.state != Phase1State::kDead && (sa.cky_r == cky_r || fresh)) {
+      Touch(sa);
+      return &sa;
+    }
   }
   if (auto it = sas_.find(cky_r); it != sas_.end() && !it->second->initiator) {
     V1Sa& sa = *it->second;
-    if (sa.state != Phase1State::kDead && sa.cky_i == cky_i) return &sa;
+    if (sa.state != Phase1State::kDead && sa.cky_i == cky_i) {
+      Touch(sa);
+      return &sa;
+    }
   }
   return nullptr;
 }
@@ -318,6 +320,7 @@ void Ikev1Manager::Send(V1Sa& sa, V1Flight& flight, std::vector<uint8_t> datagra
   flight.retransmits = 0;
   flight.timeout = options_.retransmit_timeout;
   flight.next_send = wait ? now + flight.timeout : MonoTime::Infinite();
+  Touch(sa);  // a retransmission timer: re-filed by the call's Settle
   SendRaw(sa.local, sa.remote, sa.natt, flight.last_sent);
 }
 
@@ -349,6 +352,7 @@ void Ikev1Manager::SetPeers(std::vector<IkePeerConfig> peers, MonoTime now) {
   std::map<uint64_t, IkePeerConfig> next;
   for (IkePeerConfig& p : peers) next.emplace(p.id, std::move(p));
   for (auto& [c, sa] : sas_) {
+    Touch(*sa);  // its peer's settings (DPD) may change: re-filed at the end
     if (sa->state == Phase1State::kDead) continue;
     auto n = next.find(sa->peer);
     const IkePeerConfig* old = Peer(sa->peer);
@@ -390,23 +394,27 @@ void Ikev1Manager::SetPeers(std::vector<IkePeerConfig> peers, MonoTime now) {
   peers_ = std::move(next);
   responder_peers_.Build(peers_);
   for (uint64_t id : start) (void)Initiate(id, now);
+  Settle();
 }
 
 absl::Status Ikev1Manager::Initiate(uint64_t peer, MonoTime now) {
   const IkePeerConfig* p = Peer(peer);
   if (p == nullptr) return absl::NotFoundError(StrCat("no IKEv1 peer ", peer));
-  for (auto& [c, sa] : sas_) {
-    if (sa->peer != peer || sa->state == Phase1State::kDead || sa->state == Phase1State::kRekeyed) {
-      continue;
-    }
+  for (uint64_t cookie : SasOf(peer)) {
+    V1Sa* sa = sas_.at(cookie).get();
+    if (sa->state == Phase1State::kDead || sa->state == Phase1State::kRekeyed) continue;
+    Touch(*sa);
     if (sa->state == Phase1State::kEstablished) StartQuickModes(*sa, now);
+    Settle();
     return absl::OkStatus();
   }
   if (p->responder_only) {
     return absl::FailedPreconditionError(
         StrCat(p->name, ": the tunnel group is ipsec-responder-only"));
   }
-  return p->aggressive ? StartAggressive(*p, now) : StartMainMode(*p, now);
+  absl::Status started = p->aggressive ? StartAggressive(*p, now) : StartMainMode(*p, now);
+  Settle();
+  return started;
 }
 
 void Ikev1Manager::Retransmit(V1Sa& sa, V1Flight& flight, MonoTime now, bool& gave_up) {
@@ -425,167 +433,169 @@ void Ikev1Manager::Retransmit(V1Sa& sa, V1Flight& flight, MonoTime now, bool& ga
 }
 
 MonoTime Ikev1Manager::OnTimer(MonoTime now) {
-  MonoTime next = MonoTime::Infinite();
-  std::vector<V1Sa*> all;
-  for (auto& [c, sa] : sas_) all.push_back(sa.get());
-  for (V1Sa* sa_ptr : all) {
-    V1Sa& sa = *sa_ptr;
-    if (sa.state == Phase1State::kDead) continue;
-    bool gave_up = false;
-    Retransmit(sa, sa.flight, now, gave_up);
-    if (gave_up) {
-      RemoveSa(sa, "peer not responding", now);
-      continue;
-    }
-    if (now >= sa.half_open_expiry) {
-      RemoveSa(sa, "half-open ISAKMP SA timed out", now, /*notify_down=*/false);
-      continue;
-    }
-    if (now >= sa.expire_at) {
-      for (const ChildSa& child : sa.children) SendDeleteChild(sa, child.inbound_spi);
-      SendDeleteIsakmp(sa);
-      RemoveSa(sa,
-               sa.state == Phase1State::kRekeyed ? "replaced by a new ISAKMP SA"
-                                                 : "ISAKMP SA lifetime expired",
-               now);
-      continue;
-    }
-    if (now >= sa.remote_access.deadline) {
-      for (const ChildSa& child : sa.children) SendDeleteChild(sa, child.inbound_spi);
-      SendDeleteIsakmp(sa);
-      RemoveSa(sa, "the RADIUS Session-Timeout ended the session", now);
-      continue;
-    }
-    next = std::min(next, sa.remote_access.deadline);
-    // Quick Modes: retransmissions, and forgetting finished or abandoned ones.
-    std::vector<uint32_t> forget;
-    for (auto& [mid, q] : sa.quick) {
-      bool quit = false;
-      Retransmit(sa, q.flight, now, quit);
-      if (quit) {
-        LogLine(LogLevel::kWarning,
-                absl::StrFormat("IKEv1: Quick Mode %08x: peer not responding", mid));
-        if (q.installed_spi != 0) {
-          if (ChildSa* c = FindChild(sa, q.installed_spi))
-            RemoveChild(sa, *c, now, "Quick Mode failed");
-        }
-        forget.push_back(mid);
-        continue;
-      }
-      if (now >= q.activate_at) {
-        SendOn(sa, q.our_spi);
-        q.activate_at = MonoTime::Infinite();
-      }
-      next = std::min(next, q.activate_at);
-      if (now >= q.expires) forget.push_back(mid);
-      if (q.flight.waiting) next = std::min(next, q.flight.next_send);
-      next = std::min(next, q.expires);
-    }
-    for (uint32_t mid : forget) {
-      sa.quick.erase(mid);
-      sa.protector->ivs().Forget(mid);
-    }
-    // Transactions (XAUTH, Mode Config): the same.
-    forget.clear();
-    bool transaction_gave_up = false;
-    for (auto& [mid, t] : sa.transactions) {
-      bool quit = false;
-      Retransmit(sa, t.flight, now, quit);
-      transaction_gave_up = transaction_gave_up || quit;
-      if (!t.flight.waiting && now >= t.expires) forget.push_back(mid);
-      if (t.flight.waiting) next = std::min(next, t.flight.next_send);
-      next = std::min(next, t.expires);
-    }
-    for (uint32_t mid : forget) {
-      sa.transactions.erase(mid);
-      sa.protector->ivs().Forget(mid);
-    }
-    if (transaction_gave_up) {
-      RemoveSa(sa,
-               sa.remote_access.xauth == XauthStep::kSetSent && !sa.remote_access.accepted
-                   ? StrCat("XAUTH user \"", sa.remote_access.user, "\" refused")
-                   : std::string("peer not responding (XAUTH / Mode Config)"),
-               now, /*notify_down=*/sa.announced);
-      continue;
-    }
-    const IkePeerConfig* peer = Peer(sa.peer);
-    if (sa.state == Phase1State::kEstablished && peer != nullptr) {
-      if (now >= sa.rekey_at) {
-        sa.rekey_at = MonoTime::Infinite();
-        // A new phase 1 beside this one; when it is up it adopts our IPsec SAs (AdoptChildren).
-        if (!peer->responder_only) {
-          (void)(peer->aggressive ? StartAggressive(*peer, now) : StartMainMode(*peer, now));
-        }
-      }
-      for (size_t k = 0; k < sa.children.size();) {
-        ChildSa& c = sa.children[k];
-        if (c.state == ChildState::kInstalled && now >= c.rekey_at && !c.rekey_requested) {
-          c.rekey_requested = true;
-          StartQuick(sa, c.local_ts.empty() ? IpPrefix{} : c.local_ts[0],
-                     c.remote_ts.empty() ? IpPrefix{} : c.remote_ts[0], c.inbound_spi, now);
-        }
-        if (c.state != ChildState::kInstalled && now >= c.expire_at) {
-          const uint32_t spi = c.inbound_spi;
-          SendDeleteChild(sa, spi);
-          RemoveChild(sa, c, now, "rekeyed");
-          continue;
-        }
-        ++k;
-      }
-      // DPD (RFC 3706): R-U-THERE after `interval` without hearing from the peer.
-      if (peer->dpd && !peer->dpd->reply_only && sa.peer_dpd) {
-        if (!sa.dpd_outstanding && now >= sa.last_heard + peer->dpd->interval) {
-          for (const ChildSa& c : sa.children) {
-            absl::StatusOr<SaStats> st = host_->QueryChild(sa.peer, c.sas.inbound);
-            if (st.ok() && st->last_used > sa.last_heard) sa.last_heard = st->last_used;
-          }
-        }
-        if (sa.dpd_outstanding && now >= sa.dpd_next) {
-          if (sa.dpd_misses >= peer->dpd->max_retries) {
-            RemoveSa(sa, "dead peer detected (DPD)", now);
-            continue;
-          }
-          ++sa.dpd_misses;
-          SendDpd(sa, /*ack=*/false, ++sa.dpd_seq);
-          sa.dpd_next = now + peer->dpd->interval;
-        } else if (!sa.dpd_outstanding && now >= sa.last_heard + peer->dpd->interval) {
-          sa.dpd_outstanding = true;
-          sa.dpd_misses = 0;
-          SendDpd(sa, /*ack=*/false, ++sa.dpd_seq);
-          sa.dpd_next = now + peer->dpd->interval;
-        }
-        next =
-            std::min(next, sa.dpd_outstanding ? sa.dpd_next : sa.last_heard + peer->dpd->interval);
-      }
-      // NAT keepalives (RFC 3948 2.3) while we are behind a NAT.
-      if (sa.nat_local && now >= sa.next_keepalive) {
-        const uint8_t keepalive = 0xff;
-        SendRaw(sa.local, sa.remote, /*natt=*/false, {&keepalive, 1});
-        sa.next_keepalive = now + options_.natt_keepalive;
-      }
-      if (sa.nat_local) next = std::min(next, sa.next_keepalive);
-    }
-    if (sa.state == Phase1State::kDead) continue;
-    if (sa.flight.waiting) next = std::min(next, sa.flight.next_send);
-    next = std::min(next, sa.half_open_expiry);
-    next = std::min(next, sa.expire_at);
-    next = std::min(next, sa.rekey_at);
-    for (const ChildSa& c : sa.children) {
-      if (c.state == ChildState::kInstalled && !c.rekey_requested) {
-        next = std::min(next, c.rekey_at);
-      }
-      if (c.state != ChildState::kInstalled) next = std::min(next, c.expire_at);
-    }
+  // Only the ISAKMP SAs whose deadline has come (the deadline index, v1_index.cc): a tick costs
+  // what it does, not a walk over every SA (issue 14).
+  std::vector<uint64_t> due;
+  while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
+    const uint64_t cookie = deadlines_.begin()->second;
+    deadlines_.erase(deadlines_.begin());
+    auto it = sas_.find(cookie);
+    if (it == sas_.end()) continue;
+    it->second->filed_deadline = MonoTime::Infinite();
+    due.push_back(cookie);
+  }
+  for (uint64_t cookie : due) {
+    auto it = sas_.find(cookie);
+    if (it == sas_.end()) continue;
+    Touch(*it->second);  // re-filed at its next deadline by Purge below
+    if (it->second->state != Phase1State::kDead) RunTimers(*it->second, now);
   }
   Purge();
-  return next;
+  return deadlines_.empty() ? MonoTime::Infinite() : deadlines_.begin()->first;
+}
+
+void Ikev1Manager::RunTimers(V1Sa& sa, MonoTime now) {
+  if (sa.state == Phase1State::kDead) return;
+  bool gave_up = false;
+  Retransmit(sa, sa.flight, now, gave_up);
+  if (gave_up) {
+    RemoveSa(sa, "peer not responding", now);
+    return;
+  }
+  if (now >= sa.half_open_expiry) {
+    RemoveSa(sa, "half-open ISAKMP SA timed out", now, /*notify_down=*/false);
+    return;
+  }
+  if (now >= sa.expire_at) {
+    for (const ChildSa& child : sa.children) SendDeleteChild(sa, child.inbound_spi);
+    SendDeleteIsakmp(sa);
+    RemoveSa(sa,
+             sa.state == Phase1State::kRekeyed ? "replaced by a new ISAKMP SA"
+                                               : "ISAKMP SA lifetime expired",
+             now);
+    return;
+  }
+  if (now >= sa.remote_access.deadline) {
+    for (const ChildSa& child : sa.children) SendDeleteChild(sa, child.inbound_spi);
+    SendDeleteIsakmp(sa);
+    RemoveSa(sa, "the RADIUS Session-Timeout ended the session", now);
+    return;
+  }
+  // Quick Modes: retransmissions, and forgetting finished or abandoned ones.
+  std::vector<uint32_t> forget;
+  for (auto& [mid, q] : sa.quick) {
+    bool quit = false;
+    Retransmit(sa, q.flight, now, quit);
+    if (quit) {
+      LogLine(LogLevel::kWarning,
+              absl::StrFormat("IKEv1: Quick Mode %08x: peer not responding", mid));
+      if (q.installed_spi != 0) {
+        if (ChildSa* c = FindChild(sa, q.installed_spi))
+          RemoveChild(sa, *c, now, "Quick Mode failed");
+      }
+      forget.push_back(mid);
+      continue;
+    }
+    if (now >= q.activate_at) {
+      SendOn(sa, q.our_spi);
+      q.activate_at = MonoTime::Infinite();
+    }
+    if (now >= q.expires) forget.push_back(mid);
+  }
+  for (uint32_t mid : forget) {
+    auto q = sa.quick.find(mid);
+    if (q == sa.quick.end()) continue;
+    const uint32_t spi = q->second.our_spi;
+    sa.quick.erase(q);
+    ReleaseChildSpi(sa, spi);  // unless its IPsec SA carries on
+    sa.protector->ivs().Forget(mid);
+  }
+  // Transactions (XAUTH, Mode Config): the same.
+  forget.clear();
+  bool transaction_gave_up = false;
+  for (auto& [mid, t] : sa.transactions) {
+    bool quit = false;
+    Retransmit(sa, t.flight, now, quit);
+    transaction_gave_up = transaction_gave_up || quit;
+    if (!t.flight.waiting && now >= t.expires) forget.push_back(mid);
+  }
+  for (uint32_t mid : forget) {
+    sa.transactions.erase(mid);
+    sa.protector->ivs().Forget(mid);
+  }
+  if (transaction_gave_up) {
+    RemoveSa(sa,
+             sa.remote_access.xauth == XauthStep::kSetSent && !sa.remote_access.accepted
+                 ? StrCat("XAUTH user \"", sa.remote_access.user, "\" refused")
+                 : std::string("peer not responding (XAUTH / Mode Config)"),
+             now, /*notify_down=*/sa.announced);
+    return;
+  }
+  const IkePeerConfig* peer = Peer(sa.peer);
+  if (sa.state == Phase1State::kEstablished && peer != nullptr) {
+    if (now >= sa.rekey_at) {
+      sa.rekey_at = MonoTime::Infinite();
+      // A new phase 1 beside this one; when it is up it adopts our IPsec SAs (AdoptChildren).
+      if (!peer->responder_only) {
+        (void)(peer->aggressive ? StartAggressive(*peer, now) : StartMainMode(*peer, now));
+      }
+    }
+    for (size_t k = 0; k < sa.children.size();) {
+      ChildSa& c = sa.children[k];
+      if (c.state == ChildState::kInstalled && now >= c.rekey_at && !c.rekey_requested) {
+        c.rekey_requested = true;
+        StartQuick(sa, c.local_ts.empty() ? IpPrefix{} : c.local_ts[0],
+                   c.remote_ts.empty() ? IpPrefix{} : c.remote_ts[0], c.inbound_spi, now);
+      }
+      if (c.state != ChildState::kInstalled && now >= c.expire_at) {
+        const uint32_t spi = c.inbound_spi;
+        SendDeleteChild(sa, spi);
+        RemoveChild(sa, c, now, "rekeyed");
+        continue;
+      }
+      ++k;
+    }
+    // DPD (RFC 3706): R-U-THERE after `interval` without hearing from the peer.
+    if (peer->dpd && !peer->dpd->reply_only && sa.peer_dpd) {
+      if (!sa.dpd_outstanding && now >= sa.last_heard + peer->dpd->interval) {
+        for (const ChildSa& c : sa.children) {
+          absl::StatusOr<SaStats> st = host_->QueryChild(sa.peer, c.sas.inbound);
+          if (st.ok() && st->last_used > sa.last_heard) sa.last_heard = st->last_used;
+        }
+      }
+      if (sa.dpd_outstanding && now >= sa.dpd_next) {
+        if (sa.dpd_misses >= peer->dpd->max_retries) {
+          RemoveSa(sa, "dead peer detected (DPD)", now);
+          return;
+        }
+        ++sa.dpd_misses;
+        SendDpd(sa, /*ack=*/false, ++sa.dpd_seq);
+        sa.dpd_next = now + peer->dpd->interval;
+      } else if (!sa.dpd_outstanding && now >= sa.last_heard + peer->dpd->interval) {
+        sa.dpd_outstanding = true;
+        sa.dpd_misses = 0;
+        SendDpd(sa, /*ack=*/false, ++sa.dpd_seq);
+        sa.dpd_next = now + peer->dpd->interval;
+      }
+    }
+    // NAT keepalives (RFC 3948 2.3) while we are behind a NAT.
+    if (sa.nat_local && now >= sa.next_keepalive) {
+      const uint8_t keepalive = 0xff;
+      SendRaw(sa.local, sa.remote, /*natt=*/false, {&keepalive, 1});
+      sa.next_keepalive = now + options_.natt_keepalive;
+    }
+  }
 }
 
 void Ikev1Manager::OnChildLifetime(uint64_t cookie, bool hard, MonoTime now) {
   const uint32_t spi = static_cast<uint32_t>(cookie);
-  for (auto& [k, sa] : sas_) {
+  auto owner = child_spis_.find(spi);
+  auto found = owner == child_spis_.end() ? sas_.end() : sas_.find(owner->second);
+  for (; found != sas_.end(); found = sas_.end()) {  // at most the one owner
+    V1Sa* sa = found->second.get();
     ChildSa* c = FindChild(*sa, spi);
     if (c == nullptr || sa->state != Phase1State::kEstablished) continue;
+    Touch(*sa);
     if (hard) {
       SendDeleteChild(*sa, spi);
       RemoveChild(*sa, *c, now, "lifetime expired");
@@ -636,20 +646,26 @@ void Ikev1Manager::Purge() {
     if (it == sas_.end() || it->second->state != Phase1State::kDead) continue;
     half_open_.erase({it->second->cky_i, it->second->first_remote});
     if (!it->second->initiator) responders_.erase({it->second->cky_i, it->second->first_remote});
+    Unfile(*it->second);
+    Unindex(*it->second);
     sas_.erase(it);
   }
   dead_.clear();
+  Settle();
 }
 
 absl::Status Ikev1Manager::RekeyChild(uint64_t peer, MonoTime now) {
-  for (auto& [k, sa] : sas_) {
-    if (sa->peer != peer || sa->state != Phase1State::kEstablished) continue;
+  for (uint64_t cookie : SasOf(peer)) {
+    V1Sa* sa = sas_.at(cookie).get();
+    if (sa->state != Phase1State::kEstablished) continue;
     for (ChildSa& c : sa->children) {
       if (c.state != ChildState::kInstalled) continue;
       if (c.rekey_requested) return absl::OkStatus();
       c.rekey_requested = true;
+      Touch(*sa);
       StartQuick(*sa, c.local_ts.empty() ? IpPrefix{} : c.local_ts[0],
                  c.remote_ts.empty() ? IpPrefix{} : c.remote_ts[0], c.inbound_spi, now);
+      Settle();
       return absl::OkStatus();
     }
   }
@@ -661,17 +677,22 @@ absl::Status Ikev1Manager::RekeyIke(uint64_t peer, MonoTime now) {
   const IkePeerConfig* p = Peer(peer);
   if (sa == nullptr || p == nullptr)
     return absl::FailedPreconditionError("no established ISAKMP SA");
-  return p->aggressive ? StartAggressive(*p, now) : StartMainMode(*p, now);
+  absl::Status started = p->aggressive ? StartAggressive(*p, now) : StartMainMode(*p, now);
+  Settle();
+  return started;
 }
 
 absl::Status Ikev1Manager::CheckLiveness(uint64_t peer, MonoTime now) {
-  for (auto& [k, sa] : sas_) {
-    if (sa->peer != peer || sa->state != Phase1State::kEstablished) continue;
+  for (uint64_t cookie : SasOf(peer)) {
+    V1Sa* sa = sas_.at(cookie).get();
+    if (sa->state != Phase1State::kEstablished) continue;
     const IkePeerConfig* p = Peer(peer);
     sa->dpd_outstanding = true;
     sa->dpd_misses = 0;
     SendDpd(*sa, /*ack=*/false, ++sa->dpd_seq);
     sa->dpd_next = now + (p != nullptr && p->dpd ? p->dpd->interval : Duration::Seconds(30));
+    Touch(*sa);
+    Settle();
     return absl::OkStatus();
   }
   return absl::FailedPreconditionError("no established ISAKMP SA");

@@ -29,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "ike/codec/v1/v1_message.h"
@@ -98,6 +99,11 @@ class Ikev1Manager {
   size_t half_open_count() const;
   const IkeStats& stats() const { return stats_; }
 
+  // CheckIndexesForTesting: with `on`, every call into any Ikev1Manager of the process ends by
+  // checking the deadline index against every SA (a full scan) and aborts with what was missed.
+  // For unit tests; off by default.
+  static void CheckIndexesForTesting(bool on);
+
   // Test hooks: drive a rekey or liveness check now.
   absl::Status RekeyChild(uint64_t peer, MonoTime now);
   absl::Status RekeyIke(uint64_t peer, MonoTime now);
@@ -120,10 +126,41 @@ class Ikev1Manager {
                                             std::span<const V1Payload> payloads);
   V1Header HeaderFor(const V1Sa& sa, V1Exchange exchange, uint32_t message_id) const;
   void RemoveSa(V1Sa& sa, std::string reason, MonoTime now, bool notify_down = true);
+  // Purge: forgets the SAs RemoveSa ended during this call, then Settle. Every public method
+  // ends with it (or with Settle).
   void Purge();
+  // RunTimers: what OnTimer does for one SA whose deadline has come.
+  void RunTimers(V1Sa& sa, MonoTime now);
+
+  // The deadline index (v1_index.cc). An SA is filed at its NextDeadline, the earliest time one
+  // of its timers is due (retransmission, expiry, rekey, DPD, keepalive, a Quick Mode's or a
+  // transaction's); OnTimer takes only the SAs filed at or before now. Whatever may bring an
+  // SA's deadline forward touches the SA (Touch: the SA a datagram or call is for, a new SA,
+  // every Send); Settle re-files the touched ones at the end of the call. A deadline that
+  // moved later is only found when it is reached (the SA is run and re-filed): harmless.
+  MonoTime NextDeadline(const V1Sa& sa) const;
+  // AddSa: a new ISAKMP SA into sas_ and the indexes (its peer, its peer address), touched.
+  V1Sa& AddSa(std::unique_ptr<V1Sa> sa);
+  // SasOf: our cookies of the SAs of `peer` (any state), in cookie order; SasAt: those of
+  // `peer` whose remote address is `address` (as of the last Settle).
+  const absl::btree_set<uint64_t>& SasOf(uint64_t peer) const;
+  const absl::btree_set<uint64_t>& SasAt(uint64_t peer, const IpAddress& address) const;
+  // SameClientCandidates: the SAs SameClient(sa, x) can hold for: SasOf a static tunnel's
+  // peer, SasAt the address for an ipsec-gw's clients.
+  const absl::btree_set<uint64_t>& SameClientCandidates(const V1Sa& sa) const;
+  // The IPsec SPIs we handed out (NewChildSpi) and whose SA they are: uniqueness in O(1),
+  // and a lifetime event's SA. Released by ReleaseChildSpi when neither an IPsec SA nor a
+  // Quick Mode of the owner uses them any more.
+  void ReleaseChildSpi(const V1Sa& sa, uint32_t spi);
+  void Touch(const V1Sa& sa) { touched_.push_back(sa.our_cookie()); }
+  void Settle();
+  void Refile(V1Sa& sa);
+  void Unfile(V1Sa& sa);
+  void Unindex(V1Sa& sa);
+  void CheckIndexes() const;
   const IkePeerConfig* Peer(uint64_t id) const;
   uint64_t NewCookie();
-  uint32_t NewChildSpi();
+  uint32_t NewChildSpi(const V1Sa& sa);
   uint32_t NewMessageId(const V1Sa& sa);
   void Emit(IkeEventKind kind, const V1Sa& sa, std::string_view detail, MonoTime now,
             const ChildSa* child = nullptr, const V1Sa* replaced = nullptr);
@@ -291,6 +328,11 @@ class Ikev1Manager {
   // Rate limit of new phase 1 exchanges per peer address: count in the current second.
   absl::flat_hash_map<IpAddress, std::pair<int64_t, uint32_t>> init_rate_;
   std::vector<uint64_t> dead_;  // our cookies to purge after the current call
+  absl::btree_set<std::pair<MonoTime, uint64_t>> deadlines_;          // (deadline, our cookie)
+  absl::flat_hash_map<uint64_t, absl::btree_set<uint64_t>> by_peer_;  // peer id -> cookies
+  absl::flat_hash_map<std::pair<uint64_t, IpAddress>, absl::btree_set<uint64_t>> by_address_;
+  absl::flat_hash_map<uint32_t, uint64_t> child_spis_;  // our inbound SPI -> our cookie
+  std::vector<uint64_t> touched_;  // our cookies to re-file at the end of the current call
   // XAUTH checks in flight: ticket -> our cookie of the ISAKMP SA waiting for it.
   absl::flat_hash_map<uint64_t, uint64_t> xauth_tickets_;
   uint64_t next_xauth_ticket_ = 1;

@@ -15,6 +15,10 @@
 
 namespace tunnelisa::ike::v1::testing {
 
+// Every IKEv1 unit test checks the deadline index after each call into an Ikev1Manager
+// (Ikev1Manager::CheckIndexesForTesting): an SA whose timer the index missed aborts the test.
+inline const bool kV1IndexChecks = (Ikev1Manager::CheckIndexesForTesting(true), true);
+
 using ::tunnelisa::ike::testing::TestHost;
 
 // ActiveOf: the host's active IPsec SA pair (a failed expectation and an empty one if none).

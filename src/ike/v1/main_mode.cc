@@ -276,6 +276,7 @@ void Ikev1Manager::HandlePhase1Plain(const V1Message& m, std::span<const uint8_t
     // An initiator's first message, or a copy of one we answered.
     if (auto it = responders_.find({h.icookie, remote.address}); it != responders_.end()) {
       auto sa = sas_.find(it->second);
+      if (sa != sas_.end()) Touch(*sa->second);
       if (sa == sas_.end() || !Repeat(*sa->second, sa->second->flight, raw)) ++stats_.dropped;
       return;
     }
@@ -381,7 +382,7 @@ absl::Status Ikev1Manager::StartMainMode(const IkePeerConfig& peer, MonoTime now
       SerializeV1Message(HeaderFor(sa, V1Exchange::kIdentityProtection, 0), out);
   if (!body.ok() || !datagram.ok()) return !body.ok() ? body.status() : datagram.status();
   sa.sa_i_body = *std::move(body);
-  sas_.emplace(sa.cky_i, std::move(owned));
+  AddSa(std::move(owned));
   LogLine(LogLevel::kInfo,
           StrCat("IKEv1: ", peer.name, ": initiating Main Mode to ", peer.remote.ToString()));
   Send(sa, sa.flight, *std::move(datagram), /*wait=*/true, now);
@@ -544,7 +545,7 @@ void Ikev1Manager::RespondMm1(const V1Message& m, std::span<const uint8_t> raw,
   sa.first_remote = remote.address;
   sa.flight.last_received.assign(raw.begin(), raw.end());
   V1Sa& ref = sa;
-  sas_.emplace(sa.cky_r, std::move(owned));
+  AddSa(std::move(owned));
   Send(ref, ref.flight, *std::move(datagram), /*wait=*/false, now);
 }
 

@@ -14,6 +14,7 @@
 // deleted with a Delete the peer sees. The responder keeps message 2 going until message 3
 // arrives; a copy of message 2 makes the initiator send message 3 again.
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_format.h"
 #include "common/str_cat.h"
 #include "ike/v1/exchange_util.h"
@@ -141,7 +142,9 @@ void Ikev1Manager::StartQuick(V1Sa& sa, const IpPrefix& local_ts, const IpPrefix
   QuickState q;
   q.initiator = true;
   q.step = 1;
-  q.our_spi = NewChildSpi();
+  q.our_spi = NewChildSpi(sa);
+  // Given back on every way out unless the stored Quick Mode uses it.
+  absl::Cleanup release_spi = [&sa, spi = q.our_spi, this] { ReleaseChildSpi(sa, spi); };
   q.rekey_of = rekey_of;
   q.local_ts = local_ts;
   q.remote_ts = remote_ts;
@@ -283,7 +286,9 @@ void Ikev1Manager::RespondQm1(V1Sa& sa, const V1Opened& in, std::span<const uint
                   " is outside the security policy"));
     return;
   }
-  const uint32_t our_spi = NewChildSpi();
+  const uint32_t our_spi = NewChildSpi(sa);
+  // Given back on every way out unless the stored Quick Mode or its IPsec SA uses it.
+  absl::Cleanup release_spi = [&sa, our_spi, this] { ReleaseChildSpi(sa, our_spi); };
   V1SaPayload reply;
   absl::StatusOr<NegotiatedChild> chosen =
       SelectQuick(*offered, peer->child, sa.natt, ke != nullptr, our_spi, reply);
@@ -376,7 +381,9 @@ void Ikev1Manager::ProcessQm2(V1Sa& sa, QuickState& q, const V1Opened& in, MonoT
     LogLine(LogLevel::kWarning, StrCat("IKEv1: ", peer->name, ": Quick Mode: ", why));
     Emit(IkeEventKind::kNegotiationFailed, sa, StrCat("Quick Mode: ", why), now);
     if (ChildSa* old = FindChild(sa, q.rekey_of)) old->rekey_requested = false;
+    const uint32_t spi = q.our_spi;
     sa.quick.erase(mid);
+    ReleaseChildSpi(sa, spi);
     sa.protector->ivs().Forget(mid);
   };
   if (answer == nullptr || nonce == nullptr) return fail("message 2 lacks SA or Nonce");
@@ -544,6 +551,7 @@ void Ikev1Manager::RemoveChild(V1Sa& sa, ChildSa& child, MonoTime now, std::stri
   host_->RemoveChild(sa.peer, child.sas);
   const ChildSa copy = child;
   sa.children.erase(sa.children.begin() + (&child - sa.children.data()));
+  ReleaseChildSpi(sa, copy.inbound_spi);
   // A replaced SA gone before its successor took over (ProcessQm2): the successor at once.
   if (copy.state == ChildState::kRekeyed) SendOn(sa, copy.successor_spi);
   if (copy.state != ChildState::kRekeyed) {

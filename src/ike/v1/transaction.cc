@@ -206,6 +206,7 @@ void Ikev1Manager::CompleteXauth(uint64_t ticket, const XauthResult& result, Mon
   auto s = sas_.find(cookie);
   if (s == sas_.end()) return;
   V1Sa& sa = *s->second;
+  Touch(sa);
   if (sa.state != Phase1State::kEstablished || sa.remote_access.ticket != ticket ||
       sa.remote_access.xauth != XauthStep::kChecking) {
     return;

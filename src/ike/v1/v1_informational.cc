@@ -142,6 +142,7 @@ void Ikev1Manager::HandlePlainInformational(const V1Message& m, const IkeEndpoin
     return;
   }
   V1Sa& sa = *it->second;
+  Touch(sa);
   if (sa.state != Phase1State::kMm1Sent && sa.state != Phase1State::kMm3Sent &&
       sa.state != Phase1State::kMm5Sent && sa.state != Phase1State::kAm1Sent) {
     ++stats_.dropped;
@@ -186,10 +187,9 @@ void Ikev1Manager::HandleMm5Refusal(V1Sa& sa, uint32_t message_id, std::span<con
 }
 
 bool Ikev1Manager::MaySendInitialContact(const V1Sa& sa) const {
-  for (const auto& [c, other] : sas_) {
-    if (other.get() != &sa && other->peer == sa.peer && other->state != Phase1State::kDead) {
-      return false;
-    }
+  for (uint64_t cookie : SasOf(sa.peer)) {
+    const V1Sa& other = *sas_.at(cookie);
+    if (&other != &sa && other.state != Phase1State::kDead) return false;
   }
   return true;
 }
@@ -201,8 +201,13 @@ void Ikev1Manager::HonourInitialContact(V1Sa& fresh, MonoTime now) {
   //# this Notification Message might then elect to delete any existing SA's it has for the
   //# sending system under the assumption that the sending system has rebooted and no longer
   //# has access to the original SA's and their associated keying material.
-  for (auto& [c, other] : sas_) {
-    if (other.get() == &fresh || other->state == Phase1State::kDead || !SameClient(*other, fresh)) {
+  // (A copy of the candidates: RemoveSa leaves the indexes alone until Purge, but stay safe.)
+  const absl::btree_set<uint64_t> candidates = SameClientCandidates(fresh);
+  for (uint64_t cookie : candidates) {
+    auto it = sas_.find(cookie);
+    if (it == sas_.end()) continue;
+    V1Sa* other = it->second.get();
+    if (other == &fresh || other->state == Phase1State::kDead || !SameClient(*other, fresh)) {
       continue;
     }
     RemoveSa(*other, "the peer restarted (INITIAL-CONTACT)", now);
@@ -211,8 +216,12 @@ void Ikev1Manager::HonourInitialContact(V1Sa& fresh, MonoTime now) {
 
 bool Ikev1Manager::AdoptChildren(V1Sa& fresh, MonoTime now) {
   bool renewed = false;
-  for (auto& [c, other] : sas_) {
-    if (other.get() == &fresh || other->state != Phase1State::kEstablished ||
+  const absl::btree_set<uint64_t> candidates = SameClientCandidates(fresh);  // Emit may call out
+  for (uint64_t cookie : candidates) {
+    auto it = sas_.find(cookie);
+    if (it == sas_.end()) continue;
+    V1Sa* other = it->second.get();
+    if (other == &fresh || other->state != Phase1State::kEstablished ||
         !SameClient(*other, fresh) || !other->announced) {
       continue;
     }
@@ -221,7 +230,10 @@ bool Ikev1Manager::AdoptChildren(V1Sa& fresh, MonoTime now) {
     // even when we made the new one: the peer moves its IPsec SAs to the new ISAKMP SA on
     // its own time (strongSwan 5.9.8 in a job queued when it sends message 6), and an ISAKMP
     // SA deleted before that takes its IPsec SAs with it there.
-    for (ChildSa& child : other->children) fresh.children.push_back(std::move(child));
+    for (ChildSa& child : other->children) {
+      child_spis_[child.inbound_spi] = fresh.our_cookie();
+      fresh.children.push_back(std::move(child));
+    }
     other->children.clear();
     // A remote-access client keeps its address across the renewal.
     V1RemoteAccess& from = other->remote_access;
@@ -234,11 +246,11 @@ bool Ikev1Manager::AdoptChildren(V1Sa& fresh, MonoTime now) {
     if (from.inner && !fresh.remote_access.inner) fresh.remote_access.inner = from.inner;
     other->state = Phase1State::kRekeyed;
     if (!renewed) {
-      Emit(IkeEventKind::kIkeRekeyed, fresh, fresh.negotiated.Describe(), now, nullptr,
-           other.get());
+      Emit(IkeEventKind::kIkeRekeyed, fresh, fresh.negotiated.Describe(), now, nullptr, other);
     }
     renewed = true;
     other->expire_at = std::min(other->expire_at, now + options_.rekeyed_child_linger);
+    Touch(*other);  // its expiry came forward
   }
   return renewed;
 }

@@ -196,6 +196,10 @@ struct V1Sa {
   MonoTime expire_at = MonoTime::Infinite();
   MonoTime next_keepalive = MonoTime::Infinite();
   std::string down_reason;
+  // Where the manager's deadline index has this SA (v1_index.cc): never later than its
+  // NextDeadline; Infinite: not filed.
+  MonoTime filed_deadline = MonoTime::Infinite();
+  IpAddress filed_address;  // the remote address it is filed under in by_address_
 };
 
 }  // namespace tunnelisa::ike::v1
