@@ -141,8 +141,7 @@ absl::Status Gateway::StartWorkers(const config::Config& config) {
     // engine answers anything else on port 500 with a drop): the control thread reads them
     // itself, rather than a worker reading each datagram only to queue it for the control
     // thread and wake it (two thread wake-ups and four more system calls per datagram).
-    // So are the NAT-T port's ike_only sockets (public_sockets.h: the kernel steers IKE there).
-    if (s.kind == PublicSockets::Kind::kUdp && (s.std_port == kIkePort || s.ike_only)) continue;
+    if (s.kind == PublicSockets::Kind::kUdp && s.std_port == kIkePort) continue;
     workers_[k++ % threads]->sources.push_back(&s);
   }
   for (auto& w : workers_) {

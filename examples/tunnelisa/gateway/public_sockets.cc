@@ -1,7 +1,6 @@
 // File: examples/tunnelisa/gateway/public_sockets.cc
 #include "examples/tunnelisa/gateway/public_sockets.h"
 
-#include <linux/filter.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -75,12 +74,12 @@ absl::StatusOr<std::unique_ptr<PublicSockets>> PublicSockets::Open(
     const PublicSocketOptions& options, GatewayLog& log) {
   std::unique_ptr<PublicSockets> s(new PublicSockets());
   for (const IpAddress& a : udp_addresses) {
-    absl::StatusOr<int> ike = s->OpenUdp(a, options.ike_port, options, false);
-    if (!ike.ok()) return ike.status();
-    s->sources_.push_back({.fd = *ike, .kind = Kind::kUdp, .local = a, .std_port = kIkePort});
-    log.Info(absl::StrFormat("listening on UDP %s port %d (engine sees %d)", a.ToString(),
-                             options.ike_port, kIkePort));
-    if (absl::Status st = s->OpenNatT(a, options, log); !st.ok()) return st;
+    for (auto [port, std_port] :
+         {std::pair{options.ike_port, kIkePort}, std::pair{options.natt_port, kNatTPort}}) {
+      if (absl::Status st = s->OpenUdp(a, port, std_port, options); !st.ok()) return st;
+      log.Info(absl::StrFormat("listening on UDP %s port %d (engine sees %d)", a.ToString(), port,
+                               std_port));
+    }
   }
   if (options.raw) {
     s->OpenRaw(raw, log);
@@ -106,9 +105,8 @@ PublicSockets::~PublicSockets() {
   if (raw6_send_ >= 0) close(raw6_send_);
 }
 
-absl::StatusOr<int> PublicSockets::OpenUdp(const IpAddress& a, uint16_t port,
-                                           const PublicSocketOptions& options, bool reuse_port,
-                                           uint16_t* bound_port) {
+absl::Status PublicSockets::OpenUdp(const IpAddress& a, uint16_t port, uint16_t std_port,
+                                    const PublicSocketOptions& options) {
   const bool v6 = a.is_v6();
   int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return BindError(a, port, errno);
@@ -122,12 +120,6 @@ absl::StatusOr<int> PublicSockets::OpenUdp(const IpAddress& a, uint16_t port,
     SetInt(fd, IPPROTO_IP, IP_RECVTTL, 1);
   }
   SetInt(fd, SOL_SOCKET, SO_RCVBUF, kSocketBuffer);
-  const int one = 1;
-  if (reuse_port && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0) {
-    int err = errno;
-    close(fd);
-    return BindError(a, port, err);
-  }
   sockaddr_storage ss;
   socklen_t len = ToSockaddr(a, port, ss);
   if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) < 0) {
@@ -135,60 +127,7 @@ absl::StatusOr<int> PublicSockets::OpenUdp(const IpAddress& a, uint16_t port,
     close(fd);
     return BindError(a, port, err);
   }
-  if (bound_port != nullptr) {
-    len = sizeof ss;
-    if (getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) < 0) {
-      int err = errno;
-      close(fd);
-      return BindError(a, port, err);
-    }
-    (void)FromSockaddr(ss, bound_port);
-  }
-  return fd;
-}
-
-absl::Status PublicSockets::OpenNatT(const IpAddress& a, const PublicSocketOptions& options,
-                                     GatewayLog& log) {
-  const auto listening = [&](uint16_t port, const char* how) {
-    log.Info(absl::StrFormat("listening on UDP %s port %d (engine sees %d)%s", a.ToString(), port,
-                             kNatTPort, how));
-  };
-  // The IKE socket joins the port's reuseport group first: the program's 0 names it, 1 the
-  // ESP socket (the group's sockets are numbered in the order they bound).
-  uint16_t port = options.natt_port;
-  absl::StatusOr<int> ike = OpenUdp(a, options.natt_port, options, true, &port);
-  if (!ike.ok()) return ike.status();
-  absl::StatusOr<int> esp = OpenUdp(a, port, options, true);
-  if (!esp.ok()) {
-    close(*ike);
-    return esp.status();
-  }
-  //= https://www.rfc-editor.org/rfc/rfc3948#section-2.2
-  //# The Non-ESP Marker is 4 bytes of zero aligned after the UDP header.
-  // A UDP socket's reuseport program sees the datagram from its UDP payload on; a load past its
-  // end ends the program with 0 (so a 1-octet NAT-keepalive goes to the IKE socket).
-  sock_filter code[] = {
-      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0),         // the payload's first 4 octets
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1),  // the non-ESP marker?
-      BPF_STMT(BPF_RET | BPF_K, 0),                  // IKE: the first socket
-      BPF_STMT(BPF_RET | BPF_K, 1),                  // an SPI: ESP, the second
-  };
-  sock_fprog program{.len = static_cast<unsigned short>(std::size(code)), .filter = code};
-  if (setsockopt(*ike, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &program, sizeof program) < 0) {
-    // Without the program the kernel would spread datagrams over both by a hash: keep one.
-    log.WarnOnce("natt-steering",
-                 absl::StrFormat("SO_ATTACH_REUSEPORT_CBPF: %s; one socket reads IKE and "
-                                 "ESP-in-UDP on the NAT-T port",
-                                 std::strerror(errno)));
-    close(*esp);
-    sources_.push_back({.fd = *ike, .kind = Kind::kUdp, .local = a, .std_port = kNatTPort});
-    listening(port, "");
-    return absl::OkStatus();
-  }
-  sources_.push_back(
-      {.fd = *ike, .kind = Kind::kUdp, .local = a, .std_port = kNatTPort, .ike_only = true});
-  sources_.push_back({.fd = *esp, .kind = Kind::kUdp, .local = a, .std_port = kNatTPort});
-  listening(port, ": IKE and ESP-in-UDP on two sockets");
+  sources_.push_back({.fd = fd, .kind = Kind::kUdp, .local = a, .std_port = std_port});
   return absl::OkStatus();
 }
 

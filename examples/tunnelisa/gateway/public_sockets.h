@@ -3,14 +3,7 @@
 // PublicSockets: the public side of `tunnelisa run`.
 //
 //  - UDP: for every public IPsec address of the configuration, one socket on the IKE port and
-//    two on the NAT-T port (default 500 / 4500; --ike-port / --natt-port move them). The NAT-T
-//    port carries IKE (after the 4-octet non-ESP marker) and ESP-in-UDP (RFC 3948): its two
-//    sockets share the port (SO_REUSEPORT) and a classic BPF program on the pair makes the
-//    kernel deliver datagrams that start with the marker (and those too short to hold one:
-//    NAT-keepalives) to the first, `ike_only`, and ESP to the second. `tunnelisa run` reads the
-//    IKE port's and the ike_only sockets on its control thread, the others on workers, so an
-//    IKE message never wakes a worker only to be queued for the control thread. Where the
-//    kernel refuses the program, one socket takes both, as before. What they
+//    one on the NAT-T port (default 500 / 4500; --ike-port / --natt-port move them). What they
 //    receive gets a synthesized IP + UDP header with the peer as source and our address with
 //    the STANDARD port (500 / 4500) as destination, so the engine's demultiplexing sees IKE and
 //    ESP-in-UDP whatever port the host really listens on. The engine's UDP packets from port
@@ -63,7 +56,6 @@ class PublicSockets {
     Kind kind = Kind::kUdp;
     IpAddress local;        // kUdp: the bound address
     uint16_t std_port = 0;  // kUdp: the port the engine sees (500 or 4500)
-    bool ike_only = false;  // kUdp, NAT-T port: the kernel steers only IKE (and keepalives) here
     uint8_t proto = 0;      // raw: the protocol
   };
 
@@ -117,14 +109,8 @@ class PublicSockets {
 
  private:
   PublicSockets() = default;
-  // OpenUdp: one socket bound to (address, port); `reuse_port` sets SO_REUSEPORT first. The
-  // bound port (the kernel's choice when `port` is 0) goes to `bound_port` when given.
-  absl::StatusOr<int> OpenUdp(const IpAddress& address, uint16_t port,
-                              const PublicSocketOptions& options, bool reuse_port,
-                              uint16_t* bound_port = nullptr);
-  // OpenNatT: the NAT-T port's sockets (the steered pair, or one when steering is refused).
-  absl::Status OpenNatT(const IpAddress& address, const PublicSocketOptions& options,
-                        GatewayLog& log);
+  absl::Status OpenUdp(const IpAddress& address, uint16_t port, uint16_t std_port,
+                       const PublicSocketOptions& options);
   void OpenRaw(std::span<const RawListen> raw, GatewayLog& log);
   const Source* FindUdp(const IpAddress& local, uint16_t std_port) const;
 

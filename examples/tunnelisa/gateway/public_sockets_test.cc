@@ -3,8 +3,7 @@
 // PublicSockets::ReceiveBurst on loopback: a burst is what the socket holds (up to what was
 // asked for), each datagram becomes a whole IP + UDP packet with the standard port, a burst
 // shorter than asked for says the socket is drained, and an oversize datagram in the middle
-// is counted and leaves no gap. On the NAT-T port the kernel puts IKE (non-ESP marker) and
-// NAT-keepalives on one socket, ESP-in-UDP on the other.
+// is counted and leaves no gap.
 #include "examples/tunnelisa/gateway/public_sockets.h"
 
 #include <arpa/inet.h>
@@ -180,81 +179,6 @@ TEST(PublicSocketsTest, AnOversizeDatagramIsCountedAndLeavesNoGap) {
   ASSERT_EQ(whole.size(), 2u);
   EXPECT_EQ(whole[0], (std::pair<size_t, uint8_t>{10, 1}));
   EXPECT_EQ(whole[1], (std::pair<size_t, uint8_t>{20, 3}));
-}
-
-// ReceiveAll: every datagram on `source`, each one's UDP payload and the destination port the
-// engine sees; bounded (waits up to 200 x 5 ms for the `expect`-th).
-std::vector<std::pair<std::vector<uint8_t>, uint16_t>> ReceiveAll(
-    PublicSockets& sockets, const PublicSockets::Source& source, size_t expect) {
-  std::vector<std::pair<std::vector<uint8_t>, uint16_t>> out;
-  PublicSockets::RecvScratch scratch;
-  for (int tries = 0; tries < 200; ++tries) {
-    Buffers b(8);
-    PublicSockets::BurstResult r = sockets.ReceiveBurst(source, b.packets, scratch);
-    for (size_t i = 0; i < r.packets; ++i) {
-      const uint8_t* d = b.packets[i].data();
-      const uint8_t* payload = d + kIpv4HeaderSize + kUdpHeaderSize;
-      out.push_back(
-          {std::vector<uint8_t>(payload, d + b.packets[i].length),
-           static_cast<uint16_t>((d[kIpv4HeaderSize + 2] << 8) | d[kIpv4HeaderSize + 3])});
-    }
-    if (out.size() >= expect && r.drained) break;
-    if (r.packets == 0) usleep(5000);
-  }
-  return out;
-}
-
-TEST(PublicSocketsTest, TheNatTPortPutsIkeAndKeepalivesOnOneSocketAndEspOnTheOther) {
-  auto log = GatewayLog::Open("");
-  ASSERT_TRUE(log.ok());
-  const IpAddress local = IpAddress::V4(0x7f000001);
-  const IpAddress addresses[] = {local};
-  auto sockets =
-      PublicSockets::Open(addresses, {}, {.ike_port = 0, .natt_port = 0, .raw = false}, **log);
-  ASSERT_TRUE(sockets.ok()) << sockets.status();
-  const PublicSockets::Source* ike = nullptr;
-  const PublicSockets::Source* esp = nullptr;
-  for (const PublicSockets::Source& src : (*sockets)->sources()) {
-    if (src.std_port != kNatTPort) continue;
-    (src.ike_only ? ike : esp) = &src;
-  }
-  ASSERT_NE(ike, nullptr) << "this kernel refused the steering program";
-  ASSERT_NE(esp, nullptr);
-  sockaddr_storage to{};
-  socklen_t to_len = sizeof to;
-  ASSERT_EQ(getsockname(esp->fd, reinterpret_cast<sockaddr*>(&to), &to_len), 0);
-  sockaddr_storage ike_addr{};
-  socklen_t ike_len = sizeof ike_addr;
-  ASSERT_EQ(getsockname(ike->fd, reinterpret_cast<sockaddr*>(&ike_addr), &ike_len), 0);
-  EXPECT_EQ(reinterpret_cast<sockaddr_in*>(&ike_addr)->sin_port,
-            reinterpret_cast<sockaddr_in*>(&to)->sin_port)
-      << "one port, two sockets";
-
-  const int client = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  ASSERT_GE(client, 0);
-  // Interleaved: IKE (marker + an IKE header's worth), ESP (SPI 0x1234, sequence 1), a
-  // NAT-keepalive (RFC 3948 2.3: one octet 0xFF), ESP with a large SPI, IKE again.
-  const std::vector<std::vector<uint8_t>> sent = {{0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8},
-                                                  {0, 0, 0x12, 0x34, 0, 0, 0, 1, 0xaa, 0xbb},
-                                                  {0xff},
-                                                  {0xfe, 0xdc, 0xba, 0x98, 0, 0, 0, 2},
-                                                  {0, 0, 0, 0, 9, 9}};
-  for (const std::vector<uint8_t>& d : sent) {
-    ASSERT_EQ(sendto(client, d.data(), d.size(), 0, reinterpret_cast<sockaddr*>(&to), to_len),
-              static_cast<ssize_t>(d.size()));
-  }
-  close(client);
-  const auto on_ike = ReceiveAll(**sockets, *ike, 3);
-  const auto on_esp = ReceiveAll(**sockets, *esp, 2);
-  ASSERT_EQ(on_ike.size(), 3u);
-  ASSERT_EQ(on_esp.size(), 2u);
-  EXPECT_EQ(on_ike[0].first, sent[0]);
-  EXPECT_EQ(on_ike[1].first, sent[2]);
-  EXPECT_EQ(on_ike[2].first, sent[4]);
-  EXPECT_EQ(on_esp[0].first, sent[1]);
-  EXPECT_EQ(on_esp[1].first, sent[3]);
-  for (const auto& [payload, port] : on_ike) EXPECT_EQ(port, kNatTPort);
-  for (const auto& [payload, port] : on_esp) EXPECT_EQ(port, kNatTPort);
 }
 
 }  // namespace
