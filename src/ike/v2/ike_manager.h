@@ -58,6 +58,11 @@ struct IkeOptions {
   Duration rekey_jitter = Duration::Seconds(0);
   // How long a rekeyed CHILD SA's inbound SA stays if the peer never deletes it.
   Duration rekeyed_child_linger = Duration::Seconds(10);
+  // How long a rekeyed CHILD SA's inbound SA stays after the peer deleted it: ESP the peer sent
+  // on it just before its Delete may be read after the Delete (another socket or thread, or
+  // the network reordering them) and is still taken. strongSwan's charon waits 5 s
+  // (charon.delete_rekeyed_delay) for the same reason.
+  Duration deleted_inbound_grace = Duration::Seconds(2);
   // NAT keepalive interval when we are behind a NAT (RFC 3948 2.3).
   Duration natt_keepalive = Duration::Seconds(20);
   // How long an IKE_AUTH waits for an authenticator that answered pending (then it fails).

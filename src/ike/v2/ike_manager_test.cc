@@ -76,9 +76,38 @@ TEST(IkeManager, SimultaneousChildRekeyBothOrders) {
     }
     p.Flush();  // the Delete exchanges
     p.ExpectOneAgreedPair();
+    // The old pair's inbound SAs take late ESP for deleted_inbound_grace, then go.
+    p.now = p.now + IkeOptions{}.deleted_inbound_grace;
+    p.a.OnTimer(p.now);
+    p.b.OnTimer(p.now);
+    p.ExpectOneAgreedPair();
     EXPECT_EQ(p.ha.children.size(), 1u) << "order " << order;
     EXPECT_EQ(p.hb.children.size(), 1u) << "order " << order;
   }
+}
+
+// A CHILD SA the peer rekeyed and then deleted: its successor carries our traffic at once; its
+// inbound SA still takes what the peer sent on it before the Delete, for deleted_inbound_grace
+// (ESP read after the Delete: another socket or thread, or reordering), then goes without a
+// Delete of ours.
+TEST(IkeManager, APeerDeletedRekeyedChildKeepsItsInboundSaForTheGrace) {
+  Pair p;
+  p.Establish();
+  const uint32_t old_a_in = p.ha.Active()->install.inbound_spi;
+  ASSERT_TRUE(p.b.RekeyChild(7, p.now).ok());  // B rekeys and deletes the old pair
+  p.Flush();
+  p.ExpectOneAgreedPair();
+  EXPECT_NE(p.ha.Active()->install.inbound_spi, old_a_in) << "A sends on the successor";
+  EXPECT_EQ(p.ha.children.size(), 2u) << "A's old inbound SA stays for the grace";
+  EXPECT_EQ(p.hb.children.size(), 1u) << "B deleted its side";
+  p.now = p.now + Duration::Nanoseconds(IkeOptions{}.deleted_inbound_grace.ns - 1000000);
+  p.a.OnTimer(p.now);
+  EXPECT_EQ(p.ha.children.size(), 2u);
+  p.now = p.now + Duration::Milliseconds(1);
+  p.a.OnTimer(p.now);
+  EXPECT_EQ(p.ha.children.size(), 1u);
+  EXPECT_TRUE(p.ha.out.empty()) << "nothing sent: the peer deleted it already";
+  p.ExpectOneAgreedPair();
 }
 
 TEST(IkeManager, SimultaneousIkeRekeyKeepsOneIkeSaAndTheChild) {

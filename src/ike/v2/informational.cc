@@ -86,6 +86,14 @@ void IkeManager::RespondInformational(IkeSa& sa, const Received& in, MonoTime no
         //# it MUST delete the outgoing SAs while processing the request and the incoming SAs
         //# while processing the response.
         if (c->state != ChildState::kDeleting) deleted.push_back(c->inbound_spi);
+        if (c->state == ChildState::kRekeyed) {
+          // Replaced already: its successor carries our traffic from now on, and its inbound SA
+          // takes what the peer sent on it before the Delete for a little longer
+          // (IkeOptions::deleted_inbound_grace); the timers remove it, without a Delete of ours.
+          ActivateSuccessor(sa, *c);
+          c->expire_at = std::min(c->expire_at, now + options_.deleted_inbound_grace);
+          continue;
+        }
         RemoveChild(sa, *c, now);
       }
     } else if (const NotifyPayload* n = p.As<NotifyPayload>()) {
