@@ -193,15 +193,16 @@ void Ikev1Manager::CheckIndexes() const {
     }
     for (const auto& [mid, q] : sa.quick) {
       if (q.installed_spi != 0 || q.our_spi == 0) continue;
-      auto it = child_spis_.find(q.our_spi);
+      const uint32_t spi = q.our_spi;  // (clang 14 cannot capture a structured binding)
+      auto it = child_spis_.find(spi);
       // (Or its IPsec SA's owner: a phase 1 renewal moved the IPsec SA it made elsewhere.)
       const bool moved =
           it != child_spis_.end() && it->second != cookie && sas_.contains(it->second) &&
           std::ranges::any_of(sas_.at(it->second)->children,
-                              [&](const ChildSa& c) { return c.inbound_spi == q.our_spi; });
+                              [spi](const ChildSa& c) { return c.inbound_spi == spi; });
       if (!moved && (it == child_spis_.end() || it->second != cookie)) {
-        absl::StrAppendFormat(&problems, "Quick Mode SPI %08x of ISAKMP SA %016x: not filed\n",
-                              q.our_spi, cookie);
+        absl::StrAppendFormat(&problems, "Quick Mode SPI %08x of ISAKMP SA %016x: not filed\n", spi,
+                              cookie);
       }
     }
   }
