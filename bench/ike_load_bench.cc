@@ -29,11 +29,6 @@
 namespace tunnelisa {
 namespace {
 
-using bench::Datagram;
-using bench::LoadHost;
-using bench::ThreadCpuNs;
-using Clients = bench::LoadClients;
-
 ike::IkePeerConfig ClientPeer(uint64_t k) { return bench::LoadClientPeer(k); }
 
 // The gateway: an ipsec-gw on 192.0.2.2 (no remote address: any peer with the PSK).
@@ -47,58 +42,7 @@ ike::IkePeerConfig GatewayPeer() {
   return p;
 }
 
-// Gateway: the responder under load, with `held` IKE SAs set up.
-struct Gateway {
-  std::deque<Datagram> to_clients;
-  LoadHost host{&to_clients};
-  ike::IkeManager ike;
-  ike::IkeOptions options;
-  MonoTime now = MonoTime{} + Duration::Seconds(1);
-  uint64_t next_peer = 0;  // the next fresh peer address
-  int64_t responder_ns = 0;
-  bench::AllocCounts responder_allocs;  // made inside the timed calls
-  bool rearm_timer = true;              // call OnTimer after every datagram, as a host does
-
-  explicit Gateway(const ike::IkeOptions& o) : ike(&host, o), options(o) {
-    ike.SetPeers({GatewayPeer()}, now);
-  }
-
-  // Exchange: delivers datagrams both ways until both sides are quiet (bounded).
-  void Exchange(Clients& c) {
-    for (int round = 0; round < 64 && (!c.to_gateway.empty() || !to_clients.empty()); ++round) {
-      while (!c.to_gateway.empty()) {
-        Datagram d = std::move(c.to_gateway.front());
-        c.to_gateway.pop_front();
-        const bench::AllocCounts a0 = bench::AllocCountsNow();
-        const int64_t t0 = ThreadCpuNs();
-        ike.OnDatagram(d.to, d.from, d.bytes, false, now);
-        if (rearm_timer) benchmark::DoNotOptimize(ike.OnTimer(now));
-        responder_ns += ThreadCpuNs() - t0;
-        const bench::AllocCounts a1 = bench::AllocCountsNow();
-        responder_allocs.cxx += a1.cxx - a0.cxx;
-        responder_allocs.openssl += a1.openssl - a0.openssl;
-      }
-      while (!to_clients.empty()) {
-        Datagram d = std::move(to_clients.front());
-        to_clients.pop_front();
-        c.ike.OnDatagram(d.to, d.from, d.bytes, false, now);
-      }
-    }
-  }
-
-  // Connect: `count` fresh peers, `batch` at a time, each ends with an IKE SA and a CHILD SA on
-  // the gateway; the clients' side is thrown away (their SAs stay on the gateway). False if a
-  // handshake failed.
-  bool Connect(uint64_t count, uint64_t batch) {
-    rearm_timer = false;  // setup: the timer is not what is looked at here
-    if (!bench::ConnectInBatches(count, batch, next_peer, options, now, &ClientPeer,
-                                 [this](bench::LoadClients& c) { Exchange(c); })) {
-      return false;
-    }
-    rearm_timer = true;
-    return true;
-  }
-};
+using Gateway = bench::LoadGatewayOf<ike::IkeManager>;
 
 // The gateway of the current n, kept across the benchmark's repetitions (setup at 100k takes
 // a while); another n replaces it.
@@ -107,9 +51,9 @@ Gateway* GatewayHolding(uint64_t n) {
   static uint64_t held = 0;
   if (gateway == nullptr || held != n) {
     gateway.reset();
-    gateway = std::make_unique<Gateway>(bench::LoadOptions());
+    gateway = std::make_unique<Gateway>(bench::LoadOptions(), GatewayPeer());
     held = n;
-    if (!gateway->Connect(n, 512)) {
+    if (!gateway->Connect(n, 512, &ClientPeer)) {
       gateway.reset();
       return nullptr;
     }
@@ -119,44 +63,7 @@ Gateway* GatewayHolding(uint64_t n) {
 
 void BM_IkeResponderLoad(benchmark::State& state) {
   const auto n = static_cast<uint64_t>(state.range(0));
-  Gateway* g = GatewayHolding(n);
-  if (g == nullptr || g->ike.ike_sa_count() != n) {
-    state.SkipWithError("setup failed");
-    return;
-  }
-  g->responder_allocs = {};
-  for (auto _ : state) {
-    Clients c(g->options);
-    const uint64_t k = g->next_peer++;
-    c.ike.SetPeers({ClientPeer(k)}, g->now);
-    g->responder_ns = 0;
-    (void)c.ike.Initiate(k + 1, g->now);
-    g->Exchange(c);
-    const int64_t handshake_ns = g->responder_ns;
-    const bench::AllocCounts handshake_allocs = g->responder_allocs;
-    if (c.host.children_up != 1 || g->ike.ike_sa_count() != n + 1) {
-      state.SkipWithError("handshake failed");
-      break;
-    }
-    // The peer leaves again (its Delete; not part of the figure).
-    c.ike.Shutdown(g->now);
-    g->Exchange(c);
-    g->responder_allocs = handshake_allocs;
-    if (g->ike.ike_sa_count() != n) {
-      state.SkipWithError("the peer's IKE SA stayed");
-      break;
-    }
-    state.SetIterationTime(static_cast<double>(handshake_ns) * 1e-9);
-  }
-  state.counters["ike_sas"] = static_cast<double>(n);
-  const auto per = [&](uint64_t v) {
-    return benchmark::Counter(static_cast<double>(v), benchmark::Counter::kAvgIterations);
-  };
-  // (The peer's Delete, untimed, is not in them: only the handshake's own calls count.)
-  state.counters["allocs"] = per(g->responder_allocs.cxx);
-  if (bench::OpensslCounted()) state.counters["ossl_allocs"] = per(g->responder_allocs.openssl);
-  state.counters["handshakes/s"] =
-      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  bench::RunResponderLoad(state, GatewayHolding(n), n, &ClientPeer, "ike_sas");
 }
 
 BENCHMARK(BM_IkeResponderLoad)

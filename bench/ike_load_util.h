@@ -5,6 +5,7 @@
 #ifndef TUNNELISA_BENCH_IKE_LOAD_UTIL_H_
 #define TUNNELISA_BENCH_IKE_LOAD_UTIL_H_
 
+#include <benchmark/benchmark.h>
 #include <time.h>
 
 #include <algorithm>
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "bench/alloc_count.h"
 #include "bench/bench_ike_host.h"
 #include "ike/auth/psk_authenticator.h"
 #include "ike/v2/ike_manager.h"
@@ -127,6 +129,112 @@ bool ConnectInBatches(uint64_t count, uint64_t batch, uint64_t& next_peer,
     done += m;
   }
   return true;
+}
+
+// LoadGatewayOf: the responder under load, one IKE manager (IKEv2's or IKEv1's) answering as
+// `gateway_peer`, with the IKE SAs its Connect set up. Exchange times its own calls only.
+template <typename Manager>
+struct LoadGatewayOf {
+  using Clients = LoadClientsOf<Manager>;
+  std::deque<Datagram> to_clients;
+  LoadHost host{&to_clients};
+  Manager ike;
+  ike::IkeOptions options;
+  MonoTime now = MonoTime{} + Duration::Seconds(1);
+  uint64_t next_peer = 0;  // the next fresh peer address
+  int64_t responder_ns = 0;
+  AllocCounts responder_allocs;  // made inside the timed calls
+  bool rearm_timer = true;       // call OnTimer after every datagram, as a host does
+
+  LoadGatewayOf(const ike::IkeOptions& o, ike::IkePeerConfig gateway_peer)
+      : ike(&host, o), options(o) {
+    std::vector<ike::IkePeerConfig> peers;
+    peers.push_back(std::move(gateway_peer));
+    ike.SetPeers(std::move(peers), now);
+  }
+
+  // Exchange: delivers datagrams both ways until both sides are quiet (bounded).
+  void Exchange(Clients& c) {
+    for (int round = 0; round < 64 && (!c.to_gateway.empty() || !to_clients.empty()); ++round) {
+      while (!c.to_gateway.empty()) {
+        Datagram d = std::move(c.to_gateway.front());
+        c.to_gateway.pop_front();
+        const AllocCounts a0 = AllocCountsNow();
+        const int64_t t0 = ThreadCpuNs();
+        ike.OnDatagram(d.to, d.from, d.bytes, false, now);
+        if (rearm_timer) benchmark::DoNotOptimize(ike.OnTimer(now));
+        responder_ns += ThreadCpuNs() - t0;
+        const AllocCounts a1 = AllocCountsNow();
+        responder_allocs.cxx += a1.cxx - a0.cxx;
+        responder_allocs.openssl += a1.openssl - a0.openssl;
+      }
+      while (!to_clients.empty()) {
+        Datagram d = std::move(to_clients.front());
+        to_clients.pop_front();
+        c.ike.OnDatagram(d.to, d.from, d.bytes, false, now);
+      }
+    }
+  }
+
+  // Connect: `count` fresh peers (`peer(k)` their configuration), `batch` at a time, each ends
+  // with an IKE SA and a CHILD SA on the gateway; the clients' side is thrown away (their SAs
+  // stay on the gateway). False if a handshake failed.
+  template <typename PeerFn>
+  bool Connect(uint64_t count, uint64_t batch, PeerFn peer) {
+    rearm_timer = false;  // setup: the timer is not what is looked at here
+    if (!ConnectInBatches<Clients>(count, batch, next_peer, options, now, peer,
+                                   [this](Clients& c) { Exchange(c); })) {
+      return false;
+    }
+    rearm_timer = true;
+    return true;
+  }
+};
+
+// RunResponderLoad: the benchmark loop both load benchmarks share. Each iteration one fresh
+// peer (`peer(k)`) makes a whole handshake with `g`, which holds n IKE SAs; the peer's Delete
+// afterwards is not timed, so n stays n. Manual time: the responder's thread CPU. Counters:
+// `held_name` = n, allocs / ossl_allocs per handshake.
+template <typename Manager, typename PeerFn>
+void RunResponderLoad(benchmark::State& state, LoadGatewayOf<Manager>* g, uint64_t n, PeerFn peer,
+                      const char* held_name) {
+  if (g == nullptr || g->ike.ike_sa_count() != n) {
+    state.SkipWithError("setup failed");
+    return;
+  }
+  g->responder_allocs = {};
+  for (auto _ : state) {
+    LoadClientsOf<Manager> c(g->options);
+    const uint64_t k = g->next_peer++;
+    c.ike.SetPeers({peer(k)}, g->now);
+    g->responder_ns = 0;
+    (void)c.ike.Initiate(k + 1, g->now);
+    g->Exchange(c);
+    const int64_t handshake_ns = g->responder_ns;
+    const AllocCounts handshake_allocs = g->responder_allocs;
+    if (c.host.children_up != 1 || g->ike.ike_sa_count() != n + 1) {
+      state.SkipWithError("handshake failed");
+      break;
+    }
+    // The peer leaves again (its Delete; not part of the figure).
+    c.ike.Shutdown(g->now);
+    g->Exchange(c);
+    g->responder_allocs = handshake_allocs;
+    if (g->ike.ike_sa_count() != n) {
+      state.SkipWithError("the peer's IKE SA stayed");
+      break;
+    }
+    state.SetIterationTime(static_cast<double>(handshake_ns) * 1e-9);
+  }
+  state.counters[held_name] = static_cast<double>(n);
+  const auto per = [&](uint64_t v) {
+    return benchmark::Counter(static_cast<double>(v), benchmark::Counter::kAvgIterations);
+  };
+  // (The peer's Delete, untimed, is not in them: only the handshake's own calls count.)
+  state.counters["allocs"] = per(g->responder_allocs.cxx);
+  if (OpensslCounted()) state.counters["ossl_allocs"] = per(g->responder_allocs.openssl);
+  state.counters["handshakes/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 
 }  // namespace tunnelisa::bench

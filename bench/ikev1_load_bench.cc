@@ -20,11 +20,6 @@
 namespace tunnelisa {
 namespace {
 
-using bench::Datagram;
-using bench::LoadHost;
-using bench::ThreadCpuNs;
-using Clients = bench::LoadClientsOf<ike::v1::Ikev1Manager>;
-
 void V1Suites(ike::IkePeerConfig& p) {
   bench::LoadSuites(p);
   p.ike_version = 1;
@@ -64,62 +59,16 @@ ike::IkeOptions V1Options() {
   return o;
 }
 
-struct Gateway {
-  std::deque<Datagram> to_clients;
-  LoadHost host{&to_clients};
-  ike::v1::Ikev1Manager ike;
-  ike::IkeOptions options;
-  MonoTime now = MonoTime{} + Duration::Seconds(1);
-  uint64_t next_peer = 0;
-  int64_t responder_ns = 0;
-  bench::AllocCounts responder_allocs;
-  bool rearm_timer = true;
-
-  explicit Gateway(const ike::IkeOptions& o) : ike(&host, o), options(o) {
-    ike.SetPeers({GatewayPeer()}, now);
-  }
-
-  void Exchange(Clients& c) {
-    for (int round = 0; round < 64 && (!c.to_gateway.empty() || !to_clients.empty()); ++round) {
-      while (!c.to_gateway.empty()) {
-        Datagram d = std::move(c.to_gateway.front());
-        c.to_gateway.pop_front();
-        const bench::AllocCounts a0 = bench::AllocCountsNow();
-        const int64_t t0 = ThreadCpuNs();
-        ike.OnDatagram(d.to, d.from, d.bytes, false, now);
-        if (rearm_timer) benchmark::DoNotOptimize(ike.OnTimer(now));
-        responder_ns += ThreadCpuNs() - t0;
-        const bench::AllocCounts a1 = bench::AllocCountsNow();
-        responder_allocs.cxx += a1.cxx - a0.cxx;
-        responder_allocs.openssl += a1.openssl - a0.openssl;
-      }
-      while (!to_clients.empty()) {
-        Datagram d = std::move(to_clients.front());
-        to_clients.pop_front();
-        c.ike.OnDatagram(d.to, d.from, d.bytes, false, now);
-      }
-    }
-  }
-
-  bool Connect(uint64_t count, uint64_t batch) {
-    rearm_timer = false;
-    if (!bench::ConnectInBatches<Clients>(count, batch, next_peer, options, now, &ClientPeer,
-                                          [this](Clients& c) { Exchange(c); })) {
-      return false;
-    }
-    rearm_timer = true;
-    return true;
-  }
-};
+using Gateway = bench::LoadGatewayOf<ike::v1::Ikev1Manager>;
 
 Gateway* GatewayHolding(uint64_t n) {
   static std::unique_ptr<Gateway> gateway;
   static uint64_t held = 0;
   if (gateway == nullptr || held != n) {
     gateway.reset();
-    gateway = std::make_unique<Gateway>(V1Options());
+    gateway = std::make_unique<Gateway>(V1Options(), GatewayPeer());
     held = n;
-    if (!gateway->Connect(n, 512)) {
+    if (!gateway->Connect(n, 512, &ClientPeer)) {
       gateway.reset();
       return nullptr;
     }
@@ -129,40 +78,7 @@ Gateway* GatewayHolding(uint64_t n) {
 
 void BM_Ikev1ResponderLoad(benchmark::State& state) {
   const auto n = static_cast<uint64_t>(state.range(0));
-  Gateway* g = GatewayHolding(n);
-  if (g == nullptr || g->ike.ike_sa_count() != n) {
-    state.SkipWithError("setup failed");
-    return;
-  }
-  g->responder_allocs = {};
-  for (auto _ : state) {
-    Clients c(g->options);
-    const uint64_t k = g->next_peer++;
-    c.ike.SetPeers({ClientPeer(k)}, g->now);
-    g->responder_ns = 0;
-    (void)c.ike.Initiate(k + 1, g->now);
-    g->Exchange(c);
-    const int64_t handshake_ns = g->responder_ns;
-    const bench::AllocCounts handshake_allocs = g->responder_allocs;
-    if (c.host.children_up != 1 || g->ike.ike_sa_count() != n + 1) {
-      state.SkipWithError("handshake failed");
-      break;
-    }
-    c.ike.Shutdown(g->now);  // the peer's Deletes: not part of the figure
-    g->Exchange(c);
-    g->responder_allocs = handshake_allocs;
-    if (g->ike.ike_sa_count() != n) {
-      state.SkipWithError("the peer's ISAKMP SA stayed");
-      break;
-    }
-    state.SetIterationTime(static_cast<double>(handshake_ns) * 1e-9);
-  }
-  state.counters["isakmp_sas"] = static_cast<double>(n);
-  const auto per = [&](uint64_t v) {
-    return benchmark::Counter(static_cast<double>(v), benchmark::Counter::kAvgIterations);
-  };
-  state.counters["allocs"] = per(g->responder_allocs.cxx);
-  if (bench::OpensslCounted()) state.counters["ossl_allocs"] = per(g->responder_allocs.openssl);
+  bench::RunResponderLoad(state, GatewayHolding(n), n, &ClientPeer, "isakmp_sas");
 }
 
 BENCHMARK(BM_Ikev1ResponderLoad)
