@@ -44,26 +44,12 @@ ike::IkePeerConfig GatewayPeer() {
 
 using Gateway = bench::LoadGatewayOf<ike::IkeManager>;
 
-// The gateway of the current n, kept across the benchmark's repetitions (setup at 100k takes
-// a while); another n replaces it.
-Gateway* GatewayHolding(uint64_t n) {
-  static std::unique_ptr<Gateway> gateway;
-  static uint64_t held = 0;
-  if (gateway == nullptr || held != n) {
-    gateway.reset();
-    gateway = std::make_unique<Gateway>(bench::LoadOptions(), GatewayPeer());
-    held = n;
-    if (!gateway->Connect(n, 512, &ClientPeer)) {
-      gateway.reset();
-      return nullptr;
-    }
-  }
-  return gateway.get();
-}
-
 void BM_IkeResponderLoad(benchmark::State& state) {
   const auto n = static_cast<uint64_t>(state.range(0));
-  bench::RunResponderLoad(state, GatewayHolding(n), n, &ClientPeer, "ike_sas");
+  Gateway* g = bench::HeldGateway<ike::IkeManager>(
+      n, [] { return std::make_unique<Gateway>(bench::LoadOptions(), GatewayPeer()); },
+      &ClientPeer);
+  bench::RunResponderLoad(state, g, n, &ClientPeer, "ike_sas");
 }
 
 BENCHMARK(BM_IkeResponderLoad)

@@ -191,6 +191,22 @@ struct LoadGatewayOf {
   }
 };
 
+// HeldGateway: the gateway of the current n for this Manager (made by `make()`, then n peers
+// connected with `peer`), kept across a benchmark's repetitions (setup at 100k takes a while);
+// another n replaces it. Null if the setup failed.
+template <typename Manager, typename MakeFn, typename PeerFn>
+LoadGatewayOf<Manager>* HeldGateway(uint64_t n, MakeFn make, PeerFn peer) {
+  static std::unique_ptr<LoadGatewayOf<Manager>> gateway;
+  static uint64_t held = 0;
+  if (gateway == nullptr || held != n) {
+    gateway.reset();
+    gateway = make();
+    held = n;
+    if (!gateway->Connect(n, 512, peer)) gateway.reset();
+  }
+  return gateway.get();
+}
+
 // RunResponderLoad: the benchmark loop both load benchmarks share. Each iteration one fresh
 // peer (`peer(k)`) makes a whole handshake with `g`, which holds n IKE SAs; the peer's Delete
 // afterwards is not timed, so n stays n. Manual time: the responder's thread CPU. Counters:

@@ -61,24 +61,11 @@ ike::IkeOptions V1Options() {
 
 using Gateway = bench::LoadGatewayOf<ike::v1::Ikev1Manager>;
 
-Gateway* GatewayHolding(uint64_t n) {
-  static std::unique_ptr<Gateway> gateway;
-  static uint64_t held = 0;
-  if (gateway == nullptr || held != n) {
-    gateway.reset();
-    gateway = std::make_unique<Gateway>(V1Options(), GatewayPeer());
-    held = n;
-    if (!gateway->Connect(n, 512, &ClientPeer)) {
-      gateway.reset();
-      return nullptr;
-    }
-  }
-  return gateway.get();
-}
-
 void BM_Ikev1ResponderLoad(benchmark::State& state) {
   const auto n = static_cast<uint64_t>(state.range(0));
-  bench::RunResponderLoad(state, GatewayHolding(n), n, &ClientPeer, "isakmp_sas");
+  Gateway* g = bench::HeldGateway<ike::v1::Ikev1Manager>(
+      n, [] { return std::make_unique<Gateway>(V1Options(), GatewayPeer()); }, &ClientPeer);
+  bench::RunResponderLoad(state, g, n, &ClientPeer, "isakmp_sas");
 }
 
 BENCHMARK(BM_Ikev1ResponderLoad)
